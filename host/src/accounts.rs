@@ -1,0 +1,54 @@
+//! Creating accounts, shared by `tessera user create` and the admin API so that both check
+//! the same rules.
+
+use crate::auth::password;
+use crate::db::users::{NewUser, User, normalize_email};
+use crate::db::{Database, new_id};
+use crate::error::ApiError;
+use crate::time::now_millis;
+
+pub async fn create_user(
+    db: &Database,
+    email: &str,
+    name: &str,
+    plain_password: &str,
+    is_admin: bool,
+) -> Result<User, ApiError> {
+    let email = normalize_email(email);
+    if !looks_like_email(&email) {
+        return Err(ApiError::validation(format!("'{email}' is not an email address")));
+    }
+    let name = crate::api::required_text("name", name, 200)?;
+    password::check_policy(plain_password).map_err(|e| ApiError::validation(e.to_string()))?;
+    let plain = plain_password.to_owned();
+    let password_hash = tokio::task::spawn_blocking(move || password::hash(&plain))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let now = now_millis();
+    let new = NewUser {
+        id: new_id(),
+        email,
+        name,
+        password_hash,
+        is_admin,
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(db.run(move |conn| User::create(conn, &new)).await?)
+}
+
+fn looks_like_email(email: &str) -> bool {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+                && email.len() <= 254
+        }
+        None => false,
+    }
+}

@@ -1,0 +1,3 @@
+//! The admin API: only site admins reach it ([`crate::auth::AdminCaller`]).
+
+pub mod users;

@@ -1,0 +1,119 @@
+//! Account management for site admins: list, create, deactivate, promote.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::pagination::Page;
+use crate::api::teams::not_found_as;
+use crate::api::users::UserView;
+use crate::auth::AdminCaller;
+use crate::db::api_tokens::ApiToken;
+use crate::db::sessions::Session;
+use crate::db::users::User;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::time::now_millis;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChangesRequest {
+    /// `false` deactivates: the user's sessions and tokens stop working at once.
+    pub is_active: Option<bool>,
+    pub is_admin: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserListView {
+    pub items: Vec<UserView>,
+    pub total: i64,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Every account, by email.
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(Page), responses(
+    (status = 200, body = UserListView),
+    (status = 403, body = crate::error::ErrorBody),
+))]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    _admin: AdminCaller,
+    page: web::Query<Page>,
+) -> ApiResult<web::Json<UserListView>> {
+    let (offset, limit) = page.resolve()?;
+    let (users, total) = state
+        .db
+        .run(move |conn| Ok::<_, ApiError>((User::list(conn, offset, limit)?, User::count(conn)?)))
+        .await?;
+    Ok(web::Json(UserListView { items: users.into_iter().map(UserView::from).collect(), total, offset, limit }))
+}
+
+/// Creates an account.
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewUserRequest, responses(
+    (status = 201, body = UserView),
+    (status = 409, body = crate::error::ErrorBody),
+    (status = 422, body = crate::error::ErrorBody),
+))]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    admin: AdminCaller,
+    body: web::Json<NewUserRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let user = crate::accounts::create_user(&state.db, &body.email, &body.name, &body.password, body.is_admin)
+        .await?;
+    tracing::info!(admin = %admin.0.user.id, user = %user.id, "user created");
+    Ok(HttpResponse::Created().json(UserView::from(user)))
+}
+
+/// Deactivates, reactivates, promotes or demotes an account.
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path)),
+    request_body = UserChangesRequest, responses(
+    (status = 200, body = UserView),
+    (status = 404, body = crate::error::ErrorBody),
+    (status = 409, body = crate::error::ErrorBody),
+))]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    admin: AdminCaller,
+    id: web::Path<String>,
+    body: web::Json<UserChangesRequest>,
+) -> ApiResult<web::Json<UserView>> {
+    let id = id.into_inner();
+    let changes = body.into_inner();
+    let admin_id = admin.0.user.id.clone();
+    let user = state
+        .db
+        .run(move |conn| {
+            use diesel::Connection;
+            conn.transaction::<_, ApiError, _>(|conn| {
+                let now = now_millis();
+                let before = User::find(conn, &id).map_err(|e| not_found_as(e, "user"))?;
+                let user = User::set_flags(conn, &id, changes.is_active, changes.is_admin, now)?;
+                if before.is_admin && before.is_active && !(user.is_admin && user.is_active)
+                    && User::count_active_admins(conn)? == 0
+                {
+                    return Err(ApiError::conflict("this would leave no active site admin"));
+                }
+                if !user.is_active {
+                    Session::delete_for_user(conn, &user.id)?;
+                    ApiToken::revoke_all_for_user(conn, &user.id, now)?;
+                }
+                Ok(user)
+            })
+        })
+        .await?;
+    tracing::info!(admin = %admin_id, user = %user.id, active = user.is_active, admin_flag = user.is_admin, "user changed");
+    Ok(web::Json(user.into()))
+}

@@ -1,0 +1,205 @@
+//! User groups: named sets of users to share with. Any user may create one; its creator and
+//! site admins manage it; every signed-in user may list groups to share with them.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::required_text;
+use crate::api::teams::not_found_as;
+use crate::api::users::UserRef;
+use crate::auth::Caller;
+use crate::db::groups::{GroupMember, UserGroup};
+use crate::db::users::User;
+use crate::db::{AnyConnection, DbError, new_id};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::time::{now_millis, to_rfc3339};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub created_by: Option<String>,
+    pub created_at: String,
+}
+
+impl From<UserGroup> for GroupView {
+    fn from(group: UserGroup) -> Self {
+        Self {
+            id: group.id,
+            name: group.name,
+            description: group.description,
+            created_by: group.created_by,
+            created_at: to_rfc3339(group.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupDetailView {
+    #[serde(flatten)]
+    pub group: GroupView,
+    pub members: Vec<UserRef>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGroupRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupMemberRequest {
+    /// The user's id or email.
+    pub user: String,
+}
+
+/// Every group (to pick one to share with).
+#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", responses((status = 200, body = Vec<GroupView>)))]
+pub async fn list_groups(state: web::Data<AppState>, _caller: Caller) -> ApiResult<web::Json<Vec<GroupView>>> {
+    let groups = state.db.run(UserGroup::list_all).await?;
+    Ok(web::Json(groups.into_iter().map(GroupView::from).collect()))
+}
+
+/// Creates a group managed by the caller.
+#[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = NewGroupRequest, responses(
+    (status = 201, body = GroupView),
+    (status = 409, body = crate::error::ErrorBody),
+))]
+pub async fn create_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<NewGroupRequest>,
+) -> ApiResult<HttpResponse> {
+    let group = UserGroup {
+        id: new_id(),
+        name: required_text("name", &body.name, 100)?,
+        description: body.description.trim().chars().take(2000).collect(),
+        created_by: Some(caller.user.id.clone()),
+        created_at: now_millis(),
+    };
+    let group = state.db.run(move |conn| UserGroup::create(conn, &group)).await?;
+    tracing::info!(user = %caller.user.id, group = %group.id, "group created");
+    Ok(HttpResponse::Created().json(GroupView::from(group)))
+}
+
+/// A group with its members.
+#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = String, Path)), responses(
+    (status = 200, body = GroupDetailView),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn get_group(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<GroupDetailView>> {
+    let id = id.into_inner();
+    let (group, members) = state
+        .db
+        .run(move |conn| {
+            let group = UserGroup::find(conn, &id).map_err(|e| not_found_as(e, "group"))?;
+            let members = UserGroup::members(conn, &group.id)?;
+            Ok::<_, ApiError>((group, members))
+        })
+        .await?;
+    Ok(web::Json(GroupDetailView {
+        group: group.into(),
+        members: members.into_iter().map(|(_, user)| user.into()).collect(),
+    }))
+}
+
+/// Deletes a group (its creator or a site admin).
+#[utoipa::path(delete, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = String, Path)), responses(
+    (status = 204, description = "Deleted"),
+    (status = 403, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn delete_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    state
+        .db
+        .run(move |conn| {
+            require_group_manager(conn, &id, &caller)?;
+            UserGroup::delete(conn, &id)?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Adds a member (the group's creator or a site admin).
+#[utoipa::path(post, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = String, Path)),
+    request_body = GroupMemberRequest, responses(
+    (status = 204, description = "Added"),
+    (status = 403, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn add_group_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<GroupMemberRequest>,
+) -> ApiResult<HttpResponse> {
+    let group_id = id.into_inner();
+    let reference = body.into_inner().user;
+    state
+        .db
+        .run(move |conn| {
+            require_group_manager(conn, &group_id, &caller)?;
+            let user = User::find_by_reference(conn, &reference).map_err(|e| match e {
+                DbError::NotFound => ApiError::validation(format!("there is no user '{reference}'")),
+                other => other.into(),
+            })?;
+            let member = GroupMember { group_id, user_id: user.id, added_at: now_millis() };
+            Ok::<_, ApiError>(UserGroup::add_member(conn, &member)?)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes a member (the group's creator, a site admin, or the member themselves).
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/members/{user_id}", tag = "groups",
+    params(("id" = String, Path), ("user_id" = String, Path)), responses(
+    (status = 204, description = "Removed"),
+    (status = 403, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn remove_group_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (group_id, user_id) = path.into_inner();
+    state
+        .db
+        .run(move |conn| {
+            if user_id != caller.user.id {
+                require_group_manager(conn, &group_id, &caller)?;
+            }
+            if UserGroup::remove_member(conn, &group_id, &user_id)? {
+                Ok(())
+            } else {
+                Err(ApiError::not_found("group member"))
+            }
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn require_group_manager(conn: &mut AnyConnection, group_id: &str, caller: &Caller) -> Result<(), ApiError> {
+    let group = UserGroup::find(conn, group_id).map_err(|e| not_found_as(e, "group"))?;
+    if caller.is_admin() || group.created_by.as_deref() == Some(caller.user.id.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("only the group's creator or a site admin can change it"))
+    }
+}

@@ -1,0 +1,231 @@
+//! Teams: research groups owning datasets together. Any user may create a team and becomes
+//! its owner; team owners and site admins manage membership.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::required_text;
+use crate::api::users::UserRef;
+use crate::auth::Caller;
+use crate::db::teams::{ROLE_MEMBER, ROLE_OWNER, Team, TeamMember};
+use crate::db::users::User;
+use crate::db::{DbError, new_id};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::time::{now_millis, to_rfc3339};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: String,
+}
+
+impl From<Team> for TeamView {
+    fn from(team: Team) -> Self {
+        Self { id: team.id, name: team.name, description: team.description, created_at: to_rfc3339(team.created_at) }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamMemberView {
+    pub user: UserRef,
+    /// `owner` or `member`.
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamDetailView {
+    #[serde(flatten)]
+    pub team: TeamView,
+    pub members: Vec<TeamMemberView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTeamRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamMemberRequest {
+    /// The user's id or email.
+    pub user: String,
+    /// `owner` or `member` (default).
+    pub role: Option<String>,
+}
+
+/// Teams the caller belongs to (site admins: all teams).
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<TeamView>)))]
+pub async fn list_teams(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<Vec<TeamView>>> {
+    let admin = caller.is_admin();
+    let user_id = caller.user.id.clone();
+    let teams = state
+        .db
+        .run(move |conn| if admin { Team::list_all(conn) } else { Team::list_for_user(conn, &user_id) })
+        .await?;
+    Ok(web::Json(teams.into_iter().map(TeamView::from).collect()))
+}
+
+/// Creates a team with the caller as its owner.
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", request_body = NewTeamRequest, responses(
+    (status = 201, body = TeamView),
+    (status = 409, body = crate::error::ErrorBody),
+))]
+pub async fn create_team(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<NewTeamRequest>,
+) -> ApiResult<HttpResponse> {
+    let team = Team {
+        id: new_id(),
+        name: required_text("name", &body.name, 100)?,
+        description: body.description.trim().chars().take(2000).collect(),
+        created_by: Some(caller.user.id.clone()),
+        created_at: now_millis(),
+    };
+    let owner = caller.user.id.clone();
+    let team = state.db.run(move |conn| Team::create(conn, &team, &owner)).await?;
+    tracing::info!(user = %caller.user.id, team = %team.id, "team created");
+    Ok(HttpResponse::Created().json(TeamView::from(team)))
+}
+
+/// A team with its members (members and site admins).
+#[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams", params(("id" = String, Path)), responses(
+    (status = 200, body = TeamDetailView),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn get_team(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<TeamDetailView>> {
+    let admin = caller.is_admin();
+    let user_id = caller.user.id.clone();
+    let id = id.into_inner();
+    let (team, members) = state
+        .db
+        .run(move |conn| {
+            let team = Team::find(conn, &id).map_err(|e| not_found_as(e, "team"))?;
+            if !admin && Team::role_of(conn, &team.id, &user_id)?.is_none() {
+                return Err(ApiError::not_found("team"));
+            }
+            let members = Team::members(conn, &team.id)?;
+            Ok((team, members))
+        })
+        .await?;
+    Ok(web::Json(TeamDetailView {
+        team: team.into(),
+        members: members
+            .into_iter()
+            .map(|(m, u)| TeamMemberView { user: u.into(), role: m.role })
+            .collect(),
+    }))
+}
+
+/// Adds a member or changes a member's role (team owners and site admins).
+#[utoipa::path(post, path = "/api/v1/teams/{id}/members", tag = "teams", params(("id" = String, Path)),
+    request_body = TeamMemberRequest, responses(
+    (status = 204, description = "Member added or updated"),
+    (status = 403, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn put_team_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<TeamMemberRequest>,
+) -> ApiResult<HttpResponse> {
+    let role = body.role.clone().unwrap_or_else(|| ROLE_MEMBER.to_owned());
+    if role != ROLE_OWNER && role != ROLE_MEMBER {
+        return Err(ApiError::validation("role must be 'owner' or 'member'"));
+    }
+    let team_id = id.into_inner();
+    let reference = body.user.clone();
+    let caller_id = caller.user.id.clone();
+    let admin = caller.is_admin();
+    state
+        .db
+        .run(move |conn| {
+            require_team_owner(conn, &team_id, &caller_id, admin)?;
+            let user = User::find_by_reference(conn, &reference).map_err(|e| match e {
+                DbError::NotFound => ApiError::validation(format!("there is no user '{reference}'")),
+                other => other.into(),
+            })?;
+            if role == ROLE_MEMBER
+                && Team::role_of(conn, &team_id, &user.id)?.as_deref() == Some(ROLE_OWNER)
+                && Team::count_owners(conn, &team_id)? <= 1
+            {
+                return Err(ApiError::conflict("a team needs at least one owner"));
+            }
+            let member = TeamMember { team_id, user_id: user.id, role, added_at: now_millis() };
+            Ok(Team::put_member(conn, &member)?)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes a member (team owners, site admins, or members removing themselves).
+#[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{user_id}", tag = "teams",
+    params(("id" = String, Path), ("user_id" = String, Path)), responses(
+    (status = 204, description = "Removed"),
+    (status = 403, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn remove_team_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (team_id, user_id) = path.into_inner();
+    let caller_id = caller.user.id.clone();
+    let admin = caller.is_admin();
+    state
+        .db
+        .run(move |conn| {
+            if user_id != caller_id {
+                require_team_owner(conn, &team_id, &caller_id, admin)?;
+            }
+            if Team::role_of(conn, &team_id, &user_id)?.as_deref() == Some(ROLE_OWNER)
+                && Team::count_owners(conn, &team_id)? <= 1
+            {
+                return Err(ApiError::conflict("a team needs at least one owner"));
+            }
+            if Team::remove_member(conn, &team_id, &user_id)? {
+                Ok(())
+            } else {
+                Err(ApiError::not_found("team member"))
+            }
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn require_team_owner(
+    conn: &mut crate::db::AnyConnection,
+    team_id: &str,
+    user_id: &str,
+    admin: bool,
+) -> Result<(), ApiError> {
+    Team::find(conn, team_id).map_err(|e| not_found_as(e, "team"))?;
+    if admin {
+        return Ok(());
+    }
+    match Team::role_of(conn, team_id, user_id)?.as_deref() {
+        Some(ROLE_OWNER) => Ok(()),
+        Some(_) => Err(ApiError::forbidden("only the team's owners can manage its members")),
+        None => Err(ApiError::not_found("team")),
+    }
+}
+
+pub fn not_found_as(err: DbError, what: &str) -> ApiError {
+    match err {
+        DbError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}

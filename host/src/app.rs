@@ -1,0 +1,56 @@
+//! Builds the actix-web application: the one function both `tessera serve` and the
+//! integration tests call, so the tests exercise exactly what runs in production.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash};
+use actix_web::{App, Error, web};
+use futures_util::FutureExt;
+
+use crate::api;
+use crate::error::{json_error_handler, path_error_handler, query_error_handler};
+use crate::state::AppState;
+
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let metrics = state.metrics.clone();
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::JsonConfig::default().limit(1 << 20).error_handler(json_error_handler))
+        .app_data(web::QueryConfig::default().error_handler(query_error_handler))
+        .app_data(web::PathConfig::default().error_handler(path_error_handler))
+        .configure(api::routes)
+        .default_service(web::to(api::not_found))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "no-referrer"))
+                .add(("X-Frame-Options", "DENY")),
+        )
+        .wrap(NormalizePath::new(TrailingSlash::Trim))
+        .wrap_fn(move |req, srv| {
+            let started = Instant::now();
+            let method = req.method().to_string();
+            let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+            let metrics = metrics.clone();
+            actix_web::dev::Service::call(srv, req).map(move |result| {
+                let status = match &result {
+                    Ok(response) => response.status().as_u16(),
+                    Err(err) => err.as_response_error().status_code().as_u16(),
+                };
+                metrics.observe(&method, &route, status, started.elapsed());
+                result
+            })
+        })
+}

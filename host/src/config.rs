@@ -1,0 +1,314 @@
+//! The one typed configuration of a Tessera host.
+//!
+//! Layers, each overriding the one before: built-in defaults < `tessera.toml` (or the file
+//! given by `--config`) < `TESSERA_*` environment variables < command-line flags. Every layer
+//! is checked against [`Config`]'s fields: an unknown key is an error naming that key, so a
+//! typo never silently falls back to a default. Each key is documented once, in the operator
+//! guide's configuration table, and a test keeps that table complete.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Environment variables with this prefix are configuration keys (`TESSERA_BIND` → `bind`).
+pub const ENV_PREFIX: &str = "TESSERA_";
+/// Environment variables with this prefix belong to the test suite, not to the configuration.
+pub const TEST_ENV_PREFIX: &str = "TESSERA_TEST_";
+/// The configuration file read when `--config` is not given and the file exists.
+pub const DEFAULT_CONFIG_FILE: &str = "tessera.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port the HTTP server listens on.
+    pub bind: String,
+    /// Folder for the embedded database, dataset files and temporary uploads.
+    pub data_dir: PathBuf,
+    /// Database URL; empty means SQLite at `<data_dir>/tessera.db`.
+    pub database_url: String,
+    /// Connections in the database pool.
+    pub database_pool_size: u32,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info` or `tessera=debug,actix_web=info`.
+    pub log_level: String,
+    /// Largest accepted dataset upload, in bytes.
+    pub max_upload_bytes: u64,
+    /// Rows read to infer column types of CSV and JSON uploads.
+    pub infer_schema_rows: usize,
+    /// Lifetime of a sign-in session, in hours.
+    pub session_ttl_hours: u64,
+    /// Mark cookies `Secure`; set when Tessera is served over HTTPS.
+    pub secure_cookies: bool,
+    /// Failed sign-ins allowed per account and per address within the window.
+    pub login_max_failures: u32,
+    /// Window, and lock-out after it is exceeded, in seconds.
+    pub login_lockout_seconds: u64,
+    /// Most rows one preview request returns.
+    pub max_preview_rows: usize,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            database_pool_size: 8,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            max_upload_bytes: 2 * 1024 * 1024 * 1024,
+            infer_schema_rows: 10_000,
+            session_ttl_hours: 24 * 7,
+            secure_cookies: false,
+            login_max_failures: 5,
+            login_lockout_seconds: 15 * 60,
+            max_preview_rows: 1_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: String, message: String },
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+/// Values given on the command line; `None` leaves the lower layers in force.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    /// Loads the layered configuration from the real file system and process environment.
+    pub fn load(overrides: &Overrides) -> Result<Self, ConfigError> {
+        Self::load_from(overrides, std::env::vars())
+    }
+
+    /// Loads the layered configuration with an explicit environment (tests pass their own).
+    pub fn load_from(
+        overrides: &Overrides,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut table = to_table(&Config::default());
+
+        let file = match &overrides.config_file {
+            Some(path) => Some(path.clone()),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+        };
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            let layer: toml::Table = toml::from_str(&text)
+                .map_err(|e| ConfigError::File { path: path.clone(), message: e.to_string() })?;
+            for (key, value) in layer {
+                check_key(&key).map_err(|message| ConfigError::File {
+                    path: path.clone(),
+                    message,
+                })?;
+                table.insert(key, value);
+            }
+            // Deserialize now so a wrong type names the file it came from.
+            toml::Value::Table(table.clone())
+                .try_into::<Config>()
+                .map_err(|e| ConfigError::File { path, message: e.to_string() })?;
+        }
+
+        let mut env: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(ENV_PREFIX) && !name.starts_with(TEST_ENV_PREFIX))
+            .collect();
+        env.sort();
+        for (name, raw) in env {
+            let key = name[ENV_PREFIX.len()..].to_ascii_lowercase();
+            check_key(&key).map_err(|message| ConfigError::Env { name: name.clone(), message })?;
+            let value = env_value(&table, &key, &raw);
+            let mut candidate = table.clone();
+            candidate.insert(key, value);
+            toml::Value::Table(candidate.clone())
+                .try_into::<Config>()
+                .map_err(|e| ConfigError::Env { name: name.clone(), message: e.to_string() })?;
+            table = candidate;
+        }
+
+        let mut config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        if let Some(bind) = &overrides.bind {
+            config.bind = bind.clone();
+        }
+        if let Some(dir) = &overrides.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(url) = &overrides.database_url {
+            config.database_url = url.clone();
+        }
+        if let Some(format) = overrides.log_format {
+            config.log_format = format;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.database_pool_size == 0 {
+            return Err(ConfigError::Invalid("database_pool_size must be at least 1".into()));
+        }
+        if self.max_upload_bytes == 0 {
+            return Err(ConfigError::Invalid("max_upload_bytes must be at least 1".into()));
+        }
+        if self.login_max_failures == 0 {
+            return Err(ConfigError::Invalid("login_max_failures must be at least 1".into()));
+        }
+        if self.max_preview_rows == 0 {
+            return Err(ConfigError::Invalid("max_preview_rows must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one, or SQLite inside the data folder.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("tessera.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// The configuration as `tessera config show` prints it: TOML, with secrets masked.
+    pub fn to_masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = mask_url_password(&self.effective_database_url());
+        toml::to_string_pretty(&shown).unwrap_or_default()
+    }
+
+    /// Every configuration key, in declaration order (the docs test walks these).
+    pub fn keys() -> Vec<String> {
+        to_table(&Config::default()).keys().cloned().collect()
+    }
+
+    pub fn data_path(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.data_dir.join(relative)
+    }
+}
+
+fn to_table(config: &Config) -> toml::Table {
+    match toml::Value::try_from(config) {
+        Ok(toml::Value::Table(table)) => table,
+        _ => toml::Table::new(),
+    }
+}
+
+fn check_key(key: &str) -> Result<(), String> {
+    let keys = Config::keys();
+    if keys.iter().any(|k| k == key) {
+        Ok(())
+    } else {
+        Err(format!("unknown key `{key}`; known keys: {}", keys.join(", ")))
+    }
+}
+
+/// Environment values are text; give them the type the key's default has.
+fn env_value(table: &toml::Table, key: &str, raw: &str) -> toml::Value {
+    match table.get(key) {
+        Some(toml::Value::Integer(_)) => {
+            raw.trim().parse::<i64>().map(toml::Value::Integer).unwrap_or_else(|_| raw.into())
+        }
+        Some(toml::Value::Boolean(_)) => match raw.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
+            "0" | "false" | "no" | "off" => toml::Value::Boolean(false),
+            _ => raw.into(),
+        },
+        _ => toml::Value::String(raw.to_owned()),
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:****@host/db`.
+pub fn mask_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:****@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn layers_override_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:9000\"\nmax_preview_rows = 5\n").unwrap();
+        let overrides = Overrides { config_file: Some(file), ..Default::default() };
+        let config =
+            Config::load_from(&overrides, env(&[("TESSERA_MAX_PREVIEW_ROWS", "7")])).unwrap();
+        assert_eq!(config.bind, "127.0.0.1:9000");
+        assert_eq!(config.max_preview_rows, 7);
+
+        let overrides = Overrides { bind: Some("127.0.0.1:1".into()), ..overrides };
+        let config = Config::load_from(&overrides, env(&[])).unwrap();
+        assert_eq!(config.bind, "127.0.0.1:1");
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.toml");
+        std::fs::write(&file, "bnd = \"x\"\n").unwrap();
+        let overrides = Overrides { config_file: Some(file), ..Default::default() };
+        let err = Config::load_from(&overrides, env(&[])).unwrap_err().to_string();
+        assert!(err.contains("`bnd`"), "{err}");
+
+        let err = Config::load_from(&Overrides::default(), env(&[("TESSERA_PORT", "1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("TESSERA_PORT") && err.contains("`port`"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_are_explained() {
+        let err = Config::load_from(
+            &Overrides::default(),
+            env(&[("TESSERA_MAX_UPLOAD_BYTES", "lots")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("TESSERA_MAX_UPLOAD_BYTES"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let config = Config {
+            database_url: "postgres://tessera:hunter2@127.0.0.1/tessera".into(),
+            ..Default::default()
+        };
+        let shown = config.to_masked_toml();
+        assert!(!shown.contains("hunter2"));
+        assert!(shown.contains("tessera:****@127.0.0.1"));
+    }
+}

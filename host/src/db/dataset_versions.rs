@@ -1,0 +1,48 @@
+//! Immutable versions of a dataset: one Parquet file each, with its row count, schema and
+//! SHA-256, so a recipient can verify what they were given.
+
+use diesel::prelude::*;
+
+use super::schema::dataset_versions;
+use super::{AnyConnection, DbResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dataset_versions)]
+pub struct DatasetVersion {
+    pub dataset_id: String,
+    pub version: i32,
+    /// Relative to the data folder.
+    pub file_path: String,
+    pub original_filename: String,
+    pub source_format: String,
+    pub row_count: i64,
+    /// JSON array of `{name, type}`.
+    pub columns: String,
+    pub size_bytes: i64,
+    pub source_bytes: i64,
+    pub sha256: String,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+}
+
+impl DatasetVersion {
+    pub fn find(conn: &mut AnyConnection, dataset_id: &str, version: i32) -> DbResult<DatasetVersion> {
+        Ok(dataset_versions::table
+            .find((dataset_id, version))
+            .select(DatasetVersion::as_select())
+            .first(conn)?)
+    }
+
+    pub fn list(conn: &mut AnyConnection, dataset_id: &str) -> DbResult<Vec<DatasetVersion>> {
+        Ok(dataset_versions::table
+            .filter(dataset_versions::dataset_id.eq(dataset_id))
+            .order(dataset_versions::version.asc())
+            .select(DatasetVersion::as_select())
+            .load(conn)?)
+    }
+
+    /// Every stored file path, for the start-up sweep of orphaned files.
+    pub fn all_file_paths(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
+        Ok(dataset_versions::table.select(dataset_versions::file_path).load(conn)?)
+    }
+}

@@ -1,0 +1,84 @@
+//! User groups: named sets of users that datasets can be shared with (sharing itself comes
+//! with access control). Any user may create a group; its creator and site admins manage it.
+
+use diesel::prelude::*;
+
+use super::schema::{group_members, user_groups, users};
+use super::users::User;
+use super::{AnyConnection, DbError, DbResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = user_groups)]
+pub struct UserGroup {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = group_members)]
+pub struct GroupMember {
+    pub group_id: String,
+    pub user_id: String,
+    pub added_at: i64,
+}
+
+impl UserGroup {
+    pub fn create(conn: &mut AnyConnection, group: &UserGroup) -> DbResult<UserGroup> {
+        diesel::insert_into(user_groups::table).values(group).execute(conn).map_err(|e| {
+            match DbError::from(e) {
+                DbError::Conflict(_) => {
+                    DbError::Conflict(format!("a group named '{}' already exists", group.name))
+                }
+                other => other,
+            }
+        })?;
+        Ok(group.clone())
+    }
+
+    pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<UserGroup> {
+        Ok(user_groups::table.find(id).select(UserGroup::as_select()).first(conn)?)
+    }
+
+    pub fn list_all(conn: &mut AnyConnection) -> DbResult<Vec<UserGroup>> {
+        Ok(user_groups::table
+            .order(user_groups::name.asc())
+            .select(UserGroup::as_select())
+            .load(conn)?)
+    }
+
+    pub fn is_member(conn: &mut AnyConnection, group_id: &str, user_id: &str) -> DbResult<bool> {
+        Ok(group_members::table
+            .find((group_id, user_id))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0)
+    }
+
+    pub fn members(conn: &mut AnyConnection, group_id: &str) -> DbResult<Vec<(GroupMember, User)>> {
+        Ok(group_members::table
+            .inner_join(users::table)
+            .filter(group_members::group_id.eq(group_id))
+            .order(users::email.asc())
+            .select((GroupMember::as_select(), User::as_select()))
+            .load(conn)?)
+    }
+
+    /// Adds a member; adding one twice is not an error.
+    pub fn add_member(conn: &mut AnyConnection, member: &GroupMember) -> DbResult<()> {
+        if !UserGroup::is_member(conn, &member.group_id, &member.user_id)? {
+            diesel::insert_into(group_members::table).values(member).execute(conn)?;
+        }
+        Ok(())
+    }
+
+    pub fn remove_member(conn: &mut AnyConnection, group_id: &str, user_id: &str) -> DbResult<bool> {
+        Ok(diesel::delete(group_members::table.find((group_id, user_id))).execute(conn)? == 1)
+    }
+
+    pub fn delete(conn: &mut AnyConnection, id: &str) -> DbResult<bool> {
+        Ok(diesel::delete(user_groups::table.find(id)).execute(conn)? == 1)
+    }
+}

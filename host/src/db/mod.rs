@@ -1,0 +1,246 @@
+//! The database layer: one schema, two backends.
+//!
+//! SQLite (the embedded default) and PostgreSQL (for several replicas) are both reached
+//! through [`AnyConnection`], so every query in this module tree is written once and runs on
+//! both. Each table has its own file holding its row struct, its write form (`New*`) and its
+//! queries; queries take `&mut AnyConnection` so they work inside or outside a transaction.
+//! Everything replicas must share (sessions, throttles, tokens) lives here, never in memory.
+
+pub mod api_tokens;
+pub mod dataset_versions;
+pub mod datasets;
+pub mod groups;
+pub mod login_throttle;
+pub mod schema;
+pub mod sessions;
+pub mod teams;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// A connection to either backend; diesel dispatches each query to the live one.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Query(diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl From<diesel::result::Error> for DbError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => DbError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                DbError::Conflict(format!("already exists ({})", info.message()))
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                DbError::Unavailable(info.message().to_owned())
+            }
+            other => DbError::Query(other),
+        }
+    }
+}
+
+impl From<r2d2::PoolError> for DbError {
+    fn from(err: r2d2::PoolError) -> Self {
+        DbError::Unavailable(err.to_string())
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Opens connections for the pool: the right backend for the URL, set up the same way each
+/// time (SQLite: WAL, foreign keys, a busy timeout so concurrent writers wait, not fail).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str) -> Self {
+        Self { url: url.to_owned(), backend: Backend::of_url(url) }
+    }
+
+    fn open(&self) -> ConnectionResult<AnyConnection> {
+        match self.backend {
+            Backend::Postgres => diesel::PgConnection::establish(&self.url).map(AnyConnection::Postgresql),
+            Backend::Sqlite => {
+                let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
+                let mut conn = diesel::SqliteConnection::establish(path)?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        self.open().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// The database handle the application holds: a pool plus which backend it talks to.
+#[derive(Clone)]
+pub struct Database {
+    pub pool: Pool,
+    pub backend: Backend,
+}
+
+impl Database {
+    /// Connects (creating the SQLite file's folder if needed) without migrating.
+    pub fn connect(url: &str, pool_size: u32) -> DbResult<Self> {
+        let backend = Backend::of_url(url);
+        if backend == Backend::Sqlite {
+            let path = std::path::Path::new(url.strip_prefix("sqlite://").unwrap_or(url));
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    DbError::Unavailable(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(ConnectionManager::new(url))
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn get(&self) -> DbResult<PooledConnection> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs a blocking closure with a pooled connection on the blocking thread pool.
+    ///
+    /// The closure's error type is the caller's choice (anything a [`DbError`] converts
+    /// into), so a handler can refuse with its own error from inside a transaction.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get().map_err(E::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(DbError::Unavailable(format!("database task failed: {e}"))))?
+    }
+
+    /// Applies every pending migration; returns the versions applied.
+    pub fn migrate(&self) -> DbResult<Vec<String>> {
+        let mut conn = self.get()?;
+        run_migrations(&mut conn)
+    }
+
+    /// Answers whether the database takes queries right now (`/readyz`).
+    pub fn ping(&self) -> DbResult<()> {
+        let mut conn = self.get()?;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+}
+
+pub fn migrations_for(conn: &AnyConnection) -> EmbeddedMigrations {
+    match conn {
+        AnyConnection::Postgresql(_) => POSTGRES_MIGRATIONS,
+        AnyConnection::Sqlite(_) => SQLITE_MIGRATIONS,
+    }
+}
+
+pub fn run_migrations(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
+    let migrations = migrations_for(conn);
+    let applied = match conn {
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(migrations),
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(migrations),
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Reverts every applied migration (used by the migration round-trip test).
+pub fn revert_all_migrations(conn: &mut AnyConnection) -> DbResult<()> {
+    let migrations = migrations_for(conn);
+    match conn {
+        AnyConnection::Postgresql(c) => c.revert_all_migrations(migrations).map(|_| ()),
+        AnyConnection::Sqlite(c) => c.revert_all_migrations(migrations).map(|_| ()),
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// A fresh random identifier for a new row (UUID v7: time-ordered, so indexes stay compact).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, for case-insensitive search on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}

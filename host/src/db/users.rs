@@ -1,0 +1,118 @@
+//! Accounts: who may sign in, and whether they are site admins.
+
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::{AnyConnection, DbError, DbResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Emails are compared case-insensitively; they are stored trimmed and lower-cased.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl User {
+    pub fn create(conn: &mut AnyConnection, new: &NewUser) -> DbResult<User> {
+        diesel::insert_into(users::table).values(new).execute(conn).map_err(|e| {
+            match DbError::from(e) {
+                DbError::Conflict(_) => {
+                    DbError::Conflict(format!("a user with email {} already exists", new.email))
+                }
+                other => other,
+            }
+        })?;
+        User::find(conn, &new.id)
+    }
+
+    pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<User> {
+        Ok(users::table.find(id).select(User::as_select()).first(conn)?)
+    }
+
+    pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> DbResult<Option<User>> {
+        Ok(users::table
+            .filter(users::email.eq(normalize_email(email)))
+            .select(User::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// Finds a user by id or, when the text has an `@`, by email.
+    pub fn find_by_reference(conn: &mut AnyConnection, reference: &str) -> DbResult<User> {
+        if reference.contains('@') {
+            User::find_by_email(conn, reference)?.ok_or(DbError::NotFound)
+        } else {
+            User::find(conn, reference)
+        }
+    }
+
+    pub fn count(conn: &mut AnyConnection) -> DbResult<i64> {
+        Ok(users::table.count().get_result(conn)?)
+    }
+
+    pub fn list(conn: &mut AnyConnection, offset: i64, limit: i64) -> DbResult<Vec<User>> {
+        Ok(users::table
+            .order(users::email.asc())
+            .offset(offset)
+            .limit(limit)
+            .select(User::as_select())
+            .load(conn)?)
+    }
+
+    pub fn set_flags(
+        conn: &mut AnyConnection,
+        id: &str,
+        is_active: Option<bool>,
+        is_admin: Option<bool>,
+        now: i64,
+    ) -> DbResult<User> {
+        let user = User::find(conn, id)?;
+        diesel::update(users::table.find(id))
+            .set((
+                users::is_active.eq(is_active.unwrap_or(user.is_active)),
+                users::is_admin.eq(is_admin.unwrap_or(user.is_admin)),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        User::find(conn, id)
+    }
+
+    pub fn set_password_hash(conn: &mut AnyConnection, id: &str, hash: &str, now: i64) -> DbResult<()> {
+        diesel::update(users::table.find(id))
+            .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn count_active_admins(conn: &mut AnyConnection) -> DbResult<i64> {
+        Ok(users::table
+            .filter(users::is_admin.eq(true))
+            .filter(users::is_active.eq(true))
+            .count()
+            .get_result(conn)?)
+    }
+}

@@ -1,0 +1,221 @@
+//! The one error catalogue of the HTTP API.
+//!
+//! Every failure a client can see has a stable snake_case [`ErrorCode`] with its HTTP status,
+//! and reaches the wire in one shape: `{"error": {"code": "...", "message": "..."}}`. Lower
+//! layers (database, storage, ingest) have their own error types and convert into [`ApiError`]
+//! here, once. An internal error tells the client only "internal error"; its cause goes to the
+//! log.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Stable, documented error codes. Clients match on these, never on messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    InvalidJson,
+    ValidationFailed,
+    Unauthenticated,
+    InvalidCredentials,
+    CsrfTokenMissing,
+    Forbidden,
+    InsufficientScope,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    UnsupportedFormat,
+    EmptyFile,
+    MalformedFile,
+    RaggedRows,
+    TooManyAttempts,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        use ErrorCode::*;
+        match self {
+            BadRequest | InvalidJson | EmptyFile | MalformedFile | RaggedRows => {
+                StatusCode::BAD_REQUEST
+            }
+            ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            Unauthenticated | InvalidCredentials => StatusCode::UNAUTHORIZED,
+            CsrfTokenMissing | Forbidden | InsufficientScope => StatusCode::FORBIDDEN,
+            NotFound => StatusCode::NOT_FOUND,
+            Conflict => StatusCode::CONFLICT,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType | UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_else(|| "internal".to_owned())
+    }
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Seconds after which a throttled client may try again.
+    pub retry_after: Option<u64>,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `ragged_rows`.
+    pub code: ErrorCode,
+    /// A sentence for a person.
+    pub message: String,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), retry_after: None }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ValidationFailed, message)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            ErrorCode::Unauthenticated,
+            "sign in, or send an API token as 'Authorization: Bearer <token>'",
+        )
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Conflict, message)
+    }
+
+    pub fn too_many_attempts(retry_after: u64) -> Self {
+        Self {
+            code: ErrorCode::TooManyAttempts,
+            message: format!("too many failed attempts; try again in {retry_after} seconds"),
+            retry_after: Some(retry_after),
+        }
+    }
+
+    /// An unexpected failure: logged with its cause, shown to the client as "internal error".
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(ErrorCode::Internal, "internal error")
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.insert_header((RETRY_AFTER, value));
+        }
+        response.json(ErrorBody {
+            error: ErrorDetail { code: self.code, message: self.message.clone() },
+        })
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(err: crate::db::DbError) -> Self {
+        use crate::db::DbError;
+        match err {
+            DbError::NotFound => ApiError::new(ErrorCode::NotFound, "not found"),
+            DbError::Conflict(what) => ApiError::conflict(what),
+            DbError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "database unavailable");
+                ApiError::new(ErrorCode::Unavailable, "the database is unavailable; try again")
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(err)
+    }
+}
+
+/// JSON bodies that fail to parse answer in the catalogue's shape too.
+pub fn json_error_handler(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    let api = match &err {
+        JsonPayloadError::ContentType => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as JSON with 'Content-Type: application/json'",
+        ),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(ErrorCode::PayloadTooLarge, "the JSON body is too large")
+        }
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON body: {e}"))
+        }
+        other => ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON body: {other}")),
+    };
+    api.into()
+}
+
+/// Query strings that fail to parse, likewise.
+pub fn query_error_handler(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::bad_request(format!("invalid query string: {err}")).into()
+}
+
+/// Path segments that fail to parse, likewise.
+pub fn path_error_handler(
+    err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::new(ErrorCode::NotFound, format!("not found: {err}")).into()
+}

@@ -1,0 +1,112 @@
+//! Turning an uploaded file into an immutable Parquet dataset version.
+//!
+//! The upload handler streams the file to a temporary file in the data folder (never holding
+//! it whole in memory); [`ingest`] then checks it, parses it with polars and writes Parquet to
+//! a second temporary file, which the caller renames into place before committing the
+//! database row. Every failure is an [`IngestError`] that names the problem, and the line
+//! where it is known, in words a researcher understands.
+
+mod checks;
+mod convert;
+pub mod format;
+pub mod preview;
+pub mod schema;
+
+use std::path::Path;
+
+pub use format::SourceFormat;
+pub use schema::ColumnInfo;
+
+use crate::error::{ApiError, ErrorCode};
+
+/// Tunables taken from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestOptions {
+    /// Rows sampled to infer column types; a full scan follows if the sample was misleading.
+    pub infer_schema_rows: usize,
+}
+
+/// A parsed upload, written as Parquet to a temporary file awaiting its final place.
+#[derive(Debug)]
+pub struct Ingested {
+    pub parquet: tempfile::NamedTempFile,
+    pub summary: IngestSummary,
+}
+
+/// What was read from an upload.
+#[derive(Debug, Clone)]
+pub struct IngestSummary {
+    pub rows: i64,
+    pub columns: Vec<ColumnInfo>,
+    /// Size of the Parquet file.
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the Parquet file.
+    pub sha256: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("line {line}: expected {expected} fields like the header, found {found}")]
+    Ragged { line: u64, expected: u64, found: u64 },
+    #[error("{0}")]
+    Malformed(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("conversion failed: {0}")]
+    Internal(String),
+}
+
+impl From<IngestError> for ApiError {
+    fn from(err: IngestError) -> Self {
+        match err {
+            IngestError::Empty => ApiError::new(
+                ErrorCode::EmptyFile,
+                "the uploaded file is empty; choose a file with a header and some rows",
+            ),
+            e @ IngestError::Ragged { .. } => ApiError::new(ErrorCode::RaggedRows, e.to_string()),
+            IngestError::Malformed(m) => ApiError::new(ErrorCode::MalformedFile, m),
+            IngestError::Unsupported(m) => ApiError::new(ErrorCode::UnsupportedFormat, m),
+            IngestError::Io(e) => ApiError::internal(e),
+            IngestError::Internal(m) => ApiError::internal(m),
+        }
+    }
+}
+
+/// Checks and converts `source` (in `format`) into Parquet inside `tmp_dir`.
+pub fn ingest(
+    source: &Path,
+    format: SourceFormat,
+    tmp_dir: &Path,
+    options: IngestOptions,
+) -> Result<Ingested, IngestError> {
+    if std::fs::metadata(source)?.len() == 0 {
+        return Err(IngestError::Empty);
+    }
+    let parquet = tempfile::Builder::new()
+        .prefix("ingest-")
+        .suffix(".parquet")
+        .tempfile_in(tmp_dir)?;
+    match format {
+        SourceFormat::Csv | SourceFormat::Tsv => {
+            let separator = if format == SourceFormat::Tsv { b'\t' } else { b',' };
+            checks::check_delimited(source, separator)?;
+            convert::delimited_to_parquet(source, separator, parquet.path(), options)?;
+        }
+        SourceFormat::Parquet => convert::parquet_to_parquet(source, parquet.path())?,
+        SourceFormat::Ndjson => convert::ndjson_to_parquet(source, parquet.path(), options)?,
+        SourceFormat::Json => match checks::sniff_json(source)? {
+            checks::JsonShape::Array => convert::json_array_to_parquet(source, parquet.path())?,
+            checks::JsonShape::Lines => {
+                convert::ndjson_to_parquet(source, parquet.path(), options)?
+            }
+        },
+        SourceFormat::Xlsx => convert::xlsx_to_parquet(source, parquet.path())?,
+    }
+    let (rows, columns) = schema::describe_parquet(parquet.path())?;
+    let (size_bytes, sha256) = checks::size_and_sha256(parquet.path())?;
+    Ok(Ingested { parquet, summary: IngestSummary { rows, columns, size_bytes, sha256 } })
+}

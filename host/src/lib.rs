@@ -1,0 +1,25 @@
+//! Tessera: a self-hosted server with which research teams export their datasets and share
+//! them safely.
+//!
+//! The binary in `main.rs` only parses the command line; everything else lives here so that
+//! the integration tests drive the very same application ([`app::build_app`]) in process.
+
+pub mod access;
+pub mod accounts;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ingest;
+pub mod logging;
+pub mod metrics;
+pub mod state;
+pub mod storage;
+pub mod time;
+
+pub use app::build_app;
+pub use config::Config;
+pub use state::AppState;

@@ -1,0 +1,63 @@
+//! What every request handler shares: configuration, database, data folder, metrics.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::{Database, DbError};
+use crate::metrics::Metrics;
+use crate::storage::Storage;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Database,
+    pub storage: Storage,
+    pub metrics: Arc<Metrics>,
+    /// Conversions are CPU- and memory-heavy; this bounds how many run at once in a process.
+    pub conversions: Arc<Semaphore>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot prepare the data folder {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl AppState {
+    /// Opens the data folder and database, applies pending migrations and removes whatever
+    /// an interrupted upload left behind.
+    pub fn open(config: Config) -> Result<Self, StartupError> {
+        let storage = Storage::open(&config.data_dir).map_err(|source| StartupError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let db = Database::connect(&config.effective_database_url(), config.database_pool_size)?;
+        let applied = db.migrate()?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied database migrations");
+        }
+        let referenced = {
+            let mut conn = db.get()?;
+            DatasetVersion::all_file_paths(&mut conn)?
+        };
+        let removed = storage.sweep(&referenced).map_err(|source| StartupError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        if removed > 0 {
+            tracing::info!(removed, "removed leftovers of interrupted uploads");
+        }
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            storage,
+            metrics: Arc::new(Metrics::default()),
+            conversions: Arc::new(Semaphore::new(2)),
+        })
+    }
+}

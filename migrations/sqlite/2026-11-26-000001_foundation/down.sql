@@ -1,0 +1,10 @@
+DROP TABLE dataset_versions;
+DROP TABLE datasets;
+DROP TABLE group_members;
+DROP TABLE user_groups;
+DROP TABLE team_members;
+DROP TABLE teams;
+DROP TABLE login_throttle;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
