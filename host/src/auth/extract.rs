@@ -8,6 +8,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::{CSRF_HEADER, SESSION_COOKIE, Scope, parse_scopes, secrets};
+use crate::db::DbError;
 use crate::db::api_tokens::ApiToken;
 use crate::db::sessions::Session;
 use crate::db::users::User;
@@ -71,7 +72,7 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
             .db
             .run(move |conn| {
                 let Some(token) = ApiToken::find_usable(conn, &token_hash, now)? else {
-                    return Ok(None);
+                    return Ok::<_, DbError>(None);
                 };
                 let user = User::find(conn, &token.user_id)?;
                 if token.last_used_at.is_none_or(|t| now - t > 60_000) {
@@ -104,7 +105,7 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
             .db
             .run(move |conn| {
                 let Some(session) = Session::find_active(conn, &lookup, now)? else {
-                    return Ok(None);
+                    return Ok::<_, DbError>(None);
                 };
                 let user = User::find(conn, &session.user_id)?;
                 Ok(Some((session, user)))

@@ -1,9 +1,10 @@
 //! Password hashing with argon2id (RFC 9106), in PHC string format so that parameters can be
 //! raised later without invalidating stored hashes.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::TryRngCore;
+use rand::rngs::OsRng;
 
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 1024;
@@ -35,7 +36,9 @@ pub fn check_policy(password: &str) -> Result<(), PasswordError> {
 }
 
 pub fn hash(password: &str) -> Result<String, PasswordError> {
-    let salt = SaltString::generate(&mut OsRng);
+    let mut bytes = [0u8; 16];
+    OsRng.try_fill_bytes(&mut bytes).map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| PasswordError::Hashing(e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())

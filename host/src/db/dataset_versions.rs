@@ -17,7 +17,7 @@ pub struct DatasetVersion {
     pub source_format: String,
     pub row_count: i64,
     /// JSON array of `{name, type}`.
-    pub columns: String,
+    pub schema_json: String,
     pub size_bytes: i64,
     pub source_bytes: i64,
     pub sha256: String,

@@ -107,7 +107,7 @@ diesel::table! {
         original_filename -> Text,
         source_format -> Text,
         row_count -> BigInt,
-        columns -> Text,
+        schema_json -> Text,
         size_bytes -> BigInt,
         source_bytes -> BigInt,
         sha256 -> Text,

@@ -97,7 +97,7 @@ CREATE TABLE dataset_versions (
     original_filename TEXT NOT NULL,
     source_format TEXT NOT NULL,
     row_count BIGINT NOT NULL,
-    columns TEXT NOT NULL,
+    schema_json TEXT NOT NULL,
     size_bytes BIGINT NOT NULL,
     source_bytes BIGINT NOT NULL,
     sha256 TEXT NOT NULL,

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use crate::api::users::UserView;
 use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, password, secrets, throttle};
+use crate::db::DbError;
 use crate::db::login_throttle::LoginThrottle;
 use crate::db::sessions::Session;
 use crate::db::users::User;
@@ -54,7 +55,7 @@ pub async fn login(
                 .collect::<Result<Vec<u64>, _>>()?
                 .into_iter()
                 .max();
-            Ok((locked, User::find_by_email(conn, &email)?))
+            Ok::<_, DbError>((locked, User::find_by_email(conn, &email)?))
         })
         .await?;
     if let Some(seconds) = locked {

@@ -28,7 +28,7 @@ pub async fn get_dataset(
             let versions = DatasetVersion::list(conn, &dataset.id)?;
             let latest = versions.iter().find(|v| v.version == dataset.latest_version);
             let (columns, rows) =
-                latest.map(|v| (parse_columns(&v.columns), v.row_count)).unwrap_or_default();
+                latest.map(|v| (parse_columns(&v.schema_json), v.row_count)).unwrap_or_default();
             Ok::<_, ApiError>(DatasetView {
                 summary: DatasetSummaryView::from(dataset),
                 columns,

@@ -41,7 +41,7 @@ impl From<DatasetVersion> for VersionView {
         Self {
             version: v.version,
             rows: v.row_count,
-            columns: parse_columns(&v.columns),
+            columns: parse_columns(&v.schema_json),
             size_bytes: v.size_bytes,
             source_bytes: v.source_bytes,
             source_format: v.source_format,

@@ -76,7 +76,7 @@ pub async fn get_rows(
         offset,
         limit,
         total_rows: version.row_count,
-        columns: parse_columns(&version.columns),
+        columns: parse_columns(&version.schema_json),
         rows,
     }))
 }

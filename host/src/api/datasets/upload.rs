@@ -205,7 +205,7 @@ fn version_row(
         original_filename: file.filename.clone(),
         source_format: file.format.as_str().to_owned(),
         row_count: summary.rows,
-        columns: serde_json::to_string(&summary.columns).map_err(ApiError::internal)?,
+        schema_json: serde_json::to_string(&summary.columns).map_err(ApiError::internal)?,
         size_bytes: summary.size_bytes,
         source_bytes: file.bytes as i64,
         sha256: summary.sha256.clone(),
