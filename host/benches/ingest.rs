@@ -13,25 +13,42 @@ use polars::prelude::*;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     if let Some(path) = arg("--polars-child") {
         polars_child(Path::new(&path));
         return;
     }
-    let rows: usize = arg("--rows").and_then(|r| r.parse().ok()).unwrap_or(1_000_000);
+    let rows: usize = arg("--rows")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1_000_000);
     let work = tempfile::tempdir().expect("temp dir");
     let csv = work.path().join("bench.csv");
     let started = Instant::now();
     let bytes = generate_csv(&csv, rows);
-    println!("generated {rows} rows, 12 columns, {:.1} MB in {:.2?}", bytes as f64 / 1e6, started.elapsed());
+    println!(
+        "generated {rows} rows, 12 columns, {:.1} MB in {:.2?}",
+        bytes as f64 / 1e6,
+        started.elapsed()
+    );
 
     let polars = run_polars(&csv);
     let tessera = run_tessera(&csv, work.path());
     let mb = bytes as f64 / 1e6;
     let mut report = String::new();
-    let _ = writeln!(report, "| pipeline | time (s) | rows/s | MB/s | peak memory (MB) |");
+    let _ = writeln!(
+        report,
+        "| pipeline | time (s) | rows/s | MB/s | peak memory (MB) |"
+    );
     let _ = writeln!(report, "|---|---|---|---|---|");
-    for (name, (seconds, peak_kb)) in [("polars read_csv + write Parquet", polars), ("Tessera upload over HTTP (201 received)", tessera)] {
+    for (name, (seconds, peak_kb)) in [
+        ("polars read_csv + write Parquet", polars),
+        ("Tessera upload over HTTP (201 received)", tessera),
+    ] {
         let _ = writeln!(
             report,
             "| {name} | {seconds:.2} | {:.0} | {:.1} | {:.0} |",
@@ -40,16 +57,32 @@ fn main() {
             peak_kb as f64 / 1024.0
         );
     }
-    let _ = writeln!(report, "\nTessera / polars time ratio: {:.2}", tessera.0 / polars.0);
+    let _ = writeln!(
+        report,
+        "\nTessera / polars time ratio: {:.2}",
+        tessera.0 / polars.0
+    );
     print!("{report}");
 }
 
 /// Writes the benchmark CSV: ints, floats with nulls, strings with quotes, commas, newlines
 /// and non-ASCII, dates, datetimes, booleans and categories; the same bytes every run.
 fn generate_csv(path: &Path, rows: usize) -> u64 {
-    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path).expect("create csv"));
-    writeln!(out, "id,amount,ratio,name,comment,city,born,seen_at,active,category,count,code").unwrap();
-    let cities = ["Zürich", "København", "東京", "São Paulo", "Reykjavík", "Nairobi"];
+    let mut out =
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(path).expect("create csv"));
+    writeln!(
+        out,
+        "id,amount,ratio,name,comment,city,born,seen_at,active,category,count,code"
+    )
+    .unwrap();
+    let cities = [
+        "Zürich",
+        "København",
+        "東京",
+        "São Paulo",
+        "Reykjavík",
+        "Nairobi",
+    ];
     let categories = ["alpha", "beta", "gamma", "delta"];
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = || {
@@ -61,7 +94,11 @@ fn generate_csv(path: &Path, rows: usize) -> u64 {
     for i in 0..rows {
         let r = next();
         let amount = (r % 1_000_000) as f64 / 100.0;
-        let ratio = if r % 10 == 0 { String::new() } else { format!("{:.4}", (r % 10_000) as f64 / 10_000.0) };
+        let ratio = if r % 10 == 0 {
+            String::new()
+        } else {
+            format!("{:.4}", (r % 10_000) as f64 / 10_000.0)
+        };
         let comment = match r % 5 {
             0 => "\"said \"\"hello\"\", then left\"".to_owned(),
             1 => "\"line one\nline two\"".to_owned(),
@@ -116,15 +153,26 @@ fn polars_child(csv: &Path) {
     ParquetWriter::new(std::fs::File::create(&target).expect("create parquet"))
         .finish(&mut frame)
         .expect("write parquet");
-    println!("{} {}", started.elapsed().as_secs_f64(), peak_rss_kb(std::process::id()));
+    println!(
+        "{} {}",
+        started.elapsed().as_secs_f64(),
+        peak_rss_kb(std::process::id())
+    );
 }
 
 fn run_polars(csv: &Path) -> (f64, u64) {
     let exe = std::env::current_exe().expect("current exe");
-    let output = Command::new(exe).arg("--polars-child").arg(csv).output().expect("run polars child");
+    let output = Command::new(exe)
+        .arg("--polars-child")
+        .arg(csv)
+        .output()
+        .expect("run polars child");
     let text = String::from_utf8_lossy(&output.stdout);
     let mut parts = text.split_whitespace();
-    let seconds = parts.next().and_then(|s| s.parse().ok()).expect("polars timing");
+    let seconds = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("polars timing");
     let peak = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
     (seconds, peak)
 }
@@ -140,16 +188,39 @@ fn run_tessera(csv: &Path, work: &Path) -> (f64, u64) {
     let bind = format!("127.0.0.1:{port}");
 
     let mut create = Command::new(&binary)
-        .args(["--data-dir", data.to_str().unwrap(), "user", "create", "--email", "bench@example.org", "--name", "Bench", "--password-stdin"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "user",
+            "create",
+            "--email",
+            "bench@example.org",
+            "--name",
+            "Bench",
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn user create");
-    create.stdin.take().unwrap().write_all(b"benchmark-password\n").unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"benchmark-password\n")
+        .unwrap();
     assert!(create.wait().unwrap().success(), "user create failed");
 
     let mut server = Command::new(&binary)
-        .args(["--data-dir", data.to_str().unwrap(), "--log-format", "json", "serve", "--bind", &bind])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--log-format",
+            "json",
+            "serve",
+            "--bind",
+            &bind,
+        ])
         .env("TESSERA_LOG_LEVEL", "warn")
         .stderr(Stdio::null())
         .spawn()
@@ -162,29 +233,56 @@ fn run_tessera(csv: &Path, work: &Path) -> (f64, u64) {
     }
     let jar = work.join("jar");
     let login = curl(&[
-        "-sf", "-c", jar.to_str().unwrap(), "-H", "content-type: application/json",
-        "-d", "{\"email\":\"bench@example.org\",\"password\":\"benchmark-password\"}",
+        "-sf",
+        "-c",
+        jar.to_str().unwrap(),
+        "-H",
+        "content-type: application/json",
+        "-d",
+        "{\"email\":\"bench@example.org\",\"password\":\"benchmark-password\"}",
         &format!("{base}/api/v1/auth/login"),
     ])
     .expect("login");
-    let csrf = serde_json::from_str::<serde_json::Value>(&login).unwrap()["csrf_token"].as_str().unwrap().to_owned();
+    let csrf = serde_json::from_str::<serde_json::Value>(&login).unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let token = curl(&[
-        "-sf", "-b", jar.to_str().unwrap(), "-H", "content-type: application/json", "-H", &format!("x-csrf-token: {csrf}"),
-        "-d", "{\"name\":\"bench\",\"scopes\":[\"read\",\"write\"]}", &format!("{base}/api/v1/tokens"),
+        "-sf",
+        "-b",
+        jar.to_str().unwrap(),
+        "-H",
+        "content-type: application/json",
+        "-H",
+        &format!("x-csrf-token: {csrf}"),
+        "-d",
+        "{\"name\":\"bench\",\"scopes\":[\"read\",\"write\"]}",
+        &format!("{base}/api/v1/tokens"),
     ])
     .expect("token");
-    let token = serde_json::from_str::<serde_json::Value>(&token).unwrap()["token"].as_str().unwrap().to_owned();
+    let token = serde_json::from_str::<serde_json::Value>(&token).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let started = Instant::now();
     let response = curl(&[
-        "-sf", "-H", &format!("authorization: Bearer {token}"), "-F", &format!("file=@{}", csv.display()),
+        "-sf",
+        "-H",
+        &format!("authorization: Bearer {token}"),
+        "-F",
+        &format!("file=@{}", csv.display()),
         &format!("{base}/api/v1/datasets"),
     ])
     .expect("upload");
     let seconds = started.elapsed().as_secs_f64();
     let created: serde_json::Value = serde_json::from_str(&response).unwrap();
     let peak = peak_rss_kb(server.id());
-    println!("tessera: {} rows, {} columns stored", created["rows"], created["columns"].as_array().map_or(0, Vec::len));
+    println!(
+        "tessera: {} rows, {} columns stored",
+        created["rows"],
+        created["columns"].as_array().map_or(0, Vec::len)
+    );
     let _ = server.kill();
     let _ = server.wait();
     (seconds, peak)
@@ -192,5 +290,8 @@ fn run_tessera(csv: &Path, work: &Path) -> (f64, u64) {
 
 fn curl(args: &[&str]) -> Option<String> {
     let output = Command::new("curl").args(args).output().ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }

@@ -16,7 +16,9 @@ pub async fn create_user(
 ) -> Result<User, ApiError> {
     let email = normalize_email(email);
     if !looks_like_email(&email) {
-        return Err(ApiError::validation(format!("'{email}' is not an email address")));
+        return Err(ApiError::validation(format!(
+            "'{email}' is not an email address"
+        )));
     }
     let name = crate::api::required_text("name", name, 200)?;
     password::check_policy(plain_password).map_err(|e| ApiError::validation(e.to_string()))?;

@@ -27,7 +27,11 @@ pub fn build_app(
     let metrics = state.metrics.clone();
     App::new()
         .app_data(web::Data::new(state))
-        .app_data(web::JsonConfig::default().limit(1 << 20).error_handler(json_error_handler))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(1 << 20)
+                .error_handler(json_error_handler),
+        )
         .app_data(web::QueryConfig::default().error_handler(query_error_handler))
         .app_data(web::PathConfig::default().error_handler(path_error_handler))
         .configure(api::routes)
@@ -42,7 +46,9 @@ pub fn build_app(
         .wrap_fn(move |req, srv| {
             let started = Instant::now();
             let method = req.method().to_string();
-            let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+            let route = req
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".to_owned());
             let metrics = metrics.clone();
             actix_web::dev::Service::call(srv, req).map(move |result| {
                 let status = match &result {

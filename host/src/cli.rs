@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, LogFormat, Overrides};
 
 #[derive(Debug, Parser)]
-#[command(name = "tessera", version, about = "Export research datasets and share them safely")]
+#[command(
+    name = "tessera",
+    version,
+    about = "Export research datasets and share them safely"
+)]
 pub struct Cli {
     /// Configuration file (default: ./tessera.toml if it exists).
     #[arg(long, global = true)]

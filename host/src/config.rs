@@ -78,7 +78,10 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path}: {message}")]
     File { path: PathBuf, message: String },
     #[error("environment variable {name}: {message}")]
@@ -115,10 +118,14 @@ impl Config {
             None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
         };
         if let Some(path) = file {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-            let layer: toml::Table = toml::from_str(&text)
-                .map_err(|e| ConfigError::File { path: path.clone(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let layer: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::File {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
             for (key, value) in layer {
                 check_key(&key).map_err(|message| ConfigError::File {
                     path: path.clone(),
@@ -129,7 +136,10 @@ impl Config {
             // Deserialize now so a wrong type names the file it came from.
             toml::Value::Table(table.clone())
                 .try_into::<Config>()
-                .map_err(|e| ConfigError::File { path, message: e.to_string() })?;
+                .map_err(|e| ConfigError::File {
+                    path,
+                    message: e.to_string(),
+                })?;
         }
 
         let mut env: Vec<(String, String)> = env
@@ -139,13 +149,19 @@ impl Config {
         env.sort();
         for (name, raw) in env {
             let key = name[ENV_PREFIX.len()..].to_ascii_lowercase();
-            check_key(&key).map_err(|message| ConfigError::Env { name: name.clone(), message })?;
+            check_key(&key).map_err(|message| ConfigError::Env {
+                name: name.clone(),
+                message,
+            })?;
             let value = env_value(&table, &key, &raw);
             let mut candidate = table.clone();
             candidate.insert(key, value);
             toml::Value::Table(candidate.clone())
                 .try_into::<Config>()
-                .map_err(|e| ConfigError::Env { name: name.clone(), message: e.to_string() })?;
+                .map_err(|e| ConfigError::Env {
+                    name: name.clone(),
+                    message: e.to_string(),
+                })?;
             table = candidate;
         }
 
@@ -170,16 +186,24 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         if self.database_pool_size == 0 {
-            return Err(ConfigError::Invalid("database_pool_size must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "database_pool_size must be at least 1".into(),
+            ));
         }
         if self.max_upload_bytes == 0 {
-            return Err(ConfigError::Invalid("max_upload_bytes must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "max_upload_bytes must be at least 1".into(),
+            ));
         }
         if self.login_max_failures == 0 {
-            return Err(ConfigError::Invalid("login_max_failures must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "login_max_failures must be at least 1".into(),
+            ));
         }
         if self.max_preview_rows == 0 {
-            return Err(ConfigError::Invalid("max_preview_rows must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "max_preview_rows must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -222,16 +246,21 @@ fn check_key(key: &str) -> Result<(), String> {
     if keys.iter().any(|k| k == key) {
         Ok(())
     } else {
-        Err(format!("unknown key `{key}`; known keys: {}", keys.join(", ")))
+        Err(format!(
+            "unknown key `{key}`; known keys: {}",
+            keys.join(", ")
+        ))
     }
 }
 
 /// Environment values are text; give them the type the key's default has.
 fn env_value(table: &toml::Table, key: &str, raw: &str) -> toml::Value {
     match table.get(key) {
-        Some(toml::Value::Integer(_)) => {
-            raw.trim().parse::<i64>().map(toml::Value::Integer).unwrap_or_else(|_| raw.into())
-        }
+        Some(toml::Value::Integer(_)) => raw
+            .trim()
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .unwrap_or_else(|_| raw.into()),
         Some(toml::Value::Boolean(_)) => match raw.trim().to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
             "0" | "false" | "no" | "off" => toml::Value::Boolean(false),
@@ -243,8 +272,12 @@ fn env_value(table: &toml::Table, key: &str, raw: &str) -> toml::Value {
 
 /// `postgres://user:secret@host/db` → `postgres://user:****@host/db`.
 pub fn mask_url_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:****@{host}"),
         None => url.to_owned(),
@@ -256,7 +289,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -264,13 +300,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("t.toml");
         std::fs::write(&file, "bind = \"127.0.0.1:9000\"\nmax_preview_rows = 5\n").unwrap();
-        let overrides = Overrides { config_file: Some(file), ..Default::default() };
+        let overrides = Overrides {
+            config_file: Some(file),
+            ..Default::default()
+        };
         let config =
             Config::load_from(&overrides, env(&[("TESSERA_MAX_PREVIEW_ROWS", "7")])).unwrap();
         assert_eq!(config.bind, "127.0.0.1:9000");
         assert_eq!(config.max_preview_rows, 7);
 
-        let overrides = Overrides { bind: Some("127.0.0.1:1".into()), ..overrides };
+        let overrides = Overrides {
+            bind: Some("127.0.0.1:1".into()),
+            ..overrides
+        };
         let config = Config::load_from(&overrides, env(&[])).unwrap();
         assert_eq!(config.bind, "127.0.0.1:1");
     }
@@ -280,14 +322,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("t.toml");
         std::fs::write(&file, "bnd = \"x\"\n").unwrap();
-        let overrides = Overrides { config_file: Some(file), ..Default::default() };
-        let err = Config::load_from(&overrides, env(&[])).unwrap_err().to_string();
+        let overrides = Overrides {
+            config_file: Some(file),
+            ..Default::default()
+        };
+        let err = Config::load_from(&overrides, env(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`bnd`"), "{err}");
 
         let err = Config::load_from(&Overrides::default(), env(&[("TESSERA_PORT", "1")]))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("TESSERA_PORT") && err.contains("`port`"), "{err}");
+        assert!(
+            err.contains("TESSERA_PORT") && err.contains("`port`"),
+            "{err}"
+        );
     }
 
     #[test]

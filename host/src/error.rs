@@ -92,7 +92,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), retry_after: None }
+        Self {
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -156,7 +160,10 @@ impl ResponseError for ApiError {
             response.insert_header((RETRY_AFTER, value));
         }
         response.json(ErrorBody {
-            error: ErrorDetail { code: self.code, message: self.message.clone() },
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message.clone(),
+            },
         })
     }
 }
@@ -169,7 +176,10 @@ impl From<crate::db::DbError> for ApiError {
             DbError::Conflict(what) => ApiError::conflict(what),
             DbError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "database unavailable");
-                ApiError::new(ErrorCode::Unavailable, "the database is unavailable; try again")
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the database is unavailable; try again",
+                )
             }
             other => ApiError::internal(other),
         }
@@ -205,7 +215,10 @@ pub fn json_error_handler(
         JsonPayloadError::Deserialize(e) => {
             ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON body: {e}"))
         }
-        other => ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON body: {other}")),
+        other => ApiError::new(
+            ErrorCode::InvalidJson,
+            format!("invalid JSON body: {other}"),
+        ),
     };
     api.into()
 }

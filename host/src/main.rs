@@ -18,7 +18,10 @@ fn main() -> ExitCode {
         }
     };
     logging::init(config.log_format, &config.log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the runtime: {err}");
@@ -37,7 +40,9 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
     match cli.command {
-        Command::Config { command: ConfigCommand::Show } => {
+        Command::Config {
+            command: ConfigCommand::Show,
+        } => {
             print!("{}", config.to_masked_toml());
             Ok(())
         }
@@ -47,11 +52,23 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
             if applied.is_empty() {
                 println!("the database is up to date");
             } else {
-                println!("applied {} migration(s): {}", applied.len(), applied.join(", "));
+                println!(
+                    "applied {} migration(s): {}",
+                    applied.len(),
+                    applied.join(", ")
+                );
             }
             Ok(())
         }
-        Command::User { command: UserCommand::Create { email, name, admin, password_stdin: _ } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    admin,
+                    password_stdin: _,
+                },
+        } => {
             let password = tessera::cli::read_password_stdin()?;
             let state = open_state(config).await?;
             let user = tessera::accounts::create_user(&state.db, &email, &name, &password, admin)

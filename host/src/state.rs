@@ -23,7 +23,10 @@ pub struct AppState {
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot prepare the data folder {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Database(#[from] DbError),
 }
@@ -45,10 +48,12 @@ impl AppState {
             let mut conn = db.get()?;
             DatasetVersion::all_file_paths(&mut conn)?
         };
-        let removed = storage.sweep(&referenced).map_err(|source| StartupError::DataDir {
-            path: config.data_dir.display().to_string(),
-            source,
-        })?;
+        let removed = storage
+            .sweep(&referenced)
+            .map_err(|source| StartupError::DataDir {
+                path: config.data_dir.display().to_string(),
+                source,
+            })?;
         if removed > 0 {
             tracing::info!(removed, "removed leftovers of interrupted uploads");
         }

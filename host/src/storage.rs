@@ -19,7 +19,9 @@ pub struct Storage {
 
 impl Storage {
     pub fn open(root: &Path) -> io::Result<Self> {
-        let storage = Self { root: root.to_path_buf() };
+        let storage = Self {
+            root: root.to_path_buf(),
+        };
         std::fs::create_dir_all(storage.tmp_dir())?;
         std::fs::create_dir_all(storage.root.join("datasets"))?;
         Ok(storage)
@@ -35,7 +37,10 @@ impl Storage {
 
     /// A new named temporary file in `tmp/`, removed when dropped unless persisted.
     pub fn temp_file(&self, suffix: &str) -> io::Result<tempfile::NamedTempFile> {
-        tempfile::Builder::new().prefix("upload-").suffix(suffix).tempfile_in(self.tmp_dir())
+        tempfile::Builder::new()
+            .prefix("upload-")
+            .suffix(suffix)
+            .tempfile_in(self.tmp_dir())
     }
 
     /// Where a dataset version's Parquet file lives, relative to the data folder.

@@ -40,23 +40,42 @@ pub struct Decision {
 }
 
 /// The highest level the caller holds on the dataset.
-pub fn dataset_level(conn: &mut AnyConnection, caller: &Caller, dataset: &Dataset) -> DbResult<Decision> {
+pub fn dataset_level(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset: &Dataset,
+) -> DbResult<Decision> {
     if caller.is_admin() {
-        return Ok(Decision { granted: Some(Level::Admin), rule: "site admin" });
+        return Ok(Decision {
+            granted: Some(Level::Admin),
+            rule: "site admin",
+        });
     }
     if dataset.owner_id == caller.user.id {
-        return Ok(Decision { granted: Some(Level::Admin), rule: "dataset owner" });
+        return Ok(Decision {
+            granted: Some(Level::Admin),
+            rule: "dataset owner",
+        });
     }
     if let Some(team_id) = &dataset.team_id
         && let Some(role) = Team::role_of(conn, team_id, &caller.user.id)?
     {
         return Ok(if role == ROLE_OWNER {
-            Decision { granted: Some(Level::Admin), rule: "owner of the dataset's team" }
+            Decision {
+                granted: Some(Level::Admin),
+                rule: "owner of the dataset's team",
+            }
         } else {
-            Decision { granted: Some(Level::Edit), rule: "member of the dataset's team" }
+            Decision {
+                granted: Some(Level::Edit),
+                rule: "member of the dataset's team",
+            }
         });
     }
-    Ok(Decision { granted: None, rule: "no rule grants access" })
+    Ok(Decision {
+        granted: None,
+        rule: "no rule grants access",
+    })
 }
 
 /// Requires `needed` on the dataset; logs the decision either way.

@@ -61,7 +61,10 @@ pub struct GroupMemberRequest {
 
 /// Every group (to pick one to share with).
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", responses((status = 200, body = Vec<GroupView>)))]
-pub async fn list_groups(state: web::Data<AppState>, _caller: Caller) -> ApiResult<web::Json<Vec<GroupView>>> {
+pub async fn list_groups(
+    state: web::Data<AppState>,
+    _caller: Caller,
+) -> ApiResult<web::Json<Vec<GroupView>>> {
     let groups = state.db.run(UserGroup::list_all).await?;
     Ok(web::Json(groups.into_iter().map(GroupView::from).collect()))
 }
@@ -83,7 +86,10 @@ pub async fn create_group(
         created_by: Some(caller.user.id.clone()),
         created_at: now_millis(),
     };
-    let group = state.db.run(move |conn| UserGroup::create(conn, &group)).await?;
+    let group = state
+        .db
+        .run(move |conn| UserGroup::create(conn, &group))
+        .await?;
     tracing::info!(user = %caller.user.id, group = %group.id, "group created");
     Ok(HttpResponse::Created().json(GroupView::from(group)))
 }
@@ -156,10 +162,16 @@ pub async fn add_group_member(
         .run(move |conn| {
             require_group_manager(conn, &group_id, &caller)?;
             let user = User::find_by_reference(conn, &reference).map_err(|e| match e {
-                DbError::NotFound => ApiError::validation(format!("there is no user '{reference}'")),
+                DbError::NotFound => {
+                    ApiError::validation(format!("there is no user '{reference}'"))
+                }
                 other => other.into(),
             })?;
-            let member = GroupMember { group_id, user_id: user.id, added_at: now_millis() };
+            let member = GroupMember {
+                group_id,
+                user_id: user.id,
+                added_at: now_millis(),
+            };
             Ok::<_, ApiError>(UserGroup::add_member(conn, &member)?)
         })
         .await?;
@@ -195,11 +207,17 @@ pub async fn remove_group_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn require_group_manager(conn: &mut AnyConnection, group_id: &str, caller: &Caller) -> Result<(), ApiError> {
+fn require_group_manager(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    caller: &Caller,
+) -> Result<(), ApiError> {
     let group = UserGroup::find(conn, group_id).map_err(|e| not_found_as(e, "group"))?;
     if caller.is_admin() || group.created_by.as_deref() == Some(caller.user.id.as_str()) {
         Ok(())
     } else {
-        Err(ApiError::forbidden("only the group's creator or a site admin can change it"))
+        Err(ApiError::forbidden(
+            "only the group's creator or a site admin can change it",
+        ))
     }
 }

@@ -25,7 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))
         .route("/api/docs", web::get().to(openapi::docs_page))
-        .route("/static/js/api-docs.js", web::get().to(openapi::docs_script))
+        .route(
+            "/static/js/api-docs.js",
+            web::get().to(openapi::docs_script),
+        )
         .service(
             web::scope("/api/v1")
                 .route("/openapi.json", web::get().to(openapi::openapi_json))
@@ -34,34 +37,70 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/me", web::get().to(users::get_me))
                 .route("/tokens", web::get().to(tokens::list::list_tokens))
                 .route("/tokens", web::post().to(tokens::create::create_token))
-                .route("/tokens/{id}", web::delete().to(tokens::revoke::revoke_token))
+                .route(
+                    "/tokens/{id}",
+                    web::delete().to(tokens::revoke::revoke_token),
+                )
                 .route("/teams", web::get().to(teams::list_teams))
                 .route("/teams", web::post().to(teams::create_team))
                 .route("/teams/{id}", web::get().to(teams::get_team))
-                .route("/teams/{id}/members", web::post().to(teams::put_team_member))
-                .route("/teams/{id}/members/{user_id}", web::delete().to(teams::remove_team_member))
+                .route(
+                    "/teams/{id}/members",
+                    web::post().to(teams::put_team_member),
+                )
+                .route(
+                    "/teams/{id}/members/{user_id}",
+                    web::delete().to(teams::remove_team_member),
+                )
                 .route("/groups", web::get().to(groups::list_groups))
                 .route("/groups", web::post().to(groups::create_group))
                 .route("/groups/{id}", web::get().to(groups::get_group))
                 .route("/groups/{id}", web::delete().to(groups::delete_group))
-                .route("/groups/{id}/members", web::post().to(groups::add_group_member))
-                .route("/groups/{id}/members/{user_id}", web::delete().to(groups::remove_group_member))
+                .route(
+                    "/groups/{id}/members",
+                    web::post().to(groups::add_group_member),
+                )
+                .route(
+                    "/groups/{id}/members/{user_id}",
+                    web::delete().to(groups::remove_group_member),
+                )
                 .route("/admin/users", web::get().to(admin::users::list_users))
                 .route("/admin/users", web::post().to(admin::users::create_user))
-                .route("/admin/users/{id}", web::patch().to(admin::users::update_user))
+                .route(
+                    "/admin/users/{id}",
+                    web::patch().to(admin::users::update_user),
+                )
                 .route("/datasets", web::get().to(datasets::list::list_datasets))
-                .route("/datasets", web::post().to(datasets::upload::create_dataset))
+                .route(
+                    "/datasets",
+                    web::post().to(datasets::upload::create_dataset),
+                )
                 .route("/datasets/{id}", web::get().to(datasets::get::get_dataset))
-                .route("/datasets/{id}", web::patch().to(datasets::update::update_dataset))
-                .route("/datasets/{id}", web::delete().to(datasets::delete::delete_dataset))
-                .route("/datasets/{id}/versions", web::post().to(datasets::upload::create_version))
-                .route("/datasets/{id}/rows", web::get().to(datasets::rows::get_rows)),
+                .route(
+                    "/datasets/{id}",
+                    web::patch().to(datasets::update::update_dataset),
+                )
+                .route(
+                    "/datasets/{id}",
+                    web::delete().to(datasets::delete::delete_dataset),
+                )
+                .route(
+                    "/datasets/{id}/versions",
+                    web::post().to(datasets::upload::create_version),
+                )
+                .route(
+                    "/datasets/{id}/rows",
+                    web::get().to(datasets::rows::get_rows),
+                ),
         );
 }
 
 /// Anything unrouted: a JSON 404 in the catalogue's shape.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    let err = ApiError::new(ErrorCode::NotFound, format!("no such endpoint: {} {}", req.method(), req.path()));
+    let err = ApiError::new(
+        ErrorCode::NotFound,
+        format!("no such endpoint: {} {}", req.method(), req.path()),
+    );
     actix_web::ResponseError::error_response(&err)
 }
 
@@ -72,7 +111,9 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
         return Err(ApiError::validation(format!("{field} must not be empty")));
     }
     if value.chars().count() > max {
-        return Err(ApiError::validation(format!("{field} must be at most {max} characters")));
+        return Err(ApiError::validation(format!(
+            "{field} must be at most {max} characters"
+        )));
     }
     Ok(value.to_owned())
 }

@@ -66,7 +66,9 @@ impl utoipa::Modify for Security {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
         );
     }
 }
@@ -79,20 +81,26 @@ pub fn document() -> String {
 }
 
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(document())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document())
 }
 
 pub async fn docs_page() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header(("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'self'; style-src 'self' 'unsafe-inline'",
+        ))
         .body(DOCS_PAGE)
 }
 
 pub async fn docs_script() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/javascript; charset=utf-8").body(DOCS_SCRIPT)
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .body(DOCS_SCRIPT)
 }
 
 const DOCS_PAGE: &str = include_str!("../../../static/api-docs.html");
 const DOCS_SCRIPT: &str = include_str!("../../../static/js/api-docs.js");
-

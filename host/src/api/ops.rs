@@ -23,7 +23,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(Ok(())) => HttpResponse::Ok().json(json!({"status": "ready", "database": backend})),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "database": backend}))
+            HttpResponse::ServiceUnavailable()
+                .json(json!({"status": "unavailable", "database": backend}))
         }
         Err(_) => HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable"})),
     }
@@ -34,5 +35,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.db.pool.state();
     let text = state.metrics.render(&pool, state.db.pool.max_size());
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text)
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text)
 }

@@ -24,7 +24,9 @@ impl Page {
             return Err(ApiError::validation("offset must not be negative"));
         }
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::validation(format!("limit must be between 1 and {MAX_LIMIT}")));
+            return Err(ApiError::validation(format!(
+                "limit must be between 1 and {MAX_LIMIT}"
+            )));
         }
         Ok((offset, limit))
     }

@@ -25,7 +25,12 @@ pub struct TeamView {
 
 impl From<Team> for TeamView {
     fn from(team: Team) -> Self {
-        Self { id: team.id, name: team.name, description: team.description, created_at: to_rfc3339(team.created_at) }
+        Self {
+            id: team.id,
+            name: team.name,
+            description: team.description,
+            created_at: to_rfc3339(team.created_at),
+        }
     }
 }
 
@@ -62,12 +67,21 @@ pub struct TeamMemberRequest {
 
 /// Teams the caller belongs to (site admins: all teams).
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<TeamView>)))]
-pub async fn list_teams(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<Vec<TeamView>>> {
+pub async fn list_teams(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> ApiResult<web::Json<Vec<TeamView>>> {
     let admin = caller.is_admin();
     let user_id = caller.user.id.clone();
     let teams = state
         .db
-        .run(move |conn| if admin { Team::list_all(conn) } else { Team::list_for_user(conn, &user_id) })
+        .run(move |conn| {
+            if admin {
+                Team::list_all(conn)
+            } else {
+                Team::list_for_user(conn, &user_id)
+            }
+        })
         .await?;
     Ok(web::Json(teams.into_iter().map(TeamView::from).collect()))
 }
@@ -90,7 +104,10 @@ pub async fn create_team(
         created_at: now_millis(),
     };
     let owner = caller.user.id.clone();
-    let team = state.db.run(move |conn| Team::create(conn, &team, &owner)).await?;
+    let team = state
+        .db
+        .run(move |conn| Team::create(conn, &team, &owner))
+        .await?;
     tracing::info!(user = %caller.user.id, team = %team.id, "team created");
     Ok(HttpResponse::Created().json(TeamView::from(team)))
 }
@@ -123,7 +140,10 @@ pub async fn get_team(
         team: team.into(),
         members: members
             .into_iter()
-            .map(|(m, u)| TeamMemberView { user: u.into(), role: m.role })
+            .map(|(m, u)| TeamMemberView {
+                user: u.into(),
+                role: m.role,
+            })
             .collect(),
     }))
 }
@@ -154,7 +174,9 @@ pub async fn put_team_member(
         .run(move |conn| {
             require_team_owner(conn, &team_id, &caller_id, admin)?;
             let user = User::find_by_reference(conn, &reference).map_err(|e| match e {
-                DbError::NotFound => ApiError::validation(format!("there is no user '{reference}'")),
+                DbError::NotFound => {
+                    ApiError::validation(format!("there is no user '{reference}'"))
+                }
                 other => other.into(),
             })?;
             if role == ROLE_MEMBER
@@ -163,7 +185,12 @@ pub async fn put_team_member(
             {
                 return Err(ApiError::conflict("a team needs at least one owner"));
             }
-            let member = TeamMember { team_id, user_id: user.id, role, added_at: now_millis() };
+            let member = TeamMember {
+                team_id,
+                user_id: user.id,
+                role,
+                added_at: now_millis(),
+            };
             Ok(Team::put_member(conn, &member)?)
         })
         .await?;
@@ -218,7 +245,9 @@ fn require_team_owner(
     }
     match Team::role_of(conn, team_id, user_id)?.as_deref() {
         Some(ROLE_OWNER) => Ok(()),
-        Some(_) => Err(ApiError::forbidden("only the team's owners can manage its members")),
+        Some(_) => Err(ApiError::forbidden(
+            "only the team's owners can manage its members",
+        )),
         None => Err(ApiError::not_found("team")),
     }
 }

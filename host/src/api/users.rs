@@ -42,7 +42,11 @@ pub struct UserRef {
 
 impl From<User> for UserRef {
     fn from(user: User) -> Self {
-        Self { id: user.id, email: user.email, name: user.name }
+        Self {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+        }
     }
 }
 

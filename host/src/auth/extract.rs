@@ -49,9 +49,15 @@ impl Caller {
 pub struct AdminCaller(pub Caller);
 
 fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -89,13 +95,23 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         };
         check_active(&user)?;
         let scopes = parse_scopes(&token.scopes);
-        if !safe && !scopes.iter().any(|s| matches!(s, Scope::Write | Scope::Admin)) {
+        if !safe
+            && !scopes
+                .iter()
+                .any(|s| matches!(s, Scope::Write | Scope::Admin))
+        {
             return Err(ApiError::new(
                 ErrorCode::InsufficientScope,
                 "this API token is read-only; create one with the 'write' scope to make changes",
             ));
         }
-        return Ok(Caller { user, method: AuthMethod::Token { id: token.id, scopes } });
+        return Ok(Caller {
+            user,
+            method: AuthMethod::Token {
+                id: token.id,
+                scopes,
+            },
+        });
     }
 
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
@@ -132,7 +148,10 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
                 ));
             }
         }
-        return Ok(Caller { user, method: AuthMethod::Session { token_hash } });
+        return Ok(Caller {
+            user,
+            method: AuthMethod::Session { token_hash },
+        });
     }
 
     Err(ApiError::unauthenticated())

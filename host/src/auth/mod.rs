@@ -19,7 +19,9 @@ pub const CSRF_COOKIE: &str = "tessera_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// What an API token may be used for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Read-only requests (GET, HEAD).

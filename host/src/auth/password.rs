@@ -37,7 +37,9 @@ pub fn check_policy(password: &str) -> Result<(), PasswordError> {
 
 pub fn hash(password: &str) -> Result<String, PasswordError> {
     let mut bytes = [0u8; 16];
-    OsRng.try_fill_bytes(&mut bytes).map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| PasswordError::Hashing(e.to_string()))?;
     let salt = SaltString::encode_b64(&bytes).map_err(|e| PasswordError::Hashing(e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -50,7 +52,9 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let known = stored.is_some();
     let stored = stored.unwrap_or(DUMMY_HASH.as_str());
     let matches = match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     };
     matches && known

@@ -15,7 +15,9 @@ pub fn generate(prefix: &str) -> String {
     // The OS generator failing means the machine cannot make secrets at all: nothing safe
     // can continue, so this is a fatal condition rather than an error to handle.
     #[expect(clippy::expect_used, reason = "no safe fallback when the OS RNG fails")]
-    OsRng.try_fill_bytes(&mut bytes).expect("the operating system's random generator failed");
+    OsRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the operating system's random generator failed");
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 

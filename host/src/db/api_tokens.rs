@@ -24,16 +24,26 @@ pub struct ApiToken {
 
 impl ApiToken {
     pub fn create(conn: &mut AnyConnection, token: &ApiToken) -> DbResult<()> {
-        diesel::insert_into(api_tokens::table).values(token).execute(conn)?;
+        diesel::insert_into(api_tokens::table)
+            .values(token)
+            .execute(conn)?;
         Ok(())
     }
 
     /// The token with this hash if it is neither revoked nor expired.
-    pub fn find_usable(conn: &mut AnyConnection, token_hash: &str, now: i64) -> DbResult<Option<ApiToken>> {
+    pub fn find_usable(
+        conn: &mut AnyConnection,
+        token_hash: &str,
+        now: i64,
+    ) -> DbResult<Option<ApiToken>> {
         Ok(api_tokens::table
             .filter(api_tokens::token_hash.eq(token_hash))
             .filter(api_tokens::revoked_at.is_null())
-            .filter(api_tokens::expires_at.is_null().or(api_tokens::expires_at.gt(now)))
+            .filter(
+                api_tokens::expires_at
+                    .is_null()
+                    .or(api_tokens::expires_at.gt(now)),
+            )
             .select(ApiToken::as_select())
             .first(conn)
             .optional()?)
@@ -60,7 +70,11 @@ impl ApiToken {
         Ok(changed == 1)
     }
 
-    pub fn revoke_all_for_user(conn: &mut AnyConnection, user_id: &str, now: i64) -> DbResult<usize> {
+    pub fn revoke_all_for_user(
+        conn: &mut AnyConnection,
+        user_id: &str,
+        now: i64,
+    ) -> DbResult<usize> {
         Ok(diesel::update(
             api_tokens::table
                 .filter(api_tokens::user_id.eq(user_id))

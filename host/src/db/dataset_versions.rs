@@ -26,7 +26,11 @@ pub struct DatasetVersion {
 }
 
 impl DatasetVersion {
-    pub fn find(conn: &mut AnyConnection, dataset_id: &str, version: i32) -> DbResult<DatasetVersion> {
+    pub fn find(
+        conn: &mut AnyConnection,
+        dataset_id: &str,
+        version: i32,
+    ) -> DbResult<DatasetVersion> {
         Ok(dataset_versions::table
             .find((dataset_id, version))
             .select(DatasetVersion::as_select())
@@ -43,6 +47,8 @@ impl DatasetVersion {
 
     /// Every stored file path, for the start-up sweep of orphaned files.
     pub fn all_file_paths(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
-        Ok(dataset_versions::table.select(dataset_versions::file_path).load(conn)?)
+        Ok(dataset_versions::table
+            .select(dataset_versions::file_path)
+            .load(conn)?)
     }
 }

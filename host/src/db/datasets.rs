@@ -47,16 +47,27 @@ pub struct DatasetFilter {
 
 impl Dataset {
     /// Inserts a dataset with its first version, atomically.
-    pub fn create(conn: &mut AnyConnection, dataset: &Dataset, first: &DatasetVersion) -> DbResult<()> {
+    pub fn create(
+        conn: &mut AnyConnection,
+        dataset: &Dataset,
+        first: &DatasetVersion,
+    ) -> DbResult<()> {
         conn.transaction::<_, DbError, _>(|conn| {
-            diesel::insert_into(datasets::table).values(dataset).execute(conn)?;
-            diesel::insert_into(dataset_versions::table).values(first).execute(conn)?;
+            diesel::insert_into(datasets::table)
+                .values(dataset)
+                .execute(conn)?;
+            diesel::insert_into(dataset_versions::table)
+                .values(first)
+                .execute(conn)?;
             Ok(())
         })
     }
 
     pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<Dataset> {
-        Ok(datasets::table.find(id).select(Dataset::as_select()).first(conn)?)
+        Ok(datasets::table
+            .find(id)
+            .select(Dataset::as_select())
+            .first(conn)?)
     }
 
     pub fn list(
@@ -77,7 +88,12 @@ impl Dataset {
             if let Some(team_id) = &filter.team_id {
                 query = query.filter(datasets::team_id.eq(team_id.clone()));
             }
-            if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            if let Some(text) = filter
+                .text
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+            {
                 let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
                 query = query.filter(
                     lower(datasets::name)
@@ -98,8 +114,14 @@ impl Dataset {
         Ok((items, total))
     }
 
-    pub fn update(conn: &mut AnyConnection, id: &str, changes: &DatasetChanges) -> DbResult<Dataset> {
-        diesel::update(datasets::table.find(id)).set(changes).execute(conn)?;
+    pub fn update(
+        conn: &mut AnyConnection,
+        id: &str,
+        changes: &DatasetChanges,
+    ) -> DbResult<Dataset> {
+        diesel::update(datasets::table.find(id))
+            .set(changes)
+            .execute(conn)?;
         Dataset::find(conn, id)
     }
 
@@ -112,19 +134,29 @@ impl Dataset {
         now: i64,
     ) -> DbResult<DatasetVersion> {
         conn.transaction::<_, DbError, _>(|conn| {
-            let current: i32 = datasets::table.find(id).select(datasets::latest_version).first(conn)?;
+            let current: i32 = datasets::table
+                .find(id)
+                .select(datasets::latest_version)
+                .first(conn)?;
             let version = build(current + 1);
             let bumped = diesel::update(
-                datasets::table.find(id).filter(datasets::latest_version.eq(current)),
+                datasets::table
+                    .find(id)
+                    .filter(datasets::latest_version.eq(current)),
             )
-            .set((datasets::latest_version.eq(version.version), datasets::updated_at.eq(now)))
+            .set((
+                datasets::latest_version.eq(version.version),
+                datasets::updated_at.eq(now),
+            ))
             .execute(conn)?;
             if bumped != 1 {
                 return Err(DbError::Conflict(
                     "another version was uploaded at the same time; try again".into(),
                 ));
             }
-            diesel::insert_into(dataset_versions::table).values(&version).execute(conn)?;
+            diesel::insert_into(dataset_versions::table)
+                .values(&version)
+                .execute(conn)?;
             Ok(version)
         })
     }
@@ -153,5 +185,7 @@ impl Dataset {
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

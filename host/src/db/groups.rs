@@ -27,19 +27,23 @@ pub struct GroupMember {
 
 impl UserGroup {
     pub fn create(conn: &mut AnyConnection, group: &UserGroup) -> DbResult<UserGroup> {
-        diesel::insert_into(user_groups::table).values(group).execute(conn).map_err(|e| {
-            match DbError::from(e) {
+        diesel::insert_into(user_groups::table)
+            .values(group)
+            .execute(conn)
+            .map_err(|e| match DbError::from(e) {
                 DbError::Conflict(_) => {
                     DbError::Conflict(format!("a group named '{}' already exists", group.name))
                 }
                 other => other,
-            }
-        })?;
+            })?;
         Ok(group.clone())
     }
 
     pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<UserGroup> {
-        Ok(user_groups::table.find(id).select(UserGroup::as_select()).first(conn)?)
+        Ok(user_groups::table
+            .find(id)
+            .select(UserGroup::as_select())
+            .first(conn)?)
     }
 
     pub fn list_all(conn: &mut AnyConnection) -> DbResult<Vec<UserGroup>> {
@@ -69,12 +73,18 @@ impl UserGroup {
     /// Adds a member; adding one twice is not an error.
     pub fn add_member(conn: &mut AnyConnection, member: &GroupMember) -> DbResult<()> {
         if !UserGroup::is_member(conn, &member.group_id, &member.user_id)? {
-            diesel::insert_into(group_members::table).values(member).execute(conn)?;
+            diesel::insert_into(group_members::table)
+                .values(member)
+                .execute(conn)?;
         }
         Ok(())
     }
 
-    pub fn remove_member(conn: &mut AnyConnection, group_id: &str, user_id: &str) -> DbResult<bool> {
+    pub fn remove_member(
+        conn: &mut AnyConnection,
+        group_id: &str,
+        user_id: &str,
+    ) -> DbResult<bool> {
         Ok(diesel::delete(group_members::table.find((group_id, user_id))).execute(conn)? == 1)
     }
 

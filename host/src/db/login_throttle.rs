@@ -60,9 +60,13 @@ impl LoginThrottle {
                 row.failures = 0;
                 row.window_started_at = now;
             }
-            let updated = diesel::update(login_throttle::table.find(key)).set(&row).execute(conn)?;
+            let updated = diesel::update(login_throttle::table.find(key))
+                .set(&row)
+                .execute(conn)?;
             if updated == 0 {
-                diesel::insert_into(login_throttle::table).values(&row).execute(conn)?;
+                diesel::insert_into(login_throttle::table)
+                    .values(&row)
+                    .execute(conn)?;
             }
             Ok(())
         })

@@ -104,12 +104,17 @@ pub struct ConnectionManager {
 
 impl ConnectionManager {
     pub fn new(url: &str) -> Self {
-        Self { url: url.to_owned(), backend: Backend::of_url(url) }
+        Self {
+            url: url.to_owned(),
+            backend: Backend::of_url(url),
+        }
     }
 
     fn open(&self) -> ConnectionResult<AnyConnection> {
         match self.backend {
-            Backend::Postgres => diesel::PgConnection::establish(&self.url).map(AnyConnection::Postgresql),
+            Backend::Postgres => {
+                diesel::PgConnection::establish(&self.url).map(AnyConnection::Postgresql)
+            }
             Backend::Sqlite => {
                 let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
                 let mut conn = diesel::SqliteConnection::establish(path)?;
@@ -133,7 +138,8 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut AnyConnection) -> bool {

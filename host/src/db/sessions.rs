@@ -19,12 +19,18 @@ pub struct Session {
 
 impl Session {
     pub fn create(conn: &mut AnyConnection, session: &Session) -> DbResult<()> {
-        diesel::insert_into(sessions::table).values(session).execute(conn)?;
+        diesel::insert_into(sessions::table)
+            .values(session)
+            .execute(conn)?;
         Ok(())
     }
 
     /// The unexpired session with this token hash.
-    pub fn find_active(conn: &mut AnyConnection, token_hash: &str, now: i64) -> DbResult<Option<Session>> {
+    pub fn find_active(
+        conn: &mut AnyConnection,
+        token_hash: &str,
+        now: i64,
+    ) -> DbResult<Option<Session>> {
         Ok(sessions::table
             .find(token_hash)
             .filter(sessions::expires_at.gt(now))

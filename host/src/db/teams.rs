@@ -33,14 +33,15 @@ impl Team {
     /// Creates the team with its creator as first owner.
     pub fn create(conn: &mut AnyConnection, team: &Team, owner_id: &str) -> DbResult<Team> {
         conn.transaction::<_, DbError, _>(|conn| {
-            diesel::insert_into(teams::table).values(team).execute(conn).map_err(|e| {
-                match DbError::from(e) {
+            diesel::insert_into(teams::table)
+                .values(team)
+                .execute(conn)
+                .map_err(|e| match DbError::from(e) {
                     DbError::Conflict(_) => {
                         DbError::Conflict(format!("a team named '{}' already exists", team.name))
                     }
                     other => other,
-                }
-            })?;
+                })?;
             diesel::insert_into(team_members::table)
                 .values(&TeamMember {
                     team_id: team.id.clone(),
@@ -54,7 +55,10 @@ impl Team {
     }
 
     pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<Team> {
-        Ok(teams::table.find(id).select(Team::as_select()).first(conn)?)
+        Ok(teams::table
+            .find(id)
+            .select(Team::as_select())
+            .first(conn)?)
     }
 
     /// Finds a team by id or by exact name.
@@ -66,7 +70,10 @@ impl Team {
     }
 
     pub fn list_all(conn: &mut AnyConnection) -> DbResult<Vec<Team>> {
-        Ok(teams::table.order(teams::name.asc()).select(Team::as_select()).load(conn)?)
+        Ok(teams::table
+            .order(teams::name.asc())
+            .select(Team::as_select())
+            .load(conn)?)
     }
 
     pub fn list_for_user(conn: &mut AnyConnection, user_id: &str) -> DbResult<Vec<Team>> {
@@ -86,7 +93,11 @@ impl Team {
     }
 
     /// The user's role in the team, if a member.
-    pub fn role_of(conn: &mut AnyConnection, team_id: &str, user_id: &str) -> DbResult<Option<String>> {
+    pub fn role_of(
+        conn: &mut AnyConnection,
+        team_id: &str,
+        user_id: &str,
+    ) -> DbResult<Option<String>> {
         Ok(team_members::table
             .find((team_id, user_id))
             .select(team_members::role)
@@ -109,7 +120,9 @@ impl Team {
             .set(team_members::role.eq(&member.role))
             .execute(conn)?;
         if updated == 0 {
-            diesel::insert_into(team_members::table).values(member).execute(conn)?;
+            diesel::insert_into(team_members::table)
+                .values(member)
+                .execute(conn)?;
         }
         Ok(())
     }

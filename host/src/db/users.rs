@@ -38,19 +38,23 @@ pub fn normalize_email(email: &str) -> String {
 
 impl User {
     pub fn create(conn: &mut AnyConnection, new: &NewUser) -> DbResult<User> {
-        diesel::insert_into(users::table).values(new).execute(conn).map_err(|e| {
-            match DbError::from(e) {
+        diesel::insert_into(users::table)
+            .values(new)
+            .execute(conn)
+            .map_err(|e| match DbError::from(e) {
                 DbError::Conflict(_) => {
                     DbError::Conflict(format!("a user with email {} already exists", new.email))
                 }
                 other => other,
-            }
-        })?;
+            })?;
         User::find(conn, &new.id)
     }
 
     pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<User> {
-        Ok(users::table.find(id).select(User::as_select()).first(conn)?)
+        Ok(users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)?)
     }
 
     pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> DbResult<Option<User>> {
@@ -101,7 +105,12 @@ impl User {
         User::find(conn, id)
     }
 
-    pub fn set_password_hash(conn: &mut AnyConnection, id: &str, hash: &str, now: i64) -> DbResult<()> {
+    pub fn set_password_hash(
+        conn: &mut AnyConnection,
+        id: &str,
+        hash: &str,
+        now: i64,
+    ) -> DbResult<()> {
         diesel::update(users::table.find(id))
             .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
             .execute(conn)?;

@@ -18,7 +18,10 @@ pub fn check_delimited(path: &Path, separator: u8) -> Result<(), IngestError> {
         .flexible(false)
         .from_reader(BufReader::with_capacity(1 << 20, File::open(path)?));
 
-    let header = reader.headers().map_err(|e| describe_csv_error(&e))?.clone();
+    let header = reader
+        .headers()
+        .map_err(|e| describe_csv_error(&e))?
+        .clone();
     if header.is_empty() || (header.len() == 1 && header[0].trim().is_empty()) {
         return Err(IngestError::Empty);
     }
@@ -55,7 +58,11 @@ pub fn check_delimited(path: &Path, separator: u8) -> Result<(), IngestError> {
 
 fn describe_csv_error(err: &csv::Error) -> IngestError {
     match err.kind() {
-        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => IngestError::Ragged {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => IngestError::Ragged {
             line: pos.as_ref().map(|p| p.line()).unwrap_or(0),
             expected: *expected_len,
             found: *len,
@@ -81,7 +88,9 @@ pub fn sniff_json(path: &Path) -> Result<JsonShape, IngestError> {
     let mut buffer = [0u8; 4096];
     let mut file = File::open(path)?;
     let read = file.read(&mut buffer)?;
-    let text = buffer[..read].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buffer[..read]);
+    let text = buffer[..read]
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&buffer[..read]);
     match text.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'[') => Ok(JsonShape::Array),
         Some(b'{') => Ok(JsonShape::Lines),

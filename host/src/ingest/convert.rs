@@ -28,7 +28,9 @@ fn path_ref(path: &Path) -> PlRefPath {
 fn sink_parquet(frame: LazyFrame, target: &Path) -> PolarsResult<()> {
     frame
         .sink(
-            SinkDestination::File { target: SinkTarget::Path(path_ref(target)) },
+            SinkDestination::File {
+                target: SinkTarget::Path(path_ref(target)),
+            },
             FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions::default())),
             UnifiedSinkArgs::default(),
         )?
@@ -56,7 +58,9 @@ pub fn delimited_to_parquet(
         // The sample said one type and a later row disagreed: infer from every row instead.
         Err(first) if first.to_string().contains("could not parse") => {
             tracing::info!("type inference sample was misleading; scanning the whole file");
-            scan(None).and_then(|lf| sink_parquet(lf, target)).map_err(polars_error)
+            scan(None)
+                .and_then(|lf| sink_parquet(lf, target))
+                .map_err(polars_error)
         }
         Err(err) => Err(polars_error(err)),
     }
@@ -73,7 +77,11 @@ pub fn parquet_to_parquet(source: &Path, target: &Path) -> Result<(), IngestErro
         })
 }
 
-pub fn ndjson_to_parquet(source: &Path, target: &Path, options: IngestOptions) -> Result<(), IngestError> {
+pub fn ndjson_to_parquet(
+    source: &Path,
+    target: &Path,
+    options: IngestOptions,
+) -> Result<(), IngestError> {
     LazyJsonLineReader::new(path_ref(source))
         .with_infer_schema_length(NonZeroUsize::new(options.infer_schema_rows.max(1)))
         .finish()
@@ -111,7 +119,9 @@ pub fn xlsx_to_parquet(source: &Path, target: &Path) -> Result<(), IngestError> 
         .worksheet_range(&sheet)
         .map_err(|e| IngestError::Malformed(format!("worksheet '{sheet}' cannot be read: {e}")))?;
     let mut rows = range.rows();
-    let Some(header) = rows.next() else { return Err(IngestError::Empty) };
+    let Some(header) = rows.next() else {
+        return Err(IngestError::Empty);
+    };
     let names: Vec<String> = header
         .iter()
         .enumerate()
@@ -131,7 +141,9 @@ pub fn xlsx_to_parquet(source: &Path, target: &Path) -> Result<(), IngestError> 
     let body: Vec<&[Data]> = rows.collect();
     let mut columns = Vec::with_capacity(names.len());
     for (index, name) in names.iter().enumerate() {
-        let cells = body.iter().map(|row| row.get(index).unwrap_or(&Data::Empty));
+        let cells = body
+            .iter()
+            .map(|row| row.get(index).unwrap_or(&Data::Empty));
         columns.push(xlsx_column(name, cells.collect()));
     }
     let mut frame = DataFrame::new(body.len(), columns).map_err(polars_error)?;
@@ -145,9 +157,16 @@ fn xlsx_column(name: &str, cells: Vec<&calamine::Data>) -> Column {
     let all = |test: fn(&Data) -> bool| filled().all(|c| test(c));
 
     if filled().next().is_none() {
-        return Series::new(name, cells.iter().map(|_| None::<String>).collect::<Vec<_>>()).into();
+        return Series::new(
+            name,
+            cells.iter().map(|_| None::<String>).collect::<Vec<_>>(),
+        )
+        .into();
     }
-    if all(|c| matches!(c, Data::Int(_)) || matches!(c, Data::Float(f) if f.fract() == 0.0 && f.abs() < 9e15)) {
+    if all(|c| {
+        matches!(c, Data::Int(_))
+            || matches!(c, Data::Float(f) if f.fract() == 0.0 && f.abs() < 9e15)
+    }) {
         let values: Vec<Option<i64>> = cells
             .iter()
             .map(|c| match c {
@@ -170,8 +189,16 @@ fn xlsx_column(name: &str, cells: Vec<&calamine::Data>) -> Column {
         return Series::new(name, values).into();
     }
     if all(|c| matches!(c, Data::Bool(_))) {
-        let values: Vec<Option<bool>> =
-            cells.iter().map(|c| if let Data::Bool(b) = c { Some(*b) } else { None }).collect();
+        let values: Vec<Option<bool>> = cells
+            .iter()
+            .map(|c| {
+                if let Data::Bool(b) = c {
+                    Some(*b)
+                } else {
+                    None
+                }
+            })
+            .collect();
         return Series::new(name, values).into();
     }
     if all(|c| matches!(c, Data::DateTime(_) | Data::DateTimeIso(_))) {

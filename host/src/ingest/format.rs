@@ -62,12 +62,23 @@ impl SourceFormat {
     /// Content types that say nothing about the format (browsers send these for unknown
     /// extensions), so the file name decides.
     pub fn is_generic_content_type(content_type: &str) -> bool {
-        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        matches!(essence.as_str(), "" | "application/octet-stream" | "text/plain" | "binary/octet-stream")
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        matches!(
+            essence.as_str(),
+            "" | "application/octet-stream" | "text/plain" | "binary/octet-stream"
+        )
     }
 
     /// Decides the format of an upload; `Err` carries the sentence to show the user.
-    pub fn detect(filename: Option<&str>, content_type: Option<&str>) -> Result<SourceFormat, String> {
+    pub fn detect(
+        filename: Option<&str>,
+        content_type: Option<&str>,
+    ) -> Result<SourceFormat, String> {
         let by_name = filename.and_then(SourceFormat::from_filename);
         let declared = content_type.filter(|ct| !SourceFormat::is_generic_content_type(ct));
         match (by_name, declared) {
@@ -90,8 +101,9 @@ impl SourceFormat {
                     format.as_str()
                 )),
             },
-            (None, Some(ct)) => SourceFormat::from_content_type(ct)
-                .ok_or_else(|| format!("files of type '{ct}' are not supported; upload {ACCEPTED}")),
+            (None, Some(ct)) => SourceFormat::from_content_type(ct).ok_or_else(|| {
+                format!("files of type '{ct}' are not supported; upload {ACCEPTED}")
+            }),
             (None, None) => Err(match filename {
                 Some(name) => format!("'{name}' is not a supported file type; upload {ACCEPTED}"),
                 None => format!("the upload has no file name to tell its type; upload {ACCEPTED}"),
@@ -106,12 +118,18 @@ mod tests {
 
     #[test]
     fn detects_by_name_and_type() {
-        assert_eq!(SourceFormat::detect(Some("a.CSV"), Some("text/csv")), Ok(SourceFormat::Csv));
+        assert_eq!(
+            SourceFormat::detect(Some("a.CSV"), Some("text/csv")),
+            Ok(SourceFormat::Csv)
+        );
         assert_eq!(
             SourceFormat::detect(Some("a.tsv"), Some("application/octet-stream")),
             Ok(SourceFormat::Tsv)
         );
-        assert_eq!(SourceFormat::detect(None, Some("application/x-ndjson")), Ok(SourceFormat::Ndjson));
+        assert_eq!(
+            SourceFormat::detect(None, Some("application/x-ndjson")),
+            Ok(SourceFormat::Ndjson)
+        );
         assert!(SourceFormat::detect(Some("a.csv"), Some("image/png")).is_err());
         assert!(SourceFormat::detect(Some("photo.png"), None).is_err());
     }

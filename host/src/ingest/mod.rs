@@ -49,7 +49,11 @@ pub enum IngestError {
     #[error("the file is empty")]
     Empty,
     #[error("line {line}: expected {expected} fields like the header, found {found}")]
-    Ragged { line: u64, expected: u64, found: u64 },
+    Ragged {
+        line: u64,
+        expected: u64,
+        found: u64,
+    },
     #[error("{0}")]
     Malformed(String),
     #[error("{0}")]
@@ -92,7 +96,11 @@ pub fn ingest(
         .tempfile_in(tmp_dir)?;
     match format {
         SourceFormat::Csv | SourceFormat::Tsv => {
-            let separator = if format == SourceFormat::Tsv { b'\t' } else { b',' };
+            let separator = if format == SourceFormat::Tsv {
+                b'\t'
+            } else {
+                b','
+            };
             checks::check_delimited(source, separator)?;
             convert::delimited_to_parquet(source, separator, parquet.path(), options)?;
         }
@@ -108,5 +116,13 @@ pub fn ingest(
     }
     let (rows, columns) = schema::describe_parquet(parquet.path())?;
     let (size_bytes, sha256) = checks::size_and_sha256(parquet.path())?;
-    Ok(Ingested { parquet, summary: IngestSummary { rows, columns, size_bytes, sha256 } })
+    Ok(Ingested {
+        parquet,
+        summary: IngestSummary {
+            rows,
+            columns,
+            size_bytes,
+            sha256,
+        },
+    })
 }

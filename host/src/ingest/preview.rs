@@ -21,7 +21,9 @@ pub fn read_rows(path: &Path, offset: i64, limit: u32) -> Result<Vec<Vec<Value>>
     for row in 0..frame.height() {
         let mut values = Vec::with_capacity(columns.len());
         for column in columns {
-            let value = column.get(row).map_err(|e| IngestError::Internal(e.to_string()))?;
+            let value = column
+                .get(row)
+                .map_err(|e| IngestError::Internal(e.to_string()))?;
             values.push(to_json(&value));
         }
         rows.push(values);
@@ -44,7 +46,9 @@ pub fn to_json(value: &AnyValue) -> Value {
         AnyValue::UInt16(v) => Value::from(*v),
         AnyValue::UInt32(v) => Value::from(*v),
         AnyValue::UInt64(v) => Value::from(*v),
-        AnyValue::Float32(v) => serde_json::Number::from_f64(f64::from(*v)).map_or(Value::Null, Value::Number),
+        AnyValue::Float32(v) => {
+            serde_json::Number::from_f64(f64::from(*v)).map_or(Value::Null, Value::Number)
+        }
         AnyValue::Float64(v) => serde_json::Number::from_f64(*v).map_or(Value::Null, Value::Number),
         AnyValue::Date(_) | AnyValue::Datetime(..) | AnyValue::DatetimeOwned(..) => {
             Value::String(value.to_string().trim_matches('"').replace(' ', "T"))

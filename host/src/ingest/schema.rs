@@ -40,16 +40,23 @@ pub fn type_name(data_type: &DataType) -> String {
 /// Row count (from the footer, without reading data) and schema of a Parquet file.
 pub fn describe_parquet(path: &Path) -> Result<(i64, Vec<ColumnInfo>), IngestError> {
     let mut reader = ParquetReader::new(std::fs::File::open(path)?);
-    let rows = reader.num_rows().map_err(|e| IngestError::Internal(e.to_string()))? as i64;
+    let rows = reader
+        .num_rows()
+        .map_err(|e| IngestError::Internal(e.to_string()))? as i64;
     let mut frame = LazyFrame::scan_parquet(
         PlRefPath::new(path.to_string_lossy().as_ref()),
         ScanArgsParquet::default(),
     )
     .map_err(|e| IngestError::Internal(e.to_string()))?;
-    let schema = frame.collect_schema().map_err(|e| IngestError::Internal(e.to_string()))?;
+    let schema = frame
+        .collect_schema()
+        .map_err(|e| IngestError::Internal(e.to_string()))?;
     let columns = schema
         .iter()
-        .map(|(name, dtype)| ColumnInfo { name: name.to_string(), data_type: type_name(dtype) })
+        .map(|(name, dtype)| ColumnInfo {
+            name: name.to_string(),
+            data_type: type_name(dtype),
+        })
         .collect();
     Ok((rows, columns))
 }

@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 use crate::common::{Backend, TestApp, error_code};
 
 async fn session_cookie_is_httponly_and_writes_need_csrf(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let mut user = app.create_user("ada@example.org", false).await;
     let response = app.login(&mut user).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -16,7 +18,10 @@ async fn session_cookie_is_httponly_and_writes_need_csrf(backend: Backend) {
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .collect();
-    let session = cookies.iter().find(|c| c.starts_with("tessera_session=")).unwrap();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("tessera_session="))
+        .unwrap();
     assert!(session.contains("HttpOnly"), "{session}");
     assert!(session.contains("SameSite=Lax"), "{session}");
     let body: Value = response.json().await.unwrap();
@@ -72,12 +77,19 @@ async fn session_cookie_is_httponly_and_writes_need_csrf(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
-    let after = app.request(Method::GET, "/api/v1/me").header("cookie", &cookie).send().await.unwrap();
+    let after = app
+        .request(Method::GET, "/api/v1/me")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn failed_sign_ins_are_throttled_per_account(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |c| c.login_max_failures = 3).await else { return };
+    let Some(app) = TestApp::start_with(backend, |c| c.login_max_failures = 3).await else {
+        return;
+    };
     let mut user = app.create_user("grace@example.org", false).await;
     let right = user.password.clone();
     user.password = "wrong password".into();
@@ -89,7 +101,11 @@ async fn failed_sign_ins_are_throttled_per_account(backend: Backend) {
     user.password = right;
     let locked = app.login(&mut user).await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry > 0 && retry <= 15 * 60);
 
     // An unknown account answers exactly like a wrong password.
@@ -99,11 +115,16 @@ async fn failed_sign_ins_are_throttled_per_account(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert!(matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS));
+    assert!(matches!(
+        response.status(),
+        StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS
+    ));
 }
 
 async fn api_tokens_are_shown_once_scoped_and_revocable(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let user = app.user("linus@example.org").await;
 
     let created: Value = app
@@ -119,12 +140,24 @@ async fn api_tokens_are_shown_once_scoped_and_revocable(backend: Backend) {
     assert!(secret.len() >= 40);
     assert!(created["expires_at"].is_string());
 
-    let listed: Value = app.as_user(&user, Method::GET, "/api/v1/tokens").send().await.unwrap().json().await.unwrap();
+    let listed: Value = app
+        .as_user(&user, Method::GET, "/api/v1/tokens")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let text = listed.to_string();
     assert!(!text.contains(&secret), "a listing must not reveal secrets");
     assert_eq!(listed.as_array().unwrap().len(), 2);
 
-    let me = app.request(Method::GET, "/api/v1/me").bearer_auth(&secret).send().await.unwrap();
+    let me = app
+        .request(Method::GET, "/api/v1/me")
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), StatusCode::OK);
     let write = app
         .request(Method::POST, "/api/v1/teams")
@@ -137,32 +170,61 @@ async fn api_tokens_are_shown_once_scoped_and_revocable(backend: Backend) {
     assert_eq!(error_code(write).await, "insufficient_scope");
 
     let id = created["id"].as_str().unwrap();
-    let revoke = app.as_user(&user, Method::DELETE, &format!("/api/v1/tokens/{id}")).send().await.unwrap();
+    let revoke = app
+        .as_user(&user, Method::DELETE, &format!("/api/v1/tokens/{id}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
-    let after = app.request(Method::GET, "/api/v1/me").bearer_auth(&secret).send().await.unwrap();
+    let after = app
+        .request(Method::GET, "/api/v1/me")
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
 
-    let bogus = app.request(Method::GET, "/api/v1/me").bearer_auth("tsr_forged").send().await.unwrap();
+    let bogus = app
+        .request(Method::GET, "/api/v1/me")
+        .bearer_auth("tsr_forged")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bogus.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn deactivation_ends_sessions_and_tokens_at_once(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let admin = app.admin("root@example.org").await;
     let user = app.user("eve@example.org").await;
     let cookie = user.session.clone().unwrap().cookie;
 
     let response = app
-        .as_user(&admin, Method::PATCH, &format!("/api/v1/admin/users/{}", user.id))
+        .as_user(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{}", user.id),
+        )
         .json(&json!({"is_active": false}))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
-    let by_token = app.as_user(&user, Method::GET, "/api/v1/me").send().await.unwrap();
+    let by_token = app
+        .as_user(&user, Method::GET, "/api/v1/me")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(by_token.status(), StatusCode::UNAUTHORIZED);
-    let by_cookie = app.request(Method::GET, "/api/v1/me").header("cookie", &cookie).send().await.unwrap();
+    let by_cookie = app
+        .request(Method::GET, "/api/v1/me")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(by_cookie.status(), StatusCode::UNAUTHORIZED);
     let mut again = user.clone();
     let login = app.login(&mut again).await;
@@ -170,7 +232,11 @@ async fn deactivation_ends_sessions_and_tokens_at_once(backend: Backend) {
 
     // The last active admin cannot switch themselves off.
     let response = app
-        .as_user(&admin, Method::PATCH, &format!("/api/v1/admin/users/{}", admin.id))
+        .as_user(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{}", admin.id),
+        )
         .json(&json!({"is_active": false}))
         .send()
         .await
@@ -179,12 +245,22 @@ async fn deactivation_ends_sessions_and_tokens_at_once(backend: Backend) {
 }
 
 async fn admin_api_refuses_others(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let user = app.user("mallory@example.org").await;
-    let anonymous = app.request(Method::GET, "/api/v1/admin/users").send().await.unwrap();
+    let anonymous = app
+        .request(Method::GET, "/api/v1/admin/users")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(anonymous).await, "unauthenticated");
-    let plain = app.as_user(&user, Method::GET, "/api/v1/admin/users").send().await.unwrap();
+    let plain = app
+        .as_user(&user, Method::GET, "/api/v1/admin/users")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(plain.status(), StatusCode::FORBIDDEN);
 
     let admin = app.admin("root@example.org").await;
@@ -197,19 +273,30 @@ async fn admin_api_refuses_others(backend: Backend) {
     assert_eq!(created.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let created = app
         .as_user(&admin, Method::POST, "/api/v1/admin/users")
-        .json(&json!({"email": "New@Example.org", "name": "New", "password": "long enough password"}))
+        .json(
+            &json!({"email": "New@Example.org", "name": "New", "password": "long enough password"}),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     let duplicate = app
         .as_user(&admin, Method::POST, "/api/v1/admin/users")
-        .json(&json!({"email": "new@example.org", "name": "New", "password": "long enough password"}))
+        .json(
+            &json!({"email": "new@example.org", "name": "New", "password": "long enough password"}),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(duplicate.status(), StatusCode::CONFLICT);
-    let listed: Value = app.as_user(&admin, Method::GET, "/api/v1/admin/users").send().await.unwrap().json().await.unwrap();
+    let listed: Value = app
+        .as_user(&admin, Method::GET, "/api/v1/admin/users")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["total"], 3);
 }
 

@@ -34,13 +34,21 @@ pub fn postgres_admin_url() -> Option<String> {
 pub fn fresh_postgres_database(admin_url: &str) -> String {
     let name = format!("tessera_test_{}", uuid_hex());
     let mut admin = diesel::PgConnection::establish(admin_url).expect("connect to PostgreSQL");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
-    let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin_url);
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create test database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .unwrap_or(admin_url);
     format!("{base}/{name}")
 }
 
 fn uuid_hex() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{:x}{:x}", nanos, std::process::id()) + &format!("{:x}", rand_u64())
 }
 
@@ -90,7 +98,11 @@ impl TestApp {
     }
 
     /// Starts a server on an existing configuration (e.g. to restart over the same data).
-    pub async fn start_on(backend: Backend, config: Config, data_dir: tempfile::TempDir) -> TestApp {
+    pub async fn start_on(
+        backend: Backend,
+        config: Config,
+        data_dir: tempfile::TempDir,
+    ) -> TestApp {
         let state = tokio::task::spawn_blocking(move || AppState::open(config))
             .await
             .unwrap()
@@ -127,10 +139,17 @@ impl TestApp {
     /// Creates a user directly through the account service (as `tessera user create` does).
     pub async fn create_user(&self, email: &str, admin: bool) -> TestUser {
         let password = "correct horse battery staple";
-        let user = tessera::accounts::create_user(&self.state.db, email, "Test User", password, admin)
-            .await
-            .expect("create user");
-        TestUser { id: user.id, email: email.to_owned(), password: password.to_owned(), token: None, session: None }
+        let user =
+            tessera::accounts::create_user(&self.state.db, email, "Test User", password, admin)
+                .await
+                .expect("create user");
+        TestUser {
+            id: user.id,
+            email: email.to_owned(),
+            password: password.to_owned(),
+            token: None,
+            session: None,
+        }
     }
 
     /// A signed-in user holding a read-write API token.
@@ -162,7 +181,10 @@ impl TestApp {
                 .find(|v| v.starts_with("tessera_session="))
                 .map(|v| v.split(';').next().unwrap().to_owned())
                 .expect("session cookie");
-            user.session = Some(Session { cookie, csrf: String::new() });
+            user.session = Some(Session {
+                cookie,
+                csrf: String::new(),
+            });
         }
         response
     }
@@ -188,12 +210,14 @@ impl TestApp {
 
     /// A request made with the user's API token.
     pub fn as_user(&self, user: &TestUser, method: Method, path: &str) -> RequestBuilder {
-        self.request(method, path).bearer_auth(user.token.as_deref().expect("user has a token"))
+        self.request(method, path)
+            .bearer_auth(user.token.as_deref().expect("user has a token"))
     }
 
     /// Uploads `bytes` as a file named `filename` and returns the response.
     pub async fn upload(&self, user: &TestUser, filename: &str, bytes: Vec<u8>) -> Response {
-        self.upload_to(user, "/api/v1/datasets", filename, bytes, &[]).await
+        self.upload_to(user, "/api/v1/datasets", filename, bytes, &[])
+            .await
     }
 
     pub async fn upload_to(
@@ -204,12 +228,18 @@ impl TestApp {
         bytes: Vec<u8>,
         fields: &[(&str, &str)],
     ) -> Response {
-        let mut form = reqwest::multipart::Form::new()
-            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()));
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
+        );
         for (name, value) in fields {
             form = form.text(name.to_string(), value.to_string());
         }
-        self.as_user(user, Method::POST, path).multipart(form).send().await.unwrap()
+        self.as_user(user, Method::POST, path)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Files under the data folder (relative paths), to prove nothing was left behind.
@@ -226,18 +256,28 @@ impl TestApp {
     pub fn dataset_count(&self) -> i64 {
         let mut conn = self.state.db.get().unwrap();
         use diesel::prelude::*;
-        tessera::db::schema::datasets::table.count().get_result(&mut *conn).unwrap()
+        tessera::db::schema::datasets::table
+            .count()
+            .get_result(&mut *conn)
+            .unwrap()
     }
 }
 
 fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
             walk(&path, root, out);
         } else {
-            out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+            out.push(
+                path.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         }
     }
 }
@@ -260,7 +300,10 @@ pub struct TestUser {
 /// Reads a JSON error body and returns its code.
 pub async fn error_code(response: Response) -> String {
     let body: Value = response.json().await.expect("JSON error body");
-    body["error"]["code"].as_str().expect("error.code").to_owned()
+    body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned()
 }
 
 /// Declares each listed `async fn name(backend: Backend)` as two tests: `sqlite::name` and

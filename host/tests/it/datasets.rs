@@ -13,9 +13,13 @@ pub const TRICKY_CSV: &str = "\u{feff}id,name,note,born,seen_at,score,active\n\
 3,Åsa,plain,2000-01-01,2024-03-04 23:59:59,-2.25,true\n";
 
 async fn csv_upload_is_typed_and_reads_back(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let user = app.user("ada@example.org").await;
-    let response = app.upload(&user, "people.csv", TRICKY_CSV.as_bytes().to_vec()).await;
+    let response = app
+        .upload(&user, "people.csv", TRICKY_CSV.as_bytes().to_vec())
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["version"], 1);
@@ -25,7 +29,12 @@ async fn csv_upload_is_typed_and_reads_back(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["name"].as_str().unwrap().to_owned(), c["type"].as_str().unwrap().to_owned()))
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["type"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let expected = [
         ("id", "integer"),
@@ -36,11 +45,18 @@ async fn csv_upload_is_typed_and_reads_back(backend: Backend) {
         ("score", "float"),
         ("active", "boolean"),
     ];
-    assert_eq!(types, expected.map(|(a, b)| (a.to_owned(), b.to_owned())).to_vec());
+    assert_eq!(
+        types,
+        expected.map(|(a, b)| (a.to_owned(), b.to_owned())).to_vec()
+    );
 
     let id = created["id"].as_str().unwrap();
     let rows: Value = app
-        .as_user(&user, Method::GET, &format!("/api/v1/datasets/{id}/rows?offset=1&limit=2"))
+        .as_user(
+            &user,
+            Method::GET,
+            &format!("/api/v1/datasets/{id}/rows?offset=1&limit=2"),
+        )
         .send()
         .await
         .unwrap()
@@ -48,11 +64,26 @@ async fn csv_upload_is_typed_and_reads_back(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(rows["total_rows"], 3);
-    assert_eq!(rows["rows"][0], json!([2, "漢字", "two\nlines", "1985-12-31", "2024-02-03T10:00:00.000", null, false]));
+    assert_eq!(
+        rows["rows"][0],
+        json!([
+            2,
+            "漢字",
+            "two\nlines",
+            "1985-12-31",
+            "2024-02-03T10:00:00",
+            null,
+            false
+        ])
+    );
     assert_eq!(rows["rows"][1][1], "Åsa");
 
     let first: Value = app
-        .as_user(&user, Method::GET, &format!("/api/v1/datasets/{id}/rows?limit=1"))
+        .as_user(
+            &user,
+            Method::GET,
+            &format!("/api/v1/datasets/{id}/rows?limit=1"),
+        )
         .send()
         .await
         .unwrap()
@@ -62,9 +93,21 @@ async fn csv_upload_is_typed_and_reads_back(backend: Backend) {
     assert_eq!(first["rows"][0][2], "likes \"quotes\", and commas");
 
     // The reported checksum is the stored file's.
-    let detail: Value = app.as_user(&user, Method::GET, &format!("/api/v1/datasets/{id}")).send().await.unwrap().json().await.unwrap();
+    let detail: Value = app
+        .as_user(&user, Method::GET, &format!("/api/v1/datasets/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let version = &detail["versions"][0];
-    let stored = std::fs::read(app.data_dir.path().join(format!("datasets/{id}/v1.parquet"))).unwrap();
+    let stored = std::fs::read(
+        app.data_dir
+            .path()
+            .join(format!("datasets/{id}/v1.parquet")),
+    )
+    .unwrap();
     use sha2_free::sha256_hex;
     assert_eq!(version["sha256"], sha256_hex(&stored));
     assert_eq!(version["size_bytes"], stored.len());
@@ -82,32 +125,67 @@ mod sha2_free {
             .unwrap();
         child.stdin.take().unwrap().write_all(bytes).unwrap();
         let out = child.wait_with_output().unwrap();
-        String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
     }
 }
 
 async fn every_supported_format_uploads(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let user = app.user("ada@example.org").await;
 
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("t.tsv", b"a\tb\n1\tx\n2\ty\n".to_vec()),
-        ("t.ndjson", b"{\"a\": 1, \"b\": \"x\"}\n{\"a\": 2, \"b\": \"y\"}\n".to_vec()),
-        ("t.json", b"[{\"a\": 1, \"b\": \"x\"}, {\"a\": 2, \"b\": \"y\"}]".to_vec()),
+        (
+            "t.ndjson",
+            b"{\"a\": 1, \"b\": \"x\"}\n{\"a\": 2, \"b\": \"y\"}\n".to_vec(),
+        ),
+        (
+            "t.json",
+            b"[{\"a\": 1, \"b\": \"x\"}, {\"a\": 2, \"b\": \"y\"}]".to_vec(),
+        ),
         ("t.xlsx", xlsx_bytes()),
     ];
     for (name, bytes) in cases {
         let response = app.upload(&user, name, bytes).await;
-        assert_eq!(response.status(), StatusCode::CREATED, "{name}: {:?}", response.text().await);
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{name}: {:?}",
+            response.text().await
+        );
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["rows"], 2, "{name}");
-        assert_eq!(body["columns"][0], json!({"name": "a", "type": "integer"}), "{name}");
-        assert_eq!(body["columns"][1], json!({"name": "b", "type": "string"}), "{name}");
+        assert_eq!(
+            body["columns"][0],
+            json!({"name": "a", "type": "integer"}),
+            "{name}"
+        );
+        assert_eq!(
+            body["columns"][1],
+            json!({"name": "b", "type": "string"}),
+            "{name}"
+        );
     }
 
     // A stored version is itself a Parquet file any tool can read: upload one back.
-    let created: Value = app.upload(&user, "p.csv", b"a,b\n1,x\n2,y\n".to_vec()).await.json().await.unwrap();
-    let parquet = std::fs::read(app.data_dir.path().join(format!("datasets/{}/v1.parquet", created["id"].as_str().unwrap()))).unwrap();
+    let created: Value = app
+        .upload(&user, "p.csv", b"a,b\n1,x\n2,y\n".to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let parquet = std::fs::read(app.data_dir.path().join(format!(
+        "datasets/{}/v1.parquet",
+        created["id"].as_str().unwrap()
+    )))
+    .unwrap();
     let response = app.upload(&user, "again.parquet", parquet).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let body: Value = response.json().await.unwrap();
@@ -127,20 +205,82 @@ fn xlsx_bytes() -> Vec<u8> {
 }
 
 async fn bad_uploads_get_clear_errors_and_leave_nothing(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |c| c.max_upload_bytes = 4096).await else { return };
+    let Some(app) = TestApp::start_with(backend, |c| c.max_upload_bytes = 4096).await else {
+        return;
+    };
     let user = app.user("ada@example.org").await;
 
     let cases: Vec<(&str, Vec<u8>, StatusCode, &str, Option<&str>)> = vec![
-        ("empty.csv", vec![], StatusCode::BAD_REQUEST, "empty_file", None),
-        ("ragged.csv", b"a,b\n1,2\n3,4,5\n".to_vec(), StatusCode::BAD_REQUEST, "ragged_rows", Some("line 3")),
-        ("short.csv", b"a,b,c\n1,2,3\n4,5\n".to_vec(), StatusCode::BAD_REQUEST, "ragged_rows", Some("line 3")),
-        ("photo.png", b"\x89PNG\r\n".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_format", Some("photo.png")),
-        ("big.csv", vec![b'a'; 5000], StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", Some("4.0 KiB")),
-        ("bad.json", b"[{\"a\": 1}, {\"a\": ".to_vec(), StatusCode::BAD_REQUEST, "malformed_file", None),
-        ("bad.parquet", b"PAR1 not really".to_vec(), StatusCode::BAD_REQUEST, "malformed_file", Some("Parquet")),
-        ("bad.xlsx", b"PK not a workbook".to_vec(), StatusCode::BAD_REQUEST, "malformed_file", Some("Excel")),
-        ("latin1.csv", b"a,b\n1,caf\xe9\n".to_vec(), StatusCode::BAD_REQUEST, "malformed_file", Some("UTF-8")),
-        ("dup.csv", b"a,a\n1,2\n".to_vec(), StatusCode::BAD_REQUEST, "malformed_file", Some("twice")),
+        (
+            "empty.csv",
+            vec![],
+            StatusCode::BAD_REQUEST,
+            "empty_file",
+            None,
+        ),
+        (
+            "ragged.csv",
+            b"a,b\n1,2\n3,4,5\n".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "ragged_rows",
+            Some("line 3"),
+        ),
+        (
+            "short.csv",
+            b"a,b,c\n1,2,3\n4,5\n".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "ragged_rows",
+            Some("line 3"),
+        ),
+        (
+            "photo.png",
+            b"\x89PNG\r\n".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_format",
+            Some("photo.png"),
+        ),
+        (
+            "big.csv",
+            vec![b'a'; 5000],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            Some("4.0 KiB"),
+        ),
+        (
+            "bad.json",
+            b"[{\"a\": 1}, {\"a\": ".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_file",
+            None,
+        ),
+        (
+            "bad.parquet",
+            b"PAR1 not really".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_file",
+            Some("Parquet"),
+        ),
+        (
+            "bad.xlsx",
+            b"PK not a workbook".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_file",
+            Some("Excel"),
+        ),
+        (
+            "latin1.csv",
+            b"a,b\n1,caf\xe9\n".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_file",
+            Some("UTF-8"),
+        ),
+        (
+            "dup.csv",
+            b"a,a\n1,2\n".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_file",
+            Some("twice"),
+        ),
     ];
     for (name, bytes, status, code, mention) in cases {
         let response = app.upload(&user, name, bytes).await;
@@ -149,7 +289,10 @@ async fn bad_uploads_get_clear_errors_and_leave_nothing(backend: Backend) {
         assert_eq!(body["error"]["code"], code, "{name}: {body}");
         if let Some(text) = mention {
             let message = body["error"]["message"].as_str().unwrap();
-            assert!(message.contains(text), "{name}: '{message}' should mention '{text}'");
+            assert!(
+                message.contains(text),
+                "{name}: '{message}' should mention '{text}'"
+            );
         }
     }
 
@@ -166,9 +309,17 @@ async fn bad_uploads_get_clear_errors_and_leave_nothing(backend: Backend) {
     // A file declared as one type but named as another.
     let form = reqwest::multipart::Form::new().part(
         "file",
-        reqwest::multipart::Part::bytes(b"a\n1\n".to_vec()).file_name("x.csv").mime_str("image/png").unwrap(),
+        reqwest::multipart::Part::bytes(b"a\n1\n".to_vec())
+            .file_name("x.csv")
+            .mime_str("image/png")
+            .unwrap(),
     );
-    let response = app.as_user(&user, Method::POST, "/api/v1/datasets").multipart(form).send().await.unwrap();
+    let response = app
+        .as_user(&user, Method::POST, "/api/v1/datasets")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     assert_eq!(app.dataset_count(), 0);
@@ -176,28 +327,50 @@ async fn bad_uploads_get_clear_errors_and_leave_nothing(backend: Backend) {
 }
 
 async fn versions_accumulate_and_stay_readable(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let user = app.user("ada@example.org").await;
-    let created: Value = app.upload(&user, "v.csv", b"a\n1\n".to_vec()).await.json().await.unwrap();
+    let created: Value = app
+        .upload(&user, "v.csv", b"a\n1\n".to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/datasets/{id}/versions");
-    let second = app.upload_to(&user, &path, "v2.csv", b"a,b\n1,2\n3,4\n".to_vec(), &[]).await;
+    let second = app
+        .upload_to(&user, &path, "v2.csv", b"a,b\n1,2\n3,4\n".to_vec(), &[])
+        .await;
     assert_eq!(second.status(), StatusCode::CREATED);
     let second: Value = second.json().await.unwrap();
     assert_eq!(second["version"], 2);
     assert_eq!(second["rows"], 2);
 
-    let bad = app.upload_to(&user, &path, "v3.csv", b"a,b\n1\n".to_vec(), &[]).await;
+    let bad = app
+        .upload_to(&user, &path, "v3.csv", b"a,b\n1\n".to_vec(), &[])
+        .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 
-    let detail: Value = app.as_user(&user, Method::GET, &format!("/api/v1/datasets/{id}")).send().await.unwrap().json().await.unwrap();
+    let detail: Value = app
+        .as_user(&user, Method::GET, &format!("/api/v1/datasets/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(detail["latest_version"], 2);
     assert_eq!(detail["versions"].as_array().unwrap().len(), 2);
     assert_eq!(detail["rows"], 2);
     assert_eq!(detail["versions"][0]["rows"], 1);
 
     let old: Value = app
-        .as_user(&user, Method::GET, &format!("/api/v1/datasets/{id}/rows?version=1"))
+        .as_user(
+            &user,
+            Method::GET,
+            &format!("/api/v1/datasets/{id}/rows?version=1"),
+        )
         .send()
         .await
         .unwrap()
@@ -205,40 +378,98 @@ async fn versions_accumulate_and_stay_readable(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(old["rows"], json!([[1]]));
-    let missing = app.as_user(&user, Method::GET, &format!("/api/v1/datasets/{id}/rows?version=9")).send().await.unwrap();
+    let missing = app
+        .as_user(
+            &user,
+            Method::GET,
+            &format!("/api/v1/datasets/{id}/rows?version=9"),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.stored_files().len(), 2);
 }
 
 async fn listing_searches_and_hides_others_datasets(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let ada = app.user("ada@example.org").await;
     let bob = app.user("bob@example.org").await;
     for name in ["Ocean temperatures", "Glacier mass", "ocean salinity"] {
-        let response = app.upload_to(&ada, "/api/v1/datasets", "d.csv", b"a\n1\n".to_vec(), &[("name", name)]).await;
+        let response = app
+            .upload_to(
+                &ada,
+                "/api/v1/datasets",
+                "d.csv",
+                b"a\n1\n".to_vec(),
+                &[("name", name)],
+            )
+            .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
-    let found: Value = app.as_user(&ada, Method::GET, "/api/v1/datasets?q=OCEAN").send().await.unwrap().json().await.unwrap();
+    let found: Value = app
+        .as_user(&ada, Method::GET, "/api/v1/datasets?q=OCEAN")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(found["total"], 2);
-    let page: Value = app.as_user(&ada, Method::GET, "/api/v1/datasets?limit=1&offset=1").send().await.unwrap().json().await.unwrap();
+    let page: Value = app
+        .as_user(&ada, Method::GET, "/api/v1/datasets?limit=1&offset=1")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 3);
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 
-    let bobs: Value = app.as_user(&bob, Method::GET, "/api/v1/datasets").send().await.unwrap().json().await.unwrap();
+    let bobs: Value = app
+        .as_user(&bob, Method::GET, "/api/v1/datasets")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(bobs["total"], 0);
     let id = found["items"][0]["id"].as_str().unwrap();
-    let peek = app.as_user(&bob, Method::GET, &format!("/api/v1/datasets/{id}")).send().await.unwrap();
+    let peek = app
+        .as_user(&bob, Method::GET, &format!("/api/v1/datasets/{id}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(peek.status(), StatusCode::NOT_FOUND);
-    let rows = app.as_user(&bob, Method::GET, &format!("/api/v1/datasets/{id}/rows")).send().await.unwrap();
+    let rows = app
+        .as_user(&bob, Method::GET, &format!("/api/v1/datasets/{id}/rows"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(rows.status(), StatusCode::NOT_FOUND);
-    let bad_limit = app.as_user(&ada, Method::GET, "/api/v1/datasets?limit=0").send().await.unwrap();
+    let bad_limit = app
+        .as_user(&ada, Method::GET, "/api/v1/datasets?limit=0")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad_limit.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 async fn metadata_changes_and_deletion(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let ada = app.user("ada@example.org").await;
-    let created: Value = app.upload(&ada, "d.csv", b"a\n1\n".to_vec()).await.json().await.unwrap();
+    let created: Value = app
+        .upload(&ada, "d.csv", b"a\n1\n".to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/datasets/{id}");
 
@@ -254,30 +485,70 @@ async fn metadata_changes_and_deletion(backend: Backend) {
     assert_eq!(changed["name"], "Renamed");
     assert_eq!(changed["tags"], json!(["ocean", "2024"]));
     assert_eq!(changed["licence"], "CC-BY-4.0");
-    let cleared: Value = app.as_user(&ada, Method::PATCH, &path).json(&json!({"licence": null})).send().await.unwrap().json().await.unwrap();
+    let cleared: Value = app
+        .as_user(&ada, Method::PATCH, &path)
+        .json(&json!({"licence": null}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cleared["licence"], Value::Null);
     assert_eq!(cleared["name"], "Renamed");
 
-    let invalid = app.as_user(&ada, Method::PATCH, &path).json(&json!({"name": "  "})).send().await.unwrap();
+    let invalid = app
+        .as_user(&ada, Method::PATCH, &path)
+        .json(&json!({"name": "  "}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let unknown = app.as_user(&ada, Method::PATCH, &path).json(&json!({"colour": "red"})).send().await.unwrap();
+    let unknown = app
+        .as_user(&ada, Method::PATCH, &path)
+        .json(&json!({"colour": "red"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_code(unknown).await, "invalid_json");
 
     let bob = app.user("bob@example.org").await;
-    let refused = app.as_user(&bob, Method::DELETE, &path).send().await.unwrap();
+    let refused = app
+        .as_user(&bob, Method::DELETE, &path)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
 
-    let deleted = app.as_user(&ada, Method::DELETE, &path).send().await.unwrap();
+    let deleted = app
+        .as_user(&ada, Method::DELETE, &path)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.as_user(&ada, Method::GET, &path).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.as_user(&ada, Method::GET, &path)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(app.stored_files(), Vec::<String>::new());
 }
 
 async fn leftovers_of_a_crash_are_cleaned_on_start(backend: Backend) {
-    let Some(mut app) = TestApp::start(backend).await else { return };
+    let Some(mut app) = TestApp::start(backend).await else {
+        return;
+    };
     let ada = app.user("ada@example.org").await;
-    let created: Value = app.upload(&ada, "d.csv", b"a\n1\n".to_vec()).await.json().await.unwrap();
+    let created: Value = app
+        .upload(&ada, "d.csv", b"a\n1\n".to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
     let root = app.data_dir.path().to_path_buf();
     // A file renamed into place whose row never committed, and an upload cut off mid-way.
@@ -289,8 +560,15 @@ async fn leftovers_of_a_crash_are_cleaned_on_start(backend: Backend) {
     let data_dir = std::mem::replace(&mut app.data_dir, tempfile::tempdir().unwrap());
     drop(app);
     let app = TestApp::start_on(backend, config, data_dir).await;
-    assert_eq!(app.stored_files(), vec![format!("datasets/{id}/v1.parquet")]);
-    let rows = app.as_user(&ada, Method::GET, &format!("/api/v1/datasets/{id}/rows")).send().await.unwrap();
+    assert_eq!(
+        app.stored_files(),
+        vec![format!("datasets/{id}/v1.parquet")]
+    );
+    let rows = app
+        .as_user(&ada, Method::GET, &format!("/api/v1/datasets/{id}/rows"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(rows.status(), StatusCode::OK);
 }
 

@@ -41,7 +41,10 @@ async fn migrations_go_up_down_and_up_again(backend: Backend) {
     assert_eq!(table_count(&mut conn, backend), 0);
     run_migrations(&mut conn).unwrap();
     assert_eq!(table_count(&mut conn, backend), tables);
-    assert!(run_migrations(&mut conn).unwrap().is_empty(), "a second run applies nothing");
+    assert!(
+        run_migrations(&mut conn).unwrap().is_empty(),
+        "a second run applies nothing"
+    );
 }
 
 crate::on_both_backends!(migrations_go_up_down_and_up_again);

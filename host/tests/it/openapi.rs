@@ -27,28 +27,57 @@ fn openapi_document_matches_snapshot() {
 
 #[test]
 fn every_config_key_is_documented() {
-    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operator-guide.md")).unwrap();
+    let guide = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/operator-guide.md"
+    ))
+    .unwrap();
     for key in tessera::Config::keys() {
-        assert!(guide.contains(&format!("| `{key}` |")), "docs/operator-guide.md lacks a row for `{key}`");
+        assert!(
+            guide.contains(&format!("| `{key}` |")),
+            "docs/operator-guide.md lacks a row for `{key}`"
+        );
         let env = format!("TESSERA_{}", key.to_uppercase());
-        assert!(guide.contains(&env), "docs/operator-guide.md does not name {env}");
+        assert!(
+            guide.contains(&env),
+            "docs/operator-guide.md does not name {env}"
+        );
     }
 }
 
 /// Every path the document lists answers, and every protected one refuses an anonymous caller.
 #[actix_web::test]
 async fn documented_routes_exist_and_refuse_anonymous_callers() {
-    let Some(app) = TestApp::start(Backend::Sqlite).await else { return };
-    let doc: Value = app.request(Method::GET, "/api/v1/openapi.json").send().await.unwrap().json().await.unwrap();
+    let Some(app) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
+    let doc: Value = app
+        .request(Method::GET, "/api/v1/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let public = ["/healthz", "/readyz", "/metrics", "/api/v1/auth/login"];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
-            let concrete = path.replace("{id}", "00000000-0000-0000-0000-000000000000").replace("{user_id}", "x");
+            let concrete = path
+                .replace("{id}", "00000000-0000-0000-0000-000000000000")
+                .replace("{user_id}", "x");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let response = app.request(method.clone(), &concrete).send().await.unwrap();
-            assert_ne!(response.status(), StatusCode::NOT_FOUND, "{method} {path} is documented but not routed");
+            assert_ne!(
+                response.status(),
+                StatusCode::NOT_FOUND,
+                "{method} {path} is documented but not routed"
+            );
             if !public.contains(&path.as_str()) {
-                assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{method} {path} must refuse anonymous callers");
+                assert_eq!(
+                    response.status(),
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} must refuse anonymous callers"
+                );
             }
         }
     }

@@ -56,7 +56,12 @@ pub async fn list_users(
         .db
         .run(move |conn| Ok::<_, ApiError>((User::list(conn, offset, limit)?, User::count(conn)?)))
         .await?;
-    Ok(web::Json(UserListView { items: users.into_iter().map(UserView::from).collect(), total, offset, limit }))
+    Ok(web::Json(UserListView {
+        items: users.into_iter().map(UserView::from).collect(),
+        total,
+        offset,
+        limit,
+    }))
 }
 
 /// Creates an account.
@@ -71,8 +76,14 @@ pub async fn create_user(
     body: web::Json<NewUserRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let user = crate::accounts::create_user(&state.db, &body.email, &body.name, &body.password, body.is_admin)
-        .await?;
+    let user = crate::accounts::create_user(
+        &state.db,
+        &body.email,
+        &body.name,
+        &body.password,
+        body.is_admin,
+    )
+    .await?;
     tracing::info!(admin = %admin.0.user.id, user = %user.id, "user created");
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
@@ -101,7 +112,9 @@ pub async fn update_user(
                 let now = now_millis();
                 let before = User::find(conn, &id).map_err(|e| not_found_as(e, "user"))?;
                 let user = User::set_flags(conn, &id, changes.is_active, changes.is_admin, now)?;
-                if before.is_admin && before.is_active && !(user.is_admin && user.is_active)
+                if before.is_admin
+                    && before.is_active
+                    && !(user.is_admin && user.is_active)
                     && User::count_active_admins(conn)? == 0
                 {
                     return Err(ApiError::conflict("this would leave no active site admin"));

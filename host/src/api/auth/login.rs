@@ -39,7 +39,10 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let LoginRequest { email, password: given } = body.into_inner();
+    let LoginRequest {
+        email,
+        password: given,
+    } = body.into_inner();
     let account_key = throttle::account_key(&email);
     let address_key = throttle::address_key(req.peer_addr().map(|a| a.ip()));
     let config = state.config.clone();
@@ -75,12 +78,21 @@ pub async fn login(
                 LoginThrottle::record_failure(conn, &address_key, now, max, window)
             })
             .await?;
-        tracing::info!(decision = "deny", reason = "wrong email or password", "sign-in refused");
-        return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong email or password"));
+        tracing::info!(
+            decision = "deny",
+            reason = "wrong email or password",
+            "sign-in refused"
+        );
+        return Err(ApiError::new(
+            ErrorCode::InvalidCredentials,
+            "wrong email or password",
+        ));
     };
     if !user.is_active {
         tracing::info!(decision = "deny", user = %user.id, reason = "deactivated", "sign-in refused");
-        return Err(ApiError::forbidden("this account is deactivated; ask an administrator"));
+        return Err(ApiError::forbidden(
+            "this account is deactivated; ask an administrator",
+        ));
     }
 
     let session_token = secrets::generate("tss_");
@@ -117,9 +129,12 @@ pub async fn login(
         .secure(config.secure_cookies)
         .max_age(max_age)
         .finish();
-    Ok(HttpResponse::Ok().cookie(session_cookie).cookie(csrf_cookie).json(LoginView {
-        user: user.into(),
-        csrf_token,
-        expires_at: to_rfc3339(expires_at),
-    }))
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie)
+        .cookie(csrf_cookie)
+        .json(LoginView {
+            user: user.into(),
+            csrf_token,
+            expires_at: to_rfc3339(expires_at),
+        }))
 }

@@ -13,7 +13,10 @@ use crate::state::AppState;
 ))]
 pub async fn logout(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     if let AuthMethod::Session { token_hash } = caller.method {
-        state.db.run(move |conn| Session::delete(conn, &token_hash)).await?;
+        state
+            .db
+            .run(move |conn| Session::delete(conn, &token_hash))
+            .await?;
     }
     let mut expired_session = Cookie::new(SESSION_COOKIE, "");
     expired_session.set_path("/");
@@ -21,5 +24,8 @@ pub async fn logout(state: web::Data<AppState>, caller: Caller) -> ApiResult<Htt
     let mut expired_csrf = Cookie::new(CSRF_COOKIE, "");
     expired_csrf.set_path("/");
     expired_csrf.make_removal();
-    Ok(HttpResponse::NoContent().cookie(expired_session).cookie(expired_csrf).finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(expired_session)
+        .cookie(expired_csrf)
+        .finish())
 }

@@ -26,9 +26,12 @@ pub async fn get_dataset(
             let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
             let level = access::require_dataset(conn, &caller, &dataset, Level::View)?;
             let versions = DatasetVersion::list(conn, &dataset.id)?;
-            let latest = versions.iter().find(|v| v.version == dataset.latest_version);
-            let (columns, rows) =
-                latest.map(|v| (parse_columns(&v.schema_json), v.row_count)).unwrap_or_default();
+            let latest = versions
+                .iter()
+                .find(|v| v.version == dataset.latest_version);
+            let (columns, rows) = latest
+                .map(|v| (parse_columns(&v.schema_json), v.row_count))
+                .unwrap_or_default();
             Ok::<_, ApiError>(DatasetView {
                 summary: DatasetSummaryView::from(dataset),
                 columns,

@@ -47,13 +47,23 @@ pub async fn list_datasets(
             let team_id = match &query.team {
                 Some(reference) => Some(
                     Team::find_by_reference(conn, reference)
-                        .map_err(|_| ApiError::validation(format!("there is no team '{reference}'")))?
+                        .map_err(|_| {
+                            ApiError::validation(format!("there is no team '{reference}'"))
+                        })?
                         .id,
                 ),
                 None => None,
             };
-            let visible_to = if admin { None } else { Some((user_id.clone(), Team::ids_for_user(conn, &user_id)?)) };
-            let filter = DatasetFilter { visible_to, team_id, text: query.q };
+            let visible_to = if admin {
+                None
+            } else {
+                Some((user_id.clone(), Team::ids_for_user(conn, &user_id)?))
+            };
+            let filter = DatasetFilter {
+                visible_to,
+                team_id,
+                text: query.q,
+            };
             Ok::<_, ApiError>(Dataset::list(conn, &filter, offset, limit)?)
         })
         .await?;

@@ -66,7 +66,12 @@ pub struct UploadedView {
 }
 
 impl UploadedView {
-    pub fn new(id: String, name: String, version: i32, summary: crate::ingest::IngestSummary) -> Self {
+    pub fn new(
+        id: String,
+        name: String,
+        version: i32,
+        summary: crate::ingest::IngestSummary,
+    ) -> Self {
         Self {
             id,
             name,

@@ -54,7 +54,9 @@ pub async fn get_rows(
         return Err(ApiError::validation("offset must not be negative"));
     }
     if !(1..=max).contains(&limit) {
-        return Err(ApiError::validation(format!("limit must be between 1 and {max}")));
+        return Err(ApiError::validation(format!(
+            "limit must be between 1 and {max}"
+        )));
     }
     let id = id.into_inner();
     let wanted = query.version;

@@ -45,13 +45,18 @@ pub async fn update_dataset(
     body: web::Json<DatasetChangesRequest>,
 ) -> ApiResult<web::Json<DatasetSummaryView>> {
     let body = body.into_inner();
-    let mut changes = DatasetChanges { updated_at: now_millis(), ..Default::default() };
+    let mut changes = DatasetChanges {
+        updated_at: now_millis(),
+        ..Default::default()
+    };
     if let Some(name) = &body.name {
         changes.name = Some(required_text("name", name, 200)?);
     }
     if let Some(description) = &body.description {
         if description.chars().count() > 10_000 {
-            return Err(ApiError::validation("description must be at most 10000 characters"));
+            return Err(ApiError::validation(
+                "description must be at most 10000 characters",
+            ));
         }
         changes.description = Some(description.trim().to_owned());
     }
@@ -72,14 +77,22 @@ pub async fn update_dataset(
             let level = access::require_dataset(conn, &caller, &dataset, Level::Edit)?;
             if let Some(team) = &body.team {
                 if level < Level::Admin {
-                    return Err(ApiError::forbidden("only the dataset's owner can move it to another team"));
+                    return Err(ApiError::forbidden(
+                        "only the dataset's owner can move it to another team",
+                    ));
                 }
                 changes.team_id = Some(match team {
                     Some(reference) => {
-                        let team = Team::find_by_reference(conn, reference)
-                            .map_err(|_| ApiError::validation(format!("there is no team '{reference}'")))?;
-                        if !caller.is_admin() && Team::role_of(conn, &team.id, &caller.user.id)?.is_none() {
-                            return Err(ApiError::forbidden(format!("you are not a member of team '{}'", team.name)));
+                        let team = Team::find_by_reference(conn, reference).map_err(|_| {
+                            ApiError::validation(format!("there is no team '{reference}'"))
+                        })?;
+                        if !caller.is_admin()
+                            && Team::role_of(conn, &team.id, &caller.user.id)?.is_none()
+                        {
+                            return Err(ApiError::forbidden(format!(
+                                "you are not a member of team '{}'",
+                                team.name
+                            )));
                         }
                         Some(team.id)
                     }

@@ -63,7 +63,10 @@ fn require_multipart(req: &HttpRequest) -> Result<(), ApiError> {
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+    if content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -74,7 +77,12 @@ fn require_multipart(req: &HttpRequest) -> Result<(), ApiError> {
 }
 
 async fn read_form(state: &AppState, mut multipart: Multipart) -> Result<UploadForm, ApiError> {
-    let mut form = UploadForm { file: None, name: None, description: None, team: None };
+    let mut form = UploadForm {
+        file: None,
+        name: None,
+        description: None,
+        team: None,
+    };
     while let Some(field) = multipart.try_next().await.map_err(multipart_error)? {
         let field_name = field.name().unwrap_or_default().to_owned();
         match field_name.as_str() {
@@ -105,11 +113,14 @@ async fn read_text(mut field: Field, name: &str) -> Result<String, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
         if bytes.len() + chunk.len() > MAX_TEXT_FIELD {
-            return Err(ApiError::validation(format!("the field '{name}' is too long")));
+            return Err(ApiError::validation(format!(
+                "the field '{name}' is too long"
+            )));
         }
         bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(bytes).map_err(|_| ApiError::bad_request(format!("the field '{name}' is not UTF-8 text")))
+    String::from_utf8(bytes)
+        .map_err(|_| ApiError::bad_request(format!("the field '{name}' is not UTF-8 text")))
 }
 
 async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile, ApiError> {
@@ -125,10 +136,16 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
     .map_err(|message| ApiError::new(ErrorCode::UnsupportedFormat, message))?;
 
     let limit = state.config.max_upload_bytes;
-    let temp = state.storage.temp_file(&format!(".{}", format.as_str())).map_err(ApiError::internal)?;
+    let temp = state
+        .storage
+        .temp_file(&format!(".{}", format.as_str()))
+        .map_err(ApiError::internal)?;
     let std_file = temp.reopen().map_err(ApiError::internal)?;
     let mut out = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(std_file));
-    let strip_bom = matches!(format, SourceFormat::Csv | SourceFormat::Tsv | SourceFormat::Json | SourceFormat::Ndjson);
+    let strip_bom = matches!(
+        format,
+        SourceFormat::Csv | SourceFormat::Tsv | SourceFormat::Json | SourceFormat::Ndjson
+    );
     let mut head: Vec<u8> = Vec::new();
     let mut head_done = !strip_bom;
     let mut bytes: u64 = 0;
@@ -147,8 +164,14 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
         // A UTF-8 byte order mark is not data; drop it before the parsers see it.
         head.extend_from_slice(&chunk);
         if head.len() >= 3 {
-            let start = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-            out.write_all(&head[start..]).await.map_err(ApiError::internal)?;
+            let start = if head.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            out.write_all(&head[start..])
+                .await
+                .map_err(ApiError::internal)?;
             head_done = true;
         }
     }
@@ -156,7 +179,12 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
         out.write_all(&head).await.map_err(ApiError::internal)?;
     }
     out.flush().await.map_err(ApiError::internal)?;
-    Ok(ReceivedFile { temp, filename, format, bytes })
+    Ok(ReceivedFile {
+        temp,
+        filename,
+        format,
+        bytes,
+    })
 }
 
 fn human_bytes(bytes: u64) -> String {
@@ -167,16 +195,26 @@ fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} bytes") } else { format!("{value:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 /// Converts the received file to Parquet on the blocking pool.
 async fn convert(state: &AppState, file: &ReceivedFile) -> Result<Ingested, ApiError> {
-    let _slot = state.conversions.acquire().await.map_err(ApiError::internal)?;
+    let _slot = state
+        .conversions
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     let source = file.temp.path().to_path_buf();
     let format = file.format;
     let tmp_dir = state.storage.tmp_dir();
-    let options = IngestOptions { infer_schema_rows: state.config.infer_schema_rows };
+    let options = IngestOptions {
+        infer_schema_rows: state.config.infer_schema_rows,
+    };
     let started = std::time::Instant::now();
     let ingested = web::block(move || ingest::ingest(&source, format, &tmp_dir, options)).await??;
     tracing::info!(
@@ -215,9 +253,16 @@ fn version_row(
 }
 
 fn default_name(filename: &str) -> String {
-    let stem = filename.rsplit_once('.').map(|(stem, _)| stem).unwrap_or(filename);
+    let stem = filename
+        .rsplit_once('.')
+        .map(|(stem, _)| stem)
+        .unwrap_or(filename);
     let stem = stem.trim();
-    if stem.is_empty() { "Untitled dataset".to_owned() } else { stem.chars().take(200).collect() }
+    if stem.is_empty() {
+        "Untitled dataset".to_owned()
+    } else {
+        stem.chars().take(200).collect()
+    }
 }
 
 /// Uploads a file as a new dataset.
@@ -253,10 +298,17 @@ pub async fn create_dataset(
                 state
                     .db
                     .run(move |conn| {
-                        let team = Team::find_by_reference(conn, reference.trim())
-                            .map_err(|_| ApiError::validation(format!("there is no team '{reference}'")))?;
-                        if !caller.is_admin() && Team::role_of(conn, &team.id, &caller.user.id)?.is_none() {
-                            return Err(ApiError::forbidden(format!("you are not a member of team '{}'", team.name)));
+                        let team =
+                            Team::find_by_reference(conn, reference.trim()).map_err(|_| {
+                                ApiError::validation(format!("there is no team '{reference}'"))
+                            })?;
+                        if !caller.is_admin()
+                            && Team::role_of(conn, &team.id, &caller.user.id)?.is_none()
+                        {
+                            return Err(ApiError::forbidden(format!(
+                                "you are not a member of team '{}'",
+                                team.name
+                            )));
                         }
                         Ok(team.id)
                     })
@@ -285,9 +337,14 @@ pub async fn create_dataset(
     let view = UploadedView::new(dataset.id.clone(), dataset.name.clone(), 1, summary);
     let storage = state.storage.clone();
     let relative = version.file_path.clone();
-    web::block(move || storage.persist(ingested.parquet, &relative)).await?.map_err(ApiError::internal)?;
+    web::block(move || storage.persist(ingested.parquet, &relative))
+        .await?
+        .map_err(ApiError::internal)?;
     let files = vec![version.file_path.clone()];
-    let result = state.db.run(move |conn| Dataset::create(conn, &dataset, &version)).await;
+    let result = state
+        .db
+        .run(move |conn| Dataset::create(conn, &dataset, &version))
+        .await;
     if let Err(err) = result {
         state.storage.remove_files(&files);
         return Err(err.into());
@@ -345,7 +402,9 @@ pub async fn create_version(
     let provisional = format!("datasets/{id}/incoming-{}.parquet", new_id());
     let storage = state.storage.clone();
     let target = provisional.clone();
-    web::block(move || storage.persist(ingested.parquet, &target)).await?.map_err(ApiError::internal)?;
+    web::block(move || storage.persist(ingested.parquet, &target))
+        .await?
+        .map_err(ApiError::internal)?;
     let storage = state.storage.clone();
     let dataset_id = id.clone();
     let from = provisional.clone();
@@ -365,8 +424,11 @@ pub async fn create_version(
                     now,
                 )?;
                 // A failed rename rolls the new row back with it.
-                std::fs::rename(storage.absolute(&from), storage.absolute(&version.file_path))
-                    .map_err(ApiError::internal)?;
+                std::fs::rename(
+                    storage.absolute(&from),
+                    storage.absolute(&version.file_path),
+                )
+                .map_err(ApiError::internal)?;
                 let name = Dataset::find(conn, &dataset_id)?.name;
                 Ok((version, name))
             })

@@ -47,15 +47,21 @@ pub async fn create_token(
     scopes.sort_by_key(|s| s.as_str());
     scopes.dedup();
     if scopes.is_empty() {
-        return Err(ApiError::validation("scopes must name at least one of read, write, admin"));
+        return Err(ApiError::validation(
+            "scopes must name at least one of read, write, admin",
+        ));
     }
     if scopes.contains(&Scope::Admin) && !caller.user.is_admin {
-        return Err(ApiError::forbidden("only site admins can create tokens with the admin scope"));
+        return Err(ApiError::forbidden(
+            "only site admins can create tokens with the admin scope",
+        ));
     }
     let now = now_millis();
     let expires_at = match (body.expires_in, body.expires_at.as_deref()) {
         (Some(_), Some(_)) => {
-            return Err(ApiError::validation("give expires_in or expires_at, not both"));
+            return Err(ApiError::validation(
+                "give expires_in or expires_at, not both",
+            ));
         }
         (Some(seconds), None) => Some(now.saturating_add((seconds as i64).saturating_mul(1000))),
         (None, Some(text)) => Some(from_rfc3339(text).ok_or_else(|| {
@@ -74,14 +80,24 @@ pub async fn create_token(
         name,
         token_hash: secrets::hash(&secret),
         prefix: secret.chars().take(10).collect(),
-        scopes: scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+        scopes: scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         created_at: now,
         expires_at,
         last_used_at: None,
         revoked_at: None,
     };
     let stored = token.clone();
-    state.db.run(move |conn| ApiToken::create(conn, &stored)).await?;
+    state
+        .db
+        .run(move |conn| ApiToken::create(conn, &stored))
+        .await?;
     tracing::info!(user = %caller.user.id, token = %token.id, "API token created");
-    Ok(HttpResponse::Created().json(CreatedTokenView { token: secret, details: token.into() }))
+    Ok(HttpResponse::Created().json(CreatedTokenView {
+        token: secret,
+        details: token.into(),
+    }))
 }

@@ -8,8 +8,14 @@ use crate::state::AppState;
 
 /// The caller's tokens, newest first, without their secrets.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts", responses((status = 200, body = Vec<TokenView>)))]
-pub async fn list_tokens(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<Vec<TokenView>>> {
+pub async fn list_tokens(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> ApiResult<web::Json<Vec<TokenView>>> {
     let user_id = caller.user.id.clone();
-    let tokens = state.db.run(move |conn| ApiToken::list_for_user(conn, &user_id)).await?;
+    let tokens = state
+        .db
+        .run(move |conn| ApiToken::list_for_user(conn, &user_id))
+        .await?;
     Ok(web::Json(tokens.into_iter().map(TokenView::from).collect()))
 }
