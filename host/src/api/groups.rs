@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::not_found_as;
 use crate::api::required_text;
-use crate::api::teams::not_found_as;
 use crate::api::users::UserRef;
 use crate::auth::Caller;
 use crate::db::groups::{GroupMember, UserGroup};

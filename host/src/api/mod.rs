@@ -104,6 +104,14 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     actix_web::ResponseError::error_response(&err)
 }
 
+/// A row that is not there, named for the client (`dataset not found`).
+pub fn not_found_as(err: crate::db::DbError, what: &str) -> ApiError {
+    match err {
+        crate::db::DbError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}
+
 /// Trims a required text field and checks its length.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let value = value.trim();

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::required_text;
 use crate::api::users::UserRef;
+use crate::api::{not_found_as, required_text};
 use crate::auth::Caller;
 use crate::db::teams::{ROLE_MEMBER, ROLE_OWNER, Team, TeamMember};
 use crate::db::users::User;
@@ -252,9 +252,20 @@ fn require_team_owner(
     }
 }
 
-pub fn not_found_as(err: DbError, what: &str) -> ApiError {
-    match err {
-        DbError::NotFound => ApiError::not_found(what),
-        other => other.into(),
+/// The team a caller names (by id or name) for a dataset: it must exist and, unless the caller
+/// is a site admin, count the caller among its members.
+pub fn team_for_caller(
+    conn: &mut crate::db::AnyConnection,
+    caller: &Caller,
+    reference: &str,
+) -> Result<Team, ApiError> {
+    let team = Team::find_by_reference(conn, reference.trim())
+        .map_err(|_| ApiError::validation(format!("there is no team '{reference}'")))?;
+    if !caller.is_admin() && Team::role_of(conn, &team.id, &caller.user.id)?.is_none() {
+        return Err(ApiError::forbidden(format!(
+            "you are not a member of team '{}'",
+            team.name
+        )));
     }
+    Ok(team)
 }

@@ -140,14 +140,7 @@ async fn api_tokens_are_shown_once_scoped_and_revocable(backend: Backend) {
     assert!(secret.len() >= 40);
     assert!(created["expires_at"].is_string());
 
-    let listed: Value = app
-        .as_user(&user, Method::GET, "/api/v1/tokens")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json(&user, "/api/v1/tokens").await;
     let text = listed.to_string();
     assert!(!text.contains(&secret), "a listing must not reveal secrets");
     assert_eq!(listed.as_array().unwrap().len(), 2);
@@ -289,14 +282,7 @@ async fn admin_api_refuses_others(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(duplicate.status(), StatusCode::CONFLICT);
-    let listed: Value = app
-        .as_user(&admin, Method::GET, "/api/v1/admin/users")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json(&admin, "/api/v1/admin/users").await;
     assert_eq!(listed["total"], 3);
 }
 

@@ -214,6 +214,17 @@ impl TestApp {
             .bearer_auth(user.token.as_deref().expect("user has a token"))
     }
 
+    /// GETs `path` with the user's token and returns the JSON body.
+    pub async fn get_json(&self, user: &TestUser, path: &str) -> Value {
+        self.as_user(user, Method::GET, path)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Uploads `bytes` as a file named `filename` and returns the response.
     pub async fn upload(&self, user: &TestUser, filename: &str, bytes: Vec<u8>) -> Response {
         self.upload_to(user, "/api/v1/datasets", filename, bytes, &[])

@@ -52,17 +52,11 @@ async fn csv_upload_is_typed_and_reads_back(backend: Backend) {
 
     let id = created["id"].as_str().unwrap();
     let rows: Value = app
-        .as_user(
+        .get_json(
             &user,
-            Method::GET,
             &format!("/api/v1/datasets/{id}/rows?offset=1&limit=2"),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(rows["total_rows"], 3);
     assert_eq!(
         rows["rows"][0],
@@ -79,28 +73,12 @@ async fn csv_upload_is_typed_and_reads_back(backend: Backend) {
     assert_eq!(rows["rows"][1][1], "Åsa");
 
     let first: Value = app
-        .as_user(
-            &user,
-            Method::GET,
-            &format!("/api/v1/datasets/{id}/rows?limit=1"),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&user, &format!("/api/v1/datasets/{id}/rows?limit=1"))
+        .await;
     assert_eq!(first["rows"][0][2], "likes \"quotes\", and commas");
 
     // The reported checksum is the stored file's.
-    let detail: Value = app
-        .as_user(&user, Method::GET, &format!("/api/v1/datasets/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = app.get_json(&user, &format!("/api/v1/datasets/{id}")).await;
     let version = &detail["versions"][0];
     let stored = std::fs::read(
         app.data_dir
@@ -352,31 +330,15 @@ async fn versions_accumulate_and_stay_readable(backend: Backend) {
         .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 
-    let detail: Value = app
-        .as_user(&user, Method::GET, &format!("/api/v1/datasets/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = app.get_json(&user, &format!("/api/v1/datasets/{id}")).await;
     assert_eq!(detail["latest_version"], 2);
     assert_eq!(detail["versions"].as_array().unwrap().len(), 2);
     assert_eq!(detail["rows"], 2);
     assert_eq!(detail["versions"][0]["rows"], 1);
 
     let old: Value = app
-        .as_user(
-            &user,
-            Method::GET,
-            &format!("/api/v1/datasets/{id}/rows?version=1"),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&user, &format!("/api/v1/datasets/{id}/rows?version=1"))
+        .await;
     assert_eq!(old["rows"], json!([[1]]));
     let missing = app
         .as_user(
@@ -409,34 +371,15 @@ async fn listing_searches_and_hides_others_datasets(backend: Backend) {
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
-    let found: Value = app
-        .as_user(&ada, Method::GET, "/api/v1/datasets?q=OCEAN")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let found: Value = app.get_json(&ada, "/api/v1/datasets?q=OCEAN").await;
     assert_eq!(found["total"], 2);
     let page: Value = app
-        .as_user(&ada, Method::GET, "/api/v1/datasets?limit=1&offset=1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&ada, "/api/v1/datasets?limit=1&offset=1")
+        .await;
     assert_eq!(page["total"], 3);
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 
-    let bobs: Value = app
-        .as_user(&bob, Method::GET, "/api/v1/datasets")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let bobs: Value = app.get_json(&bob, "/api/v1/datasets").await;
     assert_eq!(bobs["total"], 0);
     let id = found["items"][0]["id"].as_str().unwrap();
     let peek = app

@@ -71,26 +71,10 @@ async fn team_members_see_and_edit_team_datasets(backend: Backend) {
         .unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
     let listed: Value = app
-        .as_user(
-            &bob,
-            Method::GET,
-            &format!("/api/v1/datasets?team={team_id}"),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&bob, &format!("/api/v1/datasets?team={team_id}"))
+        .await;
     assert_eq!(listed["total"], 1);
-    let detail: Value = app
-        .as_user(&bob, Method::GET, &format!("/api/v1/datasets/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = app.get_json(&bob, &format!("/api/v1/datasets/{id}")).await;
     assert_eq!(detail["access"], "edit");
     let edit = app
         .as_user(&bob, Method::PATCH, &format!("/api/v1/datasets/{id}"))
@@ -191,14 +175,7 @@ async fn groups_collect_members(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(by_other.status(), StatusCode::FORBIDDEN);
-    let detail: Value = app
-        .as_user(&bob, Method::GET, &format!("/api/v1/groups/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = app.get_json(&bob, &format!("/api/v1/groups/{id}")).await;
     assert_eq!(detail["members"][0]["email"], "bob@example.org");
     let leave = app
         .as_user(&bob, Method::DELETE, &format!("{path}/{}", bob.id))

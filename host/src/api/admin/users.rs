@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::not_found_as;
 use crate::api::pagination::Page;
-use crate::api::teams::not_found_as;
 use crate::api::users::UserView;
 use crate::auth::AdminCaller;
 use crate::db::api_tokens::ApiToken;

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::access::{self, Level};
-use crate::api::teams::not_found_as;
+use crate::api::not_found_as;
 use crate::auth::Caller;
 use crate::db::datasets::Dataset;
 use crate::error::{ApiError, ApiResult};

@@ -4,7 +4,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::parse_columns;
 use crate::access::{self, Level};
-use crate::api::teams::not_found_as;
+use crate::api::not_found_as;
 use crate::auth::Caller;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;

@@ -4,11 +4,11 @@ use utoipa::ToSchema;
 
 use super::DatasetSummaryView;
 use crate::access::{self, Level};
+use crate::api::not_found_as;
 use crate::api::required_text;
-use crate::api::teams::not_found_as;
+use crate::api::teams::team_for_caller;
 use crate::auth::Caller;
 use crate::db::datasets::{Dataset, DatasetChanges};
-use crate::db::teams::Team;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::time::now_millis;
@@ -82,20 +82,7 @@ pub async fn update_dataset(
                     ));
                 }
                 changes.team_id = Some(match team {
-                    Some(reference) => {
-                        let team = Team::find_by_reference(conn, reference).map_err(|_| {
-                            ApiError::validation(format!("there is no team '{reference}'"))
-                        })?;
-                        if !caller.is_admin()
-                            && Team::role_of(conn, &team.id, &caller.user.id)?.is_none()
-                        {
-                            return Err(ApiError::forbidden(format!(
-                                "you are not a member of team '{}'",
-                                team.name
-                            )));
-                        }
-                        Some(team.id)
-                    }
+                    Some(reference) => Some(team_for_caller(conn, &caller, reference)?.id),
                     None => None,
                 });
             }

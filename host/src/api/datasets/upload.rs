@@ -12,13 +12,13 @@ use tokio::io::AsyncWriteExt;
 
 use super::UploadedView;
 use crate::access::{self, Level};
+use crate::api::not_found_as;
 use crate::api::required_text;
-use crate::api::teams::not_found_as;
+use crate::api::teams::team_for_caller;
 use crate::auth::Caller;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::new_id;
-use crate::db::teams::Team;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::ingest::{self, IngestOptions, IngestSummary, Ingested, SourceFormat};
 use crate::state::AppState;
@@ -297,21 +297,7 @@ pub async fn create_dataset(
             Some(
                 state
                     .db
-                    .run(move |conn| {
-                        let team =
-                            Team::find_by_reference(conn, reference.trim()).map_err(|_| {
-                                ApiError::validation(format!("there is no team '{reference}'"))
-                            })?;
-                        if !caller.is_admin()
-                            && Team::role_of(conn, &team.id, &caller.user.id)?.is_none()
-                        {
-                            return Err(ApiError::forbidden(format!(
-                                "you are not a member of team '{}'",
-                                team.name
-                            )));
-                        }
-                        Ok(team.id)
-                    })
+                    .run(move |conn| team_for_caller(conn, &caller, &reference).map(|t| t.id))
                     .await?,
             )
         }
