@@ -46,6 +46,8 @@ pub struct Config {
     pub login_lockout_seconds: u64,
     /// Most rows one preview request returns.
     pub max_preview_rows: usize,
+    /// Folder of installed plugins, one sub-folder each with its `plugin.toml`.
+    pub plugins_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -71,6 +73,7 @@ impl Default for Config {
             login_max_failures: 5,
             login_lockout_seconds: 15 * 60,
             max_preview_rows: 1_000,
+            plugins_dir: PathBuf::from("plugins/dist"),
         }
     }
 }

@@ -33,6 +33,13 @@ pub enum ErrorCode {
     MalformedFile,
     RaggedRows,
     TooManyAttempts,
+    UnknownFormat,
+    InvalidExportOptions,
+    PluginTrapped,
+    PluginTimeout,
+    PluginMemoryLimit,
+    PluginBadOutput,
+    PluginFailed,
     Unavailable,
     Internal,
 }
@@ -52,6 +59,12 @@ impl ErrorCode {
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType | UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            UnknownFormat => StatusCode::NOT_FOUND,
+            InvalidExportOptions => StatusCode::UNPROCESSABLE_ENTITY,
+            // The plugin, not the request, failed: a bad gateway in HTTP's words.
+            PluginTrapped | PluginTimeout | PluginMemoryLimit | PluginBadOutput | PluginFailed => {
+                StatusCode::BAD_GATEWAY
+            }
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::{Database, DbError};
 use crate::metrics::Metrics;
+use crate::plugins::{PluginRegistry, PluginRuntime};
 use crate::storage::Storage;
 
 #[derive(Clone)]
@@ -18,6 +19,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Conversions are CPU- and memory-heavy; this bounds how many run at once in a process.
     pub conversions: Arc<Semaphore>,
+    pub plugins: PluginRegistry,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,8 @@ pub enum StartupError {
     },
     #[error(transparent)]
     Database(#[from] DbError),
+    #[error(transparent)]
+    Plugins(#[from] crate::plugins::PluginError),
 }
 
 impl AppState {
@@ -57,7 +61,19 @@ impl AppState {
         if removed > 0 {
             tracing::info!(removed, "removed leftovers of interrupted uploads");
         }
+        let runtime = PluginRuntime::new(&config.data_dir.join("cache/plugins"))?;
+        let plugins = PluginRegistry::new(runtime);
+        let (loaded, failed) = plugins.load_dir(&config.plugins_dir);
+        if loaded.is_empty() {
+            tracing::warn!(
+                plugins_dir = %config.plugins_dir.display(),
+                "no export formats loaded; build the first-party plugins with scripts/build-plugins"
+            );
+        } else {
+            tracing::info!(formats = ?loaded, failed = failed.len(), "plugins loaded");
+        }
         Ok(Self {
+            plugins,
             config: Arc::new(config),
             db,
             storage,

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod plugins;
 pub mod teams;
 pub mod tokens;
 pub mod users;
@@ -91,7 +92,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/datasets/{id}/rows",
                     web::get().to(datasets::rows::get_rows),
-                ),
+                )
+                .route(
+                    "/datasets/{id}/export",
+                    web::get().to(datasets::export::export_dataset),
+                )
+                .route("/plugins", web::get().to(plugins::list_plugins)),
         );
 }
 

@@ -41,6 +41,8 @@ use crate::api;
         api::datasets::delete::delete_dataset,
         api::datasets::upload::create_version,
         api::datasets::rows::get_rows,
+        api::datasets::export::export_dataset,
+        api::plugins::list_plugins,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorCode)),
     modifiers(&Security),
@@ -49,6 +51,7 @@ use crate::api;
         (name = "teams", description = "Research teams owning datasets"),
         (name = "groups", description = "Groups of users to share with"),
         (name = "datasets", description = "Upload, read and manage datasets"),
+        (name = "plugins", description = "Installed export formats"),
         (name = "admin", description = "Site administration"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

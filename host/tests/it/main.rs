@@ -9,4 +9,5 @@ mod datasets;
 mod migrations;
 mod openapi;
 mod ops;
+mod plugins;
 mod teams;

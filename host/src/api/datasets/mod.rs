@@ -1,6 +1,7 @@
 //! Datasets: upload, list, read, preview, change and delete.
 
 pub mod delete;
+pub mod export;
 pub mod get;
 pub mod list;
 pub mod rows;

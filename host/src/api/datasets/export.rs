@@ -1,0 +1,207 @@
+//! Direct export: the dataset's rows streamed through an exporter plugin into the response.
+//!
+//! The plugin's `begin` runs before the response starts, so a refused request (unknown
+//! column, invalid options) still gets a proper JSON error. After that the body streams; a
+//! plugin failing mid-way ends the body early, which clients see as a broken transfer.
+
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpResponse, web};
+use bytes::Bytes;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::access::{self, Level};
+use crate::api::not_found_as;
+use crate::auth::Caller;
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::datasets::Dataset;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::export::{self, ExportSource, ExportSpec};
+use crate::plugins::exporter::DatasetInfo;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ExportQuery {
+    /// Format id, e.g. `csv` or `json` (see `GET /api/v1/plugins`).
+    pub format: String,
+    /// Comma-separated columns to include, in this order (default: all).
+    pub columns: Option<String>,
+    /// First row to export, from 0.
+    pub offset: Option<i64>,
+    /// Most rows to export.
+    pub limit: Option<i64>,
+    /// Dataset version (default: the latest).
+    pub version: Option<i32>,
+    /// The format's options as a JSON object.
+    pub options: Option<String>,
+}
+
+/// Streams the dataset in the chosen format.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/export", tag = "datasets", params(("id" = String, Path), ExportQuery), responses(
+    (status = 200, description = "The exported file, streamed"),
+    (status = 404, description = "No such dataset, version or format", body = crate::error::ErrorBody),
+    (status = 422, description = "Invalid columns or options", body = crate::error::ErrorBody),
+    (status = 502, description = "The format plugin failed", body = crate::error::ErrorBody),
+))]
+pub async fn export_dataset(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let plugin = state.plugins.get(&query.format).ok_or_else(|| {
+        let known: Vec<String> = state
+            .plugins
+            .list()
+            .iter()
+            .map(|p| p.manifest.id.clone())
+            .collect();
+        ApiError::new(
+            ErrorCode::UnknownFormat,
+            format!(
+                "there is no export format '{}'; installed: {}",
+                query.format,
+                known.join(", ")
+            ),
+        )
+    })?;
+    let id = id.into_inner();
+    let wanted = query.version;
+    let (dataset, version) = state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::View)?;
+            let number = wanted.unwrap_or(dataset.latest_version);
+            let version = DatasetVersion::find(conn, &dataset.id, number)
+                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
+            Ok::<_, ApiError>((dataset, version))
+        })
+        .await?;
+
+    let spec = ExportSpec {
+        columns: query.columns.as_deref().map(|c| {
+            c.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        }),
+        offset: query.offset,
+        limit: query.limit,
+        options: query.options.unwrap_or_default(),
+    };
+    let filename = format!(
+        "{}-v{}.{}",
+        safe_file_stem(&dataset.name),
+        version.version,
+        plugin.info.extension
+    );
+    let source = ExportSource {
+        parquet: state.storage.absolute(&version.file_path),
+        rows: version.row_count,
+        exported_at: crate::time::to_rfc3339(crate::time::now_millis()),
+        dataset: DatasetInfo {
+            tags: dataset.tag_list(),
+            id: dataset.id,
+            name: dataset.name,
+            description: dataset.description,
+            version: version.version as u32,
+            licence: dataset.licence,
+            version_sha256: version.sha256,
+        },
+    };
+
+    // The response waits for `begin` and the first batch (or the whole export, if small),
+    // so that most failures still reach the client as a JSON error; after that it streams.
+    let (ready_tx, ready_rx) =
+        tokio::sync::oneshot::channel::<Result<String, export::ExportError>>();
+    let (chunks_tx, chunks_rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let runtime = state.plugins.runtime.clone();
+    let format = plugin.manifest.id.clone();
+    tokio::task::spawn_blocking(move || {
+        let started = match export::begin(&runtime, &plugin, &source, &spec) {
+            Ok(started) => started,
+            Err(err) => {
+                let _ = ready_tx.send(Err(err));
+                return;
+            }
+        };
+        let media_type = started.info.media_type.clone();
+        let send = |chunk: Vec<u8>| {
+            chunk.is_empty() || chunks_tx.blocking_send(Ok(Bytes::from(chunk))).is_ok()
+        };
+        let mut pending = Some((ready_tx, Vec::new()));
+        let result = started.run(|chunk| {
+            let Some((_, held)) = pending.as_mut() else {
+                return send(chunk);
+            };
+            held.push(chunk);
+            // Steps are begin, each batch, finish: the second one makes the export ready.
+            if held.len() < 2 {
+                return true;
+            }
+            match pending.take() {
+                Some((tx, held)) => {
+                    tx.send(Ok(media_type.clone())).is_ok() && held.into_iter().all(&send)
+                }
+                None => false,
+            }
+        });
+        match result {
+            Ok(summary) => {
+                tracing::info!(format = %format, rows = summary.rows, bytes = summary.bytes, "export finished")
+            }
+            Err(err) => {
+                tracing::warn!(format = %format, error = %err, "export failed");
+                match pending.take() {
+                    Some((tx, _)) => {
+                        let _ = tx.send(Err(err));
+                    }
+                    None => {
+                        let _ =
+                            chunks_tx.blocking_send(Err(std::io::Error::other(err.to_string())));
+                    }
+                }
+            }
+        }
+    });
+    let media_type = ready_rx.await.map_err(ApiError::internal)??;
+    let body = tokio_stream_from(chunks_rx);
+    Ok(HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(filename)],
+        })
+        .streaming(body))
+}
+
+fn tokio_stream_from(
+    mut receiver: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}
+
+/// A file name stem from a dataset name: letters, digits, `-` and `_`, never empty.
+fn safe_file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .trim_matches('-')
+        .chars()
+        .take(80)
+        .collect();
+    if stem.is_empty() {
+        "dataset".into()
+    } else {
+        stem
+    }
+}

@@ -1,0 +1,222 @@
+//! The export pipeline: rows selected by polars, streamed in bounded batches through an
+//! exporter plugin, out as bytes.
+//!
+//! Two threads work together so that memory stays bounded whatever the dataset's size: polars'
+//! streaming engine reads the Parquet version and hands frames of [`BATCH_ROWS`] rows over a
+//! small bounded channel; the plugin thread converts each frame into the plugin contract's
+//! columnar batch, calls the plugin, and passes its output on.
+
+pub mod batch;
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use polars::prelude::*;
+
+use crate::plugins::exporter::{DatasetInfo, ExportRequest, ExportSession, FormatInfo};
+use crate::plugins::{LoadedPlugin, PluginError, PluginRuntime};
+
+/// Rows per batch handed to a plugin.
+pub const BATCH_ROWS: usize = 65_536;
+/// Frames in flight between polars and the plugin.
+const FRAMES_IN_FLIGHT: usize = 2;
+
+/// What to export and how, the same for every format.
+#[derive(Debug, Clone, Default)]
+pub struct ExportSpec {
+    /// Columns to include, in this order; `None` for all.
+    pub columns: Option<Vec<String>>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    /// The plugin's options as JSON text.
+    pub options: String,
+}
+
+/// The dataset version being exported.
+#[derive(Debug, Clone)]
+pub struct ExportSource {
+    pub parquet: PathBuf,
+    pub rows: i64,
+    pub dataset: DatasetInfo,
+    /// RFC 3339, fixed per export so that the same inputs give the same bytes.
+    pub exported_at: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+    #[error("reading the dataset failed: {0}")]
+    Data(String),
+    #[error("the client went away")]
+    Cancelled,
+}
+
+impl From<ExportError> for crate::error::ApiError {
+    fn from(err: ExportError) -> Self {
+        match err {
+            ExportError::Invalid(message) => crate::error::ApiError::validation(message),
+            ExportError::Plugin(e) => e.into(),
+            other => crate::error::ApiError::internal(other),
+        }
+    }
+}
+
+/// An export that has begun: the plugin accepted the request and produced its first bytes.
+pub struct StartedExport {
+    pub info: FormatInfo,
+    pub first: Vec<u8>,
+    session: ExportSession,
+    frame: LazyFrame,
+}
+
+/// What an export produced, for logs and manifests.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportSummary {
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// Validates the spec against the data, instantiates the plugin and calls `begin`.
+pub fn begin(
+    runtime: &PluginRuntime,
+    plugin: &Arc<LoadedPlugin>,
+    source: &ExportSource,
+    spec: &ExportSpec,
+) -> Result<StartedExport, ExportError> {
+    let mut frame = LazyFrame::scan_parquet(
+        PlRefPath::new(source.parquet.to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )
+    .map_err(|e| ExportError::Data(e.to_string()))?;
+    let schema = frame
+        .collect_schema()
+        .map_err(|e| ExportError::Data(e.to_string()))?;
+    if let Some(columns) = &spec.columns {
+        if columns.is_empty() {
+            return Err(ExportError::Invalid("choose at least one column".into()));
+        }
+        for name in columns {
+            if schema.get(name.as_str()).is_none() {
+                return Err(ExportError::Invalid(format!(
+                    "the dataset has no column '{name}'"
+                )));
+            }
+        }
+        frame = frame.select(columns.iter().map(|c| col(c.as_str())).collect::<Vec<_>>());
+    }
+    let offset = spec.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ExportError::Invalid("offset must not be negative".into()));
+    }
+    let available = (source.rows - offset).max(0);
+    let total = match spec.limit {
+        Some(limit) if limit < 0 => {
+            return Err(ExportError::Invalid("limit must not be negative".into()));
+        }
+        Some(limit) => limit.min(available),
+        None => available,
+    };
+    if offset > 0 || spec.limit.is_some() {
+        frame = frame.slice(offset, total as IdxSize);
+    }
+    let out_schema = frame
+        .collect_schema()
+        .map_err(|e| ExportError::Data(e.to_string()))?;
+
+    let mut session = ExportSession::start(runtime, plugin)?;
+    let info = plugin.info.clone();
+    let request = ExportRequest {
+        schema: batch::schema_of(&out_schema),
+        dataset: source.dataset.clone(),
+        options: if spec.options.trim().is_empty() {
+            "{}".into()
+        } else {
+            spec.options.clone()
+        },
+        total_rows: total as u64,
+        exported_at: source.exported_at.clone(),
+        stats: None,
+    };
+    let first = session.begin(&request)?;
+    Ok(StartedExport {
+        info,
+        first,
+        session,
+        frame,
+    })
+}
+
+impl StartedExport {
+    /// Streams the rows through the plugin. `emit` receives the output of every step (begin,
+    /// each batch, finish), empty or not, and returns `false` to stop (the client went away).
+    pub fn run(
+        mut self,
+        mut emit: impl FnMut(Vec<u8>) -> bool,
+    ) -> Result<ExportSummary, ExportError> {
+        let mut summary = ExportSummary {
+            rows: 0,
+            bytes: self.first.len() as u64,
+        };
+        let first = std::mem::take(&mut self.first);
+        if !emit(first) {
+            return Err(ExportError::Cancelled);
+        }
+        let (sender, receiver) = sync_channel::<DataFrame>(FRAMES_IN_FLIGHT);
+        let frame = self.frame;
+        let reader = std::thread::Builder::new()
+            .name("tessera-export-read".into())
+            .spawn(move || read_frames(frame, sender))
+            .map_err(|e| ExportError::Data(e.to_string()))?;
+        let outcome = feed_plugin(&mut self.session, receiver, &mut summary, &mut emit);
+        // The reader stops by itself once the receiver is gone.
+        let read = reader
+            .join()
+            .map_err(|_| ExportError::Data("the reader thread panicked".into()))?;
+        outcome?;
+        read?;
+        let last = self.session.finish()?;
+        summary.bytes += last.len() as u64;
+        if !emit(last) {
+            return Err(ExportError::Cancelled);
+        }
+        Ok(summary)
+    }
+}
+
+fn read_frames(frame: LazyFrame, sender: SyncSender<DataFrame>) -> Result<(), ExportError> {
+    let callback = PlanCallback::new(move |df: DataFrame| -> PolarsResult<bool> {
+        // `true` asks polars to stop: the plugin side has failed or finished early.
+        Ok(sender.send(df).is_err())
+    });
+    frame
+        .sink_batches(callback, true, NonZeroUsize::new(BATCH_ROWS))
+        .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
+        .map(|_| ())
+        .map_err(|e| ExportError::Data(e.to_string()))
+}
+
+fn feed_plugin(
+    session: &mut ExportSession,
+    receiver: Receiver<DataFrame>,
+    summary: &mut ExportSummary,
+    emit: &mut impl FnMut(Vec<u8>) -> bool,
+) -> Result<(), ExportError> {
+    for frame in receiver {
+        if frame.height() == 0 {
+            continue;
+        }
+        let batch = batch::to_batch(&frame).map_err(|e| ExportError::Data(e.to_string()))?;
+        let output = session.write_batch(&batch)?;
+        summary.rows += frame.height() as u64;
+        summary.bytes += output.len() as u64;
+        if !emit(output) {
+            return Err(ExportError::Cancelled);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! The plugin runtime: export formats (and, later, notification channels and integrations)
+//! run as sandboxed WebAssembly components.
+//!
+//! - [`manifest`]: what a plugin says it is and asks for (`plugin.toml`).
+//! - [`runtime`]: the wasmtime engine (pooling allocator, on-disk compilation cache, epoch
+//!   ticker) and the per-call sandbox: a fresh store with a memory limit, a deadline, and a
+//!   WASI context that grants nothing (no files, no network, no environment, a frozen clock).
+//! - [`exporter`]: the `exporter-plugin` world's bindings and the calls into it.
+//! - [`registry`]: the plugins loaded from the plugins folder, by format id.
+//!
+//! A plugin that traps, loops, exhausts its memory or returns garbage fails only its own call,
+//! with a [`PluginError`] naming which of these happened.
+
+pub mod exporter;
+pub mod manifest;
+pub mod registry;
+pub mod runtime;
+
+pub use manifest::Manifest;
+pub use registry::{LoadedPlugin, PluginRegistry};
+pub use runtime::PluginRuntime;
+
+use crate::error::{ApiError, ErrorCode};
+
+/// The WIT package versions this host implements.
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    #[error("the plugin crashed: {0}")]
+    Trapped(String),
+    #[error("the plugin ran out of time ({0} ms)")]
+    Timeout(u64),
+    #[error("the plugin exceeded its memory limit ({0} MiB)")]
+    MemoryLimit(u64),
+    #[error("the plugin returned unusable output: {0}")]
+    BadOutput(String),
+    #[error("{0}")]
+    InvalidOptions(String),
+    #[error("the export failed in the plugin: {0}")]
+    Failed(String),
+    #[error("cannot load the plugin: {0}")]
+    Load(String),
+}
+
+impl From<PluginError> for ApiError {
+    fn from(err: PluginError) -> Self {
+        let code = match &err {
+            PluginError::Trapped(_) => ErrorCode::PluginTrapped,
+            PluginError::Timeout(_) => ErrorCode::PluginTimeout,
+            PluginError::MemoryLimit(_) => ErrorCode::PluginMemoryLimit,
+            PluginError::BadOutput(_) => ErrorCode::PluginBadOutput,
+            PluginError::InvalidOptions(_) => ErrorCode::InvalidExportOptions,
+            PluginError::Failed(_) => ErrorCode::PluginFailed,
+            PluginError::Load(_) => ErrorCode::PluginFailed,
+        };
+        tracing::warn!(error = %err, code = code.as_str(), "plugin call failed");
+        ApiError::new(code, err.to_string())
+    }
+}

@@ -1,0 +1,288 @@
+//! Export through real WebAssembly components built from `plugins/` (scripts/build-plugins),
+//! and the sandbox holding against hostile ones.
+
+use std::path::{Path, PathBuf};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::{Backend, TestApp, error_code};
+use crate::datasets::TRICKY_CSV;
+
+fn built(folder: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plugins")
+        .join(folder);
+    assert!(
+        path.is_dir(),
+        "{} is missing: build the plugins with scripts/build-plugins (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// A Tessera whose plugins folder holds the named plugins, copied from the built ones.
+async fn app_with_plugins(
+    backend: Backend,
+    first_party: &[&str],
+    hostile: &[&str],
+) -> Option<TestApp> {
+    let plugins = tempfile::tempdir().unwrap().keep();
+    for (folder, ids) in [("dist", first_party), ("dist-test", hostile)] {
+        for id in ids {
+            let from = built(folder).join(id);
+            let to = plugins.join(id);
+            std::fs::create_dir_all(&to).unwrap();
+            for entry in std::fs::read_dir(&from).unwrap() {
+                let entry = entry.unwrap();
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            }
+        }
+    }
+    TestApp::start_with(backend, |config| config.plugins_dir = plugins).await
+}
+
+async fn export_text(
+    app: &TestApp,
+    user: &crate::common::TestUser,
+    path: &str,
+) -> (StatusCode, String, String) {
+    let response = app.as_user(user, Method::GET, path).send().await.unwrap();
+    let status = response.status();
+    let disposition = response
+        .headers()
+        .get("content-disposition")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, disposition, response.text().await.unwrap())
+}
+
+async fn csv_and_json_exports_round_trip(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv", "json"], &[]).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let formats = app.get_json(&user, "/api/v1/plugins").await;
+    let ids: Vec<&str> = formats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["csv", "json"]);
+    assert_eq!(formats[0]["options_schema"]["type"], "object");
+
+    let created: Value = app
+        .upload_to(
+            &user,
+            "/api/v1/datasets",
+            "people.csv",
+            TRICKY_CSV.as_bytes().to_vec(),
+            &[("name", "People 2024")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+
+    let (status, disposition, body) = export_text(
+        &app,
+        &user,
+        &format!("/api/v1/datasets/{id}/export?format=csv"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(disposition.contains("People-2024-v1.csv"), "{disposition}");
+    // Parse it back with an independent RFC 4180 reader.
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header,
+        ["id", "name", "note", "born", "seen_at", "score", "active"]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0][2], "likes \"quotes\", and commas");
+    assert_eq!(rows[1][1], "漢字");
+    assert_eq!(rows[1][2], "two\nlines");
+    assert_eq!(rows[1][3], "1985-12-31");
+    assert_eq!(rows[1][5], "", "a null exports as the null text");
+    assert_eq!(rows[2][5], "-2.25");
+
+    let (status, _, body) = export_text(
+        &app,
+        &user,
+        &format!("/api/v1/datasets/{id}/export?format=json&columns=name,id&offset=1&limit=1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let parsed: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(parsed, json!([{"name": "漢字", "id": 2}]));
+
+    let options = urlencode(r#"{"delimiter":";","header":false}"#);
+    let (_, _, body) = export_text(
+        &app,
+        &user,
+        &format!("/api/v1/datasets/{id}/export?format=csv&columns=id,score&options={options}"),
+    )
+    .await;
+    assert_eq!(body.lines().collect::<Vec<_>>(), ["1;1.5", "2;", "3;-2.25"]);
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn export_refusals_are_clear(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let created: Value = app
+        .upload(&user, "d.csv", b"a,b\n1,2\n".to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+
+    let response = app
+        .as_user(
+            &user,
+            Method::GET,
+            &format!("/api/v1/datasets/{id}/export?format=docx"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(response).await, "unknown_format");
+    let response = app
+        .as_user(
+            &user,
+            Method::GET,
+            &format!("/api/v1/datasets/{id}/export?format=csv&columns=a,zzz"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = app
+        .as_user(
+            &user,
+            Method::GET,
+            &format!(
+                "/api/v1/datasets/{id}/export?format=csv&options={}",
+                urlencode(r#"{"delimiter":"too long"}"#)
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(response).await, "invalid_export_options");
+    let stranger = app.user("bob@example.org").await;
+    let response = app
+        .as_user(
+            &stranger,
+            Method::GET,
+            &format!("/api/v1/datasets/{id}/export?format=csv"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+/// Each hostile plugin fails its own export with its own code; the host serves on.
+async fn hostile_plugins_fail_alone(backend: Backend) {
+    let Some(app) = app_with_plugins(
+        backend,
+        &["csv"],
+        &["trap", "spin", "hog", "flood", "garbage", "fs", "net"],
+    )
+    .await
+    else {
+        return;
+    };
+    // A plugin whose description would smuggle a header or a path is refused at load.
+    let formats = app
+        .get_json(&app.user("root@example.org").await, "/api/v1/plugins")
+        .await;
+    assert!(
+        formats
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"] != "garbage"),
+        "{formats}"
+    );
+    let user = app.user("ada@example.org").await;
+    let created: Value = app
+        .upload(&user, "d.csv", b"a,b\n1,2\n3,4\n".to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let path = |format: &str| format!("/api/v1/datasets/{id}/export?format={format}");
+
+    for (format, code) in [
+        ("trap", "plugin_trapped"),
+        ("spin", "plugin_timeout"),
+        ("hog", "plugin_memory_limit"),
+        ("flood", "plugin_bad_output"),
+    ] {
+        let response = app
+            .as_user(&user, Method::GET, &path(format))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY, "{format}");
+        assert_eq!(error_code(response).await, code, "{format}");
+        // The host and the other formats carry on.
+        let (status, _, body) = export_text(&app, &user, &path("csv")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, "a,b\n1,2\n3,4\n");
+    }
+
+    // Reaching for a file or a socket it was not granted fails inside the plugin.
+    let _ = std::fs::remove_file("/tmp/tessera-escape");
+    for format in ["fs", "net"] {
+        let response = app
+            .as_user(&user, Method::GET, &path(format))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY, "{format}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "plugin_failed", "{format}: {body}");
+    }
+    assert!(
+        !Path::new("/tmp/tessera-escape").exists(),
+        "the plugin wrote outside its sandbox"
+    );
+}
+
+crate::on_both_backends!(
+    csv_and_json_exports_round_trip,
+    export_refusals_are_clear,
+    hostile_plugins_fail_alone
+);

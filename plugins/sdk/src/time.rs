@@ -1,0 +1,289 @@
+//! Calendar dates and times from the host's day and microsecond counts, without a date crate.
+//!
+//! The host sends dates as days since 1970-01-01 and datetimes as microseconds since
+//! 1970-01-01T00:00:00Z, both in the proleptic Gregorian calendar. Turning them into fields is
+//! Howard Hinnant's `civil_from_days` (<https://howardhinnant.github.io/date_algorithms.html>),
+//! a dozen integer operations, which is less than a dependency would cost every plugin.
+//! [`TimePattern`] covers the strftime subset formats offer their users (`%Y %m %d %H %M %S %f`).
+//! Time zones are out of scope: datetimes are rendered in UTC, without a suffix.
+
+use std::fmt::Write as _;
+
+const MICROS_PER_SECOND: i64 = 1_000_000;
+const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
+
+/// A date and time of day, split into fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CivilDateTime {
+    /// Astronomical year numbering: year 0 is 1 BC.
+    pub year: i64,
+    /// 1 to 12.
+    pub month: u32,
+    /// 1 to 31.
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub microsecond: u32,
+}
+
+impl CivilDateTime {
+    /// Midnight at the start of the day `days` after 1970-01-01.
+    pub fn from_days(days: i64) -> Self {
+        let (year, month, day) = civil_from_days(days);
+        CivilDateTime {
+            year,
+            month,
+            day,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            microsecond: 0,
+        }
+    }
+
+    /// The UTC date and time `micros` microseconds after 1970-01-01T00:00:00Z.
+    pub fn from_micros(micros: i64) -> Self {
+        let days = micros.div_euclid(MICROS_PER_DAY);
+        let of_day = micros.rem_euclid(MICROS_PER_DAY);
+        let seconds_of_day = of_day / MICROS_PER_SECOND;
+        CivilDateTime {
+            hour: (seconds_of_day / 3600) as u32,
+            minute: (seconds_of_day / 60 % 60) as u32,
+            second: (seconds_of_day % 60) as u32,
+            microsecond: (of_day % MICROS_PER_SECOND) as u32,
+            ..CivilDateTime::from_days(days)
+        }
+    }
+}
+
+/// Year, month (1–12) and day (1–31) of the day `days` after 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    // Shift the epoch to 0000-03-01 so that leap days fall at the end of a year, then count in
+    // 400-year eras of 146 097 days.
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month as u32, day)
+}
+
+/// Appends `YYYY-MM-DD` for the day `days` after 1970-01-01.
+pub fn write_iso_date(days: i32, out: &mut String) {
+    let date = CivilDateTime::from_days(i64::from(days));
+    write_year(date.year, out);
+    let _ = write!(out, "-{:02}-{:02}", date.month, date.day);
+}
+
+/// Appends `YYYY-MM-DDTHH:MM:SS`, followed by `.ffffff` when the microseconds are not zero.
+pub fn write_iso_datetime(micros: i64, out: &mut String) {
+    let when = CivilDateTime::from_micros(micros);
+    write_year(when.year, out);
+    let _ = write!(
+        out,
+        "-{:02}-{:02}T{:02}:{:02}:{:02}",
+        when.month, when.day, when.hour, when.minute, when.second
+    );
+    if when.microsecond != 0 {
+        let _ = write!(out, ".{:06}", when.microsecond);
+    }
+}
+
+/// Four digits for years 0 to 9999; beyond that ISO 8601's expanded form, with a sign.
+fn write_year(year: i64, out: &mut String) {
+    // Writing to a `String` cannot fail.
+    let _ = match year {
+        0..=9999 => write!(out, "{year:04}"),
+        10_000.. => write!(out, "+{year}"),
+        _ => write!(out, "-{:04}", year.unsigned_abs()),
+    };
+}
+
+/// A date or datetime layout in a strftime subset: `%Y` year, `%m` month, `%d` day, `%H` hour,
+/// `%M` minute, `%S` second (all zero-padded), `%f` microseconds (always six digits) and `%%`
+/// for a percent sign. Everything else is copied as is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimePattern {
+    parts: Vec<PatternPart>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PatternPart {
+    Literal(String),
+    Year,
+    Month,
+    Day,
+    Hour,
+    Minute,
+    Second,
+    Microsecond,
+}
+
+impl TimePattern {
+    /// Parses a pattern; the error names the first directive outside the subset.
+    pub fn parse(pattern: &str) -> Result<Self, String> {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut chars = pattern.chars();
+        while let Some(ch) = chars.next() {
+            if ch != '%' {
+                literal.push(ch);
+                continue;
+            }
+            let field = match chars.next() {
+                Some('%') => {
+                    literal.push('%');
+                    continue;
+                }
+                Some('Y') => PatternPart::Year,
+                Some('m') => PatternPart::Month,
+                Some('d') => PatternPart::Day,
+                Some('H') => PatternPart::Hour,
+                Some('M') => PatternPart::Minute,
+                Some('S') => PatternPart::Second,
+                Some('f') => PatternPart::Microsecond,
+                Some(other) => {
+                    return Err(format!(
+                        "`%{other}` is not supported; use %Y %m %d %H %M %S %f or %%"
+                    ));
+                }
+                None => return Err("ends with a lone `%`; write %% for a percent sign".into()),
+            };
+            if !literal.is_empty() {
+                parts.push(PatternPart::Literal(std::mem::take(&mut literal)));
+            }
+            parts.push(field);
+        }
+        if !literal.is_empty() {
+            parts.push(PatternPart::Literal(literal));
+        }
+        Ok(TimePattern { parts })
+    }
+
+    /// Appends `when` laid out by this pattern.
+    pub fn write(&self, when: &CivilDateTime, out: &mut String) {
+        for part in &self.parts {
+            // Writing to a `String` cannot fail.
+            let _ = match part {
+                PatternPart::Literal(text) => out.write_str(text),
+                PatternPart::Year => {
+                    write_year(when.year, out);
+                    Ok(())
+                }
+                PatternPart::Month => write!(out, "{:02}", when.month),
+                PatternPart::Day => write!(out, "{:02}", when.day),
+                PatternPart::Hour => write!(out, "{:02}", when.hour),
+                PatternPart::Minute => write!(out, "{:02}", when.minute),
+                PatternPart::Second => write!(out, "{:02}", when.second),
+                PatternPart::Microsecond => write!(out, "{:06}", when.microsecond),
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(days: i32) -> String {
+        let mut out = String::new();
+        write_iso_date(days, &mut out);
+        out
+    }
+
+    fn datetime(micros: i64) -> String {
+        let mut out = String::new();
+        write_iso_datetime(micros, &mut out);
+        out
+    }
+
+    /// The inverse algorithm from the same paper, to check `civil_from_days` over a wide range.
+    fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+        let year = if month <= 2 { year - 1 } else { year };
+        let era = year.div_euclid(400);
+        let year_of_era = year.rem_euclid(400);
+        let month = i64::from(month);
+        let day_of_year =
+            (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
+    #[test]
+    fn known_dates() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(-1), "1969-12-31");
+        assert_eq!(date(19_723), "2024-01-01");
+        assert_eq!(date(11_016), "2000-02-29");
+        assert_eq!(date(-25_508), "1900-03-01");
+        assert_eq!(date(-719_162), "0001-01-01");
+        assert_eq!(date(2_932_896), "9999-12-31");
+        assert_eq!(date(2_932_897), "+10000-01-01");
+        assert_eq!(date(-719_529), "-0001-12-31");
+    }
+
+    #[test]
+    fn civil_from_days_inverts_days_from_civil() {
+        let mut previous = civil_from_days(-1_000_001);
+        for days in -1_000_000..1_000_000 {
+            let (year, month, day) = civil_from_days(days);
+            assert_eq!(days_from_civil(year, month, day), days);
+            assert!((1..=12).contains(&month) && (1..=31).contains(&day));
+            assert!(
+                (year, month, day) > previous,
+                "{days} does not follow the day before"
+            );
+            previous = (year, month, day);
+        }
+    }
+
+    #[test]
+    fn extreme_values_do_not_overflow() {
+        assert_eq!(date(i32::MAX), "+5881580-07-11");
+        assert_eq!(date(i32::MIN), "-5877641-06-23");
+        assert_eq!(datetime(i64::MAX), "+294247-01-10T04:00:54.775807");
+        assert_eq!(datetime(i64::MIN), "-290308-12-21T19:59:05.224192");
+    }
+
+    #[test]
+    fn datetimes_show_microseconds_only_when_present() {
+        assert_eq!(datetime(0), "1970-01-01T00:00:00");
+        assert_eq!(datetime(-1), "1969-12-31T23:59:59.999999");
+        assert_eq!(
+            datetime(1_700_000_000_123_456),
+            "2023-11-14T22:13:20.123456"
+        );
+        assert_eq!(datetime(1_700_000_000_000_000), "2023-11-14T22:13:20");
+    }
+
+    #[test]
+    fn patterns_lay_out_fields() {
+        let when = CivilDateTime::from_micros(1_700_000_000_000_042);
+        let render = |pattern: &str| {
+            let mut out = String::new();
+            TimePattern::parse(pattern).unwrap().write(&when, &mut out);
+            out
+        };
+        assert_eq!(render("%d/%m/%Y %H:%M:%S.%f"), "14/11/2023 22:13:20.000042");
+        assert_eq!(render("%Y%m%d"), "20231114");
+        assert_eq!(render("100%% at %H"), "100% at 22");
+        assert_eq!(render("no fields"), "no fields");
+        assert_eq!(render(""), "");
+    }
+
+    #[test]
+    fn patterns_reject_unknown_directives() {
+        assert!(TimePattern::parse("%Y-%j").unwrap_err().contains("`%j`"));
+        assert!(TimePattern::parse("%Y%").unwrap_err().contains("lone `%`"));
+    }
+}

@@ -1,0 +1,221 @@
+//! A Tessera export format that writes a GitHub-flavoured Markdown table, and the template for
+//! writing new formats: copy this folder, rename, replace the body of the `Exporter` impl.
+//!
+//! The whole contract is the `Exporter` trait from `tessera-plugin-sdk`: `info` says what the
+//! format is, `new` reads the options, `begin`/`write_batch`/`finish` return the file's bytes
+//! piece by piece. Tables follow the GFM spec (<https://github.github.com/gfm/#tables-extension->):
+//! a header row, a delimiter row that also sets each column's alignment, then one row per
+//! record. A pipe inside a cell is escaped as `\|` and a line break becomes `<br>`, because a
+//! table row must stay on one line.
+
+use serde::Deserialize;
+use tessera_plugin_sdk::{
+    Batch, ColumnType, ExportRequest, Exporter, FormatInfo, PluginError, parse_options,
+};
+
+/// The options schema, shown to users and checked by the host before `begin`. Keep it in step
+/// with `MarkdownOptions` below (the `schema_matches_options` test checks the defaults).
+const OPTIONS_SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "Markdown table options",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "null_text": {
+      "description": "What a null cell shows, e.g. \"—\" or \"NULL\".",
+      "type": "string",
+      "default": ""
+    },
+    "align_numbers": {
+      "description": "Right-align integer and float columns.",
+      "type": "boolean",
+      "default": true
+    }
+  }
+}"#;
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+struct MarkdownOptions {
+    null_text: String,
+    align_numbers: bool,
+}
+
+impl Default for MarkdownOptions {
+    fn default() -> Self {
+        MarkdownOptions {
+            null_text: String::new(),
+            align_numbers: true,
+        }
+    }
+}
+
+/// The state of one export. The host starts a fresh plugin instance per export, so this lives
+/// exactly as long as the export does.
+struct MarkdownTable {
+    /// Already escaped for a cell.
+    null_text: String,
+    align_numbers: bool,
+    /// A GFM table needs at least one column; without any, the export is empty.
+    has_columns: bool,
+    /// Reused for every cell, so a row costs no allocation once it has grown.
+    cell: String,
+}
+
+impl Exporter for MarkdownTable {
+    fn info() -> FormatInfo {
+        // id, display name, Content-Type, file extension.
+        FormatInfo::new("markdown", "Markdown table", "text/markdown", "md")
+            .with_options_schema(OPTIONS_SCHEMA)
+    }
+
+    fn new(request: &ExportRequest) -> Result<Self, PluginError> {
+        let options: MarkdownOptions = parse_options(&request.options)?;
+        Ok(MarkdownTable {
+            null_text: escape_cell(&options.null_text),
+            align_numbers: options.align_numbers,
+            has_columns: !request.schema.is_empty(),
+            cell: String::new(),
+        })
+    }
+
+    fn begin(&mut self, request: &ExportRequest) -> Result<Vec<u8>, PluginError> {
+        if !self.has_columns {
+            return Ok(Vec::new());
+        }
+        let mut out = String::from("|");
+        for column in &request.schema {
+            out.push(' ');
+            out.push_str(&escape_cell(&column.name));
+            out.push_str(" |");
+        }
+        out.push_str("\n|");
+        for column in &request.schema {
+            let numeric = matches!(column.kind, ColumnType::Int64 | ColumnType::Float64);
+            out.push_str(if numeric && self.align_numbers {
+                " ---: |"
+            } else {
+                " --- |"
+            });
+        }
+        out.push('\n');
+        Ok(out.into_bytes())
+    }
+
+    fn write_batch(&mut self, batch: &Batch) -> Result<Vec<u8>, PluginError> {
+        if !self.has_columns {
+            return Ok(Vec::new());
+        }
+        let mut out = String::new();
+        for row in 0..batch.row_count() {
+            out.push('|');
+            for column in batch.column_views() {
+                out.push(' ');
+                self.cell.clear();
+                // The SDK renders the value as text (numbers, dates, booleans); false means null.
+                if column.write_text(row, &mut self.cell) {
+                    out.push_str(&escape_cell(&self.cell));
+                } else {
+                    out.push_str(&self.null_text);
+                }
+                out.push_str(" |");
+            }
+            out.push('\n');
+        }
+        Ok(out.into_bytes())
+    }
+}
+
+/// Makes text safe inside one table cell.
+fn escape_cell(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            // A backslash escapes the next character in Markdown, so it is doubled first.
+            '\\' => escaped.push_str("\\\\"),
+            '|' => escaped.push_str("\\|"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                escaped.push_str("<br>");
+            }
+            '\n' => escaped.push_str("<br>"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+// Generates the component's exports from the `Exporter` impl. Exactly once per plugin.
+tessera_plugin_sdk::export!(MarkdownTable);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_plugin_sdk::ColumnData;
+    use tessera_plugin_sdk::testing::{export_request, run_export};
+
+    fn export(options: &str) -> String {
+        let request = export_request(
+            &[
+                ("name", ColumnType::Utf8),
+                ("score", ColumnType::Float64),
+                ("day", ColumnType::Date),
+            ],
+            options,
+        );
+        let batch = Batch::from_columns(vec![
+            ColumnData::utf8([Some("a|b"), Some("two\nlines"), None]),
+            ColumnData::float64([Some(1.5), None, Some(-2.0)]),
+            ColumnData::date([Some(19_723), Some(0), None]),
+        ]);
+        String::from_utf8(run_export::<MarkdownTable>(request, [batch]).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn writes_a_gfm_table() {
+        assert_eq!(
+            export("{}"),
+            "| name | score | day |\n\
+             | --- | ---: | --- |\n\
+             | a\\|b | 1.5 | 2024-01-01 |\n\
+             | two<br>lines |  | 1970-01-01 |\n\
+             |  | -2 |  |\n"
+        );
+    }
+
+    #[test]
+    fn options_change_nulls_and_alignment() {
+        let table = export(r#"{"null_text": "—", "align_numbers": false}"#);
+        assert!(table.contains("| --- | --- | --- |"), "{table}");
+        assert!(table.ends_with("| — | -2 | — |\n"), "{table}");
+    }
+
+    #[test]
+    fn escapes_keep_cells_on_one_line() {
+        assert_eq!(escape_cell("a\\b|c\r\nd\re"), "a\\\\b\\|c<br>d<br>e");
+    }
+
+    #[test]
+    fn unknown_options_are_refused() {
+        let request = export_request(&[("n", ColumnType::Int64)], r#"{"colour": "red"}"#);
+        let error = run_export::<MarkdownTable>(request, []).unwrap_err();
+        assert!(matches!(error, PluginError::InvalidOptions(_)), "{error:?}");
+    }
+
+    #[test]
+    fn schema_matches_options() {
+        let schema: serde_json::Value = serde_json::from_str(OPTIONS_SCHEMA).unwrap();
+        let defaults: serde_json::Map<String, serde_json::Value> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, property)| (name.clone(), property["default"].clone()))
+            .collect();
+        let options: MarkdownOptions =
+            parse_options(&serde_json::Value::Object(defaults).to_string()).unwrap();
+        assert_eq!(options, MarkdownOptions::default());
+    }
+}
