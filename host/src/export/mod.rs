@@ -7,6 +7,7 @@
 //! columnar batch, calls the plugin, and passes its output on.
 
 pub mod batch;
+pub mod spec;
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -23,16 +24,7 @@ pub const BATCH_ROWS: usize = 65_536;
 /// Frames in flight between polars and the plugin.
 const FRAMES_IN_FLIGHT: usize = 2;
 
-/// What to export and how, the same for every format.
-#[derive(Debug, Clone, Default)]
-pub struct ExportSpec {
-    /// Columns to include, in this order; `None` for all.
-    pub columns: Option<Vec<String>>,
-    pub offset: Option<i64>,
-    pub limit: Option<i64>,
-    /// The plugin's options as JSON text.
-    pub options: String,
-}
+pub use spec::{ExportSpec, SortKey};
 
 /// The dataset version being exported.
 #[derive(Debug, Clone)]
@@ -96,49 +88,32 @@ pub fn begin(
     let schema = frame
         .collect_schema()
         .map_err(|e| ExportError::Data(e.to_string()))?;
-    if let Some(columns) = &spec.columns {
-        if columns.is_empty() {
-            return Err(ExportError::Invalid("choose at least one column".into()));
-        }
-        for name in columns {
-            if schema.get(name.as_str()).is_none() {
-                return Err(ExportError::Invalid(format!(
-                    "the dataset has no column '{name}'"
-                )));
-            }
-        }
-        frame = frame.select(columns.iter().map(|c| col(c.as_str())).collect::<Vec<_>>());
-    }
-    let offset = spec.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(ExportError::Invalid("offset must not be negative".into()));
-    }
-    let available = (source.rows - offset).max(0);
-    let total = match spec.limit {
-        Some(limit) if limit < 0 => {
-            return Err(ExportError::Invalid("limit must not be negative".into()));
-        }
-        Some(limit) => limit.min(available),
-        None => available,
-    };
-    if offset > 0 || spec.limit.is_some() {
-        frame = frame.slice(offset, total as IdxSize);
-    }
+    let (mut frame, filtered) = spec.apply(frame, &schema)?;
     let out_schema = frame
         .collect_schema()
         .map_err(|e| ExportError::Data(e.to_string()))?;
+    let total = if filtered {
+        count_rows(&frame)?
+    } else {
+        let available = (source.rows - spec.offset.unwrap_or(0)).max(0) as u64;
+        spec.limit
+            .map_or(available, |limit| available.min(limit as u64))
+    };
+    let options = match &spec.options {
+        Some(options) if !options.is_object() => {
+            return Err(ExportError::Invalid("options must be a JSON object".into()));
+        }
+        Some(options) => options.to_string(),
+        None => "{}".to_owned(),
+    };
 
     let mut session = ExportSession::start(runtime, plugin)?;
     let info = plugin.info.clone();
     let request = ExportRequest {
         schema: batch::schema_of(&out_schema),
         dataset: source.dataset.clone(),
-        options: if spec.options.trim().is_empty() {
-            "{}".into()
-        } else {
-            spec.options.clone()
-        },
-        total_rows: total as u64,
+        options,
+        total_rows: total,
         exported_at: source.exported_at.clone(),
         stats: None,
     };
@@ -149,6 +124,20 @@ pub fn begin(
         session,
         frame,
     })
+}
+
+/// Rows a filtered frame yields: one extra pass, which progress reporting needs.
+fn count_rows(frame: &LazyFrame) -> Result<u64, ExportError> {
+    let counted = frame
+        .clone()
+        .select([len().alias("rows")])
+        .collect()
+        .map_err(|e| ExportError::Data(e.to_string()))?;
+    let value = counted
+        .column("rows")
+        .and_then(|c| c.get(0))
+        .map_err(|e| ExportError::Data(e.to_string()))?;
+    Ok(value.extract::<u64>().unwrap_or(0))
 }
 
 impl StartedExport {

@@ -281,7 +281,95 @@ async fn hostile_plugins_fail_alone(backend: Backend) {
     );
 }
 
+async fn export_config_filters_sorts_and_renames(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let created: Value = app
+        .upload(&user, "p.csv", TRICKY_CSV.as_bytes().to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let path = |query: String| format!("/api/v1/datasets/{id}/export?format=csv&{query}");
+
+    let filter = urlencode(
+        r#"{"and": [{"column": "score", "op": "is_not_null"}, {"column": "active", "op": "=", "value": true}]}"#,
+    );
+    let rename = urlencode(r#"{"id": "ID"}"#);
+    let (status, _, body) = export_text(
+        &app,
+        &user,
+        &path(format!(
+            "columns=id,name&filter={filter}&sort=-id&rename={rename}"
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, "ID,name\n3,Åsa\n1,Zoë\n");
+
+    let filter = urlencode(r#"{"column": "born", "op": ">=", "value": "1990-01-01"}"#);
+    let (_, _, body) = export_text(
+        &app,
+        &user,
+        &path(format!("columns=id&filter={filter}&sort=born")),
+    )
+    .await;
+    assert_eq!(body, "id\n1\n3\n");
+
+    let filter = urlencode(r#"{"column": "seen_at", "op": "<", "value": "2024-02-01T00:00:00"}"#);
+    let (_, _, body) = export_text(&app, &user, &path(format!("columns=id&filter={filter}"))).await;
+    assert_eq!(body, "id\n1\n");
+
+    let filter = urlencode(r#"{"not": {"column": "name", "op": "in", "value": ["Zoë", "漢字"]}}"#);
+    let (_, _, body) = export_text(
+        &app,
+        &user,
+        &path(format!("columns=name&filter={filter}&limit=5")),
+    )
+    .await;
+    assert_eq!(body, "name\nÅsa\n");
+
+    for (filter, mention) in [
+        (r#"{"column": "nope", "op": "=", "value": 1}"#, "nope"),
+        (r#"{"column": "id", "op": "~", "value": 1}"#, "unknown op"),
+        (r#"{"column": "name", "op": ">", "value": 3}"#, "name"),
+        (
+            r#"{"column": "born", "op": "=", "value": "last tuesday"}"#,
+            "born",
+        ),
+        (r#"[1, 2]"#, "object"),
+    ] {
+        let response = app
+            .as_user(
+                &user,
+                Method::GET,
+                &path(format!("filter={}", urlencode(filter))),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{filter}"
+        );
+        let body: Value = response.json().await.unwrap();
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(mention), "{filter}: {message}");
+    }
+    let response = app
+        .as_user(&user, Method::GET, &path("sort=ghost".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 crate::on_both_backends!(
+    export_config_filters_sorts_and_renames,
     csv_and_json_exports_round_trip,
     export_refusals_are_clear,
     hostile_plugins_fail_alone

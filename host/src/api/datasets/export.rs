@@ -34,6 +34,47 @@ pub struct ExportQuery {
     pub version: Option<i32>,
     /// The format's options as a JSON object.
     pub options: Option<String>,
+    /// Rows to keep, in the JSON filter language (see docs/export.md).
+    pub filter: Option<String>,
+    /// Sort keys, comma-separated; a leading `-` sorts descending: `score,-name`.
+    pub sort: Option<String>,
+    /// New column names as a JSON object: `{"old": "new"}`.
+    pub rename: Option<String>,
+}
+
+impl ExportQuery {
+    /// The query string as an [`ExportSpec`]; JSON parameters that do not parse are named.
+    fn spec(&self) -> Result<ExportSpec, ApiError> {
+        fn json(name: &str, text: &Option<String>) -> Result<Option<serde_json::Value>, ApiError> {
+            text.as_deref()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| {
+                    serde_json::from_str(t)
+                        .map_err(|e| ApiError::validation(format!("{name} is not valid JSON: {e}")))
+                })
+                .transpose()
+        }
+        let rename = match json("rename", &self.rename)? {
+            Some(value) => Some(serde_json::from_value(value).map_err(|_| {
+                ApiError::validation("rename must be a JSON object of old to new names")
+            })?),
+            None => None,
+        };
+        Ok(ExportSpec {
+            columns: self.columns.as_deref().map(|c| {
+                c.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }),
+            rename,
+            filter: json("filter", &self.filter)?,
+            sort: self.sort.as_deref().map(crate::export::SortKey::parse_list),
+            offset: self.offset,
+            limit: self.limit,
+            options: json("options", &self.options)?,
+        })
+    }
 }
 
 /// Streams the dataset in the chosen format.
@@ -80,17 +121,7 @@ pub async fn export_dataset(
         })
         .await?;
 
-    let spec = ExportSpec {
-        columns: query.columns.as_deref().map(|c| {
-            c.split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        }),
-        offset: query.offset,
-        limit: query.limit,
-        options: query.options.unwrap_or_default(),
-    };
+    let spec = query.spec()?;
     let filename = format!(
         "{}-v{}.{}",
         safe_file_stem(&dataset.name),

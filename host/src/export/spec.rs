@@ -1,0 +1,391 @@
+//! The export configuration, the same for every format: which rows (a filter, offset and
+//! limit), in which order (sort keys), which columns under which names. The host applies it
+//! with polars before a plugin sees a row.
+//!
+//! Filters are a small JSON language:
+//!
+//! ```json
+//! {"and": [
+//!   {"column": "score", "op": ">=", "value": 1.5},
+//!   {"or": [{"column": "city", "op": "in", "value": ["Oslo", "Bergen"]},
+//!           {"column": "ratio", "op": "is_null"}]},
+//!   {"not": {"column": "active", "op": "=", "value": false}}
+//! ]}
+//! ```
+//!
+//! Operators: `=`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not_in`, `is_null`, `is_not_null`.
+//! Dates and datetimes compare with ISO 8601 text (`"2024-01-31"`).
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::ExportError;
+
+/// Most values an `in` list may hold.
+pub const MAX_IN_VALUES: usize = 1_000;
+/// Deepest nesting of `and`/`or`/`not`.
+pub const MAX_FILTER_DEPTH: usize = 16;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSpec {
+    /// Columns to include, in this order; absent for all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+    /// New names for columns: `{"old": "new"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rename: Option<BTreeMap<String, String>>,
+    /// Rows to keep (see the module documentation for the language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub filter: Option<Value>,
+    /// Sort keys, first one first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<Vec<SortKey>>,
+    /// Rows to skip after filtering and sorting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// Most rows to export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// The format plugin's options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub options: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SortKey {
+    pub column: String,
+    #[serde(default)]
+    pub descending: bool,
+}
+
+impl SortKey {
+    /// Parses `score,-name` (a leading `-` sorts descending).
+    pub fn parse_list(text: &str) -> Vec<SortKey> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| match s.strip_prefix('-') {
+                Some(name) => SortKey {
+                    column: name.to_owned(),
+                    descending: true,
+                },
+                None => SortKey {
+                    column: s.to_owned(),
+                    descending: false,
+                },
+            })
+            .collect()
+    }
+}
+
+fn invalid(message: impl Into<String>) -> ExportError {
+    ExportError::Invalid(message.into())
+}
+
+fn require_column<'a>(
+    schema: &'a Schema,
+    name: &str,
+    context: &str,
+) -> Result<&'a DataType, ExportError> {
+    schema
+        .get(name)
+        .ok_or_else(|| invalid(format!("{context}: the dataset has no column '{name}'")))
+}
+
+impl ExportSpec {
+    /// Applies the spec to a scan of the dataset; returns the frame and whether the row count
+    /// must be counted (a filter makes it unknown in advance).
+    pub fn apply(
+        &self,
+        frame: LazyFrame,
+        schema: &Schema,
+    ) -> Result<(LazyFrame, bool), ExportError> {
+        let mut frame = frame;
+        let filtered = match &self.filter {
+            Some(filter) => {
+                frame = frame.filter(filter_expr(filter, schema, 0)?);
+                true
+            }
+            None => false,
+        };
+        if let Some(keys) = self.sort.as_ref().filter(|k| !k.is_empty()) {
+            let mut exprs = Vec::with_capacity(keys.len());
+            let mut descending = Vec::with_capacity(keys.len());
+            for key in keys {
+                require_column(schema, &key.column, "sort")?;
+                exprs.push(col(key.column.as_str()));
+                descending.push(key.descending);
+            }
+            frame = frame.sort_by_exprs(
+                exprs,
+                SortMultipleOptions::default()
+                    .with_order_descending_multi(descending)
+                    .with_maintain_order(true),
+            );
+        }
+        let offset = self.offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(invalid("offset must not be negative"));
+        }
+        match self.limit {
+            Some(limit) if limit < 0 => return Err(invalid("limit must not be negative")),
+            Some(limit) => frame = frame.slice(offset, limit.min(IdxSize::MAX as i64) as IdxSize),
+            None if offset > 0 => frame = frame.slice(offset, IdxSize::MAX),
+            None => {}
+        }
+        let names: Vec<String> = match &self.columns {
+            Some(columns) if columns.is_empty() => {
+                return Err(invalid("choose at least one column"));
+            }
+            Some(columns) => {
+                for name in columns {
+                    require_column(schema, name, "columns")?;
+                }
+                columns.clone()
+            }
+            None => schema.iter_names().map(|n| n.to_string()).collect(),
+        };
+        let renames = self.rename.clone().unwrap_or_default();
+        for old in renames.keys() {
+            require_column(schema, old, "rename")?;
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut select = Vec::with_capacity(names.len());
+        for name in &names {
+            let output = renames.get(name).cloned().unwrap_or_else(|| name.clone());
+            if output.trim().is_empty() {
+                return Err(invalid(format!(
+                    "rename: the new name of '{name}' is empty"
+                )));
+            }
+            if !seen.insert(output.clone()) {
+                return Err(invalid(format!(
+                    "two exported columns would be named '{output}'"
+                )));
+            }
+            select.push(col(name.as_str()).alias(output.as_str()));
+        }
+        Ok((frame.select(select), filtered))
+    }
+}
+
+fn filter_expr(filter: &Value, schema: &Schema, depth: usize) -> Result<Expr, ExportError> {
+    if depth > MAX_FILTER_DEPTH {
+        return Err(invalid(format!(
+            "filter: nested deeper than {MAX_FILTER_DEPTH} levels"
+        )));
+    }
+    let Some(object) = filter.as_object() else {
+        return Err(invalid(
+            "filter: expected an object such as {\"column\": \"x\", \"op\": \"=\", \"value\": 1}",
+        ));
+    };
+    if let Some(parts) = object.get("and").or_else(|| object.get("or")) {
+        let is_and = object.contains_key("and");
+        if object.len() != 1 {
+            return Err(invalid(
+                "filter: an 'and' or 'or' object holds nothing else",
+            ));
+        }
+        let Some(parts) = parts.as_array().filter(|p| !p.is_empty()) else {
+            return Err(invalid("filter: 'and' and 'or' take a non-empty list"));
+        };
+        let mut exprs = parts.iter().map(|p| filter_expr(p, schema, depth + 1));
+        let Some(first) = exprs.next() else {
+            return Err(invalid("filter: empty list"));
+        };
+        return exprs.try_fold(first?, |acc, next| {
+            Ok(if is_and {
+                acc.and(next?)
+            } else {
+                acc.or(next?)
+            })
+        });
+    }
+    if let Some(inner) = object.get("not") {
+        if object.len() != 1 {
+            return Err(invalid("filter: a 'not' object holds nothing else"));
+        }
+        return Ok(filter_expr(inner, schema, depth + 1)?.not());
+    }
+    for key in object.keys() {
+        if !matches!(key.as_str(), "column" | "op" | "value") {
+            return Err(invalid(format!("filter: unknown key '{key}'")));
+        }
+    }
+    let column = object
+        .get("column")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("filter: a comparison needs \"column\""))?;
+    let dtype = require_column(schema, column, "filter")?.clone();
+    let op = object
+        .get("op")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("filter: a comparison needs \"op\""))?;
+    let target = col(column);
+    let value = object.get("value");
+    let scalar = |v: Option<&Value>| -> Result<Expr, ExportError> {
+        let v =
+            v.ok_or_else(|| invalid(format!("filter: '{op}' on '{column}' needs a \"value\"")))?;
+        literal(v, &dtype, column)
+    };
+    Ok(match op {
+        "=" => target.eq(scalar(value)?),
+        "!=" => target.neq(scalar(value)?),
+        "<" => target.lt(scalar(value)?),
+        "<=" => target.lt_eq(scalar(value)?),
+        ">" => target.gt(scalar(value)?),
+        ">=" => target.gt_eq(scalar(value)?),
+        "is_null" => target.is_null(),
+        "is_not_null" => target.is_not_null(),
+        "in" | "not_in" => {
+            let Some(values) = value.and_then(Value::as_array) else {
+                return Err(invalid(format!(
+                    "filter: '{op}' on '{column}' needs a list \"value\""
+                )));
+            };
+            if values.is_empty() || values.len() > MAX_IN_VALUES {
+                return Err(invalid(format!(
+                    "filter: '{op}' takes 1 to {MAX_IN_VALUES} values"
+                )));
+            }
+            let mut any = None;
+            for v in values {
+                let equal = col(column).eq(literal(v, &dtype, column)?);
+                any = Some(match any {
+                    None => equal,
+                    Some(acc) => Expr::or(acc, equal),
+                });
+            }
+            let any = any.ok_or_else(|| invalid("filter: empty list"))?;
+            // A null never matches `in`, and never matches `not_in` either (as in SQL).
+            if op == "in" {
+                any
+            } else {
+                any.not().and(col(column).is_not_null())
+            }
+        }
+        other => {
+            return Err(invalid(format!(
+                "filter: unknown op '{other}'; use =, !=, <, <=, >, >=, in, not_in, is_null or is_not_null"
+            )));
+        }
+    })
+}
+
+/// A JSON value as a literal of the column's type, or a clear error.
+fn literal(value: &Value, dtype: &DataType, column: &str) -> Result<Expr, ExportError> {
+    let mismatch = || {
+        invalid(format!(
+            "filter: {value} cannot be compared with column '{column}' ({dtype})"
+        ))
+    };
+    Ok(match dtype {
+        DataType::Boolean => lit(value.as_bool().ok_or_else(mismatch)?),
+        dt if dt.is_integer() => match (value.as_i64(), value.as_f64()) {
+            (Some(i), _) => lit(i),
+            (None, Some(f)) => lit(f),
+            _ => return Err(mismatch()),
+        },
+        dt if dt.is_float() => lit(value.as_f64().ok_or_else(mismatch)?),
+        DataType::String => lit(value.as_str().ok_or_else(mismatch)?.to_owned()),
+        DataType::Date => {
+            let days = value
+                .as_str()
+                .and_then(parse_date_days)
+                .ok_or_else(mismatch)?;
+            lit(days).strict_cast(DataType::Date)
+        }
+        DataType::Datetime(unit, zone) => {
+            let nanos = value
+                .as_str()
+                .and_then(parse_datetime_nanos)
+                .ok_or_else(mismatch)?;
+            let scaled = match unit {
+                TimeUnit::Nanoseconds => nanos,
+                TimeUnit::Microseconds => nanos.div_euclid(1_000),
+                TimeUnit::Milliseconds => nanos.div_euclid(1_000_000),
+            };
+            let scaled = i64::try_from(scaled).map_err(|_| mismatch())?;
+            lit(scaled).strict_cast(DataType::Datetime(*unit, zone.clone()))
+        }
+        _ => return Err(mismatch()),
+    })
+}
+
+/// `2024-01-31` → days since 1970-01-01.
+fn parse_date_days(text: &str) -> Option<i32> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text.trim(), &format).ok()?;
+    Some(date.to_julian_day() - time::macros::date!(1970 - 01 - 01).to_julian_day())
+}
+
+/// `2024-01-31`, `2024-01-31T10:00:00`, `2024-01-31 10:00:00.5`, or RFC 3339 with an offset
+/// → nanoseconds since the epoch (UTC; text without an offset is taken as UTC).
+fn parse_datetime_nanos(text: &str) -> Option<i128> {
+    let text = text.trim();
+    if let Ok(moment) =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+    {
+        return Some(moment.unix_timestamp_nanos());
+    }
+    let normalized = text.replacen(' ', "T", 1);
+    let with_fraction = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]"
+    );
+    let without_fraction =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    if let Ok(moment) = time::PrimitiveDateTime::parse(&normalized, &with_fraction)
+        .or_else(|_| time::PrimitiveDateTime::parse(&normalized, &without_fraction))
+    {
+        return Some(moment.assume_utc().unix_timestamp_nanos());
+    }
+    parse_date_days(text).map(|days| i128::from(days) * 86_400 * 1_000_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_datetimes_parse() {
+        assert_eq!(parse_date_days("1970-01-02"), Some(1));
+        assert_eq!(parse_date_days("1969-12-31"), Some(-1));
+        assert_eq!(
+            parse_datetime_nanos("1970-01-01T00:00:01"),
+            Some(1_000_000_000)
+        );
+        assert_eq!(
+            parse_datetime_nanos("1970-01-01 00:00:00.5"),
+            Some(500_000_000)
+        );
+        assert_eq!(parse_datetime_nanos("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse_datetime_nanos("1970-01-02"), Some(86_400_000_000_000));
+        assert_eq!(parse_datetime_nanos("yesterday"), None);
+    }
+
+    #[test]
+    fn sort_lists_parse() {
+        assert_eq!(
+            SortKey::parse_list("a, -b"),
+            vec![
+                SortKey {
+                    column: "a".into(),
+                    descending: false
+                },
+                SortKey {
+                    column: "b".into(),
+                    descending: true
+                }
+            ]
+        );
+    }
+}
