@@ -50,6 +50,46 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Export a dataset to a file offline, through the same pipeline and plugins as the API.
+    Export {
+        /// Dataset id.
+        dataset: String,
+        /// Format id (see `tessera plugin list`).
+        #[arg(long)]
+        format: String,
+        /// The format's options as a JSON object.
+        #[arg(long)]
+        options: Option<String>,
+        /// Comma-separated columns to include, in order.
+        #[arg(long)]
+        columns: Option<String>,
+        /// Rows to keep, in the JSON filter language (docs/export.md).
+        #[arg(long)]
+        filter: Option<String>,
+        /// Sort keys, comma-separated; `-name` sorts descending.
+        #[arg(long)]
+        sort: Option<String>,
+        /// Dataset version (default: the latest).
+        #[arg(long)]
+        version: Option<i32>,
+        /// Most rows to export.
+        #[arg(long)]
+        limit: Option<i64>,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Inspect installed plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// List the plugins in the plugins folder, with the reason for any that do not load.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use actix_web::HttpServer;
 use clap::Parser;
-use tessera::cli::{Cli, Command, ConfigCommand, UserCommand};
+use tessera::cli::{Cli, Command, ConfigCommand, PluginCommand, UserCommand};
 use tessera::db::users::User;
 use tessera::{AppState, build_app, logging};
 
@@ -83,6 +83,71 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { .. } => serve(config).await,
+        Command::Plugin { command: PluginCommand::List } => {
+            let runtime = tessera::plugins::PluginRuntime::new(&config.data_dir.join("cache/plugins"))?;
+            let registry = tessera::plugins::PluginRegistry::new(runtime);
+            let (_, failed) = registry.load_dir(&config.plugins_dir);
+            println!("plugins in {}:", config.plugins_dir.display());
+            for plugin in registry.list() {
+                println!(
+                    "  {:<12} {:<10} {:<28} {} MiB, {} ms",
+                    plugin.manifest.id,
+                    plugin.manifest.version,
+                    plugin.info.media_type,
+                    plugin.manifest.capabilities.memory_mb,
+                    plugin.manifest.capabilities.time_ms
+                );
+            }
+            for (folder, err) in failed {
+                println!("  not loaded: {}: {err}", folder.display());
+            }
+            Ok(())
+        }
+        Command::Export { dataset, format, options, columns, filter, sort, version, limit, output } => {
+            let state = open_state(config).await?;
+            let plugin = state
+                .plugins
+                .get(&format)
+                .ok_or_else(|| anyhow::anyhow!("there is no export format '{format}' (see `tessera plugin list`)"))?;
+            let parse = |name: &str, text: Option<String>| -> anyhow::Result<Option<serde_json::Value>> {
+                text.map(|t| serde_json::from_str(&t).map_err(|e| anyhow::anyhow!("--{name} is not valid JSON: {e}")))
+                    .transpose()
+            };
+            let spec = tessera::export::ExportSpec {
+                columns: columns.map(|c| c.split(',').map(|s| s.trim().to_owned()).collect()),
+                filter: parse("filter", filter)?,
+                sort: sort.as_deref().map(tessera::export::SortKey::parse_list),
+                limit,
+                options: parse("options", options)?,
+                ..Default::default()
+            };
+            let db = state.db.clone();
+            let (found, found_version) = tokio::task::spawn_blocking(move || {
+                let mut conn = db.get()?;
+                let found = tessera::db::datasets::Dataset::find(&mut conn, &dataset)
+                    .map_err(|_| anyhow::anyhow!("there is no dataset '{dataset}'"))?;
+                let number = version.unwrap_or(found.latest_version);
+                let found_version = tessera::db::dataset_versions::DatasetVersion::find(&mut conn, &found.id, number)
+                    .map_err(|_| anyhow::anyhow!("dataset '{dataset}' has no version {number}"))?;
+                anyhow::Ok((found, found_version))
+            })
+            .await??;
+            let source = tessera::export::ExportSource::new(
+                &state.storage,
+                found,
+                found_version,
+                tessera::time::to_rfc3339(tessera::time::now_millis()),
+            );
+            let runtime = state.plugins.runtime.clone();
+            let target = output.clone();
+            let summary = tokio::task::spawn_blocking(move || {
+                tessera::export::export_to_file(&runtime, &plugin, &source, &spec, &target)
+            })
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("exported {} rows, {} bytes to {}", summary.rows, summary.bytes, output.display());
+            Ok(())
+        }
     }
 }
 

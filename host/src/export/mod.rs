@@ -36,6 +36,78 @@ pub struct ExportSource {
     pub exported_at: String,
 }
 
+impl ExportSource {
+    pub fn new(
+        storage: &crate::storage::Storage,
+        dataset: crate::db::datasets::Dataset,
+        version: crate::db::dataset_versions::DatasetVersion,
+        exported_at: String,
+    ) -> Self {
+        Self {
+            parquet: storage.absolute(&version.file_path),
+            rows: version.row_count,
+            exported_at,
+            dataset: DatasetInfo {
+                tags: dataset.tag_list(),
+                id: dataset.id,
+                name: dataset.name,
+                description: dataset.description,
+                version: version.version as u32,
+                licence: dataset.licence,
+                version_sha256: version.sha256,
+            },
+        }
+    }
+
+    /// The download's file name: `<dataset name>-v<version>.<extension>`.
+    pub fn file_name(&self, extension: &str) -> String {
+        let stem: String = self
+            .dataset
+            .name
+            .chars()
+            .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .collect::<String>()
+            .trim_matches('-')
+            .chars()
+            .take(80)
+            .collect();
+        let stem = if stem.is_empty() { "dataset".to_owned() } else { stem };
+        format!("{stem}-v{}.{extension}", self.dataset.version)
+    }
+}
+
+/// Runs a whole export into a file: written beside the target and renamed into place at the
+/// end, so a failed export leaves no partial file.
+pub fn export_to_file(
+    runtime: &PluginRuntime,
+    plugin: &Arc<LoadedPlugin>,
+    source: &ExportSource,
+    spec: &ExportSpec,
+    target: &std::path::Path,
+) -> Result<ExportSummary, ExportError> {
+    use std::io::Write;
+    let folder = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let mut file = tempfile::Builder::new()
+        .prefix(".tessera-export-")
+        .tempfile_in(folder)
+        .map_err(|e| ExportError::Data(format!("cannot write in {}: {e}", folder.display())))?;
+    let mut write_error = None;
+    let summary = begin(runtime, plugin, source, spec)?.run(|chunk| match file.write_all(&chunk) {
+        Ok(()) => true,
+        Err(e) => {
+            write_error = Some(e);
+            false
+        }
+    });
+    if let Some(e) = write_error {
+        return Err(ExportError::Data(format!("cannot write {}: {e}", target.display())));
+    }
+    let summary = summary?;
+    file.as_file().sync_all().map_err(|e| ExportError::Data(e.to_string()))?;
+    file.persist(target).map_err(|e| ExportError::Data(format!("cannot write {}: {}", target.display(), e.error)))?;
+    Ok(summary)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("{0}")]

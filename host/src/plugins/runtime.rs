@@ -58,6 +58,8 @@ impl PluginRuntime {
         config.memory_reservation(super::manifest::MAX_MEMORY_MB << 20);
 
         std::fs::create_dir_all(cache_dir).map_err(|e| PluginError::Load(e.to_string()))?;
+        // The cache wants an absolute path; the data folder may be given relative.
+        let cache_dir = std::fs::canonicalize(cache_dir).map_err(|e| PluginError::Load(e.to_string()))?;
         let mut cache = CacheConfig::new();
         cache.with_directory(cache_dir);
         config.cache(Some(

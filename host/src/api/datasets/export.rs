@@ -17,7 +17,6 @@ use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::export::{self, ExportSource, ExportSpec};
-use crate::plugins::exporter::DatasetInfo;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -122,26 +121,13 @@ pub async fn export_dataset(
         .await?;
 
     let spec = query.spec()?;
-    let filename = format!(
-        "{}-v{}.{}",
-        safe_file_stem(&dataset.name),
-        version.version,
-        plugin.info.extension
+    let source = ExportSource::new(
+        &state.storage,
+        dataset,
+        version,
+        crate::time::to_rfc3339(crate::time::now_millis()),
     );
-    let source = ExportSource {
-        parquet: state.storage.absolute(&version.file_path),
-        rows: version.row_count,
-        exported_at: crate::time::to_rfc3339(crate::time::now_millis()),
-        dataset: DatasetInfo {
-            tags: dataset.tag_list(),
-            id: dataset.id,
-            name: dataset.name,
-            description: dataset.description,
-            version: version.version as u32,
-            licence: dataset.licence,
-            version_sha256: version.sha256,
-        },
-    };
+    let filename = source.file_name(&plugin.info.extension);
 
     // The response waits for `begin` and the first batch (or the whole export, if small),
     // so that most failures still reach the client as a JSON error; after that it streams.
@@ -212,27 +198,4 @@ fn tokio_stream_from(
     mut receiver: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
     futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
-}
-
-/// A file name stem from a dataset name: letters, digits, `-` and `_`, never empty.
-fn safe_file_stem(name: &str) -> String {
-    let stem: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect::<String>()
-        .trim_matches('-')
-        .chars()
-        .take(80)
-        .collect();
-    if stem.is_empty() {
-        "dataset".into()
-    } else {
-        stem
-    }
 }
