@@ -48,6 +48,10 @@ pub struct Config {
     pub max_preview_rows: usize,
     /// Folder of installed plugins, one sub-folder each with its `plugin.toml`.
     pub plugins_dir: PathBuf,
+    /// Queued exports run at once in this process.
+    pub export_workers: usize,
+    /// Hours a queued export's artifact stays downloadable.
+    pub artifact_ttl_hours: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -74,6 +78,8 @@ impl Default for Config {
             login_lockout_seconds: 15 * 60,
             max_preview_rows: 1_000,
             plugins_dir: PathBuf::from("plugins/dist"),
+            export_workers: 2,
+            artifact_ttl_hours: 24,
         }
     }
 }

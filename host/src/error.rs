@@ -34,6 +34,8 @@ pub enum ErrorCode {
     RaggedRows,
     TooManyAttempts,
     UnknownFormat,
+    Gone,
+    RangeNotSatisfiable,
     InvalidExportOptions,
     PluginTrapped,
     PluginTimeout,
@@ -60,6 +62,8 @@ impl ErrorCode {
             UnsupportedMediaType | UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             UnknownFormat => StatusCode::NOT_FOUND,
+            Gone => StatusCode::GONE,
+            RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             InvalidExportOptions => StatusCode::UNPROCESSABLE_ENTITY,
             // The plugin, not the request, failed: a bad gateway in HTTP's words.
             PluginTrapped | PluginTimeout | PluginMemoryLimit | PluginBadOutput | PluginFailed => {

@@ -83,8 +83,11 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { .. } => serve(config).await,
-        Command::Plugin { command: PluginCommand::List } => {
-            let runtime = tessera::plugins::PluginRuntime::new(&config.data_dir.join("cache/plugins"))?;
+        Command::Plugin {
+            command: PluginCommand::List,
+        } => {
+            let runtime =
+                tessera::plugins::PluginRuntime::new(&config.data_dir.join("cache/plugins"))?;
             let registry = tessera::plugins::PluginRegistry::new(runtime);
             let (_, failed) = registry.load_dir(&config.plugins_dir);
             println!("plugins in {}:", config.plugins_dir.display());
@@ -103,16 +106,29 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Export { dataset, format, options, columns, filter, sort, version, limit, output } => {
+        Command::Export {
+            dataset,
+            format,
+            options,
+            columns,
+            filter,
+            sort,
+            version,
+            limit,
+            output,
+        } => {
             let state = open_state(config).await?;
-            let plugin = state
-                .plugins
-                .get(&format)
-                .ok_or_else(|| anyhow::anyhow!("there is no export format '{format}' (see `tessera plugin list`)"))?;
-            let parse = |name: &str, text: Option<String>| -> anyhow::Result<Option<serde_json::Value>> {
-                text.map(|t| serde_json::from_str(&t).map_err(|e| anyhow::anyhow!("--{name} is not valid JSON: {e}")))
+            let plugin = state.plugins.get(&format).ok_or_else(|| {
+                anyhow::anyhow!("there is no export format '{format}' (see `tessera plugin list`)")
+            })?;
+            let parse =
+                |name: &str, text: Option<String>| -> anyhow::Result<Option<serde_json::Value>> {
+                    text.map(|t| {
+                        serde_json::from_str(&t)
+                            .map_err(|e| anyhow::anyhow!("--{name} is not valid JSON: {e}"))
+                    })
                     .transpose()
-            };
+                };
             let spec = tessera::export::ExportSpec {
                 columns: columns.map(|c| c.split(',').map(|s| s.trim().to_owned()).collect()),
                 filter: parse("filter", filter)?,
@@ -127,8 +143,10 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
                 let found = tessera::db::datasets::Dataset::find(&mut conn, &dataset)
                     .map_err(|_| anyhow::anyhow!("there is no dataset '{dataset}'"))?;
                 let number = version.unwrap_or(found.latest_version);
-                let found_version = tessera::db::dataset_versions::DatasetVersion::find(&mut conn, &found.id, number)
-                    .map_err(|_| anyhow::anyhow!("dataset '{dataset}' has no version {number}"))?;
+                let found_version = tessera::db::dataset_versions::DatasetVersion::find(
+                    &mut conn, &found.id, number,
+                )
+                .map_err(|_| anyhow::anyhow!("dataset '{dataset}' has no version {number}"))?;
                 anyhow::Ok((found, found_version))
             })
             .await??;
@@ -141,11 +159,24 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
             let runtime = state.plugins.runtime.clone();
             let target = output.clone();
             let summary = tokio::task::spawn_blocking(move || {
-                tessera::export::export_to_file(&runtime, &plugin, &source, &spec, &target)
+                tessera::export::export_to_file(
+                    &runtime,
+                    &plugin,
+                    &source,
+                    &spec,
+                    &target,
+                    |_, _| true,
+                )
             })
             .await?
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("exported {} rows, {} bytes to {}", summary.rows, summary.bytes, output.display());
+            println!(
+                "exported {} rows, {} bytes to {} (sha256 {})",
+                summary.summary.rows,
+                summary.summary.bytes,
+                output.display(),
+                summary.sha256
+            );
             Ok(())
         }
     }
@@ -177,6 +208,7 @@ async fn serve(config: tessera::Config) -> anyhow::Result<()> {
         tracing::warn!("{hint}");
         eprintln!("{hint}");
     }
+    state.start_background_work();
     let server_state = state.clone();
     HttpServer::new(move || build_app(server_state.clone()))
         .bind(&bind)

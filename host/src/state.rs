@@ -50,7 +50,11 @@ impl AppState {
         }
         let referenced = {
             let mut conn = db.get()?;
-            DatasetVersion::all_file_paths(&mut conn)?
+            let mut paths = DatasetVersion::all_file_paths(&mut conn)?;
+            paths.extend(crate::db::export_jobs::ExportJob::live_artifact_paths(
+                &mut conn,
+            )?);
+            paths
         };
         let removed = storage
             .sweep(&referenced)
@@ -80,5 +84,13 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             conversions: Arc::new(Semaphore::new(2)),
         })
+    }
+}
+
+impl AppState {
+    /// Starts the background work of a serving process: the export workers and the artifact
+    /// expiry sweep. Needs a Tokio runtime.
+    pub fn start_background_work(&self) {
+        crate::export::jobs::spawn_workers(self);
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Layout under `data_dir`:
 //! - `datasets/<dataset id>/v<version>.parquet`: immutable versions, referenced by rows;
+//! - `artifacts/<job id>.<ext>`: files of queued exports, until they expire;
 //! - `tmp/`: uploads and conversions in progress, emptied at every start.
 //!
 //! Files are written in `tmp/`, moved into place with a rename, and only then is the database
@@ -95,6 +96,21 @@ impl Storage {
             }
         }
         let referenced: HashSet<&str> = referenced.iter().map(String::as_str).collect();
+        // Export artifacts: finished ones a job refers to stay; half-written ones go.
+        let artifacts = self.root.join("artifacts");
+        if artifacts.is_dir() {
+            for file in std::fs::read_dir(&artifacts)? {
+                let file = file?.path();
+                let relative = format!(
+                    "artifacts/{}",
+                    file.file_name().unwrap_or_default().to_string_lossy()
+                );
+                if file.is_file() && !referenced.contains(relative.as_str()) {
+                    std::fs::remove_file(&file)?;
+                    removed += 1;
+                }
+            }
+        }
         let datasets = self.root.join("datasets");
         for dir in std::fs::read_dir(&datasets)? {
             let dir = dir?.path();

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod auth;
 pub mod datasets;
+pub mod exports;
 pub mod groups;
 pub mod openapi;
 pub mod ops;
@@ -97,7 +98,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/datasets/{id}/export",
                     web::get().to(datasets::export::export_dataset),
                 )
-                .route("/plugins", web::get().to(plugins::list_plugins)),
+                .route("/plugins", web::get().to(plugins::list_plugins))
+                .route(
+                    "/datasets/{id}/exports",
+                    web::post().to(exports::create_export),
+                )
+                .route("/exports/{id}", web::get().to(exports::get_export))
+                .route(
+                    "/exports/{id}/cancel",
+                    web::post().to(exports::cancel_export),
+                )
+                .route(
+                    "/exports/{id}/events",
+                    web::get().to(exports::export_events),
+                )
+                .route(
+                    "/exports/{id}/download",
+                    web::get().to(exports::download_export),
+                ),
         );
 }
 

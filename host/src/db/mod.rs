@@ -9,6 +9,7 @@
 pub mod api_tokens;
 pub mod dataset_versions;
 pub mod datasets;
+pub mod export_jobs;
 pub mod groups;
 pub mod login_throttle;
 pub mod schema;

@@ -137,4 +137,34 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_members,
     datasets,
     dataset_versions,
+    export_jobs,
 );
+
+diesel::table! {
+    export_jobs (id) {
+        id -> Text,
+        dataset_id -> Text,
+        version -> Integer,
+        format -> Text,
+        spec -> Text,
+        status -> Text,
+        total_rows -> Nullable<BigInt>,
+        rows_done -> BigInt,
+        bytes_done -> BigInt,
+        error_code -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        artifact_path -> Nullable<Text>,
+        file_name -> Nullable<Text>,
+        media_type -> Nullable<Text>,
+        manifest -> Nullable<Text>,
+        attempts -> Integer,
+        created_by -> Nullable<Text>,
+        created_at -> BigInt,
+        started_at -> Nullable<BigInt>,
+        heartbeat_at -> Nullable<BigInt>,
+        finished_at -> Nullable<BigInt>,
+        expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(export_jobs -> datasets (dataset_id));

@@ -7,6 +7,7 @@
 //! columnar batch, calls the plugin, and passes its output on.
 
 pub mod batch;
+pub mod jobs;
 pub mod spec;
 
 use std::num::NonZeroUsize;
@@ -65,13 +66,23 @@ impl ExportSource {
             .dataset
             .name
             .chars()
-            .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect::<String>()
             .trim_matches('-')
             .chars()
             .take(80)
             .collect();
-        let stem = if stem.is_empty() { "dataset".to_owned() } else { stem };
+        let stem = if stem.is_empty() {
+            "dataset".to_owned()
+        } else {
+            stem
+        };
         format!("{stem}-v{}.{extension}", self.dataset.version)
     }
 }
@@ -84,28 +95,65 @@ pub fn export_to_file(
     source: &ExportSource,
     spec: &ExportSpec,
     target: &std::path::Path,
-) -> Result<ExportSummary, ExportError> {
+    mut progress: impl FnMut(&ExportSummary, u64) -> bool,
+) -> Result<FileExport, ExportError> {
+    use sha2::Digest;
     use std::io::Write;
-    let folder = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let folder = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
     let mut file = tempfile::Builder::new()
         .prefix(".tessera-export-")
         .tempfile_in(folder)
         .map_err(|e| ExportError::Data(format!("cannot write in {}: {e}", folder.display())))?;
     let mut write_error = None;
-    let summary = begin(runtime, plugin, source, spec)?.run(|chunk| match file.write_all(&chunk) {
-        Ok(()) => true,
-        Err(e) => {
-            write_error = Some(e);
-            false
-        }
-    });
+    let mut hasher = sha2::Sha256::new();
+    let started = begin(runtime, plugin, source, spec)?;
+    let total = started.total_rows;
+    let media_type = started.info.media_type.clone();
+    let summary = started.run_with_progress(
+        |chunk| {
+            hasher.update(&chunk);
+            match file.write_all(&chunk) {
+                Ok(()) => true,
+                Err(e) => {
+                    write_error = Some(e);
+                    false
+                }
+            }
+        },
+        |summary| progress(summary, total),
+    );
     if let Some(e) = write_error {
-        return Err(ExportError::Data(format!("cannot write {}: {e}", target.display())));
+        return Err(ExportError::Data(format!(
+            "cannot write {}: {e}",
+            target.display()
+        )));
     }
     let summary = summary?;
-    file.as_file().sync_all().map_err(|e| ExportError::Data(e.to_string()))?;
-    file.persist(target).map_err(|e| ExportError::Data(format!("cannot write {}: {}", target.display(), e.error)))?;
-    Ok(summary)
+    file.as_file()
+        .sync_all()
+        .map_err(|e| ExportError::Data(e.to_string()))?;
+    file.persist(target).map_err(|e| {
+        ExportError::Data(format!("cannot write {}: {}", target.display(), e.error))
+    })?;
+    Ok(FileExport {
+        summary,
+        total_rows: total,
+        sha256: hex::encode(hasher.finalize()),
+        media_type,
+    })
+}
+
+/// A finished export to a file.
+#[derive(Debug, Clone)]
+pub struct FileExport {
+    pub summary: ExportSummary,
+    pub total_rows: u64,
+    /// Hex SHA-256 of the file.
+    pub sha256: String,
+    pub media_type: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +182,8 @@ impl From<ExportError> for crate::error::ApiError {
 pub struct StartedExport {
     pub info: FormatInfo,
     pub first: Vec<u8>,
+    /// Rows the export will produce.
+    pub total_rows: u64,
     session: ExportSession,
     frame: LazyFrame,
 }
@@ -193,6 +243,7 @@ pub fn begin(
     Ok(StartedExport {
         info,
         first,
+        total_rows: total,
         session,
         frame,
     })
@@ -215,9 +266,16 @@ fn count_rows(frame: &LazyFrame) -> Result<u64, ExportError> {
 impl StartedExport {
     /// Streams the rows through the plugin. `emit` receives the output of every step (begin,
     /// each batch, finish), empty or not, and returns `false` to stop (the client went away).
-    pub fn run(
+    pub fn run(self, emit: impl FnMut(Vec<u8>) -> bool) -> Result<ExportSummary, ExportError> {
+        self.run_with_progress(emit, |_| true)
+    }
+
+    /// Like [`StartedExport::run`], and `progress` hears after every batch how far the export
+    /// is; it returns `false` to stop (the job was cancelled).
+    pub fn run_with_progress(
         mut self,
         mut emit: impl FnMut(Vec<u8>) -> bool,
+        mut progress: impl FnMut(&ExportSummary) -> bool,
     ) -> Result<ExportSummary, ExportError> {
         let mut summary = ExportSummary {
             rows: 0,
@@ -233,7 +291,13 @@ impl StartedExport {
             .name("tessera-export-read".into())
             .spawn(move || read_frames(frame, sender))
             .map_err(|e| ExportError::Data(e.to_string()))?;
-        let outcome = feed_plugin(&mut self.session, receiver, &mut summary, &mut emit);
+        let outcome = feed_plugin(
+            &mut self.session,
+            receiver,
+            &mut summary,
+            &mut emit,
+            &mut progress,
+        );
         // The reader stops by itself once the receiver is gone.
         let read = reader
             .join()
@@ -266,6 +330,7 @@ fn feed_plugin(
     receiver: Receiver<DataFrame>,
     summary: &mut ExportSummary,
     emit: &mut impl FnMut(Vec<u8>) -> bool,
+    progress: &mut impl FnMut(&ExportSummary) -> bool,
 ) -> Result<(), ExportError> {
     for frame in receiver {
         if frame.height() == 0 {
@@ -275,7 +340,7 @@ fn feed_plugin(
         let output = session.write_batch(&batch)?;
         summary.rows += frame.height() as u64;
         summary.bytes += output.len() as u64;
-        if !emit(output) {
+        if !emit(output) || !progress(summary) {
             return Err(ExportError::Cancelled);
         }
     }

@@ -59,7 +59,8 @@ impl PluginRuntime {
 
         std::fs::create_dir_all(cache_dir).map_err(|e| PluginError::Load(e.to_string()))?;
         // The cache wants an absolute path; the data folder may be given relative.
-        let cache_dir = std::fs::canonicalize(cache_dir).map_err(|e| PluginError::Load(e.to_string()))?;
+        let cache_dir =
+            std::fs::canonicalize(cache_dir).map_err(|e| PluginError::Load(e.to_string()))?;
         let mut cache = CacheConfig::new();
         cache.with_directory(cache_dir);
         config.cache(Some(

@@ -118,6 +118,7 @@ impl TestApp {
             .run();
         let handle = server.handle();
         tokio::spawn(server);
+        state.start_background_work();
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
             state,

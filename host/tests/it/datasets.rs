@@ -86,30 +86,27 @@ async fn csv_upload_is_typed_and_reads_back(backend: Backend) {
             .join(format!("datasets/{id}/v1.parquet")),
     )
     .unwrap();
-    use sha2_free::sha256_hex;
-    assert_eq!(version["sha256"], sha256_hex(&stored));
+    assert_eq!(version["sha256"], sha256_of(&stored));
     assert_eq!(version["size_bytes"], stored.len());
     assert_eq!(detail["access"], "admin");
 }
 
-/// SHA-256 through the system's `sha256sum`, so the test does not trust the code it checks.
-mod sha2_free {
-    pub fn sha256_hex(bytes: &[u8]) -> String {
-        use std::io::Write;
-        let mut child = std::process::Command::new("sha256sum")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(bytes).unwrap();
-        let out = child.wait_with_output().unwrap();
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_owned()
-    }
+/// SHA-256 through the system's `sha256sum`, so the tests do not trust the code they check.
+pub fn sha256_of(bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 async fn every_supported_format_uploads(backend: Backend) {

@@ -6,6 +6,7 @@ mod common;
 
 mod accounts;
 mod datasets;
+mod exports;
 mod migrations;
 mod openapi;
 mod ops;

@@ -22,7 +22,7 @@ fn built(folder: &str) -> PathBuf {
 }
 
 /// A Tessera whose plugins folder holds the named plugins, copied from the built ones.
-async fn app_with_plugins(
+pub async fn app_with_plugins(
     backend: Backend,
     first_party: &[&str],
     hostile: &[&str],

@@ -1,0 +1,232 @@
+//! Queued exports: a bounded pool of workers takes jobs from the database, runs them through
+//! the same pipeline as a direct export into an artifact file, and records progress as it
+//! goes. Everything lives in the database, so a job survives a restart: a worker that dies
+//! stops sending heartbeats, and another worker (on any replica) runs the job again from the
+//! start. The artifact is written beside its final name and renamed at the end, so a partial
+//! file is never served.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::{ExportError, ExportSource, ExportSpec, export_to_file};
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::datasets::Dataset;
+use crate::db::export_jobs::{ExportJob, JobResult};
+use crate::plugins::PluginError;
+use crate::state::AppState;
+use crate::time::{now_millis, to_rfc3339};
+
+/// A running job's heartbeat interval; a job silent for [`STALE_AFTER`] is taken over.
+pub const HEARTBEAT: Duration = Duration::from_millis(500);
+pub const STALE_AFTER: Duration = Duration::from_secs(30);
+/// How often an idle worker looks for work.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Starts the worker pool and the artifact expiry sweep on the current runtime.
+pub fn spawn_workers(state: &AppState) {
+    for worker in 0..state.config.export_workers {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                match next_job(&state).await {
+                    Some(job) => {
+                        let id = job.id.clone();
+                        let state = state.clone();
+                        let outcome =
+                            tokio::task::spawn_blocking(move || run_job(&state, job)).await;
+                        if let Err(e) = outcome {
+                            tracing::error!(job = %id, worker, error = %e, "export worker task failed");
+                        }
+                    }
+                    None => tokio::time::sleep(POLL).await,
+                }
+            }
+        });
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            expire_artifacts(&state).await;
+        }
+    });
+}
+
+async fn next_job(state: &AppState) -> Option<ExportJob> {
+    let now = now_millis();
+    let stale_before = now - STALE_AFTER.as_millis() as i64;
+    match state
+        .db
+        .run(move |conn| ExportJob::claim_next(conn, now, stale_before))
+        .await
+    {
+        Ok(job) => job,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot look for export jobs");
+            None
+        }
+    }
+}
+
+/// Removes artifacts past their expiry.
+pub async fn expire_artifacts(state: &AppState) {
+    let now = now_millis();
+    match state.db.run(move |conn| ExportJob::expire(conn, now)).await {
+        Ok(paths) if !paths.is_empty() => {
+            tracing::info!(count = paths.len(), "expired export artifacts removed");
+            state.storage.remove_files(&paths);
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot expire export artifacts"),
+    }
+}
+
+/// The error code a failed job records, the same catalogue as the API's.
+fn error_code(err: &ExportError) -> String {
+    let api: crate::error::ApiError = match err {
+        ExportError::Plugin(PluginError::Trapped(m)) => PluginError::Trapped(m.clone()).into(),
+        ExportError::Plugin(PluginError::Timeout(t)) => PluginError::Timeout(*t).into(),
+        ExportError::Plugin(PluginError::MemoryLimit(m)) => PluginError::MemoryLimit(*m).into(),
+        ExportError::Plugin(PluginError::BadOutput(m)) => PluginError::BadOutput(m.clone()).into(),
+        ExportError::Plugin(PluginError::InvalidOptions(m)) => {
+            PluginError::InvalidOptions(m.clone()).into()
+        }
+        ExportError::Plugin(other) => PluginError::Failed(other.to_string()).into(),
+        ExportError::Invalid(m) => crate::error::ApiError::validation(m.clone()),
+        other => crate::error::ApiError::new(crate::error::ErrorCode::Internal, other.to_string()),
+    };
+    api.code.as_str()
+}
+
+fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
+    let mut conn = state.db.get()?;
+    let attempt = job.attempts;
+    let started = Instant::now();
+    let fail = |conn: &mut crate::db::AnyConnection, err: &ExportError| {
+        tracing::warn!(job = %job.id, error = %err, "export job failed");
+        ExportJob::fail(
+            conn,
+            &job.id,
+            attempt,
+            &error_code(err),
+            &err.to_string(),
+            now_millis(),
+        )
+    };
+
+    let spec: ExportSpec = match serde_json::from_str(&job.spec) {
+        Ok(spec) => spec,
+        Err(e) => {
+            return fail(
+                &mut conn,
+                &ExportError::Invalid(format!("stored spec unreadable: {e}")),
+            );
+        }
+    };
+    let Some(plugin) = state.plugins.get(&job.format) else {
+        return fail(
+            &mut conn,
+            &ExportError::Invalid(format!(
+                "the format '{}' is no longer installed",
+                job.format
+            )),
+        );
+    };
+    let dataset = Dataset::find(&mut conn, &job.dataset_id)?;
+    let version = DatasetVersion::find(&mut conn, &job.dataset_id, job.version)?;
+    // The export's time is the request's, so running the job again gives the same bytes.
+    let source = ExportSource::new(
+        &state.storage,
+        dataset,
+        version.clone(),
+        to_rfc3339(job.created_at),
+    );
+    let file_name = source.file_name(&plugin.info.extension);
+    let artifact = format!("artifacts/{}.{}", job.id, plugin.info.extension);
+    let target = state.storage.absolute(&artifact);
+    if let Some(folder) = target.parent() {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| crate::db::DbError::Unavailable(e.to_string()))?;
+    }
+
+    let mut last_beat = Instant::now();
+    let mut total_recorded = false;
+    let result = export_to_file(
+        &state.plugins.runtime,
+        &plugin,
+        &source,
+        &spec,
+        &target,
+        |summary, total| {
+            if !total_recorded {
+                total_recorded = true;
+                let _ = ExportJob::set_total(&mut conn, &job.id, total as i64);
+            }
+            if last_beat.elapsed() < HEARTBEAT {
+                return true;
+            }
+            last_beat = Instant::now();
+            // `false` (cancelled, or taken over) stops the export.
+            ExportJob::progress(
+                &mut conn,
+                &job.id,
+                attempt,
+                summary.rows as i64,
+                summary.bytes as i64,
+                now_millis(),
+            )
+            .unwrap_or(true)
+        },
+    );
+    let exported = match result {
+        Ok(exported) => exported,
+        Err(ExportError::Cancelled) => {
+            tracing::info!(job = %job.id, "export job cancelled");
+            return Ok(());
+        }
+        Err(err) => return fail(&mut conn, &err),
+    };
+
+    let manifest = json!({
+        "job_id": job.id,
+        "dataset": {"id": job.dataset_id, "version": version.version, "sha256": version.sha256},
+        "export": spec,
+        "plugin": {
+            "id": plugin.manifest.id,
+            "version": plugin.manifest.version,
+            "component_sha256": plugin.component_sha256,
+        },
+        "rows": exported.summary.rows,
+        "output": {
+            "file_name": file_name,
+            "media_type": exported.media_type,
+            "bytes": exported.summary.bytes,
+            "sha256": exported.sha256,
+        },
+        "exported_at": to_rfc3339(job.created_at),
+    });
+    let now = now_millis();
+    let outcome = JobResult {
+        artifact_path: artifact.clone(),
+        file_name,
+        media_type: exported.media_type,
+        manifest: manifest.to_string(),
+        rows: exported.summary.rows as i64,
+        bytes: exported.summary.bytes as i64,
+        expires_at: now + (state.config.artifact_ttl_hours * 3600 * 1000) as i64,
+    };
+    if ExportJob::finish(&mut conn, &job.id, attempt, &outcome, now)? {
+        tracing::info!(
+            job = %job.id,
+            rows = outcome.rows,
+            bytes = outcome.bytes,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "export job done"
+        );
+    } else {
+        // Cancelled while finishing: nobody will serve the file.
+        state.storage.remove_files(&[artifact]);
+    }
+    Ok(())
+}
