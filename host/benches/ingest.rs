@@ -36,6 +36,11 @@ fn main() {
         started.elapsed()
     );
 
+    let backend = match std::env::var("TESSERA_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => "PostgreSQL",
+        _ => "SQLite",
+    };
+    println!("Tessera database: {backend}");
     let polars = run_polars(&csv);
     let tessera = run_tessera(&csv, work.path());
     let mb = bytes as f64 / 1e6;
@@ -47,7 +52,10 @@ fn main() {
     let _ = writeln!(report, "|---|---|---|---|---|");
     for (name, (seconds, peak_kb)) in [
         ("polars read_csv + write Parquet", polars),
-        ("Tessera upload over HTTP (201 received)", tessera),
+        (
+            "Tessera upload over HTTP, to the stored version (201 received)",
+            tessera,
+        ),
     ] {
         let _ = writeln!(
             report,

@@ -12,11 +12,19 @@ use super::IngestError;
 
 /// Walks every record of a delimited file (RFC 4180 quoting) once.
 pub fn check_delimited(path: &Path, separator: u8) -> Result<(), IngestError> {
+    check_delimited_reader(
+        BufReader::with_capacity(1 << 20, File::open(path)?),
+        separator,
+    )
+}
+
+/// The same check over any reader, so that it can run while an upload is still arriving.
+pub fn check_delimited_reader(input: impl Read, separator: u8) -> Result<(), IngestError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(separator)
         .has_headers(true)
         .flexible(false)
-        .from_reader(BufReader::with_capacity(1 << 20, File::open(path)?));
+        .from_reader(input);
 
     let header = reader
         .headers()

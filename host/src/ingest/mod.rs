@@ -6,7 +6,7 @@
 //! database row. Every failure is an [`IngestError`] that names the problem, and the line
 //! where it is known, in words a researcher understands.
 
-mod checks;
+pub mod checks;
 mod convert;
 pub mod format;
 pub mod preview;
@@ -24,6 +24,8 @@ use crate::error::{ApiError, ErrorCode};
 pub struct IngestOptions {
     /// Rows sampled to infer column types; a full scan follows if the sample was misleading.
     pub infer_schema_rows: usize,
+    /// The delimited-text checks already ran (while the upload arrived).
+    pub already_checked: bool,
 }
 
 /// A parsed upload, written as Parquet to a temporary file awaiting its final place.
@@ -101,7 +103,9 @@ pub fn ingest(
             } else {
                 b','
             };
-            checks::check_delimited(source, separator)?;
+            if !options.already_checked {
+                checks::check_delimited(source, separator)?;
+            }
             convert::delimited_to_parquet(source, separator, parquet.path(), options)?;
         }
         SourceFormat::Parquet => convert::parquet_to_parquet(source, parquet.path())?,

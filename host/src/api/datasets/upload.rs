@@ -7,6 +7,7 @@
 
 use actix_multipart::{Field, Multipart};
 use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
 use futures_util::TryStreamExt;
 use tokio::io::AsyncWriteExt;
 
@@ -41,6 +42,8 @@ struct ReceivedFile {
     filename: String,
     format: SourceFormat,
     bytes: u64,
+    /// The streaming checks ran while the file arrived.
+    checked: bool,
 }
 
 /// The multipart form of an upload (for the OpenAPI document).
@@ -146,6 +149,29 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
         format,
         SourceFormat::Csv | SourceFormat::Tsv | SourceFormat::Json | SourceFormat::Ndjson
     );
+    // Delimited text is checked while it arrives, on the blocking pool, so the check costs
+    // no time after the upload ends.
+    let separator = match format {
+        SourceFormat::Csv => Some(b','),
+        SourceFormat::Tsv => Some(b'\t'),
+        _ => None,
+    };
+    let (check_tx, check) = match separator {
+        Some(separator) => {
+            let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+            let check = tokio::task::spawn_blocking(move || {
+                ingest::checks::check_delimited_reader(
+                    ChannelReader {
+                        rx,
+                        current: Bytes::new(),
+                    },
+                    separator,
+                )
+            });
+            (Some(tx), Some(check))
+        }
+        None => (None, None),
+    };
     let mut head: Vec<u8> = Vec::new();
     let mut head_done = !strip_bom;
     let mut bytes: u64 = 0;
@@ -157,34 +183,70 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
                 format!("the file is larger than the {} limit", human_bytes(limit)),
             ));
         }
-        if head_done {
-            out.write_all(&chunk).await.map_err(ApiError::internal)?;
-            continue;
-        }
-        // A UTF-8 byte order mark is not data; drop it before the parsers see it.
-        head.extend_from_slice(&chunk);
-        if head.len() >= 3 {
+        let data = if head_done {
+            chunk
+        } else {
+            // A UTF-8 byte order mark is not data; drop it before the parsers see it.
+            head.extend_from_slice(&chunk);
+            if head.len() < 3 {
+                continue;
+            }
+            head_done = true;
             let start = if head.starts_with(b"\xEF\xBB\xBF") {
                 3
             } else {
                 0
             };
-            out.write_all(&head[start..])
-                .await
-                .map_err(ApiError::internal)?;
-            head_done = true;
+            Bytes::copy_from_slice(&head[start..])
+        };
+        out.write_all(&data).await.map_err(ApiError::internal)?;
+        if let Some(tx) = &check_tx {
+            // A closed channel means the check already failed; its result says why.
+            let _ = tx.send(data).await;
         }
     }
     if !head_done && head != b"\xEF\xBB\xBF" {
         out.write_all(&head).await.map_err(ApiError::internal)?;
+        if let Some(tx) = &check_tx {
+            let _ = tx.send(Bytes::copy_from_slice(&head)).await;
+        }
     }
     out.flush().await.map_err(ApiError::internal)?;
+    drop(check_tx);
+    if let Some(check) = check {
+        if bytes == 0 {
+            return Err(ingest::IngestError::Empty.into());
+        }
+        check.await.map_err(ApiError::internal)??;
+    }
     Ok(ReceivedFile {
         temp,
         filename,
         format,
         bytes,
+        checked: separator.is_some(),
     })
+}
+
+/// Reads the chunks of an upload as they arrive, for the streaming checks.
+struct ChannelReader {
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
+    current: Bytes,
+}
+
+impl std::io::Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current = self.current.slice(n..);
+        Ok(n)
+    }
 }
 
 fn human_bytes(bytes: u64) -> String {
@@ -214,6 +276,7 @@ async fn convert(state: &AppState, file: &ReceivedFile) -> Result<Ingested, ApiE
     let tmp_dir = state.storage.tmp_dir();
     let options = IngestOptions {
         infer_schema_rows: state.config.infer_schema_rows,
+        already_checked: file.checked,
     };
     let started = std::time::Instant::now();
     let ingested = web::block(move || ingest::ingest(&source, format, &tmp_dir, options)).await??;
