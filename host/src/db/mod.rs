@@ -120,10 +120,9 @@ impl ConnectionManager {
                 let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 conn.batch_execute(
-                    // The busy timeout comes first: switching to WAL takes a lock that
-                    // the pool's other new connections must wait for, not fail on.
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    // WAL mode is set once, in `Database::connect`; it stays with the file.
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(AnyConnection::Sqlite(conn))
@@ -171,6 +170,14 @@ impl Database {
                     DbError::Unavailable(format!("cannot create {}: {e}", parent.display()))
                 })?;
             }
+        }
+        if backend == Backend::Sqlite {
+            // Switching to WAL needs the database to itself: do it on one connection before
+            // the pool opens several at once.
+            let mut first = ConnectionManager::new(url)
+                .open()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            first.batch_execute("PRAGMA journal_mode = WAL;")?;
         }
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
