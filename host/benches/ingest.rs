@@ -291,6 +291,27 @@ fn run_tessera(csv: &Path, work: &Path) -> (f64, u64) {
         created["rows"],
         created["columns"].as_array().map_or(0, Vec::len)
     );
+    // Read the end of it back through the API, as a user would.
+    let id = created["id"].as_str().expect("dataset id");
+    let started_read = Instant::now();
+    let tail = curl(&[
+        "-sf",
+        "-H",
+        &format!("authorization: Bearer {token}"),
+        &format!("{base}/api/v1/datasets/{id}/rows?offset=999990&limit=10"),
+    ])
+    .expect("read rows");
+    let tail: serde_json::Value = serde_json::from_str(&tail).expect("rows JSON");
+    assert_eq!(
+        tail["rows"].as_array().map(Vec::len),
+        Some(10),
+        "the last 10 rows read back"
+    );
+    assert_eq!(tail["rows"][9][0], 999_999);
+    println!(
+        "tessera: read rows 999,990..1,000,000 back in {:.0?}",
+        started_read.elapsed()
+    );
     let _ = server.kill();
     let _ = server.wait();
     (seconds, peak)
