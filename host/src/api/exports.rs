@@ -211,6 +211,30 @@ fn visible_job(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<Ex
     Ok(job)
 }
 
+/// The caller's exports of a dataset (site admins: everyone's), newest first, with their
+/// manifests: the export history.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/exports", tag = "exports", params(("id" = String, Path)), responses(
+    (status = 200, body = Vec<JobView>),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn list_exports(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<Vec<JobView>>> {
+    let id = id.into_inner();
+    let jobs = state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::View)?;
+            let only = (!caller.is_admin()).then_some(caller.user.id.as_str());
+            Ok::<_, ApiError>(ExportJob::list_for_dataset(conn, &dataset.id, only, 100)?)
+        })
+        .await?;
+    Ok(web::Json(jobs.into_iter().map(JobView::from).collect()))
+}
+
 /// A queued export's state and progress.
 #[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "exports", params(("id" = String, Path)), responses(
     (status = 200, body = JobView),

@@ -103,6 +103,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/datasets/{id}/exports",
                     web::post().to(exports::create_export),
                 )
+                .route(
+                    "/datasets/{id}/exports",
+                    web::get().to(exports::list_exports),
+                )
                 .route("/exports/{id}", web::get().to(exports::get_export))
                 .route(
                     "/exports/{id}/cancel",

@@ -44,6 +44,7 @@ use crate::api;
         api::datasets::export::export_dataset,
         api::plugins::list_plugins,
         api::exports::create_export,
+        api::exports::list_exports,
         api::exports::get_export,
         api::exports::cancel_export,
         api::exports::export_events,

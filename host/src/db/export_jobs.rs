@@ -238,6 +238,26 @@ impl ExportJob {
         Ok(paths)
     }
 
+    /// A dataset's jobs, newest first; only those of `created_by` unless `None` (admins).
+    pub fn list_for_dataset(
+        conn: &mut AnyConnection,
+        dataset_id: &str,
+        created_by: Option<&str>,
+        limit: i64,
+    ) -> DbResult<Vec<ExportJob>> {
+        let mut query = export_jobs::table
+            .filter(export_jobs::dataset_id.eq(dataset_id))
+            .into_boxed();
+        if let Some(user) = created_by {
+            query = query.filter(export_jobs::created_by.eq(user.to_owned()));
+        }
+        Ok(query
+            .order((export_jobs::created_at.desc(), export_jobs::id.desc()))
+            .limit(limit)
+            .select(ExportJob::as_select())
+            .load(conn)?)
+    }
+
     /// Artifact paths of every job that still has one (the start-up sweep keeps these).
     pub fn live_artifact_paths(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
         Ok(export_jobs::table

@@ -133,6 +133,30 @@ async fn queued_export_produces_a_verifiable_artifact(backend: Backend) {
         manifest["output"]["sha256"]
     );
 
+    // The export history lists both jobs, newest first, with their manifests.
+    let history = app
+        .get_json(&user, &format!("/api/v1/datasets/{id}/exports"))
+        .await;
+    let history = history.as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1]["id"], job_id.as_str());
+    assert_eq!(
+        history[0]["manifest"]["output"]["sha256"],
+        manifest["output"]["sha256"]
+    );
+
+    // The export history lists both jobs, newest first, with their manifests.
+    let history = app
+        .get_json(&user, &format!("/api/v1/datasets/{id}/exports"))
+        .await;
+    let history = history.as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1]["id"], job_id.as_str());
+    assert_eq!(
+        history[0]["manifest"]["output"]["sha256"],
+        manifest["output"]["sha256"]
+    );
+
     // Someone else cannot see the job.
     let stranger = app.user("bob@example.org").await;
     let peek = app
