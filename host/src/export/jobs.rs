@@ -13,7 +13,6 @@ use super::{ExportError, ExportSource, ExportSpec, export_to_file};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::export_jobs::{ExportJob, JobResult};
-use crate::plugins::PluginError;
 use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
 
@@ -84,19 +83,13 @@ pub async fn expire_artifacts(state: &AppState) {
 
 /// The error code a failed job records, the same catalogue as the API's.
 fn error_code(err: &ExportError) -> String {
-    let api: crate::error::ApiError = match err {
-        ExportError::Plugin(PluginError::Trapped(m)) => PluginError::Trapped(m.clone()).into(),
-        ExportError::Plugin(PluginError::Timeout(t)) => PluginError::Timeout(*t).into(),
-        ExportError::Plugin(PluginError::MemoryLimit(m)) => PluginError::MemoryLimit(*m).into(),
-        ExportError::Plugin(PluginError::BadOutput(m)) => PluginError::BadOutput(m.clone()).into(),
-        ExportError::Plugin(PluginError::InvalidOptions(m)) => {
-            PluginError::InvalidOptions(m.clone()).into()
-        }
-        ExportError::Plugin(other) => PluginError::Failed(other.to_string()).into(),
-        ExportError::Invalid(m) => crate::error::ApiError::validation(m.clone()),
-        other => crate::error::ApiError::new(crate::error::ErrorCode::Internal, other.to_string()),
-    };
-    api.code.as_str()
+    use crate::error::ErrorCode;
+    match err {
+        ExportError::Plugin(e) => e.code(),
+        ExportError::Invalid(_) => ErrorCode::ValidationFailed,
+        ExportError::Data(_) | ExportError::Cancelled => ErrorCode::Internal,
+    }
+    .as_str()
 }
 
 fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {

@@ -43,17 +43,23 @@ pub enum PluginError {
     Load(String),
 }
 
-impl From<PluginError> for ApiError {
-    fn from(err: PluginError) -> Self {
-        let code = match &err {
+impl PluginError {
+    /// The catalogue code a client sees for this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
             PluginError::Trapped(_) => ErrorCode::PluginTrapped,
             PluginError::Timeout(_) => ErrorCode::PluginTimeout,
             PluginError::MemoryLimit(_) => ErrorCode::PluginMemoryLimit,
             PluginError::BadOutput(_) => ErrorCode::PluginBadOutput,
             PluginError::InvalidOptions(_) => ErrorCode::InvalidExportOptions,
-            PluginError::Failed(_) => ErrorCode::PluginFailed,
-            PluginError::Load(_) => ErrorCode::PluginFailed,
-        };
+            PluginError::Failed(_) | PluginError::Load(_) => ErrorCode::PluginFailed,
+        }
+    }
+}
+
+impl From<PluginError> for ApiError {
+    fn from(err: PluginError) -> Self {
+        let code = err.code();
         tracing::warn!(error = %err, code = code.as_str(), "plugin call failed");
         ApiError::new(code, err.to_string())
     }
