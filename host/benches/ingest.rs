@@ -3,13 +3,19 @@
 //! in the same run. Each side runs in its own process so that its peak memory (VmHWM) is its
 //! own. Run with `scripts/bench-ingest` (or `cargo bench --bench ingest -- --rows N`).
 
+// A benchmark has no one to report an error to: it stops at the first failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fmt::Write as _;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use polars::prelude::*;
+
+mod common;
+use common::{generate_csv, peak_rss_kb};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -75,77 +81,6 @@ fn main() {
 
 /// Writes the benchmark CSV: ints, floats with nulls, strings with quotes, commas, newlines
 /// and non-ASCII, dates, datetimes, booleans and categories; the same bytes every run.
-fn generate_csv(path: &Path, rows: usize) -> u64 {
-    let mut out =
-        BufWriter::with_capacity(1 << 20, std::fs::File::create(path).expect("create csv"));
-    writeln!(
-        out,
-        "id,amount,ratio,name,comment,city,born,seen_at,active,category,count,code"
-    )
-    .unwrap();
-    let cities = [
-        "Zürich",
-        "København",
-        "東京",
-        "São Paulo",
-        "Reykjavík",
-        "Nairobi",
-    ];
-    let categories = ["alpha", "beta", "gamma", "delta"];
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    for i in 0..rows {
-        let r = next();
-        let amount = (r % 1_000_000) as f64 / 100.0;
-        let ratio = if r % 10 == 0 {
-            String::new()
-        } else {
-            format!("{:.4}", (r % 10_000) as f64 / 10_000.0)
-        };
-        let comment = match r % 5 {
-            0 => "\"said \"\"hello\"\", then left\"".to_owned(),
-            1 => "\"line one\nline two\"".to_owned(),
-            2 => "plain".to_owned(),
-            3 => "naïve café".to_owned(),
-            _ => String::new(),
-        };
-        let day = 1 + (r % 28);
-        let month = 1 + (r / 28 % 12);
-        let year = 1950 + (r / 336 % 70);
-        writeln!(
-            out,
-            "{i},{amount},{ratio},name-{},{comment},{},{year}-{month:02}-{day:02},2024-{month:02}-{day:02} {:02}:{:02}:{:02},{},{},{},{:08x}",
-            r % 100_000,
-            cities[(r % cities.len() as u64) as usize],
-            r % 24,
-            r % 60,
-            (r >> 8) % 60,
-            r % 2 == 0,
-            categories[((r >> 4) % 4) as usize],
-            (r >> 16) % 1000,
-            r as u32,
-        )
-        .unwrap();
-    }
-    out.flush().unwrap();
-    std::fs::metadata(path).unwrap().len()
-}
-
-fn peak_rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 /// The baseline, in a child process: polars' own CSV reader and Parquet writer.
 fn polars_child(csv: &Path) {
     let started = Instant::now();

@@ -79,7 +79,8 @@ pub enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
-    /// Inspect installed plugins.
+    /// List, install, enable, disable and remove plugins. Changes reach running servers
+    /// within seconds, without a restart.
     Plugin {
         #[command(subcommand)]
         command: PluginCommand,
@@ -88,8 +89,30 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
-    /// List the plugins in the plugins folder, with the reason for any that do not load.
+    /// List every plugin, enabled or not, with the reason for any that does not load.
     List,
+    /// Install a plugin from a folder holding its plugin.toml and component (or from the
+    /// plugin.toml itself); replaces an installed plugin with the same id.
+    Install {
+        path: PathBuf,
+        /// Enable it at once.
+        #[arg(long)]
+        enable: bool,
+        /// Approve the access its manifest asks for (a scratch folder, say).
+        #[arg(long)]
+        approve: bool,
+    },
+    /// Enable a plugin.
+    Enable {
+        id: String,
+        /// Approve the access its manifest asks for.
+        #[arg(long)]
+        approve: bool,
+    },
+    /// Disable a plugin; exports already running finish.
+    Disable { id: String },
+    /// Remove an installed plugin.
+    Remove { id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -48,6 +48,9 @@ pub struct Config {
     pub max_preview_rows: usize,
     /// Folder of installed plugins, one sub-folder each with its `plugin.toml`.
     pub plugins_dir: PathBuf,
+    /// Where compiled plugins are cached; empty means `<data_dir>/cache/plugins`. Safe to share
+    /// between processes.
+    pub plugin_cache_dir: PathBuf,
     /// Queued exports run at once in this process.
     pub export_workers: usize,
     /// Hours a queued export's artifact stays downloadable.
@@ -78,6 +81,7 @@ impl Default for Config {
             login_lockout_seconds: 15 * 60,
             max_preview_rows: 1_000,
             plugins_dir: PathBuf::from("plugins/dist"),
+            plugin_cache_dir: PathBuf::new(),
             export_workers: 2,
             artifact_ttl_hours: 24,
         }
@@ -223,6 +227,15 @@ impl Config {
             format!("sqlite://{}", self.data_dir.join("tessera.db").display())
         } else {
             self.database_url.clone()
+        }
+    }
+
+    /// The compiled-plugin cache in force: the configured folder, or one inside the data folder.
+    pub fn effective_plugin_cache_dir(&self) -> PathBuf {
+        if self.plugin_cache_dir.as_os_str().is_empty() {
+            self.data_dir.join("cache/plugins")
+        } else {
+            self.plugin_cache_dir.clone()
         }
     }
 

@@ -37,9 +37,12 @@ pub enum ErrorCode {
     Gone,
     RangeNotSatisfiable,
     InvalidExportOptions,
+    InvalidPlugin,
+    ApprovalRequired,
     PluginTrapped,
     PluginTimeout,
     PluginMemoryLimit,
+    PluginDiskLimit,
     PluginBadOutput,
     PluginFailed,
     Unavailable,
@@ -64,11 +67,11 @@ impl ErrorCode {
             UnknownFormat => StatusCode::NOT_FOUND,
             Gone => StatusCode::GONE,
             RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
-            InvalidExportOptions => StatusCode::UNPROCESSABLE_ENTITY,
+            InvalidExportOptions | InvalidPlugin => StatusCode::UNPROCESSABLE_ENTITY,
+            ApprovalRequired => StatusCode::CONFLICT,
             // The plugin, not the request, failed: a bad gateway in HTTP's words.
-            PluginTrapped | PluginTimeout | PluginMemoryLimit | PluginBadOutput | PluginFailed => {
-                StatusCode::BAD_GATEWAY
-            }
+            PluginTrapped | PluginTimeout | PluginMemoryLimit | PluginDiskLimit
+            | PluginBadOutput | PluginFailed => StatusCode::BAD_GATEWAY,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -83,29 +83,7 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { .. } => serve(config).await,
-        Command::Plugin {
-            command: PluginCommand::List,
-        } => {
-            let runtime =
-                tessera::plugins::PluginRuntime::new(&config.data_dir.join("cache/plugins"))?;
-            let registry = tessera::plugins::PluginRegistry::new(runtime);
-            let (_, failed) = registry.load_dir(&config.plugins_dir);
-            println!("plugins in {}:", config.plugins_dir.display());
-            for plugin in registry.list() {
-                println!(
-                    "  {:<12} {:<10} {:<28} {} MiB, {} ms",
-                    plugin.manifest.id,
-                    plugin.manifest.version,
-                    plugin.info.media_type,
-                    plugin.manifest.capabilities.memory_mb,
-                    plugin.manifest.capabilities.time_ms
-                );
-            }
-            for (folder, err) in failed {
-                println!("  not loaded: {}: {err}", folder.display());
-            }
-            Ok(())
-        }
+        Command::Plugin { command } => plugin_command(config, command).await,
         Command::Export {
             dataset,
             format,
@@ -180,6 +158,109 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn plugin_command(config: tessera::Config, command: PluginCommand) -> anyhow::Result<()> {
+    use tessera::plugins::admin;
+    let state = open_state(config).await?;
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut conn = state.db.get()?;
+        let now = tessera::time::now_millis();
+        match command {
+            PluginCommand::List => {
+                let records = tessera::db::plugins::PluginRecord::list(&mut conn)?;
+                println!(
+                    "{:<14} {:<9} {:<10} {:<9} {:<24} access",
+                    "id", "source", "version", "state", "media type"
+                );
+                for record in records {
+                    let loaded = state.plugins.get_any(&record.id);
+                    let status = match (&loaded, record.enabled) {
+                        (None, _) => "not loaded",
+                        (Some(_), true) => "enabled",
+                        (Some(_), false) => "disabled",
+                    };
+                    let manifest: Option<tessera::plugins::Manifest> =
+                        serde_json::from_str(&record.manifest).ok();
+                    let access = manifest
+                        .map(|m| m.capabilities.access_requests().join(", "))
+                        .filter(|a| !a.is_empty())
+                        .unwrap_or_else(|| "-".into());
+                    println!(
+                        "{:<14} {:<9} {:<10} {:<9} {:<24} {}",
+                        record.id,
+                        record.source,
+                        record.version,
+                        status,
+                        loaded
+                            .map(|p| p.info.media_type.clone())
+                            .unwrap_or_default(),
+                        access
+                    );
+                    if let Some(reason) = state.plugins.failure(&record.id) {
+                        println!("    not loaded: {reason}");
+                    }
+                }
+                for (folder, err) in state.plugins.folder_failures() {
+                    println!("not loaded from {}: {err}", folder.display());
+                }
+            }
+            PluginCommand::Install {
+                path,
+                enable,
+                approve,
+            } => {
+                let manifest_path = if path.is_dir() {
+                    path.join("plugin.toml")
+                } else {
+                    path.clone()
+                };
+                let manifest_text = std::fs::read_to_string(&manifest_path)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
+                let manifest: tessera::plugins::Manifest = toml::from_str(&manifest_text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
+                let component_path = manifest_path
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join(&manifest.component);
+                let component = std::fs::read(&component_path)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", component_path.display()))?;
+                let record = admin::install(
+                    &mut conn,
+                    &state.plugins,
+                    &manifest_text,
+                    &component,
+                    None,
+                    admin::InstallOptions { enable, approve },
+                    now,
+                )?;
+                println!(
+                    "installed {} {} ({})",
+                    record.id,
+                    record.version,
+                    if record.enabled {
+                        "enabled"
+                    } else {
+                        "disabled; enable it with `tessera plugin enable`"
+                    }
+                );
+            }
+            PluginCommand::Enable { id, approve } => {
+                admin::enable(&mut conn, &id, approve, now)?;
+                println!("enabled {id}");
+            }
+            PluginCommand::Disable { id } => {
+                admin::disable(&mut conn, &id, now)?;
+                println!("disabled {id}");
+            }
+            PluginCommand::Remove { id } => {
+                admin::remove(&mut conn, &id)?;
+                println!("removed {id}");
+            }
+        }
+        Ok(())
+    })
+    .await?
 }
 
 async fn open_state(config: tessera::Config) -> anyhow::Result<AppState> {

@@ -11,6 +11,9 @@ use crate::metrics::Metrics;
 use crate::plugins::{PluginRegistry, PluginRuntime};
 use crate::storage::Storage;
 
+/// How soon a plugin change made elsewhere reaches this process.
+pub const PLUGIN_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
@@ -65,7 +68,10 @@ impl AppState {
         if removed > 0 {
             tracing::info!(removed, "removed leftovers of interrupted uploads");
         }
-        let runtime = PluginRuntime::new(&config.data_dir.join("cache/plugins"))?;
+        let runtime = PluginRuntime::new(
+            &config.effective_plugin_cache_dir(),
+            &config.data_dir.join("tmp"),
+        )?;
         let plugins = PluginRegistry::new(runtime);
         let (loaded, failed) = plugins.load_dir(&config.plugins_dir);
         if loaded.is_empty() {
@@ -76,6 +82,7 @@ impl AppState {
         } else {
             tracing::info!(formats = ?loaded, failed = failed.len(), "plugins loaded");
         }
+        plugins.sync(&mut *db.get()?, crate::time::now_millis())?;
         Ok(Self {
             plugins,
             config: Arc::new(config),
@@ -92,5 +99,27 @@ impl AppState {
     /// expiry sweep. Needs a Tokio runtime.
     pub fn start_background_work(&self) {
         crate::export::jobs::spawn_workers(self);
+        self.spawn_plugin_sync();
+    }
+
+    /// Follows plugin changes made through other replicas (or the command line).
+    fn spawn_plugin_sync(&self) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(PLUGIN_SYNC_INTERVAL).await;
+                let state = state.clone();
+                let outcome = tokio::task::spawn_blocking(move || state.sync_plugins()).await;
+                if let Ok(Err(err)) = outcome {
+                    tracing::warn!(error = %err, "cannot read plugin state from the database");
+                }
+            }
+        });
+    }
+
+    /// Brings the loaded plugins in line with the database now.
+    pub fn sync_plugins(&self) -> Result<(), DbError> {
+        let mut conn = self.db.get()?;
+        self.plugins.sync(&mut conn, crate::time::now_millis())
     }
 }

@@ -100,6 +100,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/plugins", web::get().to(plugins::list_plugins))
                 .route(
+                    "/admin/plugins",
+                    web::get().to(admin::plugins::list_admin_plugins),
+                )
+                .route(
+                    "/admin/plugins",
+                    web::post().to(admin::plugins::install_plugin),
+                )
+                .route(
+                    "/admin/plugins/{id}/enable",
+                    web::post().to(admin::plugins::enable_plugin),
+                )
+                .route(
+                    "/admin/plugins/{id}/disable",
+                    web::post().to(admin::plugins::disable_plugin),
+                )
+                .route(
+                    "/admin/plugins/{id}",
+                    web::delete().to(admin::plugins::remove_plugin),
+                )
+                .route(
                     "/datasets/{id}/exports",
                     web::post().to(exports::create_export),
                 )

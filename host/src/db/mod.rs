@@ -12,6 +12,8 @@ pub mod datasets;
 pub mod export_jobs;
 pub mod groups;
 pub mod login_throttle;
+pub mod plugin_components;
+pub mod plugins;
 pub mod schema;
 pub mod sessions;
 pub mod teams;

@@ -138,6 +138,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     datasets,
     dataset_versions,
     export_jobs,
+    plugin_components,
+    plugins,
 );
 
 diesel::table! {
@@ -164,6 +166,31 @@ diesel::table! {
         heartbeat_at -> Nullable<BigInt>,
         finished_at -> Nullable<BigInt>,
         expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    plugin_components (sha256) {
+        sha256 -> Text,
+        bytes -> Binary,
+        size_bytes -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    plugins (id) {
+        id -> Text,
+        source -> Text,
+        kind -> Text,
+        version -> Text,
+        manifest -> Text,
+        component_sha256 -> Text,
+        enabled -> Bool,
+        approved -> Nullable<Text>,
+        installed_by -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
     }
 }
 

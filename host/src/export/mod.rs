@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod jobs;
 pub mod spec;
+pub mod stats;
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -225,8 +226,14 @@ pub fn begin(
         Some(options) if !options.is_object() => {
             return Err(ExportError::Invalid("options must be a JSON object".into()));
         }
-        Some(options) => options.to_string(),
-        None => "{}".to_owned(),
+        Some(options) => options.clone(),
+        None => serde_json::Value::Object(Default::default()),
+    };
+    plugin.validate_options(&options)?;
+    let stats = if plugin.info.wants_stats {
+        Some(stats::column_stats(&frame, &out_schema)?)
+    } else {
+        None
     };
 
     let mut session = ExportSession::start(runtime, plugin)?;
@@ -234,10 +241,10 @@ pub fn begin(
     let request = ExportRequest {
         schema: batch::schema_of(&out_schema),
         dataset: source.dataset.clone(),
-        options,
+        options: options.to_string(),
         total_rows: total,
         exported_at: source.exported_at.clone(),
-        stats: None,
+        stats,
     };
     let first = session.begin(&request)?;
     Ok(StartedExport {

@@ -30,12 +30,18 @@ pub struct ExportSession {
 
 impl ExportSession {
     pub fn start(runtime: &PluginRuntime, plugin: &LoadedPlugin) -> Result<Self, PluginError> {
-        let mut store = runtime.store(&plugin.manifest.capabilities);
+        let mut store = runtime.store(&plugin.grant)?;
         let bindings = plugin
             .pre
             .instantiate(&mut store)
             .map_err(|e| classify(e, store.data()))?;
         Ok(Self { store, bindings })
+    }
+
+    /// A session over an instance made elsewhere (loading describes a plugin before it is a
+    /// [`LoadedPlugin`]).
+    pub fn from_parts(store: Store<Sandbox>, bindings: ExporterPlugin) -> Self {
+        Self { store, bindings }
     }
 
     pub fn describe(&mut self) -> Result<FormatInfo, PluginError> {
@@ -50,6 +56,7 @@ impl ExportSession {
         let result = guest
             .call_begin(&mut self.store, request)
             .map_err(|e| classify(e, self.store.data()))?;
+        self.store.data().check_scratch()?;
         check(result)
     }
 
@@ -58,6 +65,7 @@ impl ExportSession {
         let result = guest
             .call_write_batch(&mut self.store, batch)
             .map_err(|e| classify(e, self.store.data()))?;
+        self.store.data().check_scratch()?;
         check(result)
     }
 
@@ -66,6 +74,7 @@ impl ExportSession {
         let result = guest
             .call_finish(&mut self.store)
             .map_err(|e| classify(e, self.store.data()))?;
+        self.store.data().check_scratch()?;
         check(result)
     }
 }

@@ -1,6 +1,9 @@
 //! `plugin.toml`: a plugin's identity and the capabilities it asks for. Nothing is granted
-//! that the manifest does not ask for; today a plugin may ask only for memory and time, and
-//! everything else (files, network, environment, clock) is refused to every plugin.
+//! that the manifest does not ask for and an administrator did not approve (see
+//! [`super::grants`]). A plugin may ask for memory, time per export and a private scratch
+//! folder with a quota; outbound hosts are reserved for the notifier and integration kinds, so
+//! an exporter that asks for any is refused. Files elsewhere, environment and clock are refused
+//! to every plugin.
 
 use std::path::Path;
 
@@ -39,6 +42,53 @@ pub struct Capabilities {
     pub memory_mb: u64,
     /// Wall-clock budget of one export, all calls together.
     pub time_ms: u64,
+    /// A private temporary folder of this many MiB per export; 0 for none.
+    pub scratch_mb: u64,
+    /// Hosts the plugin may connect to. Exporters may not ask for any.
+    pub outbound_hosts: Vec<String>,
+}
+
+impl Capabilities {
+    /// What the plugin asks for beyond memory and time, which are limits rather than access:
+    /// the requests an administrator must approve before the plugin runs with them.
+    pub fn access_requests(&self) -> Vec<String> {
+        let mut requests = Vec::new();
+        if self.scratch_mb > 0 {
+            requests.push(format!("a scratch folder of {} MiB", self.scratch_mb));
+        }
+        for host in &self.outbound_hosts {
+            requests.push(format!("connections to {host}"));
+        }
+        requests
+    }
+
+    /// These requests as far as `approved` allows: memory and time as asked, a scratch folder
+    /// only up to the approved size, only approved hosts. Nothing approved, nothing granted.
+    pub fn granted(&self, approved: Option<&Capabilities>) -> Capabilities {
+        let Some(approved) = approved else {
+            return Capabilities {
+                scratch_mb: 0,
+                outbound_hosts: Vec::new(),
+                ..self.clone()
+            };
+        };
+        Capabilities {
+            memory_mb: self.memory_mb,
+            time_ms: self.time_ms,
+            scratch_mb: self.scratch_mb.min(approved.scratch_mb),
+            outbound_hosts: self
+                .outbound_hosts
+                .iter()
+                .filter(|h| approved.outbound_hosts.contains(h))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Whether `approved` covers every access this asks for.
+    pub fn approved_by(&self, approved: Option<&Capabilities>) -> bool {
+        self.granted(approved) == *self
+    }
 }
 
 impl Default for Capabilities {
@@ -46,6 +96,8 @@ impl Default for Capabilities {
         Self {
             memory_mb: 64,
             time_ms: 30_000,
+            scratch_mb: 0,
+            outbound_hosts: Vec::new(),
         }
     }
 }
@@ -53,6 +105,7 @@ impl Default for Capabilities {
 /// The most any manifest may ask for; larger requests are refused at load.
 pub const MAX_MEMORY_MB: u64 = 1024;
 pub const MAX_TIME_MS: u64 = 10 * 60 * 1000;
+pub const MAX_SCRATCH_MB: u64 = 64 * 1024;
 
 impl Manifest {
     pub fn read(path: &Path) -> Result<Manifest, String> {
@@ -105,6 +158,18 @@ impl Manifest {
         if self.capabilities.time_ms == 0 || self.capabilities.time_ms > MAX_TIME_MS {
             return Err(format!(
                 "plugin '{}': time_ms must be between 1 and {MAX_TIME_MS}",
+                self.id
+            ));
+        }
+        if self.capabilities.scratch_mb > MAX_SCRATCH_MB {
+            return Err(format!(
+                "plugin '{}': scratch_mb must be at most {MAX_SCRATCH_MB}",
+                self.id
+            ));
+        }
+        if !self.capabilities.outbound_hosts.is_empty() {
+            return Err(format!(
+                "plugin '{}': an exporter gets no network, but the manifest asks for outbound_hosts",
                 self.id
             ));
         }

@@ -5,16 +5,22 @@
 //! - [`runtime`]: the wasmtime engine (pooling allocator, on-disk compilation cache, epoch
 //!   ticker) and the per-call sandbox: a fresh store with a memory limit, a deadline, and a
 //!   WASI context that grants nothing (no files, no network, no environment, a frozen clock).
+//! - [`scratch`]: the one capability a plugin may ask for beyond memory and time today: a
+//!   private temporary folder with a quota.
 //! - [`exporter`]: the `exporter-plugin` world's bindings and the calls into it.
-//! - [`registry`]: the plugins loaded from the plugins folder, by format id.
+//! - [`registry`]: the plugins this process has loaded, from the plugins folder and from the
+//!   database, kept in step with the `plugins` table that every replica shares.
+//! - [`admin`]: installing, enabling, disabling and removing plugins at run time.
 //!
 //! A plugin that traps, loops, exhausts its memory or returns garbage fails only its own call,
 //! with a [`PluginError`] naming which of these happened.
 
+pub mod admin;
 pub mod exporter;
 pub mod manifest;
 pub mod registry;
 pub mod runtime;
+pub mod scratch;
 
 pub use manifest::Manifest;
 pub use registry::{LoadedPlugin, PluginRegistry};
@@ -33,6 +39,8 @@ pub enum PluginError {
     Timeout(u64),
     #[error("the plugin exceeded its memory limit ({0} MiB)")]
     MemoryLimit(u64),
+    #[error("the plugin filled its scratch folder ({0} MiB)")]
+    DiskLimit(u64),
     #[error("the plugin returned unusable output: {0}")]
     BadOutput(String),
     #[error("{0}")]
@@ -50,6 +58,7 @@ impl PluginError {
             PluginError::Trapped(_) => ErrorCode::PluginTrapped,
             PluginError::Timeout(_) => ErrorCode::PluginTimeout,
             PluginError::MemoryLimit(_) => ErrorCode::PluginMemoryLimit,
+            PluginError::DiskLimit(_) => ErrorCode::PluginDiskLimit,
             PluginError::BadOutput(_) => ErrorCode::PluginBadOutput,
             PluginError::InvalidOptions(_) => ErrorCode::InvalidExportOptions,
             PluginError::Failed(_) | PluginError::Load(_) => ErrorCode::PluginFailed,

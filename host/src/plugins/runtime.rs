@@ -1,6 +1,6 @@
 //! The wasmtime engine and the sandbox every plugin call runs in.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -8,7 +8,7 @@ use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{
     Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
-    ResourceLimiter, Store,
+    ResourceLimiter, Store, UpdateDeadline,
 };
 use wasmtime_wasi::{
     HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
@@ -16,9 +16,12 @@ use wasmtime_wasi::{
 
 use super::PluginError;
 use super::manifest::Capabilities;
+use super::scratch::ScratchDir;
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// How often, in epoch ticks, a running plugin's scratch folder is measured.
+const QUOTA_CHECK_TICKS: u64 = 5;
 /// Plugin instances that may exist at once in this process.
 const POOL_INSTANCES: u32 = 64;
 
@@ -26,6 +29,8 @@ const POOL_INSTANCES: u32 = 64;
 #[derive(Clone)]
 pub struct PluginRuntime {
     pub engine: Engine,
+    /// Where per-export scratch folders are made.
+    scratch_root: PathBuf,
     stop_ticker: Arc<AtomicBool>,
 }
 
@@ -41,7 +46,8 @@ impl Drop for PluginRuntime {
 impl PluginRuntime {
     /// Builds the engine: component model, pooling allocator (instantiation without mmap
     /// calls on the hot path), epoch interruption, and compiled code cached in `cache_dir`.
-    pub fn new(cache_dir: &Path) -> Result<Self, PluginError> {
+    /// Scratch folders granted to plugins are made under `scratch_root`.
+    pub fn new(cache_dir: &Path, scratch_root: &Path) -> Result<Self, PluginError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -85,6 +91,7 @@ impl PluginRuntime {
             .map_err(|e| PluginError::Load(e.to_string()))?;
         Ok(Self {
             engine,
+            scratch_root: scratch_root.to_owned(),
             stop_ticker,
         })
     }
@@ -107,48 +114,104 @@ impl PluginRuntime {
         Ok(linker)
     }
 
-    /// A fresh store for one export, with the plugin's memory limit and time budget.
-    pub fn store(&self, capabilities: &Capabilities) -> Store<Sandbox> {
-        let mut store = Store::new(&self.engine, Sandbox::new(capabilities));
+    /// A fresh store for one export, with the plugin's memory limit, time budget and, when
+    /// granted, a scratch folder of its own.
+    pub fn store(&self, capabilities: &Capabilities) -> Result<Store<Sandbox>, PluginError> {
+        let scratch = if capabilities.scratch_mb > 0 {
+            Some(
+                ScratchDir::create(&self.scratch_root, capabilities.scratch_mb).map_err(|e| {
+                    PluginError::Failed(format!("cannot make the plugin's scratch folder: {e}"))
+                })?,
+            )
+        } else {
+            None
+        };
+        let sandbox = Sandbox::new(capabilities, scratch)
+            .map_err(|e| PluginError::Failed(format!("cannot grant the scratch folder: {e}")))?;
+        let has_scratch = sandbox.scratch.is_some();
+        let mut store = Store::new(&self.engine, sandbox);
         store.limiter(|sandbox| sandbox);
         let ticks = capabilities
             .time_ms
             .div_ceil(EPOCH_TICK.as_millis() as u64)
             .max(1);
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
-        store
+        if has_scratch {
+            // A plugin with a scratch folder could fill the disk and empty it again within one
+            // call, so its quota is also checked while it runs, every few ticks, along with
+            // its time budget.
+            let started = std::time::Instant::now();
+            let budget = Duration::from_millis(capabilities.time_ms);
+            store.set_epoch_deadline(QUOTA_CHECK_TICKS);
+            store.epoch_deadline_callback(move |mut context| {
+                let sandbox = context.data_mut();
+                if started.elapsed() >= budget {
+                    return Ok(UpdateDeadline::Interrupt);
+                }
+                if sandbox.scratch.as_ref().is_some_and(ScratchDir::over_quota) {
+                    sandbox.disk_limit_hit = true;
+                    return Ok(UpdateDeadline::Interrupt);
+                }
+                Ok(UpdateDeadline::Continue(QUOTA_CHECK_TICKS))
+            });
+        } else {
+            store.set_epoch_deadline(ticks);
+            store.epoch_deadline_trap();
+        }
+        // What one call may copy out of the guest. A workbook comes out of `finish` in one
+        // piece, so allow a little more than the largest chunk the host accepts; more than
+        // that is refused by wasmtime before it is copied (see `classify`).
+        store.set_hostcall_fuel(super::exporter::MAX_CHUNK_BYTES + (64 << 20));
+        Ok(store)
     }
 }
 
-/// Per-store state: an empty WASI context and the limits of this call.
+/// Per-store state: a WASI context granting only what was approved, and the limits of this
+/// call.
 pub struct Sandbox {
     wasi: WasiCtx,
     table: ResourceTable,
     memory_limit: usize,
     pub memory_limit_hit: bool,
+    /// Set when the scratch folder outgrew its quota while the plugin ran.
+    pub disk_limit_hit: bool,
     pub time_ms: u64,
     pub memory_mb: u64,
+    /// Dropped with the store, which removes the folder.
+    pub scratch: Option<ScratchDir>,
 }
 
 impl Sandbox {
-    fn new(capabilities: &Capabilities) -> Self {
-        // Nothing is granted: no preopened folders, no environment, no arguments, no network,
+    fn new(capabilities: &Capabilities, scratch: Option<ScratchDir>) -> std::io::Result<Self> {
+        // Nothing else is granted: no other folders, no environment, no arguments, no network,
         // no name lookups, and clocks frozen at the epoch so output cannot depend on time.
-        let wasi = WasiCtxBuilder::new()
-            .allow_tcp(false)
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .wall_clock(FrozenClock)
-            .monotonic_clock(FrozenClock)
-            .build();
-        Self {
-            wasi,
+            .monotonic_clock(FrozenClock);
+        if let Some(scratch) = &scratch {
+            scratch.grant(&mut wasi)?;
+        }
+        Ok(Self {
+            wasi: wasi.build(),
             table: ResourceTable::new(),
             memory_limit: (capabilities.memory_mb as usize) << 20,
             memory_limit_hit: false,
+            disk_limit_hit: false,
             time_ms: capabilities.time_ms,
             memory_mb: capabilities.memory_mb,
+            scratch,
+        })
+    }
+
+    /// Fails the export when the scratch folder has outgrown its quota.
+    pub fn check_scratch(&self) -> Result<(), PluginError> {
+        match &self.scratch {
+            Some(scratch) if scratch.over_quota() => {
+                Err(PluginError::DiskLimit(scratch.quota_mb()))
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -215,6 +278,9 @@ fn root_cause(err: &wasmtime::Error) -> String {
 
 /// Classifies a failed call: timeout, memory limit, or another trap.
 pub fn classify(err: wasmtime::Error, sandbox: &Sandbox) -> PluginError {
+    if sandbox.disk_limit_hit {
+        return PluginError::DiskLimit(sandbox.scratch.as_ref().map_or(0, ScratchDir::quota_mb));
+    }
     if let Some(trap) = err.downcast_ref::<wasmtime::Trap>()
         && *trap == wasmtime::Trap::Interrupt
     {

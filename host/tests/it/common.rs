@@ -91,6 +91,9 @@ impl TestApp {
             data_dir: data_dir.path().to_path_buf(),
             database_url,
             database_pool_size: 4,
+            // Compiling the plugins once for the whole suite, not once per test.
+            plugin_cache_dir: std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("plugin-cache"),
             ..Config::default()
         };
         tweak(&mut config);

@@ -10,7 +10,7 @@ use crate::common::{Backend, TestApp, TestUser, error_code};
 use crate::datasets::TRICKY_CSV;
 use crate::plugins::app_with_plugins;
 
-async fn wait_for_end(app: &TestApp, user: &TestUser, job_id: &str) -> Value {
+pub async fn wait_for_end(app: &TestApp, user: &TestUser, job_id: &str) -> Value {
     for _ in 0..200 {
         let job = app
             .get_json(user, &format!("/api/v1/exports/{job_id}"))

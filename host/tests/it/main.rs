@@ -2,13 +2,18 @@
 //! real HTTP on loopback, against a real database. Every database test runs twice, on SQLite
 //! and on PostgreSQL, each run in its own database, so tests run in parallel.
 
+// Helpers outside `#[test]` functions stop a test at the first failure, like the tests do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 mod accounts;
 mod datasets;
 mod exports;
+mod formats;
 mod migrations;
 mod openapi;
 mod ops;
+mod plugin_admin;
 mod plugins;
 mod teams;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::common::{Backend, TestApp, error_code};
 use crate::datasets::TRICKY_CSV;
 
-fn built(folder: &str) -> PathBuf {
+pub fn built(folder: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../plugins")
         .join(folder);
@@ -190,14 +190,20 @@ async fn export_refusals_are_clear(backend: Backend) {
             Method::GET,
             &format!(
                 "/api/v1/datasets/{id}/export?format=csv&options={}",
-                urlencode(r#"{"delimiter":"too long"}"#)
+                urlencode(r#"{"delimiter":"too long","header":"yes","colour":1}"#)
             ),
         )
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(error_code(response).await, "invalid_export_options");
+    // The host checks the options against the plugin's schema and names every problem.
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_export_options");
+    let message = body["error"]["message"].as_str().unwrap();
+    for part in ["options/delimiter", "options/header", "colour"] {
+        assert!(message.contains(part), "{message} should name {part}");
+    }
     let stranger = app.user("bob@example.org").await;
     let response = app
         .as_user(

@@ -2,131 +2,19 @@
 //! (<https://www.rfc-editor.org/rfc/rfc4180#section-2>).
 //!
 //! Output streams: the header (and BOM) come from `begin`, each batch's records from its own
-//! `write-batch`, so memory stays flat however many rows the export has. What a cell looks like
-//! is the SDK's house text form, except for dates and datetimes, whose layout the user may
-//! choose. Nulls follow PostgreSQL's `COPY ... CSV` convention: written as `null_text` without
-//! quotes, while a text value that happens to equal `null_text` is quoted, so a reader can tell
-//! an empty string from a null.
+//! `write-batch`, so memory stays flat however many rows the export has. The encoding itself,
+//! cells, quoting and nulls, is `tessera-csv-encoder`, shared with the `datapackage` format; this
+//! crate is the plugin around it and the tests of what users see.
 
-use serde::Deserialize;
-use tessera_plugin_sdk::time::{CivilDateTime, TimePattern};
-use tessera_plugin_sdk::{
-    Batch, ColumnView, ExportRequest, Exporter, FormatInfo, PluginError, Value, parse_options,
-};
+use tessera_csv_encoder::{CsvEncoder, CsvOptions};
+use tessera_plugin_sdk::{Batch, ExportRequest, Exporter, FormatInfo, PluginError, parse_options};
 
 const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
 
-/// The options as the user gives them; `options.schema.json` describes the same fields.
-#[derive(Debug, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-struct CsvOptions {
-    delimiter: char,
-    header: bool,
-    null_text: String,
-    line_ending: LineEnding,
-    bom: bool,
-    date_format: String,
-    datetime_format: Option<String>,
-}
-
-impl Default for CsvOptions {
-    fn default() -> Self {
-        CsvOptions {
-            delimiter: ',',
-            header: true,
-            null_text: String::new(),
-            line_ending: LineEnding::Lf,
-            bom: false,
-            date_format: "%Y-%m-%d".into(),
-            datetime_format: None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
-#[serde(rename_all = "lowercase")]
-enum LineEnding {
-    Lf,
-    Crlf,
-}
-
-impl LineEnding {
-    fn as_str(self) -> &'static str {
-        match self {
-            LineEnding::Lf => "\n",
-            LineEnding::Crlf => "\r\n",
-        }
-    }
-}
-
-const UTF8_BOM: &str = "\u{feff}";
-
+/// The format is the shared encoder with its options exposed as they are; `options.schema.json`
+/// describes the fields of [`CsvOptions`].
 struct CsvExporter {
-    delimiter: char,
-    header: bool,
-    null_text: String,
-    line_ending: &'static str,
-    bom: bool,
-    date_pattern: TimePattern,
-    /// `None` is the SDK's ISO 8601 form, whose fraction comes and goes with the microseconds,
-    /// which no fixed pattern can say.
-    datetime_pattern: Option<TimePattern>,
-    /// A record of one empty field is an empty line, which many readers skip; such fields are
-    /// quoted when they are values (as Python's `csv` module does).
-    single_column: bool,
-    /// Scratch space for a rendered cell, reused so that a row costs no allocation.
-    cell: String,
-}
-
-impl CsvExporter {
-    /// Appends one field, quoting it when RFC 4180 requires it or when `quote_anyway`.
-    fn push_field(&self, text: &str, quote_anyway: bool, out: &mut String) {
-        let delimiter = self.delimiter;
-        let needs_quotes = quote_anyway || text.contains([delimiter, '"', '\r', '\n']);
-        if !needs_quotes {
-            out.push_str(text);
-            return;
-        }
-        out.push('"');
-        for (index, piece) in text.split('"').enumerate() {
-            if index > 0 {
-                out.push_str("\"\"");
-            }
-            out.push_str(piece);
-        }
-        out.push('"');
-    }
-
-    fn push_cell(&mut self, column: &ColumnView<'_>, row: usize, out: &mut String) {
-        let Some(value) = column.value(row) else {
-            out.push_str(&self.null_text);
-            return;
-        };
-        let mut cell = std::mem::take(&mut self.cell);
-        cell.clear();
-        let text = match value {
-            Value::Utf8(text) => text,
-            Value::Date(days) => {
-                self.date_pattern
-                    .write(&CivilDateTime::from_days(i64::from(days)), &mut cell);
-                &cell
-            }
-            Value::Datetime(micros) => {
-                match &self.datetime_pattern {
-                    Some(pattern) => pattern.write(&CivilDateTime::from_micros(micros), &mut cell),
-                    None => value.write_text(&mut cell),
-                }
-                &cell
-            }
-            Value::Boolean(_) | Value::Int64(_) | Value::Float64(_) => {
-                value.write_text(&mut cell);
-                &cell
-            }
-        };
-        let quote_anyway = text == self.null_text || (text.is_empty() && self.single_column);
-        self.push_field(text, quote_anyway, out);
-        self.cell = cell;
-    }
+    encoder: CsvEncoder,
 }
 
 impl Exporter for CsvExporter {
@@ -136,77 +24,18 @@ impl Exporter for CsvExporter {
 
     fn new(request: &ExportRequest) -> Result<Self, PluginError> {
         let options: CsvOptions = parse_options(&request.options)?;
-        if matches!(options.delimiter, '"' | '\r' | '\n') {
-            return Err(PluginError::invalid_options(
-                "option `delimiter`: must not be a double quote, CR or LF",
-            ));
-        }
-        if options
-            .null_text
-            .contains([options.delimiter, '"', '\r', '\n'])
-        {
-            return Err(PluginError::invalid_options(
-                "option `null_text`: must not contain the delimiter, a double quote, CR or LF",
-            ));
-        }
-        let date_pattern = TimePattern::parse(&options.date_format).map_err(|reason| {
-            PluginError::invalid_options(format!("option `date_format`: {reason}"))
-        })?;
-        let datetime_pattern = options
-            .datetime_format
-            .as_deref()
-            .map(TimePattern::parse)
-            .transpose()
-            .map_err(|reason| {
-                PluginError::invalid_options(format!("option `datetime_format`: {reason}"))
-            })?;
         Ok(CsvExporter {
-            delimiter: options.delimiter,
-            header: options.header,
-            null_text: options.null_text,
-            line_ending: options.line_ending.as_str(),
-            bom: options.bom,
-            date_pattern,
-            datetime_pattern,
-            single_column: request.schema.len() == 1,
-            cell: String::new(),
+            encoder: CsvEncoder::new(&options, &request.schema)?,
         })
     }
 
     fn begin(&mut self, request: &ExportRequest) -> Result<Vec<u8>, PluginError> {
-        let mut out = String::new();
-        if self.bom {
-            out.push_str(UTF8_BOM);
-        }
-        if self.header {
-            for (index, column) in request.schema.iter().enumerate() {
-                if index > 0 {
-                    out.push(self.delimiter);
-                }
-                self.push_field(
-                    &column.name,
-                    column.name.is_empty() && self.single_column,
-                    &mut out,
-                );
-            }
-            out.push_str(self.line_ending);
-        }
-        Ok(out.into_bytes())
+        Ok(self.encoder.begin(&request.schema).into_bytes())
     }
 
     fn write_batch(&mut self, batch: &Batch) -> Result<Vec<u8>, PluginError> {
-        let columns: Vec<ColumnView<'_>> = batch.column_views().collect();
-        // A guess that saves most reallocations for numeric data; text grows it as needed.
-        let mut out = String::with_capacity(batch.row_count() * (columns.len() * 8 + 1));
-        for row in 0..batch.row_count() {
-            for (index, column) in columns.iter().enumerate() {
-                if index > 0 {
-                    out.push(self.delimiter);
-                }
-                self.push_cell(column, row, &mut out);
-            }
-            out.push_str(self.line_ending);
-        }
+        let mut out = String::new();
+        self.encoder.write_batch(batch, &mut out);
         Ok(out.into_bytes())
     }
 }

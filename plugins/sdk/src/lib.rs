@@ -5,7 +5,8 @@
 //! [`Exporter`], and one macro, [`export!`], so that a plugin author writes plain Rust against
 //! plain data: the host's types re-exported from here, readers for its columnar batches
 //! ([`ColumnView`], [`Value`]), the house text and JSON renderings of a cell ([`text`]),
-//! calendar arithmetic without a date crate ([`time`]) and typed options ([`parse_options`]).
+//! calendar arithmetic without a date crate ([`time`]), typed options ([`parse_options`]) and the
+//! export's scratch folder, for formats that spill to disk ([`scratch_dir`]).
 //! [`testing`] builds requests and batches from plain values and runs a whole export natively.
 //!
 //! It does not own output encoding: each format builds its bytes itself. Everything here, the
@@ -39,6 +40,7 @@
 mod batch;
 mod glue;
 mod options;
+mod scratch;
 pub mod testing;
 pub mod text;
 pub mod time;
@@ -64,6 +66,7 @@ pub use bindings::tessera::plugin::types::{
     PluginError, Utf8Values,
 };
 pub use options::parse_options;
+pub use scratch::{SCRATCH_GUEST_PATH, scratch_dir};
 
 /// The parts of the SDK the [`export!`] macro expands to; not a stable API.
 #[doc(hidden)]
