@@ -41,7 +41,7 @@ use common::{generate_csv, peak_rss_kb};
 /// The formats timed, with the options each runs with.
 const FORMATS: [(&str, &str, &str); 7] = [
     ("csv", "csv", "{}"),
-    ("ndjson", "json", r#"{"shape":"ndjson"}"#),
+    ("ndjson", "json", r#"{"structure":"ndjson"}"#),
     ("json", "json", "{}"),
     ("xlsx", "xlsx", "{}"),
     ("pdf", "pdf", "{}"),

@@ -60,8 +60,11 @@ impl PluginRuntime {
         pooling.total_stacks(POOL_INSTANCES);
         pooling.max_memory_size((super::manifest::MAX_MEMORY_MB as usize) << 20);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
-        // Reserve exactly the largest memory a plugin may have, so every slot is the same.
-        config.memory_reservation(super::manifest::MAX_MEMORY_MB << 20);
+        // Reserve the whole 32-bit address space for every linear memory (address space only,
+        // not memory): compiled plugin code then needs no explicit bounds check on its loads
+        // and stores, and the guard pages catch what is out of range. The memory limit is
+        // still `memory_mb`, enforced by the limiter.
+        config.memory_reservation(4 << 30);
 
         std::fs::create_dir_all(cache_dir).map_err(|e| PluginError::Load(e.to_string()))?;
         // The cache wants an absolute path; the data folder may be given relative.

@@ -13,7 +13,7 @@ const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
 
 /// The format is the shared encoder with its options exposed as they are; `options.schema.json`
 /// describes the fields of [`CsvOptions`].
-struct CsvExporter {
+pub struct CsvExporter {
     encoder: CsvEncoder,
 }
 
@@ -40,6 +40,7 @@ impl Exporter for CsvExporter {
     }
 }
 
+#[cfg(all(feature = "component", target_family = "wasm"))]
 tessera_plugin_sdk::export!(CsvExporter);
 
 #[cfg(test)]

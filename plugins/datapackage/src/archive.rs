@@ -1,19 +1,20 @@
 //! A zip archive written front to back, for a sink that cannot seek: the host receives the
 //! bytes of each call as they come and never hands them back.
 //!
-//! The layout is PKWARE's APPNOTE 6.3.10 (<https://pkware.cachefly.net/webdocs/APPNOTE/APPNOTE-6.3.10.TXT>).
-//! An entry whose size is not known up front ([`ZipStream::start_entry`]) has general purpose
-//! bit 3 set: its local header carries no CRC or sizes, and a data descriptor after the data
-//! does (section 4.3.9). Because such an entry might pass 4 GiB, its local header always holds a
-//! ZIP64 extra field and its descriptor 8-byte sizes, as section 4.3.9.2 allows for any size;
-//! readers tell the descriptor's width from that field. An entry known in full
-//! ([`ZipStream::add_entry`]) has plain sizes in its local header. The central directory uses
-//! ZIP64 fields, and the end record its ZIP64 form, only where a size, offset or count does
-//! not fit 32 bits (section 4.5.3), so ordinary archives look ordinary to old readers.
+//! The layout is PKWARE's APPNOTE 6.3.10
+//! (<https://pkware.cachefly.net/webdocs/APPNOTE/APPNOTE-6.3.10.TXT>). An entry whose size is
+//! not known up front ([`ZipStream::start_entry`]) has general purpose bit 3 set: its local
+//! header carries no CRC or sizes, and a data descriptor after the data does (section 4.3.9).
+//! Because such an entry might pass 4 GiB, its local header always holds a ZIP64 extra field
+//! and its descriptor 8-byte sizes, as section 4.3.9.2 allows for any size; readers tell the
+//! descriptor's width from that field. An entry known in full ([`ZipStream::add_entry`]) has
+//! plain sizes in its local header. The central directory uses ZIP64 fields, and the end record
+//! its ZIP64 form, only where a size, offset or count does not fit 32 bits (section 4.5.3), so
+//! ordinary archives look ordinary to old readers.
 //!
 //! Entries are deflated (method 8) with miniz_oxide, and every entry carries the same
 //! modification time, so the same input gives the same bytes. What this module does not do:
-//! encryption, more than 65,534 entries, comments, or reading archives.
+//! encryption, comments, or reading archives.
 
 use flate2::Compression;
 use flate2::write::DeflateEncoder;

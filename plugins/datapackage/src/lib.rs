@@ -52,7 +52,8 @@ impl Default for PackageOptions {
     }
 }
 
-struct DatapackageExporter {
+/// The `datapackage` format: the component's exporter, and what `plugins/bench` runs natively.
+pub struct DatapackageExporter {
     csv: CsvEncoder,
     zip: ZipStream,
     descriptor: Descriptor,
@@ -190,6 +191,7 @@ impl Exporter for DatapackageExporter {
     }
 }
 
+#[cfg(all(feature = "component", target_family = "wasm"))]
 tessera_plugin_sdk::export!(DatapackageExporter);
 
 #[cfg(test)]

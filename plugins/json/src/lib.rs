@@ -73,7 +73,8 @@ impl Layout {
     }
 }
 
-struct JsonExporter {
+/// The `json` format: the component's exporter, and what `plugins/bench` runs natively.
+pub struct JsonExporter {
     structure: Structure,
     layout: Layout,
     /// The object each row (or, for `columnar`, the whole document) becomes; unused by `arrays`.
@@ -301,6 +302,7 @@ impl Exporter for JsonExporter {
     }
 }
 
+#[cfg(all(feature = "component", target_family = "wasm"))]
 tessera_plugin_sdk::export!(JsonExporter);
 
 #[cfg(test)]

@@ -42,7 +42,10 @@ const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
 /// Buffered values past which a row group ends early, whatever `row_group_rows` says: what the
 /// plugin's memory limit (`plugin.toml`) is sized for, with the encoded row group and the host's
 /// batch beside it.
-const ROW_GROUP_BYTES: usize = 32 << 20;
+const ROW_GROUP_BYTES: usize = 16 << 20;
+
+/// The most `row_group_rows` may say (as the options schema does).
+const MAX_ROW_GROUP_ROWS: u32 = 1 << 20;
 
 /// How often, in rows since the row group began, the byte budget is checked.
 const CHECK_EVERY_ROWS: usize = 8192;
@@ -95,7 +98,8 @@ impl Codec {
     }
 }
 
-struct ParquetExporter {
+/// The `parquet` format: the component's exporter, and what `plugins/bench` runs natively.
+pub struct ParquetExporter {
     writer: SerializedFileWriter<Output>,
     columns: Vec<ColumnBuffer>,
     /// Rows in `columns`, not yet written.
@@ -420,10 +424,10 @@ impl Exporter for ParquetExporter {
 
     fn new(request: &ExportRequest) -> Result<Self, PluginError> {
         let options: ParquetOptions = parse_options(&request.options)?;
-        if options.row_group_rows == 0 {
-            return Err(PluginError::invalid_options(
-                "option `row_group_rows`: must be at least 1",
-            ));
+        if !(1..=MAX_ROW_GROUP_ROWS).contains(&options.row_group_rows) {
+            return Err(PluginError::invalid_options(format!(
+                "option `row_group_rows`: must be between 1 and {MAX_ROW_GROUP_ROWS}"
+            )));
         }
         if request.schema.is_empty() {
             return Err(PluginError::failed(
@@ -488,6 +492,7 @@ impl Exporter for ParquetExporter {
     }
 }
 
+#[cfg(all(feature = "component", target_family = "wasm"))]
 tessera_plugin_sdk::export!(ParquetExporter);
 
 #[cfg(test)]

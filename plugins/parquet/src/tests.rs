@@ -261,8 +261,8 @@ fn output_streams_one_row_group_at_a_time() {
 
 #[test]
 fn wide_rows_end_row_groups_by_size() {
-    // 40,000 rows of 1 KiB text: about 40 MiB, past the 32 MiB budget, which is checked every
-    // 8,192 rows.
+    // 40,000 rows of 1 KiB text: about 40 MiB, over twice the 16 MiB budget, which is checked
+    // every 8,192 rows.
     let text = "x".repeat(1024);
     let batch = || vec![ColumnData::utf8((0..10_000).map(|_| Some(text.as_str())))];
     let reader = read(
@@ -279,7 +279,7 @@ fn wide_rows_end_row_groups_by_size() {
         .iter()
         .map(|group| group.num_rows())
         .collect();
-    assert_eq!(sizes, [32_768, 7_232]);
+    assert_eq!(sizes, [16_384, 16_384, 7_232]);
 }
 
 #[test]
@@ -380,7 +380,13 @@ fn a_schema_without_columns_is_refused() {
 #[test]
 fn bad_options_are_refused_with_the_option_named() {
     assert!(invalid_options(r#"{"compression": "zstd"}"#).starts_with("option `compression`"));
-    assert!(invalid_options(r#"{"row_group_rows": 0}"#).starts_with("option `row_group_rows`"));
+    assert_eq!(
+        invalid_options(r#"{"row_group_rows": 0}"#),
+        "option `row_group_rows`: must be between 1 and 1048576"
+    );
+    assert!(
+        invalid_options(r#"{"row_group_rows": 1048577}"#).starts_with("option `row_group_rows`")
+    );
     assert!(invalid_options(r#"{"row_group_rows": -1}"#).starts_with("option `row_group_rows`"));
     assert!(invalid_options(r#"{"level": 3}"#).starts_with("options: unknown field `level`"));
 }

@@ -33,7 +33,8 @@ use crate::rows::RowBuffer;
 /// With `orientation: auto`, tables of more columns than this get landscape pages.
 const PORTRAIT_MAX_COLUMNS: usize = 6;
 
-struct PdfExporter {
+/// The `pdf` report format: the component's exporter, and what `plugins/bench` runs natively.
+pub struct PdfExporter {
     font: ReportFont,
     report: Report,
     max_rows: usize,
@@ -95,6 +96,7 @@ impl Exporter for PdfExporter {
     }
 }
 
+#[cfg(all(feature = "component", target_family = "wasm"))]
 tessera_plugin_sdk::export!(PdfExporter);
 
 #[cfg(test)]

@@ -51,7 +51,8 @@ struct Formats {
     datetime: Format,
 }
 
-struct XlsxExporter {
+/// The `xlsx` format: the component's exporter, and what `plugins/bench` runs natively.
+pub struct XlsxExporter {
     workbook: Workbook,
     /// Where the finished archive is assembled; the worksheets' spool files live there too.
     scratch: PathBuf,
@@ -305,6 +306,7 @@ impl Exporter for XlsxExporter {
     }
 }
 
+#[cfg(all(feature = "component", target_family = "wasm"))]
 tessera_plugin_sdk::export!(XlsxExporter);
 
 /// Writes one cell; an empty cell is not written at all.
