@@ -85,6 +85,58 @@ pub enum Command {
         #[command(subcommand)]
         command: PluginCommand,
     },
+    /// Read and change the access policy (Casbin rules); changes reach running servers on
+    /// their next request.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print every rule with its id, and the policy's version.
+    List,
+    /// Add a rule: `p SUBJECT OBJECT LEVEL` or `g SUBJECT ROLE`, e.g.
+    /// `tessera policy add g user:ana@example.org role:auditor`.
+    Add {
+        /// `p` or `g`.
+        ptype: String,
+        v0: String,
+        v1: String,
+        v2: Option<String>,
+        /// Why the rule exists, kept with it.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Remove a rule by id.
+    Remove { id: String },
+    /// Ask whether SUBJECT may act at LEVEL on OBJECT, and which rule decides.
+    Check {
+        subject: String,
+        level: String,
+        object: String,
+    },
+    /// Show who would gain or lose access if rules were added or removed; changes nothing.
+    DryRun {
+        /// A rule to add, as `p, subject, object, level` or `g, subject, role` (repeatable).
+        #[arg(long)]
+        add: Vec<String>,
+        /// The id of a rule to remove (repeatable).
+        #[arg(long)]
+        remove: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the audit chain and report any entry changed or removed; exits non-zero if so.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

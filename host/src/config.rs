@@ -55,6 +55,15 @@ pub struct Config {
     pub export_workers: usize,
     /// Hours a queued export's artifact stays downloadable.
     pub artifact_ttl_hours: u64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: comma-separated addresses or
+    /// CIDR ranges. From anyone else the header is ignored.
+    pub trusted_proxies: String,
+    /// Keep whole client addresses in audit and access logs; by default they are cut to
+    /// their /24 (IPv4) or /48 (IPv6).
+    pub log_full_addresses: bool,
+    /// The address people reach Tessera at, for share-link URLs (e.g.
+    /// `https://data.example.org`); empty means the address of the request.
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -84,6 +93,9 @@ impl Default for Config {
             plugin_cache_dir: PathBuf::new(),
             export_workers: 2,
             artifact_ttl_hours: 24,
+            trusted_proxies: String::new(),
+            log_full_addresses: false,
+            public_url: String::new(),
         }
     }
 }
@@ -198,6 +210,8 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        crate::auth::client::parse_proxies(&self.trusted_proxies)
+            .map_err(|e| ConfigError::Invalid(format!("trusted_proxies: {e}")))?;
         if self.database_pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "database_pool_size must be at least 1".into(),

@@ -206,6 +206,17 @@ impl From<crate::db::DbError> for ApiError {
     }
 }
 
+impl From<crate::access::policy::PolicyError> for ApiError {
+    fn from(err: crate::access::policy::PolicyError) -> Self {
+        use crate::access::policy::PolicyError;
+        match err {
+            PolicyError::Db(db) => db.into(),
+            PolicyError::Invalid(message) => ApiError::validation(message),
+            PolicyError::Engine(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         crate::db::DbError::from(err).into()

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use actix_web::HttpServer;
 use clap::Parser;
 use tessera::cli::{Cli, Command, ConfigCommand, PluginCommand, UserCommand};
+use tessera::commands;
 use tessera::db::users::User;
 use tessera::{AppState, build_app, logging};
 
@@ -84,6 +85,14 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
         }
         Command::Serve { .. } => serve(config).await,
         Command::Plugin { command } => plugin_command(config, command).await,
+        Command::Policy { command } => {
+            let state = open_state(config).await?;
+            tokio::task::spawn_blocking(move || commands::policy(&state, command)).await?
+        }
+        Command::Audit { command } => {
+            let state = open_state(config).await?;
+            tokio::task::spawn_blocking(move || commands::audit(&state, command)).await?
+        }
         Command::Export {
             dataset,
             format,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
+use crate::access::policy::AccessControl;
 use crate::config::Config;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::{Database, DbError};
@@ -23,6 +24,8 @@ pub struct AppState {
     /// Conversions are CPU- and memory-heavy; this bounds how many run at once in a process.
     pub conversions: Arc<Semaphore>,
     pub plugins: PluginRegistry,
+    /// The access enforcer, rebuilt from the database whenever access changes.
+    pub access: Arc<AccessControl>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +39,8 @@ pub enum StartupError {
     Database(#[from] DbError),
     #[error(transparent)]
     Plugins(#[from] crate::plugins::PluginError),
+    #[error("cannot set up the access policy: {0}")]
+    Policy(String),
 }
 
 impl AppState {
@@ -83,6 +88,11 @@ impl AppState {
             tracing::info!(formats = ?loaded, failed = failed.len(), "plugins loaded");
         }
         plugins.sync(&mut *db.get()?, crate::time::now_millis())?;
+        if crate::access::rules::seed_baseline(&mut *db.get()?, crate::time::now_millis())
+            .map_err(|e| StartupError::Policy(e.to_string()))?
+        {
+            tracing::info!("access policy seeded from policies/baseline.csv");
+        }
         Ok(Self {
             plugins,
             config: Arc::new(config),
@@ -90,6 +100,7 @@ impl AppState {
             storage,
             metrics: Arc::new(Metrics::default()),
             conversions: Arc::new(Semaphore::new(2)),
+            access: Arc::new(AccessControl::default()),
         })
     }
 }

@@ -1,15 +1,21 @@
-//! What a verified caller may do with a resource, and why.
+//! What a caller may do with a resource, and why: Casbin roles and rules ([`policy`]),
+//! Biscuit share tokens, and the audit chain ([`audit`]) every decision is written to.
 //!
-//! Every decision is a [`Decision`] that carries the rule that made it, and every decision is
-//! logged, granted or refused. Today the rules are ownership, team membership and the site
-//! admin flag; the Casbin policies and Biscuit share tokens of the access-control work plug in
-//! here, behind the same [`Decision`], so handlers do not change.
+//! Every decision carries the rule that made it and is recorded, granted or refused, in the
+//! audit log, so an admin can always answer "why could she see this?".
+
+pub mod audit;
+pub mod guard;
+pub mod policy;
+pub mod rules;
+pub mod token;
 
 use crate::auth::Caller;
 use crate::db::datasets::Dataset;
-use crate::db::teams::{ROLE_OWNER, Team};
 use crate::db::{AnyConnection, DbResult};
 use crate::error::ApiError;
+use audit::AuditEvent;
+use policy::{Explanation, dataset_object, user_subject};
 
 /// Levels of access to a dataset, each including the ones before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,6 +29,15 @@ pub enum Level {
 }
 
 impl Level {
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "view" => Some(Level::View),
+            "edit" => Some(Level::Edit),
+            "admin" => Some(Level::Admin),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::View => "view",
@@ -32,53 +47,67 @@ impl Level {
     }
 }
 
-/// The outcome of one access check, with the rule that decided it.
-#[derive(Debug, Clone)]
-pub struct Decision {
-    pub granted: Option<Level>,
-    pub rule: &'static str,
-}
-
-/// The highest level the caller holds on the dataset.
-pub fn dataset_level(
+/// Decides `caller`'s access to `dataset` at `needed`, explained.
+pub fn decide_dataset(
     conn: &mut AnyConnection,
     caller: &Caller,
     dataset: &Dataset,
-) -> DbResult<Decision> {
+    needed: Level,
+) -> Result<Explanation, ApiError> {
     if caller.is_admin() {
-        return Ok(Decision {
-            granted: Some(Level::Admin),
-            rule: "site admin",
+        return Ok(Explanation {
+            allowed: true,
+            held: Some(Level::Admin.as_str().to_owned()),
+            rule: "site admins manage every dataset".to_owned(),
+            origin: None,
+            path: vec![user_subject(&caller.user.id)],
         });
     }
-    if dataset.owner_id == caller.user.id {
-        return Ok(Decision {
-            granted: Some(Level::Admin),
-            rule: "dataset owner",
-        });
-    }
-    if let Some(team_id) = &dataset.team_id
-        && let Some(role) = Team::role_of(conn, team_id, &caller.user.id)?
-    {
-        return Ok(if role == ROLE_OWNER {
-            Decision {
-                granted: Some(Level::Admin),
-                rule: "owner of the dataset's team",
-            }
-        } else {
-            Decision {
-                granted: Some(Level::Edit),
-                rule: "member of the dataset's team",
-            }
-        });
-    }
-    Ok(Decision {
-        granted: None,
-        rule: "no rule grants access",
-    })
+    let now = crate::time::now_millis();
+    let snapshot = caller.access.snapshot(conn, now)?;
+    Ok(snapshot.explain(
+        &user_subject(&caller.user.id),
+        &dataset_object(&dataset.id),
+        needed,
+    )?)
 }
 
-/// Requires `needed` on the dataset; logs the decision either way.
+/// The highest level the caller holds on the dataset, without recording anything (for
+/// listings, where each row is not a decision of its own).
+pub fn dataset_level(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset_id: &str,
+) -> Result<Option<Level>, ApiError> {
+    if caller.is_admin() {
+        return Ok(Some(Level::Admin));
+    }
+    let snapshot = caller.access.snapshot(conn, crate::time::now_millis())?;
+    Ok(snapshot.level(&user_subject(&caller.user.id), &dataset_object(dataset_id))?)
+}
+
+/// The datasets among `ids` the caller may view (listings: one decision per row would flood
+/// the audit log, so these are not recorded one by one).
+pub fn viewable_datasets(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    ids: Vec<String>,
+) -> Result<Vec<String>, ApiError> {
+    if caller.is_admin() {
+        return Ok(ids);
+    }
+    let snapshot = caller.access.snapshot(conn, crate::time::now_millis())?;
+    let subject = user_subject(&caller.user.id);
+    let mut visible = Vec::new();
+    for id in ids {
+        if snapshot.allows(&subject, &dataset_object(&id), Level::View)? {
+            visible.push(id);
+        }
+    }
+    Ok(visible)
+}
+
+/// Requires `needed` on the dataset, and records the decision in the audit log either way.
 ///
 /// A caller with no access at all is told "not found", so that dataset ids cannot be probed;
 /// a caller who can see the dataset but not do this gets a plain refusal.
@@ -88,19 +117,20 @@ pub fn require_dataset(
     dataset: &Dataset,
     needed: Level,
 ) -> Result<Level, ApiError> {
-    let decision = dataset_level(conn, caller, dataset)?;
-    let allowed = decision.granted.is_some_and(|held| held >= needed);
+    let why = decide_dataset(conn, caller, dataset, needed)?;
+    let held = why.held.as_deref().and_then(Level::parse);
     tracing::info!(
-        decision = if allowed { "grant" } else { "deny" },
+        decision = if why.allowed { "grant" } else { "deny" },
         user = %caller.user.id,
         dataset = %dataset.id,
         needed = needed.as_str(),
-        held = decision.granted.map(Level::as_str).unwrap_or("none"),
-        rule = decision.rule,
+        held = held.map(Level::as_str).unwrap_or("none"),
+        rule = %why.rule,
         "dataset access"
     );
-    match decision.granted {
-        Some(held) if held >= needed => Ok(held),
+    record_decision(conn, caller, dataset, needed, &why)?;
+    match held {
+        Some(held) if why.allowed => Ok(held),
         Some(held) => Err(ApiError::forbidden(format!(
             "you have {} access to this dataset; this needs {}",
             held.as_str(),
@@ -108,4 +138,27 @@ pub fn require_dataset(
         ))),
         None => Err(ApiError::not_found("dataset")),
     }
+}
+
+pub(crate) fn record_decision(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset: &Dataset,
+    needed: Level,
+    why: &Explanation,
+) -> DbResult<()> {
+    let event = AuditEvent::new(
+        audit::actor_user(&caller.user.id),
+        "access.dataset",
+        dataset_object(&dataset.id),
+    )
+    .outcome(if why.allowed { "granted" } else { "denied" })
+    .detail(serde_json::json!({
+        "needed": needed.as_str(),
+        "held": why.held,
+        "rule": why.rule,
+        "path": why.path,
+    }))
+    .address(caller.address.clone());
+    audit::record(conn, crate::time::now_millis(), event).map(|_| ())
 }

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pagination;
 pub mod plugins;
+pub mod shares;
 pub mod teams;
 pub mod tokens;
 pub mod users;
@@ -33,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(crate::access::guard::guard_api))
                 .route("/openapi.json", web::get().to(openapi::openapi_json))
                 .route("/auth/login", web::post().to(auth::login::login))
                 .route("/auth/logout", web::post().to(auth::logout::logout))
@@ -139,6 +141,48 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/exports/{id}/download",
                     web::get().to(exports::download_export),
+                )
+                .route(
+                    "/datasets/{id}/shares",
+                    web::post().to(shares::create_share),
+                )
+                .route("/datasets/{id}/shares", web::get().to(shares::list_shares))
+                .route(
+                    "/datasets/{id}/shares/{share_id}",
+                    web::patch().to(shares::update_share),
+                )
+                .route(
+                    "/datasets/{id}/shares/{share_id}",
+                    web::delete().to(shares::revoke_share),
+                )
+                .route(
+                    "/shared-with-me",
+                    web::get().to(shares::list_shared_with_me),
+                )
+                .route(
+                    "/admin/policies",
+                    web::get().to(admin::policies::list_policies),
+                )
+                .route(
+                    "/admin/policies",
+                    web::post().to(admin::policies::add_policy),
+                )
+                .route(
+                    "/admin/policies/check",
+                    web::post().to(admin::policies::check_policy),
+                )
+                .route(
+                    "/admin/policies/dry-run",
+                    web::post().to(admin::policies::dry_run_policy),
+                )
+                .route(
+                    "/admin/policies/{id}",
+                    web::delete().to(admin::policies::remove_policy),
+                )
+                .route("/admin/audit", web::get().to(admin::audit::list_audit))
+                .route(
+                    "/admin/audit/verify",
+                    web::get().to(admin::audit::verify_audit),
                 ),
         );
 }
@@ -172,6 +216,33 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
         )));
     }
     Ok(value.to_owned())
+}
+
+/// An expiry given as seconds from now or as an RFC 3339 time (not both), in the future.
+pub fn resolve_expiry(
+    expires_in: Option<i64>,
+    expires_at: Option<&str>,
+    now: i64,
+) -> Result<Option<i64>, ApiError> {
+    match (expires_in, expires_at) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(ApiError::validation(
+            "give expires_in or expires_at, not both",
+        )),
+        (Some(seconds), None) if seconds > 0 && seconds <= 100 * 365 * 24 * 3600 => {
+            Ok(Some(now + seconds * 1000))
+        }
+        (Some(_), None) => Err(ApiError::validation(
+            "expires_in must be a positive number of seconds (at most a hundred years)",
+        )),
+        (None, Some(text)) => match crate::time::from_rfc3339(text) {
+            Some(at) if at > now => Ok(Some(at)),
+            Some(_) => Err(ApiError::validation("expires_at must be in the future")),
+            None => Err(ApiError::validation(format!(
+                "expires_at must be an RFC 3339 time such as 2030-01-31T12:00:00Z (got '{text}')"
+            ))),
+        },
+    }
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`) in PATCH bodies.

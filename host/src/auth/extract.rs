@@ -4,10 +4,13 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::Method;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
+use std::sync::Arc;
+
 use super::{CSRF_HEADER, SESSION_COOKIE, Scope, parse_scopes, secrets};
+use crate::access::policy::AccessControl;
 use crate::db::DbError;
 use crate::db::api_tokens::ApiToken;
 use crate::db::sessions::Session;
@@ -24,10 +27,24 @@ pub enum AuthMethod {
 }
 
 /// A verified, active user making this request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Caller {
     pub user: User,
     pub method: AuthMethod,
+    /// The client's address, as far as it can be trusted (see [`super::client`]).
+    pub address: Option<String>,
+    /// Decides what this caller may do; see [`crate::access`].
+    pub access: Arc<AccessControl>,
+}
+
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("user", &self.user.id)
+            .field("method", &self.method)
+            .field("address", &self.address)
+            .finish()
+    }
 }
 
 impl Caller {
@@ -64,12 +81,16 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
+/// Verifies the request's credentials. The API guard ([`crate::access::guard`]) calls this
+/// before anything else runs; the extractor reuses its result.
+pub async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let safe = is_safe(req.method());
+    let address = super::client::for_log(super::client::address(&req, &state.config), &state.config);
+    let access = state.access.clone();
     let now = now_millis();
 
     if let Some(token) = bearer(&req) {
@@ -111,6 +132,8 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
                 id: token.id,
                 scopes,
             },
+            address,
+            access,
         });
     }
 
@@ -151,6 +174,8 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         return Ok(Caller {
             user,
             method: AuthMethod::Session { token_hash },
+            address,
+            access,
         });
     }
 
@@ -174,7 +199,11 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let req = req.clone();
+        let verified = req.extensions().get::<Caller>().cloned();
         Box::pin(async move {
+            if let Some(caller) = verified {
+                return Ok(caller);
+            }
             let result = authenticate(req.clone()).await;
             if let Err(err) = &result {
                 tracing::info!(

@@ -4,6 +4,7 @@
 //! argument, so a handler cannot run without a verified caller. What that caller may do with
 //! a given resource is decided in [`crate::access`].
 
+pub mod client;
 pub mod extract;
 pub mod password;
 pub mod secrets;

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::access_state::AccessState;
 use super::dataset_versions::DatasetVersion;
 use super::schema::{dataset_versions, datasets};
 use super::{AnyConnection, DbError, DbResult, lower};
@@ -38,9 +39,9 @@ pub struct DatasetChanges {
 /// Which datasets a listing may show, and how to narrow them.
 #[derive(Debug, Clone, Default)]
 pub struct DatasetFilter {
-    /// `None`: every dataset (site admins). `Some`: datasets owned by this user or by one of
-    /// these teams.
-    pub visible_to: Option<(String, Vec<String>)>,
+    /// `None`: every dataset (site admins). `Some`: only these datasets (the ones the
+    /// enforcer lets the caller view).
+    pub visible_to: Option<Vec<String>>,
     pub team_id: Option<String>,
     pub text: Option<String>,
 }
@@ -59,6 +60,7 @@ impl Dataset {
             diesel::insert_into(dataset_versions::table)
                 .values(first)
                 .execute(conn)?;
+            AccessState::bump(conn)?;
             Ok(())
         })
     }
@@ -78,12 +80,8 @@ impl Dataset {
     ) -> DbResult<(Vec<Dataset>, i64)> {
         let query = || {
             let mut query = datasets::table.into_boxed();
-            if let Some((user_id, team_ids)) = &filter.visible_to {
-                query = query.filter(
-                    datasets::owner_id
-                        .eq(user_id.clone())
-                        .or(datasets::team_id.eq_any(team_ids.clone())),
-                );
+            if let Some(ids) = &filter.visible_to {
+                query = query.filter(datasets::id.eq_any(ids.clone()));
             }
             if let Some(team_id) = &filter.team_id {
                 query = query.filter(datasets::team_id.eq(team_id.clone()));
@@ -122,6 +120,8 @@ impl Dataset {
         diesel::update(datasets::table.find(id))
             .set(changes)
             .execute(conn)?;
+        // The team may have changed, and with it who reaches the dataset.
+        AccessState::bump(conn)?;
         Dataset::find(conn, id)
     }
 
@@ -175,8 +175,13 @@ impl Dataset {
             if deleted == 0 {
                 return Err(DbError::NotFound);
             }
+            AccessState::bump(conn)?;
             Ok(files)
         })
+    }
+
+    pub fn all_ids(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
+        Ok(datasets::table.select(datasets::id).load(conn)?)
     }
 
     pub fn tag_list(&self) -> Vec<String> {

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use super::schema::{group_members, user_groups, users};
+use super::access_state::AccessState;
 use super::users::User;
 use super::{AnyConnection, DbError, DbResult};
 
@@ -46,6 +47,31 @@ impl UserGroup {
             .first(conn)?)
     }
 
+    pub fn find_by_name(conn: &mut AnyConnection, name: &str) -> DbResult<Option<UserGroup>> {
+        Ok(user_groups::table
+            .filter(user_groups::name.eq(name))
+            .select(UserGroup::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// A group by id or by name.
+    pub fn find_by_reference(conn: &mut AnyConnection, reference: &str) -> DbResult<UserGroup> {
+        match UserGroup::find(conn, reference) {
+            Err(DbError::NotFound) => {
+                UserGroup::find_by_name(conn, reference)?.ok_or(DbError::NotFound)
+            }
+            other => other,
+        }
+    }
+
+    pub fn ids_for_user(conn: &mut AnyConnection, user_id: &str) -> DbResult<Vec<String>> {
+        Ok(group_members::table
+            .filter(group_members::user_id.eq(user_id))
+            .select(group_members::group_id)
+            .load(conn)?)
+    }
+
     pub fn list_all(conn: &mut AnyConnection) -> DbResult<Vec<UserGroup>> {
         Ok(user_groups::table
             .order(user_groups::name.asc())
@@ -76,6 +102,7 @@ impl UserGroup {
             diesel::insert_into(group_members::table)
                 .values(member)
                 .execute(conn)?;
+            AccessState::bump(conn)?;
         }
         Ok(())
     }
@@ -85,10 +112,15 @@ impl UserGroup {
         group_id: &str,
         user_id: &str,
     ) -> DbResult<bool> {
-        Ok(diesel::delete(group_members::table.find((group_id, user_id))).execute(conn)? == 1)
+        let removed =
+            diesel::delete(group_members::table.find((group_id, user_id))).execute(conn)? == 1;
+        AccessState::bump(conn)?;
+        Ok(removed)
     }
 
     pub fn delete(conn: &mut AnyConnection, id: &str) -> DbResult<bool> {
-        Ok(diesel::delete(user_groups::table.find(id)).execute(conn)? == 1)
+        let removed = diesel::delete(user_groups::table.find(id)).execute(conn)? == 1;
+        AccessState::bump(conn)?;
+        Ok(removed)
     }
 }

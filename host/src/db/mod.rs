@@ -6,7 +6,9 @@
 //! queries; queries take `&mut AnyConnection` so they work inside or outside a transaction.
 //! Everything replicas must share (sessions, throttles, tokens) lives here, never in memory.
 
+pub mod access_state;
 pub mod api_tokens;
+pub mod audit_log;
 pub mod dataset_versions;
 pub mod datasets;
 pub mod export_jobs;
@@ -14,8 +16,10 @@ pub mod groups;
 pub mod login_throttle;
 pub mod plugin_components;
 pub mod plugins;
+pub mod policy_rules;
 pub mod schema;
 pub mod sessions;
+pub mod shares;
 pub mod teams;
 pub mod users;
 
@@ -251,6 +255,42 @@ pub fn revert_all_migrations(conn: &mut AnyConnection) -> DbResult<()> {
         AnyConnection::Sqlite(c) => c.revert_all_migrations(migrations).map(|_| ()),
     }
     .map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// Runs `f` in a transaction that holds the write lock from its first statement.
+///
+/// SQLite's default (deferred) transaction that reads and then writes can fail outright when
+/// another connection committed in between; `BEGIN IMMEDIATE` makes it wait its turn instead.
+/// PostgreSQL takes row locks as it goes, so a plain transaction is enough there.
+pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    E: From<DbError>,
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let db_err = |e: diesel::result::Error| E::from(DbError::from(e));
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE").map_err(db_err)?
+        }
+        AnyConnection::Postgresql(c) => {
+            AnsiTransactionManager::begin_transaction(c).map_err(db_err)?
+        }
+    }
+    let outcome = f(conn);
+    let finish = match (&outcome, &mut *conn) {
+        (Ok(_), AnyConnection::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Ok(_), AnyConnection::Postgresql(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Err(_), AnyConnection::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
+        (Err(_), AnyConnection::Postgresql(c)) => {
+            AnsiTransactionManager::rollback_transaction(c)
+        }
+    };
+    match (outcome, finish) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(db_err(e)),
+        (Err(e), _) => Err(e),
+    }
 }
 
 /// A fresh random identifier for a new row (UUID v7: time-ordered, so indexes stay compact).

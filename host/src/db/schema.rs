@@ -195,3 +195,149 @@ diesel::table! {
 }
 
 diesel::joinable!(export_jobs -> datasets (dataset_id));
+
+diesel::table! {
+    policy_rules (id) {
+        id -> Text,
+        ptype -> Text,
+        v0 -> Text,
+        v1 -> Text,
+        v2 -> Text,
+        note -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    policy_versions (version) {
+        version -> BigInt,
+        changed_by -> Nullable<Text>,
+        changed_at -> BigInt,
+        summary -> Text,
+    }
+}
+
+diesel::table! {
+    access_state (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    shares (id) {
+        id -> Text,
+        dataset_id -> Text,
+        subject_kind -> Text,
+        subject_id -> Text,
+        level -> Text,
+        expires_at -> Nullable<BigInt>,
+        created_by -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> BigInt,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        outcome -> Text,
+        detail -> Text,
+        address -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    token_keys (id) {
+        id -> Text,
+        private_key -> Text,
+        public_key -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    share_links (id) {
+        id -> Text,
+        owner_id -> Text,
+        dataset_id -> Nullable<Text>,
+        export_job_id -> Nullable<Text>,
+        slug_hash -> Text,
+        name -> Text,
+        level -> Text,
+        version -> Nullable<Integer>,
+        allowed_formats -> Nullable<Text>,
+        allowed_columns -> Nullable<Text>,
+        expires_at -> Nullable<BigInt>,
+        max_downloads -> Nullable<BigInt>,
+        downloads_taken -> BigInt,
+        downloads_completed -> BigInt,
+        password_hash -> Nullable<Text>,
+        password_epoch -> BigInt,
+        self_destruct -> Bool,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        destroyed_at -> Nullable<BigInt>,
+        last_access_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    link_sessions (token_hash) {
+        token_hash -> Text,
+        link_id -> Text,
+        password_epoch -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    link_downloads (id) {
+        id -> Text,
+        link_id -> Text,
+        state -> Text,
+        holds_slot -> Bool,
+        size_bytes -> BigInt,
+        covered_to -> BigInt,
+        bytes_sent -> BigInt,
+        token_blocks -> Text,
+        started_at -> BigInt,
+        updated_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    token_block_downloads (revocation_id) {
+        revocation_id -> Text,
+        link_id -> Text,
+        completed -> BigInt,
+    }
+}
+
+diesel::table! {
+    link_access_log (id) {
+        id -> Text,
+        link_id -> Text,
+        at -> BigInt,
+        event -> Text,
+        reason -> Nullable<Text>,
+        address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use super::schema::{team_members, teams, users};
+use super::access_state::AccessState;
 use super::users::User;
 use super::{AnyConnection, DbError, DbResult};
 
@@ -50,6 +51,7 @@ impl Team {
                     added_at: team.created_at,
                 })
                 .execute(conn)?;
+            AccessState::bump(conn)?;
             Ok(team.clone())
         })
     }
@@ -124,11 +126,14 @@ impl Team {
                 .values(member)
                 .execute(conn)?;
         }
-        Ok(())
+        AccessState::bump(conn)
     }
 
     pub fn remove_member(conn: &mut AnyConnection, team_id: &str, user_id: &str) -> DbResult<bool> {
-        Ok(diesel::delete(team_members::table.find((team_id, user_id))).execute(conn)? == 1)
+        let removed =
+            diesel::delete(team_members::table.find((team_id, user_id))).execute(conn)? == 1;
+        AccessState::bump(conn)?;
+        Ok(removed)
     }
 
     pub fn count_owners(conn: &mut AnyConnection, team_id: &str) -> DbResult<i64> {

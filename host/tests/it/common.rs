@@ -49,7 +49,7 @@ fn uuid_hex() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    format!("{:x}{:x}", nanos, std::process::id()) + &format!("{:x}", rand_u64())
+    format!("{:x}{:x}{:x}", nanos, std::process::id(), rand_u64())
 }
 
 fn rand_u64() -> u64 {

@@ -16,4 +16,5 @@ mod openapi;
 mod ops;
 mod plugin_admin;
 mod plugins;
+mod sharing;
 mod teams;

@@ -64,7 +64,8 @@ async fn documented_routes_exist_and_refuse_anonymous_callers() {
         for method in item.as_object().unwrap().keys() {
             let concrete = path
                 .replace("{id}", "00000000-0000-0000-0000-000000000000")
-                .replace("{user_id}", "x");
+                .replace("{user_id}", "x")
+                .replace("{share_id}", "x");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let response = app.request(method.clone(), &concrete).send().await.unwrap();
             assert_ne!(

@@ -1,4 +1,6 @@
 //! The admin API: only site admins reach it ([`crate::auth::AdminCaller`]).
 
+pub mod audit;
 pub mod plugins;
+pub mod policies;
 pub mod users;

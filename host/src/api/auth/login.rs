@@ -1,3 +1,4 @@
+use crate::access::audit::{self, AuditEvent};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,9 @@ pub async fn login(
         password: given,
     } = body.into_inner();
     let account_key = throttle::account_key(&email);
-    let address_key = throttle::address_key(req.peer_addr().map(|a| a.ip()));
+    let client = crate::auth::client::address(&req, &state.config);
+    let address_key = throttle::address_key(client);
+    let logged_address = crate::auth::client::for_log(client, &state.config);
     let config = state.config.clone();
     let now = now_millis();
 
@@ -71,11 +74,23 @@ pub async fn login(
     let Some(user) = user.filter(|_| matches) else {
         let window = (config.login_lockout_seconds * 1000) as i64;
         let max = config.login_max_failures;
+        let account = account_key.clone();
         state
             .db
             .run(move |conn| {
-                LoginThrottle::record_failure(conn, &account_key, now, max, window)?;
-                LoginThrottle::record_failure(conn, &address_key, now, max, window)
+                crate::db::write_transaction(conn, |conn| {
+                    LoginThrottle::record_failure(conn, &account_key, now, max, window)?;
+                    LoginThrottle::record_failure(conn, &address_key, now, max, window)?;
+                    audit::record(
+                        conn,
+                        now,
+                        AuditEvent::new("anonymous", "login.fail", account)
+                            .outcome("denied")
+                            .detail(serde_json::json!({"reason": "wrong email or password"}))
+                            .address(logged_address),
+                    )
+                    .map(|_| ())
+                })
             })
             .await?;
         tracing::info!(
@@ -95,6 +110,7 @@ pub async fn login(
         ));
     }
 
+    let success_address = crate::auth::client::for_log(client, &state.config);
     let session_token = secrets::generate("tss_");
     let csrf_token = secrets::generate("");
     let expires_at = now + (config.session_ttl_hours * 3600 * 1000) as i64;
@@ -108,9 +124,19 @@ pub async fn login(
     state
         .db
         .run(move |conn| {
-            LoginThrottle::clear(conn, &account_key)?;
-            Session::delete_expired(conn, now)?;
-            Session::create(conn, &session)
+            crate::db::write_transaction(conn, |conn| {
+                LoginThrottle::clear(conn, &account_key)?;
+                Session::delete_expired(conn, now)?;
+                Session::create(conn, &session)?;
+                audit::record(
+                    conn,
+                    now,
+                    AuditEvent::new(audit::actor_user(&session.user_id), "login.success", account_key)
+                        .outcome("granted")
+                        .address(success_address),
+                )
+                .map(|_| ())
+            })
         })
         .await?;
     tracing::info!(decision = "grant", user = %user.id, "signed in");

@@ -4,6 +4,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::DatasetSummaryView;
 use crate::api::pagination::Page;
+use crate::access;
 use crate::auth::Caller;
 use crate::db::datasets::{Dataset, DatasetFilter};
 use crate::db::teams::Team;
@@ -39,8 +40,6 @@ pub async fn list_datasets(
 ) -> ApiResult<web::Json<DatasetListView>> {
     let (offset, limit) = page.resolve()?;
     let query = query.into_inner();
-    let admin = caller.is_admin();
-    let user_id = caller.user.id.clone();
     let (items, total) = state
         .db
         .run(move |conn| {
@@ -54,10 +53,11 @@ pub async fn list_datasets(
                 ),
                 None => None,
             };
-            let visible_to = if admin {
+            let visible_to = if caller.is_admin() {
                 None
             } else {
-                Some((user_id.clone(), Team::ids_for_user(conn, &user_id)?))
+                let all = Dataset::all_ids(conn)?;
+                Some(access::viewable_datasets(conn, &caller, all)?)
             };
             let filter = DatasetFilter {
                 visible_to,

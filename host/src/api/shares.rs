@@ -1,0 +1,362 @@
+//! Sharing a dataset with people: a user, a group or a team, at view, edit or admin, until an
+//! optional expiry. Only those with admin on the dataset share, change or revoke; a change
+//! takes effect on the next request, on every replica.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::access::audit::{self, AuditEvent};
+use crate::access::{self, Level};
+use crate::api::{not_found_as, resolve_expiry};
+use crate::auth::Caller;
+use crate::db::datasets::Dataset;
+use crate::db::groups::UserGroup;
+use crate::db::shares::Share;
+use crate::db::teams::Team;
+use crate::db::users::User;
+use crate::db::{AnyConnection, DbError, new_id, write_transaction};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::time::{now_millis, to_rfc3339};
+
+/// Whom a share is with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareSubjectView {
+    /// `user`, `group` or `team`.
+    pub kind: String,
+    pub id: String,
+    /// The user's name and email, or the group's or team's name.
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareView {
+    pub id: String,
+    pub dataset_id: String,
+    pub subject: ShareSubjectView,
+    /// `view`, `edit` or `admin`.
+    pub level: String,
+    pub expires_at: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Share with exactly one of `user`, `group` or `team`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewShareRequest {
+    /// A user's id or email.
+    pub user: Option<String>,
+    /// A group's id or name.
+    pub group: Option<String>,
+    /// A team's id or name.
+    pub team: Option<String>,
+    /// `view`, `edit` or `admin`.
+    pub level: String,
+    /// Seconds from now until the share ends.
+    pub expires_in: Option<i64>,
+    /// When the share ends (RFC 3339).
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareChangeRequest {
+    pub level: Option<String>,
+    pub expires_in: Option<i64>,
+    /// A new end (RFC 3339), or `null` for none.
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    pub expires_at: Option<Option<String>>,
+}
+
+fn parse_level(text: &str) -> Result<Level, ApiError> {
+    Level::parse(text).ok_or_else(|| {
+        ApiError::validation(format!("level must be view, edit or admin (got '{text}')"))
+    })
+}
+
+fn subject_view(conn: &mut AnyConnection, share: &Share) -> Result<ShareSubjectView, DbError> {
+    let name = match share.subject_kind.as_str() {
+        "user" => User::find(conn, &share.subject_id)
+            .map(|u| format!("{} <{}>", u.name, u.email))
+            .unwrap_or_else(|_| "(deleted user)".into()),
+        "group" => UserGroup::find(conn, &share.subject_id)
+            .map(|g| g.name)
+            .unwrap_or_else(|_| "(deleted group)".into()),
+        _ => Team::find(conn, &share.subject_id)
+            .map(|t| t.name)
+            .unwrap_or_else(|_| "(deleted team)".into()),
+    };
+    Ok(ShareSubjectView {
+        kind: share.subject_kind.clone(),
+        id: share.subject_id.clone(),
+        name,
+    })
+}
+
+fn share_view(conn: &mut AnyConnection, share: Share) -> Result<ShareView, DbError> {
+    Ok(ShareView {
+        subject: subject_view(conn, &share)?,
+        id: share.id,
+        dataset_id: share.dataset_id,
+        level: share.level,
+        expires_at: share.expires_at.map(to_rfc3339),
+        created_by: share.created_by,
+        created_at: to_rfc3339(share.created_at),
+        updated_at: to_rfc3339(share.updated_at),
+    })
+}
+
+fn resolve_subject(
+    conn: &mut AnyConnection,
+    body: &NewShareRequest,
+) -> Result<(&'static str, String), ApiError> {
+    match (&body.user, &body.group, &body.team) {
+        (Some(user), None, None) => User::find_by_reference(conn, user)
+            .map(|u| ("user", u.id))
+            .map_err(|_| ApiError::validation(format!("there is no user '{user}'"))),
+        (None, Some(group), None) => UserGroup::find_by_reference(conn, group)
+            .map(|g| ("group", g.id))
+            .map_err(|_| ApiError::validation(format!("there is no group '{group}'"))),
+        (None, None, Some(team)) => Team::find_by_reference(conn, team)
+            .map(|t| ("team", t.id))
+            .map_err(|_| ApiError::validation(format!("there is no team '{team}'"))),
+        _ => Err(ApiError::validation(
+            "say whom to share with: exactly one of user, group or team",
+        )),
+    }
+}
+
+/// Shares the dataset with a user, a group or a team.
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/shares", tag = "sharing", params(("id" = String, Path)), request_body = NewShareRequest, responses(
+    (status = 201, body = ShareView),
+    (status = 409, body = crate::error::ErrorBody),
+    (status = 422, body = crate::error::ErrorBody),
+))]
+pub async fn create_share(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<NewShareRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let view = state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
+            let level = parse_level(&body.level)?;
+            let now = now_millis();
+            let expires_at = resolve_expiry(body.expires_in, body.expires_at.as_deref(), now)?;
+            let (kind, subject_id) = resolve_subject(conn, &body)?;
+            let share = Share {
+                id: new_id(),
+                dataset_id: dataset.id.clone(),
+                subject_kind: kind.to_owned(),
+                subject_id,
+                level: level.as_str().to_owned(),
+                expires_at,
+                created_by: Some(caller.user.id.clone()),
+                created_at: now,
+                updated_at: now,
+            };
+            write_transaction(conn, |conn| {
+                Share::create(conn, &share)?;
+                audit::record(
+                    conn,
+                    now,
+                    AuditEvent::new(
+                        audit::actor_user(&caller.user.id),
+                        "share.create",
+                        format!("dataset:{}", dataset.id),
+                    )
+                    .detail(serde_json::json!({
+                        "share": share.id,
+                        "subject": format!("{}:{}", share.subject_kind, share.subject_id),
+                        "level": share.level,
+                        "expires_at": share.expires_at.map(to_rfc3339),
+                    }))
+                    .address(caller.address.clone()),
+                )?;
+                Ok::<_, ApiError>(())
+            })?;
+            Ok::<_, ApiError>(share_view(conn, share)?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Who the dataset is shared with (for those who administer it).
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/shares", tag = "sharing", params(("id" = String, Path)), responses(
+    (status = 200, body = Vec<ShareView>),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn list_shares(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<Vec<ShareView>>> {
+    let id = id.into_inner();
+    let views = state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
+            let mut views = Vec::new();
+            for share in Share::for_dataset(conn, &dataset.id)? {
+                views.push(share_view(conn, share)?);
+            }
+            Ok::<_, ApiError>(views)
+        })
+        .await?;
+    Ok(web::Json(views))
+}
+
+/// Changes a share's level or expiry.
+#[utoipa::path(patch, path = "/api/v1/datasets/{id}/shares/{share_id}", tag = "sharing", params(("id" = String, Path), ("share_id" = String, Path)), request_body = ShareChangeRequest, responses(
+    (status = 200, body = ShareView),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn update_share(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Json<ShareChangeRequest>,
+) -> ApiResult<web::Json<ShareView>> {
+    let (id, share_id) = path.into_inner();
+    let body = body.into_inner();
+    let view = state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
+            let mut share =
+                Share::find(conn, &dataset.id, &share_id).map_err(|e| not_found_as(e, "share"))?;
+            let now = now_millis();
+            if let Some(level) = &body.level {
+                share.level = parse_level(level)?.as_str().to_owned();
+            }
+            match (body.expires_in, &body.expires_at) {
+                (None, None) => {}
+                (_, Some(None)) => share.expires_at = None,
+                (seconds, Some(Some(at))) => {
+                    share.expires_at = resolve_expiry(seconds, Some(at), now)?
+                }
+                (seconds, None) => share.expires_at = resolve_expiry(seconds, None, now)?,
+            }
+            share.updated_at = now;
+            write_transaction(conn, |conn| {
+                Share::update(conn, &share)?;
+                audit::record(
+                    conn,
+                    now,
+                    AuditEvent::new(
+                        audit::actor_user(&caller.user.id),
+                        "share.update",
+                        format!("dataset:{}", dataset.id),
+                    )
+                    .detail(serde_json::json!({
+                        "share": share.id,
+                        "level": share.level,
+                        "expires_at": share.expires_at.map(to_rfc3339),
+                    }))
+                    .address(caller.address.clone()),
+                )?;
+                Ok::<_, ApiError>(())
+            })?;
+            Ok::<_, ApiError>(share_view(conn, share)?)
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Revokes a share; it stops working on the next request.
+#[utoipa::path(delete, path = "/api/v1/datasets/{id}/shares/{share_id}", tag = "sharing", params(("id" = String, Path), ("share_id" = String, Path)), responses(
+    (status = 204),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn revoke_share(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, share_id) = path.into_inner();
+    state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
+            let share =
+                Share::find(conn, &dataset.id, &share_id).map_err(|e| not_found_as(e, "share"))?;
+            let now = now_millis();
+            write_transaction(conn, |conn| {
+                Share::delete(conn, &share.id)?;
+                audit::record(
+                    conn,
+                    now,
+                    AuditEvent::new(
+                        audit::actor_user(&caller.user.id),
+                        "share.revoke",
+                        format!("dataset:{}", dataset.id),
+                    )
+                    .detail(serde_json::json!({
+                        "share": share.id,
+                        "subject": format!("{}:{}", share.subject_kind, share.subject_id),
+                    }))
+                    .address(caller.address.clone()),
+                )?;
+                Ok::<_, ApiError>(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedWithMeView {
+    pub share: ShareView,
+    pub dataset_name: String,
+    pub shared_by: Option<String>,
+}
+
+/// Everything shared with the caller, directly or through their groups and teams.
+#[utoipa::path(get, path = "/api/v1/shared-with-me", tag = "sharing", responses(
+    (status = 200, body = Vec<SharedWithMeView>),
+))]
+pub async fn list_shared_with_me(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> ApiResult<web::Json<Vec<SharedWithMeView>>> {
+    let views = state
+        .db
+        .run(move |conn| {
+            let mut subjects = vec![("user".to_owned(), caller.user.id.clone())];
+            for group in UserGroup::ids_for_user(conn, &caller.user.id)? {
+                subjects.push(("group".to_owned(), group));
+            }
+            for team in Team::ids_for_user(conn, &caller.user.id)? {
+                subjects.push(("team".to_owned(), team));
+            }
+            let mut views = Vec::new();
+            for share in Share::to_subjects(conn, &subjects, now_millis())? {
+                let Ok(dataset) = Dataset::find(conn, &share.dataset_id) else {
+                    continue;
+                };
+                let shared_by = match &share.created_by {
+                    Some(id) => User::find(conn, id).ok().map(|u| u.name),
+                    None => None,
+                };
+                views.push(SharedWithMeView {
+                    share: share_view(conn, share)?,
+                    dataset_name: dataset.name,
+                    shared_by,
+                });
+            }
+            Ok::<_, ApiError>(views)
+        })
+        .await?;
+    Ok(web::Json(views))
+}

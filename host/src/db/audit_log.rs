@@ -1,0 +1,118 @@
+//! Rows of the append-only audit log and its head. The chain itself (hashing, appending in
+//! order, verifying) lives in [`crate::access::audit`]; this file only reads and writes rows.
+
+use diesel::prelude::*;
+
+use super::schema::{audit_head, audit_log};
+use super::{AnyConnection, DbResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub detail: String,
+    pub address: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// What the admin API filters the log by; every field narrows.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub outcome: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+impl AuditRow {
+    /// Takes the next sequence number. On PostgreSQL the update locks the head row until the
+    /// transaction ends, so concurrent appenders queue up and the chain follows commit order.
+    pub fn claim_next(conn: &mut AnyConnection) -> DbResult<(i64, String)> {
+        diesel::update(audit_head::table.find(1))
+            .set(audit_head::seq.eq(audit_head::seq + 1))
+            .execute(conn)?;
+        Ok(audit_head::table
+            .find(1)
+            .select((audit_head::seq, audit_head::hash))
+            .first(conn)?)
+    }
+
+    pub fn insert(conn: &mut AnyConnection, row: &AuditRow) -> DbResult<()> {
+        diesel::insert_into(audit_log::table)
+            .values(row)
+            .execute(conn)?;
+        diesel::update(audit_head::table.find(1))
+            .set(audit_head::hash.eq(&row.hash))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn head(conn: &mut AnyConnection) -> DbResult<(i64, String)> {
+        Ok(audit_head::table
+            .find(1)
+            .select((audit_head::seq, audit_head::hash))
+            .first(conn)?)
+    }
+
+    /// Entries with `seq > after`, oldest first (for verifying the chain page by page).
+    pub fn page_after(conn: &mut AnyConnection, after: i64, limit: i64) -> DbResult<Vec<AuditRow>> {
+        Ok(audit_log::table
+            .filter(audit_log::seq.gt(after))
+            .order(audit_log::seq.asc())
+            .limit(limit)
+            .select(AuditRow::as_select())
+            .load(conn)?)
+    }
+
+    /// Matching entries, newest first, with the total count.
+    pub fn list(
+        conn: &mut AnyConnection,
+        filter: &AuditFilter,
+        offset: i64,
+        limit: i64,
+    ) -> DbResult<(Vec<AuditRow>, i64)> {
+        let query = || {
+            let mut query = audit_log::table.into_boxed();
+            if let Some(actor) = &filter.actor {
+                query = query.filter(audit_log::actor.eq(actor.clone()));
+            }
+            if let Some(action) = &filter.action {
+                // `share` matches `share.create`, `share.revoke`, ...
+                query = query.filter(
+                    audit_log::action
+                        .eq(action.clone())
+                        .or(audit_log::action.like(format!("{}.%", action.replace(['%', '_'], "")))),
+                );
+            }
+            if let Some(target) = &filter.target {
+                query = query.filter(audit_log::target.eq(target.clone()));
+            }
+            if let Some(outcome) = &filter.outcome {
+                query = query.filter(audit_log::outcome.eq(outcome.clone()));
+            }
+            if let Some(since) = filter.since {
+                query = query.filter(audit_log::at.ge(since));
+            }
+            if let Some(until) = filter.until {
+                query = query.filter(audit_log::at.lt(until));
+            }
+            query
+        };
+        let total = query().count().get_result(conn)?;
+        let rows = query()
+            .order(audit_log::seq.desc())
+            .offset(offset)
+            .limit(limit)
+            .select(AuditRow::as_select())
+            .load(conn)?;
+        Ok((rows, total))
+    }
+}

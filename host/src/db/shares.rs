@@ -1,0 +1,110 @@
+//! Shares of a dataset with a user, a group or a team, at a level, until an optional expiry.
+//! Each share becomes one link in the access graph the enforcer decides with.
+
+use diesel::prelude::*;
+
+use super::access_state::AccessState;
+use super::schema::shares;
+use super::{AnyConnection, DbError, DbResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = shares)]
+pub struct Share {
+    pub id: String,
+    pub dataset_id: String,
+    /// `user`, `group` or `team`.
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub level: String,
+    pub expires_at: Option<i64>,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Share {
+    pub fn create(conn: &mut AnyConnection, share: &Share) -> DbResult<()> {
+        diesel::insert_into(shares::table)
+            .values(share)
+            .execute(conn)
+            .map_err(|e| match DbError::from(e) {
+                DbError::Conflict(_) => DbError::Conflict(
+                    "this dataset is already shared with them; change or revoke that share"
+                        .to_owned(),
+                ),
+                other => other,
+            })?;
+        AccessState::bump(conn)
+    }
+
+    pub fn find(conn: &mut AnyConnection, dataset_id: &str, id: &str) -> DbResult<Share> {
+        Ok(shares::table
+            .find(id)
+            .filter(shares::dataset_id.eq(dataset_id))
+            .select(Share::as_select())
+            .first(conn)?)
+    }
+
+    pub fn update(conn: &mut AnyConnection, share: &Share) -> DbResult<()> {
+        diesel::update(shares::table.find(&share.id))
+            .set((
+                shares::level.eq(&share.level),
+                shares::expires_at.eq(share.expires_at),
+                shares::updated_at.eq(share.updated_at),
+            ))
+            .execute(conn)?;
+        AccessState::bump(conn)
+    }
+
+    pub fn delete(conn: &mut AnyConnection, id: &str) -> DbResult<bool> {
+        let removed = diesel::delete(shares::table.find(id)).execute(conn)? > 0;
+        if removed {
+            AccessState::bump(conn)?;
+        }
+        Ok(removed)
+    }
+
+    pub fn for_dataset(conn: &mut AnyConnection, dataset_id: &str) -> DbResult<Vec<Share>> {
+        Ok(shares::table
+            .filter(shares::dataset_id.eq(dataset_id))
+            .order(shares::created_at.asc())
+            .select(Share::as_select())
+            .load(conn)?)
+    }
+
+    /// Shares that have not expired at `now`; the enforcer is built from these.
+    pub fn live(conn: &mut AnyConnection, now: i64) -> DbResult<Vec<Share>> {
+        Ok(shares::table
+            .filter(shares::expires_at.is_null().or(shares::expires_at.gt(now)))
+            .select(Share::as_select())
+            .load(conn)?)
+    }
+
+    /// Live shares whose subject is one of `subjects` (`(kind, id)` pairs).
+    pub fn to_subjects(
+        conn: &mut AnyConnection,
+        subjects: &[(String, String)],
+        now: i64,
+    ) -> DbResult<Vec<Share>> {
+        let mut found = Vec::new();
+        for kind in ["user", "group", "team"] {
+            let ids: Vec<&String> = subjects
+                .iter()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, id)| id)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            found.extend(
+                shares::table
+                    .filter(shares::subject_kind.eq(kind))
+                    .filter(shares::subject_id.eq_any(ids))
+                    .filter(shares::expires_at.is_null().or(shares::expires_at.gt(now)))
+                    .select(Share::as_select())
+                    .load(conn)?,
+            );
+        }
+        Ok(found)
+    }
+}

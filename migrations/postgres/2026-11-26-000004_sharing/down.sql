@@ -1,0 +1,12 @@
+DROP TABLE link_access_log;
+DROP TABLE token_block_downloads;
+DROP TABLE link_downloads;
+DROP TABLE link_sessions;
+DROP TABLE share_links;
+DROP TABLE token_keys;
+DROP TABLE audit_head;
+DROP TABLE audit_log;
+DROP TABLE shares;
+DROP TABLE access_state;
+DROP TABLE policy_versions;
+DROP TABLE policy_rules;
