@@ -91,6 +91,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Read or narrow a share link's token, offline (no server or key needed).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
@@ -130,6 +135,42 @@ pub enum PolicyCommand {
         /// The id of a rule to remove (repeatable).
         #[arg(long)]
         remove: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a token's link, level and every block's checks.
+    Inspect {
+        /// The token (or `-` to read it from standard input).
+        token: String,
+    },
+    /// Print a narrower token: it can do only what its parent can, and less. Give at least
+    /// one restriction.
+    Attenuate {
+        /// The token (or `-` to read it from standard input).
+        token: String,
+        /// Expire this many seconds from now.
+        #[arg(long)]
+        expires_in: Option<i64>,
+        /// Expire at this time (RFC 3339).
+        #[arg(long)]
+        expires_at: Option<String>,
+        /// Allow only this operation: `view` or `download`.
+        #[arg(long)]
+        level: Option<String>,
+        /// Allow at most this many downloads with the new token (and any derived from it).
+        #[arg(long)]
+        max_downloads: Option<u64>,
+        /// Reveal only these columns (comma-separated).
+        #[arg(long)]
+        columns: Option<String>,
+        /// Download only in these formats (comma-separated).
+        #[arg(long)]
+        formats: Option<String>,
+        /// Serve only this dataset version.
+        #[arg(long)]
+        version: Option<i64>,
     },
 }
 

@@ -4,11 +4,12 @@
 
 use anyhow::{Context, bail};
 
+use crate::access::Level;
 use crate::access::audit;
 use crate::access::policy::{self, PolicyChange, RuleLine, Snapshot};
 use crate::access::rules::{self, Changer};
-use crate::access::Level;
-use crate::cli::{AuditCommand, PolicyCommand};
+use crate::access::token::{self, Attenuation, Operation};
+use crate::cli::{AuditCommand, PolicyCommand, TokenCommand};
 use crate::db::policy_rules::{PolicyRule, PolicyVersion};
 use crate::state::AppState;
 use crate::time::now_millis;
@@ -36,7 +37,9 @@ fn parse_rule(text: &str) -> anyhow::Result<RuleLine> {
             v1: (*role).into(),
             v2: String::new(),
         }),
-        _ => bail!("'{text}' is not a rule; write 'p, subject, object, level' or 'g, subject, role'"),
+        _ => {
+            bail!("'{text}' is not a rule; write 'p, subject, object, level' or 'g, subject, role'")
+        }
     }
 }
 
@@ -154,7 +157,10 @@ pub fn audit(state: &AppState, command: AuditCommand) -> anyhow::Result<()> {
         AuditCommand::Verify => {
             let report = audit::verify(&mut conn)?;
             if report.intact {
-                println!("audit log intact: {} entries, chain verified", report.entries);
+                println!(
+                    "audit log intact: {} entries, chain verified",
+                    report.entries
+                );
                 Ok(())
             } else {
                 for problem in &report.problems {
@@ -168,4 +174,91 @@ pub fn audit(state: &AppState, command: AuditCommand) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+fn read_token(text: String) -> anyhow::Result<String> {
+    if text == "-" {
+        let mut input = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+        Ok(input.trim().to_owned())
+    } else {
+        Ok(text.trim().to_owned())
+    }
+}
+
+fn list(text: Option<String>) -> Option<Vec<String>> {
+    text.map(|t| {
+        t.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+}
+
+/// `tessera token ...`: works on the token alone, as any holder can.
+pub fn token(command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Inspect { token } => {
+            let info = token::inspect(&read_token(token)?)?;
+            println!("link:  {}", info.link_id.as_deref().unwrap_or("(none)"));
+            println!("level: {}", info.level.as_deref().unwrap_or("(none)"));
+            for (index, (block, id)) in info.blocks.iter().zip(&info.revocation_ids).enumerate() {
+                let name = if index == 0 {
+                    "authority".to_owned()
+                } else {
+                    format!("block {index}")
+                };
+                println!("\n{name} (revocation id {id}):");
+                for line in block.lines() {
+                    println!("  {line}");
+                }
+            }
+        }
+        TokenCommand::Attenuate {
+            token,
+            expires_in,
+            expires_at,
+            level,
+            max_downloads,
+            columns,
+            formats,
+            version,
+        } => {
+            let expires_at = match (expires_in, expires_at) {
+                (Some(_), Some(_)) => bail!("give --expires-in or --expires-at, not both"),
+                (Some(seconds), None) if seconds > 0 => {
+                    Some(time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
+                }
+                (Some(_), None) => bail!("--expires-in must be a positive number of seconds"),
+                (None, Some(text)) => Some(
+                    time::OffsetDateTime::parse(
+                        &text,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .with_context(|| format!("'{text}' is not an RFC 3339 time"))?,
+                ),
+                (None, None) => None,
+            };
+            let operation = match level.as_deref() {
+                None => None,
+                Some(text) => Some(
+                    Operation::parse(text)
+                        .ok_or_else(|| anyhow::anyhow!("--level must be view or download"))?,
+                ),
+            };
+            let narrower = token::attenuate(
+                &read_token(token)?,
+                &Attenuation {
+                    expires_at,
+                    operation,
+                    max_downloads,
+                    columns: list(columns),
+                    formats: list(formats),
+                    version,
+                },
+            )?;
+            println!("{narrower}");
+        }
+    }
+    Ok(())
 }

@@ -37,6 +37,10 @@ pub enum ErrorCode {
     Gone,
     RangeNotSatisfiable,
     InvalidExportOptions,
+    InvalidToken,
+    PasswordRequired,
+    LinkExpired,
+    LinkUsedUp,
     InvalidPlugin,
     ApprovalRequired,
     PluginTrapped,
@@ -57,7 +61,10 @@ impl ErrorCode {
                 StatusCode::BAD_REQUEST
             }
             ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
-            Unauthenticated | InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Unauthenticated | InvalidCredentials | InvalidToken | PasswordRequired => {
+                StatusCode::UNAUTHORIZED
+            }
+            LinkExpired | LinkUsedUp => StatusCode::GONE,
             CsrfTokenMissing | Forbidden | InsufficientScope => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             Conflict => StatusCode::CONFLICT,

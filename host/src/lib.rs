@@ -16,6 +16,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod ingest;
+pub mod links;
 pub mod logging;
 pub mod metrics;
 pub mod plugins;

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
     match cli.command {
+        Command::Token { command } => commands::token(command),
         Command::Config {
             command: ConfigCommand::Show,
         } => {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 use crate::access::policy::AccessControl;
+use crate::access::token::TokenKeys;
 use crate::config::Config;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::{Database, DbError};
@@ -26,6 +27,8 @@ pub struct AppState {
     pub plugins: PluginRegistry,
     /// The access enforcer, rebuilt from the database whenever access changes.
     pub access: Arc<AccessControl>,
+    /// The root key that signs share-link tokens (the same on every replica).
+    pub token_keys: Arc<TokenKeys>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +96,18 @@ impl AppState {
         {
             tracing::info!("access policy seeded from policies/baseline.csv");
         }
+        let token_keys = {
+            let fresh = TokenKeys::generate();
+            let stored = crate::db::token_keys::TokenKeyRow::get_or_store(
+                &mut *db.get()?,
+                &fresh.private_hex(),
+                &fresh.public_hex(),
+                crate::time::now_millis(),
+            )?;
+            TokenKeys::from_private_hex(&stored).map_err(|e| StartupError::Policy(e.to_string()))?
+        };
         Ok(Self {
+            token_keys: Arc::new(token_keys),
             plugins,
             config: Arc::new(config),
             db,

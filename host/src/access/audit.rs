@@ -144,7 +144,10 @@ pub fn verify(conn: &mut AnyConnection) -> DbResult<ChainReport> {
                 ));
             }
             if entry_hash(&row) != row.hash {
-                problems.push(format!("entry {} was changed after it was written", row.seq));
+                problems.push(format!(
+                    "entry {} was changed after it was written",
+                    row.seq
+                ));
             }
             prev_hash = row.hash.clone();
             expected_seq = row.seq + 1;

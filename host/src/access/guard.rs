@@ -22,14 +22,21 @@ use actix_web::{HttpMessage, web};
 use super::Level;
 use crate::auth::Caller;
 use crate::auth::extract::authenticate;
+use crate::db::DbError;
 use crate::db::datasets::Dataset;
 use crate::db::export_jobs::ExportJob;
-use crate::db::DbError;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Routes under `/api/v1` that anyone may call.
-const PUBLIC: &[&str] = &["/api/v1/auth/login", "/api/v1/openapi.json"];
+const PUBLIC: &[&str] = &[
+    "/api/v1/auth/login",
+    "/api/v1/openapi.json",
+    // A share link's token is checked by the link routes themselves.
+    "/api/v1/link",
+    "/api/v1/link/rows",
+    "/api/v1/link/download",
+];
 
 /// Every documented route, as the router would match it.
 static DOCUMENTED: LazyLock<Vec<ResourceDef>> = LazyLock::new(|| {
@@ -86,8 +93,12 @@ pub async fn guard_api(
             )
             .into());
         }
-        Guarded::Dataset(id) => require_view(&req, &caller, DatasetRef::Dataset(id.to_owned())).await?,
-        Guarded::Export(id) => require_view(&req, &caller, DatasetRef::Export(id.to_owned())).await?,
+        Guarded::Dataset(id) => {
+            require_view(&req, &caller, DatasetRef::Dataset(id.to_owned())).await?
+        }
+        Guarded::Export(id) => {
+            require_view(&req, &caller, DatasetRef::Export(id.to_owned())).await?
+        }
         _ => {}
     }
     req.extensions_mut().insert(caller);

@@ -500,7 +500,11 @@ pub struct AccessControl {
 impl AccessControl {
     /// The snapshot for the database's current access version (one small query when nothing
     /// changed).
-    pub fn snapshot(&self, conn: &mut AnyConnection, now: i64) -> Result<Arc<Snapshot>, PolicyError> {
+    pub fn snapshot(
+        &self,
+        conn: &mut AnyConnection,
+        now: i64,
+    ) -> Result<Arc<Snapshot>, PolicyError> {
         let version = AccessState::version(conn)?;
         if let Some(current) = self.cached(version, now) {
             return Ok(current);
@@ -694,7 +698,11 @@ mod tests {
             .explain("user:zoe", "dataset:d2", Level::View)
             .unwrap();
         assert_eq!(why.path, vec!["user:zoe", "role:auditor"]);
-        assert!(why.rule.contains("p, role:auditor, dataset:*, view"), "{}", why.rule);
+        assert!(
+            why.rule.contains("p, role:auditor, dataset:*, view"),
+            "{}",
+            why.rule
+        );
         // Removing the auditor rule takes the access away again.
         let change = PolicyChange {
             add: change.add,

@@ -124,7 +124,9 @@ pub fn validate(conn: &mut AnyConnection, rule: &RuleLine) -> Result<RuleLine, P
                 subject(conn, target)?
             };
             if role.starts_with("user:") {
-                return Err(invalid("a user cannot be held as a role; link to a role, group or team"));
+                return Err(invalid(
+                    "a user cannot be held as a role; link to a role, group or team",
+                ));
             }
             if role == sub {
                 return Err(invalid("a subject cannot hold itself"));
@@ -172,9 +174,15 @@ pub fn add(
         audit::record(
             conn,
             now,
-            AuditEvent::new(by.actor.clone(), "policy.add", format!("policy_rule:{}", row.id))
-                .detail(serde_json::json!({"rule": rule.display(), "note": row.note, "version": version}))
-                .address(by.address.clone()),
+            AuditEvent::new(
+                by.actor.clone(),
+                "policy.add",
+                format!("policy_rule:{}", row.id),
+            )
+            .detail(
+                serde_json::json!({"rule": rule.display(), "note": row.note, "version": version}),
+            )
+            .address(by.address.clone()),
         )?;
         Ok((row, version))
     })
@@ -202,9 +210,13 @@ pub fn remove(
         audit::record(
             conn,
             now,
-            AuditEvent::new(by.actor.clone(), "policy.remove", format!("policy_rule:{id}"))
-                .detail(serde_json::json!({"rule": line.display(), "version": version}))
-                .address(by.address.clone()),
+            AuditEvent::new(
+                by.actor.clone(),
+                "policy.remove",
+                format!("policy_rule:{id}"),
+            )
+            .detail(serde_json::json!({"rule": line.display(), "version": version}))
+            .address(by.address.clone()),
         )?;
         Ok(version)
     })
@@ -236,7 +248,8 @@ pub fn seed_baseline(conn: &mut AnyConnection, now: i64) -> Result<bool, PolicyE
         audit::record(
             conn,
             now,
-            AuditEvent::new("system", "policy.seed", "policy").detail(serde_json::json!({"version": 1})),
+            AuditEvent::new("system", "policy.seed", "policy")
+                .detail(serde_json::json!({"version": 1})),
         )?;
         Ok(true)
     })

@@ -435,7 +435,7 @@ pub async fn download_export(
 
 /// Parses a single `bytes=` range (RFC 9110 §14.1.2) into a half-open `[start, end)`;
 /// `None` when it cannot be satisfied.
-fn parse_range(value: &str, size: u64) -> Option<(u64, u64)> {
+pub fn parse_range(value: &str, size: u64) -> Option<(u64, u64)> {
     let spec = value.trim().strip_prefix("bytes=")?;
     if spec.contains(',') {
         return None;

@@ -10,10 +10,12 @@ pub mod auth;
 pub mod datasets;
 pub mod exports;
 pub mod groups;
+pub mod links;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
 pub mod plugins;
+pub mod shared;
 pub mod shares;
 pub mod teams;
 pub mod tokens;
@@ -25,6 +27,13 @@ use crate::error::{ApiError, ErrorCode};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(ops::healthz))
+        .route("/s/{slug}", web::get().to(shared::show_link))
+        .route("/s/{slug}", web::post().to(shared::open_link))
+        .route(
+            "/s/{slug}/download",
+            web::get().to(shared::download_by_slug),
+        )
+        .route("/s/{slug}/rows", web::get().to(shared::rows_by_slug))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))
         .route("/api/docs", web::get().to(openapi::docs_page))
@@ -34,7 +43,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("/api/v1")
-                .wrap(actix_web::middleware::from_fn(crate::access::guard::guard_api))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::access::guard::guard_api,
+                ))
                 .route("/openapi.json", web::get().to(openapi::openapi_json))
                 .route("/auth/login", web::post().to(auth::login::login))
                 .route("/auth/logout", web::post().to(auth::logout::logout))
@@ -155,6 +166,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/datasets/{id}/shares/{share_id}",
                     web::delete().to(shares::revoke_share),
                 )
+                .route(
+                    "/datasets/{id}/links",
+                    web::post().to(links::create_dataset_link),
+                )
+                .route(
+                    "/exports/{id}/links",
+                    web::post().to(links::create_export_link),
+                )
+                .route("/links", web::get().to(links::list_links))
+                .route("/links/{id}", web::get().to(links::get_link))
+                .route("/links/{id}", web::patch().to(links::update_link))
+                .route("/links/{id}", web::delete().to(links::revoke_link))
+                .route(
+                    "/links/{id}/access-log",
+                    web::get().to(links::link_access_log),
+                )
+                .route("/link", web::get().to(shared::link_info))
+                .route("/link/rows", web::get().to(shared::rows_by_token))
+                .route("/link/download", web::get().to(shared::download_by_token))
                 .route(
                     "/shared-with-me",
                     web::get().to(shares::list_shared_with_me),

@@ -89,7 +89,8 @@ pub async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         .cloned()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let safe = is_safe(req.method());
-    let address = super::client::for_log(super::client::address(&req, &state.config), &state.config);
+    let address =
+        super::client::for_log(super::client::address(&req, &state.config), &state.config);
     let access = state.access.clone();
     let now = now_millis();
 

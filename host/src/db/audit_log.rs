@@ -86,11 +86,10 @@ impl AuditRow {
             }
             if let Some(action) = &filter.action {
                 // `share` matches `share.create`, `share.revoke`, ...
-                query = query.filter(
-                    audit_log::action
-                        .eq(action.clone())
-                        .or(audit_log::action.like(format!("{}.%", action.replace(['%', '_'], "")))),
-                );
+                query =
+                    query.filter(audit_log::action.eq(action.clone()).or(
+                        audit_log::action.like(format!("{}.%", action.replace(['%', '_'], ""))),
+                    ));
             }
             if let Some(target) = &filter.target {
                 query = query.filter(audit_log::target.eq(target.clone()));

@@ -238,6 +238,33 @@ impl ExportJob {
         Ok(paths)
     }
 
+    /// Ends one done job's artifact early (its self-destructing link was used up); returns
+    /// the artifact's path for the caller to delete after the commit.
+    pub fn expire_for_link(
+        conn: &mut AnyConnection,
+        id: &str,
+        now: i64,
+    ) -> DbResult<Option<String>> {
+        let path: Option<String> = export_jobs::table
+            .find(id)
+            .filter(export_jobs::status.eq(DONE))
+            .select(export_jobs::artifact_path)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten();
+        let updated = diesel::update(
+            export_jobs::table
+                .find(id)
+                .filter(export_jobs::status.eq(DONE)),
+        )
+        .set((
+            export_jobs::status.eq(EXPIRED),
+            export_jobs::expires_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+        Ok(path.filter(|_| updated == 1))
+    }
+
     /// A dataset's jobs, newest first; only those of `created_by` unless `None` (admins).
     pub fn list_for_dataset(
         conn: &mut AnyConnection,

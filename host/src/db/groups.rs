@@ -3,8 +3,8 @@
 
 use diesel::prelude::*;
 
-use super::schema::{group_members, user_groups, users};
 use super::access_state::AccessState;
+use super::schema::{group_members, user_groups, users};
 use super::users::User;
 use super::{AnyConnection, DbError, DbResult};
 

@@ -13,14 +13,19 @@ pub mod dataset_versions;
 pub mod datasets;
 pub mod export_jobs;
 pub mod groups;
+pub mod link_access_log;
+pub mod link_downloads;
+pub mod link_sessions;
 pub mod login_throttle;
 pub mod plugin_components;
 pub mod plugins;
 pub mod policy_rules;
 pub mod schema;
 pub mod sessions;
+pub mod share_links;
 pub mod shares;
 pub mod teams;
+pub mod token_keys;
 pub mod users;
 
 use std::time::Duration;
@@ -282,9 +287,7 @@ where
         (Ok(_), AnyConnection::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
         (Ok(_), AnyConnection::Postgresql(c)) => AnsiTransactionManager::commit_transaction(c),
         (Err(_), AnyConnection::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
-        (Err(_), AnyConnection::Postgresql(c)) => {
-            AnsiTransactionManager::rollback_transaction(c)
-        }
+        (Err(_), AnyConnection::Postgresql(c)) => AnsiTransactionManager::rollback_transaction(c),
     };
     match (outcome, finish) {
         (Ok(value), Ok(())) => Ok(value),

@@ -3,8 +3,8 @@
 
 use diesel::prelude::*;
 
-use super::schema::{team_members, teams, users};
 use super::access_state::AccessState;
+use super::schema::{team_members, teams, users};
 use super::users::User;
 use super::{AnyConnection, DbError, DbResult};
 

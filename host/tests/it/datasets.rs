@@ -179,13 +179,22 @@ fn xlsx_bytes() -> Vec<u8> {
     workbook.save_to_buffer().unwrap()
 }
 
+/// A bad upload: file name, bytes, expected status, expected code, a phrase the message has.
+type BadUpload = (
+    &'static str,
+    Vec<u8>,
+    StatusCode,
+    &'static str,
+    Option<&'static str>,
+);
+
 async fn bad_uploads_get_clear_errors_and_leave_nothing(backend: Backend) {
     let Some(app) = TestApp::start_with(backend, |c| c.max_upload_bytes = 4096).await else {
         return;
     };
     let user = app.user("ada@example.org").await;
 
-    let cases: Vec<(&str, Vec<u8>, StatusCode, &str, Option<&str>)> = vec![
+    let cases: Vec<BadUpload> = vec![
         (
             "empty.csv",
             vec![],

@@ -16,7 +16,12 @@ async fn upload_dataset(app: &TestApp, owner: &TestUser) -> String {
     created["id"].as_str().unwrap().to_owned()
 }
 
-async fn create_group(app: &TestApp, owner: &TestUser, name: &str, members: &[&TestUser]) -> String {
+async fn create_group(
+    app: &TestApp,
+    owner: &TestUser,
+    name: &str,
+    members: &[&TestUser],
+) -> String {
     let group: Value = app
         .as_user(owner, Method::POST, "/api/v1/groups")
         .json(&json!({"name": name}))
@@ -40,7 +45,11 @@ async fn create_group(app: &TestApp, owner: &TestUser, name: &str, members: &[&T
 }
 
 async fn status_of(app: &TestApp, user: &TestUser, method: Method, path: &str) -> StatusCode {
-    app.as_user(user, method, path).send().await.unwrap().status()
+    app.as_user(user, method, path)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 async fn audit_actions(app: &TestApp, admin: &TestUser, query: &str) -> Vec<Value> {
@@ -60,7 +69,10 @@ async fn group_share_reaches_members_only_until_revoked(backend: Backend) {
     let eve = app.user("eve@example.org").await;
     let dataset = upload_dataset(&app, &ada).await;
     let path = format!("/api/v1/datasets/{dataset}");
-    assert_eq!(status_of(&app, &bob, Method::GET, &path).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status_of(&app, &bob, Method::GET, &path).await,
+        StatusCode::NOT_FOUND
+    );
 
     create_group(&app, &ada, "Biologists", &[&bob]).await;
     let shared = app
@@ -87,7 +99,10 @@ async fn group_share_reaches_members_only_until_revoked(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(edit.status(), StatusCode::FORBIDDEN);
-    assert_eq!(status_of(&app, &eve, Method::GET, &path).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status_of(&app, &eve, Method::GET, &path).await,
+        StatusCode::NOT_FOUND
+    );
     let listed = app.get_json(&bob, "/api/v1/datasets").await;
     assert_eq!(listed["total"], 1);
     assert_eq!(app.get_json(&eve, "/api/v1/datasets").await["total"], 0);
@@ -134,7 +149,10 @@ async fn group_share_reaches_members_only_until_revoked(backend: Backend) {
         .await
         .unwrap();
     assert!(left.status().is_success());
-    assert_eq!(status_of(&app, &bob, Method::GET, &path).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status_of(&app, &bob, Method::GET, &path).await,
+        StatusCode::NOT_FOUND
+    );
 
     // Revocation, too, takes effect on the next request.
     let direct = app
@@ -155,13 +173,21 @@ async fn group_share_reaches_members_only_until_revoked(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-    assert_eq!(status_of(&app, &eve, Method::GET, &path).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status_of(&app, &eve, Method::GET, &path).await,
+        StatusCode::NOT_FOUND
+    );
     let shares = app.get_json(&ada, &format!("{path}/shares")).await;
     assert_eq!(shares.as_array().unwrap().len(), 1);
     assert_eq!(shares[0]["id"], share_id.as_str());
 
     // Every decision and change is in the audit log, with the rule that decided.
-    let denied = audit_actions(&app, &root, &format!("actor=user:{}&outcome=denied", eve.id)).await;
+    let denied = audit_actions(
+        &app,
+        &root,
+        &format!("actor=user:{}&outcome=denied", eve.id),
+    )
+    .await;
     assert!(!denied.is_empty());
     assert_eq!(denied[0]["action"], "access.dataset");
     assert!(
@@ -171,13 +197,26 @@ async fn group_share_reaches_members_only_until_revoked(backend: Backend) {
             .contains("no rule grants"),
         "{denied:?}"
     );
-    let granted = audit_actions(&app, &root, &format!("actor=user:{}&outcome=granted", bob.id)).await;
-    assert!(granted.iter().any(|e| e["detail"]["path"]
-        .as_array()
-        .is_some_and(|p| p.len() == 3 && p[1].as_str().unwrap().starts_with("group:"))));
+    let granted = audit_actions(
+        &app,
+        &root,
+        &format!("actor=user:{}&outcome=granted", bob.id),
+    )
+    .await;
+    assert!(granted.iter().any(|e| {
+        e["detail"]["path"]
+            .as_array()
+            .is_some_and(|p| p.len() == 3 && p[1].as_str().unwrap().starts_with("group:"))
+    }));
     let changes = audit_actions(&app, &root, "action=share").await;
-    let kinds: Vec<&str> = changes.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"share.create") && kinds.contains(&"share.revoke"), "{kinds:?}");
+    let kinds: Vec<&str> = changes
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"share.create") && kinds.contains(&"share.revoke"),
+        "{kinds:?}"
+    );
 }
 
 async fn shares_expire(backend: Backend) {
@@ -195,9 +234,15 @@ async fn shares_expire(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(shared.status(), StatusCode::CREATED);
-    assert_eq!(status_of(&app, &bob, Method::GET, &path).await, StatusCode::OK);
+    assert_eq!(
+        status_of(&app, &bob, Method::GET, &path).await,
+        StatusCode::OK
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
-    assert_eq!(status_of(&app, &bob, Method::GET, &path).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status_of(&app, &bob, Method::GET, &path).await,
+        StatusCode::NOT_FOUND
+    );
     let past = app
         .as_user(&ada, Method::POST, &format!("{path}/shares"))
         .json(&json!({"user": "bob@example.org", "level": "view", "expires_at": "2001-01-01T00:00:00Z"}))
@@ -218,11 +263,18 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
     let path = format!("/api/v1/datasets/{dataset}");
     let before = app.get_json(&root, "/api/v1/admin/policies").await;
     assert!(before["model"].as_str().unwrap().contains("[matchers]"));
-    assert!(before["rules"].as_array().unwrap().iter().any(|r| r["rule"] == "p, role:auditor, dataset:*, view"));
+    assert!(
+        before["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule"] == "p, role:auditor, dataset:*, view")
+    );
     let version = before["version"].as_i64().unwrap();
 
     // The dry run shows Bob would gain view, and changes nothing.
-    let proposed = json!({"add": [{"ptype": "g", "v0": "user:bob@example.org", "v1": "role:auditor"}]});
+    let proposed =
+        json!({"add": [{"ptype": "g", "v0": "user:bob@example.org", "v1": "role:auditor"}]});
     let report: Value = app
         .as_user(&root, Method::POST, "/api/v1/admin/policies/dry-run")
         .json(&proposed)
@@ -236,7 +288,10 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
     assert_eq!(report["gained"][0]["user_email"], "bob@example.org");
     assert_eq!(report["gained"][0]["after"], "view");
     assert!(report["lost"].as_array().unwrap().is_empty());
-    assert_eq!(status_of(&app, &bob, Method::GET, &path).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status_of(&app, &bob, Method::GET, &path).await,
+        StatusCode::NOT_FOUND
+    );
 
     // Applying it takes effect at once, versioned, and the check explains why.
     let added = app
@@ -260,8 +315,16 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(check["allowed"], true);
-    assert_eq!(check["path"], json!([format!("user:{}", bob.id), "role:auditor"]));
-    assert!(check["rule"].as_str().unwrap().contains("p, role:auditor, dataset:*, view"));
+    assert_eq!(
+        check["path"],
+        json!([format!("user:{}", bob.id), "role:auditor"])
+    );
+    assert!(
+        check["rule"]
+            .as_str()
+            .unwrap()
+            .contains("p, role:auditor, dataset:*, view")
+    );
     let check: Value = app
         .as_user(&root, Method::POST, "/api/v1/admin/policies/check")
         .json(&json!({"subject": "user:bob@example.org", "action": "edit", "object": dataset}))
@@ -286,19 +349,38 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
         .unwrap();
     assert_eq!(report["lost"][0]["user_email"], "bob@example.org");
     let removed = app
-        .as_user(&root, Method::DELETE, &format!("/api/v1/admin/policies/{rule_id}"))
+        .as_user(
+            &root,
+            Method::DELETE,
+            &format!("/api/v1/admin/policies/{rule_id}"),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(removed.status(), StatusCode::OK);
-    assert_eq!(status_of(&app, &bob, Method::GET, &path).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status_of(&app, &bob, Method::GET, &path).await,
+        StatusCode::NOT_FOUND
+    );
 
     // Rules are validated; only site admins write them.
     for (rule, expected) in [
-        (json!({"ptype": "p", "v0": "user:ghost@example.org", "v1": "dataset:*", "v2": "view"}), "there is no user"),
-        (json!({"ptype": "p", "v0": "role:x", "v1": "dataset:*", "v2": "own"}), "is not a level"),
-        (json!({"ptype": "p", "v0": "role:x", "v1": "files/*", "v2": "view"}), "is not an object"),
-        (json!({"ptype": "x", "v0": "role:x", "v1": "dataset:*", "v2": "view"}), "is not a rule type"),
+        (
+            json!({"ptype": "p", "v0": "user:ghost@example.org", "v1": "dataset:*", "v2": "view"}),
+            "there is no user",
+        ),
+        (
+            json!({"ptype": "p", "v0": "role:x", "v1": "dataset:*", "v2": "own"}),
+            "is not a level",
+        ),
+        (
+            json!({"ptype": "p", "v0": "role:x", "v1": "files/*", "v2": "view"}),
+            "is not an object",
+        ),
+        (
+            json!({"ptype": "x", "v0": "role:x", "v1": "dataset:*", "v2": "view"}),
+            "is not a rule type",
+        ),
     ] {
         let refused = app
             .as_user(&root, Method::POST, "/api/v1/admin/policies")
@@ -308,7 +390,13 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
             .unwrap();
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body: Value = refused.json().await.unwrap();
-        assert!(body["error"]["message"].as_str().unwrap().contains(expected), "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(expected),
+            "{body}"
+        );
     }
     let by_user = app
         .as_user(&ada, Method::POST, "/api/v1/admin/policies")
@@ -320,8 +408,14 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
     let after = app.get_json(&root, "/api/v1/admin/policies").await;
     assert_eq!(after["version"].as_i64().unwrap(), version + 2);
     let changes = audit_actions(&app, &root, "action=policy").await;
-    let kinds: Vec<&str> = changes.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"policy.add") && kinds.contains(&"policy.remove"), "{kinds:?}");
+    let kinds: Vec<&str> = changes
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"policy.add") && kinds.contains(&"policy.remove"),
+        "{kinds:?}"
+    );
 }
 
 async fn a_change_on_one_replica_is_enforced_by_the_other(backend: Backend) {
@@ -334,13 +428,21 @@ async fn a_change_on_one_replica_is_enforced_by_the_other(backend: Backend) {
     // A second server on the same database, with its own process state.
     let mut config = (*first.state.config).clone();
     if backend == Backend::Sqlite {
-        config.database_url = first.data_dir.path().join("tessera.db").display().to_string();
+        config.database_url = first
+            .data_dir
+            .path()
+            .join("tessera.db")
+            .display()
+            .to_string();
     }
     let second_dir = tempfile::tempdir().unwrap();
     config.data_dir = second_dir.path().to_path_buf();
     let second = TestApp::start_on(backend, config, second_dir).await;
     let path = format!("/api/v1/datasets/{dataset}");
-    assert_eq!(status_of(&second, &bob, Method::GET, &path).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status_of(&second, &bob, Method::GET, &path).await,
+        StatusCode::NOT_FOUND
+    );
     let share: Value = first
         .as_user(&ada, Method::POST, &format!("{path}/shares"))
         .json(&json!({"user": "bob@example.org", "level": "view"}))
@@ -350,7 +452,10 @@ async fn a_change_on_one_replica_is_enforced_by_the_other(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(status_of(&second, &bob, Method::GET, &path).await, StatusCode::OK);
+    assert_eq!(
+        status_of(&second, &bob, Method::GET, &path).await,
+        StatusCode::OK
+    );
     let revoked = first
         .as_user(
             &ada,
@@ -361,7 +466,10 @@ async fn a_change_on_one_replica_is_enforced_by_the_other(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-    assert_eq!(status_of(&second, &bob, Method::GET, &path).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status_of(&second, &bob, Method::GET, &path).await,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn audit_chain_finds_changed_and_removed_entries(backend: Backend) {
@@ -372,20 +480,35 @@ async fn audit_chain_finds_changed_and_removed_entries(backend: Backend) {
     let ada = app.user("ada@example.org").await;
     let dataset = upload_dataset(&app, &ada).await;
     for _ in 0..3 {
-        app.get_json(&ada, &format!("/api/v1/datasets/{dataset}")).await;
+        app.get_json(&ada, &format!("/api/v1/datasets/{dataset}"))
+            .await;
     }
     let report = app.get_json(&root, "/api/v1/admin/audit/verify").await;
     assert_eq!(report["intact"], true, "{report}");
     assert!(report["entries"].as_i64().unwrap() >= 5);
     let csv = app
-        .as_user(&root, Method::GET, "/api/v1/admin/audit?format=csv&action=access")
+        .as_user(
+            &root,
+            Method::GET,
+            "/api/v1/admin/audit?format=csv&action=access",
+        )
         .send()
         .await
         .unwrap();
-    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let text = csv.text().await.unwrap();
     assert!(text.starts_with("seq,at,actor,action"));
-    assert_eq!(text.lines().filter(|l| l.contains("access.dataset")).count(), 3);
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains("access.dataset"))
+            .count(),
+        3
+    );
 
     use diesel::prelude::*;
     use tessera::db::schema::audit_log;
@@ -397,20 +520,36 @@ async fn audit_chain_finds_changed_and_removed_entries(backend: Backend) {
         .unwrap();
     let report = app.get_json(&root, "/api/v1/admin/audit/verify").await;
     assert_eq!(report["intact"], false);
-    assert!(report["problems"].to_string().contains("entry 3 was changed"), "{report}");
+    assert!(
+        report["problems"]
+            .to_string()
+            .contains("entry 3 was changed"),
+        "{report}"
+    );
     let command = tessera::commands::audit(&app.state, tessera::cli::AuditCommand::Verify);
-    assert!(command.is_err(), "tessera audit verify must fail on a changed log");
+    assert!(
+        command.is_err(),
+        "tessera audit verify must fail on a changed log"
+    );
     // ...or removes one from the middle, or the newest.
     diesel::update(audit_log::table.filter(audit_log::seq.eq(3)))
         .set(audit_log::outcome.eq("granted"))
         .execute(&mut *conn)
         .unwrap();
-    assert_eq!(app.get_json(&root, "/api/v1/admin/audit/verify").await["intact"], true);
+    assert_eq!(
+        app.get_json(&root, "/api/v1/admin/audit/verify").await["intact"],
+        true
+    );
     diesel::delete(audit_log::table.filter(audit_log::seq.eq(2)))
         .execute(&mut *conn)
         .unwrap();
     let report = app.get_json(&root, "/api/v1/admin/audit/verify").await;
-    assert!(report["problems"].to_string().contains("entries 2 to 2 are missing"), "{report}");
+    assert!(
+        report["problems"]
+            .to_string()
+            .contains("entries 2 to 2 are missing"),
+        "{report}"
+    );
     let newest: i64 = audit_log::table
         .select(diesel::dsl::max(audit_log::seq))
         .first::<Option<i64>>(&mut *conn)
@@ -420,7 +559,12 @@ async fn audit_chain_finds_changed_and_removed_entries(backend: Backend) {
         .execute(&mut *conn)
         .unwrap();
     let report = app.get_json(&root, "/api/v1/admin/audit/verify").await;
-    assert!(report["problems"].to_string().contains("the newest were removed"), "{report}");
+    assert!(
+        report["problems"]
+            .to_string()
+            .contains("the newest were removed"),
+        "{report}"
+    );
 }
 
 /// Every documented route that names a dataset, an export or an admin resource refuses a
@@ -433,7 +577,11 @@ async fn every_route_refuses_a_caller_without_rights(backend: Backend) {
     let mallory = app.user("mallory@example.org").await;
     let dataset = upload_dataset(&app, &ada).await;
     let job: Value = app
-        .as_user(&ada, Method::POST, &format!("/api/v1/datasets/{dataset}/exports"))
+        .as_user(
+            &ada,
+            Method::POST,
+            &format!("/api/v1/datasets/{dataset}/exports"),
+        )
         .json(&json!({"format": "csv"}))
         .send()
         .await

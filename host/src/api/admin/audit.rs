@@ -152,7 +152,8 @@ pub async fn list_audit(
                             .map_err(io)?;
                         }
                     }
-                    out.into_inner().map_err(|e| ApiError::internal(e.to_string()))
+                    out.into_inner()
+                        .map_err(|e| ApiError::internal(e.to_string()))
                 })
                 .await?;
             Ok(HttpResponse::Ok()
@@ -175,6 +176,6 @@ pub async fn verify_audit(
     state: web::Data<AppState>,
     _caller: AdminCaller,
 ) -> ApiResult<web::Json<ChainReport>> {
-    let report = state.db.run(|conn| audit::verify(conn)).await?;
+    let report = state.db.run(audit::verify).await?;
     Ok(web::Json(report))
 }

@@ -173,7 +173,8 @@ pub async fn add_policy(
                 v1: body.v1,
                 v2: body.v2,
             };
-            let (rule, version) = rules::add(conn, &changer(&caller), &line, &body.note, now_millis())?;
+            let (rule, version) =
+                rules::add(conn, &changer(&caller), &line, &body.note, now_millis())?;
             Ok::<_, ApiError>(PolicyChangeView {
                 version,
                 rule: Some(rule.into()),

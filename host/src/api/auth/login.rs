@@ -131,9 +131,13 @@ pub async fn login(
                 audit::record(
                     conn,
                     now,
-                    AuditEvent::new(audit::actor_user(&session.user_id), "login.success", account_key)
-                        .outcome("granted")
-                        .address(success_address),
+                    AuditEvent::new(
+                        audit::actor_user(&session.user_id),
+                        "login.success",
+                        account_key,
+                    )
+                    .outcome("granted")
+                    .address(success_address),
                 )
                 .map(|_| ())
             })

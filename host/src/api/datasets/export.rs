@@ -90,22 +90,7 @@ pub async fn export_dataset(
     query: web::Query<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    let plugin = state.plugins.get(&query.format).ok_or_else(|| {
-        let known: Vec<String> = state
-            .plugins
-            .list()
-            .iter()
-            .map(|p| p.manifest.id.clone())
-            .collect();
-        ApiError::new(
-            ErrorCode::UnknownFormat,
-            format!(
-                "there is no export format '{}'; installed: {}",
-                query.format,
-                known.join(", ")
-            ),
-        )
-    })?;
+    let plugin = find_plugin(&state, &query.format)?;
     let id = id.into_inner();
     let wanted = query.version;
     let (dataset, version) = state
@@ -129,8 +114,50 @@ pub async fn export_dataset(
     );
     let filename = source.file_name(&plugin.info.extension);
 
-    // The response waits for `begin` and the first batch (or the whole export, if small),
-    // so that most failures still reach the client as a JSON error; after that it streams.
+    let (media_type, body) = stream_export(&state, plugin, source, spec).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(filename)],
+        })
+        .streaming(body))
+}
+
+/// The enabled export plugin for `format`, or an error naming the installed ones.
+pub fn find_plugin(
+    state: &AppState,
+    format: &str,
+) -> ApiResult<std::sync::Arc<crate::plugins::LoadedPlugin>> {
+    state.plugins.get(format).ok_or_else(|| {
+        let known: Vec<String> = state
+            .plugins
+            .list()
+            .iter()
+            .map(|p| p.manifest.id.clone())
+            .collect();
+        ApiError::new(
+            ErrorCode::UnknownFormat,
+            format!(
+                "there is no export format '{format}'; installed: {}",
+                known.join(", ")
+            ),
+        )
+    })
+}
+
+/// Runs an export and streams its output. Waits for `begin` and the first batch (or the whole
+/// export, if small), so that most failures still reach the client as a JSON error; after
+/// that it streams, and a late failure ends the stream with an error.
+pub async fn stream_export(
+    state: &AppState,
+    plugin: std::sync::Arc<crate::plugins::LoadedPlugin>,
+    source: ExportSource,
+    spec: ExportSpec,
+) -> ApiResult<(
+    String,
+    impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Unpin + use<>,
+)> {
     let (ready_tx, ready_rx) =
         tokio::sync::oneshot::channel::<Result<String, export::ExportError>>();
     let (chunks_tx, chunks_rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
@@ -184,14 +211,7 @@ pub async fn export_dataset(
         }
     });
     let media_type = ready_rx.await.map_err(ApiError::internal)??;
-    let body = tokio_stream_from(chunks_rx);
-    Ok(HttpResponse::Ok()
-        .content_type(media_type)
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(filename)],
-        })
-        .streaming(body))
+    Ok((media_type, tokio_stream_from(chunks_rx)))
 }
 
 fn tokio_stream_from(

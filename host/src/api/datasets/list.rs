@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::DatasetSummaryView;
-use crate::api::pagination::Page;
 use crate::access;
+use crate::api::pagination::Page;
 use crate::auth::Caller;
 use crate::db::datasets::{Dataset, DatasetFilter};
 use crate::db::teams::Team;

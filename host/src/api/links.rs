@@ -1,0 +1,631 @@
+//! Share links for their owners: create one for a dataset or an export's file, list them with
+//! their state, change expiry, limit or password, revoke, and read each one's access log.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::access::audit::{self, AuditEvent};
+use crate::access::token::{self, Operation};
+use crate::access::{self, Level};
+use crate::api::datasets::parse_columns;
+use crate::api::{not_found_as, resolve_expiry};
+use crate::auth::{Caller, password};
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::datasets::Dataset;
+use crate::db::export_jobs::{self, ExportJob};
+use crate::db::link_access_log::LinkAccess;
+use crate::db::share_links::ShareLink;
+use crate::db::{AnyConnection, new_id, write_transaction};
+use crate::error::{ApiError, ApiResult};
+use crate::links;
+use crate::state::AppState;
+use crate::time::{now_millis, to_rfc3339};
+
+/// What a link shares.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkItemView {
+    /// `dataset` or `export`.
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkView {
+    pub id: String,
+    pub name: String,
+    pub item: LinkItemView,
+    /// `view` or `download`.
+    pub level: String,
+    /// `active`, `expired`, `used_up` or `revoked`.
+    pub state: String,
+    /// The pinned dataset version, or none for the latest.
+    pub version: Option<i32>,
+    pub formats: Option<Vec<String>>,
+    pub columns: Option<Vec<String>>,
+    pub expires_at: Option<String>,
+    pub max_downloads: Option<i64>,
+    pub downloads_completed: i64,
+    pub downloads_left: Option<i64>,
+    pub has_password: bool,
+    pub self_destruct: bool,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+    pub last_access_at: Option<String>,
+}
+
+/// A new link: the only time its slug and token are shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkCreatedView {
+    pub id: String,
+    pub slug: String,
+    /// The short link to give people: `<public address>/s/{slug}`.
+    pub url: String,
+    /// A Biscuit token with the same rights, for scripts (`Authorization: Bearer`); it can
+    /// be narrowed offline with `tessera token attenuate`.
+    pub token: String,
+    pub link: LinkView,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLinkRequest {
+    /// `view` (see the item and preview its rows) or `download` (download it).
+    pub level: String,
+    /// Seconds from now until the link expires.
+    pub expires_in: Option<i64>,
+    /// When the link expires (RFC 3339).
+    pub expires_at: Option<String>,
+    /// Downloads allowed in all.
+    pub max_downloads: Option<i64>,
+    /// A password visitors must give (at least 6 characters).
+    pub password: Option<String>,
+    /// Delete the link after its last allowed download or at expiry (and, for an export,
+    /// the file, when no other link shares it).
+    #[serde(default)]
+    pub self_destruct: bool,
+    /// Pin a dataset version (default: always the latest).
+    pub version: Option<i32>,
+    /// Export formats the link may download in (default: every installed format).
+    pub formats: Option<Vec<String>>,
+    /// Columns the link reveals (default: all).
+    pub columns: Option<Vec<String>>,
+    /// A name for the owner's list.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkChangeRequest {
+    pub expires_in: Option<i64>,
+    /// A new expiry (RFC 3339), or `null` for none.
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    pub expires_at: Option<Option<String>>,
+    /// A new download limit, or `null` for none.
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    pub max_downloads: Option<Option<i64>>,
+    /// A new password (sessions opened with the old one end), or `null` to remove it.
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    pub password: Option<Option<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkAccessView {
+    pub at: String,
+    /// `view`, `download_started`, `download_completed`, `download_broken` or `refused`.
+    pub event: String,
+    pub reason: Option<String>,
+    pub address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+fn item_view(conn: &mut AnyConnection, link: &ShareLink) -> LinkItemView {
+    match (&link.dataset_id, &link.export_job_id) {
+        (_, Some(job_id)) => LinkItemView {
+            kind: "export".into(),
+            id: job_id.clone(),
+            name: ExportJob::find(conn, job_id)
+                .ok()
+                .and_then(|j| j.file_name)
+                .unwrap_or_else(|| "export".into()),
+        },
+        (Some(dataset_id), None) => LinkItemView {
+            kind: "dataset".into(),
+            id: dataset_id.clone(),
+            name: Dataset::find(conn, dataset_id)
+                .map(|d| d.name)
+                .unwrap_or_else(|_| "(deleted dataset)".into()),
+        },
+        (None, None) => LinkItemView {
+            kind: "dataset".into(),
+            id: String::new(),
+            name: "(nothing)".into(),
+        },
+    }
+}
+
+pub fn link_view(conn: &mut AnyConnection, link: &ShareLink, now: i64) -> LinkView {
+    LinkView {
+        id: link.id.clone(),
+        name: link.name.clone(),
+        item: item_view(conn, link),
+        level: link.level.clone(),
+        state: link.state(now).as_str().to_owned(),
+        version: link.version,
+        formats: link.formats(),
+        columns: link.columns(),
+        expires_at: link.expires_at.map(to_rfc3339),
+        max_downloads: link.max_downloads,
+        downloads_completed: link.downloads_completed,
+        downloads_left: link.downloads_left(),
+        has_password: link.password_hash.is_some(),
+        self_destruct: link.self_destruct,
+        created_at: to_rfc3339(link.created_at),
+        revoked_at: link.revoked_at.map(to_rfc3339),
+        last_access_at: link.last_access_at.map(to_rfc3339),
+    }
+}
+
+/// The address links are given out at.
+fn public_base(state: &AppState, req: &HttpRequest) -> String {
+    if !state.config.public_url.is_empty() {
+        return state.config.public_url.trim_end_matches('/').to_owned();
+    }
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+fn check_password(text: &str) -> Result<String, ApiError> {
+    if text.chars().count() < 6 {
+        return Err(ApiError::validation(
+            "a link password needs at least 6 characters",
+        ));
+    }
+    password::hash(text).map_err(ApiError::internal)
+}
+
+/// The checks every new link passes, whatever it shares.
+struct LinkTerms {
+    level: Operation,
+    expires_at: Option<i64>,
+    max_downloads: Option<i64>,
+    password_hash: Option<String>,
+}
+
+fn terms(body: &NewLinkRequest, now: i64) -> Result<LinkTerms, ApiError> {
+    let level = Operation::parse(&body.level).ok_or_else(|| {
+        ApiError::validation(format!(
+            "level must be view or download (got '{}')",
+            body.level
+        ))
+    })?;
+    let expires_at = resolve_expiry(body.expires_in, body.expires_at.as_deref(), now)?;
+    if body.max_downloads.is_some_and(|n| n < 1) {
+        return Err(ApiError::validation("max_downloads must be at least 1"));
+    }
+    if body.max_downloads.is_some() && level == Operation::View {
+        return Err(ApiError::validation(
+            "a view link has no downloads to limit; use level download",
+        ));
+    }
+    if body.self_destruct && body.max_downloads.is_none() && expires_at.is_none() {
+        return Err(ApiError::validation(
+            "self_destruct needs max_downloads or an expiry to know when to destroy the link",
+        ));
+    }
+    let password_hash = body.password.as_deref().map(check_password).transpose()?;
+    Ok(LinkTerms {
+        level,
+        expires_at,
+        max_downloads: body.max_downloads,
+        password_hash,
+    })
+}
+
+/// Stores the link, audits it and returns what the creator sees once.
+fn store(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    caller: &Caller,
+    mut link: ShareLink,
+    base: &str,
+) -> Result<LinkCreatedView, ApiError> {
+    let slug = links::new_slug();
+    link.slug_hash = links::slug_hash(&slug);
+    let level = Operation::parse(&link.level).unwrap_or(Operation::View);
+    let token = token::mint(&state.token_keys, &link.id, level).map_err(ApiError::internal)?;
+    write_transaction(conn, |conn| {
+        ShareLink::create(conn, &link)?;
+        audit::record(
+            conn,
+            link.created_at,
+            AuditEvent::new(
+                audit::actor_user(&caller.user.id),
+                "link.create",
+                format!("link:{}", link.id),
+            )
+            .detail(serde_json::json!({
+                "dataset": link.dataset_id,
+                "export": link.export_job_id,
+                "level": link.level,
+                "expires_at": link.expires_at.map(to_rfc3339),
+                "max_downloads": link.max_downloads,
+                "password": link.password_hash.is_some(),
+                "self_destruct": link.self_destruct,
+            }))
+            .address(caller.address.clone()),
+        )?;
+        Ok::<_, ApiError>(())
+    })?;
+    Ok(LinkCreatedView {
+        id: link.id.clone(),
+        url: format!("{base}/s/{slug}"),
+        slug,
+        token,
+        link: link_view(conn, &link, link.created_at),
+    })
+}
+
+/// Creates a share link to a dataset (needs admin on it, as sharing does).
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/links", tag = "sharing", params(("id" = String, Path)), request_body = NewLinkRequest, responses(
+    (status = 201, body = LinkCreatedView),
+    (status = 422, body = crate::error::ErrorBody),
+))]
+pub async fn create_dataset_link(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<NewLinkRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let base = public_base(&state, &req);
+    let installed: Vec<String> = state
+        .plugins
+        .list()
+        .iter()
+        .map(|p| p.manifest.id.clone())
+        .collect();
+    let app = state.clone();
+    let view = state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
+            let now = now_millis();
+            let terms = terms(&body, now)?;
+            let number = body.version.unwrap_or(dataset.latest_version);
+            let version = DatasetVersion::find(conn, &dataset.id, number).map_err(|_| {
+                ApiError::validation(format!("this dataset has no version {number}"))
+            })?;
+            if let Some(formats) = &body.formats {
+                if formats.is_empty() {
+                    return Err(ApiError::validation(
+                        "formats, when given, must name at least one",
+                    ));
+                }
+                if let Some(unknown) = formats.iter().find(|f| !installed.contains(f)) {
+                    return Err(ApiError::validation(format!(
+                        "there is no export format '{unknown}'; installed: {}",
+                        installed.join(", ")
+                    )));
+                }
+            }
+            if let Some(columns) = &body.columns {
+                let known: Vec<String> = parse_columns(&version.schema_json)
+                    .into_iter()
+                    .map(|c| c.name)
+                    .collect();
+                if columns.is_empty() {
+                    return Err(ApiError::validation(
+                        "columns, when given, must name at least one",
+                    ));
+                }
+                if let Some(unknown) = columns.iter().find(|c| !known.contains(c)) {
+                    return Err(ApiError::validation(format!(
+                        "version {number} has no column '{unknown}'"
+                    )));
+                }
+            }
+            let link = ShareLink {
+                id: new_id(),
+                owner_id: caller.user.id.clone(),
+                dataset_id: Some(dataset.id.clone()),
+                export_job_id: None,
+                slug_hash: String::new(),
+                name: body.name.clone().unwrap_or_else(|| dataset.name.clone()),
+                level: terms.level.as_str().to_owned(),
+                version: body.version,
+                allowed_formats: body
+                    .formats
+                    .as_ref()
+                    .map(|f| serde_json::json!(f).to_string()),
+                allowed_columns: body
+                    .columns
+                    .as_ref()
+                    .map(|c| serde_json::json!(c).to_string()),
+                expires_at: terms.expires_at,
+                max_downloads: terms.max_downloads,
+                downloads_taken: 0,
+                downloads_completed: 0,
+                password_hash: terms.password_hash,
+                password_epoch: 0,
+                self_destruct: body.self_destruct,
+                created_at: now,
+                revoked_at: None,
+                destroyed_at: None,
+                last_access_at: None,
+            };
+            store(conn, &app, &caller, link, &base)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Creates a download link to a finished export's file (for whoever ran the export, or an
+/// admin of the dataset).
+#[utoipa::path(post, path = "/api/v1/exports/{id}/links", tag = "sharing", params(("id" = String, Path)), request_body = NewLinkRequest, responses(
+    (status = 201, body = LinkCreatedView),
+    (status = 409, body = crate::error::ErrorBody),
+    (status = 422, body = crate::error::ErrorBody),
+))]
+pub async fn create_export_link(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<NewLinkRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let base = public_base(&state, &req);
+    let app = state.clone();
+    let view = state
+        .db
+        .run(move |conn| {
+            let job = ExportJob::find(conn, &id).map_err(|e| not_found_as(e, "export"))?;
+            let dataset = Dataset::find(conn, &job.dataset_id).map_err(|e| not_found_as(e, "export"))?;
+            if job.created_by.as_deref() != Some(caller.user.id.as_str()) {
+                access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
+            }
+            if job.status != export_jobs::DONE {
+                return Err(ApiError::conflict(format!(
+                    "the export is {}; a link can share only a finished export's file",
+                    job.status
+                )));
+            }
+            if body.level != "download" {
+                return Err(ApiError::validation(
+                    "an export's file can only be shared for download (level download)",
+                ));
+            }
+            if body.formats.is_some() || body.columns.is_some() || body.version.is_some() {
+                return Err(ApiError::validation(
+                    "formats, columns and version apply to dataset links; an export's file is fixed",
+                ));
+            }
+            let now = now_millis();
+            let terms = terms(&body, now)?;
+            let link = ShareLink {
+                id: new_id(),
+                owner_id: caller.user.id.clone(),
+                dataset_id: None,
+                export_job_id: Some(job.id.clone()),
+                slug_hash: String::new(),
+                name: body
+                    .name
+                    .clone()
+                    .or(job.file_name.clone())
+                    .unwrap_or_else(|| "export".into()),
+                level: terms.level.as_str().to_owned(),
+                version: Some(job.version),
+                allowed_formats: None,
+                allowed_columns: None,
+                expires_at: terms.expires_at,
+                max_downloads: terms.max_downloads,
+                downloads_taken: 0,
+                downloads_completed: 0,
+                password_hash: terms.password_hash,
+                password_epoch: 0,
+                self_destruct: body.self_destruct,
+                created_at: now,
+                revoked_at: None,
+                destroyed_at: None,
+                last_access_at: None,
+            };
+            store(conn, &app, &caller, link, &base)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+fn owned_link(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<ShareLink, ApiError> {
+    let link = ShareLink::find(conn, id).map_err(|e| not_found_as(e, "link"))?;
+    if link.owner_id != caller.user.id && !caller.is_admin() {
+        return Err(ApiError::not_found("link"));
+    }
+    Ok(link)
+}
+
+/// The caller's links, newest first, with their state and downloads.
+#[utoipa::path(get, path = "/api/v1/links", tag = "sharing", responses((status = 200, body = Vec<LinkView>)))]
+pub async fn list_links(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> ApiResult<web::Json<Vec<LinkView>>> {
+    let views = state
+        .db
+        .run(move |conn| {
+            let now = now_millis();
+            let links = ShareLink::list_for_owner(conn, &caller.user.id)?;
+            Ok::<_, ApiError>(links.iter().map(|l| link_view(conn, l, now)).collect())
+        })
+        .await?;
+    Ok(web::Json(views))
+}
+
+/// One of the caller's links.
+#[utoipa::path(get, path = "/api/v1/links/{id}", tag = "sharing", params(("id" = String, Path)), responses(
+    (status = 200, body = LinkView),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn get_link(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<LinkView>> {
+    let id = id.into_inner();
+    let view = state
+        .db
+        .run(move |conn| {
+            let link = owned_link(conn, &caller, &id)?;
+            Ok::<_, ApiError>(link_view(conn, &link, now_millis()))
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Changes a link's expiry, download limit or password.
+#[utoipa::path(patch, path = "/api/v1/links/{id}", tag = "sharing", params(("id" = String, Path)), request_body = LinkChangeRequest, responses(
+    (status = 200, body = LinkView),
+    (status = 404, body = crate::error::ErrorBody),
+    (status = 422, body = crate::error::ErrorBody),
+))]
+pub async fn update_link(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<LinkChangeRequest>,
+) -> ApiResult<web::Json<LinkView>> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let view = state
+        .db
+        .run(move |conn| {
+            let link = owned_link(conn, &caller, &id)?;
+            if link.revoked_at.is_some() || link.destroyed_at.is_some() {
+                return Err(ApiError::conflict("this link is revoked; make a new one"));
+            }
+            let now = now_millis();
+            let expiry = match (body.expires_in, &body.expires_at) {
+                (None, None) => None,
+                (_, Some(None)) => Some(None),
+                (seconds, Some(Some(at))) => Some(resolve_expiry(seconds, Some(at), now)?),
+                (seconds, None) => Some(resolve_expiry(seconds, None, now)?),
+            };
+            if let Some(Some(max)) = body.max_downloads
+                && max < link.downloads_completed.max(1)
+            {
+                return Err(ApiError::validation(format!(
+                    "max_downloads must be at least {} (downloads already made)",
+                    link.downloads_completed.max(1)
+                )));
+            }
+            let password = match &body.password {
+                None => None,
+                Some(None) => Some(None),
+                Some(Some(text)) => Some(Some(check_password(text)?)),
+            };
+            write_transaction(conn, |conn| {
+                if let Some(expires_at) = expiry {
+                    ShareLink::set_expiry(conn, &link.id, expires_at)?;
+                }
+                if let Some(max) = body.max_downloads {
+                    ShareLink::set_max_downloads(conn, &link.id, max)?;
+                }
+                if let Some(hash) = password.clone() {
+                    ShareLink::set_password(conn, &link.id, hash)?;
+                }
+                audit::record(
+                    conn,
+                    now,
+                    AuditEvent::new(
+                        audit::actor_user(&caller.user.id),
+                        "link.update",
+                        format!("link:{}", link.id),
+                    )
+                    .detail(serde_json::json!({
+                        "expires_at": expiry.map(|e| e.map(to_rfc3339)),
+                        "max_downloads": body.max_downloads,
+                        "password_changed": password.is_some(),
+                    }))
+                    .address(caller.address.clone()),
+                )?;
+                Ok::<_, ApiError>(())
+            })?;
+            let link = ShareLink::find(conn, &link.id)?;
+            Ok::<_, ApiError>(link_view(conn, &link, now))
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Revokes a link: its address and every token derived from it stop working at once.
+#[utoipa::path(delete, path = "/api/v1/links/{id}", tag = "sharing", params(("id" = String, Path)), responses(
+    (status = 204),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn revoke_link(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    state
+        .db
+        .run(move |conn| {
+            let link = owned_link(conn, &caller, &id)?;
+            let now = now_millis();
+            write_transaction(conn, |conn| {
+                ShareLink::revoke(conn, &link.id, now)?;
+                audit::record(
+                    conn,
+                    now,
+                    AuditEvent::new(
+                        audit::actor_user(&caller.user.id),
+                        "link.revoke",
+                        format!("link:{}", link.id),
+                    )
+                    .address(caller.address.clone()),
+                )?;
+                Ok::<_, ApiError>(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A link's access log, newest first: views, downloads started, completed and broken off,
+/// and refusals with their reason.
+#[utoipa::path(get, path = "/api/v1/links/{id}/access-log", tag = "sharing", params(("id" = String, Path)), responses(
+    (status = 200, body = Vec<LinkAccessView>),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn link_access_log(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<Vec<LinkAccessView>>> {
+    let id = id.into_inner();
+    let entries = state
+        .db
+        .run(move |conn| {
+            let link = owned_link(conn, &caller, &id)?;
+            Ok::<_, ApiError>(LinkAccess::for_link(conn, &link.id, 1000)?)
+        })
+        .await?;
+    Ok(web::Json(
+        entries
+            .into_iter()
+            .map(|e| LinkAccessView {
+                at: to_rfc3339(e.at),
+                event: e.event,
+                reason: e.reason,
+                address: e.address,
+                user_agent: e.user_agent,
+            })
+            .collect(),
+    ))
+}

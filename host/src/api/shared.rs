@@ -1,0 +1,834 @@
+//! What a link's holders reach: the page `/s/{slug}` (HTML for people), its password form,
+//! `/s/{slug}/download` and `/s/{slug}/rows`, and the same through a Biscuit token on
+//! `/api/v1/link`, `/api/v1/link/rows` and `/api/v1/link/download`. Every route runs the same
+//! checks in [`crate::links`], so expiry, password and level guard every sub-path alike.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::token::Operation;
+use crate::api::datasets::export::{find_plugin, stream_export};
+use crate::api::datasets::parse_columns;
+use crate::api::exports::parse_range;
+use crate::auth::{password, secrets};
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::datasets::Dataset;
+use crate::db::export_jobs::{self, ExportJob};
+use crate::db::link_sessions::LinkSession;
+use crate::db::share_links::ShareLink;
+use crate::db::users::User;
+use crate::db::write_transaction;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::export::{ExportSource, ExportSpec};
+use crate::ingest::preview;
+use crate::links::download::{self, CountedBody};
+use crate::links::{self, Credential, Reach, Resolved, Visitor, page};
+use crate::state::AppState;
+use crate::time::{now_millis, to_rfc3339};
+
+/// How long a password session lasts.
+const LINK_SESSION_HOURS: i64 = 12;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LinkDownloadQuery {
+    /// For dataset links: the export format (default `csv`).
+    pub format: Option<String>,
+    /// For dataset links: comma-separated columns (default: all the link reveals).
+    pub columns: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LinkRowsQuery {
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    pub password: String,
+}
+
+/// What a link (or token) grants, for scripts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkInfoView {
+    pub name: String,
+    /// `dataset` or `export`.
+    pub kind: String,
+    /// `view` or `download`.
+    pub level: String,
+    pub owner: String,
+    pub size_bytes: Option<i64>,
+    pub rows: Option<i64>,
+    pub version: Option<i32>,
+    pub columns: Vec<String>,
+    pub formats: Option<Vec<String>>,
+    pub expires_at: Option<String>,
+    pub downloads_left: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkRowsView {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+    pub offset: i64,
+    pub total_rows: i64,
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+fn credential(req: &HttpRequest, slug: Option<String>) -> Result<Credential, ApiError> {
+    if let Some(token) = bearer(req) {
+        return Ok(Credential::Token { token, slug });
+    }
+    match slug {
+        Some(slug) => Ok(Credential::Slug {
+            session: req
+                .cookie(links::LINK_SESSION_COOKIE)
+                .map(|c| c.value().to_owned()),
+            slug,
+        }),
+        None => Err(ApiError::new(
+            ErrorCode::Unauthenticated,
+            "present the link's token as 'Authorization: Bearer <token>'",
+        )),
+    }
+}
+
+/// The dataset version and the columns a link reveals.
+struct Shared {
+    dataset: Option<Dataset>,
+    version: Option<DatasetVersion>,
+    job: Option<ExportJob>,
+    columns: Vec<String>,
+    owner: String,
+}
+
+fn shared_of(conn: &mut crate::db::AnyConnection, link: &ShareLink) -> Result<Shared, ApiError> {
+    let owner = User::find(conn, &link.owner_id)
+        .map(|u| u.name)
+        .unwrap_or_else(|_| "someone".into());
+    if let Some(job_id) = &link.export_job_id {
+        let job = ExportJob::find(conn, job_id)?;
+        if job.status != export_jobs::DONE {
+            return Err(ApiError::new(
+                ErrorCode::LinkUsedUp,
+                "the shared file is no longer available",
+            ));
+        }
+        return Ok(Shared {
+            dataset: None,
+            version: None,
+            job: Some(job),
+            columns: Vec::new(),
+            owner,
+        });
+    }
+    let dataset_id = link.dataset_id.clone().unwrap_or_default();
+    let dataset = Dataset::find(conn, &dataset_id)?;
+    let number = link.version.unwrap_or(dataset.latest_version);
+    let version = DatasetVersion::find(conn, &dataset.id, number)?;
+    let all: Vec<String> = parse_columns(&version.schema_json)
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let columns = match link.columns() {
+        Some(allowed) => all.into_iter().filter(|c| allowed.contains(c)).collect(),
+        None => all,
+    };
+    Ok(Shared {
+        dataset: Some(dataset),
+        version: Some(version),
+        job: None,
+        columns,
+        owner,
+    })
+}
+
+fn human_size(bytes: i64) -> String {
+    let units = ["bytes", "KB", "MB", "GB", "TB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < units.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{size:.1} {}", units[unit])
+    }
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        ))
+        .body(body)
+}
+
+/// A refusal as a page a person understands.
+fn refusal_page(slug: &str, err: &ApiError) -> HttpResponse {
+    let status = err.code.status();
+    let (heading, message) = match err.code {
+        ErrorCode::LinkExpired => ("This link has expired", err.message.as_str()),
+        ErrorCode::LinkUsedUp => (
+            "This link has been used up",
+            "It has been downloaded as many times as its owner allowed. Ask them for a new link.",
+        ),
+        ErrorCode::TooManyAttempts => (
+            "Too many attempts",
+            "Too many wrong links or passwords came from your network. Wait a few minutes and try again.",
+        ),
+        ErrorCode::PasswordRequired => {
+            return html(
+                StatusCode::UNAUTHORIZED,
+                page::password_prompt(&format!("/s/{slug}"), false),
+            );
+        }
+        ErrorCode::NotFound => (
+            "No such link",
+            "This link does not exist. It may have been mistyped, or its owner revoked it.",
+        ),
+        _ => ("This link cannot be opened", err.message.as_str()),
+    };
+    let mut response = html(status, page::refused(heading, message));
+    if let Some(seconds) = err.retry_after
+        && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// The shared item's page: what it is, its size, expiry and downloads left, and either the
+/// download button or the first rows.
+pub async fn show_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    let visitor = Visitor::of(&req, &state.config);
+    let app = state.clone();
+    let credential = Credential::Slug {
+        session: req
+            .cookie(links::LINK_SESSION_COOKIE)
+            .map(|c| c.value().to_owned()),
+        slug: slug.clone(),
+    };
+    let result = state
+        .db
+        .run(move |conn| {
+            let now = now_millis();
+            let resolved = links::resolve(
+                conn,
+                &app.token_keys,
+                &app.config,
+                &credential,
+                &visitor,
+                now,
+            )?;
+            let shared = shared_of(conn, &resolved.link)?;
+            links::log_access(conn, &resolved.link.id, "view", None, &visitor, now)?;
+            ShareLink::touch(conn, &resolved.link.id, now)?;
+            Ok::<_, ApiError>((resolved.link, shared))
+        })
+        .await;
+    let (link, shared) = match result {
+        Ok(found) => found,
+        Err(err) => return refusal_page(&slug, &err),
+    };
+    let (what, size) = match (&shared.job, &shared.version) {
+        (Some(job), _) => (
+            format!("an export in {}", job.format),
+            std::fs::metadata(
+                state
+                    .storage
+                    .absolute(job.artifact_path.as_deref().unwrap_or("")),
+            )
+            .map(|m| human_size(m.len() as i64))
+            .unwrap_or_else(|_| "unknown".into()),
+        ),
+        (None, Some(version)) => (
+            format!(
+                "a dataset (version {}, {} rows, {} columns)",
+                version.version,
+                version.row_count,
+                shared.columns.len()
+            ),
+            human_size(version.source_bytes),
+        ),
+        _ => ("nothing".into(), "0 bytes".into()),
+    };
+    let preview = if link.level == "view" {
+        match (&shared.version, &shared.dataset) {
+            (Some(version), Some(_)) => {
+                let path = state.storage.absolute(&version.file_path);
+                let columns = shared.columns.clone();
+                let all: Vec<String> = parse_columns(&version.schema_json)
+                    .into_iter()
+                    .map(|c| c.name)
+                    .collect();
+                web::block(move || preview::read_rows(&path, 0, 20))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .map(|rows| {
+                        let rows = rows
+                            .into_iter()
+                            .map(|row| {
+                                row.into_iter()
+                                    .zip(&all)
+                                    .filter(|(_, name)| columns.contains(name))
+                                    .map(|(v, _)| match v {
+                                        serde_json::Value::String(s) => s,
+                                        serde_json::Value::Null => String::new(),
+                                        other => other.to_string(),
+                                    })
+                                    .collect()
+                            })
+                            .collect();
+                        (columns, rows)
+                    })
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let download_href = (link.level == "download").then(|| format!("/s/{slug}/download"));
+    html(
+        StatusCode::OK,
+        page::shared_item(&page::ItemPage {
+            name: &link.name,
+            owner: &shared.owner,
+            what: &what,
+            size: &size,
+            expires: &link
+                .expires_at
+                .map(to_rfc3339)
+                .unwrap_or_else(|| "never".into()),
+            downloads_left: &link
+                .downloads_left()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "no limit".into()),
+            download_href: download_href.as_deref(),
+            preview,
+        }),
+    )
+}
+
+/// The password form: opens a session bound to this link and its current password.
+pub async fn open_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    let given = form.into_inner().password;
+    let visitor = Visitor::of(&req, &state.config);
+    let app = state.clone();
+    let inner_slug = slug.clone();
+    let found = state
+        .db
+        .run(move |conn| {
+            let now = now_millis();
+            links::check_throttle(conn, &visitor, now)?;
+            match ShareLink::find_by_slug_hash(conn, &links::slug_hash(&inner_slug))? {
+                Some(link) if link.state(now) != crate::db::share_links::LinkState::Revoked => {
+                    Ok((link, visitor))
+                }
+                _ => {
+                    links::count_failure(conn, &visitor, &app.config, now)?;
+                    Err(ApiError::not_found("link"))
+                }
+            }
+        })
+        .await;
+    let (link, visitor) = match found {
+        Ok(found) => found,
+        Err(err) => return refusal_page(&slug, &err),
+    };
+    let stored = link.password_hash.clone();
+    let matches = web::block(move || password::verify(&given, stored.as_deref()))
+        .await
+        .unwrap_or(false);
+    let app = state.clone();
+    let session = secrets::generate("tsl_");
+    let session_hash = secrets::hash(&session);
+    let outcome = state
+        .db
+        .run(move |conn| {
+            let now = now_millis();
+            if link.password_hash.is_none() {
+                return Ok(false);
+            }
+            if !matches {
+                links::count_failure(conn, &visitor, &app.config, now)?;
+                links::log_access(
+                    conn,
+                    &link.id,
+                    "refused",
+                    Some("wrong password"),
+                    &visitor,
+                    now,
+                )?;
+                return Ok(false);
+            }
+            write_transaction(conn, |conn| {
+                LinkSession::create(
+                    conn,
+                    &LinkSession {
+                        token_hash: session_hash,
+                        link_id: link.id.clone(),
+                        password_epoch: link.password_epoch,
+                        expires_at: now + LINK_SESSION_HOURS * 3600 * 1000,
+                    },
+                )?;
+                links::log_access(conn, &link.id, "unlocked", None, &visitor, now)?;
+                Ok::<_, ApiError>(true)
+            })
+        })
+        .await;
+    match outcome {
+        Ok(true) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/s/{slug}")))
+            .cookie(
+                Cookie::build(links::LINK_SESSION_COOKIE, session)
+                    .path(format!("/s/{slug}"))
+                    .http_only(true)
+                    .same_site(SameSite::Lax)
+                    .secure(state.config.secure_cookies)
+                    .finish(),
+            )
+            .finish(),
+        Ok(false) => html(
+            StatusCode::UNAUTHORIZED,
+            page::password_prompt(&format!("/s/{slug}"), true),
+        ),
+        Err(err) => refusal_page(&slug, &err),
+    }
+}
+
+/// Downloads through a link: `/s/{slug}/download` (slug, password session or token).
+pub async fn download_by_slug(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<LinkDownloadQuery>,
+) -> ApiResult<HttpResponse> {
+    let credential = credential(&req, Some(slug.into_inner()))?;
+    serve_download(state, req, credential, query.into_inner()).await
+}
+
+/// Downloads what the presented token grants.
+#[utoipa::path(get, path = "/api/v1/link/download", tag = "links", params(LinkDownloadQuery), responses(
+    (status = 200, description = "the file"),
+    (status = 401, body = crate::error::ErrorBody),
+    (status = 403, body = crate::error::ErrorBody),
+    (status = 410, body = crate::error::ErrorBody),
+))]
+pub async fn download_by_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<LinkDownloadQuery>,
+) -> ApiResult<HttpResponse> {
+    let credential = credential(&req, None)?;
+    serve_download(state, req, credential, query.into_inner()).await
+}
+
+async fn serve_download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    credential: Credential,
+    query: LinkDownloadQuery,
+) -> ApiResult<HttpResponse> {
+    let visitor = Visitor::of(&req, &state.config);
+    let app = state.clone();
+    let inner_visitor = visitor.clone();
+    let (resolved, shared) = state
+        .db
+        .run(move |conn| {
+            let now = now_millis();
+            let resolved = links::resolve(
+                conn,
+                &app.token_keys,
+                &app.config,
+                &credential,
+                &inner_visitor,
+                now,
+            )?;
+            let shared = shared_of(conn, &resolved.link)?;
+            Ok::<_, ApiError>((resolved, shared))
+        })
+        .await?;
+    match &shared.job {
+        Some(job) => serve_export_file(state, req, visitor, resolved, job.clone()).await,
+        None => serve_dataset_export(state, visitor, resolved, shared, query).await,
+    }
+}
+
+/// The level, token and slot checks, then the download's ticket.
+async fn admit(
+    state: &web::Data<AppState>,
+    visitor: &Visitor,
+    resolved: Resolved,
+    format: Option<String>,
+    columns: Vec<String>,
+    version: i64,
+    size: Option<u64>,
+) -> ApiResult<(Resolved, download::Ticket)> {
+    let visitor = visitor.clone();
+    state
+        .db
+        .run(move |conn| {
+            let now = now_millis();
+            let reach = Reach {
+                operation: Operation::Download,
+                format: format.as_deref(),
+                columns: &columns,
+                version,
+            };
+            links::authorize(conn, &resolved, &reach, &visitor, now)?;
+            let ticket = download::start(conn, &resolved, size, &visitor, now)?;
+            Ok::<_, ApiError>((resolved, ticket))
+        })
+        .await
+}
+
+async fn serve_dataset_export(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    resolved: Resolved,
+    shared: Shared,
+    query: LinkDownloadQuery,
+) -> ApiResult<HttpResponse> {
+    let (Some(dataset), Some(version)) = (shared.dataset, shared.version) else {
+        return Err(ApiError::internal("a dataset link without its dataset"));
+    };
+    let format = query.format.unwrap_or_else(|| "csv".to_owned());
+    if let Some(allowed) = resolved.link.formats()
+        && !allowed.contains(&format)
+    {
+        return Err(ApiError::forbidden(format!(
+            "this link allows downloads as {} only",
+            allowed.join(", ")
+        )));
+    }
+    let columns: Vec<String> = match &query.columns {
+        Some(list) => {
+            let wanted: Vec<String> = list
+                .split(',')
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect();
+            if let Some(hidden) = wanted.iter().find(|c| !shared.columns.contains(c)) {
+                return Err(ApiError::forbidden(format!(
+                    "this link does not reveal the column '{hidden}'"
+                )));
+            }
+            wanted
+        }
+        None => shared.columns.clone(),
+    };
+    let plugin = find_plugin(&state, &format)?;
+    let (_, ticket) = admit(
+        &state,
+        &visitor,
+        resolved,
+        Some(format.clone()),
+        columns.clone(),
+        i64::from(version.version),
+        None,
+    )
+    .await?;
+    let spec = ExportSpec {
+        columns: Some(columns),
+        ..ExportSpec::default()
+    };
+    let source = ExportSource::new(&state.storage, dataset, version, to_rfc3339(now_millis()));
+    let filename = source.file_name(&plugin.info.extension);
+    let (media_type, stream) = match stream_export(&state, plugin, source, spec).await {
+        Ok(started) => started,
+        Err(err) => {
+            // Nothing was sent: the slot goes back.
+            download::abandon(ticket, state.db.clone(), state.storage.clone(), visitor);
+            return Err(err);
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(filename)],
+        })
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(CountedBody::new(
+            stream,
+            ticket,
+            state.db.clone(),
+            state.storage.clone(),
+            visitor,
+            true,
+        )))
+}
+
+async fn serve_export_file(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    resolved: Resolved,
+    job: ExportJob,
+) -> ApiResult<HttpResponse> {
+    let (Some(relative), Some(media_type)) = (job.artifact_path.clone(), job.media_type.clone())
+    else {
+        return Err(ApiError::internal("a done export without its file"));
+    };
+    let path = state.storage.absolute(&relative);
+    let mut file = tokio::fs::File::open(&path).await.map_err(|_| {
+        ApiError::new(
+            ErrorCode::LinkUsedUp,
+            "the shared file is no longer available",
+        )
+    })?;
+    let size = file.metadata().await.map_err(ApiError::internal)?.len();
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| parse_range(v, size));
+    let (status, start, end) = match range {
+        None => (StatusCode::OK, 0, size),
+        Some(Some((start, end))) => (StatusCode::PARTIAL_CONTENT, start, end),
+        Some(None) => {
+            return Err(ApiError::new(
+                ErrorCode::RangeNotSatisfiable,
+                format!("the range is outside the file's {size} bytes"),
+            ));
+        }
+    };
+    // A counted download ends when the file's last byte is sent, so a range must run to the
+    // end: resuming (`bytes=N-`) works, fetching the middle again and again does not.
+    if end != size && resolved.link.max_downloads.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::RangeNotSatisfiable,
+            "this link counts downloads: ask for the rest of the file from an offset (bytes=N-)",
+        ));
+    }
+    let (_, ticket) = admit(
+        &state,
+        &visitor,
+        resolved,
+        Some(job.format.clone()),
+        Vec::new(),
+        i64::from(job.version),
+        Some(size),
+    )
+    .await?;
+    file.seek(std::io::SeekFrom::Start(start))
+        .await
+        .map_err(ApiError::internal)?;
+    let body = Box::pin(futures_util::stream::unfold(
+        (file, end - start),
+        |(mut file, left)| async move {
+            if left == 0 {
+                return None;
+            }
+            let mut buffer = vec![0u8; (left.min(256 * 1024)) as usize];
+            match file.read(&mut buffer).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buffer.truncate(n);
+                    Some((
+                        Ok::<_, std::io::Error>(bytes::Bytes::from(buffer)),
+                        (file, left - n as u64),
+                    ))
+                }
+                Err(e) => Some((Err(e), (file, 0))),
+            }
+        },
+    ));
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type(media_type)
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(
+                job.file_name.clone().unwrap_or_else(|| "export".into()),
+            )],
+        })
+        .no_chunking(end - start);
+    if status == StatusCode::PARTIAL_CONTENT {
+        response.insert_header((
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{}/{size}", end - 1),
+        ));
+    }
+    Ok(response.streaming(CountedBody::new(
+        body,
+        ticket,
+        state.db.clone(),
+        state.storage.clone(),
+        visitor,
+        end == size,
+    )))
+}
+
+/// The first rows of a view link's dataset: `/s/{slug}/rows`.
+pub async fn rows_by_slug(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<LinkRowsQuery>,
+) -> ApiResult<web::Json<LinkRowsView>> {
+    let credential = credential(&req, Some(slug.into_inner()))?;
+    serve_rows(state, req, credential, query.into_inner()).await
+}
+
+/// The rows a view token grants.
+#[utoipa::path(get, path = "/api/v1/link/rows", tag = "links", params(LinkRowsQuery), responses(
+    (status = 200, body = LinkRowsView),
+    (status = 401, body = crate::error::ErrorBody),
+    (status = 403, body = crate::error::ErrorBody),
+))]
+pub async fn rows_by_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<LinkRowsQuery>,
+) -> ApiResult<web::Json<LinkRowsView>> {
+    let credential = credential(&req, None)?;
+    serve_rows(state, req, credential, query.into_inner()).await
+}
+
+async fn serve_rows(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    credential: Credential,
+    query: LinkRowsQuery,
+) -> ApiResult<web::Json<LinkRowsView>> {
+    let offset = query.offset.unwrap_or(0).max(0);
+    let max = state.config.max_preview_rows as i64;
+    let limit = query.limit.unwrap_or(100).clamp(1, max);
+    let visitor = Visitor::of(&req, &state.config);
+    let app = state.clone();
+    let (version, columns) = state
+        .db
+        .run(move |conn| {
+            let now = now_millis();
+            let resolved = links::resolve(
+                conn,
+                &app.token_keys,
+                &app.config,
+                &credential,
+                &visitor,
+                now,
+            )?;
+            let shared = shared_of(conn, &resolved.link)?;
+            let Some(version) = shared.version else {
+                return Err(ApiError::forbidden(
+                    "an export's file has no rows to browse; download it",
+                ));
+            };
+            let reach = Reach {
+                operation: Operation::View,
+                format: None,
+                columns: &shared.columns,
+                version: i64::from(version.version),
+            };
+            links::authorize(conn, &resolved, &reach, &visitor, now)?;
+            links::log_access(conn, &resolved.link.id, "view", None, &visitor, now)?;
+            Ok::<_, ApiError>((version, shared.columns))
+        })
+        .await?;
+    let all: Vec<String> = parse_columns(&version.schema_json)
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let path = state.storage.absolute(&version.file_path);
+    let rows = web::block(move || preview::read_rows(&path, offset, limit as u32)).await??;
+    let keep: Vec<bool> = all.iter().map(|name| columns.contains(name)).collect();
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .zip(&keep)
+                .filter(|(_, keep)| **keep)
+                .map(|(v, _)| v)
+                .collect()
+        })
+        .collect();
+    Ok(web::Json(LinkRowsView {
+        columns,
+        rows,
+        offset,
+        total_rows: version.row_count,
+    }))
+}
+
+/// What the presented token grants: the item, its level, expiry and downloads left.
+#[utoipa::path(get, path = "/api/v1/link", tag = "links", responses(
+    (status = 200, body = LinkInfoView),
+    (status = 401, body = crate::error::ErrorBody),
+    (status = 410, body = crate::error::ErrorBody),
+))]
+pub async fn link_info(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> ApiResult<web::Json<LinkInfoView>> {
+    let credential = credential(&req, None)?;
+    let visitor = Visitor::of(&req, &state.config);
+    let app = state.clone();
+    let view = state
+        .db
+        .run(move |conn| {
+            let now = now_millis();
+            let resolved = links::resolve(
+                conn,
+                &app.token_keys,
+                &app.config,
+                &credential,
+                &visitor,
+                now,
+            )?;
+            let shared = shared_of(conn, &resolved.link)?;
+            let link = resolved.link;
+            Ok::<_, ApiError>(LinkInfoView {
+                name: link.name.clone(),
+                kind: if link.export_job_id.is_some() {
+                    "export"
+                } else {
+                    "dataset"
+                }
+                .into(),
+                level: link.level.clone(),
+                owner: shared.owner,
+                size_bytes: shared.version.as_ref().map(|v| v.source_bytes),
+                rows: shared.version.as_ref().map(|v| v.row_count),
+                version: shared.version.as_ref().map(|v| v.version).or(link.version),
+                columns: shared.columns,
+                formats: link.formats(),
+                expires_at: link.expires_at.map(to_rfc3339),
+                downloads_left: link.downloads_left(),
+            })
+        })
+        .await?;
+    Ok(web::Json(view))
+}

@@ -1,0 +1,69 @@
+//! Each download through a limited link: it holds a slot while it runs, keeps it once
+//! complete and gives it back if it breaks off.
+
+use diesel::prelude::*;
+
+use super::schema::link_downloads;
+use super::{AnyConnection, DbResult};
+
+pub const ACTIVE: &str = "active";
+pub const COMPLETED: &str = "completed";
+pub const BROKEN: &str = "broken";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = link_downloads)]
+pub struct LinkDownload {
+    pub id: String,
+    pub link_id: String,
+    pub state: String,
+    pub holds_slot: bool,
+    pub size_bytes: i64,
+    pub covered_to: i64,
+    pub bytes_sent: i64,
+    /// JSON array of the presenting token's attenuation-block revocation ids.
+    pub token_blocks: String,
+    pub started_at: i64,
+    pub updated_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+impl LinkDownload {
+    pub fn create(conn: &mut AnyConnection, download: &LinkDownload) -> DbResult<()> {
+        diesel::insert_into(link_downloads::table)
+            .values(download)
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<LinkDownload> {
+        Ok(link_downloads::table
+            .find(id)
+            .select(LinkDownload::as_select())
+            .first(conn)?)
+    }
+
+    /// Ends the download in `state` (completed or broken); only an active one can end, so
+    /// a download is counted or given back once.
+    pub fn finish(
+        conn: &mut AnyConnection,
+        id: &str,
+        state: &str,
+        bytes_sent: i64,
+        now: i64,
+    ) -> DbResult<bool> {
+        Ok(diesel::update(
+            link_downloads::table
+                .find(id)
+                .filter(link_downloads::state.eq(ACTIVE)),
+        )
+        .set((
+            link_downloads::state.eq(state),
+            link_downloads::holds_slot.eq(state == COMPLETED),
+            link_downloads::bytes_sent.eq(bytes_sent),
+            link_downloads::updated_at.eq(now),
+            link_downloads::finished_at.eq(Some(now)),
+        ))
+        .execute(conn)?
+            == 1)
+    }
+}

@@ -1,0 +1,230 @@
+//! Share links: an unguessable slug (kept only as a hash) and a Biscuit token that both grant
+//! one item (a dataset or an export's file) at one level, with an optional expiry, download
+//! limit, password and self-destruct. Download slots are taken and given back with single
+//! conditional updates, so a limit holds exactly however many downloads race for it.
+
+use diesel::prelude::*;
+
+use super::schema::share_links;
+use super::{AnyConnection, DbResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = share_links)]
+pub struct ShareLink {
+    pub id: String,
+    pub owner_id: String,
+    pub dataset_id: Option<String>,
+    pub export_job_id: Option<String>,
+    pub slug_hash: String,
+    pub name: String,
+    /// `view` or `download`.
+    pub level: String,
+    pub version: Option<i32>,
+    /// JSON array of format ids, or none for every format.
+    pub allowed_formats: Option<String>,
+    /// JSON array of column names, or none for every column.
+    pub allowed_columns: Option<String>,
+    pub expires_at: Option<i64>,
+    pub max_downloads: Option<i64>,
+    pub downloads_taken: i64,
+    pub downloads_completed: i64,
+    pub password_hash: Option<String>,
+    pub password_epoch: i64,
+    pub self_destruct: bool,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub destroyed_at: Option<i64>,
+    pub last_access_at: Option<i64>,
+}
+
+/// Where a link stands, as its owner and its holders are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    Active,
+    Expired,
+    UsedUp,
+    Revoked,
+}
+
+impl LinkState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkState::Active => "active",
+            LinkState::Expired => "expired",
+            LinkState::UsedUp => "used_up",
+            LinkState::Revoked => "revoked",
+        }
+    }
+}
+
+impl ShareLink {
+    pub fn state(&self, now: i64) -> LinkState {
+        if self.revoked_at.is_some() {
+            LinkState::Revoked
+        } else if self.destroyed_at.is_some()
+            || self
+                .max_downloads
+                .is_some_and(|max| self.downloads_completed >= max)
+        {
+            LinkState::UsedUp
+        } else if self.expires_at.is_some_and(|at| at <= now) {
+            LinkState::Expired
+        } else {
+            LinkState::Active
+        }
+    }
+
+    pub fn downloads_left(&self) -> Option<i64> {
+        self.max_downloads
+            .map(|max| (max - self.downloads_completed).max(0))
+    }
+
+    pub fn formats(&self) -> Option<Vec<String>> {
+        self.allowed_formats
+            .as_deref()
+            .and_then(|f| serde_json::from_str(f).ok())
+    }
+
+    pub fn columns(&self) -> Option<Vec<String>> {
+        self.allowed_columns
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok())
+    }
+
+    pub fn create(conn: &mut AnyConnection, link: &ShareLink) -> DbResult<()> {
+        diesel::insert_into(share_links::table)
+            .values(link)
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<ShareLink> {
+        Ok(share_links::table
+            .find(id)
+            .select(ShareLink::as_select())
+            .first(conn)?)
+    }
+
+    pub fn find_by_slug_hash(conn: &mut AnyConnection, hash: &str) -> DbResult<Option<ShareLink>> {
+        Ok(share_links::table
+            .filter(share_links::slug_hash.eq(hash))
+            .select(ShareLink::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    pub fn list_for_owner(conn: &mut AnyConnection, owner_id: &str) -> DbResult<Vec<ShareLink>> {
+        Ok(share_links::table
+            .filter(share_links::owner_id.eq(owner_id))
+            .order(share_links::created_at.desc())
+            .select(ShareLink::as_select())
+            .load(conn)?)
+    }
+
+    pub fn revoke(conn: &mut AnyConnection, id: &str, now: i64) -> DbResult<()> {
+        diesel::update(
+            share_links::table
+                .find(id)
+                .filter(share_links::revoked_at.is_null()),
+        )
+        .set(share_links::revoked_at.eq(Some(now)))
+        .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn set_expiry(conn: &mut AnyConnection, id: &str, expires_at: Option<i64>) -> DbResult<()> {
+        diesel::update(share_links::table.find(id))
+            .set(share_links::expires_at.eq(expires_at))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn set_max_downloads(conn: &mut AnyConnection, id: &str, max: Option<i64>) -> DbResult<()> {
+        diesel::update(share_links::table.find(id))
+            .set(share_links::max_downloads.eq(max))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Sets (or clears) the password; sessions opened with the old one end.
+    pub fn set_password(conn: &mut AnyConnection, id: &str, hash: Option<String>) -> DbResult<()> {
+        diesel::update(share_links::table.find(id))
+            .set((
+                share_links::password_hash.eq(hash),
+                share_links::password_epoch.eq(share_links::password_epoch + 1),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn touch(conn: &mut AnyConnection, id: &str, now: i64) -> DbResult<()> {
+        diesel::update(share_links::table.find(id))
+            .set(share_links::last_access_at.eq(Some(now)))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Takes a download slot if one is free: one statement, so concurrent takers cannot both
+    /// see the last slot free. Links without a limit always have one.
+    pub fn take_slot(conn: &mut AnyConnection, id: &str) -> DbResult<bool> {
+        let taken = diesel::update(
+            share_links::table
+                .find(id)
+                .filter(share_links::revoked_at.is_null())
+                .filter(share_links::destroyed_at.is_null())
+                .filter(share_links::max_downloads.is_null().or(
+                    share_links::downloads_taken.lt(share_links::max_downloads.assume_not_null()),
+                )),
+        )
+        .set(share_links::downloads_taken.eq(share_links::downloads_taken + 1))
+        .execute(conn)?;
+        Ok(taken == 1)
+    }
+
+    /// Gives back a slot taken by a download that broke off.
+    pub fn give_back_slot(conn: &mut AnyConnection, id: &str) -> DbResult<()> {
+        diesel::update(
+            share_links::table
+                .find(id)
+                .filter(share_links::downloads_taken.gt(0)),
+        )
+        .set(share_links::downloads_taken.eq(share_links::downloads_taken - 1))
+        .execute(conn)?;
+        Ok(())
+    }
+
+    /// Counts a completed download (its slot stays taken); returns the link as it is now.
+    pub fn complete_download(conn: &mut AnyConnection, id: &str) -> DbResult<ShareLink> {
+        diesel::update(share_links::table.find(id))
+            .set(share_links::downloads_completed.eq(share_links::downloads_completed + 1))
+            .execute(conn)?;
+        ShareLink::find(conn, id)
+    }
+
+    pub fn destroy(conn: &mut AnyConnection, id: &str, now: i64) -> DbResult<()> {
+        diesel::update(
+            share_links::table
+                .find(id)
+                .filter(share_links::destroyed_at.is_null()),
+        )
+        .set(share_links::destroyed_at.eq(Some(now)))
+        .execute(conn)?;
+        Ok(())
+    }
+
+    /// Other live links to the same export's file (so a self-destructing link deletes the file
+    /// only when it was made for that link alone).
+    pub fn others_for_export(
+        conn: &mut AnyConnection,
+        export_job_id: &str,
+        except: &str,
+    ) -> DbResult<i64> {
+        Ok(share_links::table
+            .filter(share_links::export_job_id.eq(export_job_id))
+            .filter(share_links::id.ne(except))
+            .filter(share_links::revoked_at.is_null())
+            .filter(share_links::destroyed_at.is_null())
+            .count()
+            .get_result(conn)?)
+    }
+}

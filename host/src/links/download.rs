@@ -1,0 +1,284 @@
+//! Downloads through a link, counted exactly.
+//!
+//! A download takes a slot before its first byte (one conditional update, so with a limit of
+//! k at most k downloads hold slots at once), keeps it when its last byte has been handed to
+//! the connection, and gives it back if the connection drops first. A download that holds a
+//! slot is one row in `link_downloads`; a resumed request (`Range`) carrying the browser's
+//! download cookie continues its row rather than starting another, so it is not counted twice.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::Stream;
+
+use super::{Resolved, Visitor, log_access};
+use crate::access::audit::{self, AuditEvent};
+use crate::db::link_downloads::{self, LinkDownload};
+use crate::db::share_links::ShareLink;
+use crate::db::token_keys::BlockDownloads;
+use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
+use crate::error::{ApiError, ErrorCode};
+use crate::storage::Storage;
+
+/// A download that holds a slot (or needs none).
+pub struct Ticket {
+    pub download_id: String,
+    pub link_id: String,
+    pub export_job_id: Option<String>,
+    pub size: Option<u64>,
+    /// Block revocation ids of the presenting token's attenuations.
+    pub token_blocks: Vec<String>,
+}
+
+/// Takes a slot and records the download's start, together or not at all.
+pub fn start(
+    conn: &mut AnyConnection,
+    resolved: &Resolved,
+    size: Option<u64>,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<Ticket, ApiError> {
+    let link = &resolved.link;
+    let token_blocks: Vec<String> = resolved
+        .token
+        .as_ref()
+        .map(|t| t.revocation_ids.iter().skip(1).cloned().collect())
+        .unwrap_or_default();
+    let download_id = new_id();
+    write_transaction(conn, |conn| {
+        if !ShareLink::take_slot(conn, &link.id)? {
+            return Err(ApiError::new(
+                ErrorCode::LinkUsedUp,
+                "this link has no downloads left (the last ones are under way or done)",
+            ));
+        }
+        LinkDownload::create(
+            conn,
+            &LinkDownload {
+                id: download_id.clone(),
+                link_id: link.id.clone(),
+                state: link_downloads::ACTIVE.to_owned(),
+                holds_slot: true,
+                size_bytes: size.map_or(-1, |s| s as i64),
+                covered_to: 0,
+                bytes_sent: 0,
+                token_blocks: serde_json::to_string(&token_blocks).unwrap_or_else(|_| "[]".into()),
+                started_at: now,
+                updated_at: now,
+                finished_at: None,
+            },
+        )?;
+        ShareLink::touch(conn, &link.id, now)?;
+        log_access(conn, &link.id, "download_started", None, visitor, now)?;
+        Ok(())
+    })
+    .inspect_err(|err| {
+        if err.code == ErrorCode::LinkUsedUp {
+            let _ = log_access(conn, &link.id, "refused", Some(&err.message), visitor, now);
+        }
+    })?;
+    Ok(Ticket {
+        download_id,
+        link_id: link.id.clone(),
+        export_job_id: link.export_job_id.clone(),
+        size,
+        token_blocks,
+    })
+}
+
+/// How a download ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Completed,
+    Broken,
+}
+
+/// Records the end: a completed download keeps its slot and is counted (and a
+/// self-destructing link that is now used up is destroyed); a broken one gives its slot back.
+fn finish(
+    db: &Database,
+    storage: &Storage,
+    ticket: &Ticket,
+    ending: Ending,
+    sent: u64,
+    visitor: &Visitor,
+) -> Result<(), DbError> {
+    let now = crate::time::now_millis();
+    let mut conn = db.get()?;
+    let mut remove_file: Option<String> = None;
+    write_transaction(&mut conn, |conn| {
+        let state = match ending {
+            Ending::Completed => link_downloads::COMPLETED,
+            Ending::Broken => link_downloads::BROKEN,
+        };
+        if !LinkDownload::finish(conn, &ticket.download_id, state, sent as i64, now)? {
+            return Ok(());
+        }
+        match ending {
+            Ending::Broken => {
+                ShareLink::give_back_slot(conn, &ticket.link_id)?;
+                log_access(conn, &ticket.link_id, "download_broken", None, visitor, now)?;
+            }
+            Ending::Completed => {
+                let link = ShareLink::complete_download(conn, &ticket.link_id)?;
+                BlockDownloads::add_completed(conn, &ticket.link_id, &ticket.token_blocks)?;
+                log_access(
+                    conn,
+                    &ticket.link_id,
+                    "download_completed",
+                    None,
+                    visitor,
+                    now,
+                )?;
+                audit::record(
+                    conn,
+                    now,
+                    AuditEvent::new(
+                        format!("link:{}", link.id),
+                        "link.download",
+                        format!("link:{}", link.id),
+                    )
+                    .outcome("granted")
+                    .detail(
+                        serde_json::json!({"bytes": sent, "completed": link.downloads_completed}),
+                    )
+                    .address(visitor.logged_address.clone()),
+                )?;
+                let used_up = link
+                    .max_downloads
+                    .is_some_and(|max| link.downloads_completed >= max);
+                if link.self_destruct && used_up {
+                    ShareLink::destroy(conn, &link.id, now)?;
+                    audit::record(
+                        conn,
+                        now,
+                        AuditEvent::new("system", "link.destroy", format!("link:{}", link.id))
+                            .detail(serde_json::json!({"reason": "last download completed"})),
+                    )?;
+                    if let Some(job_id) = &link.export_job_id
+                        && ShareLink::others_for_export(conn, job_id, &link.id)? == 0
+                    {
+                        remove_file =
+                            crate::db::export_jobs::ExportJob::expire_for_link(conn, job_id, now)?;
+                    }
+                }
+            }
+        }
+        Ok::<_, DbError>(())
+    })?;
+    if let Some(relative) = remove_file {
+        let path = storage.absolute(&relative);
+        if let Err(err) = std::fs::remove_file(&path) {
+            tracing::warn!(error = %err, path = %path.display(), "cannot remove a self-destructed link's file");
+        }
+    }
+    Ok(())
+}
+
+/// Gives back the slot of a download that failed before its first byte.
+pub fn abandon(ticket: Ticket, db: Database, storage: Storage, visitor: Visitor) {
+    drop(CountedBody::new(
+        futures_util::stream::empty::<Result<Bytes, std::io::Error>>(),
+        ticket,
+        db,
+        storage,
+        visitor,
+        false,
+    ));
+}
+
+/// The response body of a counted download: it passes the bytes on and records how the
+/// download ended when it finishes or is dropped.
+pub struct CountedBody<S> {
+    inner: S,
+    ticket: Option<Ticket>,
+    db: Database,
+    storage: Storage,
+    visitor: Visitor,
+    sent: u64,
+    /// Whether the last byte of the file is part of this response.
+    reaches_end: bool,
+}
+
+impl<S> CountedBody<S> {
+    pub fn new(
+        inner: S,
+        ticket: Ticket,
+        db: Database,
+        storage: Storage,
+        visitor: Visitor,
+        reaches_end: bool,
+    ) -> Self {
+        Self {
+            inner,
+            ticket: Some(ticket),
+            db,
+            storage,
+            visitor,
+            sent: 0,
+            reaches_end,
+        }
+    }
+
+    fn end(&mut self, ending: Ending) {
+        let Some(ticket) = self.ticket.take() else {
+            return;
+        };
+        let (db, storage, visitor, sent) = (
+            self.db.clone(),
+            self.storage.clone(),
+            self.visitor.clone(),
+            self.sent,
+        );
+        let record = move || {
+            if let Err(err) = finish(&db, &storage, &ticket, ending, sent, &visitor) {
+                tracing::error!(error = %err, link = %ticket.link_id, "cannot record the end of a download");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn_blocking(record);
+            }
+            Err(_) => record(),
+        }
+    }
+}
+
+impl<S> Stream for CountedBody<S>
+where
+    S: Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
+{
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                this.sent += chunk.len() as u64;
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(err))) => {
+                this.end(Ending::Broken);
+                Poll::Ready(Some(Err(err)))
+            }
+            Poll::Ready(None) => {
+                let ending = if this.reaches_end {
+                    Ending::Completed
+                } else {
+                    Ending::Broken
+                };
+                this.end(ending);
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S> Drop for CountedBody<S> {
+    fn drop(&mut self) {
+        // Dropped before the end: the connection went away mid-download.
+        self.end(Ending::Broken);
+    }
+}

@@ -1,0 +1,339 @@
+//! Share links: what a holder of a slug, a password session or a Biscuit token may reach, and
+//! the checks every route of a link runs in the same order, so that no sub-path skips one.
+//!
+//! Order of checks: throttle (per address, IPv6 by /64) → the link exists and is not revoked
+//! (a stranger cannot tell an unknown link from a revoked one) → not expired, not used up
+//! (410, said to the holder) → the password session, for slug access → the level allows the
+//! operation → the token's own checks, for token access. Every refusal is written to the
+//! link's access log and the audit log.
+
+pub mod download;
+pub mod page;
+
+use std::net::IpAddr;
+
+use crate::access::audit::{self, AuditEvent};
+use crate::access::token::{self, AccessRequest, Operation, Presented, TokenError, TokenKeys};
+use crate::auth::{secrets, throttle};
+use crate::config::Config;
+use crate::db::link_access_log::LinkAccess;
+use crate::db::link_sessions::LinkSession;
+use crate::db::login_throttle::LoginThrottle;
+use crate::db::share_links::{LinkState, ShareLink};
+use crate::db::token_keys::BlockDownloads;
+use crate::db::{AnyConnection, DbError, new_id};
+use crate::error::{ApiError, ErrorCode};
+use crate::time::to_rfc3339;
+
+/// The cookie a browser gets after giving a link's password (scoped to the link's path).
+pub const LINK_SESSION_COOKIE: &str = "tessera_link";
+
+/// How a request presents a link.
+pub enum Credential {
+    /// The `/s/{slug}` address, with the password session cookie if the browser has one.
+    Slug {
+        slug: String,
+        session: Option<String>,
+    },
+    /// A Biscuit token in `Authorization: Bearer`, optionally for a given slug's link.
+    Token { token: String, slug: Option<String> },
+}
+
+/// Who is asking, for throttling and the logs.
+#[derive(Clone)]
+pub struct Visitor {
+    pub address: Option<IpAddr>,
+    pub logged_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Visitor {
+    pub fn of(req: &actix_web::HttpRequest, config: &Config) -> Visitor {
+        let address = crate::auth::client::address(req, config);
+        Visitor {
+            address,
+            logged_address: crate::auth::client::for_log(address, config),
+            user_agent: req
+                .headers()
+                .get(actix_web::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.chars().take(300).collect()),
+        }
+    }
+
+    fn throttle_key(&self) -> String {
+        format!("link-{}", throttle::address_key(self.address))
+    }
+}
+
+/// A link this request may use, and how it was presented.
+pub struct Resolved {
+    pub link: ShareLink,
+    pub token: Option<Presented>,
+}
+
+pub fn slug_hash(slug: &str) -> String {
+    secrets::hash(slug)
+}
+
+/// A fresh slug: 128 random bits, URL-safe.
+pub fn new_slug() -> String {
+    use base64::Engine;
+    let bytes: [u8; 16] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        "there is no such link; it may have been revoked",
+    )
+}
+
+/// Records one entry in the link's access log.
+pub fn log_access(
+    conn: &mut AnyConnection,
+    link_id: &str,
+    event: &str,
+    reason: Option<&str>,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<(), DbError> {
+    LinkAccess::record(
+        conn,
+        &LinkAccess {
+            id: new_id(),
+            link_id: link_id.to_owned(),
+            at: now,
+            event: event.to_owned(),
+            reason: reason.map(str::to_owned),
+            address: visitor.logged_address.clone(),
+            user_agent: visitor.user_agent.clone(),
+        },
+    )
+}
+
+/// Writes a refusal to the link's access log and the audit log, and returns it.
+fn refuse(
+    conn: &mut AnyConnection,
+    link: &ShareLink,
+    visitor: &Visitor,
+    now: i64,
+    err: ApiError,
+) -> ApiError {
+    let logged = conn.transaction::<_, DbError, _>(|conn| {
+        log_access(conn, &link.id, "refused", Some(&err.message), visitor, now)?;
+        audit::record(
+            conn,
+            now,
+            AuditEvent::new(
+                format!("link:{}", link.id),
+                "link.access",
+                format!("link:{}", link.id),
+            )
+            .outcome("denied")
+            .detail(serde_json::json!({"reason": err.message, "code": err.code}))
+            .address(visitor.logged_address.clone()),
+        )?;
+        Ok(())
+    });
+    if let Err(log_err) = logged {
+        tracing::error!(error = %log_err, "cannot record a link refusal");
+    }
+    err
+}
+
+use diesel::Connection;
+
+/// Counts a failed guess (unknown slug, wrong password, forged token) against the address.
+pub fn count_failure(
+    conn: &mut AnyConnection,
+    visitor: &Visitor,
+    config: &Config,
+    now: i64,
+) -> Result<(), DbError> {
+    LoginThrottle::record_failure(
+        conn,
+        &visitor.throttle_key(),
+        now,
+        config.login_max_failures * 2,
+        (config.login_lockout_seconds * 1000) as i64,
+    )
+    .map(|_| ())
+}
+
+/// Refuses an address that guessed wrong too often (`429` with `Retry-After`).
+pub fn check_throttle(
+    conn: &mut AnyConnection,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<(), ApiError> {
+    match LoginThrottle::locked_for(conn, &visitor.throttle_key(), now)? {
+        Some(seconds) => Err(ApiError::too_many_attempts(seconds)),
+        None => Ok(()),
+    }
+}
+
+/// Finds the link and runs every check that does not depend on the operation.
+pub fn resolve(
+    conn: &mut AnyConnection,
+    keys: &TokenKeys,
+    config: &Config,
+    credential: &Credential,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<Resolved, ApiError> {
+    check_throttle(conn, visitor, now)?;
+    let (link, token) = match credential {
+        Credential::Slug { slug, .. } => {
+            match ShareLink::find_by_slug_hash(conn, &slug_hash(slug))? {
+                Some(link) => (link, None),
+                None => {
+                    count_failure(conn, visitor, config, now)?;
+                    return Err(not_found());
+                }
+            }
+        }
+        Credential::Token { token, slug } => {
+            let presented = match token::verify(keys, token) {
+                Ok(presented) => presented,
+                Err(err) => {
+                    count_failure(conn, visitor, config, now)?;
+                    return Err(ApiError::new(
+                        ErrorCode::InvalidToken,
+                        match err {
+                            TokenError::TooLarge { .. } => err.to_string(),
+                            _ => {
+                                "the token is invalid: it was changed, or not issued by this server"
+                                    .to_owned()
+                            }
+                        },
+                    ));
+                }
+            };
+            let link = match ShareLink::find(conn, &presented.link_id) {
+                Ok(link) => link,
+                Err(DbError::NotFound) => return Err(not_found()),
+                Err(other) => return Err(other.into()),
+            };
+            if let Some(slug) = slug
+                && slug_hash(slug) != link.slug_hash
+            {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidToken,
+                    "this token is for another link",
+                ));
+            }
+            (link, Some(presented))
+        }
+    };
+    match link.state(now) {
+        LinkState::Revoked => return Err(not_found()),
+        LinkState::Expired => {
+            let at = link.expires_at.map(to_rfc3339).unwrap_or_default();
+            return Err(refuse(
+                conn,
+                &link,
+                visitor,
+                now,
+                ApiError::new(ErrorCode::LinkExpired, format!("this link expired at {at}")),
+            ));
+        }
+        LinkState::UsedUp => {
+            return Err(refuse(
+                conn,
+                &link,
+                visitor,
+                now,
+                ApiError::new(
+                    ErrorCode::LinkUsedUp,
+                    "this link has been used as many times as its owner allowed",
+                ),
+            ));
+        }
+        LinkState::Active => {}
+    }
+    if let (Credential::Slug { session, .. }, Some(_)) = (credential, &link.password_hash) {
+        let valid = match session {
+            Some(session) => LinkSession::is_valid(
+                conn,
+                &secrets::hash(session),
+                &link.id,
+                link.password_epoch,
+                now,
+            )?,
+            None => false,
+        };
+        if !valid {
+            return Err(ApiError::new(
+                ErrorCode::PasswordRequired,
+                "this link is protected by a password; post it as the form field 'password' to the link's address first",
+            ));
+        }
+    }
+    Ok(Resolved { link, token })
+}
+
+/// What a request would reveal, for the level and token checks.
+pub struct Reach<'a> {
+    pub operation: Operation,
+    pub format: Option<&'a str>,
+    pub columns: &'a [String],
+    pub version: i64,
+}
+
+/// The level and token checks for one operation; refusals are logged.
+pub fn authorize(
+    conn: &mut AnyConnection,
+    resolved: &Resolved,
+    reach: &Reach,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<(), ApiError> {
+    let link = &resolved.link;
+    let level = Operation::parse(&link.level).unwrap_or(Operation::View);
+    if level != reach.operation {
+        let message = match level {
+            Operation::View => "this link lets you view the shared item, not download it",
+            Operation::Download => "this link lets you download the shared item, not browse it",
+        };
+        return Err(refuse(
+            conn,
+            link,
+            visitor,
+            now,
+            ApiError::forbidden(message),
+        ));
+    }
+    if let Some(presented) = &resolved.token {
+        let blocks: Vec<String> = presented.revocation_ids.iter().skip(1).cloned().collect();
+        let counts = BlockDownloads::counts(conn, &blocks)?;
+        let when = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now) * 1_000_000)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let request = AccessRequest {
+            link_id: &link.id,
+            now: when,
+            operation: reach.operation,
+            format: reach.format,
+            columns: reach.columns,
+            version: reach.version,
+            block_downloads: &counts,
+        };
+        if let Err(err) = token::authorize(presented, &request) {
+            let message = match err {
+                TokenError::Refused { reasons } => {
+                    format!("the token does not allow this: {}", reasons.join("; "))
+                }
+                other => other.to_string(),
+            };
+            return Err(refuse(
+                conn,
+                link,
+                visitor,
+                now,
+                ApiError::forbidden(message),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,825 @@
+//! Share links and their tokens, tried as a holder and as an attacker would: expiry, limits,
+//! passwords, levels, offline attenuation, revocation, exact counting under concurrency,
+//! broken downloads, resumption, self-destruction and throttling.
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+use tessera::access::token::{self, Attenuation, Operation, TokenKeys};
+
+use crate::common::{Backend, TestApp, TestUser, error_code};
+use crate::exports::wait_for_end;
+use crate::plugins::app_with_plugins;
+
+const CSV: &[u8] = b"site,count,note\nA,1,first\nB,2,second\nC,3,third\n";
+
+async fn dataset(app: &TestApp, owner: &TestUser, bytes: &[u8]) -> String {
+    let created: Value = app
+        .upload(owner, "plankton.csv", bytes.to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
+    created["id"].as_str().unwrap().to_owned()
+}
+
+async fn make_link(app: &TestApp, owner: &TestUser, path: &str, body: Value) -> Value {
+    let response = app
+        .as_user(owner, Method::POST, path)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED, "{body}");
+    response.json().await.unwrap()
+}
+
+/// A browser of someone who was only given the link: no account, no cookies unless set here.
+fn stranger() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tessera_link="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+async fn open_with_password(app: &TestApp, slug: &str, password: &str) -> reqwest::Response {
+    stranger()
+        .post(app.url(&format!("/s/{slug}")))
+        .form(&[("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn expiring_limited_password_link(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv", "json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "download", "expires_in": 60, "max_downloads": 2, "password": "tide-pool-7"}),
+    )
+    .await;
+    let slug = created["slug"].as_str().unwrap().to_owned();
+    assert!(slug.len() >= 22, "a slug carries at least 128 bits");
+    assert!(
+        created["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/s/{slug}"))
+    );
+    assert_eq!(created["link"]["downloads_left"], 2);
+
+    // Without the password: the page asks for it, and no sub-path lets anything through.
+    let page = stranger()
+        .get(app.url(&format!("/s/{slug}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
+    assert!(page.text().await.unwrap().contains("name=\"password\""));
+    for sub in ["download", "rows"] {
+        let refused = stranger()
+            .get(app.url(&format!("/s/{slug}/{sub}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNAUTHORIZED,
+            "/s/{{slug}}/{sub}"
+        );
+        assert_eq!(error_code(refused).await, "password_required");
+    }
+    let wrong = open_with_password(&app, &slug, "guess").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(session_cookie(&wrong).is_none());
+    assert!(wrong.text().await.unwrap().contains("not right"));
+
+    let right = open_with_password(&app, &slug, "tide-pool-7").await;
+    assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    let cookie = session_cookie(&right).expect("a session cookie for the link");
+    let page = stranger()
+        .get(app.url(&format!("/s/{slug}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("plankton") && html.contains("Downloads left") && html.contains("/download")
+    );
+
+    for _ in 0..2 {
+        let download = stranger()
+            .get(app.url(&format!("/s/{slug}/download")))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(download.status(), StatusCode::OK);
+        let text = download.text().await.unwrap();
+        assert!(
+            text.starts_with("site,count,note") && text.contains("C,3,third"),
+            "{text}"
+        );
+    }
+    // The slot is counted once the body has gone out; give the server a moment to record it.
+    let mut third = StatusCode::OK;
+    for _ in 0..50 {
+        let response = stranger()
+            .get(app.url(&format!("/s/{slug}/download")))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        third = response.status();
+        if third == StatusCode::GONE {
+            assert_eq!(error_code(response).await, "link_used_up");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(third, StatusCode::GONE);
+    let page = stranger()
+        .get(app.url(&format!("/s/{slug}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    assert!(page.text().await.unwrap().contains("used up"));
+
+    // The owner sees it all in the link's access log.
+    let link_id = created["id"].as_str().unwrap();
+    let log = app
+        .get_json(&ada, &format!("/api/v1/links/{link_id}/access-log"))
+        .await;
+    let events: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| **e == "download_completed")
+            .count(),
+        2
+    );
+    assert!(
+        events.contains(&"refused") && events.contains(&"view"),
+        "{events:?}"
+    );
+    let listed = app.get_json(&ada, "/api/v1/links").await;
+    assert_eq!(listed[0]["state"], "used_up");
+    assert_eq!(listed[0]["downloads_left"], 0);
+}
+
+async fn passwords_levels_expiry_and_revocation_guard_every_path(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv", "json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let path = format!("/api/v1/datasets/{id}/links");
+
+    // A changed password ends sessions opened with the old one.
+    let protected = make_link(
+        &app,
+        &ada,
+        &path,
+        json!({"level": "view", "password": "first-pass"}),
+    )
+    .await;
+    let slug = protected["slug"].as_str().unwrap();
+    let cookie = session_cookie(&open_with_password(&app, slug, "first-pass").await).unwrap();
+    let rows = stranger()
+        .get(app.url(&format!("/s/{slug}/rows")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rows.status(), StatusCode::OK);
+    let rows: Value = rows.json().await.unwrap();
+    assert_eq!(rows["rows"].as_array().unwrap().len(), 3);
+    let changed = app
+        .as_user(
+            &ada,
+            Method::PATCH,
+            &format!("/api/v1/links/{}", protected["id"].as_str().unwrap()),
+        )
+        .json(&json!({"password": "second-pass"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    let stale = stranger()
+        .get(app.url(&format!("/s/{slug}/rows")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+
+    // A view link cannot become a download by editing the URL.
+    let viewing = make_link(
+        &app,
+        &ada,
+        &path,
+        json!({"level": "view", "columns": ["site"]}),
+    )
+    .await;
+    let slug = viewing["slug"].as_str().unwrap();
+    let edited = stranger()
+        .get(app.url(&format!("/s/{slug}/download")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), StatusCode::FORBIDDEN);
+    let page = stranger()
+        .get(app.url(&format!("/s/{slug}")))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<th scope=\"col\">site</th>"));
+    assert!(
+        !html.contains("second"),
+        "a column the link hides must not show"
+    );
+
+    // A late visitor is told the link expired, on every path.
+    let brief = make_link(
+        &app,
+        &ada,
+        &path,
+        json!({"level": "download", "expires_in": 1}),
+    )
+    .await;
+    let slug = brief["slug"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    for sub in ["", "/download", "/rows"] {
+        let late = stranger()
+            .get(app.url(&format!("/s/{slug}{sub}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(late.status(), StatusCode::GONE, "/s/{{slug}}{sub}");
+    }
+
+    // A revoked link and one that never existed look alike to a stranger.
+    let doomed = make_link(&app, &ada, &path, json!({"level": "download"})).await;
+    let revoked = app
+        .as_user(
+            &ada,
+            Method::DELETE,
+            &format!("/api/v1/links/{}", doomed["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let gone = stranger()
+        .get(app.url(&format!("/s/{}/download", doomed["slug"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    let unknown = stranger()
+        .get(app.url("/s/AAAAAAAAAAAAAAAAAAAAAA/download"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), unknown.status());
+    assert_eq!(gone.text().await.unwrap(), unknown.text().await.unwrap());
+
+    // Bad requests read as sentences; links are listed to and revocable by their owner only.
+    let bad = app
+        .as_user(&ada, Method::POST, &path)
+        .json(&json!({"level": "download", "self_destruct": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bob = app.user("bob@example.org").await;
+    assert_eq!(
+        app.get_json(&bob, "/api/v1/links")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let theft = app
+        .as_user(
+            &bob,
+            Method::DELETE,
+            &format!("/api/v1/links/{}", viewing["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theft.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_json(&ada, "/api/v1/links")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+async fn tokens_narrow_offline_and_die_with_their_link(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv", "json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "download", "formats": ["csv", "json"]}),
+    )
+    .await;
+    let parent = created["token"].as_str().unwrap().to_owned();
+    let get = |token: String, path: &'static str| {
+        let app_url = app.url(path);
+        async move {
+            stranger()
+                .get(app_url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let info: Value = get(parent.clone(), "/api/v1/link")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["level"], "download");
+    assert_eq!(info["columns"], json!(["site", "count", "note"]));
+    let whole = get(parent.clone(), "/api/v1/link/download").await;
+    assert_eq!(whole.status(), StatusCode::OK);
+
+    // Fewer columns, offline: the narrower token must name only those.
+    let narrow = token::attenuate(
+        &parent,
+        &Attenuation {
+            columns: Some(vec!["site".into()]),
+            ..Attenuation::default()
+        },
+    )
+    .unwrap();
+    let refused = get(narrow.clone(), "/api/v1/link/download").await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("column"),
+        "{body}"
+    );
+    let allowed = get(narrow.clone(), "/api/v1/link/download?columns=site").await;
+    assert_eq!(allowed.status(), StatusCode::OK);
+    assert_eq!(allowed.text().await.unwrap(), "site\nA\nB\nC\n");
+
+    // Fewer downloads: one, then no more for this token or any derived from it.
+    let once = token::attenuate(
+        &parent,
+        &Attenuation {
+            max_downloads: Some(1),
+            ..Attenuation::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        get(once.clone(), "/api/v1/link/download").await.status(),
+        StatusCode::OK
+    );
+    let mut second = StatusCode::OK;
+    for _ in 0..50 {
+        second = get(once.clone(), "/api/v1/link/download").await.status();
+        if second == StatusCode::FORBIDDEN {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(second, StatusCode::FORBIDDEN);
+    let rewrapped = token::attenuate(
+        &once,
+        &Attenuation {
+            formats: Some(vec!["csv".into()]),
+            ..Attenuation::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        get(rewrapped, "/api/v1/link/download").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // The parent is not affected.
+    assert_eq!(
+        get(parent.clone(), "/api/v1/link/download").await.status(),
+        StatusCode::OK
+    );
+
+    // Earlier expiry, which a further attenuation cannot extend.
+    let soon = token::attenuate(
+        &parent,
+        &Attenuation {
+            expires_at: Some(time::OffsetDateTime::now_utc() + time::Duration::seconds(1)),
+            ..Attenuation::default()
+        },
+    )
+    .unwrap();
+    let later = token::attenuate(
+        &soon,
+        &Attenuation {
+            expires_at: Some(time::OffsetDateTime::now_utc() + time::Duration::hours(1)),
+            ..Attenuation::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        get(later.clone(), "/api/v1/link/download").await.status(),
+        StatusCode::OK
+    );
+    // Token times have whole seconds: wait past the next full second after expiry.
+    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
+    assert_eq!(
+        get(later, "/api/v1/link/download").await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // A lower level: a view-only token cannot download, and a format the link forbids stays
+    // forbidden.
+    let viewer = token::attenuate(
+        &parent,
+        &Attenuation {
+            operation: Some(Operation::View),
+            ..Attenuation::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        get(viewer, "/api/v1/link/download").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(parent.clone(), "/api/v1/link/download?format=parquet")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Tampered or foreign tokens are 401.
+    let mut tampered = parent.clone().into_bytes();
+    let middle = tampered.len() / 2;
+    tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let response = get(tampered, "/api/v1/link/download").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(response).await, "invalid_token");
+    let foreign = token::mint(
+        &TokenKeys::generate(),
+        created["id"].as_str().unwrap(),
+        Operation::Download,
+    )
+    .unwrap();
+    assert_eq!(
+        get(foreign, "/api/v1/link/download").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The token works on the link's own address too.
+    let slug = created["slug"].as_str().unwrap();
+    let by_slug = stranger()
+        .get(app.url(&format!("/s/{slug}/download")))
+        .bearer_auth(&narrow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_slug.status(),
+        StatusCode::FORBIDDEN,
+        "the narrow token's column check applies there too"
+    );
+
+    // Revoking the link kills the token and everything derived from it.
+    let revoked = app
+        .as_user(
+            &ada,
+            Method::DELETE,
+            &format!("/api/v1/links/{}", created["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    for token in [parent, narrow] {
+        assert_eq!(
+            get(token, "/api/v1/link/download").await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+async fn parallel_downloads_complete_exactly_the_limit(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv", "json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "download", "max_downloads": 3}),
+    )
+    .await;
+    let url = app.url(&format!(
+        "/s/{}/download",
+        created["slug"].as_str().unwrap()
+    ));
+    let attempts: Vec<_> = (0..24)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let response = stranger().get(url).send().await.unwrap();
+                let status = response.status();
+                let body = response.text().await.unwrap_or_default();
+                (status, body)
+            })
+        })
+        .collect();
+    let mut completed = 0;
+    for attempt in attempts {
+        let (status, body) = attempt.await.unwrap();
+        match status {
+            StatusCode::OK => {
+                assert!(body.ends_with("C,3,third\n"));
+                completed += 1;
+            }
+            StatusCode::GONE => {}
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(completed, 3);
+    // The counts are in the database: a restarted server refuses too.
+    let link_id = created["id"].as_str().unwrap().to_owned();
+    let mut left = Value::Null;
+    for _ in 0..50 {
+        left = app
+            .get_json(&ada, &format!("/api/v1/links/{link_id}"))
+            .await["downloads_left"]
+            .clone();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(left, 0);
+    let config = (*app.state.config).clone();
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut config = config;
+    if backend == Backend::Sqlite {
+        config.database_url = app.data_dir.path().join("tessera.db").display().to_string();
+    }
+    config.data_dir = data_dir.path().to_path_buf();
+    let restarted = TestApp::start_on(backend, config, data_dir).await;
+    let again = stranger()
+        .get(restarted.url(&format!(
+            "/s/{}/download",
+            created["slug"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::GONE);
+}
+
+async fn a_broken_download_gives_its_slot_back(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv", "json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let mut big = b"id,text\n".to_vec();
+    for i in 0..400_000 {
+        big.extend_from_slice(
+            format!("{i},a line long enough to fill the pipes quickly\n").as_bytes(),
+        );
+    }
+    let id = dataset(&app, &ada, &big).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "download", "max_downloads": 1}),
+    )
+    .await;
+    let link_id = created["id"].as_str().unwrap().to_owned();
+    let url = app.url(&format!(
+        "/s/{}/download",
+        created["slug"].as_str().unwrap()
+    ));
+    let mut response = stranger().get(&url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let first = response.chunk().await.unwrap().unwrap();
+    assert!(!first.is_empty());
+    drop(response);
+    let mut broken = false;
+    for _ in 0..100 {
+        let log = app
+            .get_json(&ada, &format!("/api/v1/links/{link_id}/access-log"))
+            .await;
+        if log
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "download_broken")
+        {
+            broken = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(broken, "the broken-off download was not recorded");
+    let whole = stranger().get(&url).send().await.unwrap();
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert_eq!(whole.bytes().await.unwrap().len(), big.len());
+}
+
+async fn export_links_resume_once_and_self_destruct(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv", "json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let job: Value = app
+        .as_user(
+            &ada,
+            Method::POST,
+            &format!("/api/v1/datasets/{id}/exports"),
+        )
+        .json(&json!({"format": "csv"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job_id = job["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/exports/{job_id}/links"),
+        json!({"level": "download", "max_downloads": 1, "self_destruct": true}),
+    )
+    .await;
+    let url = app.url(&format!(
+        "/s/{}/download",
+        created["slug"].as_str().unwrap()
+    ));
+    let middle = stranger()
+        .get(&url)
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(middle.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    // A resumed download (from byte 10 to the end) counts as the one download.
+    let rest = stranger()
+        .get(&url)
+        .header("range", "bytes=10-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.status(), StatusCode::PARTIAL_CONTENT);
+    let tail = rest.text().await.unwrap();
+    assert!(tail.ends_with("C,3,third\n"));
+    let mut gone = StatusCode::OK;
+    for _ in 0..50 {
+        gone = stranger().get(&url).send().await.unwrap().status();
+        if gone == StatusCode::GONE {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(gone, StatusCode::GONE);
+    // Self-destructed: the file made for the link is gone, its history stays.
+    let download = app
+        .as_user(
+            &ada,
+            Method::GET,
+            &format!("/api/v1/exports/{job_id}/download"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::GONE);
+    let log = app
+        .get_json(
+            &ada,
+            &format!(
+                "/api/v1/links/{}/access-log",
+                created["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "download_completed")
+    );
+}
+
+async fn guessing_is_throttled_per_address(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.login_max_failures = 2;
+        config.trusted_proxies = "127.0.0.1".into();
+    })
+    .await
+    else {
+        return;
+    };
+    // Behind a trusted proxy, the forwarded address counts; one IPv6 /64 is one address.
+    let guess = |forwarded: &'static str, n: usize| {
+        let url = app.url(&format!("/s/guess{n}AAAAAAAAAAAAAAAA"));
+        async move {
+            stranger()
+                .get(url)
+                .header("x-forwarded-for", forwarded)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for n in 0..4 {
+        let status = guess("2001:db8:1:2::1", n).await.status();
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let throttled = guess("2001:db8:1:2::ffff", 9).await;
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(throttled.headers().contains_key("retry-after"));
+    assert_eq!(
+        guess("2001:db8:1:3::1", 10).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Without a trusted proxy the header is ignored: the connection's address counts.
+    let Some(direct) = TestApp::start_with(backend, |config| config.login_max_failures = 2).await
+    else {
+        return;
+    };
+    for n in 0..4 {
+        let forwarded = format!("10.0.0.{n}");
+        let status = stranger()
+            .get(direct.url(&format!("/s/guess{n}AAAAAAAAAAAAAAAA")))
+            .header("x-forwarded-for", forwarded)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let throttled = stranger()
+        .get(direct.url("/s/guess9AAAAAAAAAAAAAAAA"))
+        .header("x-forwarded-for", "10.9.9.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+crate::on_both_backends!(
+    expiring_limited_password_link,
+    passwords_levels_expiry_and_revocation_guard_every_path,
+    tokens_narrow_offline_and_die_with_their_link,
+    parallel_downloads_complete_exactly_the_limit,
+    a_broken_download_gives_its_slot_back,
+    export_links_resume_once_and_self_destruct,
+    guessing_is_throttled_per_address,
+);
