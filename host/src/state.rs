@@ -29,6 +29,8 @@ pub struct AppState {
     pub access: Arc<AccessControl>,
     /// The root key that signs share-link tokens (the same on every replica).
     pub token_keys: Arc<TokenKeys>,
+    /// Link tokens already verified by this process.
+    pub verified_tokens: Arc<crate::links::VerifiedTokens>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +110,7 @@ impl AppState {
         };
         Ok(Self {
             token_keys: Arc::new(token_keys),
+            verified_tokens: Arc::default(),
             plugins,
             config: Arc::new(config),
             db,

@@ -235,14 +235,7 @@ pub async fn show_link(
         .db
         .run(move |conn| {
             let now = now_millis();
-            let resolved = links::resolve(
-                conn,
-                &app.token_keys,
-                &app.config,
-                &credential,
-                &visitor,
-                now,
-            )?;
+            let resolved = links::resolve(conn, &app, &credential, &visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
             links::log_access(conn, &resolved.link.id, "view", None, &visitor, now)?;
             ShareLink::touch(conn, &resolved.link.id, now)?;
@@ -466,14 +459,7 @@ async fn serve_download(
         .db
         .run(move |conn| {
             let now = now_millis();
-            let resolved = links::resolve(
-                conn,
-                &app.token_keys,
-                &app.config,
-                &credential,
-                &inner_visitor,
-                now,
-            )?;
+            let resolved = links::resolve(conn, &app, &credential, &inner_visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
             Ok::<_, ApiError>((resolved, shared))
         })
@@ -733,14 +719,7 @@ async fn serve_rows(
         .db
         .run(move |conn| {
             let now = now_millis();
-            let resolved = links::resolve(
-                conn,
-                &app.token_keys,
-                &app.config,
-                &credential,
-                &visitor,
-                now,
-            )?;
+            let resolved = links::resolve(conn, &app, &credential, &visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
             let Some(version) = shared.version else {
                 return Err(ApiError::forbidden(
@@ -800,14 +779,7 @@ pub async fn link_info(
         .db
         .run(move |conn| {
             let now = now_millis();
-            let resolved = links::resolve(
-                conn,
-                &app.token_keys,
-                &app.config,
-                &credential,
-                &visitor,
-                now,
-            )?;
+            let resolved = links::resolve(conn, &app, &credential, &visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
             let link = resolved.link;
             Ok::<_, ApiError>(LinkInfoView {

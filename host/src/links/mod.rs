@@ -10,7 +10,9 @@
 pub mod download;
 pub mod page;
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 use crate::access::audit::{self, AuditEvent};
 use crate::access::token::{self, AccessRequest, Operation, Presented, TokenError, TokenKeys};
@@ -23,6 +25,7 @@ use crate::db::share_links::{LinkState, ShareLink};
 use crate::db::token_keys::BlockDownloads;
 use crate::db::{AnyConnection, DbError, new_id};
 use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
 use crate::time::to_rfc3339;
 
 /// The cookie a browser gets after giving a link's password (scoped to the link's path).
@@ -69,7 +72,37 @@ impl Visitor {
 /// A link this request may use, and how it was presented.
 pub struct Resolved {
     pub link: ShareLink,
-    pub token: Option<Presented>,
+    pub token: Option<Arc<Presented>>,
+}
+
+/// Tokens whose signature chain has been verified, by the SHA-256 of their text.
+///
+/// Verifying signatures is most of a token's cost (one Ed25519 check per block); a token
+/// presented again skips it. Its checks still run on every request, since time, counts and
+/// the request differ. The same bytes always verify the same way, so caching is safe; the
+/// cache is dropped whole when it fills, which bounds its memory.
+#[derive(Default)]
+pub struct VerifiedTokens {
+    verified: Mutex<HashMap<String, Arc<Presented>>>,
+}
+
+impl VerifiedTokens {
+    const CAPACITY: usize = 4096;
+
+    pub fn verify(&self, keys: &TokenKeys, token: &str) -> Result<Arc<Presented>, TokenError> {
+        let key = secrets::hash(token);
+        if let Some(found) = self.verified.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(found);
+        }
+        let presented = Arc::new(token::verify(keys, token)?);
+        if let Ok(mut verified) = self.verified.lock() {
+            if verified.len() >= Self::CAPACITY {
+                verified.clear();
+            }
+            verified.insert(key, presented.clone());
+        }
+        Ok(presented)
+    }
 }
 
 pub fn slug_hash(slug: &str) -> String {
@@ -177,12 +210,12 @@ pub fn check_throttle(
 /// Finds the link and runs every check that does not depend on the operation.
 pub fn resolve(
     conn: &mut AnyConnection,
-    keys: &TokenKeys,
-    config: &Config,
+    state: &AppState,
     credential: &Credential,
     visitor: &Visitor,
     now: i64,
 ) -> Result<Resolved, ApiError> {
+    let config = &state.config;
     check_throttle(conn, visitor, now)?;
     let (link, token) = match credential {
         Credential::Slug { slug, .. } => {
@@ -195,7 +228,7 @@ pub fn resolve(
             }
         }
         Credential::Token { token, slug } => {
-            let presented = match token::verify(keys, token) {
+            let presented = match state.verified_tokens.verify(&state.token_keys, token) {
                 Ok(presented) => presented,
                 Err(err) => {
                     count_failure(conn, visitor, config, now)?;

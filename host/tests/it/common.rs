@@ -132,6 +132,23 @@ impl TestApp {
         }
     }
 
+    /// Another server on the same database and configuration, with its own process state
+    /// and data folder: a second replica, or this one restarted.
+    pub async fn replica(&self) -> TestApp {
+        let mut config = (*self.state.config).clone();
+        if self.backend == Backend::Sqlite {
+            config.database_url = self
+                .data_dir
+                .path()
+                .join("tessera.db")
+                .display()
+                .to_string();
+        }
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        config.data_dir = data_dir.path().to_path_buf();
+        TestApp::start_on(self.backend, config, data_dir).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -600,14 +600,7 @@ async fn parallel_downloads_complete_exactly_the_limit(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(left, 0);
-    let config = (*app.state.config).clone();
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut config = config;
-    if backend == Backend::Sqlite {
-        config.database_url = app.data_dir.path().join("tessera.db").display().to_string();
-    }
-    config.data_dir = data_dir.path().to_path_buf();
-    let restarted = TestApp::start_on(backend, config, data_dir).await;
+    let restarted = app.replica().await;
     let again = stranger()
         .get(restarted.url(&format!(
             "/s/{}/download",

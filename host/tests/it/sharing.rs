@@ -426,18 +426,7 @@ async fn a_change_on_one_replica_is_enforced_by_the_other(backend: Backend) {
     let bob = first.user("bob@example.org").await;
     let dataset = upload_dataset(&first, &ada).await;
     // A second server on the same database, with its own process state.
-    let mut config = (*first.state.config).clone();
-    if backend == Backend::Sqlite {
-        config.database_url = first
-            .data_dir
-            .path()
-            .join("tessera.db")
-            .display()
-            .to_string();
-    }
-    let second_dir = tempfile::tempdir().unwrap();
-    config.data_dir = second_dir.path().to_path_buf();
-    let second = TestApp::start_on(backend, config, second_dir).await;
+    let second = first.replica().await;
     let path = format!("/api/v1/datasets/{dataset}");
     assert_eq!(
         status_of(&second, &bob, Method::GET, &path).await,
