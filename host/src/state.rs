@@ -13,6 +13,9 @@ use crate::metrics::Metrics;
 use crate::plugins::{PluginRegistry, PluginRuntime};
 use crate::storage::Storage;
 
+/// How often expired self-destructing links are looked for.
+pub const LINK_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// How soon a plugin change made elsewhere reaches this process.
 pub const PLUGIN_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -128,6 +131,26 @@ impl AppState {
     pub fn start_background_work(&self) {
         crate::export::jobs::spawn_workers(self);
         self.spawn_plugin_sync();
+        self.spawn_link_sweep();
+    }
+
+    /// Destroys self-destructing links at their expiry (any replica may; each link once).
+    fn spawn_link_sweep(&self) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(LINK_SWEEP_INTERVAL).await;
+                let now = crate::time::now_millis();
+                match state
+                    .db
+                    .run(move |conn| crate::links::destroy_expired(conn, now))
+                    .await
+                {
+                    Ok(files) => state.storage.remove_files(&files),
+                    Err(err) => tracing::warn!(error = %err, "cannot destroy expired links"),
+                }
+            }
+        });
     }
 
     /// Follows plugin changes made through other replicas (or the command line).

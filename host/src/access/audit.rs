@@ -88,6 +88,23 @@ fn append(conn: &mut AnyConnection, at: i64, event: AuditEvent) -> DbResult<i64>
     Ok(seq)
 }
 
+/// Records an admin's action on `target`.
+pub fn admin_action(
+    conn: &mut AnyConnection,
+    caller: &crate::auth::Caller,
+    action: &'static str,
+    target: String,
+    detail: serde_json::Value,
+) -> DbResult<i64> {
+    record(
+        conn,
+        crate::time::now_millis(),
+        AuditEvent::new(actor_user(&caller.user.id), action, target)
+            .detail(detail)
+            .address(caller.address.clone()),
+    )
+}
+
 /// SHA-256 over the previous hash and every field, each length-prefixed so that no two
 /// different entries hash the same input.
 pub fn entry_hash(row: &AuditRow) -> String {

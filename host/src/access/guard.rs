@@ -88,6 +88,7 @@ pub async fn guard_api(
     match classify(&path) {
         Guarded::Admin if !caller.is_admin() => {
             tracing::info!(decision = "deny", user = %caller.user.id, path = %path, "admin route refused");
+            record_admin_refusal(&req, &caller, &path).await?;
             return Err(ApiError::forbidden(
                 "this needs a site admin (and, with an API token, the 'admin' scope)",
             )
@@ -103,6 +104,31 @@ pub async fn guard_api(
     }
     req.extensions_mut().insert(caller);
     next.call(req).await
+}
+
+/// A refused admin request goes in the audit log like any refusal.
+async fn record_admin_refusal(
+    req: &ServiceRequest,
+    caller: &Caller,
+    path: &str,
+) -> Result<(), ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let event = super::audit::AuditEvent::new(
+        super::audit::actor_user(&caller.user.id),
+        "access.admin",
+        format!("{} {path}", req.method()),
+    )
+    .outcome("denied")
+    .detail(serde_json::json!({"rule": "not a site admin (or a token without the admin scope)"}))
+    .address(caller.address.clone());
+    state
+        .db
+        .run(move |conn| super::audit::record(conn, crate::time::now_millis(), event))
+        .await?;
+    Ok(())
 }
 
 enum DatasetRef {

@@ -274,6 +274,23 @@ where
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let db_err = |e: diesel::result::Error| E::from(DbError::from(e));
+    // Inside a transaction already: it holds whatever lock it took; a savepoint suffices.
+    let depth = match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()
+            .map_err(db_err)?,
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()
+            .map_err(db_err)?,
+    };
+    if depth.is_some() {
+        return conn
+            .transaction(|conn| f(conn).map_err(Nested::Outer))
+            .map_err(|e| match e {
+                Nested::Outer(e) => e,
+                Nested::Db(e) => db_err(e),
+            });
+    }
     match conn {
         AnyConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE").map_err(db_err)?
@@ -293,6 +310,18 @@ where
         (Ok(value), Ok(())) => Ok(value),
         (Ok(_), Err(e)) => Err(db_err(e)),
         (Err(e), _) => Err(e),
+    }
+}
+
+/// The error of a transaction nested in another: the caller's, or the database's.
+enum Nested<E> {
+    Outer(E),
+    Db(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for Nested<E> {
+    fn from(err: diesel::result::Error) -> Self {
+        Nested::Db(err)
     }
 }
 

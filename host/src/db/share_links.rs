@@ -61,14 +61,14 @@ impl ShareLink {
     pub fn state(&self, now: i64) -> LinkState {
         if self.revoked_at.is_some() {
             LinkState::Revoked
+        } else if self.expires_at.is_some_and(|at| at <= now) {
+            LinkState::Expired
         } else if self.destroyed_at.is_some()
             || self
                 .max_downloads
                 .is_some_and(|max| self.downloads_completed >= max)
         {
             LinkState::UsedUp
-        } else if self.expires_at.is_some_and(|at| at <= now) {
-            LinkState::Expired
         } else {
             LinkState::Active
         }
@@ -210,6 +210,17 @@ impl ShareLink {
         .set(share_links::destroyed_at.eq(Some(now)))
         .execute(conn)?;
         Ok(())
+    }
+
+    /// Self-destructing links past their expiry and not yet destroyed.
+    pub fn due_to_self_destruct(conn: &mut AnyConnection, now: i64) -> DbResult<Vec<ShareLink>> {
+        Ok(share_links::table
+            .filter(share_links::self_destruct.eq(true))
+            .filter(share_links::destroyed_at.is_null())
+            .filter(share_links::revoked_at.is_null())
+            .filter(share_links::expires_at.le(now))
+            .select(ShareLink::as_select())
+            .load(conn)?)
     }
 
     /// Other live links to the same export's file (so a self-destructing link deletes the file

@@ -370,3 +370,28 @@ pub fn authorize(
     }
     Ok(())
 }
+
+/// Destroys self-destructing links whose time has come, and an export's file made only for
+/// them; returns the files to delete after the commit. Their access logs stay.
+pub fn destroy_expired(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>, DbError> {
+    let mut files = Vec::new();
+    for link in ShareLink::due_to_self_destruct(conn, now)? {
+        let file = crate::db::write_transaction(conn, |conn| {
+            ShareLink::destroy(conn, &link.id, now)?;
+            audit::record(
+                conn,
+                now,
+                AuditEvent::new("system", "link.destroy", format!("link:{}", link.id))
+                    .detail(serde_json::json!({"reason": "expired"})),
+            )?;
+            match &link.export_job_id {
+                Some(job_id) if ShareLink::others_for_export(conn, job_id, &link.id)? == 0 => {
+                    crate::db::export_jobs::ExportJob::expire_for_link(conn, job_id, now)
+                }
+                _ => Ok(None),
+            }
+        })?;
+        files.extend(file);
+    }
+    Ok(files)
+}

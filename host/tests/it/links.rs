@@ -747,6 +747,58 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
             .iter()
             .any(|e| e["event"] == "download_completed")
     );
+
+    // At expiry a self-destructing link goes too, with the file made for it.
+    let job: Value = app
+        .as_user(
+            &ada,
+            Method::POST,
+            &format!("/api/v1/datasets/{id}/exports"),
+        )
+        .json(&json!({"format": "json"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job_id = job["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
+    let brief = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/exports/{job_id}/links"),
+        json!({"level": "download", "expires_in": 1, "self_destruct": true}),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    // What the background sweep does every few seconds, done now.
+    let job = {
+        let mut conn = app.state.db.get().unwrap();
+        let files =
+            tessera::links::destroy_expired(&mut conn, tessera::time::now_millis()).unwrap();
+        app.state.storage.remove_files(&files);
+        tessera::db::export_jobs::ExportJob::find(&mut conn, &job_id).unwrap()
+    };
+    assert_eq!(job.status, "expired");
+    let file = app
+        .state
+        .storage
+        .absolute(job.artifact_path.as_deref().unwrap());
+    assert!(!file.exists(), "{} should be gone", file.display());
+    let link = app
+        .get_json(
+            &ada,
+            &format!("/api/v1/links/{}", brief["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(link["state"], "expired");
+    let late = stranger()
+        .get(app.url(&format!("/s/{}/download", brief["slug"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), StatusCode::GONE);
 }
 
 async fn guessing_is_throttled_per_address(backend: Backend) {

@@ -405,6 +405,14 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(by_user.status(), StatusCode::FORBIDDEN);
+    let refusals = audit_actions(
+        &app,
+        &root,
+        &format!("actor=user:{}&action=access.admin", ada.id),
+    )
+    .await;
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0]["outcome"], "denied");
     let after = app.get_json(&root, "/api/v1/admin/policies").await;
     assert_eq!(after["version"].as_i64().unwrap(), version + 2);
     let changes = audit_actions(&app, &root, "action=policy").await;

@@ -3,6 +3,8 @@
 //! handler ends by bringing this process's registry in line, and other replicas follow within
 //! [`crate::state::PLUGIN_SYNC_INTERVAL`].
 
+use crate::access::audit;
+use crate::db::write_transaction;
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use futures_util::TryStreamExt;
@@ -222,6 +224,16 @@ pub async fn install_plugin(
             .map_err(ApiError::from)
         })
         .await?;
+    let (target, detail) = (
+        format!("plugin:{}", record.id),
+        serde_json::json!({"version": record.version, "enabled": record.enabled, "approve": options.approve}),
+    );
+    state
+        .db
+        .run(move |conn| {
+            audit::admin_action(conn, &admin.0, "admin.plugin.install", target, detail)
+        })
+        .await?;
     let view = synced_view(&state, record.id).await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -245,7 +257,7 @@ pub struct EnablePluginRequest {
     ))]
 pub async fn enable_plugin(
     state: web::Data<AppState>,
-    _admin: AdminCaller,
+    admin: AdminCaller,
     id: web::Path<String>,
     body: Option<web::Json<EnablePluginRequest>>,
 ) -> ApiResult<web::Json<AdminPluginView>> {
@@ -255,7 +267,17 @@ pub async fn enable_plugin(
     state
         .db
         .run(move |conn| {
-            admin::enable(conn, &target, approve, now_millis()).map_err(ApiError::from)
+            write_transaction(conn, |conn| {
+                admin::enable(conn, &target, approve, now_millis()).map_err(ApiError::from)?;
+                audit::admin_action(
+                    conn,
+                    &admin.0,
+                    "admin.plugin.enable",
+                    format!("plugin:{target}"),
+                    serde_json::json!({"approve": approve}),
+                )?;
+                Ok::<_, ApiError>(())
+            })
         })
         .await?;
     Ok(web::Json(synced_view(&state, id).await?))
@@ -268,14 +290,26 @@ pub async fn enable_plugin(
 ))]
 pub async fn disable_plugin(
     state: web::Data<AppState>,
-    _admin: AdminCaller,
+    admin: AdminCaller,
     id: web::Path<String>,
 ) -> ApiResult<web::Json<AdminPluginView>> {
     let id = id.into_inner();
     let target = id.clone();
     state
         .db
-        .run(move |conn| admin::disable(conn, &target, now_millis()).map_err(ApiError::from))
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                admin::disable(conn, &target, now_millis()).map_err(ApiError::from)?;
+                audit::admin_action(
+                    conn,
+                    &admin.0,
+                    "admin.plugin.disable",
+                    format!("plugin:{target}"),
+                    serde_json::json!({}),
+                )?;
+                Ok::<_, ApiError>(())
+            })
+        })
         .await?;
     Ok(web::Json(synced_view(&state, id).await?))
 }
@@ -288,7 +322,7 @@ pub async fn disable_plugin(
 ))]
 pub async fn remove_plugin(
     state: web::Data<AppState>,
-    _admin: AdminCaller,
+    admin: AdminCaller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -296,7 +330,17 @@ pub async fn remove_plugin(
     state
         .db
         .run(move |conn| {
-            admin::remove(conn, &id).map_err(ApiError::from)?;
+            write_transaction(conn, |conn| {
+                admin::remove(conn, &id).map_err(ApiError::from)?;
+                audit::admin_action(
+                    conn,
+                    &admin.0,
+                    "admin.plugin.remove",
+                    format!("plugin:{id}"),
+                    serde_json::json!({}),
+                )?;
+                Ok::<_, ApiError>(())
+            })?;
             registry.sync(conn, now_millis())?;
             Ok::<_, ApiError>(())
         })

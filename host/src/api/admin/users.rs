@@ -1,5 +1,6 @@
 //! Account management for site admins: list, create, deactivate, promote.
 
+use crate::access::audit;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -85,6 +86,14 @@ pub async fn create_user(
     )
     .await?;
     tracing::info!(admin = %admin.0.user.id, user = %user.id, "user created");
+    let (target, detail) = (
+        format!("user:{}", user.id),
+        serde_json::json!({"email": user.email, "is_admin": user.is_admin}),
+    );
+    state
+        .db
+        .run(move |conn| audit::admin_action(conn, &admin.0, "admin.user.create", target, detail))
+        .await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 
@@ -104,6 +113,7 @@ pub async fn update_user(
     let id = id.into_inner();
     let changes = body.into_inner();
     let admin_id = admin.0.user.id.clone();
+    let caller = admin.0.clone();
     let user = state
         .db
         .run(move |conn| {
@@ -123,6 +133,13 @@ pub async fn update_user(
                     Session::delete_for_user(conn, &user.id)?;
                     ApiToken::revoke_all_for_user(conn, &user.id, now)?;
                 }
+                audit::admin_action(
+                    conn,
+                    &caller,
+                    "admin.user.update",
+                    format!("user:{}", user.id),
+                    serde_json::json!({"is_active": user.is_active, "is_admin": user.is_admin}),
+                )?;
                 Ok(user)
             })
         })
