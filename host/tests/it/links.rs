@@ -867,4 +867,68 @@ crate::on_both_backends!(
     a_broken_download_gives_its_slot_back,
     export_links_resume_once_and_self_destruct,
     guessing_is_throttled_per_address,
+    the_command_line_reads_and_narrows_tokens,
 );
+
+async fn the_command_line_reads_and_narrows_tokens(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "download"}),
+    )
+    .await;
+    let parent = created["token"].as_str().unwrap();
+    // No server, key or database needed: only the token.
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args(args)
+            .env("TESSERA_LOG_LEVEL", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "tessera {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let narrow = run(&[
+        "token",
+        "attenuate",
+        parent,
+        "--columns",
+        "site,note",
+        "--max-downloads",
+        "1",
+    ]);
+    let shown = run(&["token", "inspect", &narrow]);
+    assert!(shown.contains(created["id"].as_str().unwrap()), "{shown}");
+    assert!(
+        shown.contains("check all column") && shown.contains("block_downloads"),
+        "{shown}"
+    );
+    let download = stranger()
+        .get(app.url("/api/v1/link/download?columns=site,note"))
+        .bearer_auth(&narrow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(
+        download.text().await.unwrap(),
+        "site,note\nA,first\nB,second\nC,third\n"
+    );
+    let wider = stranger()
+        .get(app.url("/api/v1/link/download?columns=site,count"))
+        .bearer_auth(&narrow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wider.status(), StatusCode::FORBIDDEN);
+}

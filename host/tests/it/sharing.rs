@@ -629,4 +629,94 @@ crate::on_both_backends!(
     a_change_on_one_replica_is_enforced_by_the_other,
     audit_chain_finds_changed_and_removed_entries,
     every_route_refuses_a_caller_without_rights,
+    policy_and_audit_commands_reach_the_running_server,
 );
+
+/// Runs the `tessera` binary against the app's database; returns its exit status and output.
+fn tessera_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .env("TESSERA_DATA_DIR", app.data_dir.path())
+        .env("TESSERA_DATABASE_URL", &app.state.config.database_url)
+        .env("TESSERA_PLUGINS_DIR", &app.state.config.plugins_dir)
+        .env("TESSERA_LOG_LEVEL", "warn")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+async fn policy_and_audit_commands_reach_the_running_server(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let bob = app.user("bob@example.org").await;
+    let dataset = upload_dataset(&app, &ada).await;
+    let path = format!("/api/v1/datasets/{dataset}");
+
+    let (ok, out) = tessera_cli(
+        &app,
+        &[
+            "policy",
+            "dry-run",
+            "--add",
+            "g, user:bob@example.org, role:auditor",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("1 would gain") && out.contains("bob@example.org"),
+        "{out}"
+    );
+    assert_eq!(
+        status_of(&app, &bob, Method::GET, &path).await,
+        StatusCode::NOT_FOUND
+    );
+
+    let (ok, out) = tessera_cli(
+        &app,
+        &["policy", "add", "g", "user:bob@example.org", "role:auditor"],
+    );
+    assert!(ok, "{out}");
+    // The running server follows on its next request.
+    assert_eq!(
+        status_of(&app, &bob, Method::GET, &path).await,
+        StatusCode::OK
+    );
+    let (ok, out) = tessera_cli(
+        &app,
+        &["policy", "check", "user:bob@example.org", "view", &dataset],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.starts_with("allowed") && out.contains("role:auditor"),
+        "{out}"
+    );
+    let (ok, out) = tessera_cli(
+        &app,
+        &[
+            "policy",
+            "add",
+            "p",
+            "user:nobody@example.org",
+            "dataset:*",
+            "view",
+        ],
+    );
+    assert!(!ok && out.contains("there is no user"), "{out}");
+
+    let (ok, out) = tessera_cli(&app, &["audit", "verify"]);
+    assert!(ok && out.contains("intact"), "{out}");
+    use diesel::prelude::*;
+    use tessera::db::schema::audit_log;
+    diesel::delete(audit_log::table.filter(audit_log::seq.eq(2)))
+        .execute(&mut *app.state.db.get().unwrap())
+        .unwrap();
+    let (ok, out) = tessera_cli(&app, &["audit", "verify"]);
+    assert!(!ok && out.contains("missing"), "{out}");
+}
