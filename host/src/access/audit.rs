@@ -88,8 +88,8 @@ fn append(conn: &mut AnyConnection, at: i64, event: AuditEvent) -> DbResult<i64>
     Ok(seq)
 }
 
-/// Records an admin's action on `target`.
-pub fn admin_action(
+/// Records an action a signed-in caller (an admin, a group manager...) took on `target`.
+pub fn caller_action(
     conn: &mut AnyConnection,
     caller: &crate::auth::Caller,
     action: &'static str,

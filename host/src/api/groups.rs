@@ -1,6 +1,10 @@
 //! User groups: named sets of users to share with. Any user may create one; its creator and
 //! site admins manage it; every signed-in user may list groups to share with them.
 
+use serde_json::json;
+
+use crate::access::audit;
+use crate::db::write_transaction;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -135,8 +139,17 @@ pub async fn delete_group(
         .db
         .run(move |conn| {
             require_group_manager(conn, &id, &caller)?;
-            UserGroup::delete(conn, &id)?;
-            Ok::<_, ApiError>(())
+            write_transaction(conn, |conn| {
+                UserGroup::delete(conn, &id)?;
+                audit::caller_action(
+                    conn,
+                    &caller,
+                    "group.delete",
+                    format!("group:{id}"),
+                    json!({}),
+                )?;
+                Ok::<_, ApiError>(())
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -172,7 +185,17 @@ pub async fn add_group_member(
                 user_id: user.id,
                 added_at: now_millis(),
             };
-            Ok::<_, ApiError>(UserGroup::add_member(conn, &member)?)
+            write_transaction(conn, |conn| {
+                UserGroup::add_member(conn, &member)?;
+                audit::caller_action(
+                    conn,
+                    &caller,
+                    "group.member.add",
+                    format!("group:{}", member.group_id),
+                    json!({"user": member.user_id}),
+                )?;
+                Ok::<_, ApiError>(())
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -197,11 +220,19 @@ pub async fn remove_group_member(
             if user_id != caller.user.id {
                 require_group_manager(conn, &group_id, &caller)?;
             }
-            if UserGroup::remove_member(conn, &group_id, &user_id)? {
+            write_transaction(conn, |conn| {
+                if !UserGroup::remove_member(conn, &group_id, &user_id)? {
+                    return Err(ApiError::not_found("group member"));
+                }
+                audit::caller_action(
+                    conn,
+                    &caller,
+                    "group.member.remove",
+                    format!("group:{group_id}"),
+                    json!({"user": user_id}),
+                )?;
                 Ok(())
-            } else {
-                Err(ApiError::not_found("group member"))
-            }
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

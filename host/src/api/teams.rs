@@ -1,6 +1,10 @@
 //! Teams: research groups owning datasets together. Any user may create a team and becomes
 //! its owner; team owners and site admins manage membership.
 
+use serde_json::json;
+
+use crate::access::audit;
+use crate::db::write_transaction;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -191,7 +195,17 @@ pub async fn put_team_member(
                 role,
                 added_at: now_millis(),
             };
-            Ok(Team::put_member(conn, &member)?)
+            write_transaction(conn, |conn| {
+                Team::put_member(conn, &member)?;
+                audit::caller_action(
+                    conn,
+                    &caller,
+                    "team.member.put",
+                    format!("team:{}", member.team_id),
+                    json!({"user": member.user_id, "role": member.role}),
+                )?;
+                Ok(())
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -223,11 +237,19 @@ pub async fn remove_team_member(
             {
                 return Err(ApiError::conflict("a team needs at least one owner"));
             }
-            if Team::remove_member(conn, &team_id, &user_id)? {
+            write_transaction(conn, |conn| {
+                if !Team::remove_member(conn, &team_id, &user_id)? {
+                    return Err(ApiError::not_found("team member"));
+                }
+                audit::caller_action(
+                    conn,
+                    &caller,
+                    "team.member.remove",
+                    format!("team:{team_id}"),
+                    json!({"user": user_id}),
+                )?;
                 Ok(())
-            } else {
-                Err(ApiError::not_found("team member"))
-            }
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -231,7 +231,7 @@ pub async fn install_plugin(
     state
         .db
         .run(move |conn| {
-            audit::admin_action(conn, &admin.0, "admin.plugin.install", target, detail)
+            audit::caller_action(conn, &admin.0, "admin.plugin.install", target, detail)
         })
         .await?;
     let view = synced_view(&state, record.id).await?;
@@ -269,7 +269,7 @@ pub async fn enable_plugin(
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 admin::enable(conn, &target, approve, now_millis()).map_err(ApiError::from)?;
-                audit::admin_action(
+                audit::caller_action(
                     conn,
                     &admin.0,
                     "admin.plugin.enable",
@@ -300,7 +300,7 @@ pub async fn disable_plugin(
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 admin::disable(conn, &target, now_millis()).map_err(ApiError::from)?;
-                audit::admin_action(
+                audit::caller_action(
                     conn,
                     &admin.0,
                     "admin.plugin.disable",
@@ -332,7 +332,7 @@ pub async fn remove_plugin(
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 admin::remove(conn, &id).map_err(ApiError::from)?;
-                audit::admin_action(
+                audit::caller_action(
                     conn,
                     &admin.0,
                     "admin.plugin.remove",

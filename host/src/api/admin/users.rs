@@ -92,7 +92,7 @@ pub async fn create_user(
     );
     state
         .db
-        .run(move |conn| audit::admin_action(conn, &admin.0, "admin.user.create", target, detail))
+        .run(move |conn| audit::caller_action(conn, &admin.0, "admin.user.create", target, detail))
         .await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
@@ -133,7 +133,7 @@ pub async fn update_user(
                     Session::delete_for_user(conn, &user.id)?;
                     ApiToken::revoke_all_for_user(conn, &user.id, now)?;
                 }
-                audit::admin_action(
+                audit::caller_action(
                     conn,
                     &caller,
                     "admin.user.update",
