@@ -209,6 +209,28 @@ fn bench_casbin(state: &AppState, o: &Options) {
     );
 }
 
+/// The cost every recorded decision adds: one audit entry, chained, in its own transaction.
+fn bench_audit(state: &AppState) {
+    use tessera::access::audit::{self, AuditEvent};
+    let mut conn = state.db.get().unwrap();
+    let mut samples = Vec::new();
+    for i in 0..2_000 {
+        let t = Instant::now();
+        audit::record(
+            &mut conn,
+            tessera::time::now_millis(),
+            AuditEvent::new("user:u1", "access.dataset", format!("dataset:d{i}"))
+                .outcome("granted"),
+        )
+        .unwrap();
+        samples.push(t.elapsed());
+    }
+    println!(
+        "audit: one entry appended: median {}",
+        micros(median(samples))
+    );
+}
+
 fn bench_biscuit(state: &AppState) {
     let keys = &state.token_keys;
     let link_id = "bench-link";
@@ -382,11 +404,56 @@ async fn bench_downloads(state: AppState, o: &Options) {
         .unwrap();
         slugs.push((name, slug));
     }
+    {
+        // Where a download's time goes on the database side (one statement each).
+        let slug_hash = links::slug_hash(&slugs[0].1);
+        let mut timings: Vec<(&str, Vec<Duration>)> = vec![
+            ("find link by slug", vec![]),
+            ("find export job", vec![]),
+            ("access log insert", vec![]),
+            ("touch link", vec![]),
+            ("pool checkout", vec![]),
+        ];
+        for _ in 0..500 {
+            let t = Instant::now();
+            ShareLink::find_by_slug_hash(&mut conn, &slug_hash).unwrap();
+            timings[0].1.push(t.elapsed());
+            let t = Instant::now();
+            ExportJob::find(&mut conn, "bench-job").unwrap();
+            timings[1].1.push(t.elapsed());
+            let t = Instant::now();
+            tessera::db::link_access_log::LinkAccess::record(
+                &mut conn,
+                &tessera::db::link_access_log::LinkAccess {
+                    id: tessera::db::new_id(),
+                    link_id: "link-unlimited".into(),
+                    at: now,
+                    event: "view".into(),
+                    reason: None,
+                    address: None,
+                    user_agent: None,
+                },
+            )
+            .unwrap();
+            timings[2].1.push(t.elapsed());
+            let t = Instant::now();
+            ShareLink::touch(&mut conn, "link-unlimited", now).unwrap();
+            timings[3].1.push(t.elapsed());
+            let t = Instant::now();
+            drop(state.db.get().unwrap());
+            timings[4].1.push(t.elapsed());
+        }
+        println!("database statements a download makes (among others):");
+        for (name, samples) in timings {
+            println!("  {name:<20} median {}", micros(median(samples)));
+        }
+    }
     drop(conn);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server_state = state.clone();
     let server = HttpServer::new(move || build_app(server_state.clone()))
+        .on_connect(tessera::app::on_connect)
         .workers(2)
         .disable_signals()
         .listen(listener)
@@ -431,6 +498,7 @@ fn main() {
     let state = AppState::open(config).expect("open state");
     populate(&state, &o);
     bench_casbin(&state, &o);
+    bench_audit(&state);
     bench_biscuit(&state);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -60,3 +60,14 @@ pub fn build_app(
             })
         })
 }
+
+/// Set on every accepted connection (`HttpServer::on_connect`): responses that stream their
+/// body (downloads, exports) write the headers and the body separately, and with Nagle's
+/// algorithm on, the body would wait for the client's delayed acknowledgement of the headers.
+pub fn on_connect(connection: &dyn std::any::Any, _data: &mut actix_web::dev::Extensions) {
+    if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+        && let Err(err) = tcp.set_nodelay(true)
+    {
+        tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+    }
+}

@@ -302,6 +302,7 @@ async fn serve(config: tessera::Config) -> anyhow::Result<()> {
     state.start_background_work();
     let server_state = state.clone();
     HttpServer::new(move || build_app(server_state.clone()))
+        .on_connect(tessera::app::on_connect)
         .bind(&bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?
         .run()

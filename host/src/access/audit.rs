@@ -10,8 +10,6 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::db::audit_log::AuditRow;
-use diesel::Connection;
-
 use crate::db::{AnyConnection, DbResult};
 
 /// Who acted: `user:<id>`, `link:<id>`, `anonymous` or `system`.
@@ -66,7 +64,7 @@ pub fn record(conn: &mut AnyConnection, at: i64, event: AuditEvent) -> DbResult<
     // Its own (nested, if need be) transaction: the head update, the row and the new head hash
     // go together or not at all. The first statement writes, so SQLite takes its write lock
     // at once rather than failing a later upgrade.
-    conn.transaction(|conn| append(conn, at, event))
+    crate::db::write_transaction(conn, |conn| append(conn, at, event))
 }
 
 fn append(conn: &mut AnyConnection, at: i64, event: AuditEvent) -> DbResult<i64> {

@@ -262,6 +262,9 @@ pub fn revert_all_migrations(conn: &mut AnyConnection) -> DbResult<()> {
     .map_err(|e| DbError::Migration(e.to_string()))
 }
 
+/// The queue of this process's SQLite write transactions.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a transaction that holds the write lock from its first statement.
 ///
 /// SQLite's default (deferred) transaction that reads and then writes can fail outright when
@@ -291,6 +294,13 @@ where
                 Nested::Db(e) => db_err(e),
             });
     }
+    // SQLite has one writer at a time; writers of this process queue here rather than in
+    // SQLite's busy handler, which sleeps in steps of milliseconds between attempts.
+    let _turn = matches!(conn, AnyConnection::Sqlite(_)).then(|| {
+        SQLITE_WRITER
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    });
     match conn {
         AnyConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE").map_err(db_err)?
