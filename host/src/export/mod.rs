@@ -18,7 +18,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use polars::prelude::*;
 
-use crate::plugins::exporter::{DatasetInfo, ExportRequest, ExportSession, FormatInfo};
+use crate::plugins::exporter::{Batch, DatasetInfo, ExportRequest, ExportSession, FormatInfo};
 use crate::plugins::{LoadedPlugin, PluginError, PluginRuntime};
 
 /// Rows per batch handed to a plugin.
@@ -292,7 +292,7 @@ impl StartedExport {
         if !emit(first) {
             return Err(ExportError::Cancelled);
         }
-        let (sender, receiver) = sync_channel::<DataFrame>(FRAMES_IN_FLIGHT);
+        let (sender, receiver) = sync_channel::<Converted>(FRAMES_IN_FLIGHT);
         let frame = self.frame;
         let reader = std::thread::Builder::new()
             .name("tessera-export-read".into())
@@ -320,10 +320,22 @@ impl StartedExport {
     }
 }
 
-fn read_frames(frame: LazyFrame, sender: SyncSender<DataFrame>) -> Result<(), ExportError> {
+/// A frame in the contract's columnar form, with its row count, or why it could not be.
+type Converted = Result<(usize, Batch), String>;
+
+/// Reads the selected rows and converts each frame into a batch, on polars' threads, so that
+/// reading and conversion overlap with the plugin's work on the next frame.
+fn read_frames(frame: LazyFrame, sender: SyncSender<Converted>) -> Result<(), ExportError> {
     let callback = PlanCallback::new(move |df: DataFrame| -> PolarsResult<bool> {
+        if df.height() == 0 {
+            return Ok(false);
+        }
+        let converted = batch::to_batch(&df)
+            .map(|batch| (df.height(), batch))
+            .map_err(|e| e.to_string());
+        drop(df);
         // `true` asks polars to stop: the plugin side has failed or finished early.
-        Ok(sender.send(df).is_err())
+        Ok(sender.send(converted).is_err())
     });
     frame
         .sink_batches(callback, true, NonZeroUsize::new(BATCH_ROWS))
@@ -334,18 +346,16 @@ fn read_frames(frame: LazyFrame, sender: SyncSender<DataFrame>) -> Result<(), Ex
 
 fn feed_plugin(
     session: &mut ExportSession,
-    receiver: Receiver<DataFrame>,
+    receiver: Receiver<Converted>,
     summary: &mut ExportSummary,
     emit: &mut impl FnMut(Vec<u8>) -> bool,
     progress: &mut impl FnMut(&ExportSummary) -> bool,
 ) -> Result<(), ExportError> {
-    for frame in receiver {
-        if frame.height() == 0 {
-            continue;
-        }
-        let batch = batch::to_batch(&frame).map_err(|e| ExportError::Data(e.to_string()))?;
+    for converted in receiver {
+        let (rows, batch) = converted.map_err(ExportError::Data)?;
         let output = session.write_batch(&batch)?;
-        summary.rows += frame.height() as u64;
+        drop(batch);
+        summary.rows += rows as u64;
         summary.bytes += output.len() as u64;
         if !emit(output) || !progress(summary) {
             return Err(ExportError::Cancelled);

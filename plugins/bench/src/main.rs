@@ -2,9 +2,12 @@
 //! first-party format's own work, compiled natively, on the batches the host would send it.
 //!
 //! ```sh
-//! tessera-plugin-bench <format> <options-json> <parquet-file>
+//! tessera-plugin-bench <format> <options-json> <parquet-file> [<output-file>]
 //! # {"format":"csv","seconds":0.41,"rows":1000000,"bytes":123456789}
 //! ```
+//!
+//! With an output file, every call's output is also written there, outside the clock, so that
+//! a change to a format can be checked against the bytes it wrote before.
 //!
 //! Untimed: the dataset version is read into batches of 65,536 rows as the host converts them
 //! ([`table`]), the export request is built as the benchmark's host side builds it, with column
@@ -23,6 +26,8 @@
 mod stats;
 mod table;
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -35,13 +40,17 @@ use tessera_plugin_parquet::ParquetExporter;
 use tessera_plugin_pdf::PdfExporter;
 use tessera_plugin_xlsx::XlsxExporter;
 
-const USAGE: &str = "usage: tessera-plugin-bench <csv|json|xlsx|pdf|parquet|datapackage> <options-json> <parquet-file>";
+const USAGE: &str = "usage: tessera-plugin-bench <csv|json|xlsx|pdf|parquet|datapackage> <options-json> <parquet-file> [<output-file>]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [format, options, parquet] = args.as_slice() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    let (format, options, parquet, output) = match args.as_slice() {
+        [format, options, parquet] => (format, options, parquet, None),
+        [format, options, parquet, output] => (format, options, parquet, Some(Path::new(output))),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
     };
     let run = match format.as_str() {
         "csv" => time_export::<CsvExporter>,
@@ -60,7 +69,7 @@ fn main() -> ExitCode {
         eprintln!("options are not a JSON object: {error}");
         return ExitCode::from(2);
     }
-    match run(options, Path::new(parquet)) {
+    match run(options, Path::new(parquet), output) {
         Ok(timed) => {
             // One line, fields in a fixed order for people; the host parses it as JSON.
             println!(
@@ -87,7 +96,11 @@ struct Timed {
 }
 
 /// Reads the file, prepares the request and batches, then times the export through `E`.
-fn time_export<E: Exporter>(options: &str, parquet: &Path) -> Result<Timed, String> {
+fn time_export<E: Exporter>(
+    options: &str,
+    parquet: &Path,
+    output: Option<&Path>,
+) -> Result<Timed, String> {
     let table = table::read_table(parquet)?;
     let request = ExportRequest {
         schema: table.schema.clone(),
@@ -109,10 +122,17 @@ fn time_export<E: Exporter>(options: &str, parquet: &Path) -> Result<Timed, Stri
     // Only the batches stay in memory while the clock runs, as in the host's `calls:` case.
     drop(table);
     let rows = request.total_rows;
-    let (elapsed, bytes) = run_calls::<E>(request, batches).map_err(|error| match error {
-        PluginError::InvalidOptions(message) => format!("invalid options: {message}"),
-        PluginError::Failed(message) => format!("failed: {message}"),
-    })?;
+    let mut sink = output
+        .map(|path| {
+            File::create(path)
+                .map(BufWriter::new)
+                .map_err(|error| format!("{}: {error}", path.display()))
+        })
+        .transpose()?;
+    let (elapsed, bytes) = run_calls::<E>(request, batches, &mut sink)?;
+    if let Some(sink) = &mut sink {
+        sink.flush().map_err(|error| format!("writing the output: {error}"))?;
+    }
     Ok(Timed {
         elapsed,
         rows,
@@ -124,16 +144,36 @@ fn time_export<E: Exporter>(options: &str, parquet: &Path) -> Result<Timed, Stri
 /// is the SDK's hidden `__private` module, which is what `export!` expands to: it keeps the
 /// exporter between calls and checks each batch against the schema, as in the component.
 /// Each batch is moved in and dropped inside its call, as the component's copy of it is.
+/// Only the calls are timed, not what `sink` does with their output.
 fn run_calls<E: Exporter>(
     request: ExportRequest,
     batches: Vec<Batch>,
-) -> Result<(Duration, u64), PluginError> {
+    sink: &mut Option<BufWriter<File>>,
+) -> Result<(Duration, u64), String> {
     use tessera_plugin_sdk::__private as glue;
+    let mut elapsed = Duration::ZERO;
+    let mut bytes = 0;
+    let mut took = |started: Instant, output: Result<Vec<u8>, PluginError>| {
+        elapsed += started.elapsed();
+        let output = output.map_err(|error| match error {
+            PluginError::InvalidOptions(message) => format!("invalid options: {message}"),
+            PluginError::Failed(message) => format!("failed: {message}"),
+        })?;
+        bytes += output.len() as u64;
+        match sink {
+            Some(sink) => sink
+                .write_all(&output)
+                .map_err(|error| format!("writing the output: {error}")),
+            None => Ok(()),
+        }
+    };
     let started = Instant::now();
-    let mut bytes = glue::begin::<E>(request)?.len() as u64;
+    took(started, glue::begin::<E>(request))?;
     for batch in batches {
-        bytes += glue::write_batch::<E>(batch)?.len() as u64;
+        let started = Instant::now();
+        took(started, glue::write_batch::<E>(batch))?;
     }
-    bytes += glue::finish::<E>()?.len() as u64;
-    Ok((started.elapsed(), bytes))
+    let started = Instant::now();
+    took(started, glue::finish::<E>())?;
+    Ok((elapsed, bytes))
 }
