@@ -587,6 +587,20 @@ async fn every_route_refuses_a_caller_without_rights(backend: Backend) {
         .await
         .unwrap();
     let job_id = job["job_id"].as_str().unwrap_or("none").to_owned();
+    let link: Value = app
+        .as_user(
+            &ada,
+            Method::POST,
+            &format!("/api/v1/datasets/{dataset}/links"),
+        )
+        .json(&json!({"level": "view"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link_id = link["id"].as_str().unwrap().to_owned();
     let doc = app.get_json(&ada, "/api/v1/openapi.json").await;
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -594,6 +608,8 @@ async fn every_route_refuses_a_caller_without_rights(backend: Backend) {
             dataset.as_str()
         } else if path.starts_with("/api/v1/exports/{id}") {
             job_id.as_str()
+        } else if path.starts_with("/api/v1/links/{id}") {
+            link_id.as_str()
         } else if path.starts_with("/api/v1/admin/") {
             "x"
         } else {
