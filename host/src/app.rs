@@ -35,6 +35,7 @@ pub fn build_app(
         .app_data(web::QueryConfig::default().error_handler(query_error_handler))
         .app_data(web::PathConfig::default().error_handler(path_error_handler))
         .configure(api::routes)
+        .configure(crate::ui::routes)
         .default_service(web::to(api::not_found))
         .wrap(
             DefaultHeaders::new()

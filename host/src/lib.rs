@@ -23,6 +23,7 @@ pub mod plugins;
 pub mod state;
 pub mod storage;
 pub mod time;
+pub mod ui;
 
 pub use app::build_app;
 pub use config::Config;

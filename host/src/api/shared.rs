@@ -155,30 +155,8 @@ fn shared_of(conn: &mut crate::db::AnyConnection, link: &ShareLink) -> Result<Sh
     })
 }
 
-fn human_size(bytes: i64) -> String {
-    let units = ["bytes", "KB", "MB", "GB", "TB"];
-    let mut size = bytes as f64;
-    let mut unit = 0;
-    while size >= 1000.0 && unit < units.len() - 1 {
-        size /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{size:.1} {}", units[unit])
-    }
-}
-
 fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-        ))
-        .body(body)
+    crate::ui::html(status, body)
 }
 
 /// A refusal as a page a person understands.
@@ -254,7 +232,7 @@ pub async fn show_link(
                     .storage
                     .absolute(job.artifact_path.as_deref().unwrap_or("")),
             )
-            .map(|m| human_size(m.len() as i64))
+            .map(|m| crate::ui::human_size(m.len() as i64))
             .unwrap_or_else(|_| "unknown".into()),
         ),
         (None, Some(version)) => (
@@ -264,7 +242,7 @@ pub async fn show_link(
                 version.row_count,
                 shared.columns.len()
             ),
-            human_size(version.source_bytes),
+            crate::ui::human_size(version.source_bytes),
         ),
         _ => ("nothing".into(), "0 bytes".into()),
     };
@@ -321,7 +299,8 @@ pub async fn show_link(
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| "no limit".into()),
             download_href: download_href.as_deref(),
-            preview,
+            preview_columns: preview.as_ref().map(|(columns, _)| columns.clone()),
+            preview_rows: preview.map(|(_, rows)| rows),
         }),
     )
 }

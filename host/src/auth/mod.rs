@@ -8,6 +8,7 @@ pub mod client;
 pub mod extract;
 pub mod password;
 pub mod secrets;
+pub mod signin;
 pub mod throttle;
 
 pub use extract::{AdminCaller, AuthMethod, Caller};

@@ -122,7 +122,9 @@ async fn expiring_limited_password_link(backend: Backend) {
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(
-        html.contains("plankton") && html.contains("Downloads left") && html.contains("/download")
+        html.contains("plankton")
+            && html.contains("Downloads left")
+            && html.contains(">Download</a>")
     );
 
     for _ in 0..2 {

@@ -1,0 +1,146 @@
+//! The web interface: pages rendered on the server from `templates/` (HTML auto-escaped), with
+//! plain JavaScript modules and CSS from `static/` that need no build step. Every page reads
+//! without JavaScript; scripts add what needs it (uploads with progress). Pages read through
+//! the same models and access checks as the API, and scripts call `/api/v1` itself.
+
+pub mod pages;
+
+use std::sync::LazyLock;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// Every template, compiled into the binary so a deployment is one file.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../../templates/base.html")),
+    (
+        "components/header.html",
+        include_str!("../../../templates/components/header.html"),
+    ),
+    ("login.html", include_str!("../../../templates/login.html")),
+    (
+        "datasets.html",
+        include_str!("../../../templates/datasets.html"),
+    ),
+    (
+        "dataset.html",
+        include_str!("../../../templates/dataset.html"),
+    ),
+    (
+        "shared_item.html",
+        include_str!("../../../templates/shared_item.html"),
+    ),
+    (
+        "link_password.html",
+        include_str!("../../../templates/link_password.html"),
+    ),
+    (
+        "link_refused.html",
+        include_str!("../../../templates/link_refused.html"),
+    ),
+];
+
+/// Static files, by the path they are served at.
+const STATIC: &[(&str, &str, &str)] = &[
+    (
+        "css/app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../static/css/app.css"),
+    ),
+    (
+        "js/upload.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/upload.js"),
+    ),
+];
+
+static ENVIRONMENT: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .map_err(|e| format!("template {name}: {e}"))?;
+    }
+    Ok(env)
+});
+
+/// A size as people read it: `812 bytes`, `4.2 MB`.
+pub fn human_size(bytes: i64) -> String {
+    let units = ["bytes", "KB", "MB", "GB", "TB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < units.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{size:.1} {}", units[unit])
+    }
+}
+
+/// Renders a template with `context`.
+pub fn render(name: &str, context: impl Serialize) -> Result<String, ApiError> {
+    let env = ENVIRONMENT.as_ref().map_err(ApiError::internal)?;
+    env.get_template(name)
+        .and_then(|t| t.render(context))
+        .map_err(|e| ApiError::internal(format!("rendering {name}: {e}")))
+}
+
+/// An HTML response that no cache keeps and that runs only our own scripts.
+pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .body(body)
+}
+
+async fn static_file(path: web::Path<String>) -> HttpResponse {
+    match STATIC.iter().find(|(name, _, _)| *name == path.as_str()) {
+        Some((_, media_type, body)) => HttpResponse::Ok()
+            .content_type(*media_type)
+            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+            .body(*body),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(pages::home))
+        .route("/login", web::get().to(pages::login_page))
+        .route("/login", web::post().to(pages::login_form))
+        .route("/logout", web::post().to(pages::logout))
+        .route("/datasets", web::get().to(pages::datasets_page))
+        .route("/datasets/{id}", web::get().to(pages::dataset_page))
+        .route(
+            "/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}",
+            web::get().to(static_file),
+        );
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_template_compiles_and_escapes() {
+        let html = render(
+            "link_refused.html",
+            serde_json::json!({"heading": "<b>No</b>", "message": "a & b"}),
+        )
+        .unwrap();
+        assert!(html.contains("&lt;b&gt;No&lt;&#x2f;b&gt;"));
+        assert!(html.contains("a &amp; b"));
+        assert!(!html.contains("<b>No</b>"));
+    }
+}

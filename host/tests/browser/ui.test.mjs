@@ -1,0 +1,122 @@
+// The web interface in a real browser (Debian's Chromium, driven by playwright-core) against
+// a real Tessera on loopback, started by scripts/test-browser. Each page visited is saved as a
+// screenshot under target/browser-screenshots.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const base = process.env.TESSERA_URL;
+const email = process.env.TESSERA_EMAIL;
+const password = process.env.TESSERA_PASSWORD;
+const shots = process.env.TESSERA_SCREENSHOTS ?? "target/browser-screenshots";
+mkdirSync(shots, { recursive: true });
+
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page) {
+  await page.goto(`${base}/`);
+  await page.waitForURL(/\/login/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/datasets$/);
+}
+
+test("a wrong password is refused with a sentence", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await shot(page, "01-sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /do not match an account/);
+  await shot(page, "02-sign-in-refused");
+  await context.close();
+});
+
+test("sign in, upload a CSV with progress, see its preview", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page);
+  await shot(page, "03-datasets-empty");
+
+  const csv = "site,count,note\nNorth Reef,12,\"calm, clear\"\nSouth Reef,7,Zürich sample\n";
+  await page.setInputFiles("#file", {
+    name: "reef survey.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(csv),
+  });
+  await page.waitForURL(/\/datasets\/[0-9a-f-]+$/);
+  await page.getByRole("heading", { level: 1, name: "reef survey" }).waitFor();
+  const preview = page.locator("table.preview");
+  await preview.waitFor();
+  const text = await preview.innerText();
+  assert.match(text, /North Reef/);
+  assert.match(text, /calm, clear/);
+  assert.match(text, /Zürich sample/);
+  await shot(page, "04-dataset-page");
+
+  await page.getByRole("link", { name: "Datasets" }).click();
+  await page.waitForURL(/\/datasets$/);
+  assert.equal(await page.getByRole("link", { name: "reef survey" }).count(), 1);
+  await shot(page, "05-datasets-list");
+  await context.close();
+});
+
+test("an upload the server refuses shows its reason", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page);
+  await page.setInputFiles("#file", {
+    name: "ragged.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("a,b\n1,2,3\n"),
+  });
+  const status = page.locator("#upload-status");
+  await page.waitForFunction(() =>
+    document.getElementById("upload-status").textContent.startsWith("The upload failed"),
+  );
+  assert.match(await status.innerText(), /The upload failed: .*line/i);
+  await shot(page, "06-upload-refused");
+  await context.close();
+});
+
+test("pages read without JavaScript", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await signIn(page);
+  await page.getByRole("link", { name: "reef survey" }).click();
+  await page.locator("table.preview").waitFor();
+  assert.match(await page.locator("table.preview").innerText(), /South Reef/);
+  await context.close();
+});
