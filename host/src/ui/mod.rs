@@ -42,6 +42,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "link_refused.html",
         include_str!("../../../templates/link_refused.html"),
     ),
+    ("links.html", include_str!("../../../templates/links.html")),
+    (
+        "link_log.html",
+        include_str!("../../../templates/link_log.html"),
+    ),
+    (
+        "shared_with_me.html",
+        include_str!("../../../templates/shared_with_me.html"),
+    ),
 ];
 
 /// Static files, by the path they are served at.
@@ -55,6 +64,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "js/upload.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../static/js/upload.js"),
+    ),
+    (
+        "js/export-links.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/export-links.js"),
     ),
 ];
 
@@ -121,6 +135,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(pages::logout))
         .route("/datasets", web::get().to(pages::datasets_page))
         .route("/datasets/{id}", web::get().to(pages::dataset_page))
+        .route("/shared", web::get().to(pages::shared_page))
+        .route("/links", web::get().to(pages::links_page))
+        .route("/links/{id}/log", web::get().to(pages::link_log_page))
         .route(
             "/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}",
             web::get().to(static_file),

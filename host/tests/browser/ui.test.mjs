@@ -120,3 +120,59 @@ test("pages read without JavaScript", async () => {
   assert.match(await page.locator("table.preview").innerText(), /South Reef/);
   await context.close();
 });
+
+test("my links: a link's state and downloads, revoked from the page, dead for its holder", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page);
+  await page.getByRole("link", { name: "reef survey" }).click();
+  await page.waitForURL(/\/datasets\/[0-9a-f-]+$/);
+  const datasetId = page.url().split("/").pop();
+  // Made through the same API the share dialog will call.
+  const created = await page.evaluate(async (id) => {
+    const csrf = decodeURIComponent(document.cookie.match(/tessera_csrf=([^;]+)/)[1]);
+    const response = await fetch(`/api/v1/datasets/${id}/links`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ level: "download", max_downloads: 1, name: "for the reviewers" }),
+    });
+    return { status: response.status, body: await response.json() };
+  }, datasetId);
+  assert.equal(created.status, 201);
+
+  // The holder, in a browser with no account, sees what is shared and downloads it once.
+  const holder = await browser.newContext({ acceptDownloads: true });
+  const visitor = await holder.newPage();
+  await visitor.goto(created.body.url);
+  await visitor.getByRole("heading", { name: "for the reviewers" }).waitFor();
+  await shot(visitor, "07-shared-item");
+  const [download] = await Promise.all([
+    visitor.waitForEvent("download"),
+    visitor.getByRole("link", { name: "Download" }).click(),
+  ]);
+  assert.equal(await download.failure(), null);
+
+  await page.getByRole("link", { name: "My links" }).click();
+  await page.waitForURL(/\/links$/);
+  const row = page.locator("tr", { hasText: "for the reviewers" });
+  await row.waitFor();
+  await page.waitForFunction(() => document.querySelector("td.state")?.textContent.trim() !== "");
+  assert.match(await row.innerText(), /1 of 1/);
+  await shot(page, "08-my-links");
+
+  page.once("dialog", (dialog) => dialog.accept());
+  await row.getByRole("button", { name: /Revoke/ }).click();
+  await page.getByText("for the reviewers is revoked.").waitFor();
+  assert.match(await row.locator("td.state").innerText(), /revoked/);
+  await shot(page, "09-link-revoked");
+
+  const response = await visitor.goto(created.body.url);
+  assert.equal(response.status(), 404);
+  await visitor.getByRole("heading", { name: "No such link" }).waitFor();
+  await shot(visitor, "10-link-gone");
+
+  await page.getByRole("link", { name: "Shared with me" }).click();
+  await page.getByRole("heading", { name: "Shared with me" }).waitFor();
+  await holder.close();
+  await context.close();
+});
