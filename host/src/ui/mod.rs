@@ -44,6 +44,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("links.html", include_str!("../../../templates/links.html")),
     (
+        "admin_policies.html",
+        include_str!("../../../templates/admin_policies.html"),
+    ),
+    (
         "link_log.html",
         include_str!("../../../templates/link_log.html"),
     ),
@@ -64,6 +68,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "js/upload.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../static/js/upload.js"),
+    ),
+    (
+        "js/admin-policies.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/admin-policies.js"),
     ),
     (
         "js/export-links.js",
@@ -138,6 +147,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/shared", web::get().to(pages::shared_page))
         .route("/links", web::get().to(pages::links_page))
         .route("/links/{id}/log", web::get().to(pages::link_log_page))
+        .route("/admin/policies", web::get().to(pages::admin_policies_page))
         .route(
             "/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}",
             web::get().to(static_file),

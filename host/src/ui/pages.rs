@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::{html, render};
+use crate::access::policy::RuleLine;
 use crate::access::{self, Level};
 use crate::api::datasets::parse_columns;
 use crate::auth::extract::authenticate;
@@ -15,6 +16,7 @@ use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::{Dataset, DatasetFilter};
 use crate::db::groups::UserGroup;
 use crate::db::link_access_log::LinkAccess;
+use crate::db::policy_rules::{PolicyRule, PolicyVersion};
 use crate::db::sessions::Session;
 use crate::db::share_links::ShareLink;
 use crate::db::shares::Share;
@@ -561,6 +563,60 @@ pub async fn link_log_page(
             "section": "links",
             "link": {"name": name},
             "entries": entries,
+        }),
+    ) {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(err) => error_page(Some(&caller), &err),
+    }
+}
+
+/// The access policy for site admins: the rules, and a form that previews a change with the
+/// dry run before saving it.
+pub async fn admin_policies_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let caller = match signed_in(&req).await {
+        Ok(caller) => caller,
+        Err(redirect) => return redirect,
+    };
+    if !caller.is_admin() {
+        return error_page(
+            Some(&caller),
+            &ApiError::forbidden("Only site admins manage access policies."),
+        );
+    }
+    let found = state
+        .db
+        .run(|conn| {
+            let version = PolicyVersion::current(conn)?;
+            let rules: Vec<serde_json::Value> = PolicyRule::all(conn)?
+                .into_iter()
+                .map(|r| {
+                    let line = RuleLine {
+                        ptype: r.ptype,
+                        v0: r.v0,
+                        v1: r.v1,
+                        v2: r.v2,
+                    };
+                    serde_json::json!({
+                        "rule": line.display(),
+                        "note": r.note,
+                        "created_at": to_rfc3339(r.created_at),
+                    })
+                })
+                .collect();
+            Ok::<_, ApiError>((version, rules))
+        })
+        .await;
+    let (version, rules) = match found {
+        Ok(found) => found,
+        Err(err) => return error_page(Some(&caller), &err),
+    };
+    match render(
+        "admin_policies.html",
+        serde_json::json!({
+            "user": user_context(&caller),
+            "section": "admin",
+            "version": version,
+            "rules": rules,
         }),
     ) {
         Ok(body) => html(StatusCode::OK, body),

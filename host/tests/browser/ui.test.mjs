@@ -176,3 +176,52 @@ test("my links: a link's state and downloads, revoked from the page, dead for it
   await holder.close();
   await context.close();
 });
+
+test("an admin previews a policy change with the dry run, then saves it", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page);
+  const made = await page.evaluate(async () => {
+    const csrf = decodeURIComponent(document.cookie.match(/tessera_csrf=([^;]+)/)[1]);
+    const response = await fetch("/api/v1/admin/users", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({
+        email: "reader@example.org",
+        name: "Rita Reader",
+        password: "a long enough password",
+      }),
+    });
+    return response.status;
+  });
+  assert.equal(made, 201);
+
+  await page.getByRole("link", { name: "Policies" }).click();
+  await page.waitForURL(/\/admin\/policies$/);
+  await page.getByLabel("Subject").fill("user:reader@example.org");
+  await page.getByLabel("Role or datasets").fill("role:auditor");
+  await page.getByLabel("Why").fill("annual audit");
+  const save = page.getByRole("button", { name: "Save" });
+  assert.equal(await save.isDisabled(), true, "nothing is saved before a preview");
+  await page.getByRole("button", { name: "Preview" }).click();
+  const region = page.getByRole("region", { name: "What this change would do" });
+  await region.waitFor();
+  const preview = await region.innerText();
+  assert.match(preview, /1 would gain access and 0 would lose it/);
+  assert.match(preview, /reader@example\.org gains/);
+  assert.match(preview, /reef survey/);
+  await shot(page, "11-policy-dry-run");
+
+  await save.click();
+  await page.waitForLoadState("load");
+  await page.locator("code", { hasText: "role:auditor" }).nth(1).waitFor();
+  assert.match(await page.locator("table").last().innerText(), /annual audit/);
+  await shot(page, "12-policy-saved");
+
+  // A rule naming nobody is refused in words, before anything is saved.
+  await page.getByLabel("Subject").fill("user:ghost@example.org");
+  await page.getByLabel("Role or datasets").fill("role:auditor");
+  await page.getByRole("button", { name: "Preview" }).click();
+  await page.getByText(/This rule cannot be used: there is no user 'ghost@example.org'/).waitFor();
+  await context.close();
+});
