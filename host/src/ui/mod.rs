@@ -70,6 +70,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../../static/js/upload.js"),
     ),
     (
+        "js/export-sharing.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/export-sharing.js"),
+    ),
+    (
         "js/admin-policies.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../static/js/admin-policies.js"),

@@ -397,6 +397,12 @@ pub async fn dataset_page(
             created_at: to_rfc3339(v.created_at),
         })
         .collect();
+    let formats: Vec<serde_json::Value> = state
+        .plugins
+        .list()
+        .iter()
+        .map(|p| serde_json::json!({"id": p.manifest.id, "name": p.manifest.name}))
+        .collect();
     match render(
         "dataset.html",
         serde_json::json!({
@@ -416,6 +422,7 @@ pub async fn dataset_page(
             "offset": offset,
             "page": PREVIEW_PAGE,
             "versions": versions,
+            "formats": formats,
         }),
     ) {
         Ok(body) => html(StatusCode::OK, body),

@@ -225,3 +225,29 @@ test("an admin previews a policy change with the dry run, then saves it", async 
   await page.getByText(/This rule cannot be used: there is no user 'ghost@example.org'/).waitFor();
   await context.close();
 });
+
+test("export as CSV and as Excel through queued jobs, the progress bar reaching 100%", async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await signIn(page);
+  await page.getByRole("link", { name: "reef survey" }).click();
+  await page.waitForURL(/\/datasets\/[0-9a-f-]+$/);
+  for (const [format, extension] of [["csv", ".csv"], ["xlsx", ".xlsx"]]) {
+    await page.getByLabel("Format").selectOption(format);
+    await page.getByRole("button", { name: "Export in the background" }).click();
+    const status = page.locator("#job-status");
+    await page.waitForFunction(() => document.getElementById("job-status").textContent.startsWith("Done"), null, {
+      timeout: 60_000,
+    });
+    assert.match(await status.innerText(), /2 of 2 rows/);
+    assert.equal(await page.locator("#job-progress").getAttribute("value"), "100");
+    await shot(page, `13-export-${format}-done`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Download the file" }).click(),
+    ]);
+    assert.ok(download.suggestedFilename().endsWith(extension), download.suggestedFilename());
+    assert.equal(await download.failure(), null);
+  }
+  await context.close();
+});
