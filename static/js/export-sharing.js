@@ -93,3 +93,83 @@ if (form) {
     });
   });
 }
+
+// Sharing, for those who administer the dataset: with people, groups and teams, and links.
+const shareForm = document.getElementById("share");
+const shareStatus = document.getElementById("share-status");
+const linkForm = document.getElementById("link");
+const linkStatus = document.getElementById("link-status");
+
+async function send(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: { "content-type": "application/json", "x-csrf-token": csrfToken() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = response.status === 204 ? null : await response.json().catch(() => null);
+  return { ok: response.ok, status: response.status, json };
+}
+
+if (shareForm) {
+  const dataset = encodeURIComponent(shareForm.dataset.dataset);
+  shareForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(shareForm);
+    const body = { level: data.get("level") };
+    body[data.get("kind")] = data.get("who").trim();
+    const days = Number(data.get("days"));
+    if (days > 0) body.expires_in = days * 86400;
+    const result = await send("POST", `/api/v1/datasets/${dataset}/shares`, body);
+    if (result.ok) {
+      window.location.reload();
+    } else {
+      shareStatus.textContent = `Not shared: ${result.json?.error?.message ?? result.status}`;
+    }
+  });
+  for (const button of document.querySelectorAll("button.revoke-share")) {
+    button.addEventListener("click", async () => {
+      const result = await send("DELETE", `/api/v1/datasets/${dataset}/shares/${encodeURIComponent(button.dataset.share)}`);
+      if (result.ok) {
+        button.closest("tr").remove();
+        shareStatus.textContent = "Sharing stopped; it takes effect at once.";
+      } else {
+        shareStatus.textContent = `Could not stop sharing: ${result.json?.error?.message ?? result.status}`;
+      }
+    });
+  }
+}
+
+if (linkForm) {
+  const dataset = encodeURIComponent(linkForm.dataset.dataset);
+  linkForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(linkForm);
+    const body = { level: data.get("level"), self_destruct: data.get("self_destruct") === "on" };
+    const hours = Number(data.get("hours"));
+    if (hours > 0) body.expires_in = hours * 3600;
+    const max = Number(data.get("max_downloads"));
+    if (max > 0) body.max_downloads = max;
+    if (data.get("password")) body.password = data.get("password");
+    const result = await send("POST", `/api/v1/datasets/${dataset}/links`, body);
+    if (result.ok) {
+      document.getElementById("link-url").value = result.json.url;
+      document.getElementById("link-token").value = result.json.token;
+      document.getElementById("link-made").hidden = false;
+      linkStatus.textContent = "Link created. Copy it now: it is not shown again. It is listed in My links.";
+    } else {
+      linkStatus.textContent = `No link made: ${result.json?.error?.message ?? result.status}`;
+    }
+  });
+  for (const button of document.querySelectorAll("button.copy")) {
+    button.addEventListener("click", async () => {
+      const field = document.getElementById(button.dataset.copy);
+      field.select();
+      try {
+        await navigator.clipboard.writeText(field.value);
+        linkStatus.textContent = "Copied.";
+      } catch {
+        linkStatus.textContent = "Select the text and copy it.";
+      }
+    });
+  }
+}

@@ -341,10 +341,33 @@ pub async fn dataset_page(
                 Dataset::find(conn, &id).map_err(|e| crate::api::not_found_as(e, "dataset"))?;
             let level = access::require_dataset(conn, &page_caller, &dataset, Level::View)?;
             let versions = DatasetVersion::list(conn, &dataset.id)?;
-            Ok::<_, ApiError>((dataset, level, versions))
+            let mut shares = Vec::new();
+            if level == Level::Admin {
+                for share in Share::for_dataset(conn, &dataset.id)? {
+                    let name = match share.subject_kind.as_str() {
+                        "user" => User::find(conn, &share.subject_id)
+                            .map(|u| format!("{} <{}>", u.name, u.email))
+                            .unwrap_or_default(),
+                        "group" => UserGroup::find(conn, &share.subject_id)
+                            .map(|g| g.name)
+                            .unwrap_or_default(),
+                        _ => Team::find(conn, &share.subject_id)
+                            .map(|t| t.name)
+                            .unwrap_or_default(),
+                    };
+                    shares.push(serde_json::json!({
+                        "id": share.id,
+                        "kind": share.subject_kind,
+                        "name": name,
+                        "level": share.level,
+                        "expires_at": share.expires_at.map(to_rfc3339),
+                    }));
+                }
+            }
+            Ok::<_, ApiError>((dataset, level, versions, shares))
         })
         .await;
-    let (dataset, level, versions) = match found {
+    let (dataset, level, versions, shares) = match found {
         Ok(found) => found,
         Err(err) => return error_page(Some(&caller), &err),
     };
@@ -414,6 +437,7 @@ pub async fn dataset_page(
                 "description": dataset.description,
                 "licence": dataset.licence,
                 "latest_version": dataset.latest_version,
+                "team": dataset.team_id,
             },
             "access": level.as_str(),
             "rows": latest.row_count,
@@ -423,6 +447,7 @@ pub async fn dataset_page(
             "page": PREVIEW_PAGE,
             "versions": versions,
             "formats": formats,
+            "shares": shares,
         }),
     ) {
         Ok(body) => html(StatusCode::OK, body),

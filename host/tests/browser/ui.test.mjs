@@ -251,3 +251,76 @@ test("export as CSV and as Excel through queued jobs, the progress bar reaching 
   }
   await context.close();
 });
+
+test("share with a colleague, and a one-download link with a password for a stranger", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page);
+  const made = await page.evaluate(async () => {
+    const csrf = decodeURIComponent(document.cookie.match(/tessera_csrf=([^;]+)/)[1]);
+    const response = await fetch("/api/v1/admin/users", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ email: "colleague@example.org", name: "Cole League", password: "another long password" }),
+    });
+    return response.status;
+  });
+  assert.equal(made, 201);
+  await page.getByRole("link", { name: "Datasets" }).click();
+  await page.getByRole("link", { name: "reef survey" }).click();
+  await page.waitForURL(/\/datasets\/[0-9a-f-]+$/);
+
+  await page.getByLabel("Email or name").fill("colleague@example.org");
+  await page.getByLabel("Level").selectOption("view");
+  await page.getByRole("button", { name: "Share", exact: true }).click();
+  await page.locator("#shares").getByText("colleague@example.org").waitFor();
+  await shot(page, "14-shared-with-colleague");
+
+  await page.getByLabel("Downloads allowed").fill("1");
+  await page.getByLabel("Password").fill("tide-pool-7");
+  await page.getByRole("button", { name: "Create link" }).click();
+  const urlField = page.getByLabel("Link (shown once)");
+  await urlField.waitFor();
+  const url = await urlField.inputValue();
+  assert.match(url, /\/s\/[A-Za-z0-9_-]{22}$/);
+  assert.ok((await page.getByLabel("Token for scripts (shown once)").inputValue()).length > 100);
+  await shot(page, "15-link-created");
+
+  // A stranger: no account, no cookies.
+  const strangerContext = await browser.newContext({ acceptDownloads: true });
+  const stranger = await strangerContext.newPage();
+  const asked = await stranger.goto(url);
+  assert.equal(asked.status(), 401);
+  await stranger.getByLabel("Password").fill("wrong guess");
+  await stranger.getByRole("button", { name: "Open" }).click();
+  await stranger.getByText("That password is not right").waitFor();
+  await shot(stranger, "16-link-wrong-password");
+  await stranger.getByLabel("Password").fill("tide-pool-7");
+  await stranger.getByRole("button", { name: "Open" }).click();
+  await stranger.getByRole("link", { name: "Download" }).waitFor();
+  await shot(stranger, "17-link-opened");
+  const [download] = await Promise.all([
+    stranger.waitForEvent("download"),
+    stranger.getByRole("link", { name: "Download" }).click(),
+  ]);
+  assert.equal(await download.failure(), null);
+
+  // The second download is refused with the used-up page.
+  let status = 0;
+  for (let attempt = 0; attempt < 50 && status !== 410; attempt += 1) {
+    status = (await stranger.goto(url)).status();
+    if (status !== 410) await stranger.waitForTimeout(100);
+  }
+  assert.equal(status, 410);
+  await stranger.getByRole("heading", { name: "This link has been used up" }).waitFor();
+  await shot(stranger, "18-link-used-up");
+
+  await page.getByRole("link", { name: "My links" }).click();
+  const row = page.locator("tr", { hasText: "used up" }).first();
+  await row.waitFor();
+  page.once("dialog", (dialog) => dialog.accept());
+  await row.getByRole("button", { name: /Revoke/ }).click();
+  await page.getByText(/is revoked\./).waitFor();
+  await strangerContext.close();
+  await context.close();
+});
