@@ -156,7 +156,11 @@ test("my links: a link's state and downloads, revoked from the page, dead for it
   await page.waitForURL(/\/links$/);
   const row = page.locator("tr", { hasText: "for the reviewers" });
   await row.waitFor();
-  await page.waitForFunction(() => document.querySelector("td.state")?.textContent.trim() !== "");
+  // A download is counted just after its last byte went out: look again until it shows.
+  for (let attempt = 0; attempt < 50 && !/1 of 1/.test(await row.innerText()); attempt += 1) {
+    await page.waitForTimeout(100);
+    await page.reload();
+  }
   assert.match(await row.innerText(), /1 of 1/);
   await shot(page, "08-my-links");
 
