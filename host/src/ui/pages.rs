@@ -109,6 +109,14 @@ fn error_page(caller: Option<&Caller>, err: &ApiError) -> HttpResponse {
     html(err.code.status(), body)
 }
 
+/// A page for a signed-in caller, or the error page if the template fails.
+fn respond(caller: &Caller, template: &str, context: serde_json::Value) -> HttpResponse {
+    match render(template, context) {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(err) => error_page(Some(caller), &err),
+    }
+}
+
 pub async fn home(req: HttpRequest) -> HttpResponse {
     match signed_in(&req).await {
         Ok(_) => see_other("/datasets"),
@@ -283,7 +291,8 @@ pub async fn datasets_page(
         Err(err) => return error_page(Some(&caller), &err),
     };
     let max_upload = format!("{} MB", state.config.max_upload_bytes / 1_000_000);
-    match render(
+    respond(
+        &caller,
         "datasets.html",
         serde_json::json!({
             "user": user_context(&caller),
@@ -295,10 +304,7 @@ pub async fn datasets_page(
             "team_filter": query.team.unwrap_or_default(),
             "max_upload": max_upload,
         }),
-    ) {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(err) => error_page(Some(&caller), &err),
-    }
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -426,7 +432,8 @@ pub async fn dataset_page(
         .iter()
         .map(|p| serde_json::json!({"id": p.manifest.id, "name": p.manifest.name}))
         .collect();
-    match render(
+    respond(
+        &caller,
         "dataset.html",
         serde_json::json!({
             "user": user_context(&caller),
@@ -449,10 +456,7 @@ pub async fn dataset_page(
             "formats": formats,
             "shares": shares,
         }),
-    ) {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(err) => error_page(Some(&caller), &err),
-    }
+    )
 }
 
 /// Everything shared with the caller, directly or through a group or team.
@@ -507,13 +511,11 @@ pub async fn shared_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
         Ok(rows) => rows,
         Err(err) => return error_page(Some(&caller), &err),
     };
-    match render(
+    respond(
+        &caller,
         "shared_with_me.html",
         serde_json::json!({"user": user_context(&caller), "section": "shared", "shares": shares}),
-    ) {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(err) => error_page(Some(&caller), &err),
-    }
+    )
 }
 
 /// The caller's links with their state, downloads and last access; revoking needs a script.
@@ -540,13 +542,11 @@ pub async fn links_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
         Ok(links) => links,
         Err(err) => return error_page(Some(&caller), &err),
     };
-    match render(
+    respond(
+        &caller,
         "links.html",
         serde_json::json!({"user": user_context(&caller), "section": "links", "links": links}),
-    ) {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(err) => error_page(Some(&caller), &err),
-    }
+    )
 }
 
 /// One link's access log, for its owner.
@@ -588,7 +588,8 @@ pub async fn link_log_page(
         Ok(found) => found,
         Err(err) => return error_page(Some(&caller), &err),
     };
-    match render(
+    respond(
+        &caller,
         "link_log.html",
         serde_json::json!({
             "user": user_context(&caller),
@@ -596,10 +597,7 @@ pub async fn link_log_page(
             "link": {"name": name},
             "entries": entries,
         }),
-    ) {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(err) => error_page(Some(&caller), &err),
-    }
+    )
 }
 
 /// The access policy for site admins: the rules, and a form that previews a change with the
@@ -642,7 +640,8 @@ pub async fn admin_policies_page(state: web::Data<AppState>, req: HttpRequest) -
         Ok(found) => found,
         Err(err) => return error_page(Some(&caller), &err),
     };
-    match render(
+    respond(
+        &caller,
         "admin_policies.html",
         serde_json::json!({
             "user": user_context(&caller),
@@ -650,8 +649,5 @@ pub async fn admin_policies_page(state: web::Data<AppState>, req: HttpRequest) -
             "version": version,
             "rules": rules,
         }),
-    ) {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(err) => error_page(Some(&caller), &err),
-    }
+    )
 }
