@@ -174,7 +174,10 @@ async fn expiring_limited_password_link(backend: Backend) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert!(page.expect("the page should say the link is used up").contains("used up"));
+    assert!(
+        page.expect("the page should say the link is used up")
+            .contains("used up")
+    );
 
     // The owner sees it all in the link's access log.
     let link_id = created["id"].as_str().unwrap();

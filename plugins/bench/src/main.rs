@@ -131,7 +131,8 @@ fn time_export<E: Exporter>(
         .transpose()?;
     let (elapsed, bytes) = run_calls::<E>(request, batches, &mut sink)?;
     if let Some(sink) = &mut sink {
-        sink.flush().map_err(|error| format!("writing the output: {error}"))?;
+        sink.flush()
+            .map_err(|error| format!("writing the output: {error}"))?;
     }
     Ok(Timed {
         elapsed,

@@ -30,13 +30,13 @@ impl Exporter for CsvExporter {
     }
 
     fn begin(&mut self, request: &ExportRequest) -> Result<Vec<u8>, PluginError> {
-        Ok(self.encoder.begin(&request.schema).into_bytes())
+        Ok(self.encoder.begin(&request.schema))
     }
 
     fn write_batch(&mut self, batch: &Batch) -> Result<Vec<u8>, PluginError> {
-        let mut out = String::new();
+        let mut out = Vec::new();
         self.encoder.write_batch(batch, &mut out);
-        Ok(out.into_bytes())
+        Ok(out)
     }
 }
 
@@ -184,6 +184,50 @@ mod tests {
         )
         .unwrap();
         assert_eq!(without_header, "7\n");
+    }
+
+    #[test]
+    fn rendered_values_are_quoted_when_the_delimiter_or_null_text_is_in_them() {
+        let schema = [
+            ("x", ColumnType::Float64),
+            ("n", ColumnType::Int64),
+            ("d", ColumnType::Date),
+        ];
+        let rows = || {
+            vec![vec![
+                ColumnData::float64([Some(1.5), Some(-0.0), None]),
+                ColumnData::int64([Some(0), Some(-7), Some(10)]),
+                ColumnData::date([Some(0), None, Some(1)]),
+            ]]
+        };
+        assert_eq!(
+            export(&schema, r#"{"delimiter": ".", "header": false}"#, rows()).unwrap(),
+            "\"1.5\".0.1970-01-01\n-0.-7.\n.10.1970-01-02\n"
+        );
+        assert_eq!(
+            export(
+                &schema,
+                r#"{"delimiter": "-", "header": false, "null_text": "0"}"#,
+                rows()
+            )
+            .unwrap(),
+            "1.5-\"0\"-\"1970-01-01\"\n\"-0\"-\"-7\"-0\n0-10-\"1970-01-02\"\n"
+        );
+    }
+
+    #[test]
+    fn a_delimiter_beyond_ascii_is_found_whole() {
+        // `§` and `©` share their first byte in UTF-8; only `§` is the delimiter.
+        let output = export(
+            &[("a", ColumnType::Utf8), ("b", ColumnType::Utf8)],
+            r#"{"delimiter": "§", "header": false}"#,
+            vec![vec![
+                ColumnData::utf8([Some("©2024"), Some("x§y"), Some("é\"")]),
+                ColumnData::utf8([Some("東京"), Some("§"), Some("©§")]),
+            ]],
+        )
+        .unwrap();
+        assert_eq!(output, "©2024§東京\n\"x§y\"§\"§\"\n\"é\"\"\"§\"©§\"\n");
     }
 
     #[test]

@@ -65,10 +65,10 @@ pub struct DatapackageExporter {
 
 impl DatapackageExporter {
     /// Appends CSV text to the data entry.
-    fn write_csv(&mut self, text: &str) -> Result<(), PluginError> {
-        self.csv_hash.update(text.as_bytes());
+    fn write_csv(&mut self, text: &[u8]) -> Result<(), PluginError> {
+        self.csv_hash.update(text);
         self.csv_bytes += text.len() as u64;
-        self.zip.write(text.as_bytes()).map_err(zip_failed)
+        self.zip.write(text).map_err(zip_failed)
     }
 }
 
@@ -160,7 +160,7 @@ impl Exporter for DatapackageExporter {
     fn write_batch(&mut self, batch: &Batch) -> Result<Vec<u8>, PluginError> {
         // A slice of rows at a time into one reused buffer: the CSV text of a whole batch of
         // wide rows would otherwise sit in memory beside the batch and the deflated bytes.
-        let mut text = String::new();
+        let mut text = Vec::new();
         for start in (0..batch.row_count()).step_by(ROWS_PER_PIECE) {
             text.clear();
             self.csv

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use shape::{MemberValue, ObjectShape};
 use tessera_plugin_sdk::text::write_json_string;
 use tessera_plugin_sdk::{
-    Batch, ColumnView, ExportRequest, Exporter, FormatInfo, PluginError, parse_options,
+    Batch, ColumnCells, ExportRequest, Exporter, FormatInfo, PluginError, parse_options,
 };
 
 const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
@@ -50,26 +50,63 @@ struct Layout {
 
 impl Layout {
     /// Starts a new line indented to `depth` levels, when pretty.
-    fn break_line(self, depth: usize, out: &mut String) {
+    fn break_line(self, depth: usize, out: &mut Vec<u8>) {
         if self.pretty {
-            out.push('\n');
+            out.push(b'\n');
             for _ in 0..depth {
-                out.push_str("  ");
+                out.extend_from_slice(b"  ");
             }
         }
     }
 
-    fn colon(self, out: &mut String) {
-        out.push_str(if self.pretty { ": " } else { ":" });
+    fn colon(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(if self.pretty { b": " } else { b":" });
     }
 
     /// The separator before an element of an array or object: a comma unless it is the first,
     /// then its line.
-    fn before_element(self, is_first: bool, depth: usize, out: &mut String) {
+    fn before_element(self, is_first: bool, depth: usize, out: &mut Vec<u8>) {
         if !is_first {
-            out.push(',');
+            out.push(b',');
         }
         self.break_line(depth, out);
+    }
+}
+
+/// Writes a document part with a hole for each column's value, asking `write_column` to fill it.
+type ColumnWriter<'a> = dyn FnMut(usize, &mut Vec<u8>) + 'a;
+
+/// A row as it is laid out, worked out once per export: the text before each column's value and
+/// the text after the last. Writing a row is then copying these pieces around its values,
+/// with no walk through the shape and no layout decisions per row.
+#[derive(Debug, Default)]
+struct RowTemplate {
+    /// The text before a value, and the column the value comes from.
+    pieces: Vec<(Vec<u8>, usize)>,
+    end: Vec<u8>,
+}
+
+impl RowTemplate {
+    /// Records what `write_row` writes around the values it asks for.
+    fn record(write_row: impl FnOnce(&mut Vec<u8>, &mut ColumnWriter<'_>)) -> Self {
+        let mut pieces = Vec::new();
+        let mut end = Vec::new();
+        write_row(&mut end, &mut |index, out: &mut Vec<u8>| {
+            pieces.push((std::mem::take(out), index));
+        });
+        RowTemplate { pieces, end }
+    }
+
+    fn write(&self, columns: &[ColumnCells<'_>], row: usize, out: &mut Vec<u8>) {
+        for (before, index) in &self.pieces {
+            out.extend_from_slice(before);
+            match columns.get(*index) {
+                Some(column) => column.write_json(row, out),
+                // The SDK checked the batch against the schema the template was built from.
+                None => out.extend_from_slice(b"null"),
+            }
+        }
+        out.extend_from_slice(&self.end);
     }
 }
 
@@ -79,48 +116,26 @@ pub struct JsonExporter {
     layout: Layout,
     /// The object each row (or, for `columnar`, the whole document) becomes; unused by `arrays`.
     shape: ObjectShape,
+    /// Each row of `records`, `ndjson` and `arrays`, laid out.
+    row: RowTemplate,
     rows_written: u64,
+    /// How many bytes to reserve per row, from the rows written so far.
+    row_bytes: usize,
     /// `columnar` only: each column's values so far, rendered and separated, ready to go
     /// between the brackets of its array.
-    column_buffers: Vec<String>,
+    column_buffers: Vec<Vec<u8>>,
     /// `columnar` only: the nesting depth of each column's member in the document.
     column_depths: Vec<usize>,
 }
 
 impl JsonExporter {
-    fn write_record(&self, columns: &[ColumnView<'_>], row: usize, depth: usize, out: &mut String) {
-        write_object(
-            &self.shape,
-            depth,
-            self.layout,
-            out,
-            &mut |index, out| match columns.get(index) {
-                Some(column) => column.write_json(row, out),
-                // The SDK checked the batch against the schema the shape was built from.
-                None => out.push_str("null"),
-            },
-        );
-    }
-
-    fn write_row_array(&self, columns: &[ColumnView<'_>], row: usize, out: &mut String) {
-        out.push('[');
-        for (index, column) in columns.iter().enumerate() {
-            self.layout.before_element(index == 0, 3, out);
-            column.write_json(row, out);
-        }
-        if !columns.is_empty() {
-            self.layout.break_line(2, out);
-        }
-        out.push(']');
-    }
-
-    fn begin_arrays(&self, request: &ExportRequest, out: &mut String) {
+    fn begin_arrays(&self, request: &ExportRequest, out: &mut Vec<u8>) {
         let layout = self.layout;
-        out.push('{');
+        out.push(b'{');
         layout.break_line(1, out);
-        out.push_str("\"columns\"");
+        out.extend_from_slice(b"\"columns\"");
         layout.colon(out);
-        out.push('[');
+        out.push(b'[');
         for (index, column) in request.schema.iter().enumerate() {
             layout.before_element(index == 0, 2, out);
             write_json_string(&column.name, out);
@@ -128,11 +143,11 @@ impl JsonExporter {
         if !request.schema.is_empty() {
             layout.break_line(1, out);
         }
-        out.push_str("],");
+        out.extend_from_slice(b"],");
         layout.break_line(1, out);
-        out.push_str("\"rows\"");
+        out.extend_from_slice(b"\"rows\"");
         layout.colon(out);
-        out.push('[');
+        out.push(b'[');
     }
 }
 
@@ -142,13 +157,13 @@ fn write_object(
     shape: &ObjectShape,
     depth: usize,
     layout: Layout,
-    out: &mut String,
-    write_column: &mut dyn FnMut(usize, &mut String),
+    out: &mut Vec<u8>,
+    write_column: &mut ColumnWriter<'_>,
 ) {
-    out.push('{');
+    out.push(b'{');
     for (position, member) in shape.members.iter().enumerate() {
         layout.before_element(position == 0, depth + 1, out);
-        out.push_str(&member.key_json);
+        out.extend_from_slice(member.key_json.as_bytes());
         layout.colon(out);
         match &member.value {
             MemberValue::Column(index) => write_column(*index, out),
@@ -158,7 +173,25 @@ fn write_object(
     if !shape.members.is_empty() {
         layout.break_line(depth, out);
     }
-    out.push('}');
+    out.push(b'}');
+}
+
+/// Writes a row of `columns` values as an array inside the document's `rows` array.
+fn write_row_array(
+    columns: usize,
+    layout: Layout,
+    out: &mut Vec<u8>,
+    write_column: &mut ColumnWriter<'_>,
+) {
+    out.push(b'[');
+    for index in 0..columns {
+        layout.before_element(index == 0, 3, out);
+        write_column(index, out);
+    }
+    if columns > 0 {
+        layout.break_line(2, out);
+    }
+    out.push(b']');
 }
 
 /// Records, for every column, the depth of its member when `shape` sits at `depth`.
@@ -190,68 +223,85 @@ impl Exporter for JsonExporter {
             _ => ObjectShape::flat(&request.schema)?,
         };
         let columns = request.schema.len();
+        // Pretty NDJSON would no longer be one row per line.
+        let layout = Layout {
+            pretty: options.pretty && options.structure != Structure::Ndjson,
+        };
+        let row = match options.structure {
+            Structure::Records => {
+                RowTemplate::record(|out, values| write_object(&shape, 1, layout, out, values))
+            }
+            Structure::Ndjson => RowTemplate::record(|out, values| {
+                write_object(&shape, 0, layout, out, values);
+                out.push(b'\n');
+            }),
+            Structure::Arrays => {
+                RowTemplate::record(|out, values| write_row_array(columns, layout, out, values))
+            }
+            Structure::Columnar => RowTemplate::default(),
+        };
         let (column_buffers, column_depths) = if options.structure == Structure::Columnar {
             let mut depths = vec![0; columns];
             record_member_depths(&shape, 0, &mut depths);
-            (vec![String::new(); columns], depths)
+            (vec![Vec::new(); columns], depths)
         } else {
             (Vec::new(), Vec::new())
         };
         Ok(JsonExporter {
             structure: options.structure,
-            // Pretty NDJSON would no longer be one row per line.
-            layout: Layout {
-                pretty: options.pretty && options.structure != Structure::Ndjson,
-            },
+            layout,
             shape,
+            row,
             rows_written: 0,
+            row_bytes: columns * 8 + 2,
             column_buffers,
             column_depths,
         })
     }
 
     fn begin(&mut self, request: &ExportRequest) -> Result<Vec<u8>, PluginError> {
-        let mut out = String::new();
+        let mut out = Vec::new();
         match self.structure {
-            Structure::Records => out.push('['),
+            Structure::Records => out.push(b'['),
             Structure::Arrays => self.begin_arrays(request, &mut out),
             Structure::Columnar | Structure::Ndjson => {}
         }
-        Ok(out.into_bytes())
+        Ok(out)
     }
 
     fn write_batch(&mut self, batch: &Batch) -> Result<Vec<u8>, PluginError> {
-        let columns: Vec<ColumnView<'_>> = batch.column_views().collect();
-        let mut out = String::new();
+        let columns: Vec<ColumnCells<'_>> =
+            batch.column_views().map(|column| column.cells()).collect();
+        let rows = batch.row_count();
+        let mut out = Vec::new();
+        let layout = self.layout;
         match self.structure {
-            Structure::Records => {
-                for row in 0..batch.row_count() {
+            Structure::Records | Structure::Arrays => {
+                out.reserve(rows * self.row_bytes);
+                let depth = if self.structure == Structure::Records {
+                    1
+                } else {
+                    2
+                };
+                for row in 0..rows {
                     let is_first = self.rows_written == 0 && row == 0;
-                    self.layout.before_element(is_first, 1, &mut out);
-                    self.write_record(&columns, row, 1, &mut out);
+                    layout.before_element(is_first, depth, &mut out);
+                    self.row.write(&columns, row, &mut out);
                 }
             }
             Structure::Ndjson => {
-                for row in 0..batch.row_count() {
-                    self.write_record(&columns, row, 0, &mut out);
-                    out.push('\n');
-                }
-            }
-            Structure::Arrays => {
-                for row in 0..batch.row_count() {
-                    let is_first = self.rows_written == 0 && row == 0;
-                    self.layout.before_element(is_first, 2, &mut out);
-                    self.write_row_array(&columns, row, &mut out);
+                out.reserve(rows * self.row_bytes);
+                for row in 0..rows {
+                    self.row.write(&columns, row, &mut out);
                 }
             }
             Structure::Columnar => {
-                let layout = self.layout;
                 for ((column, buffer), depth) in columns
                     .iter()
                     .zip(&mut self.column_buffers)
                     .zip(&self.column_depths)
                 {
-                    for row in 0..batch.row_count() {
+                    for row in 0..rows {
                         let is_first = self.rows_written == 0 && row == 0;
                         layout.before_element(is_first, depth + 1, buffer);
                         column.write_json(row, buffer);
@@ -259,46 +309,51 @@ impl Exporter for JsonExporter {
                 }
             }
         }
-        self.rows_written += batch.row_count() as u64;
-        Ok(out.into_bytes())
+        if rows > 0 {
+            let per_row = out.len().div_ceil(rows);
+            // A little over the largest rows so far: batches of text vary in length.
+            self.row_bytes = self.row_bytes.max(per_row + per_row / 8);
+        }
+        self.rows_written += rows as u64;
+        Ok(out)
     }
 
     fn finish(&mut self) -> Result<Vec<u8>, PluginError> {
         let layout = self.layout;
         let any_rows = self.rows_written > 0;
-        let mut out = String::new();
+        let mut out = Vec::new();
         match self.structure {
             Structure::Records => {
                 if any_rows {
                     layout.break_line(0, &mut out);
                 }
-                out.push_str("]\n");
+                out.extend_from_slice(b"]\n");
             }
             Structure::Arrays => {
                 if any_rows {
                     layout.break_line(1, &mut out);
                 }
-                out.push(']');
+                out.push(b']');
                 layout.break_line(0, &mut out);
-                out.push_str("}\n");
+                out.extend_from_slice(b"}\n");
             }
             Structure::Columnar => {
                 let buffers = std::mem::take(&mut self.column_buffers);
-                out.reserve(buffers.iter().map(String::len).sum::<usize>() + 64);
+                out.reserve(buffers.iter().map(Vec::len).sum::<usize>() + 64);
                 let depths = &self.column_depths;
                 write_object(&self.shape, 0, layout, &mut out, &mut |index, out| {
-                    out.push('[');
+                    out.push(b'[');
                     if any_rows {
-                        out.push_str(buffers.get(index).map_or("", String::as_str));
+                        out.extend_from_slice(buffers.get(index).map_or(&[][..], Vec::as_slice));
                         layout.break_line(depths.get(index).copied().unwrap_or(1), out);
                     }
-                    out.push(']');
+                    out.push(b']');
                 });
-                out.push('\n');
+                out.push(b'\n');
             }
             Structure::Ndjson => {}
         }
-        Ok(out.into_bytes())
+        Ok(out)
     }
 }
 

@@ -7,8 +7,12 @@
 //! null. [`Batch::check_shape`] is what makes that safe to rely on; the SDK runs it on every
 //! batch before [`crate::Exporter::write_batch`] sees it, so a malformed batch from the host
 //! fails the export loudly instead of reading as silent nulls.
+//!
+//! A format that reads every cell of a batch in a row loop takes [`ColumnView::cells`] once per
+//! column instead: the same values, with the column's text checked as UTF-8 once rather than
+//! cell by cell.
 
-use crate::text;
+use crate::text::{self, TextOut};
 use crate::{Batch, Column, ColumnData, ColumnType, ColumnValues, PluginError};
 use std::fmt;
 
@@ -254,9 +258,34 @@ impl<'a> ColumnView<'a> {
         }
     }
 
+    /// The column's values for reading every row; see [`ColumnCells`].
+    pub fn cells(&self) -> ColumnCells<'a> {
+        let values = match &self.data.values {
+            ColumnValues::Boolean(values) => CellValues::Boolean(values),
+            ColumnValues::Int64(values) => CellValues::Int64(values),
+            ColumnValues::Float64(values) => CellValues::Float64(values),
+            ColumnValues::Date(values) => CellValues::Date(values),
+            ColumnValues::Datetime(values) => CellValues::Datetime(values),
+            ColumnValues::Utf8(utf8) => match std::str::from_utf8(&utf8.data) {
+                Ok(text) => CellValues::Utf8 {
+                    offsets: &utf8.offsets,
+                    text,
+                },
+                // Only a batch that failed `Batch::check_shape` gets here.
+                Err(_) => CellValues::Null,
+            },
+            ColumnValues::Null(_) => CellValues::Null,
+        };
+        ColumnCells {
+            validity: self.data.validity.as_deref(),
+            values,
+            rows: self.rows,
+        }
+    }
+
     /// Appends the cell's text form (see [`text`]), or nothing when it is null. Returns whether
     /// the cell had a value.
-    pub fn write_text(&self, row: usize, out: &mut String) -> bool {
+    pub fn write_text(&self, row: usize, out: &mut impl TextOut) -> bool {
         match self.value(row) {
             Some(value) => {
                 value.write_text(out);
@@ -267,10 +296,71 @@ impl<'a> ColumnView<'a> {
     }
 
     /// Appends the cell as a JSON value, `null` when it is null.
-    pub fn write_json(&self, row: usize, out: &mut String) {
+    pub fn write_json(&self, row: usize, out: &mut impl TextOut) {
         match self.value(row) {
             Some(value) => value.write_json(out),
-            None => out.push_str("null"),
+            None => out.push_ascii(b"null"),
+        }
+    }
+}
+
+/// One column of one batch, for a loop that reads every row: [`ColumnCells::value`] answers as
+/// [`ColumnView::value`] does, without checking a text cell's UTF-8 each time, because the
+/// column's text was checked as a whole when this was made. A column whose text is not UTF-8
+/// (which [`Batch::check_shape`] refuses) reads as all null.
+#[derive(Clone, Copy, Debug)]
+pub struct ColumnCells<'a> {
+    validity: Option<&'a [u8]>,
+    values: CellValues<'a>,
+    rows: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum CellValues<'a> {
+    Boolean(&'a [bool]),
+    Int64(&'a [i64]),
+    Float64(&'a [f64]),
+    Utf8 { offsets: &'a [u32], text: &'a str },
+    Date(&'a [i32]),
+    Datetime(&'a [i64]),
+    Null,
+}
+
+impl<'a> ColumnCells<'a> {
+    /// The value at `row`, or `None` when it is null or out of range.
+    #[inline]
+    pub fn value(&self, row: usize) -> Option<Value<'a>> {
+        if row >= self.rows {
+            return None;
+        }
+        if let Some(bitmap) = self.validity
+            && bitmap
+                .get(row / 8)
+                .is_none_or(|byte| byte & (1 << (row % 8)) == 0)
+        {
+            return None;
+        }
+        match self.values {
+            CellValues::Boolean(values) => values.get(row).copied().map(Value::Boolean),
+            CellValues::Int64(values) => values.get(row).copied().map(Value::Int64),
+            CellValues::Float64(values) => values.get(row).copied().map(Value::Float64),
+            CellValues::Date(values) => values.get(row).copied().map(Value::Date),
+            CellValues::Datetime(values) => values.get(row).copied().map(Value::Datetime),
+            CellValues::Utf8 { offsets, text } => {
+                let start = *offsets.get(row)? as usize;
+                let end = *offsets.get(row + 1)? as usize;
+                text.get(start..end).map(Value::Utf8)
+            }
+            CellValues::Null => None,
+        }
+    }
+
+    /// Appends the cell as a JSON value, `null` when it is null.
+    #[inline]
+    pub fn write_json(&self, row: usize, out: &mut impl TextOut) {
+        match self.value(row) {
+            Some(value) => value.write_json(out),
+            None => out.push_ascii(b"null"),
         }
     }
 }
@@ -292,12 +382,12 @@ impl Value<'_> {
     /// Appends the house text form: integers in decimal, floats shortest round-trip
     /// ([`text::write_float`]), `true`/`false`, dates `YYYY-MM-DD`, datetimes
     /// `YYYY-MM-DDTHH:MM:SS[.ffffff]`, text as is.
-    pub fn write_text(&self, out: &mut String) {
+    pub fn write_text(&self, out: &mut impl TextOut) {
         match *self {
-            Value::Boolean(flag) => out.push_str(if flag { "true" } else { "false" }),
+            Value::Boolean(flag) => out.push_ascii(if flag { b"true" } else { b"false" }),
             Value::Int64(number) => text::write_int(number, out),
             Value::Float64(number) => text::write_float(number, out),
-            Value::Utf8(value) => out.push_str(value),
+            Value::Utf8(value) => out.push_text(value),
             Value::Date(days) => crate::time::write_iso_date(days, out),
             Value::Datetime(micros) => crate::time::write_iso_datetime(micros, out),
         }
@@ -305,16 +395,16 @@ impl Value<'_> {
 
     /// Appends the value as JSON: numbers as numbers (non-finite floats as `null`, which JSON
     /// cannot otherwise express), booleans as booleans, text, dates and datetimes as strings.
-    pub fn write_json(&self, out: &mut String) {
+    pub fn write_json(&self, out: &mut impl TextOut) {
         match *self {
             Value::Boolean(_) | Value::Int64(_) => self.write_text(out),
-            Value::Float64(number) if !number.is_finite() => out.push_str("null"),
+            Value::Float64(number) if !number.is_finite() => out.push_ascii(b"null"),
             Value::Float64(number) => text::write_float(number, out),
             Value::Utf8(value) => text::write_json_string(value, out),
             Value::Date(_) | Value::Datetime(_) => {
-                out.push('"');
+                out.push_ascii(b"\"");
                 self.write_text(out);
-                out.push('"');
+                out.push_ascii(b"\"");
             }
         }
     }
@@ -436,6 +526,55 @@ mod tests {
             value.write_json(&mut rendered);
             assert_eq!(rendered, json, "{value:?}");
         }
+    }
+
+    #[test]
+    fn cells_read_as_the_view_does() {
+        let columns = [
+            utf8_column(&[Some("zürich"), None, Some(""), Some("b"), None, Some("😀")]),
+            ColumnData {
+                validity: Some(vec![0b0010_1101]),
+                values: ColumnValues::Float64(vec![0.5, 1.0, -0.0, f64::NAN, 2.0, 3.0]),
+            },
+            ColumnData {
+                validity: None,
+                values: ColumnValues::Datetime(vec![0, -1, i64::MIN, i64::MAX, 5, 6]),
+            },
+            ColumnData {
+                validity: None,
+                values: ColumnValues::Null(6),
+            },
+        ];
+        for column in &columns {
+            let view = ColumnView::new(column, 6);
+            let cells = view.cells();
+            for row in 0..8 {
+                let (from_view, from_cells) = (view.value(row), cells.value(row));
+                match (from_view, from_cells) {
+                    (Some(Value::Float64(a)), Some(Value::Float64(b))) => {
+                        assert_eq!(a.to_bits(), b.to_bits());
+                    }
+                    _ => assert_eq!(from_view, from_cells, "row {row}"),
+                }
+                let (mut json_view, mut json_cells) = (String::new(), Vec::new());
+                view.write_json(row, &mut json_view);
+                cells.write_json(row, &mut json_cells);
+                assert_eq!(json_view.as_bytes(), json_cells);
+            }
+        }
+    }
+
+    #[test]
+    fn cells_of_text_that_is_not_utf8_read_as_null() {
+        let column = ColumnData {
+            validity: None,
+            values: ColumnValues::Utf8(Utf8Values {
+                offsets: vec![0, 0, 1],
+                data: vec![0xff],
+            }),
+        };
+        let cells = ColumnView::new(&column, 2).cells();
+        assert_eq!((cells.value(0), cells.value(1)), (None, None));
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub mod bindings {
     });
 }
 
-pub use batch::{ColumnView, Value};
+pub use batch::{ColumnCells, ColumnView, Value};
 pub use bindings::exports::tessera::plugin::exporter::FormatInfo;
 pub use bindings::tessera::plugin::types::{
     Batch, Column, ColumnData, ColumnStats, ColumnType, ColumnValues, DatasetInfo, ExportRequest,

@@ -6,8 +6,9 @@
 //! a dozen integer operations, which is less than a dependency would cost every plugin.
 //! [`TimePattern`] covers the strftime subset formats offer their users (`%Y %m %d %H %M %S %f`).
 //! Time zones are out of scope: datetimes are rendered in UTC, without a suffix.
+//! Fields are written two digits at a time from a table, as [`crate::text`] writes numbers.
 
-use std::fmt::Write as _;
+use crate::text::{TextOut, digit_pair, write_int};
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
 const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
@@ -79,34 +80,79 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Appends `YYYY-MM-DD` for the day `days` after 1970-01-01.
-pub fn write_iso_date(days: i32, out: &mut String) {
-    let date = CivilDateTime::from_days(i64::from(days));
-    write_year(date.year, out);
-    let _ = write!(out, "-{:02}-{:02}", date.month, date.day);
-}
-
-/// Appends `YYYY-MM-DDTHH:MM:SS`, followed by `.ffffff` when the microseconds are not zero.
-pub fn write_iso_datetime(micros: i64, out: &mut String) {
-    let when = CivilDateTime::from_micros(micros);
-    write_year(when.year, out);
-    let _ = write!(
-        out,
-        "-{:02}-{:02}T{:02}:{:02}:{:02}",
-        when.month, when.day, when.hour, when.minute, when.second
-    );
-    if when.microsecond != 0 {
-        let _ = write!(out, ".{:06}", when.microsecond);
+pub fn write_iso_date(days: i32, out: &mut impl TextOut) {
+    let (year, month, day) = civil_from_days(i64::from(days));
+    let [m1, m2] = digit_pair(month);
+    let [d1, d2] = digit_pair(day);
+    match four_digit_year(year) {
+        Some([y1, y2, y3, y4]) => out.push_ascii(&[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2]),
+        None => {
+            write_year(year, out);
+            out.push_ascii(&[b'-', m1, m2, b'-', d1, d2]);
+        }
     }
 }
 
+/// Appends `YYYY-MM-DDTHH:MM:SS`, followed by `.ffffff` when the microseconds are not zero.
+pub fn write_iso_datetime(micros: i64, out: &mut impl TextOut) {
+    let when = CivilDateTime::from_micros(micros);
+    let [m1, m2] = digit_pair(when.month);
+    let [d1, d2] = digit_pair(when.day);
+    let [h1, h2] = digit_pair(when.hour);
+    let [n1, n2] = digit_pair(when.minute);
+    let [s1, s2] = digit_pair(when.second);
+    let date_and_time = [
+        b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2,
+    ];
+    match four_digit_year(when.year) {
+        Some(year) => {
+            let mut text = [0u8; 19];
+            text[..4].copy_from_slice(&year);
+            text[4..].copy_from_slice(&date_and_time);
+            out.push_ascii(&text);
+        }
+        None => {
+            write_year(when.year, out);
+            out.push_ascii(&date_and_time);
+        }
+    }
+    if when.microsecond != 0 {
+        let mut fraction = [b'.'; 7];
+        fraction[1..].copy_from_slice(&six_digits(when.microsecond));
+        out.push_ascii(&fraction);
+    }
+}
+
+/// The year's four digits, when it has at most four and is not negative.
+fn four_digit_year(year: i64) -> Option<[u8; 4]> {
+    let year = u32::try_from(year).ok().filter(|year| *year <= 9999)?;
+    let [y1, y2] = digit_pair(year / 100);
+    let [y3, y4] = digit_pair(year % 100);
+    Some([y1, y2, y3, y4])
+}
+
+/// `value`, below one million, zero-padded to six digits.
+fn six_digits(value: u32) -> [u8; 6] {
+    let [a1, a2] = digit_pair(value / 10_000);
+    let [b1, b2] = digit_pair(value / 100 % 100);
+    let [c1, c2] = digit_pair(value % 100);
+    [a1, a2, b1, b2, c1, c2]
+}
+
 /// Four digits for years 0 to 9999; beyond that ISO 8601's expanded form, with a sign.
-fn write_year(year: i64, out: &mut String) {
-    // Writing to a `String` cannot fail.
-    let _ = match year {
-        0..=9999 => write!(out, "{year:04}"),
-        10_000.. => write!(out, "+{year}"),
-        _ => write!(out, "-{:04}", year.unsigned_abs()),
-    };
+fn write_year(year: i64, out: &mut impl TextOut) {
+    if let Some(digits) = four_digit_year(year) {
+        out.push_ascii(&digits);
+    } else if year > 0 {
+        out.push_ascii(b"+");
+        write_int(year, out);
+    } else if year > -10_000 {
+        // Negative years keep at least four digits after the sign.
+        let [y1, y2, y3, y4] = four_digit_year(-year).unwrap_or(*b"0000");
+        out.push_ascii(&[b'-', y1, y2, y3, y4]);
+    } else {
+        write_int(year, out);
+    }
 }
 
 /// A date or datetime layout in a strftime subset: `%Y` year, `%m` month, `%d` day, `%H` hour,
@@ -171,22 +217,18 @@ impl TimePattern {
     }
 
     /// Appends `when` laid out by this pattern.
-    pub fn write(&self, when: &CivilDateTime, out: &mut String) {
+    pub fn write(&self, when: &CivilDateTime, out: &mut impl TextOut) {
         for part in &self.parts {
-            // Writing to a `String` cannot fail.
-            let _ = match part {
-                PatternPart::Literal(text) => out.write_str(text),
-                PatternPart::Year => {
-                    write_year(when.year, out);
-                    Ok(())
-                }
-                PatternPart::Month => write!(out, "{:02}", when.month),
-                PatternPart::Day => write!(out, "{:02}", when.day),
-                PatternPart::Hour => write!(out, "{:02}", when.hour),
-                PatternPart::Minute => write!(out, "{:02}", when.minute),
-                PatternPart::Second => write!(out, "{:02}", when.second),
-                PatternPart::Microsecond => write!(out, "{:06}", when.microsecond),
-            };
+            match part {
+                PatternPart::Literal(text) => out.push_text(text),
+                PatternPart::Year => write_year(when.year, out),
+                PatternPart::Month => out.push_ascii(&digit_pair(when.month)),
+                PatternPart::Day => out.push_ascii(&digit_pair(when.day)),
+                PatternPart::Hour => out.push_ascii(&digit_pair(when.hour)),
+                PatternPart::Minute => out.push_ascii(&digit_pair(when.minute)),
+                PatternPart::Second => out.push_ascii(&digit_pair(when.second)),
+                PatternPart::Microsecond => out.push_ascii(&six_digits(when.microsecond)),
+            }
         }
     }
 }
@@ -285,5 +327,81 @@ mod tests {
     fn patterns_reject_unknown_directives() {
         assert!(TimePattern::parse("%Y-%j").unwrap_err().contains("`%j`"));
         assert!(TimePattern::parse("%Y%").unwrap_err().contains("lone `%`"));
+    }
+
+    /// The ISO layouts as `core::fmt` writes them, from the fields.
+    fn iso_by_fmt(when: &CivilDateTime, with_time: bool) -> String {
+        let year = match when.year {
+            0..=9999 => format!("{:04}", when.year),
+            10_000.. => format!("+{}", when.year),
+            _ => format!("-{:04}", when.year.unsigned_abs()),
+        };
+        let mut text = format!("{year}-{:02}-{:02}", when.month, when.day);
+        if with_time {
+            text += &format!("T{:02}:{:02}:{:02}", when.hour, when.minute, when.second);
+            if when.microsecond != 0 {
+                text += &format!(".{:06}", when.microsecond);
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn dates_and_datetimes_are_written_as_fmt_writes_them() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut days: Vec<i32> = vec![i32::MIN, i32::MAX, 0, -1, -719_528, -719_529, -4_371_588];
+        days.extend([-4_371_587, 2_932_896, 2_932_897, -3_652_059, -3_652_060]);
+        days.extend((0..100_000).map(|_| next() as i32));
+        days.extend((0..100_000).map(|_| (next() % 4_400_000) as i32 - 1_000_000));
+        for day in days {
+            let expected = iso_by_fmt(&CivilDateTime::from_days(i64::from(day)), false);
+            assert_eq!(date(day), expected);
+            let mut bytes = Vec::new();
+            write_iso_date(day, &mut bytes);
+            assert_eq!(bytes, expected.as_bytes());
+        }
+        let mut micros: Vec<i64> = vec![i64::MIN, i64::MAX, 0, -1, 1, 999_999, 1_000_000];
+        micros.extend((0..100_000).map(|_| next() as i64));
+        micros.extend((0..100_000).map(|_| (next() % (1 << 58)) as i64 - (1 << 56)));
+        micros.extend((0..100_000).map(|_| (next() % (1 << 40)) as i64 * 1_000_000));
+        for micro in micros {
+            let expected = iso_by_fmt(&CivilDateTime::from_micros(micro), true);
+            assert_eq!(datetime(micro), expected);
+            let mut bytes = Vec::new();
+            write_iso_datetime(micro, &mut bytes);
+            assert_eq!(bytes, expected.as_bytes());
+        }
+    }
+
+    #[test]
+    fn patterns_pad_every_field_and_sign_expanded_years() {
+        let pattern = TimePattern::parse("%Y|%m|%d|%H|%M|%S|%f").unwrap();
+        let render = |micros: i64| {
+            let mut text = String::new();
+            pattern.write(&CivilDateTime::from_micros(micros), &mut text);
+            let mut bytes = Vec::new();
+            pattern.write(&CivilDateTime::from_micros(micros), &mut bytes);
+            assert_eq!(text.as_bytes(), bytes);
+            text
+        };
+        assert_eq!(render(0), "1970|01|01|00|00|00|000000");
+        assert_eq!(render(-1), "1969|12|31|23|59|59|999999");
+        assert_eq!(render(i64::MAX), "+294247|01|10|04|00|54|775807");
+        assert_eq!(render(i64::MIN), "-290308|12|21|19|59|05|224192");
+        // Year -1 (2 BC) and year 10000.
+        assert_eq!(
+            render(-62_198_755_200_000_000),
+            "-0001|01|01|00|00|00|000000"
+        );
+        assert_eq!(
+            render(253_402_300_800_000_000),
+            "+10000|01|01|00|00|00|000000"
+        );
     }
 }
