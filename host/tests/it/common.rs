@@ -236,6 +236,18 @@ impl TestApp {
             .bearer_auth(user.token.as_deref().expect("user has a token"))
     }
 
+    /// POSTs `body` as JSON with the user's token and returns the JSON answer.
+    pub async fn post_json(&self, user: &TestUser, path: &str, body: Value) -> Value {
+        self.as_user(user, Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// GETs `path` with the user's token and returns the JSON body.
     pub async fn get_json(&self, user: &TestUser, path: &str) -> Value {
         self.as_user(user, Method::GET, path)

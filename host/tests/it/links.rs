@@ -684,18 +684,12 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
     let ada = app.user("ada@example.org").await;
     let id = dataset(&app, &ada, CSV).await;
     let job: Value = app
-        .as_user(
+        .post_json(
             &ada,
-            Method::POST,
             &format!("/api/v1/datasets/{id}/exports"),
+            json!({"format": "csv"}),
         )
-        .json(&json!({"format": "csv"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     let job_id = job["job_id"].as_str().unwrap().to_owned();
     assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
     let created = make_link(
@@ -764,18 +758,12 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
 
     // At expiry a self-destructing link goes too, with the file made for it.
     let job: Value = app
-        .as_user(
+        .post_json(
             &ada,
-            Method::POST,
             &format!("/api/v1/datasets/{id}/exports"),
+            json!({"format": "json"}),
         )
-        .json(&json!({"format": "json"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     let job_id = job["job_id"].as_str().unwrap().to_owned();
     assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
     let brief = make_link(

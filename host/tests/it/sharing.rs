@@ -276,14 +276,8 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
     let proposed =
         json!({"add": [{"ptype": "g", "v0": "user:bob@example.org", "v1": "role:auditor"}]});
     let report: Value = app
-        .as_user(&root, Method::POST, "/api/v1/admin/policies/dry-run")
-        .json(&proposed)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_json(&root, "/api/v1/admin/policies/dry-run", proposed)
+        .await;
     assert_eq!(report["gained"].as_array().unwrap().len(), 1, "{report}");
     assert_eq!(report["gained"][0]["user_email"], "bob@example.org");
     assert_eq!(report["gained"][0]["after"], "view");
@@ -305,15 +299,7 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
     assert_eq!(added["version"].as_i64().unwrap(), version + 1);
     let rule_id = added["rule"]["id"].as_str().unwrap().to_owned();
     assert_eq!(app.get_json(&bob, &path).await["access"], "view");
-    let check: Value = app
-        .as_user(&root, Method::POST, "/api/v1/admin/policies/check")
-        .json(&json!({"subject": "user:bob@example.org", "action": "view", "object": format!("dataset:{dataset}")}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let check: Value = app.post_json(&root, "/api/v1/admin/policies/check", json!({"subject": "user:bob@example.org", "action": "view", "object": format!("dataset:{dataset}")})).await;
     assert_eq!(check["allowed"], true);
     assert_eq!(
         check["path"],
@@ -326,27 +312,23 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
             .contains("p, role:auditor, dataset:*, view")
     );
     let check: Value = app
-        .as_user(&root, Method::POST, "/api/v1/admin/policies/check")
-        .json(&json!({"subject": "user:bob@example.org", "action": "edit", "object": dataset}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_json(
+            &root,
+            "/api/v1/admin/policies/check",
+            json!({"subject": "user:bob@example.org", "action": "edit", "object": dataset}),
+        )
+        .await;
     assert_eq!(check["allowed"], false);
     assert_eq!(check["held"], "view");
 
     // Removing the rule: the dry run shows the loss first.
     let report: Value = app
-        .as_user(&root, Method::POST, "/api/v1/admin/policies/dry-run")
-        .json(&json!({"remove": [rule_id]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_json(
+            &root,
+            "/api/v1/admin/policies/dry-run",
+            json!({"remove": [rule_id]}),
+        )
+        .await;
     assert_eq!(report["lost"][0]["user_email"], "bob@example.org");
     let removed = app
         .as_user(
@@ -441,14 +423,12 @@ async fn a_change_on_one_replica_is_enforced_by_the_other(backend: Backend) {
         StatusCode::NOT_FOUND
     );
     let share: Value = first
-        .as_user(&ada, Method::POST, &format!("{path}/shares"))
-        .json(&json!({"user": "bob@example.org", "level": "view"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_json(
+            &ada,
+            &format!("{path}/shares"),
+            json!({"user": "bob@example.org", "level": "view"}),
+        )
+        .await;
     assert_eq!(
         status_of(&second, &bob, Method::GET, &path).await,
         StatusCode::OK
@@ -574,32 +554,20 @@ async fn every_route_refuses_a_caller_without_rights(backend: Backend) {
     let mallory = app.user("mallory@example.org").await;
     let dataset = upload_dataset(&app, &ada).await;
     let job: Value = app
-        .as_user(
+        .post_json(
             &ada,
-            Method::POST,
             &format!("/api/v1/datasets/{dataset}/exports"),
+            json!({"format": "csv"}),
         )
-        .json(&json!({"format": "csv"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     let job_id = job["job_id"].as_str().unwrap_or("none").to_owned();
     let link: Value = app
-        .as_user(
+        .post_json(
             &ada,
-            Method::POST,
             &format!("/api/v1/datasets/{dataset}/links"),
+            json!({"level": "view"}),
         )
-        .json(&json!({"level": "view"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     let link_id = link["id"].as_str().unwrap().to_owned();
     let doc = app.get_json(&ada, "/api/v1/openapi.json").await;
     let mut checked = 0;
