@@ -193,6 +193,35 @@ struct LinkTerms {
     password_hash: Option<String>,
 }
 
+impl LinkTerms {
+    /// A new link with these terms that shares nothing yet; the caller names the item.
+    fn into_link(self, owner_id: &str, name: String, self_destruct: bool, now: i64) -> ShareLink {
+        ShareLink {
+            id: new_id(),
+            owner_id: owner_id.to_owned(),
+            dataset_id: None,
+            export_job_id: None,
+            slug_hash: String::new(),
+            name,
+            level: self.level.as_str().to_owned(),
+            version: None,
+            allowed_formats: None,
+            allowed_columns: None,
+            expires_at: self.expires_at,
+            max_downloads: self.max_downloads,
+            downloads_taken: 0,
+            downloads_completed: 0,
+            password_hash: self.password_hash,
+            password_epoch: 0,
+            self_destruct,
+            created_at: now,
+            revoked_at: None,
+            destroyed_at: None,
+            last_access_at: None,
+        }
+    }
+}
+
 fn terms(body: &NewLinkRequest, now: i64) -> Result<LinkTerms, ApiError> {
     let level = Operation::parse(&body.level).ok_or_else(|| {
         ApiError::validation(format!(
@@ -330,13 +359,7 @@ pub async fn create_dataset_link(
                 }
             }
             let link = ShareLink {
-                id: new_id(),
-                owner_id: caller.user.id.clone(),
                 dataset_id: Some(dataset.id.clone()),
-                export_job_id: None,
-                slug_hash: String::new(),
-                name: body.name.clone().unwrap_or_else(|| dataset.name.clone()),
-                level: terms.level.as_str().to_owned(),
                 version: body.version,
                 allowed_formats: body
                     .formats
@@ -346,17 +369,12 @@ pub async fn create_dataset_link(
                     .columns
                     .as_ref()
                     .map(|c| serde_json::json!(c).to_string()),
-                expires_at: terms.expires_at,
-                max_downloads: terms.max_downloads,
-                downloads_taken: 0,
-                downloads_completed: 0,
-                password_hash: terms.password_hash,
-                password_epoch: 0,
-                self_destruct: body.self_destruct,
-                created_at: now,
-                revoked_at: None,
-                destroyed_at: None,
-                last_access_at: None,
+                ..terms.into_link(
+                    &caller.user.id,
+                    body.name.clone().unwrap_or_else(|| dataset.name.clone()),
+                    body.self_destruct,
+                    now,
+                )
             };
             store(conn, &app, &caller, link, &base)
         })
@@ -408,32 +426,15 @@ pub async fn create_export_link(
             }
             let now = now_millis();
             let terms = terms(&body, now)?;
+            let name = body
+                .name
+                .clone()
+                .or(job.file_name.clone())
+                .unwrap_or_else(|| "export".into());
             let link = ShareLink {
-                id: new_id(),
-                owner_id: caller.user.id.clone(),
-                dataset_id: None,
                 export_job_id: Some(job.id.clone()),
-                slug_hash: String::new(),
-                name: body
-                    .name
-                    .clone()
-                    .or(job.file_name.clone())
-                    .unwrap_or_else(|| "export".into()),
-                level: terms.level.as_str().to_owned(),
                 version: Some(job.version),
-                allowed_formats: None,
-                allowed_columns: None,
-                expires_at: terms.expires_at,
-                max_downloads: terms.max_downloads,
-                downloads_taken: 0,
-                downloads_completed: 0,
-                password_hash: terms.password_hash,
-                password_epoch: 0,
-                self_destruct: body.self_destruct,
-                created_at: now,
-                revoked_at: None,
-                destroyed_at: None,
-                last_access_at: None,
+                ..terms.into_link(&caller.user.id, name, body.self_destruct, now)
             };
             store(conn, &app, &caller, link, &base)
         })
