@@ -3,7 +3,11 @@
 //! without JavaScript; scripts add what needs it (uploads with progress). Pages read through
 //! the same models and access checks as the API, and scripts call `/api/v1` itself.
 
-pub mod pages;
+mod admin;
+mod datasets;
+mod page;
+mod sharing;
+mod signin;
 
 use std::sync::LazyLock;
 
@@ -143,16 +147,16 @@ async fn static_file(path: web::Path<String>) -> HttpResponse {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(pages::home))
-        .route("/login", web::get().to(pages::login_page))
-        .route("/login", web::post().to(pages::login_form))
-        .route("/logout", web::post().to(pages::logout))
-        .route("/datasets", web::get().to(pages::datasets_page))
-        .route("/datasets/{id}", web::get().to(pages::dataset_page))
-        .route("/shared", web::get().to(pages::shared_page))
-        .route("/links", web::get().to(pages::links_page))
-        .route("/links/{id}/log", web::get().to(pages::link_log_page))
-        .route("/admin/policies", web::get().to(pages::admin_policies_page))
+    cfg.route("/", web::get().to(signin::home))
+        .route("/login", web::get().to(signin::login_page))
+        .route("/login", web::post().to(signin::login_form))
+        .route("/logout", web::post().to(signin::logout))
+        .route("/datasets", web::get().to(datasets::datasets_page))
+        .route("/datasets/{id}", web::get().to(datasets::dataset_page))
+        .route("/shared", web::get().to(sharing::shared_page))
+        .route("/links", web::get().to(sharing::links_page))
+        .route("/links/{id}/log", web::get().to(sharing::link_log_page))
+        .route("/admin/policies", web::get().to(admin::admin_policies_page))
         .route(
             "/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}",
             web::get().to(static_file),

@@ -4,50 +4,17 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-
-const base = process.env.TESSERA_URL;
-const email = process.env.TESSERA_EMAIL;
-const password = process.env.TESSERA_PASSWORD;
-const shots = process.env.TESSERA_SCREENSHOTS ?? "target/browser-screenshots";
-mkdirSync(shots, { recursive: true });
+import { base, email, launch, shot, signIn } from "./support.mjs";
 
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
 });
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
-
-async function signIn(page) {
-  await page.goto(`${base}/`);
-  await page.waitForURL(/\/login/);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/datasets$/);
-}
 
 test("a wrong password is refused with a sentence", async () => {
   const context = await browser.newContext();
