@@ -1,6 +1,8 @@
 // Access policies: preview a proposed rule with the dry run (who would gain or lose which
 // access), then save it, through /api/v1/admin/policies. Save stays off until a preview.
 
+import { csrfToken } from "./http.js";
+
 const form = document.getElementById("propose");
 const previewButton = document.getElementById("preview");
 const saveButton = document.getElementById("save");
@@ -8,11 +10,6 @@ const region = document.getElementById("dry-run");
 const summary = document.getElementById("dry-run-summary");
 const rows = document.getElementById("dry-run-rows");
 const status = document.getElementById("policy-status");
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)tessera_csrf=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 function rule() {
   const data = new FormData(form);

@@ -1,11 +1,8 @@
 // "My links": revokes a link through DELETE /api/v1/links/{id} and shows the outcome in words.
 
-const status = document.getElementById("links-status");
+import { csrfToken } from "./http.js";
 
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)tessera_csrf=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
+const status = document.getElementById("links-status");
 
 for (const button of document.querySelectorAll("button.revoke")) {
   button.addEventListener("click", async () => {

@@ -1,21 +1,23 @@
-// Uploads a dataset from the file picker or a drop, with a progress bar, through the same
-// POST /api/v1/datasets the API offers; the server's message is shown as it is written.
+// Uploads a file from the file picker or a drop, with a progress bar, through the same API a
+// script would use: a new dataset (POST /api/v1/datasets, then its page opens) or, on a
+// dataset's page, a new version (the drop zone's data-upload-url, then the page reloads). The
+// server's message is shown as it is written.
+
+import { csrfToken } from "./http.js";
 
 const drop = document.getElementById("drop");
+const target = drop.dataset.uploadUrl ?? "/api/v1/datasets";
+const reloadWhenDone = drop.dataset.then === "reload";
+drop.closest("[hidden].needs-script")?.removeAttribute("hidden");
 const input = document.getElementById("file");
 const bar = document.getElementById("upload-progress");
 const status = document.getElementById("upload-status");
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)tessera_csrf=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 function upload(file) {
   const form = new FormData();
   form.append("file", file, file.name);
   const request = new XMLHttpRequest();
-  request.open("POST", "/api/v1/datasets");
+  request.open("POST", target);
   request.setRequestHeader("X-CSRF-Token", csrfToken());
   request.responseType = "json";
   bar.hidden = false;
@@ -33,8 +35,13 @@ function upload(file) {
   request.addEventListener("load", () => {
     const body = request.response;
     if (request.status === 201 && body && body.id) {
-      status.textContent = `${file.name} is uploaded.`;
-      window.location.assign(`/datasets/${encodeURIComponent(body.id)}`);
+      if (reloadWhenDone) {
+        status.textContent = `${file.name} is now version ${body.version}.`;
+        window.location.reload();
+      } else {
+        status.textContent = `${file.name} is uploaded.`;
+        window.location.assign(`/datasets/${encodeURIComponent(body.id)}`);
+      }
     } else {
       bar.hidden = true;
       const message = body && body.error ? body.error.message : `the server answered ${request.status}`;

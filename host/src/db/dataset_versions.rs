@@ -3,7 +3,9 @@
 
 use diesel::prelude::*;
 
-use super::schema::dataset_versions;
+use std::collections::HashMap;
+
+use super::schema::{dataset_versions, datasets};
 use super::{AnyConnection, DbResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -43,6 +45,20 @@ impl DatasetVersion {
             .order(dataset_versions::version.asc())
             .select(DatasetVersion::as_select())
             .load(conn)?)
+    }
+
+    /// The row count of each given dataset's latest version, in one query (for lists).
+    pub fn latest_row_counts(
+        conn: &mut AnyConnection,
+        dataset_ids: &[String],
+    ) -> DbResult<HashMap<String, i64>> {
+        let counts: Vec<(String, i64)> = dataset_versions::table
+            .inner_join(datasets::table)
+            .filter(dataset_versions::version.eq(datasets::latest_version))
+            .filter(dataset_versions::dataset_id.eq_any(dataset_ids))
+            .select((dataset_versions::dataset_id, dataset_versions::row_count))
+            .load(conn)?;
+        Ok(counts.into_iter().collect())
     }
 
     /// Every stored file path, for the start-up sweep of orphaned files.

@@ -46,16 +46,30 @@ pub struct LoadedPlugin {
 impl LoadedPlugin {
     /// Checks export options against the plugin's schema, naming every problem and where.
     pub fn validate_options(&self, options: &serde_json::Value) -> Result<(), PluginError> {
+        // Only read on refusal: the schema's own words for a property help the person fix it.
+        let schema: serde_json::Value =
+            serde_json::from_str(&self.info.options_schema).unwrap_or_default();
         let problems: Vec<String> = self
             .options_validator
             .iter_errors(options)
             .take(10)
             .map(|error| {
                 let path = error.instance_path().to_string();
-                if path.is_empty() {
-                    format!("options: {error}")
-                } else {
-                    format!("options{path}: {error}")
+                let what = match error.kind() {
+                    // The default text quotes the whole sub-schema, which explains nothing.
+                    jsonschema::error::ValidationErrorKind::Not { .. } => {
+                        format!("{} is not accepted", error.instance())
+                    }
+                    _ => error.to_string(),
+                };
+                let hint = path
+                    .strip_prefix('/')
+                    .filter(|name| !name.contains('/'))
+                    .and_then(|name| schema["properties"][name]["description"].as_str());
+                match (path.is_empty(), hint) {
+                    (true, _) => format!("options: {what}"),
+                    (false, Some(hint)) => format!("options{path}: {what} ({hint})"),
+                    (false, None) => format!("options{path}: {what}"),
                 }
             })
             .collect();

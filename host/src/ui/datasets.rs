@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Level};
 use crate::api::datasets::parse_columns;
+use crate::api::exports::JobView;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::{Dataset, DatasetFilter};
+use crate::db::export_jobs::ExportJob;
 use crate::db::groups::UserGroup;
 use crate::db::shares::Share;
 use crate::db::teams::Team;
@@ -17,8 +19,12 @@ use crate::ingest::preview;
 use crate::state::AppState;
 use crate::time::to_rfc3339;
 
+/// Queued exports listed in a dataset's export history.
+const EXPORT_HISTORY: i64 = 20;
+
 /// Rows per preview page.
 const PREVIEW_PAGE: i64 = 50;
+use super::options_form;
 use super::page::{error_page, respond, signed_in, user_context};
 
 #[derive(Debug, Deserialize)]
@@ -71,19 +77,18 @@ pub async fn datasets_page(
                 text,
             };
             let (datasets, total) = Dataset::list(conn, &filter, 0, 200)?;
-            let mut rows = Vec::new();
-            for d in datasets {
-                let count = DatasetVersion::find(conn, &d.id, d.latest_version)
-                    .map(|v| v.row_count)
-                    .unwrap_or(0);
-                rows.push(DatasetRow {
-                    rows: count,
+            let ids: Vec<String> = datasets.iter().map(|d| d.id.clone()).collect();
+            let counts = DatasetVersion::latest_row_counts(conn, &ids)?;
+            let rows: Vec<DatasetRow> = datasets
+                .into_iter()
+                .map(|d| DatasetRow {
+                    rows: counts.get(&d.id).copied().unwrap_or(0),
                     version: d.latest_version,
                     updated_at: to_rfc3339(d.updated_at),
                     id: d.id,
                     name: d.name,
-                });
-            }
+                })
+                .collect();
             let teams: Vec<TeamOption> = teams
                 .into_iter()
                 .map(|t| TeamOption {
@@ -155,6 +160,12 @@ pub async fn dataset_page(
                 Dataset::find(conn, &id).map_err(|e| crate::api::not_found_as(e, "dataset"))?;
             let level = access::require_dataset(conn, &page_caller, &dataset, Level::View)?;
             let versions = DatasetVersion::list(conn, &dataset.id)?;
+            let only = (!page_caller.is_admin()).then_some(page_caller.user.id.as_str());
+            let exports: Vec<JobView> =
+                ExportJob::list_for_dataset(conn, &dataset.id, only, EXPORT_HISTORY)?
+                    .into_iter()
+                    .map(JobView::from)
+                    .collect();
             let mut shares = Vec::new();
             if level == Level::Admin {
                 for share in Share::for_dataset(conn, &dataset.id)? {
@@ -178,10 +189,10 @@ pub async fn dataset_page(
                     }));
                 }
             }
-            Ok::<_, ApiError>((dataset, level, versions, shares))
+            Ok::<_, ApiError>((dataset, level, versions, shares, exports))
         })
         .await;
-    let (dataset, level, versions, shares) = match found {
+    let (dataset, level, versions, shares, exports) = match found {
         Ok(found) => found,
         Err(err) => return error_page(Some(&caller), &err),
     };
@@ -238,7 +249,29 @@ pub async fn dataset_page(
         .plugins
         .list()
         .iter()
-        .map(|p| serde_json::json!({"id": p.manifest.id, "name": p.manifest.name}))
+        .map(|p| {
+            serde_json::json!({
+                "id": p.manifest.id,
+                "name": p.manifest.name,
+                "description": p.manifest.description,
+                "options": options_form::fields(&p.info.options_schema),
+            })
+        })
+        .collect();
+    let tags = dataset.tag_list().join(", ");
+    let exports: Vec<serde_json::Value> = exports
+        .into_iter()
+        .map(|job| {
+            let manifest = job
+                .manifest
+                .as_ref()
+                .and_then(|m| serde_json::to_string_pretty(m).ok());
+            serde_json::json!({
+                "job": job,
+                "size": super::human_size(job.bytes_done),
+                "manifest": manifest,
+            })
+        })
         .collect();
     respond(
         &caller,
@@ -253,8 +286,10 @@ pub async fn dataset_page(
                 "licence": dataset.licence,
                 "latest_version": dataset.latest_version,
                 "team": dataset.team_id,
+                "tags": tags,
             },
             "access": level.as_str(),
+            "can_edit": level >= Level::Edit,
             "rows": latest.row_count,
             "columns": columns,
             "preview": preview,
@@ -263,6 +298,7 @@ pub async fn dataset_page(
             "versions": versions,
             "formats": formats,
             "shares": shares,
+            "exports": exports,
         }),
     )
 }

@@ -3,8 +3,10 @@
 //! without JavaScript; scripts add what needs it (uploads with progress). Pages read through
 //! the same models and access checks as the API, and scripts call `/api/v1` itself.
 
+mod account;
 mod admin;
 mod datasets;
+mod options_form;
 mod page;
 mod sharing;
 mod signin;
@@ -24,6 +26,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "components/header.html",
         include_str!("../../../templates/components/header.html"),
+    ),
+    (
+        "components/export_dialog.html",
+        include_str!("../../../templates/components/export_dialog.html"),
+    ),
+    (
+        "components/share_dialog.html",
+        include_str!("../../../templates/components/share_dialog.html"),
     ),
     ("login.html", include_str!("../../../templates/login.html")),
     (
@@ -52,6 +62,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/admin_policies.html"),
     ),
     (
+        "components/admin_nav.html",
+        include_str!("../../../templates/components/admin_nav.html"),
+    ),
+    (
+        "account.html",
+        include_str!("../../../templates/account.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../../templates/admin_users.html"),
+    ),
+    (
+        "admin_groups.html",
+        include_str!("../../../templates/admin_groups.html"),
+    ),
+    (
+        "admin_plugins.html",
+        include_str!("../../../templates/admin_plugins.html"),
+    ),
+    (
+        "admin_audit.html",
+        include_str!("../../../templates/admin_audit.html"),
+    ),
+    (
         "link_log.html",
         include_str!("../../../templates/link_log.html"),
     ),
@@ -67,6 +101,21 @@ const STATIC: &[(&str, &str, &str)] = &[
         "css/app.css",
         "text/css; charset=utf-8",
         include_str!("../../../static/css/app.css"),
+    ),
+    (
+        "js/http.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/http.js"),
+    ),
+    (
+        "js/export-dialog.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/export-dialog.js"),
+    ),
+    (
+        "js/dataset-edit.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/dataset-edit.js"),
     ),
     (
         "js/upload.js",
@@ -87,6 +136,31 @@ const STATIC: &[(&str, &str, &str)] = &[
         "js/export-links.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../static/js/export-links.js"),
+    ),
+    (
+        "js/account.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/account.js"),
+    ),
+    (
+        "js/admin-users.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/admin-users.js"),
+    ),
+    (
+        "js/admin-groups.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/admin-groups.js"),
+    ),
+    (
+        "js/admin-plugins.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/admin-plugins.js"),
+    ),
+    (
+        "js/admin-audit.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/js/admin-audit.js"),
     ),
 ];
 
@@ -156,7 +230,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/shared", web::get().to(sharing::shared_page))
         .route("/links", web::get().to(sharing::links_page))
         .route("/links/{id}/log", web::get().to(sharing::link_log_page))
+        .route("/account", web::get().to(account::account_page))
+        .route("/admin/users", web::get().to(admin::admin_users_page))
+        .route("/admin/groups", web::get().to(admin::admin_groups_page))
         .route("/admin/policies", web::get().to(admin::admin_policies_page))
+        .route("/admin/plugins", web::get().to(admin::admin_plugins_page))
+        .route("/admin/audit", web::get().to(admin::admin_audit_page))
         .route(
             "/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}",
             web::get().to(static_file),

@@ -70,6 +70,9 @@ pub async fn login_form(
                     "That email and password do not match an account. Check both and try again."
                         .to_owned()
                 }
+                ErrorCode::Forbidden => {
+                    "This account is disabled. Ask a site admin to enable it again.".to_owned()
+                }
                 ErrorCode::TooManyAttempts => format!(
                     "Too many failed sign-ins. Wait {} seconds and try again.",
                     err.retry_after.unwrap_or(60)

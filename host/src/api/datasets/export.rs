@@ -26,10 +26,13 @@ pub struct ExportQuery {
     /// Comma-separated columns to include, in this order (default: all).
     pub columns: Option<String>,
     /// First row to export, from 0.
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub offset: Option<i64>,
     /// Most rows to export.
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub limit: Option<i64>,
     /// Dataset version (default: the latest).
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub version: Option<i32>,
     /// The format's options as a JSON object.
     pub options: Option<String>,
@@ -39,6 +42,21 @@ pub struct ExportQuery {
     pub sort: Option<String>,
     /// New column names as a JSON object: `{"old": "new"}`.
     pub rename: Option<String>,
+}
+
+/// A number from the query string, where an empty value (`limit=`, as a plain HTML form sends
+/// an empty field) means the parameter is absent.
+fn empty_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = Option::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(value) => value.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 impl ExportQuery {
