@@ -1,6 +1,7 @@
-// "My links": revokes a link through DELETE /api/v1/links/{id} and shows the outcome in words.
+// "My links": revokes a link through DELETE /api/v1/links/{id}, and extends it or changes its
+// download limit through PATCH /api/v1/links/{id}, with the outcome in words.
 
-import { csrfToken } from "./http.js";
+import { call, csrfToken, reason } from "./http.js";
 
 const status = document.getElementById("links-status");
 
@@ -29,6 +30,29 @@ for (const button of document.querySelectorAll("button.revoke")) {
       const body = await response.json().catch(() => null);
       status.textContent = `Could not revoke ${name}: ${body?.error?.message ?? `the server answered ${response.status}`}`;
       button.disabled = false;
+    }
+  });
+}
+
+for (const form of document.querySelectorAll("form.change-link")) {
+  form.closest("details").hidden = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const row = form.closest("tr");
+    const name = row.cells[0].textContent.trim();
+    const data = new FormData(form);
+    const changes = {};
+    const hours = Number(data.get("hours"));
+    if (hours > 0) changes.expires_in = Math.round(hours * 3600);
+    if (form.elements.max_downloads) {
+      const max = data.get("max_downloads");
+      changes.max_downloads = max === "" ? null : Number(max);
+    }
+    const result = await call("PATCH", `/api/v1/links/${encodeURIComponent(form.dataset.link)}`, changes);
+    if (result.ok) {
+      window.location.reload();
+    } else {
+      status.textContent = `Could not change ${name}: ${reason(result)}`;
     }
   });
 }

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod guard;
+pub mod holders;
 pub mod policy;
 pub mod rules;
 pub mod token;

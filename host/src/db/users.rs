@@ -87,6 +87,17 @@ impl User {
             .load(conn)?)
     }
 
+    /// Every active account that is not a site admin, by email (site admins manage everything,
+    /// so listing them against each dataset says nothing).
+    pub fn active_people(conn: &mut AnyConnection) -> DbResult<Vec<User>> {
+        Ok(users::table
+            .filter(users::is_active.eq(true))
+            .filter(users::is_admin.eq(false))
+            .order(users::email.asc())
+            .select(User::as_select())
+            .load(conn)?)
+    }
+
     pub fn set_flags(
         conn: &mut AnyConnection,
         id: &str,

@@ -167,7 +167,9 @@ pub async fn dataset_page(
                     .map(JobView::from)
                     .collect();
             let mut shares = Vec::new();
+            let mut holders = Vec::new();
             if level == Level::Admin {
+                holders = access::holders::for_dataset(conn, &page_caller, &dataset.id)?;
                 for share in Share::for_dataset(conn, &dataset.id)? {
                     let name = match share.subject_kind.as_str() {
                         "user" => User::find(conn, &share.subject_id)
@@ -189,10 +191,10 @@ pub async fn dataset_page(
                     }));
                 }
             }
-            Ok::<_, ApiError>((dataset, level, versions, shares, exports))
+            Ok::<_, ApiError>((dataset, level, versions, shares, holders, exports))
         })
         .await;
-    let (dataset, level, versions, shares, exports) = match found {
+    let (dataset, level, versions, shares, holders, exports) = match found {
         Ok(found) => found,
         Err(err) => return error_page(Some(&caller), &err),
     };
@@ -298,6 +300,7 @@ pub async fn dataset_page(
             "versions": versions,
             "formats": formats,
             "shares": shares,
+            "holders": holders,
             "exports": exports,
         }),
     )

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { base, launch, shot, signIn, uploadCsv } from "./support.mjs";
+import { api, base, launch, shot, signIn, uploadCsv } from "./support.mjs";
 
 let browser;
 let datasetId;
@@ -172,5 +172,32 @@ test("the dataset page fits a phone: wide tables scroll inside their box, not th
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
   await shot(page, "dataset-phone");
+  await context.close();
+});
+
+test("who has access: a group share reaches its members, shown with the way it does", async () => {
+  const context = await browser.newContext();
+  const page = await openDataset(context);
+  const member = await api(page, "POST", "/admin/users", {
+    email: "field.member@example.org",
+    name: "Fiona Field",
+    password: "a long enough password",
+  });
+  assert.equal(member.status, 201, member.text);
+  const group = await api(page, "POST", "/groups", { name: "Field team" });
+  assert.equal(group.status, 201, group.text);
+  const joined = await api(page, "POST", `/groups/${group.json.id}/members`, { user: "field.member@example.org" });
+  assert.ok(joined.status < 300, joined.text);
+  await page.reload();
+  assert.equal(await page.locator("#holders tr", { hasText: "field.member@example.org" }).count(), 0);
+
+  await page.getByLabel("With a").selectOption("group");
+  await page.getByLabel("Email or name").fill("Field team");
+  await page.getByLabel("Level").selectOption("edit");
+  await page.getByRole("button", { name: "Share", exact: true }).click();
+  const holder = page.locator("#holders tr", { hasText: "field.member@example.org" });
+  await holder.waitFor();
+  assert.deepEqual((await holder.locator("td").allInnerTexts()).slice(1), ["edit", "a share, through group Field team"]);
+  await shot(page, "dataset-who-has-access");
   await context.close();
 });

@@ -132,6 +132,18 @@ test("my links: a link's state and downloads, revoked from the page, dead for it
   }
   assert.match(await row.innerText(), /1 of 1/);
   await shot(page, "08-my-links");
+  assert.match(await row.locator("td.state").innerText(), /used up/);
+
+  // Its owner allows one more download; the holder's page offers it again.
+  await row.getByText("Extend or change").click();
+  await row.getByLabel("Downloads allowed in all").fill("2");
+  await row.getByLabel("Expires in hours from now").fill("48");
+  await row.getByRole("button", { name: "Save" }).click();
+  await page.waitForFunction(() => /1 of 2 \(1 left\)/.test(document.body.innerText));
+  assert.match(await row.locator("td.state").innerText(), /active/);
+  assert.doesNotMatch(await row.innerText(), /never\s+\S+\s*$/);
+  await visitor.goto(created.body.url);
+  await visitor.getByRole("link", { name: "Download" }).waitFor();
 
   page.once("dialog", (dialog) => dialog.accept());
   await row.getByRole("button", { name: /Revoke/ }).click();
@@ -249,6 +261,9 @@ test("share with a colleague, and a one-download link with a password for a stra
   await page.getByLabel("Level").selectOption("view");
   await page.getByRole("button", { name: "Share", exact: true }).click();
   await page.locator("#shares").getByText("colleague@example.org").waitFor();
+  // The enforcer's own view of who can reach it now, and how.
+  const holder = page.locator("#holders tr", { hasText: "colleague@example.org" });
+  assert.deepEqual((await holder.locator("td").allInnerTexts()).slice(1), ["view", "a share"]);
   await shot(page, "14-shared-with-colleague");
 
   await page.getByLabel("Downloads allowed").fill("1");

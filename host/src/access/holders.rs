@@ -1,0 +1,112 @@
+//! Who can reach a dataset, at which level and through what: the list a dataset's admins see
+//! under "Share", drawn from the same enforcer that decides every request, so it cannot
+//! disagree with what the server actually allows.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::Level;
+use super::policy::{Explanation, dataset_object, user_subject};
+use crate::auth::Caller;
+use crate::db::AnyConnection;
+use crate::db::groups::UserGroup;
+use crate::db::teams::Team;
+use crate::db::users::User;
+use crate::error::ApiError;
+
+/// One person with access.
+#[derive(Debug, Clone, Serialize)]
+pub struct Holder {
+    pub name: String,
+    pub email: String,
+    pub level: &'static str,
+    /// How, in words: "owner", "a share, through group Field team".
+    pub through: String,
+}
+
+/// Everyone (site admins aside) who holds a level on the dataset, highest level first.
+pub fn for_dataset(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset_id: &str,
+) -> Result<Vec<Holder>, ApiError> {
+    let snapshot = caller.access.snapshot(conn, crate::time::now_millis())?;
+    let object = dataset_object(dataset_id);
+    let mut names = Names::default();
+    let mut holders: Vec<(Level, Holder)> = Vec::new();
+    for user in User::active_people(conn)? {
+        let subject = user_subject(&user.id);
+        let Some(level) = snapshot.level(&subject, &object)? else {
+            continue;
+        };
+        let why = snapshot.explain(&subject, &object, level)?;
+        holders.push((
+            level,
+            Holder {
+                through: names.describe(conn, &why),
+                name: user.name,
+                email: user.email,
+                level: level.as_str(),
+            },
+        ));
+    }
+    holders.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    Ok(holders.into_iter().map(|(_, h)| h).collect())
+}
+
+/// Group and team names, each looked up once.
+#[derive(Default)]
+struct Names {
+    known: HashMap<String, String>,
+}
+
+impl Names {
+    fn name(&mut self, conn: &mut AnyConnection, node: &str) -> Option<String> {
+        if let Some(name) = self.known.get(node) {
+            return Some(name.clone());
+        }
+        let name = if let Some(id) = node.strip_prefix("group:") {
+            UserGroup::find(conn, id)
+                .ok()
+                .map(|g| format!("group {}", g.name))
+        } else if let Some(id) = node.strip_prefix("team:") {
+            let owners = id.ends_with("#owner");
+            Team::find(conn, id.trim_end_matches("#owner"))
+                .ok()
+                .map(|t| {
+                    if owners {
+                        format!("owners of team {}", t.name)
+                    } else {
+                        format!("team {}", t.name)
+                    }
+                })
+        } else {
+            node.strip_prefix("role:")
+                .map(|role| format!("role {role}"))
+        }?;
+        self.known.insert(node.to_owned(), name.clone());
+        Some(name)
+    }
+
+    fn describe(&mut self, conn: &mut AnyConnection, why: &Explanation) -> String {
+        let how = match why.origin.as_ref().map(|o| o.kind) {
+            Some("owner") => "owner",
+            Some("share") => "a share",
+            Some("team_dataset") => "the team's dataset",
+            Some("policy_rule") => "a policy rule",
+            _ => "a rule",
+        };
+        let via: Vec<String> = why
+            .path
+            .iter()
+            .skip(1)
+            .filter_map(|node| self.name(conn, node))
+            .collect();
+        if via.is_empty() {
+            how.to_owned()
+        } else {
+            format!("{how}, through {}", via.join(" → "))
+        }
+    }
+}
