@@ -187,7 +187,7 @@ test("an admin previews a policy change with the dry run, then saves it", async 
   await page.getByLabel("Subject").fill("user:reader@example.org");
   await page.getByLabel("Role or datasets").fill("role:auditor");
   await page.getByLabel("Why").fill("annual audit");
-  const save = page.getByRole("button", { name: "Save" });
+  const save = page.locator("#save");
   assert.equal(await save.isDisabled(), true, "nothing is saved before a preview");
   await page.getByRole("button", { name: "Preview" }).click();
   const region = page.getByRole("region", { name: "What this change would do" });
@@ -202,8 +202,29 @@ test("an admin previews a policy change with the dry run, then saves it", async 
   await save.click();
   await page.waitForLoadState("load");
   await page.locator("code", { hasText: "role:auditor" }).nth(1).waitFor();
-  assert.match(await page.locator("table").last().innerText(), /annual audit/);
+  const saved = page.locator("#rules tr", { hasText: "reader@example.org" });
+  assert.match(await saved.innerText(), /annual audit/);
   await shot(page, "12-policy-saved");
+
+  // The check answers with the deciding rule.
+  await page.getByLabel("Who").fill("user:reader@example.org");
+  await page.getByLabel("May").selectOption("view");
+  await page.locator("#check-object").selectOption({ label: "reef survey" });
+  await page.getByRole("button", { name: "Check" }).click();
+  await page.getByText("Yes: user:reader@example.org may view reef survey.").waitFor();
+  assert.match(await page.locator("#check-answer").innerText(), /Deciding rule: .*role:auditor/);
+  await page.getByLabel("May").selectOption("edit");
+  await page.getByRole("button", { name: "Check" }).click();
+  await page.getByText("No: user:reader@example.org may not edit reef survey (they hold view).").waitFor();
+
+  // Removing the rule is previewed too: the reader would lose what the rule gave.
+  await saved.getByRole("button", { name: /^Remove/ }).click();
+  await page.getByText(/Removing the rule g, user:reader@example\.org, role:auditor\./).waitFor();
+  assert.match(await page.locator("#dry-run").innerText(), /0 would gain access and [1-9]\d* would lose it/);
+  await page.getByRole("button", { name: "Remove the rule" }).click();
+  await page.waitForLoadState("load");
+  await page.getByRole("heading", { name: "Access policies" }).waitFor();
+  assert.equal(await page.locator("#rules tr", { hasText: "reader@example.org" }).count(), 0);
 
   // A rule naming nobody is refused in words, before anything is saved.
   await page.getByLabel("Subject").fill("user:ghost@example.org");
