@@ -52,6 +52,16 @@ if (shareForm) {
 
 if (linkForm) {
   const dataset = encodeURIComponent(linkForm.dataset.dataset);
+  // An exported file is fixed: it can only be downloaded, and has no version to choose.
+  const item = document.getElementById("link-item");
+  item?.addEventListener("change", () => {
+    const file = item.value !== "";
+    const level = document.getElementById("link-level");
+    const version = document.getElementById("link-version");
+    if (file) level.value = "download";
+    level.disabled = file;
+    version.disabled = file;
+  });
   linkForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(linkForm);
@@ -63,7 +73,10 @@ if (linkForm) {
     if (data.get("password")) body.password = data.get("password");
     const version = Number(data.get("version"));
     if (version > 0) body.version = version;
-    const result = await send("POST", `/api/v1/datasets/${dataset}/links`, body);
+    const job = data.get("item");
+    if (job) body.level = "download";
+    const target = job ? `/api/v1/exports/${encodeURIComponent(job)}/links` : `/api/v1/datasets/${dataset}/links`;
+    const result = await send("POST", target, body);
     if (result.ok) {
       document.getElementById("link-url").value = result.json.url;
       document.getElementById("link-token").value = result.json.token;

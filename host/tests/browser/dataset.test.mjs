@@ -201,3 +201,34 @@ test("who has access: a group share reaches its members, shown with the way it d
   await shot(page, "dataset-who-has-access");
   await context.close();
 });
+
+test("a finished export's file shared through a link, downloaded by someone without an account", async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await openDataset(context);
+  await page.getByLabel("Format", { exact: true }).selectOption("csv");
+  await page.getByRole("button", { name: "Export in the background" }).click();
+  await page.waitForFunction(() => document.getElementById("job-status").textContent.startsWith("Done"), null, {
+    timeout: 60_000,
+  });
+  await page.reload();
+  const item = page.getByLabel("Shares");
+  const fileOption = await item.locator("option", { hasText: /the exported file .*\.csv/ }).first().getAttribute("value");
+  await item.selectOption(fileOption);
+  assert.equal(await page.getByLabel("Lets people").isDisabled(), true);
+  await page.getByLabel("Downloads allowed").fill("1");
+  await page.getByRole("button", { name: "Create link" }).click();
+  await page.waitForFunction(() => document.getElementById("link-status").textContent !== "");
+  assert.match(await page.locator("#link-status").innerText(), /^Link created/);
+  const url = await page.getByLabel("Link (shown once)").inputValue();
+  assert.match(url, /\/s\/[A-Za-z0-9_-]{22}$/);
+
+  const stranger = await browser.newContext({ acceptDownloads: true });
+  const visitor = await stranger.newPage();
+  await visitor.goto(url);
+  const file = await downloaded(visitor, () => visitor.getByRole("link", { name: "Download" }).click());
+  assert.ok(file.name.endsWith(".csv"), file.name);
+  assert.match(file.text, /^id,site,score,flag,note\n/);
+  await shot(visitor, "dataset-export-link-visitor");
+  await stranger.close();
+  await context.close();
+});
