@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
 
-use super::admin::readable_time;
+use super::page::readable_time;
 use super::page::{error_page, respond, signed_in, user_context};
 
 pub async fn account_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {

@@ -5,6 +5,9 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
+use time::OffsetDateTime;
+use time::macros::format_description;
+
 use super::{html, render};
 use crate::auth::Caller;
 use crate::auth::extract::authenticate;
@@ -108,4 +111,14 @@ pub(super) fn respond(caller: &Caller, template: &str, context: serde_json::Valu
         Ok(body) => html(StatusCode::OK, body),
         Err(err) => error_page(Some(caller), &err),
     }
+}
+
+/// A stored time as people read it, in UTC: `2026-11-26 10:04 UTC`. Templates put the exact
+/// RFC 3339 time beside it in `<time datetime>`.
+pub(super) fn readable_time(millis: i64) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
 }
