@@ -129,6 +129,22 @@ fn resolve_subject(
     }
 }
 
+/// A share change as the audit log records it: who did it, to which dataset, with what.
+fn share_event(
+    caller: &Caller,
+    action: &'static str,
+    dataset_id: &str,
+    detail: serde_json::Value,
+) -> AuditEvent {
+    AuditEvent::new(
+        audit::actor_user(&caller.user.id),
+        action,
+        format!("dataset:{dataset_id}"),
+    )
+    .detail(detail)
+    .address(caller.address.clone())
+}
+
 /// Shares the dataset with a user, a group or a team.
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/shares", tag = "sharing", params(("id" = String, Path)), request_body = NewShareRequest, responses(
     (status = 201, body = ShareView),
@@ -168,18 +184,17 @@ pub async fn create_share(
                 audit::record(
                     conn,
                     now,
-                    AuditEvent::new(
-                        audit::actor_user(&caller.user.id),
+                    share_event(
+                        &caller,
                         "share.create",
-                        format!("dataset:{}", dataset.id),
-                    )
-                    .detail(serde_json::json!({
-                        "share": share.id,
-                        "subject": format!("{}:{}", share.subject_kind, share.subject_id),
-                        "level": share.level,
-                        "expires_at": share.expires_at.map(to_rfc3339),
-                    }))
-                    .address(caller.address.clone()),
+                        &dataset.id,
+                        serde_json::json!({
+                            "share": share.id,
+                            "subject": format!("{}:{}", share.subject_kind, share.subject_id),
+                            "level": share.level,
+                            "expires_at": share.expires_at.map(to_rfc3339),
+                        }),
+                    ),
                 )?;
                 Ok::<_, ApiError>(())
             })?;
@@ -253,17 +268,16 @@ pub async fn update_share(
                 audit::record(
                     conn,
                     now,
-                    AuditEvent::new(
-                        audit::actor_user(&caller.user.id),
+                    share_event(
+                        &caller,
                         "share.update",
-                        format!("dataset:{}", dataset.id),
-                    )
-                    .detail(serde_json::json!({
-                        "share": share.id,
-                        "level": share.level,
-                        "expires_at": share.expires_at.map(to_rfc3339),
-                    }))
-                    .address(caller.address.clone()),
+                        &dataset.id,
+                        serde_json::json!({
+                            "share": share.id,
+                            "level": share.level,
+                            "expires_at": share.expires_at.map(to_rfc3339),
+                        }),
+                    ),
                 )?;
                 Ok::<_, ApiError>(())
             })?;
@@ -297,16 +311,15 @@ pub async fn revoke_share(
                 audit::record(
                     conn,
                     now,
-                    AuditEvent::new(
-                        audit::actor_user(&caller.user.id),
+                    share_event(
+                        &caller,
                         "share.revoke",
-                        format!("dataset:{}", dataset.id),
-                    )
-                    .detail(serde_json::json!({
-                        "share": share.id,
-                        "subject": format!("{}:{}", share.subject_kind, share.subject_id),
-                    }))
-                    .address(caller.address.clone()),
+                        &dataset.id,
+                        serde_json::json!({
+                            "share": share.id,
+                            "subject": format!("{}:{}", share.subject_kind, share.subject_id),
+                        }),
+                    ),
                 )?;
                 Ok::<_, ApiError>(())
             })
