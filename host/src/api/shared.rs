@@ -111,13 +111,16 @@ struct Shared {
     version: Option<DatasetVersion>,
     job: Option<ExportJob>,
     columns: Vec<String>,
-    owner: String,
+}
+
+/// The name of the link's owner, for the pages and answers that show it (downloads do not).
+fn owner_of(conn: &mut crate::db::AnyConnection, link: &ShareLink) -> String {
+    User::find(conn, &link.owner_id)
+        .map(|u| u.name)
+        .unwrap_or_else(|_| "someone".into())
 }
 
 fn shared_of(conn: &mut crate::db::AnyConnection, link: &ShareLink) -> Result<Shared, ApiError> {
-    let owner = User::find(conn, &link.owner_id)
-        .map(|u| u.name)
-        .unwrap_or_else(|_| "someone".into());
     if let Some(job_id) = &link.export_job_id {
         let job = ExportJob::find(conn, job_id)?;
         if job.status != export_jobs::DONE {
@@ -131,7 +134,6 @@ fn shared_of(conn: &mut crate::db::AnyConnection, link: &ShareLink) -> Result<Sh
             version: None,
             job: Some(job),
             columns: Vec::new(),
-            owner,
         });
     }
     let dataset_id = link.dataset_id.clone().unwrap_or_default();
@@ -151,7 +153,6 @@ fn shared_of(conn: &mut crate::db::AnyConnection, link: &ShareLink) -> Result<Sh
         version: Some(version),
         job: None,
         columns,
-        owner,
     })
 }
 
@@ -215,12 +216,13 @@ pub async fn show_link(
             let now = now_millis();
             let resolved = links::resolve(conn, &app, &credential, &visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
+            let owner = owner_of(conn, &resolved.link);
             links::log_access(conn, &resolved.link.id, "view", None, &visitor, now)?;
             ShareLink::touch(conn, &resolved.link.id, now)?;
-            Ok::<_, ApiError>((resolved.link, shared))
+            Ok::<_, ApiError>((resolved.link, shared, owner))
         })
         .await;
-    let (link, shared) = match result {
+    let (link, shared, owner) = match result {
         Ok(found) => found,
         Err(err) => return refusal_page(&slug, &err),
     };
@@ -287,7 +289,7 @@ pub async fn show_link(
         StatusCode::OK,
         page::shared_item(&page::ItemPage {
             name: &link.name,
-            owner: &shared.owner,
+            owner: &owner,
             what: &what,
             size: &size,
             expires: &link
@@ -434,19 +436,41 @@ async fn serve_download(
     let visitor = Visitor::of(&req, &state.config);
     let app = state.clone();
     let inner_visitor = visitor.clone();
-    let (resolved, shared) = state
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // An export's file is checked and admitted in the same trip to the database as the link
+    // is resolved: one connection and one hop to the blocking pool per download.
+    let found = state
         .db
         .run(move |conn| {
             let now = now_millis();
             let resolved = links::resolve(conn, &app, &credential, &inner_visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
-            Ok::<_, ApiError>((resolved, shared))
+            match shared.job {
+                Some(job) => {
+                    admit_export_file(conn, &app, &inner_visitor, resolved, job, range, now)
+                        .map(|admitted| Found::File(Box::new(admitted)))
+                }
+                None => Ok(Found::Dataset(Box::new((resolved, shared)))),
+            }
         })
         .await?;
-    match &shared.job {
-        Some(job) => serve_export_file(state, req, visitor, resolved, job.clone()).await,
-        None => serve_dataset_export(state, visitor, resolved, shared, query).await,
+    match found {
+        Found::File(admitted) => serve_export_file(state, visitor, *admitted).await,
+        Found::Dataset(found) => {
+            let (resolved, shared) = *found;
+            serve_dataset_export(state, visitor, resolved, shared, query).await
+        }
     }
+}
+
+/// What a download's first trip to the database found.
+enum Found {
+    File(Box<AdmittedFile>),
+    Dataset(Box<(Resolved, Shared)>),
 }
 
 /// The level, token and slot checks, then the download's ticket.
@@ -554,31 +578,41 @@ async fn serve_dataset_export(
         )))
 }
 
-async fn serve_export_file(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    visitor: Visitor,
+/// An export's file a download may read: opened, its range checked, its slot taken.
+struct AdmittedFile {
+    job: ExportJob,
+    media_type: String,
+    file: std::fs::File,
+    size: u64,
+    status: StatusCode,
+    start: u64,
+    end: u64,
+    ticket: download::Ticket,
+}
+
+/// Opens the shared file, checks the requested range, then runs the level, token and slot
+/// checks (runs on the blocking pool, inside [`serve_download`]'s trip to the database).
+fn admit_export_file(
+    conn: &mut crate::db::AnyConnection,
+    state: &AppState,
+    visitor: &Visitor,
     resolved: Resolved,
     job: ExportJob,
-) -> ApiResult<HttpResponse> {
+    range: Option<String>,
+    now: i64,
+) -> Result<AdmittedFile, ApiError> {
     let (Some(relative), Some(media_type)) = (job.artifact_path.clone(), job.media_type.clone())
     else {
         return Err(ApiError::internal("a done export without its file"));
     };
-    let path = state.storage.absolute(&relative);
-    let mut file = tokio::fs::File::open(&path).await.map_err(|_| {
+    let file = std::fs::File::open(state.storage.absolute(&relative)).map_err(|_| {
         ApiError::new(
             ErrorCode::LinkUsedUp,
             "the shared file is no longer available",
         )
     })?;
-    let size = file.metadata().await.map_err(ApiError::internal)?.len();
-    let range = req
-        .headers()
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| parse_range(v, size));
-    let (status, start, end) = match range {
+    let size = file.metadata().map_err(ApiError::internal)?.len();
+    let (status, start, end) = match range.map(|v| parse_range(&v, size)) {
         None => (StatusCode::OK, 0, size),
         Some(Some((start, end))) => (StatusCode::PARTIAL_CONTENT, start, end),
         Some(None) => {
@@ -596,19 +630,49 @@ async fn serve_export_file(
             "this link counts downloads: ask for the rest of the file from an offset (bytes=N-)",
         ));
     }
-    let (_, ticket) = admit(
-        &state,
-        &visitor,
-        resolved,
-        Some(job.format.clone()),
-        Vec::new(),
-        i64::from(job.version),
-        Some(size),
-    )
-    .await?;
-    file.seek(std::io::SeekFrom::Start(start))
-        .await
-        .map_err(ApiError::internal)?;
+    let reach = Reach {
+        operation: Operation::Download,
+        format: Some(&job.format),
+        columns: &[],
+        version: i64::from(job.version),
+    };
+    links::authorize(conn, &resolved, &reach, visitor, now)?;
+    let ticket = download::start(conn, &resolved, Some(size), visitor, now)?;
+    Ok(AdmittedFile {
+        job,
+        media_type,
+        file,
+        size,
+        status,
+        start,
+        end,
+        ticket,
+    })
+}
+
+async fn serve_export_file(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    admitted: AdmittedFile,
+) -> ApiResult<HttpResponse> {
+    let AdmittedFile {
+        job,
+        media_type,
+        file,
+        size,
+        status,
+        start,
+        end,
+        ticket,
+    } = admitted;
+    let mut file = tokio::fs::File::from_std(file);
+    if start > 0
+        && let Err(err) = file.seek(std::io::SeekFrom::Start(start)).await
+    {
+        // Nothing was sent: the slot goes back.
+        download::abandon(ticket, state.db.clone(), state.storage.clone(), visitor);
+        return Err(ApiError::internal(err));
+    }
     let body = Box::pin(futures_util::stream::unfold(
         (file, end - start),
         |(mut file, left)| async move {
@@ -760,6 +824,7 @@ pub async fn link_info(
             let now = now_millis();
             let resolved = links::resolve(conn, &app, &credential, &visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
+            let owner = owner_of(conn, &resolved.link);
             let link = resolved.link;
             Ok::<_, ApiError>(LinkInfoView {
                 name: link.name.clone(),
@@ -770,7 +835,7 @@ pub async fn link_info(
                 }
                 .into(),
                 level: link.level.clone(),
-                owner: shared.owner,
+                owner,
                 size_bytes: shared.version.as_ref().map(|v| v.source_bytes),
                 rows: shared.version.as_ref().map(|v| v.row_count),
                 version: shared.version.as_ref().map(|v| v.version).or(link.version),

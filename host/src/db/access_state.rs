@@ -14,7 +14,7 @@ impl AccessState {
         Ok(access_state::table
             .find(1)
             .select(access_state::version)
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     /// Marks access as changed; call inside the transaction that makes the change.

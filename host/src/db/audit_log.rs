@@ -42,7 +42,7 @@ impl AuditRow {
         Ok(audit_head::table
             .find(1)
             .select((audit_head::seq, audit_head::hash))
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     pub fn insert(conn: &mut AnyConnection, row: &AuditRow) -> DbResult<()> {
@@ -59,7 +59,7 @@ impl AuditRow {
         Ok(audit_head::table
             .find(1)
             .select((audit_head::seq, audit_head::hash))
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     /// Entries with `seq > after`, oldest first (for verifying the chain page by page).

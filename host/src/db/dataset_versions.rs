@@ -36,7 +36,7 @@ impl DatasetVersion {
         Ok(dataset_versions::table
             .find((dataset_id, version))
             .select(DatasetVersion::as_select())
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     pub fn list(conn: &mut AnyConnection, dataset_id: &str) -> DbResult<Vec<DatasetVersion>> {

@@ -69,7 +69,7 @@ impl Dataset {
         Ok(datasets::table
             .find(id)
             .select(Dataset::as_select())
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     pub fn list(
@@ -137,7 +137,7 @@ impl Dataset {
             let current: i32 = datasets::table
                 .find(id)
                 .select(datasets::latest_version)
-                .first(conn)?;
+                .get_result(conn)?;
             let version = build(current + 1);
             let bumped = diesel::update(
                 datasets::table

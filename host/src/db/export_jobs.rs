@@ -67,7 +67,7 @@ impl ExportJob {
         Ok(export_jobs::table
             .find(id)
             .select(ExportJob::as_select())
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     pub fn is_terminal(&self) -> bool {

@@ -44,7 +44,7 @@ impl UserGroup {
         Ok(user_groups::table
             .find(id)
             .select(UserGroup::as_select())
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     pub fn find_by_name(conn: &mut AnyConnection, name: &str) -> DbResult<Option<UserGroup>> {

@@ -39,7 +39,7 @@ impl LinkDownload {
         Ok(link_downloads::table
             .find(id)
             .select(LinkDownload::as_select())
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     /// Ends the download in `state` (completed or broken); only an active one can end, so

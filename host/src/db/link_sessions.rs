@@ -34,7 +34,7 @@ impl LinkSession {
         let found: Option<LinkSession> = link_sessions::table
             .find(token_hash)
             .select(LinkSession::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         Ok(found.is_some_and(|s| {
             s.link_id == link_id && s.password_epoch == epoch && s.expires_at > now

@@ -23,7 +23,7 @@ impl LoginThrottle {
         let row = login_throttle::table
             .find(key)
             .select(LoginThrottle::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         Ok(row
             .and_then(|r| r.locked_until)
@@ -43,7 +43,7 @@ impl LoginThrottle {
             let existing = login_throttle::table
                 .find(key)
                 .select(LoginThrottle::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()?;
             let mut row = match existing {
                 Some(row) if now - row.window_started_at < window_ms => row,

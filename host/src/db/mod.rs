@@ -5,6 +5,10 @@
 //! both. Each table has its own file holding its row struct, its write form (`New*`) and its
 //! queries; queries take `&mut AnyConnection` so they work inside or outside a transaction.
 //! Everything replicas must share (sessions, throttles, tokens) lives here, never in memory.
+//!
+//! A lookup by a unique key ends in `get_result`, not `first`: `first` adds `LIMIT ?`, and
+//! SQLite re-prepares a statement whose limit is a bound parameter every time it is bound
+//! again, which made each such lookup cost about 45 µs instead of a few.
 
 pub mod access_state;
 pub mod api_tokens;

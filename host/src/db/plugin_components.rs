@@ -21,7 +21,7 @@ impl PluginComponent {
         let exists = plugin_components::table
             .find(&component.sha256)
             .select(plugin_components::sha256)
-            .first::<String>(conn)
+            .get_result::<String>(conn)
             .optional()?
             .is_some();
         if !exists {
@@ -36,7 +36,7 @@ impl PluginComponent {
         Ok(plugin_components::table
             .find(sha256)
             .select(plugin_components::bytes)
-            .first(conn)
+            .get_result(conn)
             .optional()?)
     }
 

@@ -42,7 +42,7 @@ impl PluginRecord {
         Ok(plugins::table
             .find(id)
             .select(PluginRecord::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?)
     }
 

@@ -41,7 +41,7 @@ impl PolicyRule {
         Ok(policy_rules::table
             .find(id)
             .select(PolicyRule::as_select())
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     pub fn insert(conn: &mut AnyConnection, rule: &PolicyRule) -> DbResult<()> {

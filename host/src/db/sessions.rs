@@ -35,7 +35,7 @@ impl Session {
             .find(token_hash)
             .filter(sessions::expires_at.gt(now))
             .select(Session::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?)
     }
 

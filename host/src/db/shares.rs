@@ -42,7 +42,7 @@ impl Share {
             .find(id)
             .filter(shares::dataset_id.eq(dataset_id))
             .select(Share::as_select())
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     pub fn update(conn: &mut AnyConnection, share: &Share) -> DbResult<()> {

@@ -60,7 +60,7 @@ impl Team {
         Ok(teams::table
             .find(id)
             .select(Team::as_select())
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     /// Finds a team by id or by exact name.
@@ -103,7 +103,7 @@ impl Team {
         Ok(team_members::table
             .find((team_id, user_id))
             .select(team_members::role)
-            .first(conn)
+            .get_result(conn)
             .optional()?)
     }
 

@@ -23,7 +23,7 @@ impl TokenKeyRow {
         let existing: Option<String> = token_keys::table
             .find(ROOT)
             .select(token_keys::private_key)
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         if let Some(key) = existing {
             return Ok(key);
@@ -40,7 +40,7 @@ impl TokenKeyRow {
             Ok(_) | Err(DbError::Conflict(_)) => Ok(token_keys::table
                 .find(ROOT)
                 .select(token_keys::private_key)
-                .first(conn)?),
+                .get_result(conn)?),
             Err(other) => Err(other),
         }
     }

@@ -54,7 +54,7 @@ impl User {
         Ok(users::table
             .find(id)
             .select(User::as_select())
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> DbResult<Option<User>> {

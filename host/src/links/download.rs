@@ -47,7 +47,7 @@ pub fn start(
         .unwrap_or_default();
     let download_id = new_id();
     write_transaction(conn, |conn| {
-        if !ShareLink::take_slot(conn, &link.id)? {
+        if !ShareLink::take_slot(conn, &link.id, now)? {
             return Err(ApiError::new(
                 ErrorCode::LinkUsedUp,
                 "this link has no downloads left (the last ones are under way or done)",
@@ -69,7 +69,6 @@ pub fn start(
                 finished_at: None,
             },
         )?;
-        ShareLink::touch(conn, &link.id, now)?;
         log_access(conn, &link.id, "download_started", None, visitor, now)?;
         Ok(())
     })
