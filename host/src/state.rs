@@ -134,7 +134,9 @@ impl AppState {
         self.spawn_link_sweep();
     }
 
-    /// Destroys self-destructing links at their expiry (any replica may; each link once).
+    /// Destroys self-destructing links at their expiry (any replica may; each link once),
+    /// vouches for the downloads this process serves and frees the slots of those whose server
+    /// stopped.
     fn spawn_link_sweep(&self) {
         let state = self.clone();
         tokio::spawn(async move {
@@ -148,6 +150,21 @@ impl AppState {
                 {
                     Ok(files) => state.storage.remove_files(&files),
                     Err(err) => tracing::warn!(error = %err, "cannot destroy expired links"),
+                }
+                let downloads = state
+                    .db
+                    .run(move |conn| {
+                        crate::links::download::keep_alive(conn, now)?;
+                        crate::links::download::reclaim_stale(conn, now)
+                    })
+                    .await;
+                match downloads {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(
+                        downloads = n,
+                        "gave back the slots of downloads whose server stopped"
+                    ),
+                    Err(err) => tracing::warn!(error = %err, "cannot sweep stale downloads"),
                 }
             }
         });

@@ -371,9 +371,17 @@ pub async fn download_export(
         .file_name
         .unwrap_or_else(|| "export".into());
     let path = state.storage.absolute(&relative);
-    let mut file = tokio::fs::File::open(&path)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        // Expired or self-destructed between reading the job and opening its file.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::new(
+                ErrorCode::Gone,
+                "this export has expired; run it again",
+            ));
+        }
+        Err(err) => return Err(ApiError::internal(err)),
+    };
     let size = file.metadata().await.map_err(ApiError::internal)?.len();
 
     let range = req

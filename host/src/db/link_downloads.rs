@@ -66,4 +66,26 @@ impl LinkDownload {
         .execute(conn)?
             == 1)
     }
+
+    /// Vouches for downloads this process is still serving, so that no replica takes them
+    /// for the downloads of a server that stopped.
+    pub fn keep_alive(conn: &mut AnyConnection, ids: &[String], now: i64) -> DbResult<usize> {
+        Ok(diesel::update(
+            link_downloads::table
+                .filter(link_downloads::id.eq_any(ids))
+                .filter(link_downloads::state.eq(ACTIVE)),
+        )
+        .set(link_downloads::updated_at.eq(now))
+        .execute(conn)?)
+    }
+
+    /// Active downloads nobody vouched for since `cutoff`: the server serving them stopped
+    /// without recording their end.
+    pub fn stale(conn: &mut AnyConnection, cutoff: i64) -> DbResult<Vec<LinkDownload>> {
+        Ok(link_downloads::table
+            .filter(link_downloads::state.eq(ACTIVE))
+            .filter(link_downloads::updated_at.lt(cutoff))
+            .select(LinkDownload::as_select())
+            .load(conn)?)
+    }
 }

@@ -5,8 +5,15 @@
 //! the connection, and gives it back if the connection drops first. A download that holds a
 //! slot is one row in `link_downloads`; a resumed request (`Range`) carrying the browser's
 //! download cookie continues its row rather than starting another, so it is not counted twice.
+//!
+//! A server that stops without recording a download's end (a crash, a killed process) would
+//! leave its slot taken for good. So each process vouches for the downloads it serves
+//! ([`keep_alive`], on every sweep), and any replica gives back the slots of active downloads
+//! nobody vouched for in [`STALE_AFTER_MS`] ([`reclaim_stale`]).
 
+use std::collections::HashSet;
 use std::pin::Pin;
+use std::sync::{LazyLock, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -14,12 +21,20 @@ use futures_util::Stream;
 
 use super::{Resolved, Visitor, log_access};
 use crate::access::audit::{self, AuditEvent};
+use crate::db::link_access_log::LinkAccess;
 use crate::db::link_downloads::{self, LinkDownload};
 use crate::db::share_links::ShareLink;
 use crate::db::token_keys::BlockDownloads;
 use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
 use crate::error::{ApiError, ErrorCode};
 use crate::storage::Storage;
+
+/// How long an active download may go unvouched for before its slot is given back: far
+/// longer than the sweep that vouches for it, so only a stopped server's downloads qualify.
+pub const STALE_AFTER_MS: i64 = 5 * 60 * 1000;
+
+/// The downloads this process is serving, by id (each one's [`Ticket`] is alive).
+static SERVING: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Default::default);
 
 /// A download that holds a slot (or needs none).
 pub struct Ticket {
@@ -77,12 +92,72 @@ pub fn start(
             let _ = log_access(conn, &link.id, "refused", Some(&err.message), visitor, now);
         }
     })?;
+    if let Ok(mut serving) = SERVING.lock() {
+        serving.insert(download_id.clone());
+    }
     Ok(Ticket {
         download_id,
         link_id: link.id.clone(),
         export_job_id: link.export_job_id.clone(),
         size,
         token_blocks,
+    })
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if let Ok(mut serving) = SERVING.lock() {
+            serving.remove(&self.download_id);
+        }
+    }
+}
+
+/// Vouches in the database for every download this process is serving.
+pub fn keep_alive(conn: &mut AnyConnection, now: i64) -> Result<(), DbError> {
+    let ids: Vec<String> = match SERVING.lock() {
+        Ok(serving) => serving.iter().cloned().collect(),
+        Err(_) => return Ok(()),
+    };
+    for chunk in ids.chunks(500) {
+        LinkDownload::keep_alive(conn, chunk, now)?;
+    }
+    Ok(())
+}
+
+/// Ends the downloads whose server stopped (nobody vouched for them in [`STALE_AFTER_MS`]) as
+/// broken off, giving their slots back; returns how many.
+pub fn reclaim_stale(conn: &mut AnyConnection, now: i64) -> Result<usize, DbError> {
+    write_transaction(conn, |conn| {
+        let mut reclaimed = 0;
+        for download in LinkDownload::stale(conn, now - STALE_AFTER_MS)? {
+            if !LinkDownload::finish(
+                conn,
+                &download.id,
+                link_downloads::BROKEN,
+                download.bytes_sent,
+                now,
+            )? {
+                continue;
+            }
+            ShareLink::give_back_slot(conn, &download.link_id)?;
+            LinkAccess::record(
+                conn,
+                &LinkAccess {
+                    id: new_id(),
+                    link_id: download.link_id.clone(),
+                    at: now,
+                    event: "download_broken".to_owned(),
+                    reason: Some(
+                        "the server serving it stopped before it ended; its slot is free again"
+                            .to_owned(),
+                    ),
+                    address: None,
+                    user_agent: None,
+                },
+            )?;
+            reclaimed += 1;
+        }
+        Ok::<_, DbError>(reclaimed)
     })
 }
 

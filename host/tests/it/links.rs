@@ -677,6 +677,99 @@ async fn a_broken_download_gives_its_slot_back(backend: Backend) {
     assert_eq!(whole.bytes().await.unwrap().len(), big.len());
 }
 
+/// A server that stops mid-download (killed, crashed) never records the download's end. Its
+/// slot comes back once nobody has vouched for the download for a while; a download a live
+/// server is still sending keeps its slot however long it takes.
+async fn a_stopped_servers_downloads_give_their_slots_back(backend: Backend) {
+    use tessera::db::link_downloads::{self, LinkDownload};
+    use tessera::db::share_links::ShareLink;
+    use tessera::links::download::{STALE_AFTER_MS, keep_alive, reclaim_stale};
+
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let mut big = b"id,text\n".to_vec();
+    for i in 0..400_000 {
+        big.extend_from_slice(
+            format!("{i},a line long enough to fill the pipes quickly\n").as_bytes(),
+        );
+    }
+    let id = dataset(&app, &ada, &big).await;
+    let links_path = format!("/api/v1/datasets/{id}/links");
+    let limited = json!({"level": "download", "max_downloads": 1});
+    let live = make_link(&app, &ada, &links_path, limited.clone()).await;
+    let crashed = make_link(&app, &ada, &links_path, limited).await;
+    let download_url =
+        |link: &Value| app.url(&format!("/s/{}/download", link["slug"].as_str().unwrap()));
+
+    // A live download, held open by a slow reader.
+    let mut response = stranger().get(download_url(&live)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(!response.chunk().await.unwrap().unwrap().is_empty());
+
+    // What a killed server leaves: a slot taken and an active download nobody will end.
+    let crashed_id = crashed["id"].as_str().unwrap().to_owned();
+    let later = tessera::time::now_millis() + STALE_AFTER_MS + 60_000;
+    {
+        let mut conn = app.state.db.get().unwrap();
+        assert!(ShareLink::take_slot(&mut conn, &crashed_id, 0).unwrap());
+        LinkDownload::create(
+            &mut conn,
+            &LinkDownload {
+                id: "left-by-a-killed-server".into(),
+                link_id: crashed_id.clone(),
+                state: link_downloads::ACTIVE.into(),
+                holds_slot: true,
+                size_bytes: -1,
+                covered_to: 0,
+                bytes_sent: 0,
+                token_blocks: "[]".into(),
+                started_at: tessera::time::now_millis(),
+                updated_at: tessera::time::now_millis(),
+                finished_at: None,
+            },
+        )
+        .unwrap();
+    }
+    let refused = stranger().get(download_url(&crashed)).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::GONE, "the slot is held");
+
+    // Long after: this process vouches for its own download; the other one is nobody's.
+    {
+        let mut conn = app.state.db.get().unwrap();
+        keep_alive(&mut conn, later).unwrap();
+        assert_eq!(reclaim_stale(&mut conn, later).unwrap(), 1);
+        assert_eq!(reclaim_stale(&mut conn, later).unwrap(), 0, "once only");
+    }
+    let again = stranger().get(download_url(&crashed)).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.bytes().await.unwrap().len(), big.len());
+    let log = app
+        .get_json(&ada, &format!("/api/v1/links/{crashed_id}/access-log"))
+        .await;
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "download_broken"
+                && e["reason"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("server serving it stopped")),
+        "{log}"
+    );
+
+    // The live download kept its slot, and still completes.
+    let still_held = stranger().get(download_url(&live)).send().await.unwrap();
+    assert_eq!(still_held.status(), StatusCode::GONE);
+    let mut received = 0;
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        received += chunk.len();
+    }
+    assert!(received > 0);
+}
+
 async fn export_links_resume_once_and_self_destruct(backend: Backend) {
     let Some(app) = app_with_plugins(backend, &["csv", "json"], &[]).await else {
         return;
@@ -729,17 +822,27 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(gone, StatusCode::GONE);
-    // Self-destructed: the file made for the link is gone, its history stays.
-    let download = app
-        .as_user(
-            &ada,
-            Method::GET,
-            &format!("/api/v1/exports/{job_id}/download"),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(download.status(), StatusCode::GONE);
+    // Self-destructed: the file made for the link is gone, its history stays. The link is
+    // used up as soon as its last download holds the slot; the file goes when that download's
+    // end is recorded, just after its last byte.
+    let mut download = StatusCode::OK;
+    for _ in 0..50 {
+        download = app
+            .as_user(
+                &ada,
+                Method::GET,
+                &format!("/api/v1/exports/{job_id}/download"),
+            )
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if download == StatusCode::GONE {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(download, StatusCode::GONE);
     let log = app
         .get_json(
             &ada,
@@ -867,6 +970,7 @@ crate::on_both_backends!(
     tokens_narrow_offline_and_die_with_their_link,
     parallel_downloads_complete_exactly_the_limit,
     a_broken_download_gives_its_slot_back,
+    a_stopped_servers_downloads_give_their_slots_back,
     export_links_resume_once_and_self_destruct,
     guessing_is_throttled_per_address,
     the_command_line_reads_and_narrows_tokens,
