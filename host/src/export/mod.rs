@@ -2,19 +2,21 @@
 //! exporter plugin, out as bytes.
 //!
 //! Two threads work together so that memory stays bounded whatever the dataset's size: polars'
-//! streaming engine reads the Parquet version and hands frames of [`BATCH_ROWS`] rows over a
-//! small bounded channel; the plugin thread converts each frame into the plugin contract's
-//! columnar batch, calls the plugin, and passes its output on.
+//! streaming engine reads the Parquet version (in pieces, see [`pieces`]), and its frames are
+//! cut into batches of [`BATCH_ROWS`] rows and converted into the plugin contract's columnar
+//! form on the reader's side; a small bounded channel hands them to the plugin thread, which
+//! calls the plugin and passes its output on.
 
 pub mod batch;
 pub mod jobs;
+mod pieces;
 pub mod spec;
 pub mod stats;
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
@@ -26,6 +28,7 @@ pub const BATCH_ROWS: usize = 65_536;
 /// Frames in flight between polars and the plugin.
 const FRAMES_IN_FLIGHT: usize = 2;
 
+use pieces::{Batcher, Pieces};
 pub use spec::{ExportSpec, SortKey};
 
 /// The dataset version being exported.
@@ -98,53 +101,74 @@ pub fn export_to_file(
     target: &std::path::Path,
     mut progress: impl FnMut(&ExportSummary, u64) -> bool,
 ) -> Result<FileExport, ExportError> {
-    use sha2::Digest;
-    use std::io::Write;
     let folder = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
-    let mut file = tempfile::Builder::new()
+    let file = tempfile::Builder::new()
         .prefix(".tessera-export-")
         .tempfile_in(folder)
         .map_err(|e| ExportError::Data(format!("cannot write in {}: {e}", folder.display())))?;
-    let mut write_error = None;
-    let mut hasher = sha2::Sha256::new();
     let started = begin(runtime, plugin, source, spec)?;
     let total = started.total_rows;
     let media_type = started.info.media_type.clone();
+    // Hashing, writing and flushing to disk happen on a thread of their own, beside the
+    // plugin's work rather than between its calls.
+    let (chunks, received) = sync_channel::<Vec<u8>>(WRITES_IN_FLIGHT);
+    let writer = std::thread::Builder::new()
+        .name("tessera-export-write".into())
+        .spawn(move || write_file(file, received))
+        .map_err(|e| ExportError::Data(e.to_string()))?;
     let summary = started.run_with_progress(
-        |chunk| {
-            hasher.update(&chunk);
-            match file.write_all(&chunk) {
-                Ok(()) => true,
-                Err(e) => {
-                    write_error = Some(e);
-                    false
-                }
-            }
-        },
+        // A closed channel means the writer has failed; its error is reported below.
+        |chunk| chunks.send(chunk).is_ok(),
         |summary| progress(summary, total),
     );
-    if let Some(e) = write_error {
-        return Err(ExportError::Data(format!(
-            "cannot write {}: {e}",
-            target.display()
-        )));
-    }
+    drop(chunks);
+    let written = writer
+        .join()
+        .map_err(|_| ExportError::Data("the writer thread panicked".into()))?;
+    let (file, sha256) = written
+        .map_err(|e| ExportError::Data(format!("cannot write {}: {e}", target.display())))?;
     let summary = summary?;
-    file.as_file()
-        .sync_all()
-        .map_err(|e| ExportError::Data(e.to_string()))?;
     file.persist(target).map_err(|e| {
         ExportError::Data(format!("cannot write {}: {}", target.display(), e.error))
     })?;
     Ok(FileExport {
         summary,
         total_rows: total,
-        sha256: hex::encode(hasher.finalize()),
+        sha256,
         media_type,
     })
+}
+
+/// Output chunks in flight between the plugin and the file.
+const WRITES_IN_FLIGHT: usize = 2;
+/// How much output is written between flushes to disk. Flushing as the export goes keeps the
+/// disk busy while the plugin works, instead of all at the end.
+const SYNC_EVERY_BYTES: u64 = 64 << 20;
+
+/// Writes the chunks into `file` and hashes them; returns the file, flushed to disk, and its
+/// hex SHA-256.
+fn write_file(
+    mut file: tempfile::NamedTempFile,
+    chunks: Receiver<Vec<u8>>,
+) -> std::io::Result<(tempfile::NamedTempFile, String)> {
+    use sha2::Digest;
+    use std::io::Write;
+    let mut hasher = sha2::Sha256::new();
+    let mut unsynced = 0u64;
+    for chunk in chunks {
+        hasher.update(&chunk);
+        file.write_all(&chunk)?;
+        unsynced += chunk.len() as u64;
+        if unsynced >= SYNC_EVERY_BYTES {
+            file.as_file().sync_data()?;
+            unsynced = 0;
+        }
+    }
+    file.as_file().sync_all()?;
+    Ok((file, hex::encode(hasher.finalize())))
 }
 
 /// A finished export to a file.
@@ -186,7 +210,15 @@ pub struct StartedExport {
     /// Rows the export will produce.
     pub total_rows: u64,
     session: ExportSession,
-    frame: LazyFrame,
+    rows: Rows,
+}
+
+/// Where an export's rows come from.
+enum Rows {
+    /// One scan: a sorted export needs every row before its first.
+    Whole(LazyFrame),
+    /// One scan per piece of the version, in order.
+    Pieces(Pieces),
 }
 
 /// What an export produced, for logs and manifests.
@@ -203,11 +235,7 @@ pub fn begin(
     source: &ExportSource,
     spec: &ExportSpec,
 ) -> Result<StartedExport, ExportError> {
-    let mut frame = LazyFrame::scan_parquet(
-        PlRefPath::new(source.parquet.to_string_lossy().as_ref()),
-        ScanArgsParquet::default(),
-    )
-    .map_err(|e| ExportError::Data(e.to_string()))?;
+    let mut frame = pieces::scan(&source.parquet)?;
     let schema = frame
         .collect_schema()
         .map_err(|e| ExportError::Data(e.to_string()))?;
@@ -215,8 +243,16 @@ pub fn begin(
     let out_schema = frame
         .collect_schema()
         .map_err(|e| ExportError::Data(e.to_string()))?;
+    let rows = if spec.sorts() {
+        Rows::Whole(frame.clone())
+    } else {
+        Rows::Pieces(Pieces::plan(&source.parquet, spec)?)
+    };
     let total = if filtered {
-        count_rows(&frame)?
+        match &rows {
+            Rows::Whole(frame) => count_rows(frame)?,
+            Rows::Pieces(pieces) => pieces.count()?,
+        }
     } else {
         let available = (source.rows - spec.offset.unwrap_or(0)).max(0) as u64;
         spec.limit
@@ -252,7 +288,7 @@ pub fn begin(
         first,
         total_rows: total,
         session,
-        frame,
+        rows,
     })
 }
 
@@ -293,10 +329,10 @@ impl StartedExport {
             return Err(ExportError::Cancelled);
         }
         let (sender, receiver) = sync_channel::<Converted>(FRAMES_IN_FLIGHT);
-        let frame = self.frame;
+        let rows = self.rows;
         let reader = std::thread::Builder::new()
             .name("tessera-export-read".into())
-            .spawn(move || read_frames(frame, sender))
+            .spawn(move || read_frames(rows, sender))
             .map_err(|e| ExportError::Data(e.to_string()))?;
         let outcome = feed_plugin(
             &mut self.session,
@@ -320,22 +356,40 @@ impl StartedExport {
     }
 }
 
-/// A frame in the contract's columnar form, with its row count, or why it could not be.
+/// A batch in the contract's columnar form, with its row count, or why it could not be made.
 type Converted = Result<(usize, Batch), String>;
 
-/// Reads the selected rows and converts each frame into a batch, on polars' threads, so that
-/// reading and conversion overlap with the plugin's work on the next frame.
-fn read_frames(frame: LazyFrame, sender: SyncSender<Converted>) -> Result<(), ExportError> {
-    let callback = PlanCallback::new(move |df: DataFrame| -> PolarsResult<bool> {
-        if df.height() == 0 {
-            return Ok(false);
+/// Reads the selected rows, cuts them into batches and converts them, on polars' threads, so
+/// that reading and conversion overlap with the plugin's work on the previous batch.
+fn read_frames(rows: Rows, sender: SyncSender<Converted>) -> Result<(), ExportError> {
+    let batcher = match &rows {
+        Rows::Whole(_) => Batcher::new(sender, 0, None),
+        Rows::Pieces(pieces) => pieces.batcher(sender),
+    };
+    let batcher = Arc::new(Mutex::new(batcher));
+    match rows {
+        Rows::Whole(frame) => sink_into(frame, &batcher)?,
+        Rows::Pieces(pieces) => {
+            for frame in pieces.frames() {
+                if batcher.lock().map_or(true, |batcher| batcher.is_done()) {
+                    break;
+                }
+                sink_into(frame?, &batcher)?;
+            }
         }
-        let converted = batch::to_batch(&df)
-            .map(|batch| (df.height(), batch))
-            .map_err(|e| e.to_string());
-        drop(df);
-        // `true` asks polars to stop: the plugin side has failed or finished early.
-        Ok(sender.send(converted).is_err())
+    }
+    if let Ok(mut batcher) = batcher.lock() {
+        batcher.finish();
+    }
+    Ok(())
+}
+
+/// Runs one scan, handing its frames to `batcher`.
+fn sink_into(frame: LazyFrame, batcher: &Arc<Mutex<Batcher>>) -> Result<(), ExportError> {
+    let batcher = Arc::clone(batcher);
+    let callback = PlanCallback::new(move |df: DataFrame| -> PolarsResult<bool> {
+        // `true` asks polars to stop: no more rows are wanted.
+        Ok(batcher.lock().map_or(true, |mut batcher| batcher.push(df)))
     });
     frame
         .sink_batches(callback, true, NonZeroUsize::new(BATCH_ROWS))

@@ -108,14 +108,8 @@ impl ExportSpec {
         frame: LazyFrame,
         schema: &Schema,
     ) -> Result<(LazyFrame, bool), ExportError> {
-        let mut frame = frame;
-        let filtered = match &self.filter {
-            Some(filter) => {
-                frame = frame.filter(filter_expr(filter, schema, 0)?);
-                true
-            }
-            None => false,
-        };
+        let filtered = self.filter.is_some();
+        let mut frame = self.filtered(frame, schema)?;
         if let Some(keys) = self.sort.as_ref().filter(|k| !k.is_empty()) {
             let mut exprs = Vec::with_capacity(keys.len());
             let mut descending = Vec::with_capacity(keys.len());
@@ -131,16 +125,54 @@ impl ExportSpec {
                     .with_maintain_order(true),
             );
         }
+        let (offset, limit) = self.window()?;
+        let offset = offset as i64;
+        match limit {
+            Some(limit) => frame = frame.slice(offset, limit.min(IdxSize::MAX as u64) as IdxSize),
+            None if offset > 0 => frame = frame.slice(offset, IdxSize::MAX),
+            None => {}
+        }
+        Ok((self.selected(frame, schema)?, filtered))
+    }
+
+    /// Whether the rows come out in an order of their own, which needs every selected row
+    /// before the first can be written.
+    pub fn sorts(&self) -> bool {
+        self.sort.as_ref().is_some_and(|keys| !keys.is_empty())
+    }
+
+    /// The rows to skip and the most to keep, counted after filtering and sorting.
+    pub fn window(&self) -> Result<(u64, Option<u64>), ExportError> {
         let offset = self.offset.unwrap_or(0);
         if offset < 0 {
             return Err(invalid("offset must not be negative"));
         }
         match self.limit {
-            Some(limit) if limit < 0 => return Err(invalid("limit must not be negative")),
-            Some(limit) => frame = frame.slice(offset, limit.min(IdxSize::MAX as i64) as IdxSize),
-            None if offset > 0 => frame = frame.slice(offset, IdxSize::MAX),
-            None => {}
+            Some(limit) if limit < 0 => Err(invalid("limit must not be negative")),
+            limit => Ok((offset as u64, limit.map(|limit| limit as u64))),
         }
+    }
+
+    /// The spec without its order and window: the filter and the columns, which is what each
+    /// piece of an unsorted export runs (the window is then counted across pieces).
+    pub fn apply_to_piece(
+        &self,
+        frame: LazyFrame,
+        schema: &Schema,
+    ) -> Result<LazyFrame, ExportError> {
+        let frame = self.filtered(frame, schema)?;
+        self.selected(frame, schema)
+    }
+
+    fn filtered(&self, frame: LazyFrame, schema: &Schema) -> Result<LazyFrame, ExportError> {
+        Ok(match &self.filter {
+            Some(filter) => frame.filter(filter_expr(filter, schema, 0)?),
+            None => frame,
+        })
+    }
+
+    /// The chosen columns under their export names.
+    fn selected(&self, frame: LazyFrame, schema: &Schema) -> Result<LazyFrame, ExportError> {
         let names: Vec<String> = match &self.columns {
             Some(columns) if columns.is_empty() => {
                 return Err(invalid("choose at least one column"));
@@ -173,7 +205,7 @@ impl ExportSpec {
             }
             select.push(col(name.as_str()).alias(output.as_str()));
         }
-        Ok((frame.select(select), filtered))
+        Ok(frame.select(select))
     }
 }
 
