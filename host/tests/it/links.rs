@@ -35,6 +35,18 @@ async fn make_link(app: &TestApp, owner: &TestUser, path: &str, body: Value) -> 
 }
 
 /// A browser of someone who was only given the link: no account, no cookies unless set here.
+/// A dataset large enough that its download outlasts the socket buffers: a reader that stops
+/// reading holds the download open.
+fn big_csv() -> Vec<u8> {
+    let mut big = b"id,text\n".to_vec();
+    for i in 0..400_000 {
+        big.extend_from_slice(
+            format!("{i},a line long enough to fill the pipes quickly\n").as_bytes(),
+        );
+    }
+    big
+}
+
 fn stranger() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -631,12 +643,7 @@ async fn a_broken_download_gives_its_slot_back(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let mut big = b"id,text\n".to_vec();
-    for i in 0..400_000 {
-        big.extend_from_slice(
-            format!("{i},a line long enough to fill the pipes quickly\n").as_bytes(),
-        );
-    }
+    let big = big_csv();
     let id = dataset(&app, &ada, &big).await;
     let created = make_link(
         &app,
@@ -689,12 +696,7 @@ async fn a_stopped_servers_downloads_give_their_slots_back(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let mut big = b"id,text\n".to_vec();
-    for i in 0..400_000 {
-        big.extend_from_slice(
-            format!("{i},a line long enough to fill the pipes quickly\n").as_bytes(),
-        );
-    }
+    let big = big_csv();
     let id = dataset(&app, &ada, &big).await;
     let links_path = format!("/api/v1/datasets/{id}/links");
     let limited = json!({"level": "download", "max_downloads": 1});
