@@ -154,6 +154,16 @@ if (form) {
     if (chosen) result.options = chosen;
     return result;
   }
+  // The export as the API takes it, or nothing, with the reason said on the page.
+  function checkedSpec() {
+    try {
+      return spec();
+    } catch (error) {
+      status.textContent = error.message;
+      return null;
+    }
+  }
+
   columnRows.dataset.original = [...columnRows.querySelectorAll("tr")].map((row) => row.dataset.column).join("\u0000");
 
   // The server names a refused option by its key ("options/null_text"); say it as the form does.
@@ -194,13 +204,8 @@ if (form) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    let wanted;
-    try {
-      wanted = spec();
-    } catch (error) {
-      status.textContent = error.message;
-      return;
-    }
+    const wanted = checkedSpec();
+    if (!wanted) return;
     status.textContent = "Preparing the export…";
     const response = await fetch(`${form.action}?${query(wanted)}`);
     if (!response.ok) {
@@ -304,13 +309,8 @@ if (form) {
   }
 
   document.getElementById("queue").addEventListener("click", async () => {
-    let wanted;
-    try {
-      wanted = spec();
-    } catch (error) {
-      status.textContent = error.message;
-      return;
-    }
+    const wanted = checkedSpec();
+    if (!wanted) return;
     status.textContent = "";
     job.hidden = false;
     download.hidden = true;
