@@ -65,6 +65,11 @@ impl PluginRuntime {
         // and stores, and the guard pages catch what is out of range. The memory limit is
         // still `memory_mb`, enforced by the limiter.
         config.memory_reservation(4 << 30);
+        // For profiling the plugins' compiled code with `perf`: names their functions in
+        // `/tmp/perf-<pid>.map` (docs/performance.md, "Profiling plugins").
+        if std::env::var_os("TESSERA_PLUGIN_PERFMAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
 
         std::fs::create_dir_all(cache_dir).map_err(|e| PluginError::Load(e.to_string()))?;
         // The cache wants an absolute path; the data folder may be given relative.

@@ -14,13 +14,16 @@
 //!
 //! Text goes out as bytes (`Vec<u8>`, which is what a plugin returns), and every cell but text is
 //! rendered straight into the output and only moved when it turns out to need quotes, which
-//! with the usual delimiters no number, boolean or default date ever does.
+//! with the usual delimiters no number, boolean or default date ever does. Where the options
+//! make that impossible for a whole column (the bytes its values are written with include no
+//! delimiter, quote or line break, and none of its values can read as `null_text`), the
+//! column's cells are not looked at again once written.
 
 use serde::Deserialize;
 use std::ops::Range;
 use tessera_plugin_sdk::text::TextOut;
-use tessera_plugin_sdk::time::{CivilDateTime, TimePattern};
-use tessera_plugin_sdk::{Batch, Column, ColumnCells, PluginError, Value};
+use tessera_plugin_sdk::time::{CivilDateTime, TimePattern, write_iso_date};
+use tessera_plugin_sdk::{Batch, Column, ColumnCells, ColumnType, PluginError, Value};
 
 /// The options that shape a CSV file, as the `csv` format's users give them.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -107,6 +110,12 @@ pub struct CsvEncoder {
     /// How many bytes to reserve per row: a guess for numeric data at first, then what the
     /// rows written so far took, so that a batch's output is allocated about once.
     row_bytes: usize,
+    /// Dates are written in the default layout, `date_pattern` is `%Y-%m-%d`.
+    iso_dates: bool,
+    /// Per column of the schema: its values never need quotes (see [`renders_plain`]).
+    plain: Vec<bool>,
+    /// The schema's column types, to work `plain` out again when the spelling changes.
+    kinds: Vec<ColumnType>,
 }
 
 impl CsvEncoder {
@@ -154,13 +163,65 @@ impl CsvEncoder {
             spelling: Spelling::House,
             single_column: schema.len() == 1,
             row_bytes: schema.len() * 8 + 1,
-        })
+            iso_dates: options.date_format == DEFAULT_DATE_FORMAT,
+            plain: Vec::new(),
+            kinds: schema.iter().map(|column| column.kind).collect(),
+        }
+        .with_plain_columns())
+    }
+
+    /// Works out, per column, whether its values can skip the quoting checks.
+    fn with_plain_columns(mut self) -> Self {
+        self.plain = self
+            .kinds
+            .iter()
+            .map(|&kind| self.renders_plain(kind))
+            .collect();
+        self
+    }
+
+    /// Whether no value of a column of `kind` can ever need quotes: every byte the SDK and
+    /// this encoder may write it with (see [`CsvEncoder::rendered_bytes`]) is neither a byte
+    /// that starts a quote nor able to spell `null_text`. Every such value is at least one
+    /// byte long, so with an empty `null_text` it is never ambiguous either.
+    fn renders_plain(&self, kind: ColumnType) -> bool {
+        let Some(bytes) = self.rendered_bytes(kind) else {
+            return false;
+        };
+        let null_text = self.null_text.as_bytes();
+        let may_spell_null =
+            !null_text.is_empty() && null_text.iter().all(|byte| bytes.contains(byte));
+        !may_spell_null
+            && !bytes
+                .iter()
+                .any(|&byte| self.quote_triggers[usize::from(byte)])
+    }
+
+    /// Every byte a value of `kind` may be written with: numbers (with `NaN`, `Infinity` and
+    /// Table Schema's `INF`), booleans, dates and datetimes in ISO 8601 or the user's pattern.
+    /// None for text, which may hold anything, and for the null type, which has no values.
+    fn rendered_bytes(&self, kind: ColumnType) -> Option<Vec<u8>> {
+        const INTEGER: &[u8] = b"-0123456789";
+        const FLOAT: &[u8] = b"+-.0123456789eEINFNaIfinity";
+        const BOOLEAN: &[u8] = b"truefals";
+        const ISO_DATETIME: &[u8] = b"+-.:0123456789TZ";
+        match kind {
+            ColumnType::Int64 => Some(INTEGER.to_vec()),
+            ColumnType::Float64 => Some(FLOAT.to_vec()),
+            ColumnType::Boolean => Some(BOOLEAN.to_vec()),
+            ColumnType::Date => Some(self.date_pattern.written_bytes()),
+            ColumnType::Datetime => Some(match &self.datetime_pattern {
+                Some(pattern) => pattern.written_bytes(),
+                None => ISO_DATETIME.to_vec(),
+            }),
+            ColumnType::Utf8 | ColumnType::Null => None,
+        }
     }
 
     /// The same encoder, spelling values as `spelling` says.
     pub fn with_spelling(mut self, spelling: Spelling) -> Self {
         self.spelling = spelling;
-        self
+        self.with_plain_columns()
     }
 
     /// The byte order mark, when asked for, and the header record, when asked for.
@@ -207,7 +268,8 @@ impl CsvEncoder {
                 if index > 0 {
                     push_short(&self.delimiter_bytes, out);
                 }
-                self.push_cell(column, row, out);
+                let plain = self.plain.get(index).copied().unwrap_or(false);
+                self.push_cell(column, plain, row, out);
             }
             push_short(self.line_ending.as_bytes(), out);
         }
@@ -255,7 +317,7 @@ impl CsvEncoder {
         text == self.null_text.as_bytes() || (text.is_empty() && self.single_column)
     }
 
-    fn push_cell(&self, column: &ColumnCells<'_>, row: usize, out: &mut Vec<u8>) {
+    fn push_cell(&self, column: &ColumnCells<'_>, plain: bool, row: usize, out: &mut Vec<u8>) {
         let Some(value) = column.value(row) else {
             out.extend_from_slice(self.null_text.as_bytes());
             return;
@@ -267,6 +329,9 @@ impl CsvEncoder {
         }
         let start = out.len();
         self.render(value, out);
+        if plain {
+            return;
+        }
         let rendered = &out[start..];
         let quote_anyway = self.is_ambiguous(rendered);
         if quote_anyway || self.has_special_bytes(rendered) {
@@ -278,6 +343,8 @@ impl CsvEncoder {
     /// Appends the text of a cell that is not text, unquoted.
     fn render(&self, value: Value<'_>, out: &mut Vec<u8>) {
         match value {
+            // The default layout, written without interpreting a pattern.
+            Value::Date(days) if self.iso_dates => write_iso_date(days, out),
             Value::Date(days) => self
                 .date_pattern
                 .write(&CivilDateTime::from_days(i64::from(days)), out),
@@ -380,6 +447,104 @@ mod tests {
         }
         assert_eq!(pieces, whole);
         assert_eq!(whole.iter().filter(|&&byte| byte == b'\n').count(), 10);
+    }
+
+    /// The columns that skip the quoting checks may do so only because their values are
+    /// written with the bytes `rendered_bytes` lists: extreme values of every kind, in both
+    /// spellings and with patterns of the user's, stay within them.
+    #[test]
+    fn values_are_written_only_with_the_bytes_their_kind_lists() {
+        let floats = [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            0.0,
+            -0.0,
+            0.1,
+            -1.5e-7,
+            1e21,
+            1e300,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            5e-324,
+            123_456_789.125,
+        ];
+        let extremes = || {
+            vec![
+                ColumnData::int64([Some(i64::MIN), Some(i64::MAX), Some(0), Some(-1)]),
+                ColumnData::float64(floats.map(Some)),
+                ColumnData::boolean([Some(true), Some(false)]),
+                ColumnData::date([Some(i32::MIN), Some(i32::MAX), Some(0), Some(-800_000)]),
+                ColumnData::datetime([
+                    Some(i64::MIN),
+                    Some(i64::MAX),
+                    Some(0),
+                    Some(-1),
+                    Some(1_500_000),
+                ]),
+            ]
+        };
+        let kinds = [
+            ColumnType::Int64,
+            ColumnType::Float64,
+            ColumnType::Boolean,
+            ColumnType::Date,
+            ColumnType::Datetime,
+        ];
+        let patterned = CsvOptions {
+            date_format: "%d/%m/%Y".into(),
+            datetime_format: Some("%Y%m%d %H.%M.%S,%f".into()),
+            ..CsvOptions::default()
+        };
+        for options in [CsvOptions::default(), patterned] {
+            for spelling in [Spelling::House, Spelling::TableSchema] {
+                let schema: Vec<Column> = kinds
+                    .iter()
+                    .map(|&kind| Column {
+                        name: "c".into(),
+                        kind,
+                    })
+                    .collect();
+                let encoder = CsvEncoder::new(&options, &schema)
+                    .unwrap()
+                    .with_spelling(spelling);
+                for (kind, column) in kinds.iter().zip(extremes()) {
+                    let batch = Batch::from_columns(vec![column]);
+                    let cells = batch.column_views().next().unwrap().cells();
+                    let allowed = encoder.rendered_bytes(*kind).unwrap();
+                    for row in 0..batch.row_count() {
+                        let mut out = Vec::new();
+                        encoder.render(cells.value(row).unwrap(), &mut out);
+                        assert!(
+                            out.iter().all(|byte| allowed.contains(byte)),
+                            "{kind:?} row {row} written as {:?}",
+                            String::from_utf8_lossy(&out)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn default_dates_are_written_as_their_pattern_would_write_them() {
+        let pattern = TimePattern::parse(DEFAULT_DATE_FORMAT).unwrap();
+        let days = (-800_000..800_000).step_by(997).chain([
+            i32::MIN,
+            i32::MAX,
+            -1,
+            0,
+            1,
+            2_932_896,
+            2_932_897,
+        ]);
+        for day in days {
+            let (mut shortcut, mut patterned) = (Vec::new(), Vec::new());
+            write_iso_date(day, &mut shortcut);
+            pattern.write(&CivilDateTime::from_days(i64::from(day)), &mut patterned);
+            assert_eq!(shortcut, patterned, "day {day}");
+        }
     }
 
     #[test]

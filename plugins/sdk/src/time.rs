@@ -216,6 +216,18 @@ impl TimePattern {
         Ok(TimePattern { parts })
     }
 
+    /// Every byte the text this pattern writes may contain: the bytes of its literal text, the
+    /// digits, and the sign of a year before year 0 or after year 9999.
+    pub fn written_bytes(&self) -> Vec<u8> {
+        let mut bytes = b"+-0123456789".to_vec();
+        for part in &self.parts {
+            if let PatternPart::Literal(text) = part {
+                bytes.extend_from_slice(text.as_bytes());
+            }
+        }
+        bytes
+    }
+
     /// Appends `when` laid out by this pattern.
     pub fn write(&self, when: &CivilDateTime, out: &mut impl TextOut) {
         for part in &self.parts {
