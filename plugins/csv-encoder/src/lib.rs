@@ -21,7 +21,7 @@
 
 use serde::Deserialize;
 use std::ops::Range;
-use tessera_plugin_sdk::text::TextOut;
+use tessera_plugin_sdk::text::{TextOut, find_any_byte};
 use tessera_plugin_sdk::time::{CivilDateTime, TimePattern, write_iso_date};
 use tessera_plugin_sdk::{Batch, Column, ColumnCells, ColumnType, PluginError, Value};
 
@@ -95,7 +95,7 @@ pub struct CsvEncoder {
     delimiter_bytes: Vec<u8>,
     /// The bytes that may make a field need quotes: a double quote, CR, LF and the delimiter's
     /// first byte. Exact for an ASCII delimiter; a longer one is then looked for in full.
-    quote_triggers: [bool; 256],
+    quote_triggers: [u8; 4],
     header: bool,
     null_text: String,
     line_ending: &'static str,
@@ -147,10 +147,7 @@ impl CsvEncoder {
                 PluginError::invalid_options(format!("option `datetime_format`: {reason}"))
             })?;
         let delimiter_bytes = options.delimiter.to_string().into_bytes();
-        let mut quote_triggers = [false; 256];
-        for byte in [b'"', b'\r', b'\n', delimiter_bytes[0]] {
-            quote_triggers[usize::from(byte)] = true;
-        }
+        let quote_triggers = [b'"', b'\r', b'\n', delimiter_bytes[0]];
         Ok(CsvEncoder {
             delimiter_bytes,
             quote_triggers,
@@ -191,10 +188,7 @@ impl CsvEncoder {
         let null_text = self.null_text.as_bytes();
         let may_spell_null =
             !null_text.is_empty() && null_text.iter().all(|byte| bytes.contains(byte));
-        !may_spell_null
-            && !bytes
-                .iter()
-                .any(|&byte| self.quote_triggers[usize::from(byte)])
+        !may_spell_null && !bytes.iter().any(|byte| self.quote_triggers.contains(byte))
     }
 
     /// Every byte a value of `kind` may be written with: numbers (with `NaN`, `Infinity` and
@@ -280,10 +274,7 @@ impl CsvEncoder {
 
     /// Whether `text` contains the delimiter, a double quote, CR or LF.
     fn has_special_bytes(&self, text: &[u8]) -> bool {
-        let Some(first) = text
-            .iter()
-            .position(|&byte| self.quote_triggers[usize::from(byte)])
-        else {
+        let Some(first) = find_any_byte(text, self.quote_triggers) else {
             return false;
         };
         let delimiter = &self.delimiter_bytes[..];

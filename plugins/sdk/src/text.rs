@@ -273,14 +273,13 @@ const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 /// Appends `value` as a JSON string literal, quotes included.
 pub fn write_json_string(value: &str, out: &mut impl TextOut) {
     out.push_ascii(b"\"");
+    let bytes = value.as_bytes();
     let mut plain_from = 0;
-    for (index, &byte) in value.as_bytes().iter().enumerate() {
-        let escape = JSON_ESCAPES[usize::from(byte)];
-        if escape == 0 {
-            continue;
-        }
+    let mut index = next_json_escape(bytes, 0);
+    while let Some(&byte) = bytes.get(index) {
         // Every escaped byte is ASCII, so `index` is a character boundary.
         out.push_text(&value[plain_from..index]);
+        let escape = JSON_ESCAPES[usize::from(byte)];
         if escape == b'u' {
             out.push_ascii(&[
                 b'\\',
@@ -294,9 +293,74 @@ pub fn write_json_string(value: &str, out: &mut impl TextOut) {
             out.push_ascii(&[b'\\', escape]);
         }
         plain_from = index + 1;
+        index = next_json_escape(bytes, plain_from);
     }
     out.push_text(&value[plain_from..]);
     out.push_ascii(b"\"");
+}
+
+/// The index of the first byte at or after `from` that a JSON string must escape (a control
+/// character, `"` or `\\`), or `bytes.len()`. Eight bytes are looked at a time.
+fn next_json_escape(bytes: &[u8], mut from: usize) -> usize {
+    while let Some(chunk) = word_at(bytes, from) {
+        if (bytes_below(chunk, 0x20) | bytes_equal(chunk, b'"') | bytes_equal(chunk, b'\\')) != 0 {
+            break;
+        }
+        from += 8;
+    }
+    while let Some(&byte) = bytes.get(from) {
+        if JSON_ESCAPES[usize::from(byte)] != 0 {
+            break;
+        }
+        from += 1;
+    }
+    from
+}
+
+/// The index of the first byte of `bytes` that is one of `needles`, looking at eight bytes a
+/// time: what a CSV writer asks of every text field (is there a quote, a line break or the
+/// delimiter in it?). A needle may be repeated.
+pub fn find_any_byte(bytes: &[u8], needles: [u8; 4]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(chunk) = word_at(bytes, from) {
+        let hits = bytes_equal(chunk, needles[0])
+            | bytes_equal(chunk, needles[1])
+            | bytes_equal(chunk, needles[2])
+            | bytes_equal(chunk, needles[3]);
+        if hits != 0 {
+            break;
+        }
+        from += 8;
+    }
+    bytes[from..]
+        .iter()
+        .position(|byte| needles.contains(byte))
+        .map(|offset| from + offset)
+}
+
+/// The eight bytes at `from`, as one little-endian word, if there are eight.
+#[inline]
+fn word_at(bytes: &[u8], from: usize) -> Option<u64> {
+    let chunk: [u8; 8] = bytes.get(from..from.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(chunk))
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Nonzero when some byte of `word` is below `limit` (at most 128). The high bit of a byte
+/// survives the subtraction without a borrow only if the byte was below the limit and its own
+/// high bit was clear; a borrow can only flag bytes above one that already counts, so whether
+/// any byte qualifies is exact.
+#[inline]
+fn bytes_below(word: u64, limit: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGH_BITS
+}
+
+/// Nonzero when some byte of `word` equals `byte`.
+#[inline]
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    bytes_below(word ^ (ONES * u64::from(byte)), 1)
 }
 
 #[cfg(test)]
@@ -497,6 +561,41 @@ mod tests {
             let mut bytes = b"x".to_vec();
             write_int(value, &mut bytes);
             assert_eq!(bytes, format!("x{value}").as_bytes());
+        }
+    }
+
+    /// The eight-at-a-time scans agree with a byte-by-byte search wherever the byte sits
+    /// in a word and whatever surrounds it, ASCII or not.
+    #[test]
+    fn word_scans_find_the_first_byte_a_plain_search_finds() {
+        let fillers = [b'a', 0x7f, 0x80, 0xc3, 0xff, b'!', b'#', b'[', b']'];
+        let targets = [
+            0u8, 0x1f, b'"', b'\\', b'\n', b'\r', b',', b';', 0x20, 0x7f, 0x80, 0xa7,
+        ];
+        for len in 0..20 {
+            for &filler in &fillers {
+                for &target in &targets {
+                    for at in 0..=len {
+                        let mut bytes = vec![filler; len];
+                        if at < len {
+                            bytes[at] = target;
+                        }
+                        let json_expected = bytes
+                            .iter()
+                            .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+                            .unwrap_or(len);
+                        assert_eq!(next_json_escape(&bytes, 0), json_expected, "{bytes:?}");
+                        for needles in [*b"\"\r\n,", *b"\"\r\n;", [b'"', b'\r', b'\n', 0xc2]] {
+                            let expected = bytes.iter().position(|b| needles.contains(b));
+                            assert_eq!(
+                                find_any_byte(&bytes, needles),
+                                expected,
+                                "{bytes:?} {needles:?}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 
