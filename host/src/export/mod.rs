@@ -6,6 +6,11 @@
 //! cut into batches of [`BATCH_ROWS`] rows and converted into the plugin contract's columnar
 //! form on the reader's side; a small bounded channel hands them to the plugin thread, which
 //! calls the plugin and passes its output on.
+//!
+//! A format whose manifest promises that each batch's output depends only on that batch
+//! (`parallel_batches`) is run as several instances at once, each on a thread of its own,
+//! taking the batches in turn; their output is passed on in the batches' order, so the bytes
+//! are the same as one instance's ([`feed_instances`]).
 
 pub mod batch;
 pub mod jobs;
@@ -27,6 +32,8 @@ use crate::plugins::{LoadedPlugin, PluginError, PluginRuntime};
 pub const BATCH_ROWS: usize = 65_536;
 /// Frames in flight between polars and the plugin.
 const FRAMES_IN_FLIGHT: usize = 2;
+/// The most instances of one plugin an export runs at once.
+const MAX_INSTANCES: usize = 4;
 
 use pieces::{Batcher, Pieces};
 pub use spec::{ExportSpec, SortKey};
@@ -210,6 +217,8 @@ pub struct StartedExport {
     /// Rows the export will produce.
     pub total_rows: u64,
     session: ExportSession,
+    /// Further instances, begun like `session`, when the batches may go to several at once.
+    helpers: Vec<ExportSession>,
     rows: Rows,
 }
 
@@ -283,13 +292,56 @@ pub fn begin(
         stats,
     };
     let first = session.begin(&request)?;
+    let batches = total.div_ceil(BATCH_ROWS as u64) as usize;
+    let helpers = if plugin
+        .manifest
+        .exporter
+        .parallel_batches
+        .allowed_with(&options)
+    {
+        // At least two, so that an export takes the same path on every machine.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let instances = cores.clamp(2, MAX_INSTANCES).min(batches);
+        helper_sessions(runtime, plugin, &request, &first, instances)?
+    } else {
+        Vec::new()
+    };
     Ok(StartedExport {
         info,
         first,
         total_rows: total,
         session,
+        helpers,
         rows,
     })
+}
+
+/// Up to `instances - 1` more instances of a plugin whose batches may run in parallel, each
+/// begun with the same request. One that cannot be made (every pooled instance is busy) only
+/// means fewer; one whose `begin` says something else than the first is a broken promise.
+fn helper_sessions(
+    runtime: &PluginRuntime,
+    plugin: &Arc<LoadedPlugin>,
+    request: &ExportRequest,
+    first: &[u8],
+    instances: usize,
+) -> Result<Vec<ExportSession>, ExportError> {
+    let mut helpers = Vec::new();
+    for _ in 1..instances {
+        let Ok(mut helper) = ExportSession::start(runtime, plugin) else {
+            break;
+        };
+        if helper.begin(request)? != first {
+            return Err(PluginError::BadOutput(
+                "two instances began the same export differently, although the manifest \
+                 promises parallel_batches"
+                    .into(),
+            )
+            .into());
+        }
+        helpers.push(helper);
+    }
+    Ok(helpers)
 }
 
 /// Rows a filtered frame yields: one extra pass, which progress reporting needs.
@@ -334,13 +386,20 @@ impl StartedExport {
             .name("tessera-export-read".into())
             .spawn(move || read_frames(rows, sender))
             .map_err(|e| ExportError::Data(e.to_string()))?;
-        let outcome = feed_plugin(
-            &mut self.session,
-            receiver,
-            &mut summary,
-            &mut emit,
-            &mut progress,
-        );
+        let outcome = if self.helpers.is_empty() {
+            feed_plugin(
+                &mut self.session,
+                receiver,
+                &mut summary,
+                &mut emit,
+                &mut progress,
+            )
+        } else {
+            let mut instances = Vec::with_capacity(self.helpers.len() + 1);
+            instances.push(&mut self.session);
+            instances.extend(self.helpers.iter_mut());
+            feed_instances(instances, receiver, &mut summary, &mut emit, &mut progress)
+        };
         // The reader stops by itself once the receiver is gone.
         let read = reader
             .join()
@@ -348,6 +407,16 @@ impl StartedExport {
         outcome?;
         read?;
         let last = self.session.finish()?;
+        for helper in &mut self.helpers {
+            if helper.finish()? != last {
+                return Err(PluginError::BadOutput(
+                    "two instances finished the same export differently, although the \
+                     manifest promises parallel_batches"
+                        .into(),
+                )
+                .into());
+            }
+        }
         summary.bytes += last.len() as u64;
         if !emit(last) {
             return Err(ExportError::Cancelled);
@@ -416,4 +485,74 @@ fn feed_plugin(
         }
     }
     Ok(())
+}
+
+/// Like [`feed_plugin`], with the batches handed to several instances in turn, each calling
+/// its plugin on a thread of its own. Output is passed on in the batches' order: batch `n`
+/// went to instance `n % count`, so its output is the next that instance returns. Each
+/// instance has at most one batch in hand, so no more than `count` batches and outputs are in
+/// memory at once.
+fn feed_instances(
+    instances: Vec<&mut ExportSession>,
+    receiver: Receiver<Converted>,
+    summary: &mut ExportSummary,
+    emit: &mut impl FnMut(Vec<u8>) -> bool,
+    progress: &mut impl FnMut(&ExportSummary) -> bool,
+) -> Result<(), ExportError> {
+    type Written = Result<(usize, Vec<u8>), PluginError>;
+    let count = instances.len();
+    std::thread::scope(|scope| {
+        let mut to_instances = Vec::with_capacity(count);
+        let mut from_instances = Vec::with_capacity(count);
+        for (index, session) in instances.into_iter().enumerate() {
+            let (batches, batches_in) = sync_channel::<(usize, Batch)>(1);
+            let (written_out, written) = sync_channel::<Written>(1);
+            std::thread::Builder::new()
+                .name(format!("tessera-export-plugin-{index}"))
+                .spawn_scoped(scope, move || {
+                    for (rows, batch) in batches_in {
+                        let output = session.write_batch(&batch).map(|bytes| (rows, bytes));
+                        drop(batch);
+                        let failed = output.is_err();
+                        // A closed channel means the export ended early; so does a failure.
+                        if written_out.send(output).is_err() || failed {
+                            break;
+                        }
+                    }
+                })
+                .map_err(|e| ExportError::Data(e.to_string()))?;
+            to_instances.push(batches);
+            from_instances.push(written);
+        }
+        let (mut sent, mut passed_on) = (0usize, 0usize);
+        // Waits for the output of the oldest batch not yet passed on, and passes it on.
+        let mut pass_on_next = |passed_on: &mut usize| -> Result<(), ExportError> {
+            let (rows, output) = from_instances[*passed_on % count].recv().map_err(|_| {
+                ExportError::Data("a plugin instance stopped unexpectedly".into())
+            })??;
+            *passed_on += 1;
+            summary.rows += rows as u64;
+            summary.bytes += output.len() as u64;
+            if !emit(output) || !progress(summary) {
+                return Err(ExportError::Cancelled);
+            }
+            Ok(())
+        };
+        for converted in receiver {
+            let (rows, batch) = converted.map_err(ExportError::Data)?;
+            if sent - passed_on == count {
+                pass_on_next(&mut passed_on)?;
+            }
+            if to_instances[sent % count].send((rows, batch)).is_err() {
+                // That instance stopped after a failure, which its output reports.
+                break;
+            }
+            sent += 1;
+        }
+        to_instances.clear();
+        while passed_on < sent {
+            pass_on_next(&mut passed_on)?;
+        }
+        Ok(())
+    })
 }

@@ -25,6 +25,56 @@ pub struct Manifest {
     pub component: String,
     #[serde(default)]
     pub capabilities: Capabilities,
+    /// What the host may assume of an exporter's output.
+    #[serde(default)]
+    pub exporter: ExporterTraits,
+}
+
+/// The `[exporter]` table: promises an exporter makes about its output, which let the host
+/// export faster. None is assumed: a format that says nothing is run as one instance.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExporterTraits {
+    /// The output of `write-batch` depends only on the export's request and that batch, never
+    /// on the batches before it; `begin` and `finish` depend only on the request. The host may
+    /// then give the batches of one export to several instances at once and join their output
+    /// in order (it checks that every instance's `begin` and `finish` agree).
+    pub parallel_batches: ParallelBatches,
+}
+
+/// `parallel_batches = true`, or only for some values of one option:
+/// `parallel_batches = { option = "structure", one_of = ["ndjson"] }`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum ParallelBatches {
+    Always(bool),
+    When(OptionIs),
+}
+
+impl Default for ParallelBatches {
+    fn default() -> Self {
+        ParallelBatches::Always(false)
+    }
+}
+
+/// An option of the export having one of some values (an option left out has none of them).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OptionIs {
+    pub option: String,
+    pub one_of: Vec<serde_json::Value>,
+}
+
+impl ParallelBatches {
+    /// Whether an export with these (validated) options may run in several instances.
+    pub fn allowed_with(&self, options: &serde_json::Value) -> bool {
+        match self {
+            ParallelBatches::Always(allowed) => *allowed,
+            ParallelBatches::When(OptionIs { option, one_of }) => options
+                .get(option)
+                .is_some_and(|value| one_of.contains(value)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -174,5 +224,45 @@ impl Manifest {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn manifest(exporter: &str) -> Result<Manifest, toml::de::Error> {
+        toml::from_str(&format!(
+            "id = \"f\"\nname = \"F\"\nversion = \"1.0.0\"\nkind = \"exporter\"\n\
+             api_version = \"0.1.0\"\ncomponent = \"f.wasm\"\n{exporter}"
+        ))
+    }
+
+    #[test]
+    fn parallel_batches_are_off_unless_the_manifest_says_so() {
+        let silent = manifest("").unwrap();
+        assert!(!silent.exporter.parallel_batches.allowed_with(&json!({})));
+        let always = manifest("[exporter]\nparallel_batches = true").unwrap();
+        assert!(always.exporter.parallel_batches.allowed_with(&json!({})));
+        let when = manifest(
+            "[exporter]\nparallel_batches = { option = \"structure\", one_of = [\"ndjson\"] }",
+        )
+        .unwrap();
+        let parallel = &when.exporter.parallel_batches;
+        assert!(parallel.allowed_with(&json!({"structure": "ndjson", "pretty": true})));
+        assert!(!parallel.allowed_with(&json!({"structure": "records"})));
+        assert!(
+            !parallel.allowed_with(&json!({})),
+            "an option left out has its default, which the manifest did not name"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_exporter_promise_is_refused() {
+        assert!(manifest("[exporter]\nparalel_batches = true").is_err());
+        assert!(
+            manifest("[exporter]\nparallel_batches = { option = \"s\", values = [1] }").is_err()
+        );
     }
 }

@@ -374,7 +374,151 @@ async fn export_config_filters_sorts_and_renames(backend: Backend) {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// A Tessera with the built `csv` and `json` plugins, the `[exporter]` table of each manifest
+/// replaced by `exporter[id]` (nothing: no table, one instance per export).
+async fn app_with_exporter_tables(
+    backend: Backend,
+    exporter: [(&str, &str); 2],
+) -> Option<TestApp> {
+    let plugins = tempfile::tempdir().unwrap().keep();
+    for (id, table) in exporter {
+        let (from, to) = (built("dist").join(id), plugins.join(id));
+        std::fs::create_dir_all(&to).unwrap();
+        let component = format!("{id}.wasm");
+        std::fs::copy(from.join(&component), to.join(&component)).unwrap();
+        let manifest = std::fs::read_to_string(from.join("plugin.toml")).unwrap();
+        let without = manifest.split("[exporter]").next().unwrap();
+        std::fs::write(to.join("plugin.toml"), format!("{without}{table}")).unwrap();
+    }
+    TestApp::start_with(backend, |config| config.plugins_dir = plugins).await
+}
+
+/// 150,000 rows (three batches) of text that needs quoting and escaping, numbers, nulls and dates.
+fn three_batches_csv() -> Vec<u8> {
+    let mut csv = b"id,text,score,day\n".to_vec();
+    for i in 0..150_000 {
+        let text = match i % 5 {
+            0 => format!("\"say \"\"{i}\"\", then, stop\""),
+            1 => format!("\"two\nlines {i}\""),
+            2 => "漢字 é".to_owned(),
+            3 => String::new(),
+            _ => format!("plain {i}"),
+        };
+        let score = if i % 7 == 0 {
+            String::new()
+        } else {
+            format!("{}.{}", i / 3, i % 100)
+        };
+        let day = format!("20{:02}-{:02}-{:02}", i % 30, i % 12 + 1, i % 28 + 1);
+        csv.extend_from_slice(format!("{i},{text},{score},{day}\n").as_bytes());
+    }
+    csv
+}
+
+async fn parallel_instances_write_what_one_instance_writes(backend: Backend) {
+    let as_shipped = |id: &str| {
+        let manifest = std::fs::read_to_string(built("dist").join(id).join("plugin.toml")).unwrap();
+        let table = manifest
+            .split_once("[exporter]")
+            .expect("an [exporter] table")
+            .1;
+        format!("[exporter]{table}")
+    };
+    let (csv_table, json_table) = (as_shipped("csv"), as_shipped("json"));
+    let Some(parallel) =
+        app_with_exporter_tables(backend, [("csv", &csv_table), ("json", &json_table)]).await
+    else {
+        return;
+    };
+    let single = app_with_exporter_tables(backend, [("csv", ""), ("json", "")])
+        .await
+        .unwrap();
+    let data = three_batches_csv();
+    let mut outputs = Vec::new();
+    for app in [&parallel, &single] {
+        let user = app.user("ada@example.org").await;
+        let created: Value = app
+            .upload(&user, "big.csv", data.clone())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(created["rows"], 150_000);
+        let id = created["id"].as_str().unwrap();
+        let mut texts = Vec::new();
+        for query in [
+            "format=csv",
+            "format=json&options=%7B%22structure%22%3A%22ndjson%22%7D",
+            "format=json",
+        ] {
+            let (status, _, body) =
+                export_text(app, &user, &format!("/api/v1/datasets/{id}/export?{query}")).await;
+            assert_eq!(status, StatusCode::OK, "{query}: {body}");
+            texts.push(body);
+        }
+        outputs.push(texts);
+    }
+    let (from_parallel, from_single) = (&outputs[0], &outputs[1]);
+    assert_eq!(
+        from_parallel[0].lines().count(),
+        150_001 + 30_000,
+        "header, rows, and the line breaks inside quotes"
+    );
+    assert!(from_parallel[0].starts_with("id,text,score,day\n0,\"say \"\"0\"\", then, stop\",,20"));
+    assert_eq!(from_parallel[1].lines().count(), 150_000);
+    for (index, (a, b)) in from_parallel.iter().zip(from_single).enumerate() {
+        assert!(
+            a == b,
+            "export {index} differs between parallel and single instances"
+        );
+    }
+}
+
+/// A format that promises `parallel_batches` and cannot keep it fails with a clear code:
+/// JSON's columnar structure writes every value at `finish`, so instances that each saw some
+/// batches finish differently.
+async fn a_broken_parallel_promise_is_caught(backend: Backend) {
+    let Some(app) = app_with_exporter_tables(
+        backend,
+        [
+            ("csv", ""),
+            ("json", "[exporter]\nparallel_batches = true\n"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let created: Value = app
+        .upload(&user, "big.csv", three_batches_csv())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let queued: Value = app
+        .as_user(
+            &user,
+            Method::POST,
+            &format!("/api/v1/datasets/{id}/exports"),
+        )
+        .json(&json!({"format": "json", "options": {"structure": "columnar"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = crate::exports::wait_for_end(&app, &user, queued["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert_eq!(job["error"]["code"], "plugin_bad_output", "{job}");
+    assert_eq!(job["download_url"], Value::Null);
+}
+
 crate::on_both_backends!(
+    a_broken_parallel_promise_is_caught,
+    parallel_instances_write_what_one_instance_writes,
     export_config_filters_sorts_and_renames,
     csv_and_json_exports_round_trip,
     export_refusals_are_clear,
