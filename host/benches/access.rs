@@ -6,6 +6,9 @@
 //! a temporary folder, filled with a synthetic organisation whose size the flags set:
 //! `--users N --datasets N --shares N --seconds N --clients N`.
 
+// A benchmark has no one to report an error to: it stops at the first failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

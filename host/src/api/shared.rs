@@ -484,6 +484,7 @@ async fn admit(
     size: Option<u64>,
 ) -> ApiResult<(Resolved, download::Ticket)> {
     let visitor = visitor.clone();
+    let db = state.db.clone();
     state
         .db
         .run(move |conn| {
@@ -495,7 +496,7 @@ async fn admit(
                 version,
             };
             links::authorize(conn, &resolved, &reach, &visitor, now)?;
-            let ticket = download::start(conn, &resolved, size, &visitor, now)?;
+            let ticket = download::start(&db, conn, &resolved, size, &visitor, now)?;
             Ok::<_, ApiError>((resolved, ticket))
         })
         .await
@@ -637,7 +638,7 @@ fn admit_export_file(
         version: i64::from(job.version),
     };
     links::authorize(conn, &resolved, &reach, visitor, now)?;
-    let ticket = download::start(conn, &resolved, Some(size), visitor, now)?;
+    let ticket = download::start(&state.db, conn, &resolved, Some(size), visitor, now)?;
     Ok(AdmittedFile {
         job,
         media_type,

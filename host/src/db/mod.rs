@@ -31,6 +31,7 @@ pub mod shares;
 pub mod teams;
 pub mod token_keys;
 pub mod users;
+pub mod writer;
 
 use std::time::Duration;
 
@@ -167,11 +168,13 @@ impl ManageConnection for ConnectionManager {
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
-/// The database handle the application holds: a pool plus which backend it talks to.
+/// The database handle the application holds: a pool, which backend it talks to and, on
+/// SQLite, the writer that commits grouped writes ([`Database::write`]).
 #[derive(Clone)]
 pub struct Database {
     pub pool: Pool,
     pub backend: Backend,
+    writer: Option<std::sync::Arc<writer::GroupWriter>>,
 }
 
 impl Database {
@@ -199,7 +202,17 @@ impl Database {
             .connection_timeout(Duration::from_secs(10))
             .build(ConnectionManager::new(url))
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
-        Ok(Self { pool, backend })
+        let writer = match backend {
+            Backend::Sqlite => Some(std::sync::Arc::new(writer::GroupWriter::start(
+                ConnectionManager::new(url),
+            )?)),
+            Backend::Postgres => None,
+        };
+        Ok(Self {
+            pool,
+            backend,
+            writer,
+        })
     }
 
     pub fn get(&self) -> DbResult<PooledConnection> {
@@ -223,6 +236,33 @@ impl Database {
         })
         .await
         .map_err(|e| E::from(DbError::Unavailable(format!("database task failed: {e}"))))?
+    }
+
+    /// Runs `f` as a write transaction whose commit may be shared with other requests' writes.
+    ///
+    /// On SQLite, `f` runs in a savepoint of the group writer's next transaction and this
+    /// returns once that has committed ([`writer`]). On PostgreSQL, and when `conn` is already
+    /// inside a transaction (whose atomicity `f` then joins), it runs on `conn` as
+    /// [`write_transaction`] does; without `conn`, on one from the pool. Either way `f`'s
+    /// writes are committed, or not at all, when this returns. Blocks: call it on the blocking
+    /// pool, and never while holding a SQLite write transaction on another connection.
+    pub fn write<T, E, F>(&self, conn: Option<&mut AnyConnection>, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        let mut conn = conn;
+        let inside = match conn.as_deref_mut() {
+            Some(conn) => in_transaction(conn).map_err(E::from)?,
+            None => false,
+        };
+        match (conn, &self.writer) {
+            (Some(conn), _) if inside => write_transaction(conn, f),
+            (_, Some(writer)) => writer.run(f),
+            (Some(conn), None) => write_transaction(conn, f),
+            (None, None) => write_transaction(&mut *self.get().map_err(E::from)?, f),
+        }
     }
 
     /// Applies every pending migration; returns the versions applied.
@@ -282,15 +322,7 @@ where
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let db_err = |e: diesel::result::Error| E::from(DbError::from(e));
     // Inside a transaction already: it holds whatever lock it took; a savepoint suffices.
-    let depth = match conn {
-        AnyConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
-            .transaction_depth()
-            .map_err(db_err)?,
-        AnyConnection::Postgresql(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
-            .transaction_depth()
-            .map_err(db_err)?,
-    };
-    if depth.is_some() {
+    if in_transaction(conn).map_err(E::from)? {
         return conn
             .transaction(|conn| f(conn).map_err(Nested::Outer))
             .map_err(|e| match e {
@@ -325,6 +357,20 @@ where
         (Ok(_), Err(e)) => Err(db_err(e)),
         (Err(e), _) => Err(e),
     }
+}
+
+/// Whether `conn` is inside a transaction (so a write on it is a savepoint of that one).
+fn in_transaction(conn: &mut AnyConnection) -> Result<bool, DbError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let depth = match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        AnyConnection::Postgresql(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+    };
+    Ok(depth?.is_some())
 }
 
 /// The error of a transaction nested in another: the caller's, or the database's.

@@ -46,8 +46,10 @@ pub struct Ticket {
     pub token_blocks: Vec<String>,
 }
 
-/// Takes a slot and records the download's start, together or not at all.
+/// Takes a slot and records the download's start, together or not at all; returns once that
+/// is committed. The write may share its commit with other downloads' ([`Database::write`]).
 pub fn start(
+    db: &Database,
     conn: &mut AnyConnection,
     resolved: &Resolved,
     size: Option<u64>,
@@ -61,37 +63,49 @@ pub fn start(
         .map(|t| t.revocation_ids.iter().skip(1).cloned().collect())
         .unwrap_or_default();
     let download_id = new_id();
-    write_transaction(conn, |conn| {
-        if !ShareLink::take_slot(conn, &link.id, now)? {
-            return Err(ApiError::new(
-                ErrorCode::LinkUsedUp,
-                "this link has no downloads left (the last ones are under way or done)",
-            ));
+    let row = LinkDownload {
+        id: download_id.clone(),
+        link_id: link.id.clone(),
+        state: link_downloads::ACTIVE.to_owned(),
+        holds_slot: true,
+        size_bytes: size.map_or(-1, |s| s as i64),
+        covered_to: 0,
+        bytes_sent: 0,
+        token_blocks: serde_json::to_string(&token_blocks).unwrap_or_else(|_| "[]".into()),
+        started_at: now,
+        updated_at: now,
+        finished_at: None,
+    };
+    let visitor_in = visitor.clone();
+    db.write(Some(conn), move |conn| {
+        let visitor = &visitor_in;
+        let taken = write_transaction(conn, |conn| {
+            if !ShareLink::take_slot(conn, &row.link_id, now)? {
+                return Err(ApiError::new(
+                    ErrorCode::LinkUsedUp,
+                    "this link has no downloads left (the last ones are under way or done)",
+                ));
+            }
+            LinkDownload::create(conn, &row)?;
+            log_access(conn, &row.link_id, "download_started", None, visitor, now)?;
+            Ok(())
+        });
+        // The slot's savepoint was rolled back; the refusal is logged and committed all the
+        // same, so the closure succeeds and carries the refusal out.
+        if let Err(err) = &taken
+            && err.code == ErrorCode::LinkUsedUp
+        {
+            let _ = log_access(
+                conn,
+                &row.link_id,
+                "refused",
+                Some(&err.message),
+                visitor,
+                now,
+            );
         }
-        LinkDownload::create(
-            conn,
-            &LinkDownload {
-                id: download_id.clone(),
-                link_id: link.id.clone(),
-                state: link_downloads::ACTIVE.to_owned(),
-                holds_slot: true,
-                size_bytes: size.map_or(-1, |s| s as i64),
-                covered_to: 0,
-                bytes_sent: 0,
-                token_blocks: serde_json::to_string(&token_blocks).unwrap_or_else(|_| "[]".into()),
-                started_at: now,
-                updated_at: now,
-                finished_at: None,
-            },
-        )?;
-        log_access(conn, &link.id, "download_started", None, visitor, now)?;
-        Ok(())
-    })
-    .inspect_err(|err| {
-        if err.code == ErrorCode::LinkUsedUp {
-            let _ = log_access(conn, &link.id, "refused", Some(&err.message), visitor, now);
-        }
-    })?;
+        Ok::<_, ApiError>(taken)
+    })??;
     if let Ok(mut serving) = SERVING.lock() {
         serving.insert(download_id.clone());
     }
@@ -179,32 +193,28 @@ fn finish(
     visitor: &Visitor,
 ) -> Result<(), DbError> {
     let now = crate::time::now_millis();
-    let mut conn = db.get()?;
-    let mut remove_file: Option<String> = None;
-    write_transaction(&mut conn, |conn| {
+    let (download_id, link_id) = (ticket.download_id.clone(), ticket.link_id.clone());
+    let token_blocks = ticket.token_blocks.clone();
+    let visitor = visitor.clone();
+    let remove_file = db.write(None, move |conn| {
+        let visitor = &visitor;
+        let mut remove_file: Option<String> = None;
         let state = match ending {
             Ending::Completed => link_downloads::COMPLETED,
             Ending::Broken => link_downloads::BROKEN,
         };
-        if !LinkDownload::finish(conn, &ticket.download_id, state, sent as i64, now)? {
-            return Ok(());
+        if !LinkDownload::finish(conn, &download_id, state, sent as i64, now)? {
+            return Ok(None);
         }
         match ending {
             Ending::Broken => {
-                ShareLink::give_back_slot(conn, &ticket.link_id)?;
-                log_access(conn, &ticket.link_id, "download_broken", None, visitor, now)?;
+                ShareLink::give_back_slot(conn, &link_id)?;
+                log_access(conn, &link_id, "download_broken", None, visitor, now)?;
             }
             Ending::Completed => {
-                let link = ShareLink::complete_download(conn, &ticket.link_id)?;
-                BlockDownloads::add_completed(conn, &ticket.link_id, &ticket.token_blocks)?;
-                log_access(
-                    conn,
-                    &ticket.link_id,
-                    "download_completed",
-                    None,
-                    visitor,
-                    now,
-                )?;
+                let link = ShareLink::complete_download(conn, &link_id)?;
+                BlockDownloads::add_completed(conn, &link_id, &token_blocks)?;
+                log_access(conn, &link_id, "download_completed", None, visitor, now)?;
                 audit::record(
                     conn,
                     now,
@@ -239,7 +249,7 @@ fn finish(
                 }
             }
         }
-        Ok::<_, DbError>(())
+        Ok::<_, DbError>(remove_file)
     })?;
     if let Some(relative) = remove_file {
         let path = storage.absolute(&relative);

@@ -684,6 +684,59 @@ async fn a_broken_download_gives_its_slot_back(backend: Backend) {
     assert_eq!(whole.bytes().await.unwrap().len(), big.len());
 }
 
+/// Issue 4: on SQLite, the slot-taking writes of concurrent downloads share commits. Taken from
+/// many threads at once, a limit still holds exactly, and a write that fails after taking a
+/// slot rolls back alone: the others of its commit keep theirs.
+async fn grouped_writes_keep_limits_exact_and_fail_alone(backend: Backend) {
+    use tessera::db::DbError;
+    use tessera::db::share_links::ShareLink;
+
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "download", "max_downloads": 5}),
+    )
+    .await;
+    let link_id = created["id"].as_str().unwrap().to_owned();
+    let writers: Vec<_> = (0..32i64)
+        .map(|i| {
+            let (db, link_id) = (app.state.db.clone(), link_id.clone());
+            std::thread::spawn(move || {
+                db.write(None, move |conn| {
+                    let taken = ShareLink::take_slot(conn, &link_id, i)?;
+                    if i % 2 == 1 {
+                        return Err(DbError::Conflict("refused on purpose".into()));
+                    }
+                    Ok(taken)
+                })
+            })
+        })
+        .collect();
+    let (mut taken, mut full, mut failed) = (0, 0, 0);
+    for (i, writer) in writers.into_iter().enumerate() {
+        match writer.join().unwrap() {
+            Ok(true) => taken += 1,
+            Ok(false) => full += 1,
+            Err(DbError::Conflict(_)) if i % 2 == 1 => failed += 1,
+            Err(other) => panic!("writer {i}: {other}"),
+        }
+    }
+    assert_eq!((taken, full, failed), (5, 11, 16));
+    let mut conn = app.state.db.get().unwrap();
+    assert_eq!(
+        ShareLink::find(&mut conn, &link_id)
+            .unwrap()
+            .downloads_taken,
+        5
+    );
+}
+
 /// A server that stops mid-download (killed, crashed) never records the download's end. Its
 /// slot comes back once nobody has vouched for the download for a while; a download a live
 /// server is still sending keeps its slot however long it takes.
@@ -971,6 +1024,7 @@ crate::on_both_backends!(
     passwords_levels_expiry_and_revocation_guard_every_path,
     tokens_narrow_offline_and_die_with_their_link,
     parallel_downloads_complete_exactly_the_limit,
+    grouped_writes_keep_limits_exact_and_fail_alone,
     a_broken_download_gives_its_slot_back,
     a_stopped_servers_downloads_give_their_slots_back,
     export_links_resume_once_and_self_destruct,
