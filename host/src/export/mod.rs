@@ -32,8 +32,10 @@ use crate::plugins::{LoadedPlugin, PluginError, PluginRuntime};
 pub const BATCH_ROWS: usize = 65_536;
 /// Frames in flight between polars and the plugin.
 const FRAMES_IN_FLIGHT: usize = 2;
-/// The most instances of one plugin an export runs at once.
-const MAX_INSTANCES: usize = 4;
+/// Instances of one plugin an export runs at once when its batches may run in parallel. Each
+/// more holds a batch and its output (about 27 MB for the 12-column benchmark table), which
+/// the 10,000,000-row CSV export's memory budget has room for once, not more.
+const PARALLEL_INSTANCES: usize = 2;
 
 use pieces::{Batcher, Pieces};
 pub use spec::{ExportSpec, SortKey};
@@ -149,8 +151,9 @@ pub fn export_to_file(
     })
 }
 
-/// Output chunks in flight between the plugin and the file.
-const WRITES_IN_FLIGHT: usize = 2;
+/// Output chunks in flight between the plugin and the file: the writer keeps up easily, and
+/// each chunk may be megabytes.
+const WRITES_IN_FLIGHT: usize = 1;
 /// How much output is written between flushes to disk. Flushing as the export goes keeps the
 /// disk busy while the plugin works, instead of all at the end.
 const SYNC_EVERY_BYTES: u64 = 64 << 20;
@@ -299,10 +302,13 @@ pub fn begin(
         .parallel_batches
         .allowed_with(&options)
     {
-        // At least two, so that an export takes the same path on every machine.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let instances = cores.clamp(2, MAX_INSTANCES).min(batches);
-        helper_sessions(runtime, plugin, &request, &first, instances)?
+        helper_sessions(
+            runtime,
+            plugin,
+            &request,
+            &first,
+            PARALLEL_INSTANCES.min(batches),
+        )?
     } else {
         Vec::new()
     };
@@ -505,7 +511,8 @@ fn feed_instances(
         let mut to_instances = Vec::with_capacity(count);
         let mut from_instances = Vec::with_capacity(count);
         for (index, session) in instances.into_iter().enumerate() {
-            let (batches, batches_in) = sync_channel::<(usize, Batch)>(1);
+            // Each instance has at most one batch in hand (see below): no queue is needed.
+            let (batches, batches_in) = sync_channel::<(usize, Batch)>(0);
             let (written_out, written) = sync_channel::<Written>(1);
             std::thread::Builder::new()
                 .name(format!("tessera-export-plugin-{index}"))
@@ -538,11 +545,16 @@ fn feed_instances(
             }
             Ok(())
         };
-        for converted in receiver {
-            let (rows, batch) = converted.map_err(ExportError::Data)?;
+        loop {
+            // Every instance has a batch in hand: wait for the oldest to be done before taking
+            // another batch from the reader, so that no batch waits here in memory.
             if sent - passed_on == count {
                 pass_on_next(&mut passed_on)?;
             }
+            let Ok(converted) = receiver.recv() else {
+                break;
+            };
+            let (rows, batch) = converted.map_err(ExportError::Data)?;
             if to_instances[sent % count].send((rows, batch)).is_err() {
                 // That instance stopped after a failure, which its output reports.
                 break;
