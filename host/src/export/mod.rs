@@ -8,7 +8,7 @@
 //! calls the plugin and passes its output on.
 //!
 //! A format whose manifest promises that each batch's output depends only on that batch
-//! (`parallel_batches`) is run as several instances at once, each on a thread of its own,
+//! (`parallel_batches`) is run as two instances at once, each on a thread of its own,
 //! taking the batches in turn; their output is passed on in the batches' order, so the bytes
 //! are the same as one instance's ([`feed_instances`]).
 
@@ -32,10 +32,13 @@ use crate::plugins::{LoadedPlugin, PluginError, PluginRuntime};
 pub const BATCH_ROWS: usize = 65_536;
 /// Frames in flight between polars and the plugin.
 const FRAMES_IN_FLIGHT: usize = 2;
-/// Instances of one plugin an export runs at once when its batches may run in parallel. Each
-/// more holds a batch and its output (about 27 MB for the 12-column benchmark table), which
-/// the 10,000,000-row CSV export's memory budget has room for once, not more.
+/// Instances of one plugin an export runs at once when its batches may run in parallel.
 const PARALLEL_INSTANCES: usize = 2;
+/// Rows per batch when batches run in parallel: each instance holds a batch and its output,
+/// so two instances with half batches hold what one holds with whole ones, and an export's
+/// memory stays what it is with one instance. Output does not depend on where batches are cut
+/// for a format that promises `parallel_batches`.
+const PARALLEL_BATCH_ROWS: usize = BATCH_ROWS / PARALLEL_INSTANCES;
 
 use pieces::{Batcher, Pieces};
 pub use spec::{ExportSpec, SortKey};
@@ -223,6 +226,8 @@ pub struct StartedExport {
     /// Further instances, begun like `session`, when the batches may go to several at once.
     helpers: Vec<ExportSession>,
     rows: Rows,
+    /// Rows per batch handed to the plugin.
+    batch_rows: usize,
 }
 
 /// Where an export's rows come from.
@@ -295,7 +300,7 @@ pub fn begin(
         stats,
     };
     let first = session.begin(&request)?;
-    let batches = total.div_ceil(BATCH_ROWS as u64) as usize;
+    let batches = total.div_ceil(PARALLEL_BATCH_ROWS as u64) as usize;
     let helpers = if plugin
         .manifest
         .exporter
@@ -316,6 +321,11 @@ pub fn begin(
         info,
         first,
         total_rows: total,
+        batch_rows: if helpers.is_empty() {
+            BATCH_ROWS
+        } else {
+            PARALLEL_BATCH_ROWS
+        },
         session,
         helpers,
         rows,
@@ -387,10 +397,10 @@ impl StartedExport {
             return Err(ExportError::Cancelled);
         }
         let (sender, receiver) = sync_channel::<Converted>(FRAMES_IN_FLIGHT);
-        let rows = self.rows;
+        let (rows, batch_rows) = (self.rows, self.batch_rows);
         let reader = std::thread::Builder::new()
             .name("tessera-export-read".into())
-            .spawn(move || read_frames(rows, sender))
+            .spawn(move || read_frames(rows, batch_rows, sender))
             .map_err(|e| ExportError::Data(e.to_string()))?;
         let outcome = if self.helpers.is_empty() {
             feed_plugin(
@@ -436,20 +446,25 @@ type Converted = Result<(usize, Batch), String>;
 
 /// Reads the selected rows, cuts them into batches and converts them, on polars' threads, so
 /// that reading and conversion overlap with the plugin's work on the previous batch.
-fn read_frames(rows: Rows, sender: SyncSender<Converted>) -> Result<(), ExportError> {
+fn read_frames(
+    rows: Rows,
+    batch_rows: usize,
+    sender: SyncSender<Converted>,
+) -> Result<(), ExportError> {
     let batcher = match &rows {
         Rows::Whole(_) => Batcher::new(sender, 0, None),
         Rows::Pieces(pieces) => pieces.batcher(sender),
-    };
+    }
+    .with_batch_rows(batch_rows);
     let batcher = Arc::new(Mutex::new(batcher));
     match rows {
-        Rows::Whole(frame) => sink_into(frame, &batcher)?,
+        Rows::Whole(frame) => sink_into(frame, batch_rows, &batcher)?,
         Rows::Pieces(pieces) => {
             for frame in pieces.frames() {
                 if batcher.lock().map_or(true, |batcher| batcher.is_done()) {
                     break;
                 }
-                sink_into(frame?, &batcher)?;
+                sink_into(frame?, batch_rows, &batcher)?;
             }
         }
     }
@@ -460,14 +475,18 @@ fn read_frames(rows: Rows, sender: SyncSender<Converted>) -> Result<(), ExportEr
 }
 
 /// Runs one scan, handing its frames to `batcher`.
-fn sink_into(frame: LazyFrame, batcher: &Arc<Mutex<Batcher>>) -> Result<(), ExportError> {
+fn sink_into(
+    frame: LazyFrame,
+    batch_rows: usize,
+    batcher: &Arc<Mutex<Batcher>>,
+) -> Result<(), ExportError> {
     let batcher = Arc::clone(batcher);
     let callback = PlanCallback::new(move |df: DataFrame| -> PolarsResult<bool> {
         // `true` asks polars to stop: no more rows are wanted.
         Ok(batcher.lock().map_or(true, |mut batcher| batcher.push(df)))
     });
     frame
-        .sink_batches(callback, true, NonZeroUsize::new(BATCH_ROWS))
+        .sink_batches(callback, true, NonZeroUsize::new(batch_rows))
         .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
         .map(|_| ())
         .map_err(|e| ExportError::Data(e.to_string()))

@@ -144,7 +144,7 @@ fn cut(groups: &[u64], rows: Range<u64>, piece_rows: u64) -> Vec<Range<u64>> {
     ranges
 }
 
-/// Cuts frames into batches of exactly [`BATCH_ROWS`] rows, converts them into the plugin
+/// Cuts frames into batches of exactly [`BATCH_ROWS`] rows (or as asked), converts them into the plugin
 /// contract's form and sends them on; skips and limits rows when asked to.
 pub struct Batcher {
     sender: SyncSender<super::Converted>,
@@ -152,6 +152,8 @@ pub struct Batcher {
     skip: u64,
     take: Option<u64>,
     stopped: bool,
+    /// Rows per batch: [`BATCH_ROWS`], or fewer when batches run in parallel.
+    rows: usize,
 }
 
 impl Batcher {
@@ -162,7 +164,14 @@ impl Batcher {
             skip,
             take,
             stopped: false,
+            rows: BATCH_ROWS,
         }
+    }
+
+    /// The same batcher, cutting batches of `rows` rows instead.
+    pub fn with_batch_rows(mut self, rows: usize) -> Self {
+        self.rows = rows.max(1);
+        self
     }
 
     /// Whether no more rows are wanted: the limit is reached, or the plugin side has failed or
@@ -195,8 +204,8 @@ impl Batcher {
             self.send(Err(e.to_string()));
             return true;
         }
-        while self.pending.height() >= BATCH_ROWS && !self.stopped {
-            let (next, rest) = self.pending.split_at(BATCH_ROWS as i64);
+        while self.pending.height() >= self.rows && !self.stopped {
+            let (next, rest) = self.pending.split_at(self.rows as i64);
             self.pending = rest;
             self.convert_and_send(next);
         }

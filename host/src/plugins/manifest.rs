@@ -35,10 +35,11 @@ pub struct Manifest {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExporterTraits {
-    /// The output of `write-batch` depends only on the export's request and that batch, never
-    /// on the batches before it; `begin` and `finish` depend only on the request. The host may
-    /// then give the batches of one export to several instances at once and join their output
-    /// in order (it checks that every instance's `begin` and `finish` agree).
+    /// The output of `write-batch` depends only on the export's request and that batch's
+    /// rows, never on the batches before it or on where batches are cut; `begin` and `finish`
+    /// depend only on the request. The host may then give the batches of one export to
+    /// several instances at once and join their output in order (it checks that every
+    /// instance's `begin` and `finish` agree).
     pub parallel_batches: ParallelBatches,
 }
 
