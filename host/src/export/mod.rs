@@ -154,6 +154,8 @@ pub fn export_to_file(
     })
 }
 
+/// The pieces `finish`'s output is passed on in, read from the plugin's memory.
+const FINISH_PIECE_BYTES: usize = 4 << 20;
 /// Output chunks in flight between the plugin and the file: the writer keeps up easily, and
 /// each chunk may be megabytes.
 const WRITES_IN_FLIGHT: usize = 1;
@@ -422,6 +424,17 @@ impl StartedExport {
             .map_err(|_| ExportError::Data("the reader thread panicked".into()))?;
         outcome?;
         read?;
+        if self.helpers.is_empty() {
+            let mut stopped = false;
+            summary.bytes += self.session.finish_in_pieces(FINISH_PIECE_BYTES, |piece| {
+                stopped = !emit(piece.to_vec());
+                !stopped
+            })?;
+            if stopped {
+                return Err(ExportError::Cancelled);
+            }
+            return Ok(summary);
+        }
         let last = self.session.finish()?;
         for helper in &mut self.helpers {
             if helper.finish()? != last {

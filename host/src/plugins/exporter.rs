@@ -2,6 +2,7 @@
 //! export session's calls into a plugin instance.
 
 use wasmtime::Store;
+use wasmtime::component::{Instance, WasmList};
 
 use super::PluginError;
 use super::registry::LoadedPlugin;
@@ -26,22 +27,38 @@ pub const MAX_CHUNK_BYTES: usize = 256 << 20;
 pub struct ExportSession {
     store: Store<Sandbox>,
     bindings: ExporterPlugin,
+    /// The instance itself, to read `finish`'s output in place ([`Self::finish_in_pieces`]).
+    instance: Option<Instance>,
 }
+
+/// Where the exporter interface's functions are exported.
+const EXPORTER_INTERFACE: &str = "tessera:plugin/exporter@0.1.0";
 
 impl ExportSession {
     pub fn start(runtime: &PluginRuntime, plugin: &LoadedPlugin) -> Result<Self, PluginError> {
         let mut store = runtime.store(&plugin.grant)?;
-        let bindings = plugin
+        let instance = plugin
             .pre
+            .instance_pre()
             .instantiate(&mut store)
             .map_err(|e| classify(e, store.data()))?;
-        Ok(Self { store, bindings })
+        let bindings =
+            ExporterPlugin::new(&mut store, &instance).map_err(|e| classify(e, store.data()))?;
+        Ok(Self {
+            store,
+            bindings,
+            instance: Some(instance),
+        })
     }
 
     /// A session over an instance made elsewhere (loading describes a plugin before it is a
     /// [`LoadedPlugin`]).
     pub fn from_parts(store: Store<Sandbox>, bindings: ExporterPlugin) -> Self {
-        Self { store, bindings }
+        Self {
+            store,
+            bindings,
+            instance: None,
+        }
     }
 
     pub fn describe(&mut self) -> Result<FormatInfo, PluginError> {
@@ -76,6 +93,59 @@ impl ExportSession {
             .map_err(|e| classify(e, self.store.data()))?;
         self.store.data().check_scratch()?;
         check(result)
+    }
+}
+
+impl ExportSession {
+    /// `finish`, with its output read from the plugin's memory in pieces of at most `piece`
+    /// bytes handed to `sink` (which returns false to stop), instead of copied whole first: a
+    /// format that assembles its file at the end (Excel) would otherwise hold it twice, once
+    /// in the plugin and once here. Returns how many bytes there were.
+    pub fn finish_in_pieces(
+        &mut self,
+        piece: usize,
+        mut sink: impl FnMut(&[u8]) -> bool,
+    ) -> Result<u64, PluginError> {
+        let Some(instance) = self.instance else {
+            let bytes = self.finish()?;
+            sink(&bytes);
+            return Ok(bytes.len() as u64);
+        };
+        let missing = || PluginError::BadOutput("the component exports no `finish`".into());
+        let interface = instance
+            .get_export_index(&mut self.store, None, EXPORTER_INTERFACE)
+            .ok_or_else(missing)?;
+        let index = instance
+            .get_export_index(&mut self.store, Some(&interface), "finish")
+            .ok_or_else(missing)?;
+        let finish = instance
+            .get_typed_func::<(), (Result<WasmList<u8>, GuestError>,)>(&mut self.store, &index)
+            .map_err(|e| PluginError::BadOutput(format!("`finish` has another type: {e}")))?;
+        let (result,) = finish
+            .call(&mut self.store, ())
+            .map_err(|e| classify(e, self.store.data()))?;
+        self.store.data().check_scratch()?;
+        let list = match result {
+            Ok(list) if list.len() > MAX_CHUNK_BYTES => {
+                return Err(PluginError::BadOutput(format!(
+                    "one call returned {} MiB; the most is {} MiB",
+                    list.len() >> 20,
+                    MAX_CHUNK_BYTES >> 20
+                )));
+            }
+            Ok(list) => list,
+            Err(GuestError::InvalidOptions(message)) => {
+                return Err(PluginError::InvalidOptions(message));
+            }
+            Err(GuestError::Failed(message)) => return Err(PluginError::Failed(message)),
+        };
+        let bytes = list.as_le_slice(&self.store);
+        for chunk in bytes.chunks(piece.max(1)) {
+            if !sink(chunk) {
+                break;
+            }
+        }
+        Ok(bytes.len() as u64)
     }
 }
 
