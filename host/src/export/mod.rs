@@ -228,8 +228,6 @@ pub struct StartedExport {
     /// Further instances, begun like `session`, when the batches may go to several at once.
     helpers: Vec<ExportSession>,
     rows: Rows,
-    /// Rows per batch handed to the plugin.
-    batch_rows: usize,
 }
 
 /// Where an export's rows come from.
@@ -323,11 +321,6 @@ pub fn begin(
         info,
         first,
         total_rows: total,
-        batch_rows: if helpers.is_empty() {
-            BATCH_ROWS
-        } else {
-            PARALLEL_BATCH_ROWS
-        },
         session,
         helpers,
         rows,
@@ -377,6 +370,15 @@ fn count_rows(frame: &LazyFrame) -> Result<u64, ExportError> {
 }
 
 impl StartedExport {
+    /// Rows per batch handed to the plugin: fewer when several instances share the batches.
+    fn batch_rows(&self) -> usize {
+        if self.helpers.is_empty() {
+            BATCH_ROWS
+        } else {
+            PARALLEL_BATCH_ROWS
+        }
+    }
+
     /// Streams the rows through the plugin. `emit` receives the output of every step (begin,
     /// each batch, finish), empty or not, and returns `false` to stop (the client went away).
     pub fn run(self, emit: impl FnMut(Vec<u8>) -> bool) -> Result<ExportSummary, ExportError> {
@@ -399,7 +401,8 @@ impl StartedExport {
             return Err(ExportError::Cancelled);
         }
         let (sender, receiver) = sync_channel::<Converted>(FRAMES_IN_FLIGHT);
-        let (rows, batch_rows) = (self.rows, self.batch_rows);
+        let batch_rows = self.batch_rows();
+        let rows = self.rows;
         let reader = std::thread::Builder::new()
             .name("tessera-export-read".into())
             .spawn(move || read_frames(rows, batch_rows, sender))

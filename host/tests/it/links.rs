@@ -34,7 +34,6 @@ async fn make_link(app: &TestApp, owner: &TestUser, path: &str, body: Value) -> 
     response.json().await.unwrap()
 }
 
-/// A browser of someone who was only given the link: no account, no cookies unless set here.
 /// A dataset large enough that its download outlasts the socket buffers: a reader that stops
 /// reading holds the download open.
 fn big_csv() -> Vec<u8> {
@@ -47,6 +46,7 @@ fn big_csv() -> Vec<u8> {
     big
 }
 
+/// A browser of someone who was only given the link: no account, no cookies unless set here.
 fn stranger() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -684,7 +684,7 @@ async fn a_broken_download_gives_its_slot_back(backend: Backend) {
     assert_eq!(whole.bytes().await.unwrap().len(), big.len());
 }
 
-/// Issue 4: on SQLite, the slot-taking writes of concurrent downloads share commits. Taken from
+/// On SQLite, the slot-taking writes of concurrent downloads share commits. Taken from
 /// many threads at once, a limit still holds exactly, and a write that fails after taking a
 /// slot rolls back alone: the others of its commit keep theirs.
 async fn grouped_writes_keep_limits_exact_and_fail_alone(backend: Backend) {

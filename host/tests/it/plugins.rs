@@ -497,19 +497,13 @@ async fn a_broken_parallel_promise_is_caught(backend: Backend) {
         .await
         .unwrap();
     let id = created["id"].as_str().unwrap();
-    let queued: Value = app
-        .as_user(
+    let queued = app
+        .post_json(
             &user,
-            Method::POST,
             &format!("/api/v1/datasets/{id}/exports"),
+            json!({"format": "json", "options": {"structure": "columnar"}}),
         )
-        .json(&json!({"format": "json", "options": {"structure": "columnar"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     let job = crate::exports::wait_for_end(&app, &user, queued["job_id"].as_str().unwrap()).await;
     assert_eq!(job["status"], "failed", "{job}");
     assert_eq!(job["error"]["code"], "plugin_bad_output", "{job}");
