@@ -116,11 +116,11 @@ pub fn to_batch(frame: &DataFrame) -> PolarsResult<Batch> {
             ColumnType::Utf8 => {
                 let strings = series.str()?;
                 let mut offsets = Vec::with_capacity(rows + 1);
-                let mut data = Vec::new();
+                let mut data = String::new();
                 offsets.push(0u32);
                 let (validity, values) = validity(strings.iter(), rows);
                 for value in values {
-                    data.extend_from_slice(value.unwrap_or("").as_bytes());
+                    data.push_str(value.unwrap_or(""));
                     offsets.push(u32::try_from(data.len()).map_err(
                         |_| polars_err!(ComputeError: "a batch holds more than 4 GiB of text"),
                     )?);

@@ -114,11 +114,13 @@ impl PluginRuntime {
         })
     }
 
-    /// A linker with WASI linked in; what WASI may reach is decided per store by [`Sandbox`].
+    /// A linker with WASI and the host's own `digest` interface linked in; what WASI may reach
+    /// is decided per store by [`Sandbox`].
     pub fn linker(&self) -> Result<Linker<Sandbox>, PluginError> {
         let mut linker = Linker::new(&self.engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| PluginError::Load(e.to_string()))?;
+        super::digest::add_to_linker(&mut linker).map_err(|e| PluginError::Load(e.to_string()))?;
         Ok(linker)
     }
 
@@ -177,7 +179,10 @@ impl PluginRuntime {
 /// call.
 pub struct Sandbox {
     wasi: WasiCtx,
-    table: ResourceTable,
+    /// WASI's resources and the `digest` hashers.
+    pub(super) table: ResourceTable,
+    /// `digest` hashers the plugin holds now (see [`super::digest::MAX_OPEN_HASHERS`]).
+    pub(super) open_hashers: usize,
     memory_limit: usize,
     pub memory_limit_hit: bool,
     /// Set when the scratch folder outgrew its quota while the plugin ran.
@@ -204,6 +209,7 @@ impl Sandbox {
         Ok(Self {
             wasi: wasi.build(),
             table: ResourceTable::new(),
+            open_hashers: 0,
             memory_limit: (capabilities.memory_mb as usize) << 20,
             memory_limit_hit: false,
             disk_limit_hit: false,

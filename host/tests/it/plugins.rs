@@ -222,7 +222,7 @@ async fn hostile_plugins_fail_alone(backend: Backend) {
     let Some(app) = app_with_plugins(
         backend,
         &["csv"],
-        &["trap", "spin", "hog", "flood", "garbage", "fs", "net"],
+        &["trap", "spin", "hog", "flood", "garbage", "fs", "net", "hasher"],
     )
     .await
     else {
@@ -255,6 +255,8 @@ async fn hostile_plugins_fail_alone(backend: Backend) {
         ("spin", "plugin_timeout"),
         ("hog", "plugin_memory_limit"),
         ("flood", "plugin_bad_output"),
+        // One host-side hasher more than an instance may hold.
+        ("hasher", "plugin_trapped"),
     ] {
         let response = app
             .as_user(&user, Method::GET, &path(format))

@@ -12,9 +12,10 @@
 //! its ZIP64 form, only where a size, offset or count does not fit 32 bits (section 4.5.3), so
 //! ordinary archives look ordinary to old readers.
 //!
-//! Entries are deflated (method 8) with miniz_oxide, and every entry carries the same
-//! modification time, so the same input gives the same bytes. What this module does not do:
-//! encryption, comments, or reading archives.
+//! Entries are deflated (method 8) with zlib-rs, the backend the Excel format's zip writer
+//! uses too (so a native build that links both compresses as the component does), and every
+//! entry carries the same modification time, so the same input gives the same bytes. What
+//! this module does not do: encryption, comments, or reading archives.
 
 use flate2::Compression;
 use flate2::write::DeflateEncoder;

@@ -17,9 +17,8 @@ mod package;
 use archive::{DosTime, ZipStream};
 use package::{CsvLayout, Descriptor};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 use tessera_csv_encoder::{CsvEncoder, CsvOptions, DEFAULT_DATE_FORMAT, LineEnding, Spelling};
+use tessera_plugin_sdk::digest::Sha256;
 use tessera_plugin_sdk::{Batch, ExportRequest, Exporter, FormatInfo, PluginError, parse_options};
 
 const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
@@ -173,11 +172,7 @@ impl Exporter for DatapackageExporter {
 
     fn finish(&mut self) -> Result<Vec<u8>, PluginError> {
         self.zip.finish_entry().map_err(zip_failed)?;
-        let digest = std::mem::take(&mut self.csv_hash).finalize();
-        let mut hex = String::with_capacity(64);
-        for byte in digest {
-            let _ = write!(hex, "{byte:02x}");
-        }
+        let hex = std::mem::take(&mut self.csv_hash).finalize_hex();
         self.descriptor.record_data(self.csv_bytes, hex, self.rows);
         let json = self
             .descriptor

@@ -9,8 +9,8 @@
 //! fails the export loudly instead of reading as silent nulls.
 //!
 //! A format that reads every cell of a batch in a row loop takes [`ColumnView::cells`] once per
-//! column instead: the same values, with the column's text checked as UTF-8 once rather than
-//! cell by cell.
+//! column instead: the same values, with the column's type matched once rather than cell by
+//! cell. Neither checks text as UTF-8: the column's text is a WIT `string`, valid by type.
 
 use crate::text::{self, TextOut};
 use crate::{Batch, Column, ColumnData, ColumnType, ColumnValues, PluginError};
@@ -94,8 +94,8 @@ fn check_column(data: &ColumnData, kind: ColumnType, rows: usize) -> Result<(), 
                     rows + 1
                 ));
             }
-            let all_text = std::str::from_utf8(&utf8.data)
-                .map_err(|error| format!("text data is not UTF-8: {error}"))?;
+            // The text is a WIT `string`, UTF-8 by type; only the cuts need checking.
+            let all_text = utf8.data.as_str();
             for pair in utf8.offsets.windows(2) {
                 let (start, end) = (pair[0] as usize, pair[1] as usize);
                 if start > end || end > all_text.len() {
@@ -203,8 +203,7 @@ impl<'a> ColumnView<'a> {
             ColumnValues::Utf8(utf8) => {
                 let start = *utf8.offsets.get(row)? as usize;
                 let end = *utf8.offsets.get(row + 1)? as usize;
-                let bytes = utf8.data.get(start..end)?;
-                std::str::from_utf8(bytes).ok().map(Value::Utf8)
+                utf8.data.get(start..end).map(Value::Utf8)
             }
             ColumnValues::Null(_) => None,
         }
@@ -266,13 +265,9 @@ impl<'a> ColumnView<'a> {
             ColumnValues::Float64(values) => CellValues::Float64(values),
             ColumnValues::Date(values) => CellValues::Date(values),
             ColumnValues::Datetime(values) => CellValues::Datetime(values),
-            ColumnValues::Utf8(utf8) => match std::str::from_utf8(&utf8.data) {
-                Ok(text) => CellValues::Utf8 {
-                    offsets: &utf8.offsets,
-                    text,
-                },
-                // Only a batch that failed `Batch::check_shape` gets here.
-                Err(_) => CellValues::Null,
+            ColumnValues::Utf8(utf8) => CellValues::Utf8 {
+                offsets: &utf8.offsets,
+                text: &utf8.data,
             },
             ColumnValues::Null(_) => CellValues::Null,
         };
@@ -305,9 +300,9 @@ impl<'a> ColumnView<'a> {
 }
 
 /// One column of one batch, for a loop that reads every row: [`ColumnCells::value`] answers as
-/// [`ColumnView::value`] does, without checking a text cell's UTF-8 each time, because the
-/// column's text was checked as a whole when this was made. A column whose text is not UTF-8
-/// (which [`Batch::check_shape`] refuses) reads as all null.
+/// [`ColumnView::value`] does, with the column's type and slices looked up once, when this was
+/// made, rather than for each cell. A text cell whose offsets do not fall on character
+/// boundaries (which [`Batch::check_shape`] refuses) reads as null.
 #[derive(Clone, Copy, Debug)]
 pub struct ColumnCells<'a> {
     validity: Option<&'a [u8]>,
@@ -425,11 +420,11 @@ mod tests {
 
     fn utf8_column(values: &[Option<&str>]) -> ColumnData {
         let mut offsets = vec![0u32];
-        let mut data = Vec::new();
+        let mut data = String::new();
         let mut validity = vec![0u8; values.len().div_ceil(8)];
         for (row, value) in values.iter().enumerate() {
             if let Some(text) = value {
-                data.extend_from_slice(text.as_bytes());
+                data.push_str(text);
                 validity[row / 8] |= 1 << (row % 8);
             }
             offsets.push(data.len() as u32);
@@ -565,16 +560,20 @@ mod tests {
     }
 
     #[test]
-    fn cells_of_text_that_is_not_utf8_read_as_null() {
+    fn text_cut_inside_a_character_reads_as_null() {
+        // Only a batch that failed `Batch::check_shape` has such offsets; the readers still
+        // must not panic on it.
         let column = ColumnData {
             validity: None,
             values: ColumnValues::Utf8(Utf8Values {
-                offsets: vec![0, 0, 1],
-                data: vec![0xff],
+                offsets: vec![0, 1, 2],
+                data: "é".into(),
             }),
         };
-        let cells = ColumnView::new(&column, 2).cells();
+        let view = ColumnView::new(&column, 2);
+        let cells = view.cells();
         assert_eq!((cells.value(0), cells.value(1)), (None, None));
+        assert_eq!((view.value(0), view.value(1)), (None, None));
     }
 
     #[test]
@@ -672,22 +671,21 @@ mod tests {
             );
         }
         let text_schema = schema(&[("s", ColumnType::Utf8)]);
-        let bad_text = |offsets: Vec<u32>, data: &[u8]| Batch {
+        let bad_text = |offsets: Vec<u32>, data: &str| Batch {
             rows: 1,
             columns: vec![ColumnData {
                 validity: None,
                 values: ColumnValues::Utf8(Utf8Values {
                     offsets,
-                    data: data.to_vec(),
+                    data: data.into(),
                 }),
             }],
         };
         for (batch, expected) in [
-            (bad_text(vec![0, 5], b"abc"), "do not fit 3 bytes"),
-            (bad_text(vec![2, 1], b"abc"), "do not fit"),
-            (bad_text(vec![0, 1], "é".as_bytes()), "split a character"),
-            (bad_text(vec![0, 1], &[0xff]), "not UTF-8"),
-            (bad_text(vec![0], b""), "1 text offsets for 1 rows"),
+            (bad_text(vec![0, 5], "abc"), "do not fit 3 bytes"),
+            (bad_text(vec![2, 1], "abc"), "do not fit"),
+            (bad_text(vec![0, 1], "é"), "split a character"),
+            (bad_text(vec![0], ""), "1 text offsets for 1 rows"),
         ] {
             let error = batch.check_shape(&text_schema).unwrap_err();
             assert!(error.message().contains("column 0 (`s`)"), "{error:?}");

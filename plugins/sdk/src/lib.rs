@@ -5,8 +5,9 @@
 //! [`Exporter`], and one macro, [`export!`], so that a plugin author writes plain Rust against
 //! plain data: the host's types re-exported from here, readers for its columnar batches
 //! ([`ColumnView`], [`Value`]), the house text and JSON renderings of a cell ([`text`]),
-//! calendar arithmetic without a date crate ([`time`]), typed options ([`parse_options`]) and the
-//! export's scratch folder, for formats that spill to disk ([`scratch_dir`]).
+//! calendar arithmetic without a date crate ([`time`]), SHA-256 computed by the host
+//! ([`digest`]), typed options ([`parse_options`]) and the export's scratch folder, for formats
+//! that spill to disk ([`scratch_dir`]).
 //! [`testing`] builds requests and batches from plain values and runs a whole export natively.
 //!
 //! It does not own output encoding: each format builds its bytes itself. Everything here, the
@@ -38,6 +39,7 @@
 //! ```
 
 mod batch;
+pub mod digest;
 mod glue;
 mod options;
 mod scratch;

@@ -124,10 +124,10 @@ impl ColumnData {
     pub fn utf8<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Self {
         let (validity, texts) = split_nulls(values.into_iter().map(|v| v.map(str::to_owned)));
         let mut offsets = Vec::with_capacity(texts.len() + 1);
-        let mut data = Vec::new();
+        let mut data = String::new();
         offsets.push(0);
         for text in texts {
-            data.extend_from_slice(text.as_bytes());
+            data.push_str(&text);
             offsets.push(data.len() as u32);
         }
         ColumnData {

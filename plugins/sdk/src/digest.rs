@@ -1,0 +1,95 @@
+//! SHA-256 for formats that checksum what they write, computed by the host.
+//!
+//! Inside the sandbox a plugin cannot use the processor's SHA instructions, and hashing in
+//! WebAssembly costs several times what the host pays. So in a component [`Sha256`] hands its
+//! data to the host's `tessera:plugin/digest` interface; built natively (unit tests, the
+//! benchmark's native side), the same type hashes in place. Either way the digest is the same.
+
+/// A SHA-256 (FIPS 180-4) in progress. A plugin instance may hold at most 16 at once.
+pub struct Sha256 {
+    #[cfg(target_family = "wasm")]
+    host: crate::bindings::tessera::plugin::digest::Sha256,
+    #[cfg(not(target_family = "wasm"))]
+    local: sha2::Sha256,
+}
+
+impl Default for Sha256 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sha256 {
+    /// An empty hasher.
+    pub fn new() -> Self {
+        Self {
+            #[cfg(target_family = "wasm")]
+            host: crate::bindings::tessera::plugin::digest::Sha256::new(),
+            #[cfg(not(target_family = "wasm"))]
+            local: <sha2::Sha256 as sha2::Digest>::new(),
+        }
+    }
+
+    /// Adds `data` to what is hashed. Each call crosses into the host, so a caller passes
+    /// pieces of kilobytes or more, not single values.
+    pub fn update(&mut self, data: &[u8]) {
+        #[cfg(target_family = "wasm")]
+        self.host.update(data);
+        #[cfg(not(target_family = "wasm"))]
+        sha2::Digest::update(&mut self.local, data);
+    }
+
+    /// The digest of everything added.
+    pub fn finalize(self) -> [u8; 32] {
+        let mut digest = [0u8; 32];
+        #[cfg(target_family = "wasm")]
+        {
+            let bytes = self.host.finish();
+            // The host always answers 32 bytes; anything else leaves zeros, which no
+            // reader would take for a match.
+            if bytes.len() == digest.len() {
+                digest.copy_from_slice(&bytes);
+            }
+        }
+        #[cfg(not(target_family = "wasm"))]
+        digest.copy_from_slice(&sha2::Digest::finalize(self.local));
+        digest
+    }
+
+    /// The digest as 64 lowercase hex digits.
+    pub fn finalize_hex(self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = String::with_capacity(64);
+        for byte in self.finalize() {
+            text.push(HEX[usize::from(byte >> 4)] as char);
+            text.push(HEX[usize::from(byte & 0xf)] as char);
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sha256;
+
+    #[test]
+    fn digests_match_the_standard_test_vectors_in_any_pieces() {
+        let mut empty = Sha256::new();
+        empty.update(b"");
+        assert_eq!(
+            empty.finalize_hex(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        let text = b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        for piece in [1, 7, 56] {
+            let mut hasher = Sha256::new();
+            for chunk in text.chunks(piece) {
+                hasher.update(chunk);
+            }
+            assert_eq!(
+                hasher.finalize_hex(),
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+            );
+        }
+    }
+}
