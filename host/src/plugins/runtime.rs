@@ -202,7 +202,11 @@ impl Sandbox {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .wall_clock(FrozenClock)
-            .monotonic_clock(FrozenClock);
+            .monotonic_clock(FrozenClock)
+            // Plugin calls already hold their thread until they return (exports run them off
+            // the async workers), so a scratch-folder read or write may block it too, rather
+            // than hop to another thread and back for every call, as WASI does by default.
+            .allow_blocking_current_thread(true);
         if let Some(scratch) = &scratch {
             scratch.grant(&mut wasi)?;
         }
