@@ -21,7 +21,7 @@
 
 use serde::Deserialize;
 use std::ops::Range;
-use tessera_plugin_sdk::text::{TextOut, find_any_byte};
+use tessera_plugin_sdk::text::{TextOut, find_any_byte, push_bytes};
 use tessera_plugin_sdk::time::{CivilDateTime, TimePattern, write_iso_date};
 use tessera_plugin_sdk::{Batch, Column, ColumnCells, ColumnType, PluginError, Value};
 
@@ -289,7 +289,7 @@ impl CsvEncoder {
     /// Appends one field, quoting it when RFC 4180 requires it or when `quote_anyway`.
     fn push_field(&self, text: &[u8], quote_anyway: bool, out: &mut Vec<u8>) {
         if !quote_anyway && !self.has_special_bytes(text) {
-            out.extend_from_slice(text);
+            push_bytes(out, text);
             return;
         }
         out.push(b'"');
@@ -310,7 +310,7 @@ impl CsvEncoder {
 
     fn push_cell(&self, column: &ColumnCells<'_>, plain: bool, row: usize, out: &mut Vec<u8>) {
         let Some(value) = column.value(row) else {
-            out.extend_from_slice(self.null_text.as_bytes());
+            push_bytes(out, self.null_text.as_bytes());
             return;
         };
         if let Value::Utf8(text) = value {
