@@ -67,6 +67,22 @@ pub fn record(conn: &mut AnyConnection, at: i64, event: AuditEvent) -> DbResult<
     crate::db::write_transaction(conn, |conn| append(conn, at, event))
 }
 
+/// [`record`] for a caller inside a transaction or savepoint that an error from this call
+/// undoes (it returns the error): the entry then needs no savepoint of its own, which saves
+/// two statements and the copies of changed pages a savepoint keeps (the writer's hot path,
+/// [`crate::db::writer`]). Outside a transaction it is [`record`].
+pub fn record_in_callers_transaction(
+    conn: &mut AnyConnection,
+    at: i64,
+    event: AuditEvent,
+) -> DbResult<i64> {
+    if crate::db::in_transaction(conn)? {
+        append(conn, at, event)
+    } else {
+        record(conn, at, event)
+    }
+}
+
 fn append(conn: &mut AnyConnection, at: i64, event: AuditEvent) -> DbResult<i64> {
     let (seq, prev_hash) = AuditRow::claim_next(conn)?;
     let mut row = AuditRow {

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::prepared::{Kept, on_backend};
 use super::schema::{audit_head, audit_log};
 use super::{AnyConnection, DbResult};
 
@@ -33,25 +34,43 @@ pub struct AuditFilter {
 }
 
 impl AuditRow {
-    /// Takes the next sequence number. On PostgreSQL the update locks the head row until the
-    /// transaction ends, so concurrent appenders queue up and the chain follows commit order.
+    /// Takes the next sequence number; returns it with the previous entry's hash. On PostgreSQL
+    /// the update locks the head row until the transaction ends, so concurrent appenders queue
+    /// up and the chain follows commit order.
     pub fn claim_next(conn: &mut AnyConnection) -> DbResult<(i64, String)> {
-        diesel::update(audit_head::table.find(1))
-            .set(audit_head::seq.eq(audit_head::seq + 1))
-            .execute(conn)?;
-        Ok(audit_head::table
-            .find(1)
-            .select((audit_head::seq, audit_head::hash))
-            .get_result(conn)?)
+        enum ClaimNext {}
+        let query = Kept::<ClaimNext, _>::new(
+            diesel::update(audit_head::table.find(1))
+                .set(audit_head::seq.eq(audit_head::seq + 1))
+                .returning((audit_head::seq, audit_head::hash)),
+        );
+        Ok(on_backend!(conn, c => query.get_result(c))?)
     }
 
+    /// Appends the row claimed with [`AuditRow::claim_next`] and makes its hash the head's.
     pub fn insert(conn: &mut AnyConnection, row: &AuditRow) -> DbResult<()> {
-        diesel::insert_into(audit_log::table)
-            .values(row)
-            .execute(conn)?;
-        diesel::update(audit_head::table.find(1))
-            .set(audit_head::hash.eq(&row.hash))
-            .execute(conn)?;
+        enum InsertEntry {}
+        enum SetHeadHash {}
+        // Every column named, so the SQL is the same whatever the values (see [`Kept`]).
+        let entry = Kept::<InsertEntry, _>::new(diesel::insert_into(audit_log::table).values((
+            audit_log::seq.eq(row.seq),
+            audit_log::at.eq(row.at),
+            audit_log::actor.eq(&row.actor),
+            audit_log::action.eq(&row.action),
+            audit_log::target.eq(&row.target),
+            audit_log::outcome.eq(&row.outcome),
+            audit_log::detail.eq(&row.detail),
+            audit_log::address.eq(&row.address),
+            audit_log::prev_hash.eq(&row.prev_hash),
+            audit_log::hash.eq(&row.hash),
+        )));
+        on_backend!(conn, c => entry.execute(c))?;
+        let head = Kept::<SetHeadHash, _>::new(
+            diesel::update(audit_head::table.find(1))
+                .set(audit_head::hash.eq(&row.hash))
+                .returning(audit_head::seq),
+        );
+        on_backend!(conn, c => head.get_result::<i64>(c))?;
         Ok(())
     }
 

@@ -64,10 +64,12 @@ impl ExportJob {
     }
 
     pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<ExportJob> {
-        Ok(export_jobs::table
+        // Every download through an export's link asks: run on the backend's own connection.
+        // (`as_select` names its backend, so the query is built in each arm.)
+        Ok(super::prepared::on_backend!(conn, c => export_jobs::table
             .find(id)
             .select(ExportJob::as_select())
-            .get_result(conn)?)
+            .get_result(c))?)
     }
 
     pub fn is_terminal(&self) -> bool {

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::prepared::{Kept, on_backend};
 use super::schema::link_access_log;
 use super::{AnyConnection, DbResult};
 
@@ -21,9 +22,19 @@ pub struct LinkAccess {
 
 impl LinkAccess {
     pub fn record(conn: &mut AnyConnection, entry: &LinkAccess) -> DbResult<()> {
-        diesel::insert_into(link_access_log::table)
-            .values(entry)
-            .execute(conn)?;
+        enum RecordAccess {}
+        // Every column named, so the SQL is the same whatever the values (see [`Kept`]).
+        let query =
+            Kept::<RecordAccess, _>::new(diesel::insert_into(link_access_log::table).values((
+                link_access_log::id.eq(&entry.id),
+                link_access_log::link_id.eq(&entry.link_id),
+                link_access_log::at.eq(entry.at),
+                link_access_log::event.eq(&entry.event),
+                link_access_log::reason.eq(&entry.reason),
+                link_access_log::address.eq(&entry.address),
+                link_access_log::user_agent.eq(&entry.user_agent),
+            )));
+        on_backend!(conn, c => query.execute(c))?;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::prepared::{Kept, on_backend};
 use super::schema::link_downloads;
 use super::{AnyConnection, DbResult};
 
@@ -29,9 +30,23 @@ pub struct LinkDownload {
 
 impl LinkDownload {
     pub fn create(conn: &mut AnyConnection, download: &LinkDownload) -> DbResult<()> {
-        diesel::insert_into(link_downloads::table)
-            .values(download)
-            .execute(conn)?;
+        enum CreateDownload {}
+        // Every column named, so the SQL is the same whatever the values (see [`Kept`]).
+        let query =
+            Kept::<CreateDownload, _>::new(diesel::insert_into(link_downloads::table).values((
+                link_downloads::id.eq(&download.id),
+                link_downloads::link_id.eq(&download.link_id),
+                link_downloads::state.eq(&download.state),
+                link_downloads::holds_slot.eq(download.holds_slot),
+                link_downloads::size_bytes.eq(download.size_bytes),
+                link_downloads::covered_to.eq(download.covered_to),
+                link_downloads::bytes_sent.eq(download.bytes_sent),
+                link_downloads::token_blocks.eq(&download.token_blocks),
+                link_downloads::started_at.eq(download.started_at),
+                link_downloads::updated_at.eq(download.updated_at),
+                link_downloads::finished_at.eq(download.finished_at),
+            )));
+        on_backend!(conn, c => query.execute(c))?;
         Ok(())
     }
 
@@ -51,20 +66,24 @@ impl LinkDownload {
         bytes_sent: i64,
         now: i64,
     ) -> DbResult<bool> {
-        Ok(diesel::update(
-            link_downloads::table
-                .find(id)
-                .filter(link_downloads::state.eq(ACTIVE)),
-        )
-        .set((
-            link_downloads::state.eq(state),
-            link_downloads::holds_slot.eq(state == COMPLETED),
-            link_downloads::bytes_sent.eq(bytes_sent),
-            link_downloads::updated_at.eq(now),
-            link_downloads::finished_at.eq(Some(now)),
-        ))
-        .execute(conn)?
-            == 1)
+        enum FinishDownload {}
+        let query = Kept::<FinishDownload, _>::new(
+            diesel::update(
+                link_downloads::table
+                    .find(id)
+                    .filter(link_downloads::state.eq(ACTIVE)),
+            )
+            .set((
+                link_downloads::state.eq(state),
+                link_downloads::holds_slot.eq(state == COMPLETED),
+                link_downloads::bytes_sent.eq(bytes_sent),
+                link_downloads::updated_at.eq(now),
+                link_downloads::finished_at.eq(Some(now)),
+            ))
+            .returning(link_downloads::id),
+        );
+        let ended = on_backend!(conn, c => query.get_result::<String>(c)).optional()?;
+        Ok(ended.is_some())
     }
 
     /// Vouches for downloads this process is still serving, so that no replica takes them

@@ -5,6 +5,7 @@
 
 use diesel::prelude::*;
 
+use super::prepared::on_backend;
 use super::schema::login_throttle;
 use super::{AnyConnection, DbResult};
 
@@ -20,11 +21,13 @@ pub struct LoginThrottle {
 impl LoginThrottle {
     /// Seconds the key stays locked, if it is locked now.
     pub fn locked_for(conn: &mut AnyConnection, key: &str, now: i64) -> DbResult<Option<u64>> {
-        let row = login_throttle::table
+        // Every share-link request asks: run on the backend's own connection. (`as_select`
+        // names its backend, so the query is built in each arm.)
+        let row = on_backend!(conn, c => login_throttle::table
             .find(key)
             .select(LoginThrottle::as_select())
-            .get_result(conn)
-            .optional()?;
+            .get_result(c))
+        .optional()?;
         Ok(row
             .and_then(|r| r.locked_until)
             .filter(|&until| until > now)

@@ -24,6 +24,7 @@ pub mod login_throttle;
 pub mod plugin_components;
 pub mod plugins;
 pub mod policy_rules;
+pub mod prepared;
 pub mod schema;
 pub mod sessions;
 pub mod share_links;
@@ -265,6 +266,34 @@ impl Database {
         }
     }
 
+    /// Queues `f` as [`Database::write`] runs it, without waiting: `then` gets the outcome
+    /// once `f`'s writes are committed (or not at all).
+    ///
+    /// On SQLite this hands `f` to the group writer, and `then` runs on the writer's thread
+    /// after the commit, so it must be quick (hand anything slow to another thread); the
+    /// writer's last handle waits for queued writes when it is dropped. On PostgreSQL both
+    /// run on the blocking pool (which the runtime waits for when it stops), or here when
+    /// there is no runtime.
+    pub fn write_in_background<T, E, F, D>(&self, f: F, then: D)
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        D: FnOnce(Result<T, E>) + Send + 'static,
+    {
+        if let Some(writer) = &self.writer {
+            return writer.submit(f, then);
+        }
+        let db = self.clone();
+        let write = move || then(db.write(None, f));
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn_blocking(write);
+            }
+            Err(_) => write(),
+        }
+    }
+
     /// Applies every pending migration; returns the versions applied.
     pub fn migrate(&self) -> DbResult<Vec<String>> {
         let mut conn = self.get()?;
@@ -360,7 +389,7 @@ where
 }
 
 /// Whether `conn` is inside a transaction (so a write on it is a savepoint of that one).
-fn in_transaction(conn: &mut AnyConnection) -> Result<bool, DbError> {
+pub fn in_transaction(conn: &mut AnyConnection) -> Result<bool, DbError> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let depth = match conn {
         AnyConnection::Sqlite(c) => {

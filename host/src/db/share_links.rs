@@ -5,6 +5,7 @@
 
 use diesel::prelude::*;
 
+use super::prepared::{Kept, on_backend};
 use super::schema::share_links;
 use super::{AnyConnection, DbResult};
 
@@ -98,19 +99,23 @@ impl ShareLink {
         Ok(())
     }
 
+    // The lookups and updates a download makes run on the backend's own connection, and the
+    // updates are kept prepared (see `super::prepared`). `as_select` and `as_returning` name
+    // their backend, so those queries are built in each arm.
+
     pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<ShareLink> {
-        Ok(share_links::table
+        Ok(on_backend!(conn, c => share_links::table
             .find(id)
             .select(ShareLink::as_select())
-            .get_result(conn)?)
+            .get_result(c))?)
     }
 
     pub fn find_by_slug_hash(conn: &mut AnyConnection, hash: &str) -> DbResult<Option<ShareLink>> {
-        Ok(share_links::table
+        Ok(on_backend!(conn, c => share_links::table
             .filter(share_links::slug_hash.eq(hash))
             .select(ShareLink::as_select())
-            .get_result(conn)
-            .optional()?)
+            .get_result(c))
+        .optional()?)
     }
 
     pub fn list_for_owner(conn: &mut AnyConnection, owner_id: &str) -> DbResult<Vec<ShareLink>> {
@@ -168,41 +173,56 @@ impl ShareLink {
     /// see the last slot free. Links without a limit always have one. The same statement
     /// records the access time (what [`ShareLink::touch`] does), saving a download one write.
     pub fn take_slot(conn: &mut AnyConnection, id: &str, now: i64) -> DbResult<bool> {
-        let taken = diesel::update(
-            share_links::table
-                .find(id)
-                .filter(share_links::revoked_at.is_null())
-                .filter(share_links::destroyed_at.is_null())
-                .filter(share_links::max_downloads.is_null().or(
-                    share_links::downloads_taken.lt(share_links::max_downloads.assume_not_null()),
-                )),
-        )
-        .set((
-            share_links::downloads_taken.eq(share_links::downloads_taken + 1),
-            share_links::last_access_at.eq(Some(now)),
-        ))
-        .execute(conn)?;
-        Ok(taken == 1)
+        enum TakeSlot {}
+        let query = Kept::<TakeSlot, _>::new(
+            diesel::update(
+                share_links::table
+                    .find(id)
+                    .filter(share_links::revoked_at.is_null())
+                    .filter(share_links::destroyed_at.is_null())
+                    .filter(
+                        share_links::max_downloads
+                            .is_null()
+                            .or(share_links::downloads_taken
+                                .lt(share_links::max_downloads.assume_not_null())),
+                    ),
+            )
+            .set((
+                share_links::downloads_taken.eq(share_links::downloads_taken + 1),
+                share_links::last_access_at.eq(Some(now)),
+            ))
+            .returning(share_links::id),
+        );
+        let taken = on_backend!(conn, c => query.get_result::<String>(c)).optional()?;
+        Ok(taken.is_some())
     }
 
     /// Gives back a slot taken by a download that broke off.
     pub fn give_back_slot(conn: &mut AnyConnection, id: &str) -> DbResult<()> {
-        diesel::update(
-            share_links::table
-                .find(id)
-                .filter(share_links::downloads_taken.gt(0)),
-        )
-        .set(share_links::downloads_taken.eq(share_links::downloads_taken - 1))
-        .execute(conn)?;
+        enum GiveBackSlot {}
+        let query = Kept::<GiveBackSlot, _>::new(
+            diesel::update(
+                share_links::table
+                    .find(id)
+                    .filter(share_links::downloads_taken.gt(0)),
+            )
+            .set(share_links::downloads_taken.eq(share_links::downloads_taken - 1))
+            .returning(share_links::id),
+        );
+        on_backend!(conn, c => query.get_result::<String>(c)).optional()?;
         Ok(())
     }
 
-    /// Counts a completed download (its slot stays taken); returns the link as it is now.
+    /// Counts a completed download (its slot stays taken); returns the link as it is now, from
+    /// the same statement.
     pub fn complete_download(conn: &mut AnyConnection, id: &str) -> DbResult<ShareLink> {
-        diesel::update(share_links::table.find(id))
-            .set(share_links::downloads_completed.eq(share_links::downloads_completed + 1))
-            .execute(conn)?;
-        ShareLink::find(conn, id)
+        enum CompleteDownload {}
+        Ok(on_backend!(conn, c => Kept::<CompleteDownload, _>::new(
+            diesel::update(share_links::table.find(id))
+                .set(share_links::downloads_completed.eq(share_links::downloads_completed + 1))
+                .returning(ShareLink::as_returning()),
+        )
+        .get_result(c))?)
     }
 
     pub fn destroy(conn: &mut AnyConnection, id: &str, now: i64) -> DbResult<()> {

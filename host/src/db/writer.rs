@@ -7,11 +7,14 @@
 //! bookkeeping, link downloads per second were bounded by commits made one after the other
 //! behind the writer lock. Here each piece of work runs in its own savepoint of a transaction
 //! shared with whatever else is waiting: a piece that fails rolls back its savepoint only, and
-//! the others still commit. The transaction commits as soon as the queue is empty (or holds
-//! [`MAX_BATCH`] pieces), and only then is each caller told its outcome, so a caller acts on
-//! its write (sends a download's first byte) only once the write is durable, exactly as with a
-//! transaction of its own. A failed commit fails every piece of its batch. The connection's
-//! page cache stays warm, since no other connection of this process writes as often.
+//! the others still commit. A piece alone in its transaction needs no savepoint: if it fails,
+//! the transaction is rolled back instead of committed. The transaction commits as soon as the
+//! queue is empty (or holds [`MAX_BATCH`] pieces), and only then is each caller told its
+//! outcome, so a caller acts on its write (sends a download's first byte) only once the write
+//! is durable, exactly as with a transaction of its own. A failed commit fails every piece of
+//! its batch. The connection's page cache stays warm, since no other connection of this
+//! process writes as often. Writes nobody waits for (a download's end) are queued the same way
+//! ([`GroupWriter::submit`]), and the last handle's drop waits for them.
 //!
 //! Limits stay exact: the pieces run one after the other on one connection, inside the
 //! database's write lock (`BEGIN IMMEDIATE`), so a conditional update in one piece sees the
@@ -36,13 +39,44 @@ pub const MAX_BATCH: usize = 128;
 /// Told whether the transaction that ran the piece committed, and passes its result on.
 type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
 
-/// One piece of work: runs in its savepoint, and returns what to do once the commit is known.
-/// Dropped without running (or its reply dropped without being called), it fails its caller.
-type Job = Box<dyn FnOnce(&mut AnyConnection) -> Reply + Send>;
+/// What running one piece left: whether it failed (its writes are to be undone) and what to
+/// do once the commit is known.
+struct Ran {
+    failed: bool,
+    reply: Reply,
+}
 
-/// The queue of one SQLite database's writer; the writer stops when the last handle is gone.
+/// One piece of work: runs in its savepoint (or, alone in its batch, in the transaction
+/// itself) and returns what to do once the commit is known. Dropped without running (or its
+/// reply dropped without being called), it fails its caller.
+type Job = Box<dyn FnOnce(&mut AnyConnection, Alone) -> Ran + Send>;
+
+/// Whether a piece is the only one of its transaction: then a failure rolls the transaction
+/// back, and the piece needs no savepoint (two statements fewer, and no copies of the pages it
+/// changes kept for a rollback).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Alone {
+    Yes,
+    No,
+}
+
+/// The queue of one SQLite database's writer. The writer stops when the last handle is gone,
+/// after the writes queued until then; dropping that handle waits for them, so writes queued
+/// without waiting ([`GroupWriter::submit`]) are not lost when the process ends.
 pub struct GroupWriter {
-    queue: mpsc::Sender<Job>,
+    queue: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for GroupWriter {
+    fn drop(&mut self) {
+        drop(self.queue.take());
+        if let Some(thread) = self.thread.take()
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl GroupWriter {
@@ -52,15 +86,19 @@ impl GroupWriter {
             .open()
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
         let (queue, jobs) = mpsc::channel();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("tessera-db-writer".into())
             .spawn(move || serve(manager, conn, jobs))
             .map_err(|e| DbError::Unavailable(format!("cannot start the database writer: {e}")))?;
-        Ok(GroupWriter { queue })
+        Ok(GroupWriter {
+            queue: Some(queue),
+            thread: Some(thread),
+        })
     }
 
-    /// Runs `f` in a savepoint of the writer's next transaction; returns once that transaction
-    /// has committed (or failed). Blocks the calling thread: call from the blocking pool.
+    /// Runs `f` in a savepoint of the writer's next transaction (or as that transaction, if
+    /// nothing else waits); returns once that transaction has committed (or failed). Blocks
+    /// the calling thread: call from the blocking pool.
     pub fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -68,25 +106,73 @@ impl GroupWriter {
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     {
         let (reply, outcome) = mpsc::sync_channel::<Result<T, E>>(1);
-        let job: Job = Box::new(move |conn: &mut AnyConnection| {
-            // Inside the writer's transaction, this is a savepoint.
-            let done = write_transaction(conn, f);
-            Box::new(move |committed: Result<(), String>| {
-                let result = match (done, committed) {
-                    (Ok(value), Ok(())) => Ok(value),
-                    (Ok(_), Err(why)) => Err(E::from(DbError::Unavailable(why))),
-                    (Err(err), _) => Err(err),
-                };
-                let _ = reply.send(result);
-            })
+        self.submit(f, move |result| {
+            let _ = reply.send(result);
         });
-        let lost = || {
-            E::from(DbError::Unavailable(
-                "the database writer lost the write".into(),
-            ))
-        };
-        self.queue.send(job).map_err(|_| lost())?;
         outcome.recv().map_err(|_| lost())?
+    }
+
+    /// Queues `f` like [`GroupWriter::run`] without waiting: `then` gets the outcome once the
+    /// transaction has committed (or failed), on the writer's thread, so it must be quick.
+    pub fn submit<T, E, F, D>(&self, f: F, then: D)
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        D: FnOnce(Result<T, E>) + Send + 'static,
+    {
+        let then = Outcome(Some(then), std::marker::PhantomData);
+        let job: Job = Box::new(move |conn: &mut AnyConnection, alone: Alone| {
+            let done = match alone {
+                Alone::Yes => f(conn),
+                // Inside the writer's transaction, this is a savepoint.
+                Alone::No => write_transaction(conn, f),
+            };
+            let failed = done.is_err();
+            let mut then = then;
+            Ran {
+                failed,
+                reply: Box::new(move |committed: Result<(), String>| {
+                    let result = match (done, committed) {
+                        (Ok(value), Ok(())) => Ok(value),
+                        (Ok(_), Err(why)) => Err(E::from(DbError::Unavailable(why))),
+                        (Err(err), _) => Err(err),
+                    };
+                    then.tell(result);
+                }),
+            }
+        });
+        // A queue without a writer drops the job, and with it `then`, which tells of the loss.
+        if let Some(queue) = &self.queue {
+            let _ = queue.send(job);
+        }
+    }
+}
+
+fn lost<E: From<DbError>>() -> E {
+    E::from(DbError::Unavailable(
+        "the database writer lost the write".into(),
+    ))
+}
+
+/// Passes a piece's outcome on exactly once: dropped untold (the piece never ran, or its
+/// batch was lost), it tells its caller the write was lost.
+struct Outcome<T, E: From<DbError>, D: FnOnce(Result<T, E>)>(
+    Option<D>,
+    std::marker::PhantomData<fn(T, E)>,
+);
+
+impl<T, E: From<DbError>, D: FnOnce(Result<T, E>)> Outcome<T, E, D> {
+    fn tell(&mut self, result: Result<T, E>) {
+        if let Some(then) = self.0.take() {
+            then(result);
+        }
+    }
+}
+
+impl<T, E: From<DbError>, D: FnOnce(Result<T, E>)> Drop for Outcome<T, E, D> {
+    fn drop(&mut self) {
+        self.tell(Err(lost()));
     }
 }
 
@@ -134,13 +220,34 @@ fn commit_batch(conn: &mut AnyConnection, batch: Vec<Job>) -> bool {
             tracing::error!(error = %err, "the database writer cannot begin a transaction");
             return false;
         }
+        let alone = if batch.len() == 1 {
+            Alone::Yes
+        } else {
+            Alone::No
+        };
         let ran = catch_unwind(AssertUnwindSafe(|| {
-            batch.into_iter().map(|job| job(conn)).collect::<Vec<_>>()
+            batch
+                .into_iter()
+                .map(|job| job(conn, alone))
+                .collect::<Vec<_>>()
         }));
         let AnyConnection::Sqlite(sqlite) = conn else {
             return false;
         };
         match ran {
+            // A piece alone in its transaction failed: undo its writes with the transaction.
+            // Its caller learns its own error; there is nothing else to commit.
+            Ok(ran) if alone == Alone::Yes && ran.iter().any(|r| r.failed) => {
+                replies = ran;
+                if let Err(err) = AnsiTransactionManager::rollback_transaction(sqlite) {
+                    tracing::error!(error = %err, "the database writer cannot roll back");
+                    for ran in replies {
+                        (ran.reply)(Err(format!("the write was not undone: {err}")));
+                    }
+                    return false;
+                }
+                committed = Ok(());
+            }
             Ok(ran) => {
                 replies = ran;
                 committed = AnsiTransactionManager::commit_transaction(sqlite).map_err(|err| {
@@ -158,8 +265,8 @@ fn commit_batch(conn: &mut AnyConnection, batch: Vec<Job>) -> bool {
         }
     }
     let keep = committed.is_ok();
-    for reply in replies {
-        reply(committed.clone());
+    for ran in replies {
+        (ran.reply)(committed.clone());
     }
     keep
 }

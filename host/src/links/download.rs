@@ -3,8 +3,9 @@
 //! A download takes a slot before its first byte (one conditional update, so with a limit of
 //! k at most k downloads hold slots at once), keeps it when its last byte has been handed to
 //! the connection, and gives it back if the connection drops first. A download that holds a
-//! slot is one row in `link_downloads`; a resumed request (`Range`) carrying the browser's
-//! download cookie continues its row rather than starting another, so it is not counted twice.
+//! slot is one row in `link_downloads`. On a counted link a range must run to the file's end
+//! and only a response that sends the last byte counts, so a download broken off and resumed
+//! (`bytes=N-`) counts once.
 //!
 //! A server that stops without recording a download's end (a crash, a killed process) would
 //! leave its slot taken for good. So each process vouches for the downloads it serves
@@ -79,32 +80,29 @@ pub fn start(
     let visitor_in = visitor.clone();
     db.write(Some(conn), move |conn| {
         let visitor = &visitor_in;
-        let taken = write_transaction(conn, |conn| {
-            if !ShareLink::take_slot(conn, &row.link_id, now)? {
-                return Err(ApiError::new(
-                    ErrorCode::LinkUsedUp,
-                    "this link has no downloads left (the last ones are under way or done)",
-                ));
-            }
-            LinkDownload::create(conn, &row)?;
-            log_access(conn, &row.link_id, "download_started", None, visitor, now)?;
-            Ok(())
-        });
-        // The slot's savepoint was rolled back; the refusal is logged and committed all the
-        // same, so the closure succeeds and carries the refusal out.
-        if let Err(err) = &taken
-            && err.code == ErrorCode::LinkUsedUp
-        {
-            let _ = log_access(
+        // The slot first: refused, nothing has been written, and the refusal is logged and
+        // committed all the same (the closure succeeds and carries the refusal out). Any
+        // failure after it fails the closure, which undoes the slot.
+        if !ShareLink::take_slot(conn, &row.link_id, now)? {
+            let refusal = ApiError::new(
+                ErrorCode::LinkUsedUp,
+                "this link has no downloads left (the last ones are under way or done)",
+            );
+            if let Err(err) = log_access(
                 conn,
                 &row.link_id,
                 "refused",
-                Some(&err.message),
+                Some(&refusal.message),
                 visitor,
                 now,
-            );
+            ) {
+                tracing::error!(error = %err, link = %row.link_id, "cannot record a link refusal");
+            }
+            return Ok(Err(refusal));
         }
-        Ok::<_, ApiError>(taken)
+        LinkDownload::create(conn, &row)?;
+        log_access(conn, &row.link_id, "download_started", None, visitor, now)?;
+        Ok::<_, ApiError>(Ok(()))
     })??;
     if let Ok(mut serving) = SERVING.lock() {
         serving.insert(download_id.clone());
@@ -184,80 +182,103 @@ enum Ending {
 
 /// Records the end: a completed download keeps its slot and is counted (and a
 /// self-destructing link that is now used up is destroyed); a broken one gives its slot back.
+///
+/// Queued without waiting ([`Database::write_in_background`]): nothing waits for it, and on
+/// SQLite it goes straight to the writer, without a trip through the blocking pool. The
+/// ticket lives until the write has run, so this process vouches for the download until then.
 fn finish(
     db: &Database,
     storage: &Storage,
+    ticket: Ticket,
+    ending: Ending,
+    sent: u64,
+    visitor: Visitor,
+) {
+    let now = crate::time::now_millis();
+    let link_id = ticket.link_id.clone();
+    let storage = storage.clone();
+    // A self-destructed link's file is removed off the writer's thread.
+    let runtime = tokio::runtime::Handle::try_current().ok();
+    db.write_in_background(
+        move |conn| record_end(conn, &ticket, ending, sent, &visitor, now),
+        move |recorded: Result<Option<String>, DbError>| match recorded {
+            Ok(None) => {}
+            Ok(Some(relative)) => {
+                let remove = move || {
+                    let path = storage.absolute(&relative);
+                    if let Err(err) = std::fs::remove_file(&path) {
+                        tracing::warn!(error = %err, path = %path.display(), "cannot remove a self-destructed link's file");
+                    }
+                };
+                match runtime {
+                    Some(runtime) => drop(runtime.spawn_blocking(remove)),
+                    None => remove(),
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, link = %link_id, "cannot record the end of a download");
+            }
+        },
+    );
+}
+
+/// The writes of a download's end; returns the file to remove once they are committed.
+fn record_end(
+    conn: &mut AnyConnection,
     ticket: &Ticket,
     ending: Ending,
     sent: u64,
     visitor: &Visitor,
-) -> Result<(), DbError> {
-    let now = crate::time::now_millis();
-    let (download_id, link_id) = (ticket.download_id.clone(), ticket.link_id.clone());
-    let token_blocks = ticket.token_blocks.clone();
-    let visitor = visitor.clone();
-    let remove_file = db.write(None, move |conn| {
-        let visitor = &visitor;
-        let mut remove_file: Option<String> = None;
-        let state = match ending {
-            Ending::Completed => link_downloads::COMPLETED,
-            Ending::Broken => link_downloads::BROKEN,
-        };
-        if !LinkDownload::finish(conn, &download_id, state, sent as i64, now)? {
-            return Ok(None);
-        }
-        match ending {
-            Ending::Broken => {
-                ShareLink::give_back_slot(conn, &link_id)?;
-                log_access(conn, &link_id, "download_broken", None, visitor, now)?;
-            }
-            Ending::Completed => {
-                let link = ShareLink::complete_download(conn, &link_id)?;
-                BlockDownloads::add_completed(conn, &link_id, &token_blocks)?;
-                log_access(conn, &link_id, "download_completed", None, visitor, now)?;
-                audit::record(
-                    conn,
-                    now,
-                    AuditEvent::new(
-                        format!("link:{}", link.id),
-                        "link.download",
-                        format!("link:{}", link.id),
-                    )
-                    .outcome("granted")
-                    .detail(
-                        serde_json::json!({"bytes": sent, "completed": link.downloads_completed}),
-                    )
-                    .address(visitor.logged_address.clone()),
-                )?;
-                let used_up = link
-                    .max_downloads
-                    .is_some_and(|max| link.downloads_completed >= max);
-                if link.self_destruct && used_up {
-                    ShareLink::destroy(conn, &link.id, now)?;
-                    audit::record(
-                        conn,
-                        now,
-                        AuditEvent::new("system", "link.destroy", format!("link:{}", link.id))
-                            .detail(serde_json::json!({"reason": "last download completed"})),
-                    )?;
-                    if let Some(job_id) = &link.export_job_id
-                        && ShareLink::others_for_export(conn, job_id, &link.id)? == 0
-                    {
-                        remove_file =
-                            crate::db::export_jobs::ExportJob::expire_for_link(conn, job_id, now)?;
-                    }
-                }
-            }
-        }
-        Ok::<_, DbError>(remove_file)
-    })?;
-    if let Some(relative) = remove_file {
-        let path = storage.absolute(&relative);
-        if let Err(err) = std::fs::remove_file(&path) {
-            tracing::warn!(error = %err, path = %path.display(), "cannot remove a self-destructed link's file");
-        }
+    now: i64,
+) -> Result<Option<String>, DbError> {
+    let link_id = &ticket.link_id;
+    let state = match ending {
+        Ending::Completed => link_downloads::COMPLETED,
+        Ending::Broken => link_downloads::BROKEN,
+    };
+    if !LinkDownload::finish(conn, &ticket.download_id, state, sent as i64, now)? {
+        return Ok(None);
     }
-    Ok(())
+    if ending == Ending::Broken {
+        ShareLink::give_back_slot(conn, link_id)?;
+        log_access(conn, link_id, "download_broken", None, visitor, now)?;
+        return Ok(None);
+    }
+    let link = ShareLink::complete_download(conn, link_id)?;
+    BlockDownloads::add_completed(conn, link_id, &ticket.token_blocks)?;
+    log_access(conn, link_id, "download_completed", None, visitor, now)?;
+    // This runs in a transaction (or savepoint) of its own that any error here undoes.
+    audit::record_in_callers_transaction(
+        conn,
+        now,
+        AuditEvent::new(
+            format!("link:{}", link.id),
+            "link.download",
+            format!("link:{}", link.id),
+        )
+        .outcome("granted")
+        .detail(serde_json::json!({"bytes": sent, "completed": link.downloads_completed}))
+        .address(visitor.logged_address.clone()),
+    )?;
+    let used_up = link
+        .max_downloads
+        .is_some_and(|max| link.downloads_completed >= max);
+    if !(link.self_destruct && used_up) {
+        return Ok(None);
+    }
+    ShareLink::destroy(conn, &link.id, now)?;
+    audit::record_in_callers_transaction(
+        conn,
+        now,
+        AuditEvent::new("system", "link.destroy", format!("link:{}", link.id))
+            .detail(serde_json::json!({"reason": "last download completed"})),
+    )?;
+    match &link.export_job_id {
+        Some(job_id) if ShareLink::others_for_export(conn, job_id, &link.id)? == 0 => {
+            crate::db::export_jobs::ExportJob::expire_for_link(conn, job_id, now)
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Gives back the slot of a download that failed before its first byte.
@@ -309,23 +330,14 @@ impl<S> CountedBody<S> {
         let Some(ticket) = self.ticket.take() else {
             return;
         };
-        let (db, storage, visitor, sent) = (
-            self.db.clone(),
-            self.storage.clone(),
-            self.visitor.clone(),
+        finish(
+            &self.db,
+            &self.storage,
+            ticket,
+            ending,
             self.sent,
+            self.visitor.clone(),
         );
-        let record = move || {
-            if let Err(err) = finish(&db, &storage, &ticket, ending, sent, &visitor) {
-                tracing::error!(error = %err, link = %ticket.link_id, "cannot record the end of a download");
-            }
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => {
-                handle.spawn_blocking(record);
-            }
-            Err(_) => record(),
-        }
     }
 }
 

@@ -626,6 +626,31 @@ async fn parallel_downloads_complete_exactly_the_limit(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(left, 0);
+    // Every attempt is in the link's access log: three downloads started and completed, the
+    // other 21 refused, whichever check refused them (the slot, or the link already used up).
+    let log = app
+        .get_json(&ada, &format!("/api/v1/links/{link_id}/access-log"))
+        .await;
+    let count = |event: &str| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == event)
+            .count()
+    };
+    assert_eq!(
+        (
+            count("download_started"),
+            count("download_completed"),
+            count("refused")
+        ),
+        (3, 3, 21),
+        "{log}"
+    );
+    // The audit entries written alongside (each completion, each refusal at the door) chain.
+    let root = app.admin("root@example.org").await;
+    let report = app.get_json(&root, "/api/v1/admin/audit/verify").await;
+    assert_eq!(report["intact"], true, "{report}");
     let restarted = app.replica().await;
     let again = stranger()
         .get(restarted.url(&format!(
@@ -728,13 +753,75 @@ async fn grouped_writes_keep_limits_exact_and_fail_alone(backend: Backend) {
         }
     }
     assert_eq!((taken, full, failed), (5, 11, 16));
-    let mut conn = app.state.db.get().unwrap();
-    assert_eq!(
+    let taken_now = |db: &tessera::db::Database| {
+        let mut conn = db.get().unwrap();
         ShareLink::find(&mut conn, &link_id)
             .unwrap()
-            .downloads_taken,
-        5
-    );
+            .downloads_taken
+    };
+    assert_eq!(taken_now(&app.state.db), 5);
+
+    // A write alone in its transaction runs without a savepoint: failing, it is undone all
+    // the same.
+    let (db, id) = (app.state.db.clone(), link_id.clone());
+    let failed = std::thread::spawn(move || {
+        db.write(None, move |conn| {
+            ShareLink::give_back_slot(conn, &id)?;
+            Err::<(), _>(DbError::Conflict("refused on purpose".into()))
+        })
+    })
+    .join()
+    .unwrap();
+    assert!(matches!(failed, Err(DbError::Conflict(_))));
+    assert_eq!(taken_now(&app.state.db), 5);
+}
+
+/// A download's end is recorded without anyone waiting for it (on SQLite, queued straight to
+/// the writer). Writes queued that way are not lost when the server stops right after: the
+/// database's last handle waits for them as it closes, so counts survive a restart.
+async fn queued_writes_are_committed_before_the_database_closes(backend: Backend) {
+    use tessera::db::share_links::ShareLink;
+    use tessera::db::{Database, DbError};
+
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "download"}),
+    )
+    .await;
+    let link_id = created["id"].as_str().unwrap().to_owned();
+    let url = app.state.config.effective_database_url();
+    let (told_tx, told) = std::sync::mpsc::channel();
+    let queued = link_id.clone();
+    // A server of its own on the same database, stopped at once: the handle is dropped on a
+    // thread without a runtime, as at the end of the process.
+    std::thread::spawn(move || {
+        let db = Database::connect(&url, 2).unwrap();
+        for i in 0..50 {
+            let (id, told) = (queued.clone(), told_tx.clone());
+            db.write_in_background(
+                move |conn| ShareLink::take_slot(conn, &id, i),
+                move |taken: Result<bool, DbError>| {
+                    let _ = told.send(taken.is_ok_and(|t| t));
+                },
+            );
+        }
+        drop(db);
+    })
+    .join()
+    .unwrap();
+    let mut conn = app.state.db.get().unwrap();
+    let taken = ShareLink::find(&mut conn, &link_id)
+        .unwrap()
+        .downloads_taken;
+    assert_eq!(taken, 50, "every queued write is in the database");
+    assert_eq!(told.try_iter().filter(|&ok| ok).count(), 50);
 }
 
 /// A server that stops mid-download (killed, crashed) never records the download's end. Its
@@ -1025,6 +1112,7 @@ crate::on_both_backends!(
     tokens_narrow_offline_and_die_with_their_link,
     parallel_downloads_complete_exactly_the_limit,
     grouped_writes_keep_limits_exact_and_fail_alone,
+    queued_writes_are_committed_before_the_database_closes,
     a_broken_download_gives_its_slot_back,
     a_stopped_servers_downloads_give_their_slots_back,
     export_links_resume_once_and_self_destruct,
