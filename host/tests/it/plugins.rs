@@ -222,7 +222,9 @@ async fn hostile_plugins_fail_alone(backend: Backend) {
     let Some(app) = app_with_plugins(
         backend,
         &["csv"],
-        &["trap", "spin", "hog", "flood", "garbage", "fs", "net", "hasher"],
+        &[
+            "trap", "spin", "hog", "flood", "garbage", "fs", "net", "hasher",
+        ],
     )
     .await
     else {
