@@ -172,7 +172,7 @@ impl Exporter for DatapackageExporter {
 
     fn finish(&mut self) -> Result<Vec<u8>, PluginError> {
         self.zip.finish_entry().map_err(zip_failed)?;
-        let hex = std::mem::take(&mut self.csv_hash).finalize_hex();
+        let hex = self.csv_hash.finalize_hex();
         self.descriptor.record_data(self.csv_bytes, hex, self.rows);
         let json = self
             .descriptor

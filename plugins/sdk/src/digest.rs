@@ -39,25 +39,23 @@ impl Sha256 {
         sha2::Digest::update(&mut self.local, data);
     }
 
-    /// The digest of everything added.
-    pub fn finalize(self) -> [u8; 32] {
+    /// The digest of everything added so far; the hasher starts over empty, as the host's
+    /// does, so one hasher serves a whole export without asking the host for another.
+    pub fn finalize(&mut self) -> [u8; 32] {
         let mut digest = [0u8; 32];
         #[cfg(target_family = "wasm")]
         {
-            let bytes = self.host.finish();
-            // The host always answers 32 bytes; anything else leaves zeros, which no
-            // reader would take for a match.
-            if bytes.len() == digest.len() {
-                digest.copy_from_slice(&bytes);
-            }
+            // The host always answers 32 bytes. Should it not, the copy panics and the export
+            // fails (a trap) rather than write a checksum that is wrong.
+            digest.copy_from_slice(&self.host.finish());
         }
         #[cfg(not(target_family = "wasm"))]
-        digest.copy_from_slice(&sha2::Digest::finalize(self.local));
+        digest.copy_from_slice(&sha2::Digest::finalize_reset(&mut self.local));
         digest
     }
 
     /// The digest as 64 lowercase hex digits.
-    pub fn finalize_hex(self) -> String {
+    pub fn finalize_hex(&mut self) -> String {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut text = String::with_capacity(64);
         for byte in self.finalize() {
@@ -76,10 +74,15 @@ mod tests {
     fn digests_match_the_standard_test_vectors_in_any_pieces() {
         let mut empty = Sha256::new();
         empty.update(b"");
+        let mut reused = Sha256::new();
+        reused.update(b"discarded");
+        let _ = reused.finalize();
         assert_eq!(
             empty.finalize_hex(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+        // A finished hasher starts over empty.
+        assert_eq!(reused.finalize_hex(), Sha256::new().finalize_hex());
         let text = b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
         for piece in [1, 7, 56] {
             let mut hasher = Sha256::new();
