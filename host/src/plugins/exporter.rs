@@ -11,9 +11,13 @@ use super::runtime::{PluginRuntime, Sandbox, classify};
 wasmtime::component::bindgen!({
     path: "../wit/tessera-plugin@0.1.0",
     world: "exporter-plugin",
-    // The host's own imports (`digest`) may trap: a plugin that asks for too much fails.
+    // The host's own imports (`digest`, `compress`) may trap: a plugin that asks for too much
+    // fails.
     imports: { default: trappable },
-    with: { "tessera:plugin/digest.sha256": super::digest::Sha256Hasher },
+    with: {
+        "tessera:plugin/digest.sha256": super::digest::Sha256Hasher,
+        "tessera:plugin/compress.deflater": super::compress::Deflater,
+    },
 });
 
 pub use exports::tessera::plugin::exporter::FormatInfo;

@@ -8,7 +8,8 @@
 //! - [`scratch`]: the one capability a plugin may ask for beyond memory and time today: a
 //!   private temporary folder with a quota.
 //! - [`exporter`]: the `exporter-plugin` world's bindings and the calls into it.
-//! - [`digest`]: hashes the host computes for plugins, faster than they can inside the sandbox.
+//! - [`digest`] and [`compress`]: checksums and DEFLATE streams the host computes for plugins,
+//!   faster than they can inside the sandbox.
 //! - [`registry`]: the plugins this process has loaded, from the plugins folder and from the
 //!   database, kept in step with the `plugins` table that every replica shares.
 //! - [`admin`]: installing, enabling, disabling and removing plugins at run time.
@@ -17,6 +18,7 @@
 //! with a [`PluginError`] naming which of these happened.
 
 pub mod admin;
+pub mod compress;
 pub mod digest;
 pub mod exporter;
 pub mod manifest;

@@ -114,13 +114,15 @@ impl PluginRuntime {
         })
     }
 
-    /// A linker with WASI and the host's own `digest` interface linked in; what WASI may reach
+    /// A linker with WASI and the host's own `digest` and `compress` interfaces linked in; what WASI may reach
     /// is decided per store by [`Sandbox`].
     pub fn linker(&self) -> Result<Linker<Sandbox>, PluginError> {
         let mut linker = Linker::new(&self.engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| PluginError::Load(e.to_string()))?;
         super::digest::add_to_linker(&mut linker).map_err(|e| PluginError::Load(e.to_string()))?;
+        super::compress::add_to_linker(&mut linker)
+            .map_err(|e| PluginError::Load(e.to_string()))?;
         Ok(linker)
     }
 
@@ -179,10 +181,12 @@ impl PluginRuntime {
 /// call.
 pub struct Sandbox {
     wasi: WasiCtx,
-    /// WASI's resources and the `digest` hashers.
+    /// WASI's resources, the `digest` hashers and the `compress` streams.
     pub(super) table: ResourceTable,
     /// `digest` hashers the plugin holds now (see [`super::digest::MAX_OPEN_HASHERS`]).
     pub(super) open_hashers: usize,
+    /// `compress` streams the plugin holds now (see [`super::compress::MAX_OPEN_DEFLATERS`]).
+    pub(super) open_deflaters: usize,
     memory_limit: usize,
     pub memory_limit_hit: bool,
     /// Set when the scratch folder outgrew its quota while the plugin ran.
@@ -214,6 +218,7 @@ impl Sandbox {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             open_hashers: 0,
+            open_deflaters: 0,
             memory_limit: (capabilities.memory_mb as usize) << 20,
             memory_limit_hit: false,
             disk_limit_hit: false,
@@ -221,6 +226,12 @@ impl Sandbox {
             memory_mb: capabilities.memory_mb,
             scratch,
         })
+    }
+
+    /// A sandbox granting nothing, for unit tests of the host's own interfaces.
+    #[cfg(test)]
+    pub(super) fn for_tests() -> Self {
+        Self::new(&Capabilities::default(), None).expect("a sandbox without a scratch folder")
     }
 
     /// Fails the export when the scratch folder has outgrown its quota.

@@ -12,14 +12,15 @@
 //! its ZIP64 form, only where a size, offset or count does not fit 32 bits (section 4.5.3), so
 //! ordinary archives look ordinary to old readers.
 //!
-//! Entries are deflated (method 8) with zlib-rs, the backend the Excel format's zip writer
-//! uses too (so a native build that links both compresses as the component does), and every
-//! entry carries the same modification time, so the same input gives the same bytes. What
-//! this module does not do: encryption, comments, or reading archives.
+//! Entries are deflated (method 8) at zlib's default level and checksummed by the host,
+//! through the SDK's [`Deflater`] and [`Crc32`] (in place, with the same compressor, when built
+//! natively), and every entry carries the same modification time, so the same input gives the
+//! same bytes. What this module does not do: encryption, comments, or reading archives.
 
-use flate2::Compression;
-use flate2::write::DeflateEncoder;
-use std::io::{self, Write};
+use std::io;
+
+use tessera_plugin_sdk::compress::Deflater;
+use tessera_plugin_sdk::digest::Crc32;
 
 const LOCAL_HEADER: u32 = 0x0403_4b50;
 const DATA_DESCRIPTOR: u32 = 0x0807_4b50;
@@ -37,6 +38,9 @@ const VERSION_ZIP64: u16 = 45;
 const MADE_BY_UNIX: u16 = 3 << 8;
 /// A regular file, readable by everyone, writable by its owner (`-rw-r--r--`).
 const UNIX_FILE_MODE: u32 = 0o100_644;
+
+/// zlib's default level: what zip tools use unless told otherwise.
+const DEFLATE_LEVEL: u8 = 6;
 
 const FLAG_DATA_DESCRIPTOR: u16 = 1 << 3;
 const FLAG_UTF8_NAME: u16 = 1 << 11;
@@ -94,8 +98,7 @@ struct OpenEntry {
     name: String,
     flags: u16,
     header_offset: u64,
-    encoder: DeflateEncoder<Vec<u8>>,
-    crc: crc32fast::Hasher,
+    crc: Crc32,
     uncompressed: u64,
     compressed: u64,
 }
@@ -111,6 +114,8 @@ pub struct ZipStream {
     written: u64,
     entries: Vec<Entry>,
     open: Option<OpenEntry>,
+    /// One stream for every entry in turn: it starts over after each.
+    deflater: Deflater,
 }
 
 impl ZipStream {
@@ -122,6 +127,7 @@ impl ZipStream {
             written: 0,
             entries: Vec::new(),
             open: None,
+            deflater: Deflater::new(DEFLATE_LEVEL),
         }
     }
 
@@ -165,8 +171,7 @@ impl ZipStream {
             name: name.to_owned(),
             flags,
             header_offset,
-            encoder: DeflateEncoder::new(Vec::new(), Compression::default()),
-            crc: crc32fast::Hasher::new(),
+            crc: Crc32::new(),
             uncompressed: 0,
             compressed: 0,
         });
@@ -180,12 +185,8 @@ impl ZipStream {
         };
         open.crc.update(data);
         open.uncompressed += data.len() as u64;
-        open.encoder.write_all(data)?;
-        // Copy what the encoder has compressed so far out to the archive's output, at its
-        // size: the encoder's buffer keeps its capacity for the next piece.
-        let buffer = open.encoder.get_mut();
-        let compressed = buffer.as_slice().to_vec();
-        buffer.clear();
+        let mut compressed = Vec::new();
+        self.deflater.write(data, &mut compressed);
         open.compressed += compressed.len() as u64;
         self.emit(compressed);
         Ok(())
@@ -196,9 +197,10 @@ impl ZipStream {
         let Some(open) = self.open.take() else {
             return Err(io::Error::other("no zip entry is open"));
         };
-        let rest = open.encoder.finish()?;
+        let mut rest = Vec::new();
+        self.deflater.finish(&mut rest);
         let compressed = open.compressed + rest.len() as u64;
-        let crc = open.crc.finalize();
+        let crc = open.crc.value();
         self.emit(rest);
         let mut descriptor = Vec::with_capacity(24);
         put_u32(&mut descriptor, DATA_DESCRIPTOR);
@@ -223,9 +225,9 @@ impl ZipStream {
         if self.open.is_some() {
             return Err(io::Error::other("a zip entry is still open"));
         }
-        let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
-        encoder.write_all(data)?;
-        let compressed = encoder.finish()?;
+        let mut compressed = Vec::new();
+        self.deflater.write(data, &mut compressed);
+        self.deflater.finish(&mut compressed);
         let (Ok(compressed_size), Ok(uncompressed_size)) =
             (u32::try_from(compressed.len()), u32::try_from(data.len()))
         else {
@@ -233,7 +235,7 @@ impl ZipStream {
                 "a zip entry written at once must be smaller than 4 GiB",
             ));
         };
-        let crc = crc32fast::hash(data);
+        let crc = Crc32::of(data);
         let flags = utf8_flag(name);
         let header_offset = self.written;
         self.put_local_header(

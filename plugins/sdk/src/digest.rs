@@ -1,9 +1,53 @@
-//! SHA-256 for formats that checksum what they write, computed by the host.
+//! SHA-256 and CRC-32 for formats that checksum what they write, computed by the host.
 //!
-//! Inside the sandbox a plugin cannot use the processor's SHA instructions, and hashing in
-//! WebAssembly costs several times what the host pays. So in a component [`Sha256`] hands its
-//! data to the host's `tessera:plugin/digest` interface; built natively (unit tests, the
-//! benchmark's native side), the same type hashes in place. Either way the digest is the same.
+//! Inside the sandbox a plugin cannot use the processor's SHA or carry-less multiplication
+//! instructions, and hashing in WebAssembly costs several times what the host pays. So in a
+//! component [`Sha256`] and [`Crc32`] hand their data to the host's `tessera:plugin/digest`
+//! interface; built natively (unit tests, the benchmark's native side), the same types hash in
+//! place. Either way the checksum is the same.
+
+/// The most bytes handed to the host's `crc32` in one call (the host refuses more).
+const MAX_CRC32_PIECE: usize = 16 << 20;
+
+/// A CRC-32 (ISO-HDLC, the checksum of zip and gzip) in progress.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Crc32(u32);
+
+impl Crc32 {
+    /// The checksum of nothing.
+    pub fn new() -> Self {
+        Self(0)
+    }
+
+    /// Adds `data` to what is checksummed. Each call crosses into the host, so a caller passes
+    /// pieces of kilobytes or more, not single values.
+    pub fn update(&mut self, data: &[u8]) {
+        for piece in data.chunks(MAX_CRC32_PIECE) {
+            #[cfg(target_family = "wasm")]
+            {
+                self.0 = crate::bindings::tessera::plugin::digest::crc32(self.0, piece);
+            }
+            #[cfg(not(target_family = "wasm"))]
+            {
+                let mut hasher = crc32fast::Hasher::new_with_initial(self.0);
+                hasher.update(piece);
+                self.0 = hasher.finalize();
+            }
+        }
+    }
+
+    /// The checksum of everything added so far.
+    pub fn value(&self) -> u32 {
+        self.0
+    }
+
+    /// The checksum of `data`.
+    pub fn of(data: &[u8]) -> u32 {
+        let mut crc = Self::new();
+        crc.update(data);
+        crc.value()
+    }
+}
 
 /// A SHA-256 (FIPS 180-4) in progress. A plugin instance may hold at most 16 at once.
 pub struct Sha256 {
@@ -68,7 +112,19 @@ impl Sha256 {
 
 #[cfg(test)]
 mod tests {
-    use super::Sha256;
+    use super::{Crc32, Sha256};
+
+    #[test]
+    fn crc32_matches_the_check_value_in_any_pieces() {
+        // The standard check value of CRC-32/ISO-HDLC.
+        assert_eq!(Crc32::of(b"123456789"), 0xCBF4_3926);
+        let mut pieces = Crc32::new();
+        for chunk in b"123456789".chunks(2) {
+            pieces.update(chunk);
+        }
+        assert_eq!(pieces.value(), 0xCBF4_3926);
+        assert_eq!(Crc32::of(b""), 0);
+    }
 
     #[test]
     fn digests_match_the_standard_test_vectors_in_any_pieces() {

@@ -5,8 +5,8 @@
 //! [`Exporter`], and one macro, [`export!`], so that a plugin author writes plain Rust against
 //! plain data: the host's types re-exported from here, readers for its columnar batches
 //! ([`ColumnView`], [`Value`]), the house text and JSON renderings of a cell ([`text`]),
-//! calendar arithmetic without a date crate ([`time`]), SHA-256 computed by the host
-//! ([`digest`]), typed options ([`parse_options`]) and the export's scratch folder, for formats
+//! calendar arithmetic without a date crate ([`time`]), SHA-256 and CRC-32 computed by the host
+//! ([`digest`]), DEFLATE streams compressed by the host ([`compress`]), typed options ([`parse_options`]) and the export's scratch folder, for formats
 //! that spill to disk ([`scratch_dir`]).
 //! [`testing`] builds requests and batches from plain values and runs a whole export natively.
 //!
@@ -39,6 +39,7 @@
 //! ```
 
 mod batch;
+pub mod compress;
 pub mod digest;
 mod glue;
 mod options;
