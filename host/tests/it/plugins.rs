@@ -223,7 +223,7 @@ async fn hostile_plugins_fail_alone(backend: Backend) {
         backend,
         &["csv"],
         &[
-            "trap", "spin", "hog", "flood", "garbage", "fs", "net", "hasher",
+            "trap", "spin", "hog", "flood", "garbage", "fs", "net", "hasher", "deflater",
         ],
     )
     .await
@@ -259,6 +259,8 @@ async fn hostile_plugins_fail_alone(backend: Backend) {
         ("flood", "plugin_bad_output"),
         // One host-side hasher more than an instance may hold.
         ("hasher", "plugin_trapped"),
+        // One host-side DEFLATE stream more than an instance may hold.
+        ("deflater", "plugin_trapped"),
     ] {
         let response = app
             .as_user(&user, Method::GET, &path(format))
