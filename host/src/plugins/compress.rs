@@ -25,10 +25,9 @@ pub const MAX_OPEN_DEFLATERS: usize = 4;
 /// The most bytes one `write` may hand the host; more traps.
 pub const MAX_DEFLATE_INPUT: usize = 16 << 20;
 
-/// The host's state behind one `deflater` resource: the stream and the level it restarts at.
+/// The host's state behind one `deflater` resource.
 pub struct Deflater {
     encoder: DeflateEncoder<Vec<u8>>,
-    level: Compression,
 }
 
 /// Links the `compress` interface, implemented by [`Sandbox`], into `linker`.
@@ -46,10 +45,8 @@ impl HostDeflater for Sandbox {
         if self.open_deflaters >= MAX_OPEN_DEFLATERS {
             wasmtime::bail!("the plugin holds more than {MAX_OPEN_DEFLATERS} DEFLATE streams");
         }
-        let level = Compression::new(u32::from(level));
         let deflater = self.table.push(Deflater {
-            encoder: DeflateEncoder::new(Vec::new(), level),
-            level,
+            encoder: DeflateEncoder::new(Vec::new(), Compression::new(u32::from(level))),
         })?;
         self.open_deflaters += 1;
         Ok(deflater)
@@ -68,12 +65,9 @@ impl HostDeflater for Sandbox {
     }
 
     fn finish(&mut self, deflater: Resource<Deflater>) -> wasmtime::Result<Vec<u8>> {
-        let deflater = self.table.get_mut(&deflater)?;
-        // `reset` ends the stream into the current buffer and starts a new one; the level is
-        // kept by starting over from a fresh encoder.
-        let rest = deflater.encoder.reset(Vec::new())?;
-        deflater.encoder = DeflateEncoder::new(Vec::new(), deflater.level);
-        Ok(rest)
+        // `reset` ends the stream into the current buffer, hands that back and starts a new
+        // stream at the same level.
+        Ok(self.table.get_mut(&deflater)?.encoder.reset(Vec::new())?)
     }
 
     fn drop(&mut self, deflater: Resource<Deflater>) -> wasmtime::Result<()> {

@@ -17,8 +17,6 @@ pub struct Deflater {
     host: crate::bindings::tessera::plugin::compress::Deflater,
     #[cfg(not(target_family = "wasm"))]
     local: flate2::write::DeflateEncoder<Vec<u8>>,
-    #[cfg(not(target_family = "wasm"))]
-    level: u32,
 }
 
 impl Deflater {
@@ -30,15 +28,11 @@ impl Deflater {
             #[cfg(target_family = "wasm")]
             host: crate::bindings::tessera::plugin::compress::Deflater::new(level),
             #[cfg(not(target_family = "wasm"))]
-            local: Self::local_encoder(u32::from(level)),
-            #[cfg(not(target_family = "wasm"))]
-            level: u32::from(level),
+            local: flate2::write::DeflateEncoder::new(
+                Vec::new(),
+                flate2::Compression::new(u32::from(level)),
+            ),
         }
-    }
-
-    #[cfg(not(target_family = "wasm"))]
-    fn local_encoder(level: u32) -> flate2::write::DeflateEncoder<Vec<u8>> {
-        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(level))
     }
 
     /// Compresses `data` and appends the compressed bytes ready so far to `out` (the
@@ -64,9 +58,9 @@ impl Deflater {
         append(out, self.host.finish());
         #[cfg(not(target_family = "wasm"))]
         {
-            let finished = std::mem::replace(&mut self.local, Self::local_encoder(self.level));
-            // Finishing into a `Vec` cannot fail.
-            append(out, finished.finish().unwrap_or_default());
+            // As in the host: `reset` ends the stream, hands back its buffer and starts a new
+            // stream at the same level. Finishing into a `Vec` cannot fail.
+            append(out, self.local.reset(Vec::new()).unwrap_or_default());
         }
     }
 }
