@@ -3,9 +3,11 @@
 
 use std::time::Instant;
 
+use actix_web::body::BoxBody;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Next, NormalizePath, TrailingSlash};
 use actix_web::{App, Error, web};
 use futures_util::FutureExt;
 
@@ -37,12 +39,7 @@ pub fn build_app(
         .configure(api::routes)
         .configure(crate::ui::routes)
         .default_service(web::to(api::not_found))
-        .wrap(
-            DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("Referrer-Policy", "no-referrer"))
-                .add(("X-Frame-Options", "DENY")),
-        )
+        .wrap(actix_web::middleware::from_fn(security_headers))
         .wrap(NormalizePath::new(TrailingSlash::Trim))
         .wrap_fn(move |req, srv| {
             let started = Instant::now();
@@ -60,6 +57,42 @@ pub fn build_app(
                 result
             })
         })
+}
+
+/// Headers every response carries, errors included.
+///
+/// An error a middleware returns as an `Err` is only turned into a response after every
+/// middleware has returned, so headers added here would miss it: the access guard answers its
+/// refusals as responses instead (issue 14, item 13), and extractors' errors are responses by
+/// the time they get here. A response that names no caching policy is not
+/// stored: answers carry people's data (rows, link metadata, exports), and only the static
+/// assets say otherwise. With an `https` public address, browsers are told to keep to HTTPS.
+async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.config.public_url.starts_with("https://"));
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    Ok(response)
 }
 
 /// Set on every accepted connection (`HttpServer::on_connect`): responses that stream their

@@ -20,6 +20,7 @@ pub mod links;
 pub mod logging;
 pub mod metrics;
 pub mod plugins;
+pub mod routing;
 pub mod state;
 pub mod storage;
 pub mod time;

@@ -123,6 +123,16 @@ impl Metrics {
             out,
             "tessera_db_pool_connections{{state=\"max\"}} {pool_max}"
         );
+        let _ = writeln!(
+            out,
+            "# HELP tessera_db_writes_lost_total Grouped writes that never ran or whose commit failed."
+        );
+        let _ = writeln!(out, "# TYPE tessera_db_writes_lost_total counter");
+        let _ = writeln!(
+            out,
+            "tessera_db_writes_lost_total {}",
+            crate::db::writer::lost_writes()
+        );
         out
     }
 }

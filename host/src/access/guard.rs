@@ -13,7 +13,7 @@
 
 use std::sync::LazyLock;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::ResourceDef;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -71,39 +71,56 @@ fn classify(path: &str) -> Guarded<'_> {
 pub async fn guard_api(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let path = req.path().to_owned();
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // A refusal is answered here, as a response rather than an error: an error would leave
+    // the middleware stack before the security headers are added (issue 14, item 13).
+    match decide(&req).await {
+        Ok(Some(caller)) => {
+            req.extensions_mut().insert(caller);
+        }
+        Ok(None) => {}
+        Err(err) => return Ok(req.error_response(err).map_into_right_body()),
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// The caller, cleared for what the path names; `None` for routes anyone may call.
+async fn decide(req: &ServiceRequest) -> Result<Option<Caller>, ApiError> {
+    // The path as the router matched it, percent-escapes decoded: deciding on the raw path
+    // let `/api/v1/%65xports/{id}/links` pass as "not an export route" while the router ran
+    // the export route (issue 14, item 2).
+    let path = req.match_info().as_str().to_owned();
     // Unrouted paths fall through to the JSON 404; a route left out of the document still
     // authenticates through its `Caller` argument.
     if PUBLIC.contains(&path.as_str()) || !DOCUMENTED.iter().any(|r| r.is_match(&path)) {
-        return next.call(req).await;
+        return Ok(None);
     }
     let caller = match authenticate(req.request().clone()).await {
         Ok(caller) => caller,
         Err(err) => {
             tracing::info!(decision = "deny", path = %path, reason = %err.message, "authentication refused");
-            return Err(err.into());
+            return Err(err);
         }
     };
     match classify(&path) {
         Guarded::Admin if !caller.is_admin() => {
             tracing::info!(decision = "deny", user = %caller.user.id, path = %path, "admin route refused");
-            record_admin_refusal(&req, &caller, &path).await?;
+            record_admin_refusal(req, &caller, &path).await?;
             return Err(ApiError::forbidden(
                 "this needs a site admin (and, with an API token, the 'admin' scope)",
-            )
-            .into());
+            ));
         }
         Guarded::Dataset(id) => {
-            require_view(&req, &caller, DatasetRef::Dataset(id.to_owned())).await?
+            require_view(req, &caller, DatasetRef::Dataset(id.to_owned())).await?
         }
         Guarded::Export(id) => {
-            require_view(&req, &caller, DatasetRef::Export(id.to_owned())).await?
+            require_view(req, &caller, DatasetRef::Export(id.to_owned())).await?
         }
         _ => {}
     }
-    req.extensions_mut().insert(caller);
-    next.call(req).await
+    Ok(Some(caller))
 }
 
 /// A refused admin request goes in the audit log like any refusal.

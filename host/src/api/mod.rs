@@ -24,196 +24,147 @@ pub mod users;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::routing;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(ops::healthz))
-        .route("/s/{slug}", web::get().to(shared::show_link))
-        .route("/s/{slug}", web::post().to(shared::open_link))
-        .route(
-            "/s/{slug}/download",
-            web::get().to(shared::download_by_slug),
+    cfg.service(routing::path("/healthz").get(ops::healthz))
+        .service(
+            routing::path("/s/{slug}")
+                .get(shared::show_link)
+                .post(shared::open_link),
         )
-        .route("/s/{slug}/rows", web::get().to(shared::rows_by_slug))
-        .route("/readyz", web::get().to(ops::readyz))
-        .route("/metrics", web::get().to(ops::metrics))
-        .route("/api/docs", web::get().to(openapi::docs_page))
-        .route(
-            "/static/js/api-docs.js",
-            web::get().to(openapi::docs_script),
-        )
+        .service(routing::path("/s/{slug}/download").get(shared::download_by_slug))
+        .service(routing::path("/s/{slug}/rows").get(shared::rows_by_slug))
+        .service(routing::path("/readyz").get(ops::readyz))
+        .service(routing::path("/metrics").get(ops::metrics))
+        .service(routing::path("/api/docs").get(openapi::docs_page))
+        .service(routing::path("/static/js/api-docs.js").get(openapi::docs_script))
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(
                     crate::access::guard::guard_api,
                 ))
-                .route("/openapi.json", web::get().to(openapi::openapi_json))
-                .route("/auth/login", web::post().to(auth::login::login))
-                .route("/auth/logout", web::post().to(auth::logout::logout))
-                .route("/me", web::get().to(users::get_me))
-                .route("/tokens", web::get().to(tokens::list::list_tokens))
-                .route("/tokens", web::post().to(tokens::create::create_token))
-                .route(
-                    "/tokens/{id}",
-                    web::delete().to(tokens::revoke::revoke_token),
+                .service(routing::path("/openapi.json").get(openapi::openapi_json))
+                .service(routing::path("/auth/login").post(auth::login::login))
+                .service(routing::path("/auth/logout").post(auth::logout::logout))
+                .service(routing::path("/me").get(users::get_me))
+                .service(
+                    routing::path("/tokens")
+                        .get(tokens::list::list_tokens)
+                        .post(tokens::create::create_token),
                 )
-                .route("/teams", web::get().to(teams::list_teams))
-                .route("/teams", web::post().to(teams::create_team))
-                .route("/teams/{id}", web::get().to(teams::get_team))
-                .route(
-                    "/teams/{id}/members",
-                    web::post().to(teams::put_team_member),
+                .service(routing::path("/tokens/{id}").delete(tokens::revoke::revoke_token))
+                .service(
+                    routing::path("/teams")
+                        .get(teams::list_teams)
+                        .post(teams::create_team),
                 )
-                .route(
-                    "/teams/{id}/members/{user_id}",
-                    web::delete().to(teams::remove_team_member),
+                .service(routing::path("/teams/{id}").get(teams::get_team))
+                .service(routing::path("/teams/{id}/members").post(teams::put_team_member))
+                .service(
+                    routing::path("/teams/{id}/members/{user_id}")
+                        .delete(teams::remove_team_member),
                 )
-                .route("/groups", web::get().to(groups::list_groups))
-                .route("/groups", web::post().to(groups::create_group))
-                .route("/groups/{id}", web::get().to(groups::get_group))
-                .route("/groups/{id}", web::delete().to(groups::delete_group))
-                .route(
-                    "/groups/{id}/members",
-                    web::post().to(groups::add_group_member),
+                .service(
+                    routing::path("/groups")
+                        .get(groups::list_groups)
+                        .post(groups::create_group),
                 )
-                .route(
-                    "/groups/{id}/members/{user_id}",
-                    web::delete().to(groups::remove_group_member),
+                .service(
+                    routing::path("/groups/{id}")
+                        .get(groups::get_group)
+                        .delete(groups::delete_group),
                 )
-                .route("/admin/users", web::get().to(admin::users::list_users))
-                .route("/admin/users", web::post().to(admin::users::create_user))
-                .route(
-                    "/admin/users/{id}",
-                    web::patch().to(admin::users::update_user),
+                .service(routing::path("/groups/{id}/members").post(groups::add_group_member))
+                .service(
+                    routing::path("/groups/{id}/members/{user_id}")
+                        .delete(groups::remove_group_member),
                 )
-                .route("/datasets", web::get().to(datasets::list::list_datasets))
-                .route(
-                    "/datasets",
-                    web::post().to(datasets::upload::create_dataset),
+                .service(
+                    routing::path("/admin/users")
+                        .get(admin::users::list_users)
+                        .post(admin::users::create_user),
                 )
-                .route("/datasets/{id}", web::get().to(datasets::get::get_dataset))
-                .route(
-                    "/datasets/{id}",
-                    web::patch().to(datasets::update::update_dataset),
+                .service(routing::path("/admin/users/{id}").patch(admin::users::update_user))
+                .service(
+                    routing::path("/datasets")
+                        .get(datasets::list::list_datasets)
+                        .post(datasets::upload::create_dataset),
                 )
-                .route(
-                    "/datasets/{id}",
-                    web::delete().to(datasets::delete::delete_dataset),
+                .service(
+                    routing::path("/datasets/{id}")
+                        .get(datasets::get::get_dataset)
+                        .patch(datasets::update::update_dataset)
+                        .delete(datasets::delete::delete_dataset),
                 )
-                .route(
-                    "/datasets/{id}/versions",
-                    web::post().to(datasets::upload::create_version),
+                .service(
+                    routing::path("/datasets/{id}/versions").post(datasets::upload::create_version),
                 )
-                .route(
-                    "/datasets/{id}/rows",
-                    web::get().to(datasets::rows::get_rows),
+                .service(routing::path("/datasets/{id}/rows").get(datasets::rows::get_rows))
+                .service(
+                    routing::path("/datasets/{id}/export").get(datasets::export::export_dataset),
                 )
-                .route(
-                    "/datasets/{id}/export",
-                    web::get().to(datasets::export::export_dataset),
+                .service(routing::path("/plugins").get(plugins::list_plugins))
+                .service(
+                    routing::path("/admin/plugins")
+                        .get(admin::plugins::list_admin_plugins)
+                        .post(admin::plugins::install_plugin),
                 )
-                .route("/plugins", web::get().to(plugins::list_plugins))
-                .route(
-                    "/admin/plugins",
-                    web::get().to(admin::plugins::list_admin_plugins),
+                .service(
+                    routing::path("/admin/plugins/{id}/enable").post(admin::plugins::enable_plugin),
                 )
-                .route(
-                    "/admin/plugins",
-                    web::post().to(admin::plugins::install_plugin),
+                .service(
+                    routing::path("/admin/plugins/{id}/disable")
+                        .post(admin::plugins::disable_plugin),
                 )
-                .route(
-                    "/admin/plugins/{id}/enable",
-                    web::post().to(admin::plugins::enable_plugin),
+                .service(routing::path("/admin/plugins/{id}").delete(admin::plugins::remove_plugin))
+                .service(
+                    routing::path("/datasets/{id}/exports")
+                        .post(exports::create_export)
+                        .get(exports::list_exports),
                 )
-                .route(
-                    "/admin/plugins/{id}/disable",
-                    web::post().to(admin::plugins::disable_plugin),
+                .service(routing::path("/exports/{id}").get(exports::get_export))
+                .service(routing::path("/exports/{id}/cancel").post(exports::cancel_export))
+                .service(routing::path("/exports/{id}/events").get(exports::export_events))
+                .service(routing::path("/exports/{id}/download").get(exports::download_export))
+                .service(
+                    routing::path("/datasets/{id}/shares")
+                        .post(shares::create_share)
+                        .get(shares::list_shares),
                 )
-                .route(
-                    "/admin/plugins/{id}",
-                    web::delete().to(admin::plugins::remove_plugin),
+                .service(
+                    routing::path("/datasets/{id}/shares/{share_id}")
+                        .patch(shares::update_share)
+                        .delete(shares::revoke_share),
                 )
-                .route(
-                    "/datasets/{id}/exports",
-                    web::post().to(exports::create_export),
+                .service(routing::path("/datasets/{id}/links").post(links::create_dataset_link))
+                .service(routing::path("/exports/{id}/links").post(links::create_export_link))
+                .service(routing::path("/links").get(links::list_links))
+                .service(
+                    routing::path("/links/{id}")
+                        .get(links::get_link)
+                        .patch(links::update_link)
+                        .delete(links::revoke_link),
                 )
-                .route(
-                    "/datasets/{id}/exports",
-                    web::get().to(exports::list_exports),
+                .service(routing::path("/links/{id}/access-log").get(links::link_access_log))
+                .service(routing::path("/link").get(shared::link_info))
+                .service(routing::path("/link/rows").get(shared::rows_by_token))
+                .service(routing::path("/link/download").get(shared::download_by_token))
+                .service(routing::path("/shared-with-me").get(shares::list_shared_with_me))
+                .service(
+                    routing::path("/admin/policies")
+                        .get(admin::policies::list_policies)
+                        .post(admin::policies::add_policy),
                 )
-                .route("/exports/{id}", web::get().to(exports::get_export))
-                .route(
-                    "/exports/{id}/cancel",
-                    web::post().to(exports::cancel_export),
+                .service(routing::path("/admin/policies/check").post(admin::policies::check_policy))
+                .service(
+                    routing::path("/admin/policies/dry-run").post(admin::policies::dry_run_policy),
                 )
-                .route(
-                    "/exports/{id}/events",
-                    web::get().to(exports::export_events),
+                .service(
+                    routing::path("/admin/policies/{id}").delete(admin::policies::remove_policy),
                 )
-                .route(
-                    "/exports/{id}/download",
-                    web::get().to(exports::download_export),
-                )
-                .route(
-                    "/datasets/{id}/shares",
-                    web::post().to(shares::create_share),
-                )
-                .route("/datasets/{id}/shares", web::get().to(shares::list_shares))
-                .route(
-                    "/datasets/{id}/shares/{share_id}",
-                    web::patch().to(shares::update_share),
-                )
-                .route(
-                    "/datasets/{id}/shares/{share_id}",
-                    web::delete().to(shares::revoke_share),
-                )
-                .route(
-                    "/datasets/{id}/links",
-                    web::post().to(links::create_dataset_link),
-                )
-                .route(
-                    "/exports/{id}/links",
-                    web::post().to(links::create_export_link),
-                )
-                .route("/links", web::get().to(links::list_links))
-                .route("/links/{id}", web::get().to(links::get_link))
-                .route("/links/{id}", web::patch().to(links::update_link))
-                .route("/links/{id}", web::delete().to(links::revoke_link))
-                .route(
-                    "/links/{id}/access-log",
-                    web::get().to(links::link_access_log),
-                )
-                .route("/link", web::get().to(shared::link_info))
-                .route("/link/rows", web::get().to(shared::rows_by_token))
-                .route("/link/download", web::get().to(shared::download_by_token))
-                .route(
-                    "/shared-with-me",
-                    web::get().to(shares::list_shared_with_me),
-                )
-                .route(
-                    "/admin/policies",
-                    web::get().to(admin::policies::list_policies),
-                )
-                .route(
-                    "/admin/policies",
-                    web::post().to(admin::policies::add_policy),
-                )
-                .route(
-                    "/admin/policies/check",
-                    web::post().to(admin::policies::check_policy),
-                )
-                .route(
-                    "/admin/policies/dry-run",
-                    web::post().to(admin::policies::dry_run_policy),
-                )
-                .route(
-                    "/admin/policies/{id}",
-                    web::delete().to(admin::policies::remove_policy),
-                )
-                .route("/admin/audit", web::get().to(admin::audit::list_audit))
-                .route(
-                    "/admin/audit/verify",
-                    web::get().to(admin::audit::verify_audit),
-                ),
+                .service(routing::path("/admin/audit").get(admin::audit::list_audit))
+                .service(routing::path("/admin/audit/verify").get(admin::audit::verify_audit)),
         );
 }
 

@@ -27,6 +27,7 @@
 //! [`super::Database::write`] runs each piece as a transaction of its own on that backend.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -35,6 +36,15 @@ use super::{AnyConnection, ConnectionManager, DbError, SQLITE_WRITER, write_tran
 
 /// The most pieces of work one transaction commits; more wait for the next one.
 pub const MAX_BATCH: usize = 128;
+
+/// Writes this process's writers lost (never ran, or ran in a batch that did not commit), for
+/// `/metrics`: a write the writer completed is never counted here.
+static LOST_WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// How many writes the writers of this process have lost since it started.
+pub fn lost_writes() -> u64 {
+    LOST_WRITES.load(Ordering::Relaxed)
+}
 
 /// Told whether the transaction that ran the piece committed, and passes its result on.
 type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -172,7 +182,14 @@ impl<T, E: From<DbError>, D: FnOnce(Result<T, E>)> Outcome<T, E, D> {
 
 impl<T, E: From<DbError>, D: FnOnce(Result<T, E>)> Drop for Outcome<T, E, D> {
     fn drop(&mut self) {
-        self.tell(Err(lost()));
+        // Only an outcome nobody was told of is a loss. The error is built only then: turning
+        // a database error into the caller's type may log it (issue 14, item 14: every
+        // completed write used to log "lost the write" here).
+        if let Some(then) = self.0.take() {
+            LOST_WRITES.fetch_add(1, Ordering::Relaxed);
+            tracing::error!("the database writer lost a write: it never ran or was not committed");
+            then(Err(lost()));
+        }
     }
 }
 
@@ -265,8 +282,95 @@ fn commit_batch(conn: &mut AnyConnection, batch: Vec<Job>) -> bool {
         }
     }
     let keep = committed.is_ok();
+    if !keep {
+        LOST_WRITES.fetch_add(replies.len() as u64, Ordering::Relaxed);
+    }
     for ran in replies {
         (ran.reply)(committed.clone());
     }
     keep
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use diesel::connection::SimpleConnection;
+
+    use super::*;
+
+    /// Counts how often a database error was turned into it: what the API's error type does
+    /// when it logs "database unavailable".
+    static BUILT: AtomicUsize = AtomicUsize::new(0);
+
+    #[derive(Debug)]
+    struct Probe;
+
+    impl From<DbError> for Probe {
+        fn from(_: DbError) -> Self {
+            BUILT.fetch_add(1, Ordering::SeqCst);
+            Probe
+        }
+    }
+
+    // Issue 14, item 14: every grouped write the writer completed was reported lost ("the
+    // database writer lost the write", logged as an error), hiding real outages.
+    #[test]
+    fn a_completed_write_is_not_reported_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("writer.db").display().to_string();
+        let writer = GroupWriter::start(ConnectionManager::new(&url)).unwrap();
+        writer
+            .run(|conn| {
+                conn.batch_execute("CREATE TABLE t (n INTEGER)")
+                    .map_err(DbError::from)
+            })
+            .unwrap();
+        let lost_before = lost_writes();
+        for n in 0..20 {
+            let (told, outcome) = mpsc::channel();
+            writer.submit(
+                move |conn| {
+                    conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"))
+                        .map_err(|_| Probe)
+                },
+                move |result: Result<(), Probe>| {
+                    let _ = told.send(result.is_ok());
+                },
+            );
+            assert!(outcome.recv().unwrap(), "write {n} failed");
+        }
+        let ran: i32 = writer.run(|_| Ok::<_, Probe>(7)).unwrap();
+        assert_eq!(ran, 7);
+        assert_eq!(
+            BUILT.load(Ordering::SeqCst),
+            0,
+            "a completed write built a loss"
+        );
+        assert_eq!(lost_writes(), lost_before);
+    }
+
+    #[test]
+    fn a_write_that_never_runs_is_counted_lost() {
+        let lost_before = lost_writes();
+        let mut writer = GroupWriter {
+            queue: None,
+            thread: None,
+        };
+        let (told, outcome) = mpsc::channel();
+        writer.submit(
+            |_| Ok::<_, DbError>(()),
+            move |result: Result<(), DbError>| {
+                let _ = told.send(matches!(result, Err(DbError::Unavailable(_))));
+            },
+        );
+        assert!(
+            outcome.recv().unwrap(),
+            "the caller was not told of the loss"
+        );
+        assert!(lost_writes() > lost_before);
+        writer.queue.take();
+    }
 }

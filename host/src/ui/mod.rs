@@ -19,6 +19,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::routing;
 
 /// Every template, compiled into the binary so a deployment is one file.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -221,25 +222,25 @@ async fn static_file(path: web::Path<String>) -> HttpResponse {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(signin::home))
-        .route("/login", web::get().to(signin::login_page))
-        .route("/login", web::post().to(signin::login_form))
-        .route("/logout", web::post().to(signin::logout))
-        .route("/datasets", web::get().to(datasets::datasets_page))
-        .route("/datasets/{id}", web::get().to(datasets::dataset_page))
-        .route("/shared", web::get().to(sharing::shared_page))
-        .route("/links", web::get().to(sharing::links_page))
-        .route("/links/{id}/log", web::get().to(sharing::link_log_page))
-        .route("/account", web::get().to(account::account_page))
-        .route("/admin/users", web::get().to(admin::admin_users_page))
-        .route("/admin/groups", web::get().to(admin::admin_groups_page))
-        .route("/admin/policies", web::get().to(admin::admin_policies_page))
-        .route("/admin/plugins", web::get().to(admin::admin_plugins_page))
-        .route("/admin/audit", web::get().to(admin::admin_audit_page))
-        .route(
-            "/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}",
-            web::get().to(static_file),
-        );
+    cfg.service(routing::path("/").get(signin::home))
+        .service(
+            routing::path("/login")
+                .get(signin::login_page)
+                .post(signin::login_form),
+        )
+        .service(routing::path("/logout").post(signin::logout))
+        .service(routing::path("/datasets").get(datasets::datasets_page))
+        .service(routing::path("/datasets/{id}").get(datasets::dataset_page))
+        .service(routing::path("/shared").get(sharing::shared_page))
+        .service(routing::path("/links").get(sharing::links_page))
+        .service(routing::path("/links/{id}/log").get(sharing::link_log_page))
+        .service(routing::path("/account").get(account::account_page))
+        .service(routing::path("/admin/users").get(admin::admin_users_page))
+        .service(routing::path("/admin/groups").get(admin::admin_groups_page))
+        .service(routing::path("/admin/policies").get(admin::admin_policies_page))
+        .service(routing::path("/admin/plugins").get(admin::admin_plugins_page))
+        .service(routing::path("/admin/audit").get(admin::admin_audit_page))
+        .service(routing::path("/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}").get(static_file));
 }
 
 #[cfg(test)]

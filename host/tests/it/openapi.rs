@@ -79,6 +79,20 @@ async fn documented_routes_exist_and_refuse_anonymous_callers() {
                     StatusCode::UNAUTHORIZED,
                     "{method} {path} must refuse anonymous callers"
                 );
+                // Issue 14, item 2: an escaped character names the same route.
+                for variant in crate::sharing::percent_encoded_variants(&concrete) {
+                    let status = app
+                        .request(method.clone(), &variant)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status();
+                    assert_eq!(
+                        status,
+                        StatusCode::UNAUTHORIZED,
+                        "{method} {variant} must refuse anonymous callers"
+                    );
+                }
             }
         }
     }

@@ -64,4 +64,139 @@ async fn health_readiness_and_metrics(backend: Backend) {
     assert!(metrics.contains("tessera_db_pool_connections{state=\"max\"} 4"));
 }
 
-crate::on_both_backends!(health_readiness_and_metrics);
+/// The headers a browser relies on, on answers of every kind.
+fn assert_hardened(response: &reqwest::Response, what: &str) {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        header("x-content-type-options").as_deref(),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{what}");
+    assert_eq!(
+        header("referrer-policy").as_deref(),
+        Some("no-referrer"),
+        "{what}"
+    );
+    assert!(
+        header("cache-control").is_some(),
+        "{what} names no caching policy"
+    );
+}
+
+// Issue 14, item 13: errors raised by the access guard and by extractors went out without the
+// security headers, and data answers without `Cache-Control`; HSTS was never sent.
+async fn every_answer_carries_the_security_headers(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.public_url = "https://data.example.org".into();
+        config.plugins_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins/dist").into();
+    })
+    .await
+    else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let mallory = app.user("mallory@example.org").await;
+    let upload = app
+        .upload(&ada, "m.csv", b"id,name\n1,a\n2,b\n".to_vec())
+        .await;
+    let dataset: Value = upload.json().await.unwrap();
+    let id = dataset["id"].as_str().unwrap().to_owned();
+
+    // Refused by the guard before any handler runs.
+    let anonymous = app.request(Method::GET, "/api/v1/me").send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_hardened(&anonymous, "401 from the guard");
+    let hidden = app
+        .as_user(&mallory, Method::GET, &format!("/api/v1/datasets/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+    assert_hardened(&hidden, "404 from the guard");
+    // Refused by an extractor.
+    let bad_json = app
+        .as_user(&ada, Method::POST, &format!("/api/v1/datasets/{id}/shares"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_json.status(), StatusCode::BAD_REQUEST);
+    assert_hardened(&bad_json, "400 from the JSON extractor");
+    // Data answers are not kept by caches.
+    for path in [
+        format!("/api/v1/datasets/{id}/rows"),
+        format!("/api/v1/datasets/{id}/export?format=csv"),
+        format!("/api/v1/datasets/{id}"),
+    ] {
+        let response = app.as_user(&ada, Method::GET, &path).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_hardened(&response, &path);
+        assert_eq!(
+            response.headers()["cache-control"],
+            "no-store",
+            "{path} may be cached"
+        );
+        assert_eq!(
+            response.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "{path}: an https public address asks browsers to keep to HTTPS"
+        );
+    }
+}
+
+async fn no_hsts_without_an_https_address(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let response = app.request(Method::GET, "/healthz").send().await.unwrap();
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_none()
+    );
+    assert_hardened(&response, "/healthz");
+}
+
+// Issue 14, item 26: a method a path does not serve answered 404 as if the path did not exist.
+async fn a_wrong_method_is_not_allowed(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    for (method, path, allow) in [
+        (Method::TRACE, "/api/v1/datasets", "GET, POST"),
+        (Method::PUT, "/api/v1/me", "GET"),
+        (Method::DELETE, "/healthz", "GET"),
+        (Method::TRACE, "/login", "GET, POST"),
+    ] {
+        let response = app
+            .as_user(&ada, method.clone(), path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        assert_hardened(&response, path);
+        assert_eq!(error_code(response).await, "method_not_allowed");
+    }
+}
+
+crate::on_both_backends!(
+    health_readiness_and_metrics,
+    every_answer_carries_the_security_headers,
+    no_hsts_without_an_https_address,
+    a_wrong_method_is_not_allowed,
+);

@@ -121,6 +121,18 @@ async fn plugins_install_and_go_without_a_restart(backend: Backend) {
     let (status, _) = export_status(&app, &user, &dataset, "markdown").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
+    // Issue 14, item 26: a misspelt field is refused, not read as an empty body.
+    let response = post_json(
+        &app,
+        &admin,
+        "/api/v1/admin/plugins/markdown/enable",
+        json!({"aprove": true}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(crate::common::error_code(response).await, "invalid_json");
+    assert_eq!(format_ids(&app, &user).await, ["csv"]);
+
     let response = post_json(
         &app,
         &admin,

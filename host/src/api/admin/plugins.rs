@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AdminCaller;
 use crate::db::plugins::PluginRecord;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::plugins::Manifest;
 use crate::plugins::admin::{self, InstallOptions, MAX_COMPONENT_BYTES};
 use crate::state::AppState;
@@ -259,10 +259,18 @@ pub async fn enable_plugin(
     state: web::Data<AppState>,
     admin: AdminCaller,
     id: web::Path<String>,
-    body: Option<web::Json<EnablePluginRequest>>,
+    body: web::Bytes,
 ) -> ApiResult<web::Json<AdminPluginView>> {
     let id = id.into_inner();
-    let approve = body.map(|b| b.approve).unwrap_or(false);
+    // The body is optional, but one that is sent must parse: an `Option<Json<_>>` extractor
+    // would read a misspelt `aprove` as no body at all (issue 14, item 26).
+    let approve = if body.iter().all(u8::is_ascii_whitespace) {
+        false
+    } else {
+        serde_json::from_slice::<EnablePluginRequest>(&body)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON body: {e}")))?
+            .approve
+    };
     let target = id.clone();
     state
         .db
