@@ -78,7 +78,7 @@ use crate::api;
         api::shared::download_by_token,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorCode)),
-    modifiers(&Security),
+    modifiers(&Security, &CommonAnswers),
     tags(
         (name = "accounts", description = "Sign-in, the caller's account and API tokens"),
         (name = "teams", description = "Research teams owning datasets"),
@@ -104,11 +104,202 @@ impl utoipa::Modify for Security {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
         components.add_security_scheme(
+            "link_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("Biscuit")
+                    .description(Some(
+                        "A share link's token, as its creator was given it or narrowed offline",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
                 crate::auth::SESSION_COOKIE,
             ))),
         );
+    }
+}
+
+/// What every operation can answer besides what its handler names, and who may call it.
+///
+/// The answers the transport produces for every route alike — the access guard's 401, 403 and
+/// 404, the body and query parsers' 400, 413 and 415, a throttle's 429, the database's 503 —
+/// are documented here once, from what the route is, so that the document tells the truth
+/// about every operation (issue 14, item 25) without each handler repeating them. A handler's
+/// own description of a status is kept.
+struct CommonAnswers;
+
+/// Routes anyone may call.
+const PUBLIC: &[&str] = &["/healthz", "/readyz", "/api/v1/auth/login"];
+
+/// Routes a share link's token opens (`Authorization: Bearer <link token>`).
+const LINK_TOKEN_ROUTES: &[&str] = &["/api/v1/link", "/api/v1/link/rows", "/api/v1/link/download"];
+
+/// Routes whose callers are throttled.
+fn throttled(path: &str) -> bool {
+    PUBLIC.contains(&path) && path.starts_with("/api/") || LINK_TOKEN_ROUTES.contains(&path)
+}
+
+/// The shared error answers: (status, component name, description).
+const ERRORS: &[(&str, &str, &str)] = &[
+    (
+        "400",
+        "BadRequest",
+        "`invalid_json`: the body is not JSON this operation takes (unknown fields included); `bad_request`: a query parameter does not parse; or another code the message explains",
+    ),
+    (
+        "401",
+        "Unauthenticated",
+        "`unauthenticated`: no valid session or token (or the account is deactivated)",
+    ),
+    (
+        "403",
+        "Forbidden",
+        "`forbidden`, `insufficient_scope` or `csrf_token_missing`: authenticated, but not allowed to do this",
+    ),
+    (
+        "404",
+        "NotFound",
+        "`not_found`: no such thing, or nothing the caller may see",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "`payload_too_large`: the body is larger than this operation takes",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "`unsupported_media_type`: the body is not of the content type this operation takes",
+    ),
+    (
+        "429",
+        "TooManyAttempts",
+        "`too_many_attempts`: throttled; `Retry-After` says when to try again",
+    ),
+    (
+        "500",
+        "Internal",
+        "`internal`: a fault on the server's side; the details are in its log only",
+    ),
+    (
+        "503",
+        "Unavailable",
+        "`unavailable`: the database does not answer; try again",
+    ),
+];
+
+impl utoipa::Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            Content, Ref, RefOr, ResponseBuilder, security::SecurityRequirement,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (_, name, description) in ERRORS {
+            components.responses.insert(
+                (*name).to_owned(),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(*description)
+                        .content(
+                            "application/json",
+                            Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                        )
+                        .build(),
+                ),
+            );
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let public = PUBLIC.contains(&path.as_str()) || path == "/metrics";
+            let link = LINK_TOKEN_ROUTES.contains(&path.as_str());
+            let names_something = path.contains('{');
+            for operation in [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ] {
+                let Some(operation) = operation else { continue };
+                let no_scopes = Vec::<String>::new;
+                operation.security = Some(if link {
+                    vec![SecurityRequirement::new("link_token", no_scopes())]
+                } else if public {
+                    vec![SecurityRequirement::default()]
+                } else {
+                    vec![
+                        SecurityRequirement::new("bearer", no_scopes()),
+                        SecurityRequirement::new("session", no_scopes()),
+                    ]
+                });
+                let mut statuses = vec!["500", "503"];
+                if !public {
+                    statuses.extend(["401", "403"]);
+                }
+                if names_something && !public {
+                    statuses.push("404");
+                }
+                if operation.request_body.is_some() {
+                    statuses.extend(["400", "413", "415"]);
+                }
+                if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                    statuses.push("400");
+                }
+                if throttled(path) {
+                    statuses.push("429");
+                }
+                for status in statuses {
+                    let Some((_, name, _)) = ERRORS.iter().find(|(code, _, _)| *code == status)
+                    else {
+                        continue;
+                    };
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
+                }
+                // A status a handler names without words gets the catalogue's.
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        response.description = default_description(status).to_owned();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Words for a status a handler documents without any.
+fn default_description(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "202" => "Accepted: the work is queued",
+        "204" => "Done; nothing to return",
+        "206" => "Partial content: the requested byte range",
+        "400" => {
+            "`bad_request` or a more precise code: the request is not what this operation takes"
+        }
+        "403" => "`forbidden`: not allowed to do this",
+        "404" => "`not_found`: no such thing, or nothing the caller may see",
+        "409" => "`conflict`: it exists already, or the change would break an invariant",
+        "410" => "`gone`, `link_expired` or `link_used_up`: it was here and is no longer",
+        "416" => "`range_not_satisfiable`: the range is outside the file",
+        "422" => {
+            "`validation_failed` or a more precise code: a value is not acceptable (the message names it)"
+        }
+        "429" => "`too_many_attempts`: throttled; `Retry-After` says when to try again",
+        "502" => {
+            "a plugin failed (`plugin_trapped`, `plugin_timeout`, ...); only this request is affected"
+        }
+        _ => "See the error code in the body",
     }
 }
 
