@@ -240,7 +240,8 @@ impl utoipa::Modify for CommonAnswers {
                 if !public {
                     statuses.extend(["401", "403"]);
                 }
-                if names_something && !public {
+                // A link's token may name a link that is gone; a path's id, nothing visible.
+                if (names_something || link) && !public {
                     statuses.push("404");
                 }
                 if operation.request_body.is_some() {

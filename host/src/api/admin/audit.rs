@@ -94,7 +94,10 @@ fn filter_of(query: &AuditQuery) -> Result<AuditFilter, ApiError> {
 
 /// Audit entries, newest first, filtered; `format=csv` downloads every match.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", params(Page, AuditQuery), responses(
-    (status = 200, body = AuditListView),
+    (status = 200, description = "The entries, newest first: JSON, or with `format=csv` the same as CSV (RFC 4180)", content(
+        (AuditListView = "application/json"),
+        (String = "text/csv"),
+    )),
     (status = 422, body = crate::error::ErrorBody),
 ))]
 pub async fn list_audit(
