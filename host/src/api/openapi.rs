@@ -247,8 +247,14 @@ impl utoipa::Modify for CommonAnswers {
                 if operation.request_body.is_some() {
                     statuses.extend(["400", "413", "415"]);
                 }
-                if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                if let Some(parameters) = &operation.parameters
+                    && !parameters.is_empty()
+                {
                     statuses.push("400");
+                    // Paging outside its range is refused, not clamped.
+                    if parameters.iter().any(|p| p.name == "offset" || p.name == "limit") {
+                        statuses.push("422");
+                    }
                 }
                 if throttled(path) {
                     statuses.push("429");

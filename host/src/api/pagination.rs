@@ -11,8 +11,10 @@ pub const MAX_LIMIT: i64 = 200;
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct Page {
     /// Items to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
     /// Items to return (default 50, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
