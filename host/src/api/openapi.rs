@@ -252,7 +252,10 @@ impl utoipa::Modify for CommonAnswers {
                 {
                     statuses.push("400");
                     // Paging outside its range is refused, not clamped.
-                    if parameters.iter().any(|p| p.name == "offset" || p.name == "limit") {
+                    if parameters
+                        .iter()
+                        .any(|p| p.name == "offset" || p.name == "limit")
+                    {
                         statuses.push("422");
                     }
                 }

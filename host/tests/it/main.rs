@@ -17,5 +17,6 @@ mod openapi;
 mod ops;
 mod plugin_admin;
 mod plugins;
+mod schema_parity;
 mod sharing;
 mod teams;
