@@ -8,6 +8,7 @@
 mod common;
 
 mod accounts;
+mod dataset_delete;
 mod datasets;
 mod exports;
 mod formats;
