@@ -20,3 +20,4 @@ mod plugin_admin;
 mod plugins;
 mod sharing;
 mod teams;
+mod tokens;

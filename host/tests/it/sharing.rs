@@ -490,9 +490,19 @@ async fn audit_chain_finds_changed_and_removed_entries(backend: Backend) {
     use diesel::prelude::*;
     use tessera::db::schema::audit_log;
     let mut conn = app.state.db.get().unwrap();
+    let original: String = audit_log::table
+        .filter(audit_log::seq.eq(3))
+        .select(audit_log::outcome)
+        .get_result(&mut *conn)
+        .unwrap();
+    let rewritten = if original == "denied" {
+        "granted"
+    } else {
+        "denied"
+    };
     // Someone with database access rewrites an entry...
     diesel::update(audit_log::table.filter(audit_log::seq.eq(3)))
-        .set(audit_log::outcome.eq("denied"))
+        .set(audit_log::outcome.eq(rewritten))
         .execute(&mut *conn)
         .unwrap();
     let report = app.get_json(&root, "/api/v1/admin/audit/verify").await;
@@ -510,7 +520,7 @@ async fn audit_chain_finds_changed_and_removed_entries(backend: Backend) {
     );
     // ...or removes one from the middle, or the newest.
     diesel::update(audit_log::table.filter(audit_log::seq.eq(3)))
-        .set(audit_log::outcome.eq("granted"))
+        .set(audit_log::outcome.eq(&original))
         .execute(&mut *conn)
         .unwrap();
     assert_eq!(
