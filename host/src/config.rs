@@ -64,6 +64,8 @@ pub struct Config {
     /// The address people reach Tessera at, for share-link URLs (e.g.
     /// `https://data.example.org`); empty means the address of the request.
     pub public_url: String,
+    /// The bearer token `/metrics` asks for; empty means `/metrics` is off.
+    pub metrics_token: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -96,6 +98,7 @@ impl Default for Config {
             trusted_proxies: String::new(),
             log_full_addresses: false,
             public_url: String::new(),
+            metrics_token: String::new(),
         }
     }
 }
@@ -227,6 +230,11 @@ impl Config {
                 "login_max_failures must be at least 1".into(),
             ));
         }
+        if !self.metrics_token.is_empty() && self.metrics_token.chars().count() < 32 {
+            return Err(ConfigError::Invalid(
+                "metrics_token must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
+            ));
+        }
         if self.max_preview_rows == 0 {
             return Err(ConfigError::Invalid(
                 "max_preview_rows must be at least 1".into(),
@@ -257,6 +265,9 @@ impl Config {
     pub fn to_masked_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = mask_url_password(&self.effective_database_url());
+        if !shown.metrics_token.is_empty() {
+            shown.metrics_token = "****".into();
+        }
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 
@@ -395,6 +406,11 @@ mod tests {
         };
         let shown = config.to_masked_toml();
         assert!(!shown.contains("hunter2"));
+        let config = Config {
+            metrics_token: "m".repeat(40),
+            ..Default::default()
+        };
+        assert!(!config.to_masked_toml().contains(&"m".repeat(40)));
         assert!(shown.contains("tessera:****@127.0.0.1"));
     }
 }
