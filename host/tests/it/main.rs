@@ -19,5 +19,6 @@ mod ops;
 mod plugin_admin;
 mod plugins;
 mod sharing;
+mod signin;
 mod teams;
 mod tokens;
