@@ -66,6 +66,12 @@ pub struct Config {
     pub public_url: String,
     /// The bearer token `/metrics` asks for; empty means `/metrics` is off.
     pub metrics_token: String,
+    /// Password hashes (sign-in, link passwords) that run at once in this process.
+    pub password_hash_concurrency: usize,
+    /// Password checks that may wait for a free hash; beyond them, `503` at once.
+    pub password_hash_queue: usize,
+    /// Longest wait for a free hash, in milliseconds, before answering `503`.
+    pub password_hash_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -99,6 +105,9 @@ impl Default for Config {
             log_full_addresses: false,
             public_url: String::new(),
             metrics_token: String::new(),
+            password_hash_concurrency: 2,
+            password_hash_queue: 32,
+            password_hash_wait_ms: 5_000,
         }
     }
 }
@@ -233,6 +242,11 @@ impl Config {
         if !self.metrics_token.is_empty() && self.metrics_token.chars().count() < 32 {
             return Err(ConfigError::Invalid(
                 "metrics_token must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
+            ));
+        }
+        if self.password_hash_concurrency == 0 {
+            return Err(ConfigError::Invalid(
+                "password_hash_concurrency must be at least 1".into(),
             ));
         }
         if self.max_preview_rows == 0 {

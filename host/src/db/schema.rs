@@ -41,9 +41,9 @@ diesel::table! {
 diesel::table! {
     login_throttle (throttle_key) {
         throttle_key -> Text,
-        failures -> Integer,
-        window_started_at -> BigInt,
-        locked_until -> Nullable<BigInt>,
+        attempts -> Integer,
+        last_attempt_at -> BigInt,
+        next_attempt_at -> BigInt,
     }
 }
 

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::{html, render};
 use crate::auth::extract::authenticate;
-use crate::auth::{AuthMethod, CSRF_COOKIE, SESSION_COOKIE, secrets, signin};
+use crate::auth::{AuthMethod, CSRF_COOKIE, SESSION_COOKIE, secrets, signin, throttle};
 use crate::config::Config;
 use crate::db::sessions::Session;
 use crate::error::{ApiError, ErrorCode};
@@ -240,8 +240,13 @@ pub async fn login_form(
                     "This account is disabled. Ask a site admin to enable it again.".to_owned()
                 }
                 ErrorCode::TooManyAttempts => format!(
-                    "Too many failed sign-ins. Wait {} seconds and try again.",
-                    err.retry_after.unwrap_or(60)
+                    "Too many wrong passwords for this account or from your network. Wait {} \
+                     before you try again.",
+                    throttle::wait_in_words(err.retry_after.unwrap_or(60))
+                ),
+                ErrorCode::Unavailable => format!(
+                    "Tessera is busy checking other sign-ins. Try again in {}.",
+                    throttle::wait_in_words(err.retry_after.unwrap_or(5))
                 ),
                 _ => err.message.clone(),
             };

@@ -1,9 +1,12 @@
-//! The sign-in form, attacked as an outsider would: crafted `next` links and cross-site
-//! auto-submitted forms.
+//! The sign-in form and the sign-in throttle, attacked as an outsider would: crafted `next`
+//! links, cross-site auto-submitted forms, bursts of parallel guesses, a stranger hammering
+//! someone else's account, and more sign-ins than the server can hash at once.
 
-use reqwest::{Client, StatusCode, Url};
+use futures_util::future::join_all;
+use reqwest::{Client, Method, StatusCode, Url};
+use serde_json::json;
 
-use crate::common::{Backend, TestApp};
+use crate::common::{Backend, TestApp, error_code};
 
 /// A browser: keeps nothing between requests unless told, follows no redirect.
 fn browser() -> Client {
@@ -269,7 +272,153 @@ async fn a_sign_in_form_from_another_site_signs_nobody_in(backend: Backend) {
     }
 }
 
+async fn api_login(app: &TestApp, from: &str, email: &str, password: &str) -> reqwest::Response {
+    // A client of its own per request: no kept-alive connection shared between bursts.
+    browser()
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", from)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+// Issue 14, item 17: five wrong passwords locked an account for 900 s from every address, so a
+// stranger could lock anyone out; and a burst of parallel guesses passed the check before the
+// first was counted.
+async fn a_stranger_slows_down_their_own_guessing_but_cannot_lock_the_owner_out(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |c| {
+        c.login_max_failures = 3;
+        c.trusted_proxies = "127.0.0.1".into();
+        // Every admitted guess is checked, however slowly this machine hashes.
+        c.password_hash_queue = 1_000;
+        c.password_hash_wait_ms = 600_000;
+    })
+    .await
+    else {
+        return;
+    };
+    let ada = app.create_user("ada@example.org", false).await;
+    let attacker = "198.51.100.66";
+
+    // A burst of 40 parallel guesses: exactly the free attempts are checked, the rest are
+    // refused before any hashing, each with Retry-After.
+    let burst =
+        join_all((0..40).map(|_| api_login(&app, attacker, &ada.email, "not it at all"))).await;
+    let mut checked = 0;
+    let mut throttled = 0;
+    for response in burst {
+        match response.status() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                let wait: u64 = response.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!((1..=900).contains(&wait), "{wait}");
+                assert_eq!(error_code(response).await, "too_many_attempts");
+                throttled += 1;
+            }
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!((checked, throttled), (3, 37));
+
+    // The attacker is slowed down, even with the right password...
+    let slowed = api_login(&app, attacker, &ada.email, &ada.password).await;
+    assert_eq!(slowed.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ...while the owner, from an address that guessed nothing wrong, signs in.
+    let owner = api_login(&app, "203.0.113.7", &ada.email, &ada.password).await;
+    assert_eq!(owner.status(), StatusCode::OK);
+
+    // The account itself stays slowed for guessers: a fresh address gets one guess, then
+    // waits like the rest, so spreading guesses over many addresses buys one each.
+    let fresh = "203.0.113.99";
+    let first = api_login(&app, fresh, &ada.email, "another guess").await;
+    assert_eq!(first.status(), StatusCode::UNAUTHORIZED);
+    let second = api_login(&app, fresh, &ada.email, "a third guess").await;
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Unknown accounts behave the same (nothing tells them apart).
+    let ghost =
+        join_all((0..10).map(|_| api_login(&app, "192.0.2.5", "nobody@example.org", "whatever1")))
+            .await;
+    let ghost_checked = ghost
+        .iter()
+        .filter(|r| r.status() == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(ghost_checked, 3);
+
+    // The sign-in page says how long to wait, in words, and sends Retry-After.
+    let page = post_form(
+        &app,
+        &[("email", &ada.email), ("password", "not it at all")],
+        &[("x-forwarded-for", attacker)],
+    )
+    .await;
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = page.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let text = page.text().await.unwrap();
+    let words = tessera::auth::throttle::wait_in_words(wait);
+    assert!(
+        text.contains(&format!("Wait {words} before you try again")),
+        "{words}: {text}"
+    );
+}
+
+// Issue 14, item 5: every sign-in hashed at once, so 200 parallel posts took the server to
+// 3 GiB and its health check to seconds.
+async fn more_sign_ins_than_the_server_hashes_at_once_are_turned_away(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |c| {
+        c.trusted_proxies = "127.0.0.1".into();
+        c.password_hash_concurrency = 1;
+        c.password_hash_queue = 2;
+        c.password_hash_wait_ms = 60_000;
+    })
+    .await
+    else {
+        return;
+    };
+    // Each from its own address and for its own (unknown) account: no throttle interferes.
+    let requests = (0..40).map(|n| {
+        let from = format!("10.20.{}.{}", n / 200, n % 200 + 1);
+        let email = format!("nobody{n}@example.org");
+        let app = &app;
+        async move { api_login(app, &from, &email, "a wrong password").await }
+    });
+    let (answers, health) = tokio::join!(join_all(requests), async {
+        app.request(Method::GET, "/healthz").send().await.unwrap()
+    });
+    assert_eq!(health.status(), StatusCode::OK);
+    let mut checked = 0;
+    let mut busy = 0;
+    for response in answers {
+        match response.status() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert!(response.headers().contains_key("retry-after"));
+                assert_eq!(error_code(response).await, "unavailable");
+                busy += 1;
+            }
+            other => panic!("{other}"),
+        }
+    }
+    assert!(busy > 0, "nothing was turned away ({checked} checked)");
+    assert!(checked >= 1);
+    assert_eq!(app.state.password_gate.most_at_once(), 1);
+    // When the rush is over, people sign in again.
+    let ada = app.create_user("ada@example.org", false).await;
+    let response = api_login(&app, "10.20.0.1", &ada.email, &ada.password).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
 crate::on_both_backends!(
     after_signing_in_only_paths_on_this_site_are_followed,
     a_sign_in_form_from_another_site_signs_nobody_in,
+    a_stranger_slows_down_their_own_guessing_but_cannot_lock_the_owner_out,
+    more_sign_ins_than_the_server_hashes_at_once_are_turned_away,
 );
