@@ -157,6 +157,8 @@ fn grant(dataset_id: &str, level: &str) -> String {
 /// What the snapshot is built from, read in one go.
 struct Inputs {
     rules: Vec<PolicyRule>,
+    /// Admin-managed groups: the only ones admin-written rules may name.
+    managed_groups: HashSet<String>,
     group_members: Vec<(String, String)>,
     team_members: Vec<(String, String, String)>,
     datasets: Vec<(String, String, Option<String>)>,
@@ -167,6 +169,9 @@ impl Inputs {
     fn read(conn: &mut AnyConnection, now: i64) -> Result<Inputs, DbError> {
         Ok(Inputs {
             rules: PolicyRule::all(conn)?,
+            managed_groups: crate::db::groups::UserGroup::managed_ids(conn)?
+                .into_iter()
+                .collect(),
             group_members: group_members::table
                 .select((group_members::group_id, group_members::user_id))
                 .load(conn)?,
@@ -243,7 +248,21 @@ impl Snapshot {
                     .map(|r| (r.clone(), None, "proposed".to_owned())),
             );
         }
+        // A rule naming a group no site admin manages (written before groups had kinds) grants
+        // nothing: its members are whoever the group's maker chose (see `access::rules`).
+        let unmanaged = |value: &str| {
+            value
+                .strip_prefix("group:")
+                .is_some_and(|id| !inputs.managed_groups.contains(id))
+        };
         for (line, id, note) in admin_rules {
+            if unmanaged(&line.v0) || unmanaged(&line.v1) {
+                tracing::warn!(
+                    rule = %line.display(),
+                    "a policy rule names a group that is not admin-managed; it is not applied"
+                );
+                continue;
+            }
             let text = match (id.as_deref(), note.is_empty()) {
                 (Some(id), true) => format!("policy rule {id}: {}", line.display()),
                 (Some(id), false) => format!("policy rule {id}: {} ({note})", line.display()),
@@ -663,6 +682,7 @@ mod tests {
                     created_at: 0,
                 })
                 .collect(),
+            managed_groups: HashSet::from(["bio".to_owned()]),
             group_members: vec![("bio".into(), "carol".into())],
             team_members: vec![
                 ("lab".into(), "dave".into(), "member".into()),
@@ -733,6 +753,37 @@ mod tests {
         };
         let without = Snapshot::build(1, inputs(), Some(&change)).unwrap();
         assert_eq!(without.level("user:zoe", "dataset:d2").unwrap(), None);
+    }
+
+    // Issue 14, item 16: a group any user made must not carry what an admin's rule grants.
+    #[test]
+    fn rules_naming_a_group_no_admin_manages_grant_nothing() {
+        let change = PolicyChange {
+            add: vec![RuleLine {
+                ptype: "g".into(),
+                v0: "group:squat".into(),
+                v1: "role:auditor".into(),
+                v2: String::new(),
+            }],
+            remove: vec![],
+        };
+        let mut squatted = inputs();
+        squatted
+            .group_members
+            .push(("squat".into(), "mallory".into()));
+        let s = Snapshot::build(1, squatted, Some(&change)).unwrap();
+        assert_eq!(s.level("user:mallory", "dataset:d1").unwrap(), None);
+        // The same rule on an admin-managed group applies.
+        let mut managed = inputs();
+        managed
+            .group_members
+            .push(("squat".into(), "mallory".into()));
+        managed.managed_groups.insert("squat".into());
+        let s = Snapshot::build(1, managed, Some(&change)).unwrap();
+        assert_eq!(
+            s.level("user:mallory", "dataset:d1").unwrap(),
+            Some(Level::View)
+        );
     }
 
     #[test]

@@ -73,6 +73,7 @@ diesel::table! {
         description -> Text,
         created_by -> Nullable<Text>,
         created_at -> BigInt,
+        managed -> Bool,
     }
 }
 

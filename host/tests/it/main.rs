@@ -12,6 +12,7 @@ mod dataset_delete;
 mod datasets;
 mod exports;
 mod formats;
+mod group_policies;
 mod link_passwords;
 mod links;
 mod migrations;
