@@ -49,7 +49,8 @@ impl From<casbin::Error> for PolicyError {
 /// Where a rule or link came from, for explanations.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Origin {
-    /// `policy_rule`, `owner`, `team_dataset`, `team_member`, `group_member` or `share`.
+    /// `policy_rule`, `owner`, `team_dataset`, `team_member`, `group_member`, `email_address`
+    /// or `share`.
     pub kind: &'static str,
     /// The policy rule's or share's id, when there is one.
     pub id: Option<String>,
@@ -163,11 +164,14 @@ struct Inputs {
     team_members: Vec<(String, String, String)>,
     datasets: Vec<(String, String, Option<String>)>,
     shares: Vec<Share>,
+    /// `(user id, email)` of the accounts holding an address some live share was made to.
+    addresses: Vec<(String, String)>,
 }
 
 impl Inputs {
     fn read(conn: &mut AnyConnection, now: i64) -> Result<Inputs, DbError> {
-        Ok(Inputs {
+        let shares = Share::live(conn, now)?;
+        Inputs {
             rules: PolicyRule::all(conn)?,
             managed_groups: crate::db::groups::UserGroup::managed_ids(conn)?
                 .into_iter()
@@ -185,8 +189,31 @@ impl Inputs {
             datasets: datasets::table
                 .select((datasets::id, datasets::owner_id, datasets::team_id))
                 .load(conn)?,
-            shares: Share::live(conn, now)?,
-        })
+            shares: Vec::new(),
+            addresses: Vec::new(),
+        }
+        .with_shares(conn, shares)
+    }
+
+    /// Adds the live shares, and the accounts that hold the addresses shared with by email.
+    fn with_shares(
+        mut self,
+        conn: &mut AnyConnection,
+        shares: Vec<Share>,
+    ) -> Result<Self, DbError> {
+        let wanted: Vec<&str> = shares
+            .iter()
+            .filter(|s| s.subject_kind == crate::db::shares::EMAIL)
+            .map(|s| s.subject_id.as_str())
+            .collect();
+        if !wanted.is_empty() {
+            self.addresses = users::table
+                .filter(users::email.eq_any(wanted))
+                .select((users::id, users::email))
+                .load(conn)?;
+        }
+        self.shares = shares;
+        Ok(self)
     }
 }
 
@@ -201,6 +228,19 @@ impl Snapshot {
         let version = AccessState::version(conn)?;
         let inputs = Inputs::read(conn, now)?;
         Snapshot::build(version, inputs, change)
+    }
+
+    /// Builds the enforcer as it would be without the shares `leave_out` picks: for a listing
+    /// that must not show what those shares reach ([`super::holders`]).
+    pub fn load_without(
+        conn: &mut AnyConnection,
+        now: i64,
+        leave_out: impl Fn(&Share) -> bool,
+    ) -> Result<Snapshot, PolicyError> {
+        let version = AccessState::version(conn)?;
+        let mut inputs = Inputs::read(conn, now)?;
+        inputs.shares.retain(|share| !leave_out(share));
+        Snapshot::build(version, inputs, None)
     }
 
     fn build(
@@ -316,6 +356,16 @@ impl Snapshot {
                     at,
                 ));
             }
+        }
+        // An account holds its email address, so a share made to the address reaches it
+        // (`user:<id>` → `email:<address>` → the grant), from the moment the account exists.
+        for (user_id, email) in &inputs.addresses {
+            let at = origin(
+                "email_address",
+                None,
+                format!("user:{user_id} holds the email address {email}"),
+            );
+            links.push((user_subject(user_id), format!("email:{email}"), at));
         }
         let mut valid_until: Option<i64> = None;
         for share in &inputs.shares {
@@ -663,6 +713,7 @@ mod tests {
             created_by: None,
             created_at: 0,
             updated_at: 0,
+            accepted_at: None,
         }
     }
 
@@ -693,6 +744,7 @@ mod tests {
                 ("d2".into(), "alice".into(), Some("lab".into())),
             ],
             shares: vec![share("d1", "group", "bio", "view")],
+            addresses: Vec::new(),
         }
     }
 

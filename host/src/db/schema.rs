@@ -237,6 +237,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        accepted_at -> Nullable<BigInt>,
     }
 }
 

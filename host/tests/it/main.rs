@@ -13,6 +13,7 @@ mod datasets;
 mod exports;
 mod formats;
 mod group_policies;
+mod invitations;
 mod link_passwords;
 mod links;
 mod migrations;
