@@ -154,6 +154,7 @@ fn populate(state: &AppState, o: &Options) {
                     created_by: None,
                     created_at: now,
                     updated_at: now,
+                    accepted_at: None,
                 },
             )
             .or_else(|e| match e {

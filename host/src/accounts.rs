@@ -41,7 +41,9 @@ pub async fn create_user(
     Ok(db.run(move |conn| User::create(conn, &new)).await?)
 }
 
-fn looks_like_email(email: &str) -> bool {
+/// Whether `email` (normalised) has the shape of an address: the check accounts and shares by
+/// email both make.
+pub fn looks_like_email(email: &str) -> bool {
     match email.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()

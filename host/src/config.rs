@@ -64,6 +64,14 @@ pub struct Config {
     /// The address people reach Tessera at, for share-link URLs (e.g.
     /// `https://data.example.org`); empty means the address of the request.
     pub public_url: String,
+    /// The bearer token `/metrics` asks for; empty means `/metrics` is off.
+    pub metrics_token: String,
+    /// Password hashes (sign-in, link passwords) that run at once in this process.
+    pub password_hash_concurrency: usize,
+    /// Password checks that may wait for a free hash; beyond them, `503` at once.
+    pub password_hash_queue: usize,
+    /// Longest wait for a free hash, in milliseconds, before answering `503`.
+    pub password_hash_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -96,6 +104,10 @@ impl Default for Config {
             trusted_proxies: String::new(),
             log_full_addresses: false,
             public_url: String::new(),
+            metrics_token: String::new(),
+            password_hash_concurrency: 2,
+            password_hash_queue: 32,
+            password_hash_wait_ms: 5_000,
         }
     }
 }
@@ -227,6 +239,16 @@ impl Config {
                 "login_max_failures must be at least 1".into(),
             ));
         }
+        if !self.metrics_token.is_empty() && self.metrics_token.chars().count() < 32 {
+            return Err(ConfigError::Invalid(
+                "metrics_token must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
+            ));
+        }
+        if self.password_hash_concurrency == 0 {
+            return Err(ConfigError::Invalid(
+                "password_hash_concurrency must be at least 1".into(),
+            ));
+        }
         if self.max_preview_rows == 0 {
             return Err(ConfigError::Invalid(
                 "max_preview_rows must be at least 1".into(),
@@ -257,6 +279,9 @@ impl Config {
     pub fn to_masked_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = mask_url_password(&self.effective_database_url());
+        if !shown.metrics_token.is_empty() {
+            shown.metrics_token = "****".into();
+        }
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 
@@ -395,6 +420,11 @@ mod tests {
         };
         let shown = config.to_masked_toml();
         assert!(!shown.contains("hunter2"));
+        let config = Config {
+            metrics_token: "m".repeat(40),
+            ..Default::default()
+        };
+        assert!(!config.to_masked_toml().contains(&"m".repeat(40)));
         assert!(shown.contains("tessera:****@127.0.0.1"));
     }
 }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub token_keys: Arc<TokenKeys>,
     /// Link tokens already verified by this process.
     pub verified_tokens: Arc<crate::links::VerifiedTokens>,
+    /// Bounds the password hashes anyone can ask for without signing in.
+    pub password_gate: Arc<crate::auth::password::PasswordGate>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +114,7 @@ impl AppState {
             TokenKeys::from_private_hex(&stored).map_err(|e| StartupError::Policy(e.to_string()))?
         };
         Ok(Self {
+            password_gate: Arc::new(crate::auth::password::PasswordGate::from_config(&config)),
             token_keys: Arc::new(token_keys),
             verified_tokens: Arc::default(),
             plugins,

@@ -19,7 +19,7 @@ function wireDelete(row) {
   const button = row.querySelector("button.delete");
   button.hidden = false;
   button.addEventListener("click", async () => {
-    const name = row.querySelector(".name").textContent.trim();
+    const name = row.querySelector(".name a").textContent.trim();
     if (!window.confirm(`Delete the group ${name}? Whatever was shared with it is no longer shared with its members.`)) {
       return;
     }
@@ -47,7 +47,9 @@ document.getElementById("create-group").addEventListener("submit", async (event)
   event.preventDefault();
   const form = event.target;
   const data = new FormData(form);
-  const body = { name: data.get("name").trim(), description: data.get("description").trim() };
+  // Groups made here are admin-managed: only site admins change them, and policy rules may
+  // name them.
+  const body = { name: data.get("name").trim(), description: data.get("description").trim(), managed: true };
   status.textContent = "";
   const result = await call("POST", "/api/v1/groups", body);
   if (result.status !== 201) {

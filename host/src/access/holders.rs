@@ -1,16 +1,22 @@
 //! Who can reach a dataset, at which level and through what: the list a dataset's admins see
 //! under "Share", drawn from the same enforcer that decides every request, so it cannot
 //! disagree with what the server actually allows.
+//!
+//! One exception keeps a secret: a share made to an email address that no account has seen
+//! yet is listed as the address, with its level, never as the account that may hold it, so
+//! the list looks the same whether the address has an account or not (the sharer could
+//! otherwise learn who has an account by sharing and looking).
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
 use super::Level;
-use super::policy::{Explanation, dataset_object, user_subject};
+use super::policy::{Explanation, Snapshot, dataset_object, user_subject};
 use crate::auth::Caller;
 use crate::db::AnyConnection;
 use crate::db::groups::UserGroup;
+use crate::db::shares::Share;
 use crate::db::teams::Team;
 use crate::db::users::User;
 use crate::error::ApiError;
@@ -31,10 +37,21 @@ pub fn for_dataset(
     caller: &Caller,
     dataset_id: &str,
 ) -> Result<Vec<Holder>, ApiError> {
-    let snapshot = caller.access.snapshot(conn, crate::time::now_millis())?;
+    let now = crate::time::now_millis();
     let object = dataset_object(dataset_id);
     let mut names = Names::default();
     let mut holders: Vec<(Level, Holder)> = Vec::new();
+    let pending: Vec<Share> = Share::for_dataset(conn, dataset_id)?
+        .into_iter()
+        .filter(|s| s.is_pending() && s.expires_at.is_none_or(|t| t > now))
+        .collect();
+    // People are listed as if the pending shares did not exist (each of those is listed as its
+    // address below); otherwise an account's level, or its row, would change with them.
+    let snapshot = if pending.is_empty() {
+        caller.access.snapshot(conn, now)?
+    } else {
+        std::sync::Arc::new(Snapshot::load_without(conn, now, |s| s.is_pending())?)
+    };
     for user in User::active_people(conn)? {
         let subject = user_subject(&user.id);
         let Some(level) = snapshot.level(&subject, &object)? else {
@@ -48,6 +65,18 @@ pub fn for_dataset(
                 name: user.name,
                 email: user.email,
                 level: level.as_str(),
+            },
+        ));
+    }
+    for share in pending {
+        let level = Level::parse(&share.level).unwrap_or(Level::View);
+        holders.push((
+            level,
+            Holder {
+                name: String::new(),
+                email: share.subject_id,
+                level: level.as_str(),
+                through: "a share by email, not seen yet".to_owned(),
             },
         ));
     }

@@ -49,7 +49,8 @@ impl From<casbin::Error> for PolicyError {
 /// Where a rule or link came from, for explanations.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Origin {
-    /// `policy_rule`, `owner`, `team_dataset`, `team_member`, `group_member` or `share`.
+    /// `policy_rule`, `owner`, `team_dataset`, `team_member`, `group_member`, `email_address`
+    /// or `share`.
     pub kind: &'static str,
     /// The policy rule's or share's id, when there is one.
     pub id: Option<String>,
@@ -157,16 +158,24 @@ fn grant(dataset_id: &str, level: &str) -> String {
 /// What the snapshot is built from, read in one go.
 struct Inputs {
     rules: Vec<PolicyRule>,
+    /// Admin-managed groups: the only ones admin-written rules may name.
+    managed_groups: HashSet<String>,
     group_members: Vec<(String, String)>,
     team_members: Vec<(String, String, String)>,
     datasets: Vec<(String, String, Option<String>)>,
     shares: Vec<Share>,
+    /// `(user id, email)` of the accounts holding an address some live share was made to.
+    addresses: Vec<(String, String)>,
 }
 
 impl Inputs {
     fn read(conn: &mut AnyConnection, now: i64) -> Result<Inputs, DbError> {
-        Ok(Inputs {
+        let shares = Share::live(conn, now)?;
+        Inputs {
             rules: PolicyRule::all(conn)?,
+            managed_groups: crate::db::groups::UserGroup::managed_ids(conn)?
+                .into_iter()
+                .collect(),
             group_members: group_members::table
                 .select((group_members::group_id, group_members::user_id))
                 .load(conn)?,
@@ -180,8 +189,31 @@ impl Inputs {
             datasets: datasets::table
                 .select((datasets::id, datasets::owner_id, datasets::team_id))
                 .load(conn)?,
-            shares: Share::live(conn, now)?,
-        })
+            shares: Vec::new(),
+            addresses: Vec::new(),
+        }
+        .with_shares(conn, shares)
+    }
+
+    /// Adds the live shares, and the accounts that hold the addresses shared with by email.
+    fn with_shares(
+        mut self,
+        conn: &mut AnyConnection,
+        shares: Vec<Share>,
+    ) -> Result<Self, DbError> {
+        let wanted: Vec<&str> = shares
+            .iter()
+            .filter(|s| s.subject_kind == crate::db::shares::EMAIL)
+            .map(|s| s.subject_id.as_str())
+            .collect();
+        if !wanted.is_empty() {
+            self.addresses = users::table
+                .filter(users::email.eq_any(wanted))
+                .select((users::id, users::email))
+                .load(conn)?;
+        }
+        self.shares = shares;
+        Ok(self)
     }
 }
 
@@ -196,6 +228,19 @@ impl Snapshot {
         let version = AccessState::version(conn)?;
         let inputs = Inputs::read(conn, now)?;
         Snapshot::build(version, inputs, change)
+    }
+
+    /// Builds the enforcer as it would be without the shares `leave_out` picks: for a listing
+    /// that must not show what those shares reach ([`super::holders`]).
+    pub fn load_without(
+        conn: &mut AnyConnection,
+        now: i64,
+        leave_out: impl Fn(&Share) -> bool,
+    ) -> Result<Snapshot, PolicyError> {
+        let version = AccessState::version(conn)?;
+        let mut inputs = Inputs::read(conn, now)?;
+        inputs.shares.retain(|share| !leave_out(share));
+        Snapshot::build(version, inputs, None)
     }
 
     fn build(
@@ -243,7 +288,21 @@ impl Snapshot {
                     .map(|r| (r.clone(), None, "proposed".to_owned())),
             );
         }
+        // A rule naming a group no site admin manages (written before groups had kinds) grants
+        // nothing: its members are whoever the group's maker chose (see `access::rules`).
+        let unmanaged = |value: &str| {
+            value
+                .strip_prefix("group:")
+                .is_some_and(|id| !inputs.managed_groups.contains(id))
+        };
         for (line, id, note) in admin_rules {
+            if unmanaged(&line.v0) || unmanaged(&line.v1) {
+                tracing::warn!(
+                    rule = %line.display(),
+                    "a policy rule names a group that is not admin-managed; it is not applied"
+                );
+                continue;
+            }
             let text = match (id.as_deref(), note.is_empty()) {
                 (Some(id), true) => format!("policy rule {id}: {}", line.display()),
                 (Some(id), false) => format!("policy rule {id}: {} ({note})", line.display()),
@@ -297,6 +356,16 @@ impl Snapshot {
                     at,
                 ));
             }
+        }
+        // An account holds its email address, so a share made to the address reaches it
+        // (`user:<id>` → `email:<address>` → the grant), from the moment the account exists.
+        for (user_id, email) in &inputs.addresses {
+            let at = origin(
+                "email_address",
+                None,
+                format!("user:{user_id} holds the email address {email}"),
+            );
+            links.push((user_subject(user_id), format!("email:{email}"), at));
         }
         let mut valid_until: Option<i64> = None;
         for share in &inputs.shares {
@@ -644,6 +713,7 @@ mod tests {
             created_by: None,
             created_at: 0,
             updated_at: 0,
+            accepted_at: None,
         }
     }
 
@@ -663,6 +733,7 @@ mod tests {
                     created_at: 0,
                 })
                 .collect(),
+            managed_groups: HashSet::from(["bio".to_owned()]),
             group_members: vec![("bio".into(), "carol".into())],
             team_members: vec![
                 ("lab".into(), "dave".into(), "member".into()),
@@ -673,6 +744,7 @@ mod tests {
                 ("d2".into(), "alice".into(), Some("lab".into())),
             ],
             shares: vec![share("d1", "group", "bio", "view")],
+            addresses: Vec::new(),
         }
     }
 
@@ -733,6 +805,37 @@ mod tests {
         };
         let without = Snapshot::build(1, inputs(), Some(&change)).unwrap();
         assert_eq!(without.level("user:zoe", "dataset:d2").unwrap(), None);
+    }
+
+    // Issue 14, item 16: a group any user made must not carry what an admin's rule grants.
+    #[test]
+    fn rules_naming_a_group_no_admin_manages_grant_nothing() {
+        let change = PolicyChange {
+            add: vec![RuleLine {
+                ptype: "g".into(),
+                v0: "group:squat".into(),
+                v1: "role:auditor".into(),
+                v2: String::new(),
+            }],
+            remove: vec![],
+        };
+        let mut squatted = inputs();
+        squatted
+            .group_members
+            .push(("squat".into(), "mallory".into()));
+        let s = Snapshot::build(1, squatted, Some(&change)).unwrap();
+        assert_eq!(s.level("user:mallory", "dataset:d1").unwrap(), None);
+        // The same rule on an admin-managed group applies.
+        let mut managed = inputs();
+        managed
+            .group_members
+            .push(("squat".into(), "mallory".into()));
+        managed.managed_groups.insert("squat".into());
+        let s = Snapshot::build(1, managed, Some(&change)).unwrap();
+        assert_eq!(
+            s.level("user:mallory", "dataset:d1").unwrap(),
+            Some(Level::View)
+        );
     }
 
     #[test]

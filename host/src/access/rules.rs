@@ -1,5 +1,17 @@
 //! Changing the admin-written rules: each change is validated, versioned and audited in one
 //! transaction, for the API and the command line alike.
+//!
+//! **Groups in rules.** Any user may make a group and add whomever they like to it. Were a rule
+//! allowed to name any group, a user could make `reviewers` before an admin writes
+//! `g, group:reviewers, role:auditor` (or make it after the admin's group is gone) and gain
+//! what the rule grants. Binding rules to group ids, which [`validate`] does anyway, is not
+//! enough on its own: the id is looked up from the name the admin types, at the moment they
+//! type it, and that name may already be the squatter's. So groups come in two kinds: groups
+//! anyone makes, for sharing, and *admin-managed* groups, which only site admins create, fill
+//! and delete; a rule may name only the latter. Names stay unique across both kinds, so a
+//! name means one group and a squatted name is refused with a clear error, never silently
+//! matched. (The enforcer also ignores rules naming a group that is not admin-managed, for
+//! rules written before groups had kinds.)
 
 use super::audit::{self, AuditEvent};
 use super::policy::{PolicyError, RuleLine};
@@ -42,9 +54,15 @@ fn subject(conn: &mut AnyConnection, text: &str) -> Result<String, PolicyError> 
         "user" => User::find_by_reference(conn, reference)
             .map(|u| format!("user:{}", u.id))
             .map_err(|_| invalid(format!("there is no user '{reference}'"))),
-        "group" => find_group(conn, reference)
-            .map(|g| format!("group:{}", g.id))
-            .ok_or_else(|| invalid(format!("there is no group '{reference}'"))),
+        "group" => match find_group(conn, reference) {
+            Some(group) if group.managed => Ok(format!("group:{}", group.id)),
+            Some(group) => Err(invalid(format!(
+                "the group '{}' was made by a user, not managed by site admins; rules may name \
+                 only admin-managed groups (create one with \"managed\": true)",
+                group.name
+            ))),
+            None => Err(invalid(format!("there is no group '{reference}'"))),
+        },
         "team" => {
             let (name, owners) = match reference.strip_suffix("#owner") {
                 Some(name) => (name, "#owner"),

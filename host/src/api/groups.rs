@@ -1,5 +1,10 @@
 //! User groups: named sets of users to share with. Any user may create one; its creator and
 //! site admins manage it; every signed-in user may list groups to share with them.
+//!
+//! Site admins may create *admin-managed* groups (`managed: true`): only site admins change
+//! their members or delete them, and only they may be named in policy rules. Rules are about
+//! whole classes of datasets (`dataset:*`), so the group a rule names must be one no user can
+//! make or join on their own; see [`crate::access::rules`] for why names alone were not enough.
 
 use serde_json::json;
 
@@ -27,6 +32,8 @@ pub struct GroupView {
     pub description: String,
     pub created_by: Option<String>,
     pub created_at: String,
+    /// Managed by site admins; the only groups policy rules may name.
+    pub managed: bool,
 }
 
 impl From<UserGroup> for GroupView {
@@ -37,6 +44,7 @@ impl From<UserGroup> for GroupView {
             description: group.description,
             created_by: group.created_by,
             created_at: to_rfc3339(group.created_at),
+            managed: group.managed,
         }
     }
 }
@@ -54,6 +62,10 @@ pub struct NewGroupRequest {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// An admin-managed group (site admins only): members changed by site admins alone, and
+    /// usable in policy rules.
+    #[serde(default)]
+    pub managed: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -73,9 +85,10 @@ pub async fn list_groups(
     Ok(web::Json(groups.into_iter().map(GroupView::from).collect()))
 }
 
-/// Creates a group managed by the caller.
+/// Creates a group managed by the caller (or, for site admins asking `managed`, by site admins).
 #[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = NewGroupRequest, responses(
     (status = 201, body = GroupView),
+    (status = 403, description = "`managed` asked by someone who is not a site admin", body = crate::error::ErrorBody),
     (status = 409, body = crate::error::ErrorBody),
 ))]
 pub async fn create_group(
@@ -83,18 +96,43 @@ pub async fn create_group(
     caller: Caller,
     body: web::Json<NewGroupRequest>,
 ) -> ApiResult<HttpResponse> {
+    if body.managed && !caller.is_admin() {
+        tracing::info!(
+            decision = "deny",
+            user = %caller.user.id,
+            reason = "not a site admin",
+            "admin-managed group refused"
+        );
+        return Err(ApiError::forbidden(
+            "only site admins create admin-managed groups",
+        ));
+    }
     let group = UserGroup {
         id: new_id(),
         name: required_text("name", &body.name, 100)?,
         description: body.description.trim().chars().take(2000).collect(),
         created_by: Some(caller.user.id.clone()),
         created_at: now_millis(),
+        managed: body.managed,
     };
+    let audited = caller.clone();
     let group = state
         .db
-        .run(move |conn| UserGroup::create(conn, &group))
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                let group = UserGroup::create(conn, &group)?;
+                audit::caller_action(
+                    conn,
+                    &audited,
+                    "group.create",
+                    format!("group:{}", group.id),
+                    json!({"name": group.name, "managed": group.managed}),
+                )?;
+                Ok::<_, ApiError>(group)
+            })
+        })
         .await?;
-    tracing::info!(user = %caller.user.id, group = %group.id, "group created");
+    tracing::info!(user = %caller.user.id, group = %group.id, managed = group.managed, "group created");
     Ok(HttpResponse::Created().json(GroupView::from(group)))
 }
 
@@ -238,17 +276,28 @@ pub async fn remove_group_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Who changes a group: site admins always; its creator too, unless it is admin-managed (a
+/// creator who lost their admin rights must not keep adding people to a group rules name).
 fn require_group_manager(
     conn: &mut AnyConnection,
     group_id: &str,
     caller: &Caller,
 ) -> Result<(), ApiError> {
     let group = UserGroup::find(conn, group_id).map_err(|e| not_found_as(e, "group"))?;
-    if caller.is_admin() || group.created_by.as_deref() == Some(caller.user.id.as_str()) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only the group's creator or a site admin can change it",
-        ))
+    let creator = group.created_by.as_deref() == Some(caller.user.id.as_str());
+    if caller.is_admin() || (creator && !group.managed) {
+        return Ok(());
     }
+    tracing::info!(
+        decision = "deny",
+        user = %caller.user.id,
+        group = %group.id,
+        managed = group.managed,
+        "group change refused"
+    );
+    Err(ApiError::forbidden(if group.managed {
+        "only site admins change an admin-managed group"
+    } else {
+        "only the group's creator or a site admin can change it"
+    }))
 }

@@ -116,6 +116,15 @@ impl utoipa::Modify for Security {
             ),
         );
         components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The operator's `metrics_token` setting"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
                 crate::auth::SESSION_COOKIE,
@@ -214,7 +223,8 @@ impl utoipa::Modify for CommonAnswers {
             );
         }
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let public = PUBLIC.contains(&path.as_str()) || path == "/metrics";
+            let metrics = path == "/metrics";
+            let public = PUBLIC.contains(&path.as_str()) || metrics;
             let link = LINK_TOKEN_ROUTES.contains(&path.as_str());
             let names_something = path.contains('{');
             for operation in [
@@ -228,6 +238,8 @@ impl utoipa::Modify for CommonAnswers {
                 let no_scopes = Vec::<String>::new;
                 operation.security = Some(if link {
                     vec![SecurityRequirement::new("link_token", no_scopes())]
+                } else if metrics {
+                    vec![SecurityRequirement::new("metrics_token", no_scopes())]
                 } else if public {
                     vec![SecurityRequirement::default()]
                 } else {

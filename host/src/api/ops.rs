@@ -1,8 +1,17 @@
 //! Operational endpoints: liveness, readiness and Prometheus metrics.
+//!
+//! `/healthz` and `/readyz` say nothing but "up" and "ready", so they stay public for load
+//! balancers. `/metrics` tells much more (every route's traffic, error rates, pool use), so
+//! it answers only a scraper presenting the `metrics_token` setting as a bearer token, and is
+//! off while that setting is empty. A token, rather than a second listening address, keeps
+//! one port to run behind the same proxy and TLS, and works the same on every replica.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+use crate::auth::secrets;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// The process is up.
@@ -30,9 +39,47 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Metrics in the Prometheus text format.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+/// Metrics in the Prometheus text format, for a scraper holding `metrics_token`.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+    (status = 401, description = "The bearer token is missing or is not `metrics_token`", body = crate::error::ErrorBody),
+    (status = 403, description = "Metrics are off: `metrics_token` is not set", body = crate::error::ErrorBody),
+))]
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let expected = state.config.metrics_token.as_str();
+    if expected.is_empty() {
+        return actix_web::ResponseError::error_response(&ApiError::forbidden(
+            "metrics are off on this server; an operator turns them on with metrics_token",
+        ));
+    }
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    // Compared as hashes of equal length, in constant time: how much of a guess matched
+    // must not show in the time the answer takes.
+    let valid = presented.is_some_and(|token| {
+        secrets::hashes_equal(&secrets::hash(token), &secrets::hash(expected))
+    });
+    if !valid {
+        tracing::info!(
+            decision = "deny",
+            path = "/metrics",
+            "metrics refused: no valid token"
+        );
+        let mut refused = actix_web::ResponseError::error_response(&ApiError::new(
+            ErrorCode::Unauthenticated,
+            "send the metrics token as 'Authorization: Bearer <metrics_token>'",
+        ));
+        refused.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"metrics\""),
+        );
+        return refused;
+    }
     let pool = state.db.pool.state();
     let text = state.metrics.render(&pool, state.db.pool.max_size());
     HttpResponse::Ok()

@@ -308,12 +308,26 @@ pub async fn show_link(
 }
 
 /// The password form: opens a session bound to this link and its current password.
+///
+/// Before any hashing: the link must exist and have a password (a link without one has
+/// nothing to check, so nothing is hashed), and the attempt is taken from the throttles per
+/// address and per link in one atomic statement each ([`crate::auth::throttle`]). The hash
+/// then waits its turn at the password gate. A right password gives its attempt back.
 pub async fn open_link(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
     form: web::Form<PasswordForm>,
 ) -> HttpResponse {
+    use crate::auth::throttle;
+
+    /// What the first trip to the database found.
+    enum Opening {
+        /// No password to check: nothing to unlock.
+        NoPassword,
+        Check(Box<(ShareLink, Visitor, throttle::Admitted)>),
+    }
+
     let slug = slug.into_inner();
     let given = form.into_inner().password;
     let visitor = Visitor::of(&req, &state.config);
@@ -324,37 +338,64 @@ pub async fn open_link(
         .run(move |conn| {
             let now = now_millis();
             links::check_throttle(conn, &visitor, now)?;
-            match ShareLink::find_by_slug_hash(conn, &links::slug_hash(&inner_slug))? {
-                Some(link) if link.state(now) != crate::db::share_links::LinkState::Revoked => {
-                    Ok((link, visitor))
-                }
+            let link = match ShareLink::find_by_slug_hash(conn, &links::slug_hash(&inner_slug))? {
+                Some(link) if link.state(now) != crate::db::share_links::LinkState::Revoked => link,
                 _ => {
                     links::count_failure(conn, &visitor, &app.config, now)?;
-                    Err(ApiError::not_found("link"))
+                    return Err(ApiError::not_found("link"));
+                }
+            };
+            if link.password_hash.is_none() {
+                return Ok(Opening::NoPassword);
+            }
+            let taken = write_transaction(conn, |conn| {
+                throttle::take_link_password(conn, &link.id, visitor.address, now, &app.config)
+            })?;
+            match taken {
+                Ok(admitted) => Ok(Opening::Check(Box::new((link, visitor, admitted)))),
+                Err(wait_ms) => {
+                    tracing::info!(
+                        decision = "deny",
+                        link = %link.id,
+                        reason = "too many password attempts",
+                        "link password refused before checking it"
+                    );
+                    Err(ApiError::too_many_attempts(throttle::wait_seconds(wait_ms)))
                 }
             }
         })
         .await;
-    let (link, visitor) = match found {
-        Ok(found) => found,
+    let (link, visitor, admitted) = match found {
+        Ok(Opening::Check(found)) => *found,
+        Ok(Opening::NoPassword) => {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/s/{slug}")))
+                .finish();
+        }
         Err(err) => return refusal_page(&slug, &err),
     };
     let stored = link.password_hash.clone();
-    let matches = web::block(move || password::verify(&given, stored.as_deref()))
+    let matches = match state
+        .password_gate
+        .run(move || password::verify(&given, stored.as_deref()))
         .await
-        .unwrap_or(false);
-    let app = state.clone();
+    {
+        Ok(matches) => matches,
+        Err(busy) => {
+            // Nothing was tried: the attempt goes back.
+            if let Err(err) = state.db.run(move |conn| admitted.give_back(conn)).await {
+                tracing::warn!(error = %err, "cannot give back a link password attempt");
+            }
+            return refusal_page(&slug, &busy.into());
+        }
+    };
     let session = secrets::generate("tsl_");
     let session_hash = secrets::hash(&session);
     let outcome = state
         .db
         .run(move |conn| {
             let now = now_millis();
-            if link.password_hash.is_none() {
-                return Ok(false);
-            }
             if !matches {
-                links::count_failure(conn, &visitor, &app.config, now)?;
                 links::log_access(
                     conn,
                     &link.id,
@@ -366,6 +407,7 @@ pub async fn open_link(
                 return Ok(false);
             }
             write_transaction(conn, |conn| {
+                admitted.give_back(conn)?;
                 LinkSession::create(
                     conn,
                     &LinkSession {

@@ -1,6 +1,13 @@
 //! Sharing a dataset with people: a user, a group or a team, at view, edit or admin, until an
 //! optional expiry. Only those with admin on the dataset share, change or revoke; a change
 //! takes effect on the next request, on every replica.
+//!
+//! Sharing with an email address never tells whether the address has an account: the share is
+//! made to the address itself (see [`crate::db::shares`]), answered and listed the same way
+//! either way, and marked pending until an account holding the address has seen it. It grants
+//! to that account as soon as one exists, however it is created. Were unknown addresses
+//! refused (what this replaced: 422 against 201), anyone who owns a dataset could probe which
+//! addresses have accounts.
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -12,9 +19,9 @@ use crate::api::{not_found_as, resolve_expiry};
 use crate::auth::Caller;
 use crate::db::datasets::Dataset;
 use crate::db::groups::UserGroup;
-use crate::db::shares::Share;
+use crate::db::shares::{EMAIL, Share};
 use crate::db::teams::Team;
-use crate::db::users::User;
+use crate::db::users::{User, normalize_email};
 use crate::db::{AnyConnection, DbError, new_id, write_transaction};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -23,10 +30,11 @@ use crate::time::{now_millis, to_rfc3339};
 /// Whom a share is with.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShareSubjectView {
-    /// `user`, `group` or `team`.
+    /// `user`, `group`, `team` or `email` (a share made to an email address).
     pub kind: String,
+    /// The user's, group's or team's id, or the email address.
     pub id: String,
-    /// The user's name and email, or the group's or team's name.
+    /// The user's name and email, the group's or team's name, or the email address.
     pub name: String,
 }
 
@@ -41,13 +49,17 @@ pub struct ShareView {
     pub created_by: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Made to an email address and not yet seen by an account holding it. Says nothing about
+    /// whether such an account exists.
+    pub pending: bool,
 }
 
 /// Share with exactly one of `user`, `group` or `team`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewShareRequest {
-    /// A user's id or email.
+    /// A user's id, or an email address: it need not have an account yet (the share applies to
+    /// the account that holds the address, once there is one).
     pub user: Option<String>,
     /// A group's id or name.
     pub group: Option<String>,
@@ -85,6 +97,8 @@ fn subject_view(conn: &mut AnyConnection, share: &Share) -> Result<ShareSubjectV
         "group" => UserGroup::find(conn, &share.subject_id)
             .map(|g| g.name)
             .unwrap_or_else(|_| "(deleted group)".into()),
+        // Only the address: the name of an account holding it would say that one exists.
+        EMAIL => share.subject_id.clone(),
         _ => Team::find(conn, &share.subject_id)
             .map(|t| t.name)
             .unwrap_or_else(|_| "(deleted team)".into()),
@@ -99,6 +113,7 @@ fn subject_view(conn: &mut AnyConnection, share: &Share) -> Result<ShareSubjectV
 fn share_view(conn: &mut AnyConnection, share: Share) -> Result<ShareView, DbError> {
     Ok(ShareView {
         subject: subject_view(conn, &share)?,
+        pending: share.is_pending(),
         id: share.id,
         dataset_id: share.dataset_id,
         level: share.level,
@@ -114,9 +129,22 @@ fn resolve_subject(
     body: &NewShareRequest,
 ) -> Result<(&'static str, String), ApiError> {
     match (&body.user, &body.group, &body.team) {
-        (Some(user), None, None) => User::find_by_reference(conn, user)
+        // An address is shared with as such, whether or not it has an account: looking the
+        // account up here would answer differently for the two.
+        (Some(user), None, None) if user.contains('@') => {
+            let address = normalize_email(user);
+            if crate::accounts::looks_like_email(&address) {
+                Ok((EMAIL, address))
+            } else {
+                Err(ApiError::validation(format!(
+                    "'{user}' is not an email address"
+                )))
+            }
+        }
+        // Ids are random: whoever has one already knows the account exists.
+        (Some(user), None, None) => User::find(conn, user)
             .map(|u| ("user", u.id))
-            .map_err(|_| ApiError::validation(format!("there is no user '{user}'"))),
+            .map_err(|_| ApiError::validation(format!("there is no user with the id '{user}'"))),
         (None, Some(group), None) => UserGroup::find_by_reference(conn, group)
             .map(|g| ("group", g.id))
             .map_err(|_| ApiError::validation(format!("there is no group '{group}'"))),
@@ -178,6 +206,7 @@ pub async fn create_share(
                 created_by: Some(caller.user.id.clone()),
                 created_at: now,
                 updated_at: now,
+                accepted_at: None,
             };
             write_transaction(conn, |conn| {
                 Share::create(conn, &share)?;
@@ -335,7 +364,9 @@ pub struct SharedWithMeView {
     pub shared_by: Option<String>,
 }
 
-/// Everything shared with the caller, directly or through their groups and teams.
+/// Everything shared with the caller, directly, by email, or through their groups and teams.
+/// Listing marks what was shared with the caller's email address as seen (no longer pending to
+/// its sharer).
 #[utoipa::path(get, path = "/api/v1/shared-with-me", tag = "sharing", responses(
     (status = 200, body = Vec<SharedWithMeView>),
 ))]
@@ -346,7 +377,16 @@ pub async fn list_shared_with_me(
     let views = state
         .db
         .run(move |conn| {
-            let mut subjects = vec![("user".to_owned(), caller.user.id.clone())];
+            let now = now_millis();
+            if Share::has_unseen_for_email(conn, &caller.user.email)? {
+                write_transaction(conn, |conn| {
+                    Share::accept_for_email(conn, &caller.user.email, now)
+                })?;
+            }
+            let mut subjects = vec![
+                ("user".to_owned(), caller.user.id.clone()),
+                (EMAIL.to_owned(), normalize_email(&caller.user.email)),
+            ];
             for group in UserGroup::ids_for_user(conn, &caller.user.id)? {
                 subjects.push(("group".to_owned(), group));
             }
@@ -354,7 +394,7 @@ pub async fn list_shared_with_me(
                 subjects.push(("team".to_owned(), team));
             }
             let mut views = Vec::new();
-            for share in Share::to_subjects(conn, &subjects, now_millis())? {
+            for share in Share::to_subjects(conn, &subjects, now)? {
                 let Ok(dataset) = Dataset::find(conn, &share.dataset_id) else {
                     continue;
                 };

@@ -22,8 +22,15 @@ use crate::time::now_millis;
 /// How the caller proved who they are.
 #[derive(Debug, Clone)]
 pub enum AuthMethod {
-    Session { token_hash: String },
-    Token { id: String, scopes: Vec<Scope> },
+    Session {
+        token_hash: String,
+    },
+    Token {
+        id: String,
+        scopes: Vec<Scope>,
+        /// When the token stops working (milliseconds), if it ever does.
+        expires_at: Option<i64>,
+    },
 }
 
 /// A verified, active user making this request.
@@ -132,6 +139,7 @@ pub async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
             method: AuthMethod::Token {
                 id: token.id,
                 scopes,
+                expires_at: token.expires_at,
             },
             address,
             access,

@@ -1,14 +1,14 @@
-//! Signing in with an email and a password: throttled per account and per address, audited,
-//! ending in a session. The API's login and the sign-in page share it.
+//! Signing in with an email and a password: throttled per account and per address (the attempt
+//! taken before the password is hashed), hashed behind the password gate, audited, ending in a
+//! session. The API's login and the sign-in page share it.
 
+use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::{HttpRequest, web};
 
 use super::{CSRF_COOKIE, SESSION_COOKIE, password, secrets, throttle};
 use crate::access::audit::{self, AuditEvent};
 use crate::config::Config;
 use crate::db::DbError;
-use crate::db::login_throttle::LoginThrottle;
 use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::error::{ApiError, ErrorCode};
@@ -24,6 +24,10 @@ pub struct SignedIn {
 }
 
 /// Checks the password and opens a session.
+///
+/// The attempt is taken from the throttles before the password is hashed (see
+/// [`throttle`]), and the hash waits its turn at the [`password::PasswordGate`], so neither
+/// a burst of guesses nor a flood of requests gets more hashes than the limits allow.
 pub async fn sign_in(
     state: &AppState,
     req: &HttpRequest,
@@ -35,48 +39,61 @@ pub async fn sign_in(
     let address_key = throttle::address_key(client);
     let logged_address = crate::auth::client::for_log(client, &state.config);
     let config = state.config.clone();
+    let schedule = throttle::sign_in_schedule(&config);
     let now = now_millis();
 
     let keys = (account_key.clone(), address_key.clone());
-    let (locked, user) = state
+    let (taken, user) = state
         .db
         .run(move |conn| {
-            let locked = [&keys.0, &keys.1]
-                .into_iter()
-                .filter_map(|k| LoginThrottle::locked_for(conn, k, now).transpose())
-                .collect::<Result<Vec<u64>, _>>()?
-                .into_iter()
-                .max();
-            Ok::<_, DbError>((locked, User::find_by_email(conn, &email)?))
+            let taken = crate::db::write_transaction(conn, |conn| {
+                throttle::take_sign_in(conn, &keys.0, &keys.1, now, &schedule)
+            })?;
+            Ok::<_, DbError>((taken, User::find_by_email(conn, &email)?))
         })
         .await?;
-    if let Some(seconds) = locked {
-        tracing::info!(decision = "deny", reason = "throttled", key = %account_key, "sign-in refused");
-        return Err(ApiError::too_many_attempts(seconds));
-    }
+    let admitted = match taken {
+        Ok(admitted) => admitted,
+        Err(wait_ms) => {
+            let seconds = throttle::wait_seconds(wait_ms);
+            tracing::info!(
+                decision = "deny",
+                reason = "throttled",
+                key = %account_key,
+                wait_seconds = seconds,
+                "sign-in refused before checking the password"
+            );
+            return Err(ApiError::too_many_attempts(seconds));
+        }
+    };
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = web::block(move || password::verify(&given, stored.as_deref())).await?;
+    let checked = state
+        .password_gate
+        .run(move || password::verify(&given, stored.as_deref()))
+        .await;
+    let matches = match checked {
+        Ok(matches) => matches,
+        Err(busy) => {
+            // Nothing was tried: the attempt goes back.
+            state.db.run(move |conn| admitted.give_back(conn)).await?;
+            return Err(busy.into());
+        }
+    };
     let Some(user) = user.filter(|_| matches) else {
-        let window = (config.login_lockout_seconds * 1000) as i64;
-        let max = config.login_max_failures;
         let account = account_key.clone();
         state
             .db
             .run(move |conn| {
-                crate::db::write_transaction(conn, |conn| {
-                    LoginThrottle::record_failure(conn, &account_key, now, max, window)?;
-                    LoginThrottle::record_failure(conn, &address_key, now, max, window)?;
-                    audit::record(
-                        conn,
-                        now,
-                        AuditEvent::new("anonymous", "login.fail", account)
-                            .outcome("denied")
-                            .detail(serde_json::json!({"reason": "wrong email or password"}))
-                            .address(logged_address),
-                    )
-                    .map(|_| ())
-                })
+                audit::record(
+                    conn,
+                    now,
+                    AuditEvent::new("anonymous", "login.fail", account)
+                        .outcome("denied")
+                        .detail(serde_json::json!({"reason": "wrong email or password"}))
+                        .address(logged_address),
+                )
+                .map(|_| ())
             })
             .await?;
         tracing::info!(
@@ -90,6 +107,7 @@ pub async fn sign_in(
         ));
     };
     if !user.is_active {
+        state.db.run(move |conn| admitted.give_back(conn)).await?;
         tracing::info!(decision = "deny", user = %user.id, reason = "deactivated", "sign-in refused");
         return Err(ApiError::forbidden(
             "this account is deactivated; ask an administrator",
@@ -111,7 +129,7 @@ pub async fn sign_in(
         .db
         .run(move |conn| {
             crate::db::write_transaction(conn, |conn| {
-                LoginThrottle::clear(conn, &account_key)?;
+                admitted.give_back(conn)?;
                 Session::delete_expired(conn, now)?;
                 Session::create(conn, &session)?;
                 audit::record(

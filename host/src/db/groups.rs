@@ -1,5 +1,7 @@
 //! User groups: named sets of users that datasets can be shared with (sharing itself comes
 //! with access control). Any user may create a group; its creator and site admins manage it.
+//! A group made `managed` by a site admin is managed by site admins only, and only such groups
+//! may appear in policy rules (see [`crate::access::rules`]).
 
 use diesel::prelude::*;
 
@@ -16,6 +18,8 @@ pub struct UserGroup {
     pub description: String,
     pub created_by: Option<String>,
     pub created_at: i64,
+    /// Made and managed by site admins; the only groups policy rules may name.
+    pub managed: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -63,6 +67,14 @@ impl UserGroup {
             }
             other => other,
         }
+    }
+
+    /// The ids of admin-managed groups (the enforcer applies rules naming only these).
+    pub fn managed_ids(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
+        Ok(user_groups::table
+            .filter(user_groups::managed.eq(true))
+            .select(user_groups::id)
+            .load(conn)?)
     }
 
     pub fn ids_for_user(conn: &mut AnyConnection, user_id: &str) -> DbResult<Vec<String>> {

@@ -41,9 +41,9 @@ diesel::table! {
 diesel::table! {
     login_throttle (throttle_key) {
         throttle_key -> Text,
-        failures -> Integer,
-        window_started_at -> BigInt,
-        locked_until -> Nullable<BigInt>,
+        attempts -> Integer,
+        last_attempt_at -> BigInt,
+        next_attempt_at -> BigInt,
     }
 }
 
@@ -73,6 +73,7 @@ diesel::table! {
         description -> Text,
         created_by -> Nullable<Text>,
         created_at -> BigInt,
+        managed -> Bool,
     }
 }
 
@@ -236,6 +237,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        accepted_at -> Nullable<BigInt>,
     }
 }
 

@@ -1,5 +1,9 @@
-//! Shares of a dataset with a user, a group or a team, at a level, until an optional expiry.
-//! Each share becomes one link in the access graph the enforcer decides with.
+//! Shares of a dataset with a user, a group, a team or an email address, at a level, until an
+//! optional expiry. Each share becomes one link in the access graph the enforcer decides with.
+//!
+//! A share with an email address (`email`, the address lower-cased) is not bound to an account:
+//! it grants to whichever account holds the address, now or once one is created, however it is
+//! created. So sharing never needs to know whether an address has an account, and never tells.
 
 use diesel::prelude::*;
 
@@ -12,7 +16,7 @@ use super::{AnyConnection, DbError, DbResult};
 pub struct Share {
     pub id: String,
     pub dataset_id: String,
-    /// `user`, `group` or `team`.
+    /// `user`, `group`, `team` or `email`.
     pub subject_kind: String,
     pub subject_id: String,
     pub level: String,
@@ -20,9 +24,43 @@ pub struct Share {
     pub created_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// For a share with an email address: when the account holding it first saw the share.
+    pub accepted_at: Option<i64>,
 }
 
+/// The subject kind of a share with an email address.
+pub const EMAIL: &str = "email";
+
 impl Share {
+    /// Whether the sharer should see this share as pending: made to an address, and not yet
+    /// seen by an account holding it. (Whether such an account exists is never shown.)
+    pub fn is_pending(&self) -> bool {
+        self.subject_kind == EMAIL && self.accepted_at.is_none()
+    }
+
+    /// Marks the shares made to `email` as seen by its account; returns how many were new.
+    pub fn accept_for_email(conn: &mut AnyConnection, email: &str, now: i64) -> DbResult<usize> {
+        Ok(diesel::update(
+            shares::table
+                .filter(shares::subject_kind.eq(EMAIL))
+                .filter(shares::subject_id.eq(super::users::normalize_email(email)))
+                .filter(shares::accepted_at.is_null()),
+        )
+        .set(shares::accepted_at.eq(now))
+        .execute(conn)?)
+    }
+
+    /// Whether any share made to `email` waits to be seen (so listing it needs a write).
+    pub fn has_unseen_for_email(conn: &mut AnyConnection, email: &str) -> DbResult<bool> {
+        Ok(shares::table
+            .filter(shares::subject_kind.eq(EMAIL))
+            .filter(shares::subject_id.eq(super::users::normalize_email(email)))
+            .filter(shares::accepted_at.is_null())
+            .count()
+            .get_result::<i64>(conn)?
+            > 0)
+    }
+
     pub fn create(conn: &mut AnyConnection, share: &Share) -> DbResult<()> {
         diesel::insert_into(shares::table)
             .values(share)
@@ -80,14 +118,15 @@ impl Share {
             .load(conn)?)
     }
 
-    /// Live shares whose subject is one of `subjects` (`(kind, id)` pairs).
+    /// Live shares whose subject is one of `subjects` (`(kind, id)` pairs; an email address
+    /// is `("email", address)`).
     pub fn to_subjects(
         conn: &mut AnyConnection,
         subjects: &[(String, String)],
         now: i64,
     ) -> DbResult<Vec<Share>> {
         let mut found = Vec::new();
-        for kind in ["user", "group", "team"] {
+        for kind in ["user", "group", "team", EMAIL] {
             let ids: Vec<&String> = subjects
                 .iter()
                 .filter(|(k, _)| k == kind)

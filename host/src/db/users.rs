@@ -37,17 +37,23 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 impl User {
+    /// Creates the account. Whichever way an account appears (an admin, `tessera user create`),
+    /// it comes through here; the access version is bumped with it, so that shares made to its
+    /// email address before it existed apply from its first request on every replica.
     pub fn create(conn: &mut AnyConnection, new: &NewUser) -> DbResult<User> {
-        diesel::insert_into(users::table)
-            .values(new)
-            .execute(conn)
-            .map_err(|e| match DbError::from(e) {
-                DbError::Conflict(_) => {
-                    DbError::Conflict(format!("a user with email {} already exists", new.email))
-                }
-                other => other,
-            })?;
-        User::find(conn, &new.id)
+        super::write_transaction(conn, |conn| {
+            diesel::insert_into(users::table)
+                .values(new)
+                .execute(conn)
+                .map_err(|e| match DbError::from(e) {
+                    DbError::Conflict(_) => {
+                        DbError::Conflict(format!("a user with email {} already exists", new.email))
+                    }
+                    other => other,
+                })?;
+            super::access_state::AccessState::bump(conn)?;
+            User::find(conn, &new.id)
+        })
     }
 
     pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<User> {

@@ -178,12 +178,15 @@ pub async fn dataset_page(
                         "group" => UserGroup::find(conn, &share.subject_id)
                             .map(|g| g.name)
                             .unwrap_or_default(),
+                        // The address only, whether or not an account holds it.
+                        crate::db::shares::EMAIL => share.subject_id.clone(),
                         _ => Team::find(conn, &share.subject_id)
                             .map(|t| t.name)
                             .unwrap_or_default(),
                     };
                     shares.push(serde_json::json!({
                         "id": share.id,
+                        "pending": share.is_pending(),
                         "kind": share.subject_kind,
                         "name": name,
                         "level": share.level,

@@ -46,16 +46,6 @@ pub(super) fn encode(text: &str) -> String {
         .collect()
 }
 
-/// Only paths on this site: never another host (`//evil.example`) or a scheme.
-pub(super) fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/datasets".to_owned(),
-    }
-}
-
 /// The signed-in caller, or where to send someone who is not.
 pub(super) async fn signed_in(req: &HttpRequest) -> Result<Caller, HttpResponse> {
     authenticate(req.clone()).await.map_err(|_| {

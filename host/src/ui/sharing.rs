@@ -21,10 +21,21 @@ pub async fn shared_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
         Err(redirect) => return redirect,
     };
     let user_id = caller.user.id.clone();
+    let email = crate::db::users::normalize_email(&caller.user.email);
     let found = state
         .db
         .run(move |conn| {
-            let mut subjects = vec![("user".to_owned(), user_id.clone())];
+            // Seeing a share made to one's address is what makes it no longer pending.
+            let now = crate::time::now_millis();
+            if Share::has_unseen_for_email(conn, &email)? {
+                crate::db::write_transaction(conn, |conn| {
+                    Share::accept_for_email(conn, &email, now)
+                })?;
+            }
+            let mut subjects = vec![
+                ("user".to_owned(), user_id.clone()),
+                (crate::db::shares::EMAIL.to_owned(), email.clone()),
+            ];
             for group in UserGroup::ids_for_user(conn, &user_id)? {
                 subjects.push(("group".to_owned(), group));
             }
@@ -38,6 +49,7 @@ pub async fn shared_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
                 };
                 let through = match share.subject_kind.as_str() {
                     "user" => "you".to_owned(),
+                    crate::db::shares::EMAIL => "your email address".to_owned(),
                     "group" => UserGroup::find(conn, &share.subject_id)
                         .map(|g| format!("group {}", g.name))
                         .unwrap_or_else(|_| "a group".into()),

@@ -8,9 +8,13 @@
 mod common;
 
 mod accounts;
+mod dataset_delete;
 mod datasets;
 mod exports;
 mod formats;
+mod group_policies;
+mod invitations;
+mod link_passwords;
 mod links;
 mod migrations;
 mod openapi;
@@ -19,4 +23,6 @@ mod plugin_admin;
 mod plugins;
 mod schema_parity;
 mod sharing;
+mod signin;
 mod teams;
+mod tokens;

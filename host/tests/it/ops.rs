@@ -5,8 +5,11 @@ use serde_json::Value;
 
 use crate::common::{Backend, TestApp, error_code};
 
+const METRICS_TOKEN: &str = "a-metrics-token-for-the-tests-0123456789";
+
 async fn health_readiness_and_metrics(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
+    let Some(app) = TestApp::start_with(backend, |c| c.metrics_token = METRICS_TOKEN.into()).await
+    else {
         return;
     };
     assert_eq!(
@@ -50,6 +53,7 @@ async fn health_readiness_and_metrics(backend: Backend) {
         .unwrap();
     let metrics = app
         .request(Method::GET, "/metrics")
+        .bearer_auth(METRICS_TOKEN)
         .send()
         .await
         .unwrap()
@@ -194,9 +198,70 @@ async fn a_wrong_method_is_not_allowed(backend: Backend) {
     }
 }
 
+// Issue 14, item 21: `/metrics` answered anyone.
+async fn metrics_answer_only_the_configured_token(backend: Backend) {
+    // Off unless an operator sets a token.
+    let Some(off) = TestApp::start(backend).await else {
+        return;
+    };
+    let response = off.request(Method::GET, "/metrics").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("tessera_http_requests_total"), "{body}");
+    drop(off);
+
+    let Some(app) = TestApp::start_with(backend, |c| c.metrics_token = METRICS_TOKEN.into()).await
+    else {
+        return;
+    };
+    let anonymous = app.request(Method::GET, "/metrics").send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        anonymous.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+    assert_eq!(error_code(anonymous).await, "unauthenticated");
+    // A guess that shares all but the last character is no better than any other.
+    let almost = &METRICS_TOKEN[..METRICS_TOKEN.len() - 1];
+    for wrong in [almost, "", "Bearer", &format!("{METRICS_TOKEN}0")] {
+        let response = app
+            .request(Method::GET, "/metrics")
+            .bearer_auth(wrong)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{wrong:?}");
+    }
+    // A user's API token is not the metrics token either.
+    let user = app.user("ada@example.org").await;
+    let with_user_token = app
+        .as_user(&user, Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_user_token.status(), StatusCode::UNAUTHORIZED);
+    let scraped = app
+        .request(Method::GET, "/metrics")
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), StatusCode::OK);
+    assert!(
+        scraped
+            .text()
+            .await
+            .unwrap()
+            .contains("tessera_http_requests_total")
+    );
+}
+
 crate::on_both_backends!(
     health_readiness_and_metrics,
     every_answer_carries_the_security_headers,
     no_hsts_without_an_https_address,
     a_wrong_method_is_not_allowed,
+    metrics_answer_only_the_configured_token,
 );

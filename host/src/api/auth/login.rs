@@ -27,7 +27,8 @@ pub struct LoginView {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest, responses(
     (status = 200, body = LoginView),
     (status = 401, description = "Wrong email or password", body = crate::error::ErrorBody),
-    (status = 429, description = "Too many failed attempts; see Retry-After", body = crate::error::ErrorBody),
+    (status = 429, description = "Too many wrong passwords from this address or for this account; nothing was checked. See Retry-After", body = crate::error::ErrorBody),
+    (status = 503, description = "More sign-ins than the server checks at once; nothing was checked. See Retry-After", body = crate::error::ErrorBody),
 ))]
 pub async fn login(
     state: web::Data<AppState>,

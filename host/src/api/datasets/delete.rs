@@ -1,11 +1,14 @@
 use actix_web::{HttpResponse, web};
 
+use crate::access::audit::{self, AuditEvent};
 use crate::access::{self, Level};
 use crate::api::not_found_as;
 use crate::auth::Caller;
 use crate::db::datasets::Dataset;
+use crate::db::write_transaction;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::time::now_millis;
 
 /// Deletes a dataset with all its versions (its owner or a site admin).
 #[utoipa::path(delete, path = "/api/v1/datasets/{id}", tag = "datasets", params(("id" = String, Path)), responses(
@@ -24,8 +27,53 @@ pub async fn delete_dataset(
         .db
         .run(move |conn| {
             let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
-            Ok::<_, ApiError>(Dataset::delete(conn, &dataset.id)?)
+            // Someone who cannot see the dataset is told it does not exist, as everywhere.
+            access::require_dataset(conn, &caller, &dataset, Level::View)?;
+            // Deleting is the owner's or a site admin's alone (docs/api.md): `admin` through a
+            // share or a team lets people share and change a dataset, but removing it takes
+            // every version away from its owner, which no one else may decide.
+            let allowed = caller.is_admin() || dataset.owner_id == caller.user.id;
+            let now = now_millis();
+            let event = AuditEvent::new(
+                audit::actor_user(&caller.user.id),
+                "dataset.delete",
+                format!("dataset:{}", dataset.id),
+            )
+            .address(caller.address.clone());
+            if !allowed {
+                tracing::info!(
+                    decision = "deny",
+                    user = %caller.user.id,
+                    dataset = %dataset.id,
+                    reason = "neither the owner nor a site admin",
+                    "dataset deletion refused"
+                );
+                audit::record(
+                    conn,
+                    now,
+                    event.outcome("denied").detail(serde_json::json!({
+                        "reason": "only the dataset's owner or a site admin may delete it",
+                    })),
+                )?;
+                return Err(ApiError::forbidden(
+                    "only the dataset's owner or a site admin may delete it",
+                ));
+            }
+            write_transaction(conn, |conn| {
+                let files = Dataset::delete(conn, &dataset.id)?;
+                audit::record(
+                    conn,
+                    now,
+                    event.detail(serde_json::json!({
+                        "rule": if dataset.owner_id == caller.user.id {
+                            "the owner deletes their dataset"
+                        } else {
+                            "site admins manage every dataset"
+                        },
+                    })),
+                )?;
+                Ok::<_, ApiError>(files)
+            })
         })
         .await?;
     // The rows are gone; the files follow. Were this interrupted, the start-up sweep would

@@ -49,6 +49,7 @@ pub async fn admin_groups_page(
                     "created_by": created_by,
                     "created": readable_time(group.created_at),
                     "created_at": to_rfc3339(group.created_at),
+                    "managed": group.managed,
                 });
                 if chosen.as_deref() == Some(group.id.as_str()) {
                     let members: Vec<serde_json::Value> = members

@@ -1,0 +1,2 @@
+DELETE FROM shares WHERE subject_kind = 'email';
+ALTER TABLE shares DROP COLUMN accepted_at;
