@@ -301,6 +301,9 @@ mod tests {
 
     use super::*;
 
+    /// The loss counter is the process's: the tests that read it take turns.
+    static COUNTER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     /// Counts how often a database error was turned into it: what the API's error type does
     /// when it logs "database unavailable".
     static BUILT: AtomicUsize = AtomicUsize::new(0);
@@ -319,6 +322,7 @@ mod tests {
     // database writer lost the write", logged as an error), hiding real outages.
     #[test]
     fn a_completed_write_is_not_reported_lost() {
+        let _turn = COUNTER.lock().unwrap_or_else(|p| p.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let url = dir.path().join("writer.db").display().to_string();
         let writer = GroupWriter::start(ConnectionManager::new(&url)).unwrap();
@@ -354,6 +358,7 @@ mod tests {
 
     #[test]
     fn a_write_that_never_runs_is_counted_lost() {
+        let _turn = COUNTER.lock().unwrap_or_else(|p| p.into_inner());
         let lost_before = lost_writes();
         let mut writer = GroupWriter {
             queue: None,
