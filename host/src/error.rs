@@ -41,6 +41,8 @@ pub enum ErrorCode {
     PasswordRequired,
     LinkExpired,
     LinkUsedUp,
+    /// The link's creator no longer holds the access the link needs.
+    LinkSuspended,
     InvalidPlugin,
     ApprovalRequired,
     PluginTrapped,
@@ -64,7 +66,7 @@ impl ErrorCode {
             Unauthenticated | InvalidCredentials | InvalidToken | PasswordRequired => {
                 StatusCode::UNAUTHORIZED
             }
-            LinkExpired | LinkUsedUp => StatusCode::GONE,
+            LinkExpired | LinkUsedUp | LinkSuspended => StatusCode::GONE,
             CsrfTokenMissing | Forbidden | InsufficientScope => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             Conflict => StatusCode::CONFLICT,

@@ -171,6 +171,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(links::create_dataset_link),
                 )
                 .route(
+                    "/datasets/{id}/links",
+                    web::get().to(links::list_dataset_links),
+                )
+                .route(
                     "/exports/{id}/links",
                     web::post().to(links::create_export_link),
                 )

@@ -67,6 +67,7 @@ use crate::api;
         api::admin::audit::list_audit,
         api::admin::audit::verify_audit,
         api::links::create_dataset_link,
+        api::links::list_dataset_links,
         api::links::create_export_link,
         api::links::list_links,
         api::links::get_link,

@@ -169,6 +169,10 @@ fn refusal_page(slug: &str, err: &ApiError) -> HttpResponse {
             "This link has been used up",
             "It has been downloaded as many times as its owner allowed. Ask them for a new link.",
         ),
+        ErrorCode::LinkSuspended => (
+            "This link is suspended",
+            "The person who made it no longer has the access it needs. Ask the dataset's owner.",
+        ),
         ErrorCode::TooManyAttempts => (
             "Too many attempts",
             "Too many wrong links or passwords came from your network. Wait a few minutes and try again.",

@@ -140,6 +140,7 @@ mod tests {
             revoked_at: None,
             destroyed_at: None,
             last_access_at: None,
+            needs_level: "view".into(),
         }
     }
 

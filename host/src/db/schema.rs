@@ -294,6 +294,7 @@ diesel::table! {
         revoked_at -> Nullable<BigInt>,
         destroyed_at -> Nullable<BigInt>,
         last_access_at -> Nullable<BigInt>,
+        needs_level -> Text,
     }
 }
 

@@ -1,9 +1,14 @@
 //! Accounts: who may sign in, and whether they are site admins.
+//!
+//! Both flags feed access decisions made on an account's behalf while it is not signed in (a
+//! share link acts with its creator's rights), so changing them, or adding an account, bumps
+//! the access version in the same transaction.
 
 use diesel::prelude::*;
 
+use super::access_state::AccessState;
 use super::schema::users;
-use super::{AnyConnection, DbError, DbResult};
+use super::{AnyConnection, DbError, DbResult, write_transaction};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -38,16 +43,19 @@ pub fn normalize_email(email: &str) -> String {
 
 impl User {
     pub fn create(conn: &mut AnyConnection, new: &NewUser) -> DbResult<User> {
-        diesel::insert_into(users::table)
-            .values(new)
-            .execute(conn)
-            .map_err(|e| match DbError::from(e) {
-                DbError::Conflict(_) => {
-                    DbError::Conflict(format!("a user with email {} already exists", new.email))
-                }
-                other => other,
-            })?;
-        User::find(conn, &new.id)
+        write_transaction(conn, |conn| {
+            diesel::insert_into(users::table)
+                .values(new)
+                .execute(conn)
+                .map_err(|e| match DbError::from(e) {
+                    DbError::Conflict(_) => {
+                        DbError::Conflict(format!("a user with email {} already exists", new.email))
+                    }
+                    other => other,
+                })?;
+            AccessState::bump(conn)?;
+            User::find(conn, &new.id)
+        })
     }
 
     pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<User> {
@@ -105,15 +113,24 @@ impl User {
         is_admin: Option<bool>,
         now: i64,
     ) -> DbResult<User> {
-        let user = User::find(conn, id)?;
-        diesel::update(users::table.find(id))
-            .set((
-                users::is_active.eq(is_active.unwrap_or(user.is_active)),
-                users::is_admin.eq(is_admin.unwrap_or(user.is_admin)),
-                users::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        User::find(conn, id)
+        write_transaction(conn, |conn| {
+            let user = User::find(conn, id)?;
+            let (active, admin) = (
+                is_active.unwrap_or(user.is_active),
+                is_admin.unwrap_or(user.is_admin),
+            );
+            diesel::update(users::table.find(id))
+                .set((
+                    users::is_active.eq(active),
+                    users::is_admin.eq(admin),
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            if (active, admin) != (user.is_active, user.is_admin) {
+                AccessState::bump(conn)?;
+            }
+            User::find(conn, id)
+        })
     }
 
     pub fn set_password_hash(

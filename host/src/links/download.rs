@@ -257,7 +257,11 @@ fn record_end(
             format!("link:{}", link.id),
         )
         .outcome("granted")
-        .detail(serde_json::json!({"bytes": sent, "completed": link.downloads_completed}))
+        .detail(serde_json::json!({
+            "bytes": sent,
+            "completed": link.downloads_completed,
+            "on_behalf_of": link.owner_id,
+        }))
         .address(visitor.logged_address.clone()),
     )?;
     let used_up = link

@@ -3,18 +3,30 @@
 //!
 //! Order of checks: throttle (per address, IPv6 by /64) → the link exists and is not revoked
 //! (a stranger cannot tell an unknown link from a revoked one) → not expired, not used up
-//! (410, said to the holder) → the password session, for slug access → the level allows the
+//! (410, said to the holder) → its creator still holds the level it needs (else 410
+//! `link_suspended`) → the password session, for slug access → the level allows the
 //! operation → the token's own checks, for token access. Every refusal is written to the
 //! link's access log and the audit log.
+//!
+//! A link acts with its creator's rights at the moment of each request, never more: the
+//! creator must still hold `needs_level` on the dataset, decided by the same enforcer as every
+//! other request ([`crate::access::policy::Snapshot::account_allows`]). The enforcer is cached
+//! per process and checked against the access version, so this costs one small query per
+//! request, and a revoked share, a deactivated account or a changed rule suspends every link
+//! of that creator on the next request, on every replica; getting the right back restores
+//! them.
 
 pub mod download;
+pub mod manage;
 pub mod page;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
+use crate::access::Level;
 use crate::access::audit::{self, AuditEvent};
+use crate::access::policy::{Explanation, PolicyError, Snapshot};
 use crate::access::token::{self, AccessRequest, Operation, Presented, TokenError, TokenKeys};
 use crate::auth::{secrets, throttle};
 use crate::config::Config;
@@ -154,6 +166,19 @@ fn refuse(
     now: i64,
     err: ApiError,
 ) -> ApiError {
+    let detail = serde_json::json!({"reason": err.message, "code": err.code});
+    refuse_with(conn, link, visitor, now, err, detail)
+}
+
+/// [`refuse`] with the audit entry's detail given.
+fn refuse_with(
+    conn: &mut AnyConnection,
+    link: &ShareLink,
+    visitor: &Visitor,
+    now: i64,
+    err: ApiError,
+    detail: serde_json::Value,
+) -> ApiError {
     let logged = conn.transaction::<_, DbError, _>(|conn| {
         log_access(conn, &link.id, "refused", Some(&err.message), visitor, now)?;
         audit::record(
@@ -165,7 +190,7 @@ fn refuse(
                 format!("link:{}", link.id),
             )
             .outcome("denied")
-            .detail(serde_json::json!({"reason": err.message, "code": err.code}))
+            .detail(detail)
             .address(visitor.logged_address.clone()),
         )?;
         Ok(())
@@ -284,7 +309,27 @@ pub fn resolve(
                 ),
             ));
         }
-        LinkState::Active => {}
+        // Not a state of the row: decided below.
+        LinkState::Suspended | LinkState::Active => {}
+    }
+    let snapshot = state.access.snapshot(conn, now)?;
+    if !creator_allows(&snapshot, &link)? {
+        let why = explain_creator(&snapshot, &link)?;
+        let err = ApiError::new(
+            ErrorCode::LinkSuspended,
+            "this link is suspended: the person who made it no longer has the access it needs; \
+             ask the dataset's owner",
+        );
+        let detail = serde_json::json!({
+            "reason": err.message,
+            "code": err.code,
+            "creator": link.owner_id,
+            "needed": link.needs_level,
+            "held": why.held,
+            "rule": why.rule,
+            "path": why.path,
+        });
+        return Err(refuse_with(conn, &link, visitor, now, err, detail));
     }
     if let (Credential::Slug { session, .. }, Some(_)) = (credential, &link.password_hash) {
         let valid = match session {
@@ -305,6 +350,44 @@ pub fn resolve(
         }
     }
     Ok(Resolved { link, token })
+}
+
+/// The level the link's creator must hold on its dataset for it to work.
+pub fn needed_level(link: &ShareLink) -> Level {
+    Level::parse(&link.needs_level).unwrap_or(Level::Admin)
+}
+
+/// Whether the link's creator holds, now, the level the link needs. A link without a dataset
+/// (which the schema no longer makes) acts for nobody.
+pub fn creator_allows(snapshot: &Snapshot, link: &ShareLink) -> Result<bool, PolicyError> {
+    match &link.dataset_id {
+        Some(dataset_id) => snapshot.account_allows(&link.owner_id, dataset_id, needed_level(link)),
+        None => Ok(false),
+    }
+}
+
+/// Why [`creator_allows`] answers as it does.
+pub fn explain_creator(snapshot: &Snapshot, link: &ShareLink) -> Result<Explanation, PolicyError> {
+    match &link.dataset_id {
+        Some(dataset_id) => {
+            snapshot.explain_account(&link.owner_id, dataset_id, needed_level(link))
+        }
+        None => Ok(Explanation {
+            allowed: false,
+            held: None,
+            rule: "the link names no dataset".to_owned(),
+            origin: None,
+            path: vec![],
+        }),
+    }
+}
+
+/// Where the link stands for its owner's list: its own terms first, then its creator's rights.
+pub fn state_of(snapshot: &Snapshot, link: &ShareLink, now: i64) -> Result<LinkState, PolicyError> {
+    Ok(match link.state(now) {
+        LinkState::Active if !creator_allows(snapshot, link)? => LinkState::Suspended,
+        other => other,
+    })
 }
 
 /// What a request would reveal, for the level and token checks.
