@@ -64,6 +64,9 @@ pub struct Config {
     /// The address people reach Tessera at, for share-link URLs (e.g.
     /// `https://data.example.org`); empty means the address of the request.
     pub public_url: String,
+    /// The percentage of a shared item (1 to 100) whose bytes make a download that stops
+    /// short of the end count against the link's and the token's limits.
+    pub link_download_count_percent: u32,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -96,6 +99,7 @@ impl Default for Config {
             trusted_proxies: String::new(),
             log_full_addresses: false,
             public_url: String::new(),
+            link_download_count_percent: 90,
         }
     }
 }
@@ -230,6 +234,11 @@ impl Config {
         if self.max_preview_rows == 0 {
             return Err(ConfigError::Invalid(
                 "max_preview_rows must be at least 1".into(),
+            ));
+        }
+        if !(1..=100).contains(&self.link_download_count_percent) {
+            return Err(ConfigError::Invalid(
+                "link_download_count_percent must be from 1 to 100".into(),
             ));
         }
         Ok(())

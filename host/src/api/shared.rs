@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::token::Operation;
-use crate::api::datasets::export::{find_plugin, stream_export};
+use crate::api::datasets::export::{find_plugin, stream_export_watched};
 use crate::api::datasets::parse_columns;
 use crate::api::exports::parse_range;
 use crate::auth::{password, secrets};
@@ -26,7 +26,7 @@ use crate::db::write_transaction;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::export::{ExportSource, ExportSpec};
 use crate::ingest::preview;
-use crate::links::download::{self, CountedBody};
+use crate::links::download::{self, CountedBody, Extent, Produced};
 use crate::links::{self, Credential, Reach, Resolved, Visitor, page};
 use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
@@ -485,7 +485,7 @@ async fn admit(
     format: Option<String>,
     columns: Vec<String>,
     version: i64,
-    size: Option<u64>,
+    extent: Extent,
 ) -> ApiResult<(Resolved, download::Ticket)> {
     let visitor = visitor.clone();
     let db = state.db.clone();
@@ -499,8 +499,8 @@ async fn admit(
                 columns: &columns,
                 version,
             };
-            links::authorize(conn, &resolved, &reach, &visitor, now)?;
-            let ticket = download::start(&db, conn, &resolved, size, &visitor, now)?;
+            let ticket =
+                links::admit_download(&db, conn, &resolved, &reach, extent, &visitor, now)?;
             Ok::<_, ApiError>((resolved, ticket))
         })
         .await
@@ -542,6 +542,9 @@ async fn serve_dataset_export(
         None => shared.columns.clone(),
     };
     let plugin = find_plugin(&state, &format)?;
+    // Made while it is sent, so its length is known at its end: the export says how far it
+    // has got, for a download that stops short to tell how much of it went out.
+    let produced = Produced::new();
     let (_, ticket) = admit(
         &state,
         &visitor,
@@ -549,7 +552,7 @@ async fn serve_dataset_export(
         Some(format.clone()),
         columns.clone(),
         i64::from(version.version),
-        None,
+        Extent::Stream(produced.clone()),
     )
     .await?;
     let spec = ExportSpec {
@@ -558,14 +561,25 @@ async fn serve_dataset_export(
     };
     let source = ExportSource::new(&state.storage, dataset, version, to_rfc3339(now_millis()));
     let filename = source.file_name(&plugin.info.extension);
-    let (media_type, stream) = match stream_export(&state, plugin, source, spec).await {
-        Ok(started) => started,
-        Err(err) => {
-            // Nothing was sent: the slot goes back.
-            download::abandon(ticket, state.db.clone(), state.storage.clone(), visitor);
-            return Err(err);
-        }
-    };
+    let watch = Box::new(
+        move |progress: crate::api::datasets::export::ExportProgress| {
+            produced.record(
+                progress.summary.bytes,
+                progress.summary.rows,
+                progress.total_rows,
+                progress.finished,
+            );
+        },
+    );
+    let (media_type, stream) =
+        match stream_export_watched(&state, plugin, source, spec, watch).await {
+            Ok(started) => started,
+            Err(err) => {
+                // Nothing was sent: the slot goes back.
+                download::abandon(ticket, state.db.clone(), state.storage.clone(), visitor);
+                return Err(err);
+            }
+        };
     Ok(HttpResponse::Ok()
         .content_type(media_type)
         .insert_header(ContentDisposition {
@@ -579,7 +593,7 @@ async fn serve_dataset_export(
             state.db.clone(),
             state.storage.clone(),
             visitor,
-            true,
+            state.config.link_download_count_percent,
         )))
 }
 
@@ -627,9 +641,15 @@ fn admit_export_file(
             ));
         }
     };
-    // A counted download ends when the file's last byte is sent, so a range must run to the
-    // end: resuming (`bytes=N-`) works, fetching the middle again and again does not.
-    if end != size && resolved.link.max_downloads.is_some() {
+    // A counted download (the link's limit, or the token's) counts by how far into the file
+    // it reached, so a range must run to the end: resuming (`bytes=N-`) works, fetching the
+    // middle again and again does not.
+    let counted = resolved.link.max_downloads.is_some()
+        || resolved
+            .token
+            .as_ref()
+            .is_some_and(|token| token.reads_download_counts);
+    if end != size && counted {
         return Err(ApiError::new(
             ErrorCode::RangeNotSatisfiable,
             "this link counts downloads: ask for the rest of the file from an offset (bytes=N-)",
@@ -641,8 +661,8 @@ fn admit_export_file(
         columns: &[],
         version: i64::from(job.version),
     };
-    links::authorize(conn, &resolved, &reach, visitor, now)?;
-    let ticket = download::start(&state.db, conn, &resolved, Some(size), visitor, now)?;
+    let extent = Extent::File { start, end, size };
+    let ticket = links::admit_download(&state.db, conn, &resolved, &reach, extent, visitor, now)?;
     Ok(AdmittedFile {
         job,
         media_type,
@@ -722,7 +742,7 @@ async fn serve_export_file(
         state.db.clone(),
         state.storage.clone(),
         visitor,
-        end == size,
+        state.config.link_download_count_percent,
     )))
 }
 

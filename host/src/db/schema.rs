@@ -328,6 +328,7 @@ diesel::table! {
         revocation_id -> Text,
         link_id -> Text,
         completed -> BigInt,
+        taken -> BigInt,
     }
 }
 

@@ -398,6 +398,86 @@ pub struct Reach<'a> {
     pub version: i64,
 }
 
+/// What the checks of one request were made against.
+pub struct Cleared {
+    /// Slots taken per attenuation block of the token (none without a token), as the token's
+    /// checks saw them: a download takes its slots only if they are still these.
+    pub block_counts: Vec<u64>,
+    /// Whether the token's checks read those counts (else they need not hold still).
+    pub counts_matter: bool,
+}
+
+impl Cleared {
+    fn nothing_counted() -> Cleared {
+        Cleared {
+            block_counts: Vec::new(),
+            counts_matter: false,
+        }
+    }
+}
+
+/// Block revocation ids of a token's attenuations (the authority block is the link's own).
+pub fn token_blocks(presented: &Presented) -> Vec<String> {
+    presented.revocation_ids.iter().skip(1).cloned().collect()
+}
+
+/// Runs the token's checks for `reach` against the counts given.
+fn check_token(
+    link: &ShareLink,
+    presented: &Presented,
+    reach: &Reach,
+    counts: &[u64],
+    now: i64,
+) -> Result<(), TokenError> {
+    let when = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let request = AccessRequest {
+        link_id: &link.id,
+        now: when,
+        operation: reach.operation,
+        format: reach.format,
+        columns: reach.columns,
+        version: reach.version,
+        block_downloads: counts,
+    };
+    token::authorize(presented, &request)
+}
+
+fn token_refusal(err: TokenError) -> ApiError {
+    let message = match err {
+        TokenError::Refused { reasons } => {
+            format!("the token does not allow this: {}", reasons.join("; "))
+        }
+        other => other.to_string(),
+    };
+    ApiError::forbidden(message)
+}
+
+/// The link's level allows the operation; a refusal is logged.
+fn check_level(
+    conn: &mut AnyConnection,
+    link: &ShareLink,
+    operation: Operation,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<(), ApiError> {
+    let level = Operation::parse(&link.level).unwrap_or(Operation::View);
+    if level == operation {
+        return Ok(());
+    }
+    let message = match level {
+        Operation::View => "this link lets you view the shared item, not download it",
+        Operation::Download => "this link lets you download the shared item, not browse it",
+    };
+    Err(refuse(
+        conn,
+        link,
+        visitor,
+        now,
+        ApiError::forbidden(message),
+    ))
+}
+
 /// The level and token checks for one operation; refusals are logged.
 pub fn authorize(
     conn: &mut AnyConnection,
@@ -405,53 +485,52 @@ pub fn authorize(
     reach: &Reach,
     visitor: &Visitor,
     now: i64,
-) -> Result<(), ApiError> {
+) -> Result<Cleared, ApiError> {
     let link = &resolved.link;
-    let level = Operation::parse(&link.level).unwrap_or(Operation::View);
-    if level != reach.operation {
-        let message = match level {
-            Operation::View => "this link lets you view the shared item, not download it",
-            Operation::Download => "this link lets you download the shared item, not browse it",
-        };
-        return Err(refuse(
-            conn,
-            link,
-            visitor,
-            now,
-            ApiError::forbidden(message),
-        ));
+    check_level(conn, link, reach.operation, visitor, now)?;
+    let Some(presented) = &resolved.token else {
+        return Ok(Cleared::nothing_counted());
+    };
+    let counts = BlockDownloads::counts(conn, &token_blocks(presented))?;
+    if let Err(err) = check_token(link, presented, reach, &counts, now) {
+        return Err(refuse(conn, link, visitor, now, token_refusal(err)));
     }
-    if let Some(presented) = &resolved.token {
-        let blocks: Vec<String> = presented.revocation_ids.iter().skip(1).cloned().collect();
-        let counts = BlockDownloads::counts(conn, &blocks)?;
-        let when = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now) * 1_000_000)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let request = AccessRequest {
-            link_id: &link.id,
-            now: when,
-            operation: reach.operation,
-            format: reach.format,
-            columns: reach.columns,
-            version: reach.version,
-            block_downloads: &counts,
-        };
-        if let Err(err) = token::authorize(presented, &request) {
-            let message = match err {
-                TokenError::Refused { reasons } => {
-                    format!("the token does not allow this: {}", reasons.join("; "))
-                }
-                other => other.to_string(),
-            };
-            return Err(refuse(
-                conn,
-                link,
-                visitor,
-                now,
-                ApiError::forbidden(message),
-            ));
+    Ok(Cleared {
+        block_counts: counts,
+        counts_matter: presented.reads_download_counts,
+    })
+}
+
+/// How often a download re-runs its token's checks when other downloads with the same token
+/// keep taking the slots it was checked against; each retry means another download got one.
+const MAX_SLOT_RACES: usize = 64;
+
+/// The level and token checks, then the download's slots (the link's and the token's), each
+/// taken at exactly the counts the checks saw; returns the download's ticket.
+pub fn admit_download(
+    db: &crate::db::Database,
+    conn: &mut AnyConnection,
+    resolved: &Resolved,
+    reach: &Reach,
+    extent: download::Extent,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<download::Ticket, ApiError> {
+    for _ in 0..MAX_SLOT_RACES {
+        let cleared = authorize(conn, resolved, reach, visitor, now)?;
+        if let Some(ticket) =
+            download::start(db, conn, resolved, extent.clone(), &cleared, visitor, now)?
+        {
+            return Ok(ticket);
         }
     }
-    Ok(())
+    Err(ApiError {
+        retry_after: Some(1),
+        ..ApiError::new(
+            ErrorCode::TooManyAttempts,
+            "too many downloads with this token at once; try again",
+        )
+    })
 }
 
 /// Destroys self-destructing links whose time has come, and an export's file made only for

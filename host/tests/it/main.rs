@@ -11,6 +11,7 @@ mod accounts;
 mod datasets;
 mod exports;
 mod formats;
+mod link_holders;
 mod link_rights;
 mod links;
 mod migrations;

@@ -1,0 +1,336 @@
+//! What a link's holder reaches, tried as an attacker would: narrowed tokens on every route,
+//! a token's own download limit under concurrency, what a view link gives out, what counts as
+//! a download, where the link's address comes from, and the published keys that let standard
+//! Biscuit libraries check a token offline.
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+use tessera::access::token::{self, Attenuation};
+
+use crate::common::{Backend, TestApp, TestUser};
+use crate::exports::wait_for_end;
+use crate::plugins::app_with_plugins;
+
+const CSV: &[u8] = b"site,count,note\nA,1,first\nB,2,second\nC,3,third\n";
+
+fn stranger() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn dataset(app: &TestApp, owner: &TestUser, bytes: &[u8]) -> String {
+    let created: Value = app
+        .upload(owner, "plankton.csv", bytes.to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
+    created["id"].as_str().unwrap().to_owned()
+}
+
+async fn make_link(app: &TestApp, owner: &TestUser, path: &str, body: Value) -> Value {
+    let response = app
+        .as_user(owner, Method::POST, path)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED, "{body}");
+    response.json().await.unwrap()
+}
+
+fn narrow(token: &str, change: impl FnOnce(&mut Attenuation)) -> String {
+    let mut with = Attenuation::default();
+    change(&mut with);
+    token::attenuate(token, &with).unwrap()
+}
+
+async fn get_with(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+    stranger()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Polls the owner's view of a link until `field` equals `want` (a download's end is recorded
+/// just after its last byte went out).
+async fn wait_for_field(app: &TestApp, owner: &TestUser, link_id: &str, field: &str, want: Value) {
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = app
+            .get_json(owner, &format!("/api/v1/links/{link_id}"))
+            .await[field]
+            .clone();
+        if seen == want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{field} of link {link_id} stayed {seen}, expected {want}");
+}
+
+/// Waits until no download of the link is under way.
+async fn wait_for_quiet(app: &TestApp, link_id: &str) {
+    use diesel::prelude::*;
+    use tessera::db::schema::link_downloads;
+    for _ in 0..100 {
+        let active: i64 = {
+            let mut conn = app.state.db.get().unwrap();
+            link_downloads::table
+                .filter(link_downloads::link_id.eq(link_id))
+                .filter(link_downloads::state.eq("active"))
+                .count()
+                .get_result(&mut *conn)
+                .unwrap()
+        };
+        if active == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("downloads of {link_id} stayed under way");
+}
+
+// Issue 14, item 3: a token narrowed offline to k downloads on a link without a limit lets
+// exactly k of many parallel downloads through, as the link's own limit does.
+async fn a_tokens_download_limit_is_exact_under_concurrency(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "download"}),
+    )
+    .await;
+    let parent = created["token"].as_str().unwrap().to_owned();
+    for (limit, parallel) in [(1u64, 20usize), (3, 20)] {
+        let limited = narrow(&parent, |a| a.max_downloads = Some(limit));
+        let attempts: Vec<_> = (0..parallel)
+            .map(|_| {
+                let (url, token) = (app.url("/api/v1/link/download"), limited.clone());
+                tokio::spawn(async move {
+                    let response = stranger().get(url).bearer_auth(token).send().await.unwrap();
+                    let status = response.status();
+                    (status, response.text().await.unwrap_or_default())
+                })
+            })
+            .collect();
+        let mut completed = 0;
+        for attempt in attempts {
+            let (status, body) = attempt.await.unwrap();
+            match status {
+                StatusCode::OK => {
+                    assert!(body.ends_with("C,3,third\n"), "{body}");
+                    completed += 1;
+                }
+                StatusCode::FORBIDDEN => {}
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        assert_eq!(
+            completed, limit,
+            "{parallel} parallel downloads, limit {limit}"
+        );
+        wait_for_quiet(&app, created["id"].as_str().unwrap()).await;
+        // Used up for good, and for every token derived from it.
+        let derived = narrow(&limited, |a| a.formats = Some(vec!["csv".into()]));
+        for token in [&limited, &derived] {
+            let again = get_with(&app, token, "/api/v1/link/download").await;
+            assert_eq!(again.status(), StatusCode::FORBIDDEN);
+        }
+    }
+    // The link itself has no limit: the parent token still downloads.
+    let parent_download = get_with(&app, &parent, "/api/v1/link/download").await;
+    assert_eq!(parent_download.status(), StatusCode::OK);
+}
+
+/// Reads a download until at least `fraction` of `size` bytes arrived, then hangs up.
+async fn read_part(url: &str, fraction: f64, size: usize) -> usize {
+    let mut response = stranger().get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut received = 0;
+    while received < (size as f64 * fraction) as usize {
+        match response.chunk().await.unwrap() {
+            Some(chunk) => received += chunk.len(),
+            None => break,
+        }
+    }
+    drop(response);
+    received
+}
+
+/// A dataset whose CSV export is several megabytes, well past the socket buffers.
+fn big_csv() -> Vec<u8> {
+    let mut big = b"id,text\n".to_vec();
+    for i in 0..300_000 {
+        big.extend_from_slice(
+            format!("{i},a line long enough to fill the pipes quickly\n").as_bytes(),
+        );
+    }
+    big
+}
+
+// Issue 14, item 12: a download that stops short of the end counts once its bytes reached the
+// configured share of the file (or it sent the last byte of a range); one that stopped early
+// gives its slot back. The bookkeeping records how far each download got.
+async fn what_counts_as_a_download(backend: Backend) {
+    use diesel::prelude::*;
+    use tessera::db::link_downloads::LinkDownload;
+    use tessera::db::schema::link_downloads;
+
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    // The default share of a file that makes a download count.
+    let threshold = 0.9;
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, &big_csv()).await;
+    let job: Value = app
+        .post_json(
+            &ada,
+            &format!("/api/v1/datasets/{id}/exports"),
+            json!({"format": "csv"}),
+        )
+        .await;
+    let job_id = job["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
+
+    // An export's file: its size is known.
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/exports/{job_id}/links"),
+        json!({"level": "download", "max_downloads": 3}),
+    )
+    .await;
+    let link_id = created["id"].as_str().unwrap().to_owned();
+    let url = app.url(&format!(
+        "/s/{}/download",
+        created["slug"].as_str().unwrap()
+    ));
+    let size = {
+        let mut conn = app.state.db.get().unwrap();
+        let job = tessera::db::export_jobs::ExportJob::find(&mut conn, &job_id).unwrap();
+        let file = app
+            .state
+            .storage
+            .absolute(job.artifact_path.as_deref().unwrap());
+        std::fs::metadata(file).unwrap().len() as usize
+    };
+    assert!(size > 4_000_000, "{size} bytes is too small for this test");
+    wait_for_field(&app, &ada, &link_id, "downloads_left", json!(3)).await;
+    // A tenth of the file, five times: never counted.
+    for _ in 0..5 {
+        read_part(&url, 0.1, size).await;
+        wait_for_quiet(&app, &link_id).await;
+    }
+    assert_eq!(
+        app.get_json(&ada, &format!("/api/v1/links/{link_id}"))
+            .await["downloads_left"],
+        3
+    );
+    // Past the threshold and hung up: that is a download.
+    let got = read_part(&url, (threshold + 1.0) / 2.0, size).await;
+    assert!(got < size);
+    wait_for_field(&app, &ada, &link_id, "downloads_left", json!(2)).await;
+    // The last byte of a range counts too, even a short one.
+    let tail = stranger()
+        .get(&url)
+        .header("range", format!("bytes={}-", size - 10))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail.bytes().await.unwrap().len(), 10);
+    wait_for_field(&app, &ada, &link_id, "downloads_left", json!(1)).await;
+
+    // What each download row says: how far it reached in the file, and what it sent.
+    let rows: Vec<LinkDownload> = {
+        let mut conn = app.state.db.get().unwrap();
+        link_downloads::table
+            .filter(link_downloads::link_id.eq(&link_id))
+            .select(LinkDownload::as_select())
+            .load(&mut *conn)
+            .unwrap()
+    };
+    let completed: Vec<&LinkDownload> = rows.iter().filter(|r| r.state == "completed").collect();
+    assert_eq!(completed.len(), 2, "{rows:?}");
+    assert!(completed.iter().all(|r| r.size_bytes == size as i64));
+    assert!(
+        completed
+            .iter()
+            .any(|r| r.covered_to == size as i64 && r.bytes_sent == 10),
+        "the tail's row reaches the end: {completed:?}"
+    );
+    assert!(
+        completed
+            .iter()
+            .any(|r| r.covered_to >= (threshold * size as f64) as i64
+                && r.covered_to == r.bytes_sent),
+        "{completed:?}"
+    );
+    let broken: Vec<&LinkDownload> = rows.iter().filter(|r| r.state == "broken").collect();
+    assert!(broken.len() >= 5);
+    assert!(
+        broken
+            .iter()
+            .all(|r| r.covered_to == r.bytes_sent && r.covered_to > 0),
+        "{broken:?}"
+    );
+
+    // A dataset's download in a format: the export's rows tell how far it got.
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "download", "max_downloads": 2}),
+    )
+    .await;
+    let link_id = created["id"].as_str().unwrap().to_owned();
+    let url = app.url(&format!(
+        "/s/{}/download",
+        created["slug"].as_str().unwrap()
+    ));
+    for _ in 0..3 {
+        read_part(&url, 0.1, size).await;
+        wait_for_quiet(&app, &link_id).await;
+    }
+    assert_eq!(
+        app.get_json(&ada, &format!("/api/v1/links/{link_id}"))
+            .await["downloads_left"],
+        2
+    );
+    read_part(&url, (threshold + 1.0) / 2.0, size).await;
+    wait_for_field(&app, &ada, &link_id, "downloads_left", json!(1)).await;
+    let whole = stranger().get(&url).send().await.unwrap();
+    assert_eq!(whole.bytes().await.unwrap().len(), size);
+    wait_for_field(&app, &ada, &link_id, "downloads_left", json!(0)).await;
+    let rows: Vec<LinkDownload> = {
+        let mut conn = app.state.db.get().unwrap();
+        link_downloads::table
+            .filter(link_downloads::link_id.eq(&link_id))
+            .filter(link_downloads::state.eq("completed"))
+            .select(LinkDownload::as_select())
+            .load(&mut *conn)
+            .unwrap()
+    };
+    assert!(
+        rows.iter()
+            .any(|r| r.covered_to == size as i64 && r.bytes_sent == size as i64),
+        "{rows:?}"
+    );
+}
+
+crate::on_both_backends!(
+    a_tokens_download_limit_is_exact_under_concurrency,
+    what_counts_as_a_download,
+);
