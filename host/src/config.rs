@@ -64,6 +64,8 @@ pub struct Config {
     /// The address people reach Tessera at, for share-link URLs (e.g.
     /// `https://data.example.org`); empty means the address of the request.
     pub public_url: String,
+    /// The first rows a view link shows and lets its holders page through, and no more.
+    pub link_view_rows: usize,
     /// The percentage of a shared item (1 to 100) whose bytes make a download that stops
     /// short of the end count against the link's and the token's limits.
     pub link_download_count_percent: u32,
@@ -99,6 +101,7 @@ impl Default for Config {
             trusted_proxies: String::new(),
             log_full_addresses: false,
             public_url: String::new(),
+            link_view_rows: 20,
             link_download_count_percent: 90,
         }
     }
@@ -234,6 +237,11 @@ impl Config {
         if self.max_preview_rows == 0 {
             return Err(ConfigError::Invalid(
                 "max_preview_rows must be at least 1".into(),
+            ));
+        }
+        if self.link_view_rows == 0 {
+            return Err(ConfigError::Invalid(
+                "link_view_rows must be at least 1".into(),
             ));
         }
         if !(1..=100).contains(&self.link_download_count_percent) {

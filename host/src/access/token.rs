@@ -251,6 +251,9 @@ pub struct Presented {
     /// Whether any block's Datalog reads `block_downloads`: then the download counts the
     /// checks ran against must still hold when the download takes its slot.
     pub reads_download_counts: bool,
+    /// Whether any block's Datalog reads `column`: only then can some columns pass its checks
+    /// where others fail.
+    pub reads_columns: bool,
     token: Biscuit,
     token_fact_count: u64,
 }
@@ -278,16 +281,18 @@ pub fn verify(keys: &TokenKeys, token: &str) -> Result<Presented, TokenError> {
         .ok_or_else(|| TokenError::Malformed(format!("unknown level \"{level}\"")))?;
     // Read in the source, not guessed from the checks `attenuate` writes, so that a block
     // written by hand with ordinary Biscuit tooling is counted exactly too.
-    let mut reads_download_counts = false;
+    let (mut reads_download_counts, mut reads_columns) = (false, false);
     for block in 1..token.block_count() {
         let source = token.print_block_source(block)?;
         reads_download_counts |= source.contains("block_downloads");
+        reads_columns |= source.contains("column");
     }
     Ok(Presented {
         link_id: link_id.clone(),
         level,
         revocation_ids: hex_ids(token.revocation_identifiers()),
         reads_download_counts,
+        reads_columns,
         token,
         token_fact_count,
     })
@@ -715,8 +720,10 @@ mod tests {
         let keys = TokenKeys::generate();
         let token = mint(&keys, LINK, DOWNLOAD).unwrap();
         assert!(!verify(&keys, &token).unwrap().reads_download_counts);
+        assert!(!verify(&keys, &token).unwrap().reads_columns);
         let columns = narrow(&token, |a| a.columns = Some(vec!["age".into()]));
         assert!(!verify(&keys, &columns).unwrap().reads_download_counts);
+        assert!(verify(&keys, &columns).unwrap().reads_columns);
         let limited = narrow(&columns, |a| a.max_downloads = Some(1));
         assert!(verify(&keys, &limited).unwrap().reads_download_counts);
         let by_hand = with_block(&token, "check if block_downloads(1, $n), $n <= 3");

@@ -44,8 +44,13 @@ pub struct LinkDownloadQuery {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LinkRowsQuery {
+    /// First row, from 0 (rows past the link's first `visible_rows` are not served).
     pub offset: Option<i64>,
+    /// Rows to return (default 100, at most `max_preview_rows`).
     pub limit: Option<i64>,
+    /// Comma-separated columns, in this order (default: every column the link and the token
+    /// reveal).
+    pub columns: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,7 +81,10 @@ pub struct LinkRowsView {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<serde_json::Value>>,
     pub offset: i64,
+    /// Rows in the dataset version.
     pub total_rows: i64,
+    /// The first rows a view link shows; rows past them are not served (`link_view_rows`).
+    pub visible_rows: i64,
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -261,7 +269,8 @@ pub async fn show_link(
                     .into_iter()
                     .map(|c| c.name)
                     .collect();
-                web::block(move || preview::read_rows(&path, 0, 20))
+                let first = state.config.link_view_rows as u32;
+                web::block(move || preview::read_rows(&path, 0, first))
                     .await
                     .ok()
                     .and_then(Result::ok)
@@ -527,11 +536,7 @@ async fn serve_dataset_export(
     }
     let columns: Vec<String> = match &query.columns {
         Some(list) => {
-            let wanted: Vec<String> = list
-                .split(',')
-                .map(|c| c.trim().to_owned())
-                .filter(|c| !c.is_empty())
-                .collect();
+            let wanted = parse_column_list(list);
             if let Some(hidden) = wanted.iter().find(|c| !shared.columns.contains(c)) {
                 return Err(ApiError::forbidden(format!(
                     "this link does not reveal the column '{hidden}'"
@@ -762,6 +767,7 @@ pub async fn rows_by_slug(
     (status = 200, body = LinkRowsView),
     (status = 401, body = crate::error::ErrorBody),
     (status = 403, body = crate::error::ErrorBody),
+    (status = 410, body = crate::error::ErrorBody),
 ))]
 pub async fn rows_by_token(
     state: web::Data<AppState>,
@@ -781,8 +787,11 @@ async fn serve_rows(
     let offset = query.offset.unwrap_or(0).max(0);
     let max = state.config.max_preview_rows as i64;
     let limit = query.limit.unwrap_or(100).clamp(1, max);
+    // View means the page, the metadata and the first rows: no paging past them.
+    let visible = state.config.link_view_rows as i64;
     let visitor = Visitor::of(&req, &state.config);
     let app = state.clone();
+    let asked = query.columns.as_deref().map(parse_column_list);
     let (version, columns) = state
         .db
         .run(move |conn| {
@@ -797,28 +806,52 @@ async fn serve_rows(
             let reach = Reach {
                 operation: Operation::View,
                 format: None,
-                columns: &shared.columns,
+                columns: &[],
                 version: i64::from(version.version),
             };
-            links::authorize(conn, &resolved, &reach, &visitor, now)?;
+            let columns = match asked {
+                Some(asked) => {
+                    if let Some(hidden) = asked.iter().find(|c| !shared.columns.contains(c)) {
+                        return Err(ApiError::forbidden(format!(
+                            "this link does not reveal the column '{hidden}'"
+                        )));
+                    }
+                    let reach = Reach {
+                        columns: &asked,
+                        ..reach
+                    };
+                    links::authorize(conn, &resolved, &reach, &visitor, now)?;
+                    asked
+                }
+                None => {
+                    links::allowed_columns(conn, &resolved, &reach, &shared.columns, &visitor, now)?
+                }
+            };
             links::log_access(conn, &resolved.link.id, "view", None, &visitor, now)?;
-            Ok::<_, ApiError>((version, shared.columns))
+            Ok::<_, ApiError>((version, columns))
         })
         .await?;
     let all: Vec<String> = parse_columns(&version.schema_json)
         .into_iter()
         .map(|c| c.name)
         .collect();
-    let path = state.storage.absolute(&version.file_path);
-    let rows = web::block(move || preview::read_rows(&path, offset, limit as u32)).await??;
-    let keep: Vec<bool> = all.iter().map(|name| columns.contains(name)).collect();
+    let picks: Vec<usize> = columns
+        .iter()
+        .filter_map(|name| all.iter().position(|c| c == name))
+        .collect();
+    let count = (visible - offset).min(limit);
+    let rows = if count > 0 {
+        let path = state.storage.absolute(&version.file_path);
+        web::block(move || preview::read_rows(&path, offset, count as u32)).await??
+    } else {
+        Vec::new()
+    };
     let rows = rows
         .into_iter()
         .map(|row| {
-            row.into_iter()
-                .zip(&keep)
-                .filter(|(_, keep)| **keep)
-                .map(|(v, _)| v)
+            picks
+                .iter()
+                .map(|&i| row.get(i).cloned().unwrap_or(serde_json::Value::Null))
                 .collect()
         })
         .collect();
@@ -827,13 +860,23 @@ async fn serve_rows(
         rows,
         offset,
         total_rows: version.row_count,
+        visible_rows: visible.min(version.row_count),
     }))
+}
+
+/// `a, b,,c` → `["a", "b", "c"]`.
+fn parse_column_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .collect()
 }
 
 /// What the presented token grants: the item, its level, expiry and downloads left.
 #[utoipa::path(get, path = "/api/v1/link", tag = "links", responses(
     (status = 200, body = LinkInfoView),
     (status = 401, body = crate::error::ErrorBody),
+    (status = 403, body = crate::error::ErrorBody),
     (status = 410, body = crate::error::ErrorBody),
 ))]
 pub async fn link_info(
@@ -849,6 +892,22 @@ pub async fn link_info(
             let now = now_millis();
             let resolved = links::resolve(conn, &app, &credential, &visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
+            // The metadata is what the link grants, seen through the token's checks: its
+            // expiry and every other check hold here too, and only the columns it allows are
+            // named.
+            let reach = Reach {
+                operation: Operation::parse(&resolved.link.level).unwrap_or(Operation::View),
+                format: None,
+                columns: &[],
+                version: shared
+                    .version
+                    .as_ref()
+                    .map(|v| v.version)
+                    .or(shared.job.as_ref().map(|j| j.version))
+                    .map_or(0, i64::from),
+            };
+            let columns =
+                links::allowed_columns(conn, &resolved, &reach, &shared.columns, &visitor, now)?;
             let owner = owner_of(conn, &resolved.link);
             let link = resolved.link;
             Ok::<_, ApiError>(LinkInfoView {
@@ -864,7 +923,7 @@ pub async fn link_info(
                 size_bytes: shared.version.as_ref().map(|v| v.source_bytes),
                 rows: shared.version.as_ref().map(|v| v.row_count),
                 version: shared.version.as_ref().map(|v| v.version).or(link.version),
-                columns: shared.columns,
+                columns,
                 formats: link.formats(),
                 expires_at: link.expires_at.map(to_rfc3339),
                 downloads_left: link.downloads_left(),

@@ -501,6 +501,63 @@ pub fn authorize(
     })
 }
 
+/// How long finding the columns a token allows may take, one evaluation per column: far more
+/// than a token `tessera token attenuate` writes needs for thousands of columns.
+const COLUMN_PROBE_BUDGET: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The columns among `candidates` a request may reveal: all of them without a token; with
+/// one, those its checks allow (a token narrowed to some columns sees only those). The
+/// token's other checks (expiry, level, version...) run as for any request, and a token that
+/// allows none of the columns is refused with the reasons it gave; refusals are logged.
+pub fn allowed_columns(
+    conn: &mut AnyConnection,
+    resolved: &Resolved,
+    reach: &Reach,
+    candidates: &[String],
+    visitor: &Visitor,
+    now: i64,
+) -> Result<Vec<String>, ApiError> {
+    let link = &resolved.link;
+    check_level(conn, link, reach.operation, visitor, now)?;
+    let Some(presented) = &resolved.token else {
+        return Ok(candidates.to_vec());
+    };
+    let counts = BlockDownloads::counts(conn, &token_blocks(presented))?;
+    let asking = |columns: &[String]| {
+        let reach = Reach { columns, ..*reach };
+        check_token(link, presented, &reach, &counts, now)
+    };
+    let whole = asking(candidates);
+    if whole.is_ok() {
+        return Ok(candidates.to_vec());
+    }
+    // Each column on its own, then the ones kept together: a `check all column(...)` passes
+    // for any subset of what it allows, and every other check is asked again of the answer.
+    // Only a token that reads columns can allow some and not others; and a token whose checks
+    // are costly to run once per column is not run past a budget (the rows route then needs
+    // `columns` named), so that no token makes one request cost many.
+    let started = std::time::Instant::now();
+    let mut kept = Vec::new();
+    let mut over_budget = !presented.reads_columns;
+    for column in candidates {
+        over_budget |= started.elapsed() > COLUMN_PROBE_BUDGET;
+        if over_budget {
+            break;
+        }
+        if asking(std::slice::from_ref(column)).is_ok() {
+            kept.push(column.clone());
+        }
+    }
+    if !over_budget && !kept.is_empty() && asking(&kept).is_ok() {
+        return Ok(kept);
+    }
+    let refusal = match whole {
+        Err(err) => token_refusal(err),
+        Ok(()) => ApiError::forbidden("the token allows none of these columns"),
+    };
+    Err(refuse(conn, link, visitor, now, refusal))
+}
+
 /// How often a download re-runs its token's checks when other downloads with the same token
 /// keep taking the slots it was checked against; each retry means another download got one.
 const MAX_SLOT_RACES: usize = 64;

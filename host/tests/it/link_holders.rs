@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use tessera::access::token::{self, Attenuation};
 
-use crate::common::{Backend, TestApp, TestUser};
+use crate::common::{Backend, TestApp, TestUser, error_code};
 use crate::exports::wait_for_end;
 use crate::plugins::app_with_plugins;
 
@@ -55,6 +55,15 @@ async fn get_with(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
         .send()
         .await
         .unwrap()
+}
+
+/// `rows` lines of `id,text`.
+fn numbered_csv(rows: usize) -> Vec<u8> {
+    let mut csv = b"id,text\n".to_vec();
+    for i in 0..rows {
+        csv.extend_from_slice(format!("{i},row number {i}\n").as_bytes());
+    }
+    csv
 }
 
 /// Polls the owner's view of a link until `field` equals `want` (a download's end is recorded
@@ -151,6 +160,190 @@ async fn a_tokens_download_limit_is_exact_under_concurrency(backend: Backend) {
     // The link itself has no limit: the parent token still downloads.
     let parent_download = get_with(&app, &parent, "/api/v1/link/download").await;
     assert_eq!(parent_download.status(), StatusCode::OK);
+}
+
+// Issue 14, item 10: a view link shows the page, the metadata and the first rows, never the
+// whole dataset, however it pages.
+async fn a_view_link_reads_only_the_first_rows(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, &numbered_csv(200)).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "view"}),
+    )
+    .await;
+    let slug = created["slug"].as_str().unwrap();
+    let token = created["token"].as_str().unwrap();
+    // The default cap: the rows the link's page shows.
+    let cap = 20usize;
+    // Page through every way: slug and token, small pages and one huge one.
+    let (mut seen, mut visible) = (std::collections::BTreeSet::new(), Value::Null);
+    for (offset, limit) in [
+        (0, 7),
+        (7, 1000),
+        (cap as i64 - 1, 5),
+        (cap as i64, 50),
+        (150, 50),
+    ] {
+        let query = format!("offset={offset}&limit={limit}");
+        let by_slug: Value = stranger()
+            .get(app.url(&format!("/s/{slug}/rows?{query}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let by_token: Value = get_with(&app, token, &format!("/api/v1/link/rows?{query}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(by_slug["rows"], by_token["rows"]);
+        for row in by_slug["rows"].as_array().unwrap() {
+            let number = row[0].as_i64().unwrap();
+            assert!(
+                number < cap as i64,
+                "row {number} is beyond the first {cap}"
+            );
+            seen.insert(number);
+        }
+        visible = by_slug["visible_rows"].clone();
+    }
+    assert_eq!(seen.len(), cap, "every one of the first rows can be read");
+    assert_eq!(
+        visible,
+        json!(cap),
+        "the answer says how many rows it shows"
+    );
+    // The page shows no more than the cap either.
+    let page = stranger()
+        .get(app.url(&format!("/s/{slug}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("row number {}", cap - 1)));
+    assert!(!page.contains(&format!("row number {cap}<")));
+}
+
+// Issue 14, item 10: how many first rows a view link shows is the operator's setting.
+async fn a_view_links_rows_are_a_setting(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| config.link_view_rows = 3).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, &numbered_csv(20)).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "view"}),
+    )
+    .await;
+    let rows: Value = stranger()
+        .get(app.url(&format!(
+            "/s/{}/rows?limit=100",
+            created["slug"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rows["rows"],
+        json!([
+            [0, "row number 0"],
+            [1, "row number 1"],
+            [2, "row number 2"]
+        ])
+    );
+    assert_eq!(rows["visible_rows"], 3);
+    assert_eq!(rows["total_rows"], 20);
+}
+
+// Issue 14, item 11: every route that takes a token runs the token's checks, the metadata
+// route included: an expired narrowed token reads nothing, and a token narrowed to some
+// columns sees only their names.
+async fn narrowed_tokens_hold_on_metadata(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let links = format!("/api/v1/datasets/{id}/links");
+    let download = make_link(&app, &ada, &links, json!({"level": "download"})).await;
+    let view = make_link(&app, &ada, &links, json!({"level": "view"})).await;
+    for created in [&download, &view] {
+        let parent = created["token"].as_str().unwrap();
+        let site_only = narrow(parent, |a| a.columns = Some(vec!["site".into()]));
+        let info: Value = get_with(&app, &site_only, "/api/v1/link")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(info["columns"], json!(["site"]), "{info}");
+        let expired = narrow(parent, |a| {
+            a.expires_at = Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(1))
+        });
+        let refused = get_with(&app, &expired, "/api/v1/link").await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert_eq!(error_code(refused).await, "forbidden");
+    }
+}
+
+// Issue 14, item 23: a view token narrowed to some columns reads rows too, of its columns
+// only, with a `columns` parameter like the download's.
+async fn narrowed_tokens_read_rows_of_their_columns(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let links = format!("/api/v1/datasets/{id}/links");
+    let view = make_link(&app, &ada, &links, json!({"level": "view"})).await;
+    let parent = view["token"].as_str().unwrap();
+    let site_only = narrow(parent, |a| a.columns = Some(vec!["site".into()]));
+    let rows = get_with(&app, &site_only, "/api/v1/link/rows").await;
+    assert_eq!(rows.status(), StatusCode::OK);
+    let rows: Value = rows.json().await.unwrap();
+    assert_eq!(rows["columns"], json!(["site"]));
+    assert_eq!(rows["rows"], json!([["A"], ["B"], ["C"]]));
+    let asked: Value = get_with(&app, &site_only, "/api/v1/link/rows?columns=site")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(asked["rows"], json!([["A"], ["B"], ["C"]]));
+    let wider = get_with(&app, &site_only, "/api/v1/link/rows?columns=site,note").await;
+    assert_eq!(wider.status(), StatusCode::FORBIDDEN);
+    // The parameter narrows the parent's answer too, by slug as by token.
+    let slug = view["slug"].as_str().unwrap();
+    let by_slug: Value = stranger()
+        .get(app.url(&format!("/s/{slug}/rows?columns=note,site")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_slug["columns"], json!(["note", "site"]));
+    assert_eq!(by_slug["rows"][0], json!(["first", "A"]));
+    let unknown = stranger()
+        .get(app.url(&format!("/s/{slug}/rows?columns=nope")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::FORBIDDEN);
 }
 
 /// Reads a download until at least `fraction` of `size` bytes arrived, then hangs up.
@@ -332,5 +525,9 @@ async fn what_counts_as_a_download(backend: Backend) {
 
 crate::on_both_backends!(
     a_tokens_download_limit_is_exact_under_concurrency,
+    a_view_link_reads_only_the_first_rows,
+    a_view_links_rows_are_a_setting,
+    narrowed_tokens_hold_on_metadata,
+    narrowed_tokens_read_rows_of_their_columns,
     what_counts_as_a_download,
 );
