@@ -62,7 +62,8 @@ pub struct Config {
     /// their /24 (IPv4) or /48 (IPv6).
     pub log_full_addresses: bool,
     /// The address people reach Tessera at, for share-link URLs (e.g.
-    /// `https://data.example.org`); empty means the address of the request.
+    /// `https://data.example.org`); empty means the address the connection reached (or, from
+    /// one of `trusted_proxies`, the address it forwards).
     pub public_url: String,
     /// The first rows a view link shows and lets its holders page through, and no more.
     pub link_view_rows: usize,

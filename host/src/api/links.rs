@@ -215,13 +215,49 @@ pub fn link_views(
         .collect()
 }
 
-/// The address links are given out at.
+/// The address links are given out at: the configured `public_url`; else what a trusted
+/// proxy says it was reached at (`X-Forwarded-Proto`, `X-Forwarded-Host`); else the address
+/// this connection reached. Never a `Host` or forwarded header any client may send, so nobody
+/// can have the server hand out links to another site.
 fn public_base(state: &AppState, req: &HttpRequest) -> String {
     if !state.config.public_url.is_empty() {
         return state.config.public_url.trim_end_matches('/').to_owned();
     }
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    if crate::auth::client::from_trusted_proxy(req, &state.config)
+        && let Some(forwarded) = forwarded_base(req)
+    {
+        return forwarded;
+    }
+    let local = req
+        .conn_data::<crate::app::LocalAddress>()
+        .map(|local| local.0)
+        .unwrap_or_else(|| req.app_config().local_addr());
+    format!("http://{local}")
+}
+
+/// `X-Forwarded-Proto` and `X-Forwarded-Host` from a trusted proxy, when both make sense.
+fn forwarded_base(req: &HttpRequest) -> Option<String> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)?
+            .to_str()
+            .ok()?
+            // A proxy chain lists the first hop first.
+            .split(',')
+            .next()
+            .map(|v| v.trim().to_owned())
+    };
+    let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = header("x-forwarded-host")?;
+    // A host and an optional port (RFC 3986 `authority` without user info), nothing else.
+    let authority: actix_web::http::uri::Authority = host.parse().ok()?;
+    if authority.as_str().contains('@') || authority.as_str() != host {
+        return None;
+    }
+    Some(format!("{scheme}://{authority}"))
 }
 
 fn check_password(text: &str) -> Result<String, ApiError> {

@@ -523,6 +523,82 @@ async fn what_counts_as_a_download(backend: Backend) {
     );
 }
 
+// Issue 14, item 19: a link's address comes from `public_url`, or from a trusted proxy's
+// forwarded headers; never from what any client puts in `Host` or `X-Forwarded-Host`.
+async fn a_links_address_is_not_the_clients_to_choose(backend: Backend) {
+    let create = |app: &TestApp, user: &TestUser, id: &str, headers: &[(&str, &str)]| {
+        let mut request = app
+            .as_user(user, Method::POST, &format!("/api/v1/datasets/{id}/links"))
+            .json(&json!({"level": "view"}));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+            let body: Value = response.json().await.unwrap();
+            body["url"].as_str().unwrap().to_owned()
+        }
+    };
+    let forged = [
+        ("host", "evil.example"),
+        ("x-forwarded-host", "evil.example"),
+        ("x-forwarded-proto", "https"),
+        ("forwarded", "host=evil.example;proto=https"),
+    ];
+
+    // Nothing configured, no proxy: the address the connection reached.
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let url = create(&app, &ada, &id, &forged).await;
+    assert!(url.starts_with(&format!("{}/s/", app.base)), "{url}");
+
+    // A configured public address wins over everything.
+    let Some(app) = TestApp::start_with(backend, |c| {
+        c.public_url = "https://data.example.org/".into()
+    })
+    .await
+    else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let url = create(&app, &ada, &id, &forged).await;
+    assert!(url.starts_with("https://data.example.org/s/"), "{url}");
+
+    // A trusted proxy says where it was reached; anyone else is not believed.
+    let Some(app) = TestApp::start_with(backend, |c| c.trusted_proxies = "127.0.0.1".into()).await
+    else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let proxied = [
+        ("x-forwarded-host", "data.example.org"),
+        ("x-forwarded-proto", "https"),
+    ];
+    let url = create(&app, &ada, &id, &proxied).await;
+    assert!(url.starts_with("https://data.example.org/s/"), "{url}");
+    let bad = [
+        ("x-forwarded-host", "evil.example/phish?x="),
+        ("x-forwarded-proto", "https"),
+    ];
+    let url = create(&app, &ada, &id, &bad).await;
+    assert!(!url.contains("evil.example"), "{url}");
+    let Some(other) =
+        TestApp::start_with(backend, |c| c.trusted_proxies = "10.0.0.0/8".into()).await
+    else {
+        return;
+    };
+    let ada = other.user("ada@example.org").await;
+    let id = dataset(&other, &ada, CSV).await;
+    let url = create(&other, &ada, &id, &proxied).await;
+    assert!(url.starts_with(&format!("{}/s/", other.base)), "{url}");
+}
+
 crate::on_both_backends!(
     a_tokens_download_limit_is_exact_under_concurrency,
     a_view_link_reads_only_the_first_rows,
@@ -530,4 +606,5 @@ crate::on_both_backends!(
     narrowed_tokens_hold_on_metadata,
     narrowed_tokens_read_rows_of_their_columns,
     what_counts_as_a_download,
+    a_links_address_is_not_the_clients_to_choose,
 );
