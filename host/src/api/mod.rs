@@ -34,6 +34,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(shared::download_by_slug),
         )
         .route("/s/{slug}/rows", web::get().to(shared::rows_by_slug))
+        .route(
+            "/.well-known/tessera/biscuit-keys",
+            web::get().to(shared::token_keys),
+        )
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))
         .route("/api/docs", web::get().to(openapi::docs_page))

@@ -77,6 +77,7 @@ use crate::api;
         api::shared::link_info,
         api::shared::rows_by_token,
         api::shared::download_by_token,
+        api::shared::token_keys,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorCode)),
     modifiers(&Security),

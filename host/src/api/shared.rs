@@ -932,3 +932,58 @@ pub async fn link_info(
         .await?;
     Ok(web::Json(view))
 }
+
+/// One key that signs (or signed) link tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenKeyView {
+    /// The key's id.
+    pub id: String,
+    /// `ed25519`.
+    pub algorithm: String,
+    /// The public key, hex.
+    pub public_key: String,
+    /// The same in Biscuit's own text form, `ed25519/<hex>`, as its libraries and command
+    /// line take it.
+    pub biscuit_public_key: String,
+    /// `current` (signs new tokens) or `retired` (no longer signs; tokens it signed no longer
+    /// verify here).
+    pub status: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenKeysView {
+    pub keys: Vec<TokenKeyView>,
+}
+
+/// The public keys that sign share-link tokens, so that standard Biscuit libraries can verify
+/// (and then attenuate) a token offline. Public: a public key reveals nothing.
+#[utoipa::path(get, path = "/.well-known/tessera/biscuit-keys", tag = "links", responses(
+    (status = 200, body = TokenKeysView),
+))]
+pub async fn token_keys(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let current = state.token_keys.public_hex();
+    let stored = state
+        .db
+        .run(crate::db::token_keys::PublicTokenKey::all)
+        .await?;
+    let keys = stored
+        .into_iter()
+        .map(|key| TokenKeyView {
+            status: if key.public_key == current {
+                "current"
+            } else {
+                "retired"
+            }
+            .to_owned(),
+            biscuit_public_key: format!("ed25519/{}", key.public_key),
+            algorithm: "ed25519".to_owned(),
+            created_at: to_rfc3339(key.created_at),
+            public_key: key.public_key,
+            id: key.id,
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(TokenKeysView { keys }))
+}

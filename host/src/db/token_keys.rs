@@ -47,6 +47,29 @@ impl TokenKeyRow {
     }
 }
 
+/// A signing key's public half, as published for offline verification.
+#[derive(Debug, Clone, Queryable)]
+pub struct PublicTokenKey {
+    pub id: String,
+    /// Hex of the Ed25519 public key.
+    pub public_key: String,
+    pub created_at: i64,
+}
+
+impl PublicTokenKey {
+    /// Every stored key's public half, oldest first.
+    pub fn all(conn: &mut AnyConnection) -> DbResult<Vec<PublicTokenKey>> {
+        Ok(token_keys::table
+            .order(token_keys::created_at.asc())
+            .select((
+                token_keys::id,
+                token_keys::public_key,
+                token_keys::created_at,
+            ))
+            .load(conn)?)
+    }
+}
+
 /// Download slots per token attenuation block (by the block's revocation id, which every token
 /// derived from it shares): `taken` counts downloads under way or completed, `completed` the
 /// completed ones.

@@ -3,6 +3,8 @@
 //! a download, where the link's address comes from, and the published keys that let standard
 //! Biscuit libraries check a token offline.
 
+use biscuit_auth::builder::Algorithm;
+use biscuit_auth::{Biscuit, PublicKey};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -599,6 +601,54 @@ async fn a_links_address_is_not_the_clients_to_choose(backend: Backend) {
     assert!(url.starts_with(&format!("{}/s/", other.base)), "{url}");
 }
 
+// Issue 14, item 24: the public keys that sign link tokens are published, with their ids,
+// and a standard Biscuit library verifies a token (and a narrowed one) against them.
+async fn the_token_keys_are_published(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let created = make_link(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "download"}),
+    )
+    .await;
+    let token = created["token"].as_str().unwrap();
+    let published = stranger()
+        .get(app.url("/.well-known/tessera/biscuit-keys"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), StatusCode::OK);
+    let published: Value = published.json().await.unwrap();
+    let keys = published["keys"].as_array().unwrap();
+    let current: Vec<&Value> = keys.iter().filter(|k| k["status"] == "current").collect();
+    assert_eq!(current.len(), 1, "{published}");
+    let key = current[0];
+    assert!(key["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert_eq!(key["algorithm"], "ed25519");
+    let hex = key["public_key"].as_str().unwrap();
+    assert_eq!(
+        key["biscuit_public_key"].as_str().unwrap(),
+        format!("ed25519/{hex}")
+    );
+    let public = PublicKey::from_bytes_hex(hex, Algorithm::Ed25519).unwrap();
+    let verified = Biscuit::from_base64(token, public).unwrap();
+    assert!(verified.print_block_source(0).unwrap().contains("link("));
+    let narrowed = narrow(token, |a| a.max_downloads = Some(1));
+    let narrowed = Biscuit::from_base64(&narrowed, public).unwrap();
+    assert_eq!(narrowed.block_count(), 2);
+    // Another key does not verify it: the published key is the one that signs.
+    let other = biscuit_auth::KeyPair::new();
+    assert!(Biscuit::from_base64(token, other.public()).is_err());
+    // The document lists the address.
+    let doc: Value = serde_json::from_str(&tessera::api::openapi::document()).unwrap();
+    assert!(doc["paths"]["/.well-known/tessera/biscuit-keys"]["get"].is_object());
+}
+
 crate::on_both_backends!(
     a_tokens_download_limit_is_exact_under_concurrency,
     a_view_link_reads_only_the_first_rows,
@@ -607,4 +657,5 @@ crate::on_both_backends!(
     narrowed_tokens_read_rows_of_their_columns,
     what_counts_as_a_download,
     a_links_address_is_not_the_clients_to_choose,
+    the_token_keys_are_published,
 );
