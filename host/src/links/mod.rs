@@ -277,9 +277,15 @@ pub fn resolve(
             if let Some(slug) = slug
                 && slug_hash(slug) != link.slug_hash
             {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidToken,
-                    "this token is for another link",
+                // A genuine token at the wrong address: the token is valid, this use of it is
+                // not (403, as for any check a token fails). The slug's own link is not looked
+                // up, so a token cannot be used to probe slugs.
+                return Err(refuse(
+                    conn,
+                    &link,
+                    visitor,
+                    now,
+                    ApiError::forbidden("this token is for another link"),
                 ));
             }
             (link, Some(presented))

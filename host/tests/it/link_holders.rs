@@ -649,6 +649,27 @@ async fn the_token_keys_are_published(backend: Backend) {
     assert!(doc["paths"]["/.well-known/tessera/biscuit-keys"]["get"].is_object());
 }
 
+// Issue 14, item 26: a token for one link presented at another link's address is refused as
+// the docs say, 403, not taken for a forged token.
+async fn a_token_at_another_links_address_is_forbidden(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = dataset(&app, &ada, CSV).await;
+    let links = format!("/api/v1/datasets/{id}/links");
+    let a = make_link(&app, &ada, &links, json!({"level": "download"})).await;
+    let b = make_link(&app, &ada, &links, json!({"level": "download"})).await;
+    let crossed = stranger()
+        .get(app.url(&format!("/s/{}/download", b["slug"].as_str().unwrap())))
+        .bearer_auth(a["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(crossed.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(crossed).await, "forbidden");
+}
+
 crate::on_both_backends!(
     a_tokens_download_limit_is_exact_under_concurrency,
     a_view_link_reads_only_the_first_rows,
@@ -658,4 +679,5 @@ crate::on_both_backends!(
     what_counts_as_a_download,
     a_links_address_is_not_the_clients_to_choose,
     the_token_keys_are_published,
+    a_token_at_another_links_address_is_forbidden,
 );
