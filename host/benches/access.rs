@@ -348,6 +348,12 @@ async fn bench_downloads(state: AppState, o: &Options) {
     std::fs::create_dir_all(state.storage.absolute("exports")).unwrap();
     std::fs::write(state.storage.absolute("exports/bench.csv"), body).unwrap();
     let mut conn = state.db.get().unwrap();
+    // The links act with their creator's rights: made by the dataset's owner, who keeps them.
+    let owner: String = datasets::table
+        .find("d0")
+        .select(datasets::owner_id)
+        .get_result(&mut *conn)
+        .unwrap();
     ExportJob::create(
         &mut conn,
         &ExportJob {
@@ -367,7 +373,7 @@ async fn bench_downloads(state: AppState, o: &Options) {
             media_type: Some("text/csv".into()),
             manifest: None,
             attempts: 1,
-            created_by: Some("u0".into()),
+            created_by: Some(owner.clone()),
             created_at: now,
             started_at: Some(now),
             heartbeat_at: None,
@@ -383,8 +389,8 @@ async fn bench_downloads(state: AppState, o: &Options) {
             &mut conn,
             &ShareLink {
                 id: format!("link-{name}"),
-                owner_id: "u0".into(),
-                dataset_id: None,
+                owner_id: owner.clone(),
+                dataset_id: Some("d0".into()),
                 export_job_id: Some("bench-job".into()),
                 slug_hash: links::slug_hash(&slug),
                 name: name.into(),
@@ -403,6 +409,7 @@ async fn bench_downloads(state: AppState, o: &Options) {
                 revoked_at: None,
                 destroyed_at: None,
                 last_access_at: None,
+                needs_level: "view".into(),
             },
         )
         .unwrap();

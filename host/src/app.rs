@@ -95,13 +95,23 @@ async fn security_headers(
     Ok(response)
 }
 
+/// The address a connection reached on this server (its socket's own address): what a link
+/// is given out at when no `public_url` is configured, since no client can forge it.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalAddress(pub std::net::SocketAddr);
+
 /// Set on every accepted connection (`HttpServer::on_connect`): responses that stream their
 /// body (downloads, exports) write the headers and the body separately, and with Nagle's
 /// algorithm on, the body would wait for the client's delayed acknowledgement of the headers.
-pub fn on_connect(connection: &dyn std::any::Any, _data: &mut actix_web::dev::Extensions) {
-    if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
-        && let Err(err) = tcp.set_nodelay(true)
-    {
+/// The connection's own address is kept for [`LocalAddress`].
+pub fn on_connect(connection: &dyn std::any::Any, data: &mut actix_web::dev::Extensions) {
+    let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+        return;
+    };
+    if let Err(err) = tcp.set_nodelay(true) {
         tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+    }
+    if let Ok(local) = tcp.local_addr() {
+        data.insert(LocalAddress(local));
     }
 }

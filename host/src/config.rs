@@ -62,7 +62,8 @@ pub struct Config {
     /// their /24 (IPv4) or /48 (IPv6).
     pub log_full_addresses: bool,
     /// The address people reach Tessera at, for share-link URLs (e.g.
-    /// `https://data.example.org`); empty means the address of the request.
+    /// `https://data.example.org`); empty means the address the connection reached (or, from
+    /// one of `trusted_proxies`, the address it forwards).
     pub public_url: String,
     /// The bearer token `/metrics` asks for; empty means `/metrics` is off.
     pub metrics_token: String,
@@ -72,6 +73,11 @@ pub struct Config {
     pub password_hash_queue: usize,
     /// Longest wait for a free hash, in milliseconds, before answering `503`.
     pub password_hash_wait_ms: u64,
+    /// The first rows a view link shows and lets its holders page through, and no more.
+    pub link_view_rows: usize,
+    /// The percentage of a shared item (1 to 100) whose bytes make a download that stops
+    /// short of the end count against the link's and the token's limits.
+    pub link_download_count_percent: u32,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -108,6 +114,8 @@ impl Default for Config {
             password_hash_concurrency: 2,
             password_hash_queue: 32,
             password_hash_wait_ms: 5_000,
+            link_view_rows: 20,
+            link_download_count_percent: 90,
         }
     }
 }
@@ -252,6 +260,16 @@ impl Config {
         if self.max_preview_rows == 0 {
             return Err(ConfigError::Invalid(
                 "max_preview_rows must be at least 1".into(),
+            ));
+        }
+        if self.link_view_rows == 0 {
+            return Err(ConfigError::Invalid(
+                "link_view_rows must be at least 1".into(),
+            ));
+        }
+        if !(1..=100).contains(&self.link_download_count_percent) {
+            return Err(ConfigError::Invalid(
+                "link_download_count_percent must be from 1 to 100".into(),
             ));
         }
         Ok(())

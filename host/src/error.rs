@@ -42,6 +42,8 @@ pub enum ErrorCode {
     PasswordRequired,
     LinkExpired,
     LinkUsedUp,
+    /// The link's creator no longer holds the access the link needs.
+    LinkSuspended,
     InvalidPlugin,
     ApprovalRequired,
     PluginTrapped,
@@ -65,7 +67,7 @@ impl ErrorCode {
             Unauthenticated | InvalidCredentials | InvalidToken | PasswordRequired => {
                 StatusCode::UNAUTHORIZED
             }
-            LinkExpired | LinkUsedUp => StatusCode::GONE,
+            LinkExpired | LinkUsedUp | LinkSuspended => StatusCode::GONE,
             CsrfTokenMissing | Forbidden | InsufficientScope => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

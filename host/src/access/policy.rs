@@ -9,6 +9,10 @@
 //!
 //! Casbin makes the decision. The explanation (which rule, reached how) is found by walking the
 //! same links, so an admin can read why in words.
+//!
+//! The snapshot also knows which accounts are deactivated and which are site admins, for what
+//! acts on an account's behalf while nobody is signed in (a share link acting with its
+//! creator's rights, [`Snapshot::explain_account`]); changing either flag bumps the version.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
@@ -137,6 +141,10 @@ pub struct Snapshot {
     enforcer: Enforcer,
     /// `g` links: subject → (role, origin index).
     links: HashMap<String, Vec<(String, usize)>>,
+    /// Accounts that are deactivated: they hold nothing on anyone's behalf.
+    inactive: HashSet<String>,
+    /// Active site admins: they manage every dataset.
+    site_admins: HashSet<String>,
     /// `p` rules with their origin index.
     rules: Vec<(RuleLine, usize)>,
     origins: Vec<Origin>,
@@ -166,6 +174,8 @@ struct Inputs {
     shares: Vec<Share>,
     /// `(user id, email)` of the accounts holding an address some live share was made to.
     addresses: Vec<(String, String)>,
+    /// Every account: id, active, site admin.
+    accounts: Vec<(String, bool, bool)>,
 }
 
 impl Inputs {
@@ -191,6 +201,9 @@ impl Inputs {
                 .load(conn)?,
             shares: Vec::new(),
             addresses: Vec::new(),
+            accounts: users::table
+                .select((users::id, users::is_active, users::is_admin))
+                .load(conn)?,
         }
         .with_shares(conn, shares)
     }
@@ -391,6 +404,18 @@ impl Snapshot {
             }
         }
 
+        let inactive = inputs
+            .accounts
+            .iter()
+            .filter(|(_, active, _)| !active)
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let site_admins = inputs
+            .accounts
+            .iter()
+            .filter(|(_, active, admin)| *active && *admin)
+            .map(|(id, _, _)| id.clone())
+            .collect();
         let enforcer = build_enforcer(&rules, &links)?;
         let mut adjacency: HashMap<String, Vec<(String, usize)>> = HashMap::new();
         for (from, to, at) in links {
@@ -401,9 +426,59 @@ impl Snapshot {
             valid_until,
             enforcer,
             links: adjacency,
+            inactive,
+            site_admins,
             rules,
             origins,
         })
+    }
+
+    /// Whether the account `user_id` itself holds `needed` on the dataset, with no session
+    /// or token to go by: a deactivated account holds nothing, an active site admin holds
+    /// admin everywhere, anyone else what the enforcer says. This is the cheap question a
+    /// share link asks of its creator on every request; [`Snapshot::explain_account`] says why.
+    pub fn account_allows(
+        &self,
+        user_id: &str,
+        dataset_id: &str,
+        needed: Level,
+    ) -> Result<bool, PolicyError> {
+        if self.inactive.contains(user_id) {
+            return Ok(false);
+        }
+        if self.site_admins.contains(user_id) {
+            return Ok(true);
+        }
+        self.allows(&user_subject(user_id), &dataset_object(dataset_id), needed)
+    }
+
+    /// [`Snapshot::account_allows`], explained.
+    pub fn explain_account(
+        &self,
+        user_id: &str,
+        dataset_id: &str,
+        needed: Level,
+    ) -> Result<Explanation, PolicyError> {
+        let subject = user_subject(user_id);
+        if self.inactive.contains(user_id) {
+            return Ok(Explanation {
+                allowed: false,
+                held: None,
+                rule: format!("the account {subject} is deactivated"),
+                origin: None,
+                path: vec![subject],
+            });
+        }
+        if self.site_admins.contains(user_id) {
+            return Ok(Explanation {
+                allowed: true,
+                held: Some(Level::Admin.as_str().to_owned()),
+                rule: format!("{subject} is a site admin; site admins manage every dataset"),
+                origin: None,
+                path: vec![subject],
+            });
+        }
+        self.explain(&subject, &dataset_object(dataset_id), needed)
     }
 
     /// Casbin's answer: may `subject` act at `level` on `object`?
@@ -745,7 +820,37 @@ mod tests {
             ],
             shares: vec![share("d1", "group", "bio", "view")],
             addresses: Vec::new(),
+            accounts: vec![
+                ("alice".into(), true, false),
+                ("carol".into(), false, false),
+                ("root".into(), true, true),
+                ("retired".into(), false, true),
+            ],
         }
+    }
+
+    #[test]
+    fn accounts_hold_nothing_when_deactivated_and_everything_as_site_admins() {
+        let s = Snapshot::build(1, inputs(), None).unwrap();
+        // Carol's group still holds view on d1, but her account is deactivated.
+        assert!(s.allows("user:carol", "dataset:d1", Level::View).unwrap());
+        assert!(!s.account_allows("carol", "d1", Level::View).unwrap());
+        let why = s.explain_account("carol", "d1", Level::View).unwrap();
+        assert!(
+            !why.allowed && why.rule.contains("deactivated"),
+            "{}",
+            why.rule
+        );
+        assert!(s.account_allows("alice", "d1", Level::Admin).unwrap());
+        assert!(!s.account_allows("alice", "d3", Level::View).unwrap());
+        assert!(s.account_allows("root", "d3", Level::Admin).unwrap());
+        assert!(!s.account_allows("retired", "d3", Level::View).unwrap());
+        let why = s.explain_account("root", "d3", Level::Admin).unwrap();
+        assert!(
+            why.allowed && why.rule.contains("site admin"),
+            "{}",
+            why.rule
+        );
     }
 
     #[test]

@@ -248,6 +248,12 @@ pub struct Presented {
     pub level: Operation,
     /// Hex revocation id of each block, authority first.
     pub revocation_ids: Vec<String>,
+    /// Whether any block's Datalog reads `block_downloads`: then the download counts the
+    /// checks ran against must still hold when the download takes its slot.
+    pub reads_download_counts: bool,
+    /// Whether any block's Datalog reads `column`: only then can some columns pass its checks
+    /// where others fail.
+    pub reads_columns: bool,
     token: Biscuit,
     token_fact_count: u64,
 }
@@ -273,10 +279,20 @@ pub fn verify(keys: &TokenKeys, token: &str) -> Result<Presented, TokenError> {
     };
     let level = Operation::parse(level)
         .ok_or_else(|| TokenError::Malformed(format!("unknown level \"{level}\"")))?;
+    // Read in the source, not guessed from the checks `attenuate` writes, so that a block
+    // written by hand with ordinary Biscuit tooling is counted exactly too.
+    let (mut reads_download_counts, mut reads_columns) = (false, false);
+    for block in 1..token.block_count() {
+        let source = token.print_block_source(block)?;
+        reads_download_counts |= source.contains("block_downloads");
+        reads_columns |= source.contains("column");
+    }
     Ok(Presented {
         link_id: link_id.clone(),
         level,
         revocation_ids: hex_ids(token.revocation_identifiers()),
+        reads_download_counts,
+        reads_columns,
         token,
         token_fact_count,
     })
@@ -294,8 +310,8 @@ pub struct AccessRequest<'a> {
     pub columns: &'a [String],
     /// Dataset version served.
     pub version: i64,
-    /// Entry `i - 1`: completed downloads made with tokens containing block `i`.
-    /// A block without an entry fails its download limit.
+    /// Entry `i - 1`: downloads under way or completed (slots taken) with tokens containing
+    /// block `i`. A block without an entry fails its download limit.
     pub block_downloads: &'a [u64],
 }
 
@@ -697,6 +713,21 @@ mod tests {
         assert!(sources[2].contains("check if block_downloads(2, $n), $n < 10"));
         check(&keys, &relimited, &counted(&[1, 1])).unwrap();
         refused(check(&keys, &relimited, &counted(&[2, 0])), limit);
+    }
+
+    #[test]
+    fn tokens_that_read_download_counts_are_known() {
+        let keys = TokenKeys::generate();
+        let token = mint(&keys, LINK, DOWNLOAD).unwrap();
+        assert!(!verify(&keys, &token).unwrap().reads_download_counts);
+        assert!(!verify(&keys, &token).unwrap().reads_columns);
+        let columns = narrow(&token, |a| a.columns = Some(vec!["age".into()]));
+        assert!(!verify(&keys, &columns).unwrap().reads_download_counts);
+        assert!(verify(&keys, &columns).unwrap().reads_columns);
+        let limited = narrow(&columns, |a| a.max_downloads = Some(1));
+        assert!(verify(&keys, &limited).unwrap().reads_download_counts);
+        let by_hand = with_block(&token, "check if block_downloads(1, $n), $n <= 3");
+        assert!(verify(&keys, &by_hand).unwrap().reads_download_counts);
     }
 
     #[test]

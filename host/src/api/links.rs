@@ -1,11 +1,15 @@
 //! Share links for their owners: create one for a dataset or an export's file, list them with
 //! their state, change expiry, limit or password, revoke, and read each one's access log.
+//! "Owners" are the link's creator and whoever administers its dataset
+//! ([`crate::links::manage`]); a link acts with its creator's rights, so the state shown is
+//! `suspended` while the creator lacks the level it needs.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::access::audit::{self, AuditEvent};
+use crate::access::policy::Snapshot;
 use crate::access::token::{self, Operation};
 use crate::access::{self, Level};
 use crate::api::datasets::parse_columns;
@@ -16,9 +20,10 @@ use crate::db::datasets::Dataset;
 use crate::db::export_jobs::{self, ExportJob};
 use crate::db::link_access_log::LinkAccess;
 use crate::db::share_links::ShareLink;
+use crate::db::users::User;
 use crate::db::{AnyConnection, new_id, write_transaction};
 use crate::error::{ApiError, ApiResult};
-use crate::links;
+use crate::links::{self, manage};
 use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
 
@@ -31,15 +36,29 @@ pub struct LinkItemView {
     pub name: String,
 }
 
+/// Who made a link: the link acts with their rights.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkCreatorView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinkView {
     pub id: String,
     pub name: String,
     pub item: LinkItemView,
+    /// The dataset the link shares, itself or through one of its exports.
+    pub dataset_id: Option<String>,
+    pub created_by: LinkCreatorView,
     /// `view` or `download`.
     pub level: String,
-    /// `active`, `expired`, `used_up` or `revoked`.
+    /// `active`, `expired`, `used_up`, `revoked`, or `suspended` while its creator lacks the
+    /// level on the dataset the link needs (it works again if they get it back).
     pub state: String,
+    /// The level on the dataset the creator must keep for the link to work.
+    pub needs_level: String,
     /// The pinned dataset version, or none for the latest.
     pub version: Option<i32>,
     pub formats: Option<Vec<String>>,
@@ -145,13 +164,28 @@ fn item_view(conn: &mut AnyConnection, link: &ShareLink) -> LinkItemView {
     }
 }
 
-pub fn link_view(conn: &mut AnyConnection, link: &ShareLink, now: i64) -> LinkView {
-    LinkView {
+/// The link as its owners see it; `snapshot` decides whether its creator still holds what it
+/// needs.
+pub fn link_view(
+    conn: &mut AnyConnection,
+    snapshot: &Snapshot,
+    link: &ShareLink,
+    now: i64,
+) -> Result<LinkView, ApiError> {
+    let creator = User::find(conn, &link.owner_id).ok();
+    Ok(LinkView {
         id: link.id.clone(),
         name: link.name.clone(),
         item: item_view(conn, link),
+        dataset_id: link.dataset_id.clone(),
+        created_by: LinkCreatorView {
+            id: link.owner_id.clone(),
+            name: creator.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+            email: creator.map(|u| u.email).unwrap_or_default(),
+        },
         level: link.level.clone(),
-        state: link.state(now).as_str().to_owned(),
+        state: links::state_of(snapshot, link, now)?.as_str().to_owned(),
+        needs_level: link.needs_level.clone(),
         version: link.version,
         formats: link.formats(),
         columns: link.columns(),
@@ -164,16 +198,66 @@ pub fn link_view(conn: &mut AnyConnection, link: &ShareLink, now: i64) -> LinkVi
         created_at: to_rfc3339(link.created_at),
         revoked_at: link.revoked_at.map(to_rfc3339),
         last_access_at: link.last_access_at.map(to_rfc3339),
-    }
+    })
 }
 
-/// The address links are given out at.
+/// Views of several links, from one snapshot.
+pub fn link_views(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    links: &[ShareLink],
+) -> Result<Vec<LinkView>, ApiError> {
+    let now = now_millis();
+    let snapshot = caller.access.snapshot(conn, now)?;
+    links
+        .iter()
+        .map(|link| link_view(conn, &snapshot, link, now))
+        .collect()
+}
+
+/// The address links are given out at: the configured `public_url`; else what a trusted
+/// proxy says it was reached at (`X-Forwarded-Proto`, `X-Forwarded-Host`); else the address
+/// this connection reached. Never a `Host` or forwarded header any client may send, so nobody
+/// can have the server hand out links to another site.
 fn public_base(state: &AppState, req: &HttpRequest) -> String {
     if !state.config.public_url.is_empty() {
         return state.config.public_url.trim_end_matches('/').to_owned();
     }
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    if crate::auth::client::from_trusted_proxy(req, &state.config)
+        && let Some(forwarded) = forwarded_base(req)
+    {
+        return forwarded;
+    }
+    let local = req
+        .conn_data::<crate::app::LocalAddress>()
+        .map(|local| local.0)
+        .unwrap_or_else(|| req.app_config().local_addr());
+    format!("http://{local}")
+}
+
+/// `X-Forwarded-Proto` and `X-Forwarded-Host` from a trusted proxy, when both make sense.
+fn forwarded_base(req: &HttpRequest) -> Option<String> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)?
+            .to_str()
+            .ok()?
+            // A proxy chain lists the first hop first.
+            .split(',')
+            .next()
+            .map(|v| v.trim().to_owned())
+    };
+    let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = header("x-forwarded-host")?;
+    // A host and an optional port (RFC 3986 `authority` without user info), nothing else.
+    let authority: actix_web::http::uri::Authority = host.parse().ok()?;
+    if authority.as_str().contains('@') || authority.as_str() != host {
+        return None;
+    }
+    Some(format!("{scheme}://{authority}"))
 }
 
 fn check_password(text: &str) -> Result<String, ApiError> {
@@ -194,8 +278,16 @@ struct LinkTerms {
 }
 
 impl LinkTerms {
-    /// A new link with these terms that shares nothing yet; the caller names the item.
-    fn into_link(self, owner_id: &str, name: String, self_destruct: bool, now: i64) -> ShareLink {
+    /// A new link with these terms that shares nothing yet; the caller names the item and the
+    /// level the creator must keep on its dataset (`needs`).
+    fn into_link(
+        self,
+        owner_id: &str,
+        name: String,
+        self_destruct: bool,
+        needs: Level,
+        now: i64,
+    ) -> ShareLink {
         ShareLink {
             id: new_id(),
             owner_id: owner_id.to_owned(),
@@ -218,6 +310,7 @@ impl LinkTerms {
             revoked_at: None,
             destroyed_at: None,
             last_access_at: None,
+            needs_level: needs.as_str().to_owned(),
         }
     }
 }
@@ -287,12 +380,13 @@ fn store(
         )?;
         Ok::<_, ApiError>(())
     })?;
+    let snapshot = state.access.snapshot(conn, link.created_at)?;
     Ok(LinkCreatedView {
         id: link.id.clone(),
         url: format!("{base}/s/{slug}"),
         slug,
         token,
-        link: link_view(conn, &link, link.created_at),
+        link: link_view(conn, &snapshot, &link, link.created_at)?,
     })
 }
 
@@ -369,10 +463,12 @@ pub async fn create_dataset_link(
                     .columns
                     .as_ref()
                     .map(|c| serde_json::json!(c).to_string()),
+                // Making a dataset link needs admin; so does keeping it working.
                 ..terms.into_link(
                     &caller.user.id,
                     body.name.clone().unwrap_or_else(|| dataset.name.clone()),
                     body.self_destruct,
+                    Level::Admin,
                     now,
                 )
             };
@@ -405,9 +501,15 @@ pub async fn create_export_link(
         .run(move |conn| {
             let job = ExportJob::find(conn, &id).map_err(|e| not_found_as(e, "export"))?;
             let dataset = Dataset::find(conn, &job.dataset_id).map_err(|e| not_found_as(e, "export"))?;
-            if job.created_by.as_deref() != Some(caller.user.id.as_str()) {
+            // Whoever ran the export shares its file with the view that let them run it;
+            // anyone else needs admin. The link needs the same level for as long as it lives.
+            let needs = if job.created_by.as_deref() == Some(caller.user.id.as_str()) {
+                access::require_dataset(conn, &caller, &dataset, Level::View)?;
+                Level::View
+            } else {
                 access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
-            }
+                Level::Admin
+            };
             if job.status != export_jobs::DONE {
                 return Err(ApiError::conflict(format!(
                     "the export is {}; a link can share only a finished export's file",
@@ -432,9 +534,10 @@ pub async fn create_export_link(
                 .or(job.file_name.clone())
                 .unwrap_or_else(|| "export".into());
             let link = ShareLink {
+                dataset_id: Some(dataset.id.clone()),
                 export_job_id: Some(job.id.clone()),
                 version: Some(job.version),
-                ..terms.into_link(&caller.user.id, name, body.self_destruct, now)
+                ..terms.into_link(&caller.user.id, name, body.self_destruct, needs, now)
             };
             store(conn, &app, &caller, link, &base)
         })
@@ -442,32 +545,58 @@ pub async fn create_export_link(
     Ok(HttpResponse::Created().json(view))
 }
 
-fn owned_link(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<ShareLink, ApiError> {
-    let link = ShareLink::find(conn, id).map_err(|e| not_found_as(e, "link"))?;
-    if link.owner_id != caller.user.id && !caller.is_admin() {
-        return Err(ApiError::not_found("link"));
-    }
-    Ok(link)
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LinkListQuery {
+    /// Every link on this dataset (or its exports), whoever made it; needs admin on it.
+    pub dataset: Option<String>,
 }
 
-/// The caller's links, newest first, with their state and downloads.
-#[utoipa::path(get, path = "/api/v1/links", tag = "sharing", responses((status = 200, body = Vec<LinkView>)))]
+/// The links the caller made, and every link on the datasets they administer (site admins:
+/// every link), newest first, with their state and downloads.
+#[utoipa::path(get, path = "/api/v1/links", tag = "sharing", params(LinkListQuery), responses(
+    (status = 200, body = Vec<LinkView>),
+    (status = 403, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+))]
 pub async fn list_links(
     state: web::Data<AppState>,
     caller: Caller,
+    query: web::Query<LinkListQuery>,
 ) -> ApiResult<web::Json<Vec<LinkView>>> {
+    let dataset = query.into_inner().dataset;
     let views = state
         .db
         .run(move |conn| {
-            let now = now_millis();
-            let links = ShareLink::list_for_owner(conn, &caller.user.id)?;
-            Ok::<_, ApiError>(links.iter().map(|l| link_view(conn, l, now)).collect())
+            let links = manage::visible_links(conn, &caller, dataset.as_deref())?;
+            link_views(conn, &caller, &links)
         })
         .await?;
     Ok(web::Json(views))
 }
 
-/// One of the caller's links.
+/// Every link on the dataset (and its exports), whoever made it (needs admin on it).
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/links", tag = "sharing", params(("id" = String, Path)), responses(
+    (status = 200, body = Vec<LinkView>),
+    (status = 403, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+))]
+pub async fn list_dataset_links(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<Vec<LinkView>>> {
+    let id = id.into_inner();
+    let views = state
+        .db
+        .run(move |conn| {
+            let links = manage::visible_links(conn, &caller, Some(&id))?;
+            link_views(conn, &caller, &links)
+        })
+        .await?;
+    Ok(web::Json(views))
+}
+
+/// One link the caller made or may manage.
 #[utoipa::path(get, path = "/api/v1/links/{id}", tag = "sharing", params(("id" = String, Path)), responses(
     (status = 200, body = LinkView),
     (status = 404, body = crate::error::ErrorBody),
@@ -481,14 +610,17 @@ pub async fn get_link(
     let view = state
         .db
         .run(move |conn| {
-            let link = owned_link(conn, &caller, &id)?;
-            Ok::<_, ApiError>(link_view(conn, &link, now_millis()))
+            let link = manage::find_manageable(conn, &caller, &id)?;
+            let now = now_millis();
+            let snapshot = caller.access.snapshot(conn, now)?;
+            link_view(conn, &snapshot, &link, now)
         })
         .await?;
     Ok(web::Json(view))
 }
 
-/// Changes a link's expiry, download limit or password.
+/// Changes a link's expiry, download limit or password (for its creator or the dataset's
+/// admins, while the creator still holds the level the link needs).
 #[utoipa::path(patch, path = "/api/v1/links/{id}", tag = "sharing", params(("id" = String, Path)), request_body = LinkChangeRequest, responses(
     (status = 200, body = LinkView),
     (status = 404, body = crate::error::ErrorBody),
@@ -505,11 +637,13 @@ pub async fn update_link(
     let view = state
         .db
         .run(move |conn| {
-            let link = owned_link(conn, &caller, &id)?;
+            let link = manage::find_manageable(conn, &caller, &id)?;
             if link.revoked_at.is_some() || link.destroyed_at.is_some() {
                 return Err(ApiError::conflict("this link is revoked; make a new one"));
             }
             let now = now_millis();
+            let snapshot = caller.access.snapshot(conn, now)?;
+            manage::require_creator_right(conn, &snapshot, &caller, &link)?;
             let expiry = match (body.expires_in, &body.expires_at) {
                 (None, None) => None,
                 (_, Some(None)) => Some(None),
@@ -557,13 +691,14 @@ pub async fn update_link(
                 Ok::<_, ApiError>(())
             })?;
             let link = ShareLink::find(conn, &link.id)?;
-            Ok::<_, ApiError>(link_view(conn, &link, now))
+            link_view(conn, &snapshot, &link, now)
         })
         .await?;
     Ok(web::Json(view))
 }
 
-/// Revokes a link: its address and every token derived from it stop working at once.
+/// Revokes a link: its address and every token derived from it stop working at once (for its
+/// creator or the dataset's admins, whatever the creator's rights now).
 #[utoipa::path(delete, path = "/api/v1/links/{id}", tag = "sharing", params(("id" = String, Path)), responses(
     (status = 204),
     (status = 404, body = crate::error::ErrorBody),
@@ -577,7 +712,7 @@ pub async fn revoke_link(
     state
         .db
         .run(move |conn| {
-            let link = owned_link(conn, &caller, &id)?;
+            let link = manage::find_manageable(conn, &caller, &id)?;
             let now = now_millis();
             write_transaction(conn, |conn| {
                 ShareLink::revoke(conn, &link.id, now)?;
@@ -613,7 +748,7 @@ pub async fn link_access_log(
     let entries = state
         .db
         .run(move |conn| {
-            let link = owned_link(conn, &caller, &id)?;
+            let link = manage::find_manageable(conn, &caller, &id)?;
             Ok::<_, ApiError>(LinkAccess::for_link(conn, &link.id, 1000)?)
         })
         .await?;

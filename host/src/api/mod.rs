@@ -35,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(routing::path("/s/{slug}/download").get(shared::download_by_slug))
         .service(routing::path("/s/{slug}/rows").get(shared::rows_by_slug))
+        .service(routing::path("/.well-known/tessera/biscuit-keys").get(shared::token_keys))
         .service(routing::path("/readyz").get(ops::readyz))
         .service(routing::path("/metrics").get(ops::metrics))
         .service(routing::path("/api/docs").get(openapi::docs_page))
@@ -137,7 +138,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .patch(shares::update_share)
                         .delete(shares::revoke_share),
                 )
-                .service(routing::path("/datasets/{id}/links").post(links::create_dataset_link))
+                .service(
+                    routing::path("/datasets/{id}/links")
+                        .post(links::create_dataset_link)
+                        .get(links::list_dataset_links),
+                )
                 .service(routing::path("/exports/{id}/links").post(links::create_export_link))
                 .service(routing::path("/links").get(links::list_links))
                 .service(

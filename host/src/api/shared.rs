@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::token::Operation;
-use crate::api::datasets::export::{find_plugin, stream_export};
+use crate::api::datasets::export::{find_plugin, stream_export_watched};
 use crate::api::datasets::parse_columns;
 use crate::api::exports::parse_range;
 use crate::auth::{password, secrets};
@@ -26,7 +26,7 @@ use crate::db::write_transaction;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::export::{ExportSource, ExportSpec};
 use crate::ingest::preview;
-use crate::links::download::{self, CountedBody};
+use crate::links::download::{self, CountedBody, Extent, Produced};
 use crate::links::{self, Credential, Reach, Resolved, Visitor, page};
 use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
@@ -44,8 +44,13 @@ pub struct LinkDownloadQuery {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LinkRowsQuery {
+    /// First row, from 0 (rows past the link's first `visible_rows` are not served).
     pub offset: Option<i64>,
+    /// Rows to return (default 100, at most `max_preview_rows`).
     pub limit: Option<i64>,
+    /// Comma-separated columns, in this order (default: every column the link and the token
+    /// reveal).
+    pub columns: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,7 +81,10 @@ pub struct LinkRowsView {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<serde_json::Value>>,
     pub offset: i64,
+    /// Rows in the dataset version.
     pub total_rows: i64,
+    /// The first rows a view link shows; rows past them are not served (`link_view_rows`).
+    pub visible_rows: i64,
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -169,6 +177,10 @@ fn refusal_page(slug: &str, err: &ApiError) -> HttpResponse {
             "This link has been used up",
             "It has been downloaded as many times as its owner allowed. Ask them for a new link.",
         ),
+        ErrorCode::LinkSuspended => (
+            "This link is suspended",
+            "The person who made it no longer has the access it needs. Ask the dataset's owner.",
+        ),
         ErrorCode::TooManyAttempts => (
             "Too many attempts",
             "Too many wrong links or passwords came from your network. Wait a few minutes and try again.",
@@ -257,7 +269,8 @@ pub async fn show_link(
                     .into_iter()
                     .map(|c| c.name)
                     .collect();
-                web::block(move || preview::read_rows(&path, 0, 20))
+                let first = state.config.link_view_rows as u32;
+                web::block(move || preview::read_rows(&path, 0, first))
                     .await
                     .ok()
                     .and_then(Result::ok)
@@ -523,7 +536,7 @@ async fn admit(
     format: Option<String>,
     columns: Vec<String>,
     version: i64,
-    size: Option<u64>,
+    extent: Extent,
 ) -> ApiResult<(Resolved, download::Ticket)> {
     let visitor = visitor.clone();
     let db = state.db.clone();
@@ -537,8 +550,8 @@ async fn admit(
                 columns: &columns,
                 version,
             };
-            links::authorize(conn, &resolved, &reach, &visitor, now)?;
-            let ticket = download::start(&db, conn, &resolved, size, &visitor, now)?;
+            let ticket =
+                links::admit_download(&db, conn, &resolved, &reach, extent, &visitor, now)?;
             Ok::<_, ApiError>((resolved, ticket))
         })
         .await
@@ -565,11 +578,7 @@ async fn serve_dataset_export(
     }
     let columns: Vec<String> = match &query.columns {
         Some(list) => {
-            let wanted: Vec<String> = list
-                .split(',')
-                .map(|c| c.trim().to_owned())
-                .filter(|c| !c.is_empty())
-                .collect();
+            let wanted = parse_column_list(list);
             if let Some(hidden) = wanted.iter().find(|c| !shared.columns.contains(c)) {
                 return Err(ApiError::forbidden(format!(
                     "this link does not reveal the column '{hidden}'"
@@ -580,6 +589,9 @@ async fn serve_dataset_export(
         None => shared.columns.clone(),
     };
     let plugin = find_plugin(&state, &format)?;
+    // Made while it is sent, so its length is known at its end: the export says how far it
+    // has got, for a download that stops short to tell how much of it went out.
+    let produced = Produced::new();
     let (_, ticket) = admit(
         &state,
         &visitor,
@@ -587,7 +599,7 @@ async fn serve_dataset_export(
         Some(format.clone()),
         columns.clone(),
         i64::from(version.version),
-        None,
+        Extent::Stream(produced.clone()),
     )
     .await?;
     let spec = ExportSpec {
@@ -596,14 +608,25 @@ async fn serve_dataset_export(
     };
     let source = ExportSource::new(&state.storage, dataset, version, to_rfc3339(now_millis()));
     let filename = source.file_name(&plugin.info.extension);
-    let (media_type, stream) = match stream_export(&state, plugin, source, spec).await {
-        Ok(started) => started,
-        Err(err) => {
-            // Nothing was sent: the slot goes back.
-            download::abandon(ticket, state.db.clone(), state.storage.clone(), visitor);
-            return Err(err);
-        }
-    };
+    let watch = Box::new(
+        move |progress: crate::api::datasets::export::ExportProgress| {
+            produced.record(
+                progress.summary.bytes,
+                progress.summary.rows,
+                progress.total_rows,
+                progress.finished,
+            );
+        },
+    );
+    let (media_type, stream) =
+        match stream_export_watched(&state, plugin, source, spec, watch).await {
+            Ok(started) => started,
+            Err(err) => {
+                // Nothing was sent: the slot goes back.
+                download::abandon(ticket, state.db.clone(), state.storage.clone(), visitor);
+                return Err(err);
+            }
+        };
     Ok(HttpResponse::Ok()
         .content_type(media_type)
         .insert_header(ContentDisposition {
@@ -617,7 +640,7 @@ async fn serve_dataset_export(
             state.db.clone(),
             state.storage.clone(),
             visitor,
-            true,
+            state.config.link_download_count_percent,
         )))
 }
 
@@ -665,9 +688,15 @@ fn admit_export_file(
             ));
         }
     };
-    // A counted download ends when the file's last byte is sent, so a range must run to the
-    // end: resuming (`bytes=N-`) works, fetching the middle again and again does not.
-    if end != size && resolved.link.max_downloads.is_some() {
+    // A counted download (the link's limit, or the token's) counts by how far into the file
+    // it reached, so a range must run to the end: resuming (`bytes=N-`) works, fetching the
+    // middle again and again does not.
+    let counted = resolved.link.max_downloads.is_some()
+        || resolved
+            .token
+            .as_ref()
+            .is_some_and(|token| token.reads_download_counts);
+    if end != size && counted {
         return Err(ApiError::new(
             ErrorCode::RangeNotSatisfiable,
             "this link counts downloads: ask for the rest of the file from an offset (bytes=N-)",
@@ -679,8 +708,8 @@ fn admit_export_file(
         columns: &[],
         version: i64::from(job.version),
     };
-    links::authorize(conn, &resolved, &reach, visitor, now)?;
-    let ticket = download::start(&state.db, conn, &resolved, Some(size), visitor, now)?;
+    let extent = Extent::File { start, end, size };
+    let ticket = links::admit_download(&state.db, conn, &resolved, &reach, extent, visitor, now)?;
     Ok(AdmittedFile {
         job,
         media_type,
@@ -760,7 +789,7 @@ async fn serve_export_file(
         state.db.clone(),
         state.storage.clone(),
         visitor,
-        end == size,
+        state.config.link_download_count_percent,
     )))
 }
 
@@ -780,6 +809,7 @@ pub async fn rows_by_slug(
     (status = 200, body = LinkRowsView),
     (status = 401, body = crate::error::ErrorBody),
     (status = 403, body = crate::error::ErrorBody),
+    (status = 410, body = crate::error::ErrorBody),
 ))]
 pub async fn rows_by_token(
     state: web::Data<AppState>,
@@ -799,8 +829,11 @@ async fn serve_rows(
     let offset = query.offset.unwrap_or(0).max(0);
     let max = state.config.max_preview_rows as i64;
     let limit = query.limit.unwrap_or(100).clamp(1, max);
+    // View means the page, the metadata and the first rows: no paging past them.
+    let visible = state.config.link_view_rows as i64;
     let visitor = Visitor::of(&req, &state.config);
     let app = state.clone();
+    let asked = query.columns.as_deref().map(parse_column_list);
     let (version, columns) = state
         .db
         .run(move |conn| {
@@ -815,28 +848,52 @@ async fn serve_rows(
             let reach = Reach {
                 operation: Operation::View,
                 format: None,
-                columns: &shared.columns,
+                columns: &[],
                 version: i64::from(version.version),
             };
-            links::authorize(conn, &resolved, &reach, &visitor, now)?;
+            let columns = match asked {
+                Some(asked) => {
+                    if let Some(hidden) = asked.iter().find(|c| !shared.columns.contains(c)) {
+                        return Err(ApiError::forbidden(format!(
+                            "this link does not reveal the column '{hidden}'"
+                        )));
+                    }
+                    let reach = Reach {
+                        columns: &asked,
+                        ..reach
+                    };
+                    links::authorize(conn, &resolved, &reach, &visitor, now)?;
+                    asked
+                }
+                None => {
+                    links::allowed_columns(conn, &resolved, &reach, &shared.columns, &visitor, now)?
+                }
+            };
             links::log_access(conn, &resolved.link.id, "view", None, &visitor, now)?;
-            Ok::<_, ApiError>((version, shared.columns))
+            Ok::<_, ApiError>((version, columns))
         })
         .await?;
     let all: Vec<String> = parse_columns(&version.schema_json)
         .into_iter()
         .map(|c| c.name)
         .collect();
-    let path = state.storage.absolute(&version.file_path);
-    let rows = web::block(move || preview::read_rows(&path, offset, limit as u32)).await??;
-    let keep: Vec<bool> = all.iter().map(|name| columns.contains(name)).collect();
+    let picks: Vec<usize> = columns
+        .iter()
+        .filter_map(|name| all.iter().position(|c| c == name))
+        .collect();
+    let count = (visible - offset).min(limit);
+    let rows = if count > 0 {
+        let path = state.storage.absolute(&version.file_path);
+        web::block(move || preview::read_rows(&path, offset, count as u32)).await??
+    } else {
+        Vec::new()
+    };
     let rows = rows
         .into_iter()
         .map(|row| {
-            row.into_iter()
-                .zip(&keep)
-                .filter(|(_, keep)| **keep)
-                .map(|(v, _)| v)
+            picks
+                .iter()
+                .map(|&i| row.get(i).cloned().unwrap_or(serde_json::Value::Null))
                 .collect()
         })
         .collect();
@@ -845,13 +902,23 @@ async fn serve_rows(
         rows,
         offset,
         total_rows: version.row_count,
+        visible_rows: visible.min(version.row_count),
     }))
+}
+
+/// `a, b,,c` → `["a", "b", "c"]`.
+fn parse_column_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .collect()
 }
 
 /// What the presented token grants: the item, its level, expiry and downloads left.
 #[utoipa::path(get, path = "/api/v1/link", tag = "links", responses(
     (status = 200, body = LinkInfoView),
     (status = 401, body = crate::error::ErrorBody),
+    (status = 403, body = crate::error::ErrorBody),
     (status = 410, body = crate::error::ErrorBody),
 ))]
 pub async fn link_info(
@@ -867,6 +934,22 @@ pub async fn link_info(
             let now = now_millis();
             let resolved = links::resolve(conn, &app, &credential, &visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
+            // The metadata is what the link grants, seen through the token's checks: its
+            // expiry and every other check hold here too, and only the columns it allows are
+            // named.
+            let reach = Reach {
+                operation: Operation::parse(&resolved.link.level).unwrap_or(Operation::View),
+                format: None,
+                columns: &[],
+                version: shared
+                    .version
+                    .as_ref()
+                    .map(|v| v.version)
+                    .or(shared.job.as_ref().map(|j| j.version))
+                    .map_or(0, i64::from),
+            };
+            let columns =
+                links::allowed_columns(conn, &resolved, &reach, &shared.columns, &visitor, now)?;
             let owner = owner_of(conn, &resolved.link);
             let link = resolved.link;
             Ok::<_, ApiError>(LinkInfoView {
@@ -882,7 +965,7 @@ pub async fn link_info(
                 size_bytes: shared.version.as_ref().map(|v| v.source_bytes),
                 rows: shared.version.as_ref().map(|v| v.row_count),
                 version: shared.version.as_ref().map(|v| v.version).or(link.version),
-                columns: shared.columns,
+                columns,
                 formats: link.formats(),
                 expires_at: link.expires_at.map(to_rfc3339),
                 downloads_left: link.downloads_left(),
@@ -890,4 +973,59 @@ pub async fn link_info(
         })
         .await?;
     Ok(web::Json(view))
+}
+
+/// One key that signs (or signed) link tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenKeyView {
+    /// The key's id.
+    pub id: String,
+    /// `ed25519`.
+    pub algorithm: String,
+    /// The public key, hex.
+    pub public_key: String,
+    /// The same in Biscuit's own text form, `ed25519/<hex>`, as its libraries and command
+    /// line take it.
+    pub biscuit_public_key: String,
+    /// `current` (signs new tokens) or `retired` (no longer signs; tokens it signed no longer
+    /// verify here).
+    pub status: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenKeysView {
+    pub keys: Vec<TokenKeyView>,
+}
+
+/// The public keys that sign share-link tokens, so that standard Biscuit libraries can verify
+/// (and then attenuate) a token offline. Public: a public key reveals nothing.
+#[utoipa::path(get, path = "/.well-known/tessera/biscuit-keys", tag = "links", responses(
+    (status = 200, body = TokenKeysView),
+))]
+pub async fn token_keys(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let current = state.token_keys.public_hex();
+    let stored = state
+        .db
+        .run(crate::db::token_keys::PublicTokenKey::all)
+        .await?;
+    let keys = stored
+        .into_iter()
+        .map(|key| TokenKeyView {
+            status: if key.public_key == current {
+                "current"
+            } else {
+                "retired"
+            }
+            .to_owned(),
+            biscuit_public_key: format!("ed25519/{}", key.public_key),
+            algorithm: "ed25519".to_owned(),
+            created_at: to_rfc3339(key.created_at),
+            public_key: key.public_key,
+            id: key.id,
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(TokenKeysView { keys }))
 }

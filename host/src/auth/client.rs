@@ -86,6 +86,18 @@ pub fn address(req: &HttpRequest, config: &Config) -> Option<IpAddr> {
     )
 }
 
+/// Whether the connection comes from one of `trusted_proxies`, whose forwarded headers are
+/// believed; anyone else's are not.
+pub fn from_trusted_proxy(req: &HttpRequest, config: &Config) -> bool {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return false;
+    };
+    parse_proxies(&config.trusted_proxies)
+        .unwrap_or_default()
+        .iter()
+        .any(|p| p.contains(peer))
+}
+
 /// The address as logs keep it: cut to its /24 or /48 unless the operator asked for more.
 pub fn for_log(address: Option<IpAddr>, config: &Config) -> Option<String> {
     let address = address?;

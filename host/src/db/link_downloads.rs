@@ -1,5 +1,7 @@
-//! Each download through a limited link: it holds a slot while it runs, keeps it once
-//! complete and gives it back if it breaks off.
+//! Each download through a link: it holds a slot while it runs, keeps it once it counts and
+//! gives it back if it breaks off before. `covered_to` is how far into the shared item the
+//! download reached (its range's start plus the bytes it sent), `bytes_sent` what this
+//! response sent; both are written when the download ends.
 
 use diesel::prelude::*;
 
@@ -58,11 +60,14 @@ impl LinkDownload {
     }
 
     /// Ends the download in `state` (completed or broken); only an active one can end, so
-    /// a download is counted or given back once.
+    /// a download is counted or given back once. Records the item's size (-1 when unknown),
+    /// how far into it the download reached and how many bytes it sent.
     pub fn finish(
         conn: &mut AnyConnection,
         id: &str,
         state: &str,
+        size_bytes: i64,
+        covered_to: i64,
         bytes_sent: i64,
         now: i64,
     ) -> DbResult<bool> {
@@ -76,6 +81,8 @@ impl LinkDownload {
             .set((
                 link_downloads::state.eq(state),
                 link_downloads::holds_slot.eq(state == COMPLETED),
+                link_downloads::size_bytes.eq(size_bytes),
+                link_downloads::covered_to.eq(covered_to),
                 link_downloads::bytes_sent.eq(bytes_sent),
                 link_downloads::updated_at.eq(now),
                 link_downloads::finished_at.eq(Some(now)),

@@ -140,6 +140,7 @@ mod tests {
             revoked_at: None,
             destroyed_at: None,
             last_access_at: None,
+            needs_level: "view".into(),
         }
     }
 
@@ -191,6 +192,8 @@ mod tests {
                     &format!("d{n}"),
                     link_downloads::COMPLETED,
                     10,
+                    10,
+                    10,
                     2
                 )
                 .unwrap()
@@ -218,6 +221,8 @@ mod tests {
             kept.lock().unwrap()
         );
         // Finishing twice is refused by the kept statement too.
-        assert!(!LinkDownload::finish(&mut conn, "d1", link_downloads::BROKEN, 0, 3).unwrap());
+        assert!(
+            !LinkDownload::finish(&mut conn, "d1", link_downloads::BROKEN, 10, 0, 0, 3).unwrap()
+        );
     }
 }

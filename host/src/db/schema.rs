@@ -296,6 +296,7 @@ diesel::table! {
         revoked_at -> Nullable<BigInt>,
         destroyed_at -> Nullable<BigInt>,
         last_access_at -> Nullable<BigInt>,
+        needs_level -> Text,
     }
 }
 
@@ -329,6 +330,7 @@ diesel::table! {
         revocation_id -> Text,
         link_id -> Text,
         completed -> BigInt,
+        taken -> BigInt,
     }
 }
 

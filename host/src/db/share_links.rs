@@ -2,6 +2,10 @@
 //! one item (a dataset or an export's file) at one level, with an optional expiry, download
 //! limit, password and self-destruct. Download slots are taken and given back with single
 //! conditional updates, so a limit holds exactly however many downloads race for it.
+//!
+//! A link acts with its creator's rights: `needs_level` is the level on `dataset_id` (set for
+//! an export's link too) its creator must still hold at each request, decided in
+//! [`crate::links`]; this table only stores it.
 
 use diesel::prelude::*;
 
@@ -36,6 +40,9 @@ pub struct ShareLink {
     pub revoked_at: Option<i64>,
     pub destroyed_at: Option<i64>,
     pub last_access_at: Option<i64>,
+    /// The level on the dataset the creator must hold for the link to work: `admin`, or `view`
+    /// for an export's file shared by whoever ran the export.
+    pub needs_level: String,
 }
 
 /// Where a link stands, as its owner and its holders are told.
@@ -45,6 +52,8 @@ pub enum LinkState {
     Expired,
     UsedUp,
     Revoked,
+    /// Its creator no longer holds the level it needs; it works again if they get it back.
+    Suspended,
 }
 
 impl LinkState {
@@ -54,11 +63,14 @@ impl LinkState {
             LinkState::Expired => "expired",
             LinkState::UsedUp => "used_up",
             LinkState::Revoked => "revoked",
+            LinkState::Suspended => "suspended",
         }
     }
 }
 
 impl ShareLink {
+    /// Where the link stands by its own terms (the creator's rights aside: see
+    /// [`crate::links::state_of`]).
     pub fn state(&self, now: i64) -> LinkState {
         if self.revoked_at.is_some() {
             LinkState::Revoked
@@ -123,6 +135,52 @@ impl ShareLink {
             .filter(share_links::owner_id.eq(owner_id))
             .order(share_links::created_at.desc())
             .select(ShareLink::as_select())
+            .load(conn)?)
+    }
+
+    /// Links made by `owner_id` or sharing one of `datasets`, newest first.
+    pub fn list_for_owner_or_datasets(
+        conn: &mut AnyConnection,
+        owner_id: &str,
+        datasets: &[String],
+    ) -> DbResult<Vec<ShareLink>> {
+        Ok(share_links::table
+            .filter(
+                share_links::owner_id
+                    .eq(owner_id)
+                    .or(share_links::dataset_id.eq_any(datasets)),
+            )
+            .order(share_links::created_at.desc())
+            .select(ShareLink::as_select())
+            .load(conn)?)
+    }
+
+    /// Every link sharing the dataset or one of its exports, whoever made it, newest first.
+    pub fn list_for_dataset(
+        conn: &mut AnyConnection,
+        dataset_id: &str,
+    ) -> DbResult<Vec<ShareLink>> {
+        Ok(share_links::table
+            .filter(share_links::dataset_id.eq(dataset_id))
+            .order(share_links::created_at.desc())
+            .select(ShareLink::as_select())
+            .load(conn)?)
+    }
+
+    /// Every link, newest first (for site admins).
+    pub fn list_all(conn: &mut AnyConnection) -> DbResult<Vec<ShareLink>> {
+        Ok(share_links::table
+            .order(share_links::created_at.desc())
+            .select(ShareLink::as_select())
+            .load(conn)?)
+    }
+
+    /// The datasets at least one link shares (through a link to them or to their exports).
+    pub fn shared_datasets(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
+        Ok(share_links::table
+            .filter(share_links::dataset_id.is_not_null())
+            .select(share_links::dataset_id.assume_not_null())
+            .distinct()
             .load(conn)?)
     }
 

@@ -1,9 +1,14 @@
 //! Accounts: who may sign in, and whether they are site admins.
+//!
+//! Both flags feed access decisions made on an account's behalf while it is not signed in (a
+//! share link acts with its creator's rights), so changing them, or adding an account, bumps
+//! the access version in the same transaction.
 
 use diesel::prelude::*;
 
+use super::access_state::AccessState;
 use super::schema::users;
-use super::{AnyConnection, DbError, DbResult};
+use super::{AnyConnection, DbError, DbResult, write_transaction};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -41,7 +46,7 @@ impl User {
     /// it comes through here; the access version is bumped with it, so that shares made to its
     /// email address before it existed apply from its first request on every replica.
     pub fn create(conn: &mut AnyConnection, new: &NewUser) -> DbResult<User> {
-        super::write_transaction(conn, |conn| {
+        write_transaction(conn, |conn| {
             diesel::insert_into(users::table)
                 .values(new)
                 .execute(conn)
@@ -51,7 +56,7 @@ impl User {
                     }
                     other => other,
                 })?;
-            super::access_state::AccessState::bump(conn)?;
+            AccessState::bump(conn)?;
             User::find(conn, &new.id)
         })
     }
@@ -111,15 +116,24 @@ impl User {
         is_admin: Option<bool>,
         now: i64,
     ) -> DbResult<User> {
-        let user = User::find(conn, id)?;
-        diesel::update(users::table.find(id))
-            .set((
-                users::is_active.eq(is_active.unwrap_or(user.is_active)),
-                users::is_admin.eq(is_admin.unwrap_or(user.is_admin)),
-                users::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        User::find(conn, id)
+        write_transaction(conn, |conn| {
+            let user = User::find(conn, id)?;
+            let (active, admin) = (
+                is_active.unwrap_or(user.is_active),
+                is_admin.unwrap_or(user.is_admin),
+            );
+            diesel::update(users::table.find(id))
+                .set((
+                    users::is_active.eq(active),
+                    users::is_admin.eq(admin),
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            if (active, admin) != (user.is_active, user.is_admin) {
+                AccessState::bump(conn)?;
+            }
+            User::find(conn, id)
+        })
     }
 
     pub fn set_password_hash(

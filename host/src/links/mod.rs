@@ -3,18 +3,30 @@
 //!
 //! Order of checks: throttle (per address, IPv6 by /64) → the link exists and is not revoked
 //! (a stranger cannot tell an unknown link from a revoked one) → not expired, not used up
-//! (410, said to the holder) → the password session, for slug access → the level allows the
+//! (410, said to the holder) → its creator still holds the level it needs (else 410
+//! `link_suspended`) → the password session, for slug access → the level allows the
 //! operation → the token's own checks, for token access. Every refusal is written to the
 //! link's access log and the audit log.
+//!
+//! A link acts with its creator's rights at the moment of each request, never more: the
+//! creator must still hold `needs_level` on the dataset, decided by the same enforcer as every
+//! other request ([`crate::access::policy::Snapshot::account_allows`]). The enforcer is cached
+//! per process and checked against the access version, so this costs one small query per
+//! request, and a revoked share, a deactivated account or a changed rule suspends every link
+//! of that creator on the next request, on every replica; getting the right back restores
+//! them.
 
 pub mod download;
+pub mod manage;
 pub mod page;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
+use crate::access::Level;
 use crate::access::audit::{self, AuditEvent};
+use crate::access::policy::{Explanation, PolicyError, Snapshot};
 use crate::access::token::{self, AccessRequest, Operation, Presented, TokenError, TokenKeys};
 use crate::auth::{secrets, throttle};
 use crate::config::Config;
@@ -154,6 +166,19 @@ fn refuse(
     now: i64,
     err: ApiError,
 ) -> ApiError {
+    let detail = serde_json::json!({"reason": err.message, "code": err.code});
+    refuse_with(conn, link, visitor, now, err, detail)
+}
+
+/// [`refuse`] with the audit entry's detail given.
+fn refuse_with(
+    conn: &mut AnyConnection,
+    link: &ShareLink,
+    visitor: &Visitor,
+    now: i64,
+    err: ApiError,
+    detail: serde_json::Value,
+) -> ApiError {
     let logged = conn.transaction::<_, DbError, _>(|conn| {
         log_access(conn, &link.id, "refused", Some(&err.message), visitor, now)?;
         audit::record(
@@ -165,7 +190,7 @@ fn refuse(
                 format!("link:{}", link.id),
             )
             .outcome("denied")
-            .detail(serde_json::json!({"reason": err.message, "code": err.code}))
+            .detail(detail)
             .address(visitor.logged_address.clone()),
         )?;
         Ok(())
@@ -252,9 +277,15 @@ pub fn resolve(
             if let Some(slug) = slug
                 && slug_hash(slug) != link.slug_hash
             {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidToken,
-                    "this token is for another link",
+                // A genuine token at the wrong address: the token is valid, this use of it is
+                // not (403, as for any check a token fails). The slug's own link is not looked
+                // up, so a token cannot be used to probe slugs.
+                return Err(refuse(
+                    conn,
+                    &link,
+                    visitor,
+                    now,
+                    ApiError::forbidden("this token is for another link"),
                 ));
             }
             (link, Some(presented))
@@ -284,7 +315,27 @@ pub fn resolve(
                 ),
             ));
         }
-        LinkState::Active => {}
+        // Not a state of the row: decided below.
+        LinkState::Suspended | LinkState::Active => {}
+    }
+    let snapshot = state.access.snapshot(conn, now)?;
+    if !creator_allows(&snapshot, &link)? {
+        let why = explain_creator(&snapshot, &link)?;
+        let err = ApiError::new(
+            ErrorCode::LinkSuspended,
+            "this link is suspended: the person who made it no longer has the access it needs; \
+             ask the dataset's owner",
+        );
+        let detail = serde_json::json!({
+            "reason": err.message,
+            "code": err.code,
+            "creator": link.owner_id,
+            "needed": link.needs_level,
+            "held": why.held,
+            "rule": why.rule,
+            "path": why.path,
+        });
+        return Err(refuse_with(conn, &link, visitor, now, err, detail));
     }
     if let (Credential::Slug { session, .. }, Some(_)) = (credential, &link.password_hash) {
         let valid = match session {
@@ -307,12 +358,130 @@ pub fn resolve(
     Ok(Resolved { link, token })
 }
 
+/// The level the link's creator must hold on its dataset for it to work.
+pub fn needed_level(link: &ShareLink) -> Level {
+    Level::parse(&link.needs_level).unwrap_or(Level::Admin)
+}
+
+/// Whether the link's creator holds, now, the level the link needs. A link without a dataset
+/// (which the schema no longer makes) acts for nobody.
+pub fn creator_allows(snapshot: &Snapshot, link: &ShareLink) -> Result<bool, PolicyError> {
+    match &link.dataset_id {
+        Some(dataset_id) => snapshot.account_allows(&link.owner_id, dataset_id, needed_level(link)),
+        None => Ok(false),
+    }
+}
+
+/// Why [`creator_allows`] answers as it does.
+pub fn explain_creator(snapshot: &Snapshot, link: &ShareLink) -> Result<Explanation, PolicyError> {
+    match &link.dataset_id {
+        Some(dataset_id) => {
+            snapshot.explain_account(&link.owner_id, dataset_id, needed_level(link))
+        }
+        None => Ok(Explanation {
+            allowed: false,
+            held: None,
+            rule: "the link names no dataset".to_owned(),
+            origin: None,
+            path: vec![],
+        }),
+    }
+}
+
+/// Where the link stands for its owner's list: its own terms first, then its creator's rights.
+pub fn state_of(snapshot: &Snapshot, link: &ShareLink, now: i64) -> Result<LinkState, PolicyError> {
+    Ok(match link.state(now) {
+        LinkState::Active if !creator_allows(snapshot, link)? => LinkState::Suspended,
+        other => other,
+    })
+}
+
 /// What a request would reveal, for the level and token checks.
 pub struct Reach<'a> {
     pub operation: Operation,
     pub format: Option<&'a str>,
     pub columns: &'a [String],
     pub version: i64,
+}
+
+/// What the checks of one request were made against.
+pub struct Cleared {
+    /// Slots taken per attenuation block of the token (none without a token), as the token's
+    /// checks saw them: a download takes its slots only if they are still these.
+    pub block_counts: Vec<u64>,
+    /// Whether the token's checks read those counts (else they need not hold still).
+    pub counts_matter: bool,
+}
+
+impl Cleared {
+    fn nothing_counted() -> Cleared {
+        Cleared {
+            block_counts: Vec::new(),
+            counts_matter: false,
+        }
+    }
+}
+
+/// Block revocation ids of a token's attenuations (the authority block is the link's own).
+pub fn token_blocks(presented: &Presented) -> Vec<String> {
+    presented.revocation_ids.iter().skip(1).cloned().collect()
+}
+
+/// Runs the token's checks for `reach` against the counts given.
+fn check_token(
+    link: &ShareLink,
+    presented: &Presented,
+    reach: &Reach,
+    counts: &[u64],
+    now: i64,
+) -> Result<(), TokenError> {
+    let when = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let request = AccessRequest {
+        link_id: &link.id,
+        now: when,
+        operation: reach.operation,
+        format: reach.format,
+        columns: reach.columns,
+        version: reach.version,
+        block_downloads: counts,
+    };
+    token::authorize(presented, &request)
+}
+
+fn token_refusal(err: TokenError) -> ApiError {
+    let message = match err {
+        TokenError::Refused { reasons } => {
+            format!("the token does not allow this: {}", reasons.join("; "))
+        }
+        other => other.to_string(),
+    };
+    ApiError::forbidden(message)
+}
+
+/// The link's level allows the operation; a refusal is logged.
+fn check_level(
+    conn: &mut AnyConnection,
+    link: &ShareLink,
+    operation: Operation,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<(), ApiError> {
+    let level = Operation::parse(&link.level).unwrap_or(Operation::View);
+    if level == operation {
+        return Ok(());
+    }
+    let message = match level {
+        Operation::View => "this link lets you view the shared item, not download it",
+        Operation::Download => "this link lets you download the shared item, not browse it",
+    };
+    Err(refuse(
+        conn,
+        link,
+        visitor,
+        now,
+        ApiError::forbidden(message),
+    ))
 }
 
 /// The level and token checks for one operation; refusals are logged.
@@ -322,53 +491,109 @@ pub fn authorize(
     reach: &Reach,
     visitor: &Visitor,
     now: i64,
-) -> Result<(), ApiError> {
+) -> Result<Cleared, ApiError> {
     let link = &resolved.link;
-    let level = Operation::parse(&link.level).unwrap_or(Operation::View);
-    if level != reach.operation {
-        let message = match level {
-            Operation::View => "this link lets you view the shared item, not download it",
-            Operation::Download => "this link lets you download the shared item, not browse it",
-        };
-        return Err(refuse(
-            conn,
-            link,
-            visitor,
-            now,
-            ApiError::forbidden(message),
-        ));
+    check_level(conn, link, reach.operation, visitor, now)?;
+    let Some(presented) = &resolved.token else {
+        return Ok(Cleared::nothing_counted());
+    };
+    let counts = BlockDownloads::counts(conn, &token_blocks(presented))?;
+    if let Err(err) = check_token(link, presented, reach, &counts, now) {
+        return Err(refuse(conn, link, visitor, now, token_refusal(err)));
     }
-    if let Some(presented) = &resolved.token {
-        let blocks: Vec<String> = presented.revocation_ids.iter().skip(1).cloned().collect();
-        let counts = BlockDownloads::counts(conn, &blocks)?;
-        let when = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now) * 1_000_000)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let request = AccessRequest {
-            link_id: &link.id,
-            now: when,
-            operation: reach.operation,
-            format: reach.format,
-            columns: reach.columns,
-            version: reach.version,
-            block_downloads: &counts,
-        };
-        if let Err(err) = token::authorize(presented, &request) {
-            let message = match err {
-                TokenError::Refused { reasons } => {
-                    format!("the token does not allow this: {}", reasons.join("; "))
-                }
-                other => other.to_string(),
-            };
-            return Err(refuse(
-                conn,
-                link,
-                visitor,
-                now,
-                ApiError::forbidden(message),
-            ));
+    Ok(Cleared {
+        block_counts: counts,
+        counts_matter: presented.reads_download_counts,
+    })
+}
+
+/// How long finding the columns a token allows may take, one evaluation per column: far more
+/// than a token `tessera token attenuate` writes needs for thousands of columns.
+const COLUMN_PROBE_BUDGET: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The columns among `candidates` a request may reveal: all of them without a token; with
+/// one, those its checks allow (a token narrowed to some columns sees only those). The
+/// token's other checks (expiry, level, version...) run as for any request, and a token that
+/// allows none of the columns is refused with the reasons it gave; refusals are logged.
+pub fn allowed_columns(
+    conn: &mut AnyConnection,
+    resolved: &Resolved,
+    reach: &Reach,
+    candidates: &[String],
+    visitor: &Visitor,
+    now: i64,
+) -> Result<Vec<String>, ApiError> {
+    let link = &resolved.link;
+    check_level(conn, link, reach.operation, visitor, now)?;
+    let Some(presented) = &resolved.token else {
+        return Ok(candidates.to_vec());
+    };
+    let counts = BlockDownloads::counts(conn, &token_blocks(presented))?;
+    let asking = |columns: &[String]| {
+        let reach = Reach { columns, ..*reach };
+        check_token(link, presented, &reach, &counts, now)
+    };
+    let whole = asking(candidates);
+    if whole.is_ok() {
+        return Ok(candidates.to_vec());
+    }
+    // Each column on its own, then the ones kept together: a `check all column(...)` passes
+    // for any subset of what it allows, and every other check is asked again of the answer.
+    // Only a token that reads columns can allow some and not others; and a token whose checks
+    // are costly to run once per column is not run past a budget (the rows route then needs
+    // `columns` named), so that no token makes one request cost many.
+    let started = std::time::Instant::now();
+    let mut kept = Vec::new();
+    let mut over_budget = !presented.reads_columns;
+    for column in candidates {
+        over_budget |= started.elapsed() > COLUMN_PROBE_BUDGET;
+        if over_budget {
+            break;
+        }
+        if asking(std::slice::from_ref(column)).is_ok() {
+            kept.push(column.clone());
         }
     }
-    Ok(())
+    if !over_budget && !kept.is_empty() && asking(&kept).is_ok() {
+        return Ok(kept);
+    }
+    let refusal = match whole {
+        Err(err) => token_refusal(err),
+        Ok(()) => ApiError::forbidden("the token allows none of these columns"),
+    };
+    Err(refuse(conn, link, visitor, now, refusal))
+}
+
+/// How often a download re-runs its token's checks when other downloads with the same token
+/// keep taking the slots it was checked against; each retry means another download got one.
+const MAX_SLOT_RACES: usize = 64;
+
+/// The level and token checks, then the download's slots (the link's and the token's), each
+/// taken at exactly the counts the checks saw; returns the download's ticket.
+pub fn admit_download(
+    db: &crate::db::Database,
+    conn: &mut AnyConnection,
+    resolved: &Resolved,
+    reach: &Reach,
+    extent: download::Extent,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<download::Ticket, ApiError> {
+    for _ in 0..MAX_SLOT_RACES {
+        let cleared = authorize(conn, resolved, reach, visitor, now)?;
+        if let Some(ticket) =
+            download::start(db, conn, resolved, extent.clone(), &cleared, visitor, now)?
+        {
+            return Ok(ticket);
+        }
+    }
+    Err(ApiError {
+        retry_after: Some(1),
+        ..ApiError::new(
+            ErrorCode::TooManyAttempts,
+            "too many downloads with this token at once; try again",
+        )
+    })
 }
 
 /// Destroys self-destructing links whose time has come, and an export's file made only for

@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::db::datasets::Dataset;
 use crate::db::groups::UserGroup;
 use crate::db::link_access_log::LinkAccess;
-use crate::db::share_links::ShareLink;
 use crate::db::shares::Share;
 use crate::db::teams::Team;
 use crate::db::users::User;
@@ -91,18 +90,14 @@ pub async fn links_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
         Ok(caller) => caller,
         Err(redirect) => return redirect,
     };
-    let user_id = caller.user.id.clone();
+    let list_caller = caller.clone();
     let found = state
         .db
         .run(move |conn| {
-            let now = crate::time::now_millis();
-            let links = ShareLink::list_for_owner(conn, &user_id)?;
-            Ok::<_, ApiError>(
-                links
-                    .iter()
-                    .map(|l| crate::api::links::link_view(conn, l, now))
-                    .collect::<Vec<_>>(),
-            )
+            // The same links as `GET /api/v1/links`: the caller's, and every link on the
+            // datasets they administer.
+            let links = crate::links::manage::visible_links(conn, &list_caller, None)?;
+            crate::api::links::link_views(conn, &list_caller, &links)
         })
         .await;
     let links = match found {
@@ -131,11 +126,7 @@ pub async fn link_log_page(
     let found = state
         .db
         .run(move |conn| {
-            let link =
-                ShareLink::find(conn, &id).map_err(|e| crate::api::not_found_as(e, "link"))?;
-            if link.owner_id != page_caller.user.id && !page_caller.is_admin() {
-                return Err(ApiError::not_found("link"));
-            }
+            let link = crate::links::manage::find_manageable(conn, &page_caller, &id)?;
             let entries: Vec<serde_json::Value> = LinkAccess::for_link(conn, &link.id, 500)?
                 .into_iter()
                 .map(|e| {

@@ -176,6 +176,31 @@ pub async fn stream_export(
     String,
     impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Unpin + use<>,
 )> {
+    stream_export_watched(state, plugin, source, spec, Box::new(|_| {})).await
+}
+
+/// How far a streamed export has got, told after every batch and at its end.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportProgress {
+    /// Bytes and rows made so far.
+    pub summary: export::ExportSummary,
+    /// Rows the export will make in all.
+    pub total_rows: u64,
+    pub finished: bool,
+}
+
+/// [`stream_export`], telling `watch` how far the export has got (a share link's download
+/// estimates its length from it, to tell how much of it a holder received).
+pub async fn stream_export_watched(
+    state: &AppState,
+    plugin: std::sync::Arc<crate::plugins::LoadedPlugin>,
+    source: ExportSource,
+    spec: ExportSpec,
+    mut watch: Box<dyn FnMut(ExportProgress) + Send>,
+) -> ApiResult<(
+    String,
+    impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Unpin + use<>,
+)> {
     let (ready_tx, ready_rx) =
         tokio::sync::oneshot::channel::<Result<String, export::ExportError>>();
     let (chunks_tx, chunks_rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
@@ -190,28 +215,45 @@ pub async fn stream_export(
             }
         };
         let media_type = started.info.media_type.clone();
+        let total_rows = started.total_rows;
         let send = |chunk: Vec<u8>| {
             chunk.is_empty() || chunks_tx.blocking_send(Ok(Bytes::from(chunk))).is_ok()
         };
         let mut pending = Some((ready_tx, Vec::new()));
-        let result = started.run(|chunk| {
-            let Some((_, held)) = pending.as_mut() else {
-                return send(chunk);
-            };
-            held.push(chunk);
-            // Steps are begin, each batch, finish: the second one makes the export ready.
-            if held.len() < 2 {
-                return true;
-            }
-            match pending.take() {
-                Some((tx, held)) => {
-                    tx.send(Ok(media_type.clone())).is_ok() && held.into_iter().all(&send)
+        let progress = |summary: &export::ExportSummary| {
+            watch(ExportProgress {
+                summary: *summary,
+                total_rows,
+                finished: false,
+            });
+            true
+        };
+        let result = started.run_with_progress(
+            |chunk| {
+                let Some((_, held)) = pending.as_mut() else {
+                    return send(chunk);
+                };
+                held.push(chunk);
+                // Steps are begin, each batch, finish: the second one makes the export ready.
+                if held.len() < 2 {
+                    return true;
                 }
-                None => false,
-            }
-        });
+                match pending.take() {
+                    Some((tx, held)) => {
+                        tx.send(Ok(media_type.clone())).is_ok() && held.into_iter().all(&send)
+                    }
+                    None => false,
+                }
+            },
+            progress,
+        );
         match result {
             Ok(summary) => {
+                watch(ExportProgress {
+                    summary,
+                    total_rows,
+                    finished: true,
+                });
                 tracing::info!(format = %format, rows = summary.rows, bytes = summary.bytes, "export finished")
             }
             Err(err) => {

@@ -1,0 +1,127 @@
+//! Which share links a signed-in person may see, change and revoke: the ones they made, and
+//! every link on a dataset they administer (its owner, its team's owners, recipients at admin
+//! level, site admins), whoever made it. A link whose creator has since lost their access is
+//! still there for the dataset's admins to find and revoke; changing one (its expiry, limit or
+//! password) needs its creator's current right as well, since the link acts with it.
+//!
+//! Decisions that rest on administering the dataset are made by the access layer and audited
+//! like every other; a creator reaching their own link needs no decision.
+
+use super::{creator_allows, explain_creator, needed_level};
+use crate::access::audit::{self, AuditEvent};
+use crate::access::policy::{Snapshot, dataset_object, user_subject};
+use crate::access::{self, Level};
+use crate::auth::Caller;
+use crate::db::AnyConnection;
+use crate::db::DbError;
+use crate::db::datasets::Dataset;
+use crate::db::share_links::ShareLink;
+use crate::error::ApiError;
+use crate::time::now_millis;
+
+/// The links the caller made or may manage, newest first; with `dataset`, every link on that
+/// dataset, which needs admin on it (a decision that is audited).
+pub fn visible_links(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset: Option<&str>,
+) -> Result<Vec<ShareLink>, ApiError> {
+    if let Some(dataset_id) = dataset {
+        let dataset = Dataset::find(conn, dataset_id).map_err(|e| match e {
+            DbError::NotFound => ApiError::not_found("dataset"),
+            other => other.into(),
+        })?;
+        access::require_dataset(conn, caller, &dataset, Level::Admin)?;
+        return Ok(ShareLink::list_for_dataset(conn, &dataset.id)?);
+    }
+    if caller.is_admin() {
+        return Ok(ShareLink::list_all(conn)?);
+    }
+    // A listing, not one decision per row: which datasets with links the caller administers,
+    // from one snapshot.
+    let snapshot = caller.access.snapshot(conn, now_millis())?;
+    let subject = user_subject(&caller.user.id);
+    let mut administered = Vec::new();
+    for dataset_id in ShareLink::shared_datasets(conn)? {
+        if snapshot.allows(&subject, &dataset_object(&dataset_id), Level::Admin)? {
+            administered.push(dataset_id);
+        }
+    }
+    Ok(ShareLink::list_for_owner_or_datasets(
+        conn,
+        &caller.user.id,
+        &administered,
+    )?)
+}
+
+/// A link the caller made, or one on a dataset they administer; "not found" otherwise, so
+/// link ids cannot be probed.
+pub fn find_manageable(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<ShareLink, ApiError> {
+    let not_found = || ApiError::not_found("link");
+    let link = match ShareLink::find(conn, id) {
+        Ok(link) => link,
+        Err(DbError::NotFound) => return Err(not_found()),
+        Err(other) => return Err(other.into()),
+    };
+    if link.owner_id == caller.user.id {
+        return Ok(link);
+    }
+    let Some(dataset_id) = link.dataset_id.as_deref() else {
+        return Err(not_found());
+    };
+    let dataset = match Dataset::find(conn, dataset_id) {
+        Ok(dataset) => dataset,
+        Err(DbError::NotFound) => return Err(not_found()),
+        Err(other) => return Err(other.into()),
+    };
+    let why = access::decide_dataset(conn, caller, &dataset, Level::Admin)?;
+    access::record_decision(conn, caller, &dataset, Level::Admin, &why)?;
+    if why.allowed {
+        Ok(link)
+    } else {
+        Err(not_found())
+    }
+}
+
+/// Refuses to change a link whose creator no longer holds the level it needs (it is
+/// suspended: changing it would act with rights nobody holds); the refusal is audited.
+pub fn require_creator_right(
+    conn: &mut AnyConnection,
+    snapshot: &Snapshot,
+    caller: &Caller,
+    link: &ShareLink,
+) -> Result<(), ApiError> {
+    if creator_allows(snapshot, link)? {
+        return Ok(());
+    }
+    let why = explain_creator(snapshot, link)?;
+    let message = format!(
+        "this link is suspended: the person who made it no longer holds {} on the dataset, so \
+         it cannot be changed; revoke it, or make a new one",
+        needed_level(link).as_str()
+    );
+    audit::record(
+        conn,
+        now_millis(),
+        AuditEvent::new(
+            audit::actor_user(&caller.user.id),
+            "link.update",
+            format!("link:{}", link.id),
+        )
+        .outcome("denied")
+        .detail(serde_json::json!({
+            "reason": message,
+            "creator": link.owner_id,
+            "needed": link.needs_level,
+            "held": why.held,
+            "rule": why.rule,
+            "path": why.path,
+        }))
+        .address(caller.address.clone()),
+    )?;
+    Err(ApiError::forbidden(message))
+}

@@ -1,0 +1,1 @@
+ALTER TABLE token_block_downloads DROP COLUMN taken;
