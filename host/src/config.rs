@@ -36,6 +36,15 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Rows read to infer column types of CSV and JSON uploads.
     pub infer_schema_rows: usize,
+    /// Uploads received or converted at once in this process; more answer 503.
+    pub max_concurrent_uploads: usize,
+    /// Uploads one user may have in progress at once in this process; more answer 429.
+    pub max_concurrent_uploads_per_user: usize,
+    /// Slowest accepted upload, in bytes per second, measured over `upload_rate_window_seconds`;
+    /// a body that arrives slower is dropped (408). 0 turns the check off.
+    pub min_upload_bytes_per_second: u64,
+    /// The window, in seconds, over which `min_upload_bytes_per_second` is measured.
+    pub upload_rate_window_seconds: u64,
     /// Lifetime of a sign-in session, in hours.
     pub session_ttl_hours: u64,
     /// Mark cookies `Secure`; set when Tessera is served over HTTPS.
@@ -84,6 +93,10 @@ impl Default for Config {
             log_level: "info".into(),
             max_upload_bytes: 2 * 1024 * 1024 * 1024,
             infer_schema_rows: 10_000,
+            max_concurrent_uploads: 32,
+            max_concurrent_uploads_per_user: 4,
+            min_upload_bytes_per_second: 1024,
+            upload_rate_window_seconds: 30,
             session_ttl_hours: 24 * 7,
             secure_cookies: false,
             login_max_failures: 5,
@@ -220,6 +233,17 @@ impl Config {
         if self.max_upload_bytes == 0 {
             return Err(ConfigError::Invalid(
                 "max_upload_bytes must be at least 1".into(),
+            ));
+        }
+        if self.max_concurrent_uploads == 0 || self.max_concurrent_uploads_per_user == 0 {
+            return Err(ConfigError::Invalid(
+                "max_concurrent_uploads and max_concurrent_uploads_per_user must be at least 1"
+                    .into(),
+            ));
+        }
+        if self.upload_rate_window_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "upload_rate_window_seconds must be at least 1".into(),
             ));
         }
         if self.login_max_failures == 0 {

@@ -6,6 +6,7 @@
 //! database row. Every failure is an [`IngestError`] that names the problem, and the line
 //! where it is known, in words a researcher understands.
 
+pub mod admission;
 pub mod checks;
 mod convert;
 pub mod format;
