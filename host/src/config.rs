@@ -45,6 +45,13 @@ pub struct Config {
     pub min_upload_bytes_per_second: u64,
     /// The window, in seconds, over which `min_upload_bytes_per_second` is measured.
     pub upload_rate_window_seconds: u64,
+    /// Most columns an upload may have, in any format.
+    pub max_columns: usize,
+    /// Most bytes an Excel workbook's parts may expand to once decompressed, in all.
+    pub max_xlsx_uncompressed_bytes: u64,
+    /// Most times a part of an Excel workbook may expand over its compressed size (parts under
+    /// 1 MiB decompressed are exempt).
+    pub max_xlsx_compression_ratio: u64,
     /// Lifetime of a sign-in session, in hours.
     pub session_ttl_hours: u64,
     /// Mark cookies `Secure`; set when Tessera is served over HTTPS.
@@ -97,6 +104,9 @@ impl Default for Config {
             max_concurrent_uploads_per_user: 4,
             min_upload_bytes_per_second: 1024,
             upload_rate_window_seconds: 30,
+            max_columns: 4096,
+            max_xlsx_uncompressed_bytes: 1024 * 1024 * 1024,
+            max_xlsx_compression_ratio: 100,
             session_ttl_hours: 24 * 7,
             secure_cookies: false,
             login_max_failures: 5,
@@ -244,6 +254,16 @@ impl Config {
         if self.upload_rate_window_seconds == 0 {
             return Err(ConfigError::Invalid(
                 "upload_rate_window_seconds must be at least 1".into(),
+            ));
+        }
+        if self.max_columns == 0
+            || self.max_xlsx_uncompressed_bytes == 0
+            || self.max_xlsx_compression_ratio == 0
+        {
+            return Err(ConfigError::Invalid(
+                "max_columns, max_xlsx_uncompressed_bytes and max_xlsx_compression_ratio must be \
+                 at least 1"
+                    .into(),
             ));
         }
         if self.login_max_failures == 0 {

@@ -39,7 +39,7 @@ use crate::db::new_id;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::ingest::admission::{self, Refusal, UploadSlot};
 use crate::ingest::checks::DelimitedCheck;
-use crate::ingest::{self, IngestOptions, IngestSummary, Ingested, SourceFormat};
+use crate::ingest::{self, IngestOptions, IngestSummary, Ingested, SourceFormat, human_bytes};
 use crate::state::AppState;
 use crate::storage::Storage;
 use crate::time::now_millis;
@@ -298,7 +298,8 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
         SourceFormat::Tsv => Some(b'\t'),
         _ => None,
     };
-    let mut check = separator.map(DelimitedCheck::new);
+    let max_columns = state.config.max_columns;
+    let mut check = separator.map(|separator| DelimitedCheck::new(separator, max_columns));
     // The first problem the check found. The rest of the body is still read (within the size
     // and rate limits) but not stored, so that the client hears the answer instead of a reset.
     let mut failure: Option<ingest::IngestError> = None;
@@ -364,21 +365,6 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
     })
 }
 
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 /// Converts the received file to Parquet on the blocking pool.
 async fn convert(state: &AppState, file: &ReceivedFile) -> Result<Ingested, ApiError> {
     let _slot = state
@@ -392,6 +378,9 @@ async fn convert(state: &AppState, file: &ReceivedFile) -> Result<Ingested, ApiE
     let options = IngestOptions {
         infer_schema_rows: state.config.infer_schema_rows,
         already_checked: file.checked,
+        max_columns: state.config.max_columns,
+        max_xlsx_uncompressed_bytes: state.config.max_xlsx_uncompressed_bytes,
+        max_xlsx_compression_ratio: state.config.max_xlsx_compression_ratio,
     };
     let started = std::time::Instant::now();
     let ingested = web::block(move || ingest::ingest(&source, format, &tmp_dir, options)).await??;
@@ -449,7 +438,7 @@ fn default_name(filename: &str) -> String {
     (status = 201, body = UploadedView),
     (status = 400, description = "Empty, malformed or ragged file", body = crate::error::ErrorBody),
     (status = 408, description = "Arrived slower than min_upload_bytes_per_second", body = crate::error::ErrorBody),
-    (status = 413, description = "Larger than max_upload_bytes", body = crate::error::ErrorBody),
+    (status = 413, description = "Larger than max_upload_bytes, more columns than max_columns, more rows or columns than Excel has, or a workbook that expands beyond max_xlsx_uncompressed_bytes or max_xlsx_compression_ratio", body = crate::error::ErrorBody),
     (status = 415, description = "Not a supported format", body = crate::error::ErrorBody),
     (status = 429, description = "The caller has max_concurrent_uploads_per_user uploads in progress; see Retry-After", body = crate::error::ErrorBody),
     (status = 503, description = "The server has max_concurrent_uploads uploads in progress; see Retry-After", body = crate::error::ErrorBody),
