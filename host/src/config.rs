@@ -36,6 +36,22 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Rows read to infer column types of CSV and JSON uploads.
     pub infer_schema_rows: usize,
+    /// Uploads received or converted at once in this process; more answer 503.
+    pub max_concurrent_uploads: usize,
+    /// Uploads one user may have in progress at once in this process; more answer 429.
+    pub max_concurrent_uploads_per_user: usize,
+    /// Slowest accepted upload, in bytes per second, measured over `upload_rate_window_seconds`;
+    /// a body that arrives slower is dropped (408). 0 turns the check off.
+    pub min_upload_bytes_per_second: u64,
+    /// The window, in seconds, over which `min_upload_bytes_per_second` is measured.
+    pub upload_rate_window_seconds: u64,
+    /// Most columns an upload may have, in any format.
+    pub max_columns: usize,
+    /// Most bytes an Excel workbook's parts may expand to once decompressed, in all.
+    pub max_xlsx_uncompressed_bytes: u64,
+    /// Most times a part of an Excel workbook may expand over its compressed size (parts under
+    /// 1 MiB decompressed are exempt).
+    pub max_xlsx_compression_ratio: u64,
     /// Lifetime of a sign-in session, in hours.
     pub session_ttl_hours: u64,
     /// Mark cookies `Secure`; set when Tessera is served over HTTPS.
@@ -98,6 +114,13 @@ impl Default for Config {
             log_level: "info".into(),
             max_upload_bytes: 2 * 1024 * 1024 * 1024,
             infer_schema_rows: 10_000,
+            max_concurrent_uploads: 32,
+            max_concurrent_uploads_per_user: 4,
+            min_upload_bytes_per_second: 1024,
+            upload_rate_window_seconds: 30,
+            max_columns: 4096,
+            max_xlsx_uncompressed_bytes: 1024 * 1024 * 1024,
+            max_xlsx_compression_ratio: 100,
             session_ttl_hours: 24 * 7,
             secure_cookies: false,
             login_max_failures: 5,
@@ -240,6 +263,27 @@ impl Config {
         if self.max_upload_bytes == 0 {
             return Err(ConfigError::Invalid(
                 "max_upload_bytes must be at least 1".into(),
+            ));
+        }
+        if self.max_concurrent_uploads == 0 || self.max_concurrent_uploads_per_user == 0 {
+            return Err(ConfigError::Invalid(
+                "max_concurrent_uploads and max_concurrent_uploads_per_user must be at least 1"
+                    .into(),
+            ));
+        }
+        if self.upload_rate_window_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "upload_rate_window_seconds must be at least 1".into(),
+            ));
+        }
+        if self.max_columns == 0
+            || self.max_xlsx_uncompressed_bytes == 0
+            || self.max_xlsx_compression_ratio == 0
+        {
+            return Err(ConfigError::Invalid(
+                "max_columns, max_xlsx_uncompressed_bytes and max_xlsx_compression_ratio must be \
+                 at least 1"
+                    .into(),
             ));
         }
         if self.login_max_failures == 0 {

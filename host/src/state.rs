@@ -27,6 +27,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Conversions are CPU- and memory-heavy; this bounds how many run at once in a process.
     pub conversions: Arc<Semaphore>,
+    /// Uploads in progress, bounded in all and per user (issue 14, item 6).
+    pub uploads: Arc<crate::ingest::admission::UploadSlots>,
     pub plugins: PluginRegistry,
     /// The access enforcer, rebuilt from the database whenever access changes.
     pub access: Arc<AccessControl>,
@@ -113,6 +115,10 @@ impl AppState {
             )?;
             TokenKeys::from_private_hex(&stored).map_err(|e| StartupError::Policy(e.to_string()))?
         };
+        let uploads = crate::ingest::admission::UploadSlots::new(
+            config.max_concurrent_uploads,
+            config.max_concurrent_uploads_per_user,
+        );
         Ok(Self {
             password_gate: Arc::new(crate::auth::password::PasswordGate::from_config(&config)),
             token_keys: Arc::new(token_keys),
@@ -123,6 +129,7 @@ impl AppState {
             storage,
             metrics: Arc::new(Metrics::default()),
             conversions: Arc::new(Semaphore::new(2)),
+            uploads,
             access: Arc::new(AccessControl::default()),
         })
     }

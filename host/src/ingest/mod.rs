@@ -6,11 +6,13 @@
 //! database row. Every failure is an [`IngestError`] that names the problem, and the line
 //! where it is known, in words a researcher understands.
 
+pub mod admission;
 pub mod checks;
 mod convert;
 pub mod format;
 pub mod preview;
 pub mod schema;
+pub mod xlsx;
 
 use std::path::Path;
 
@@ -26,6 +28,21 @@ pub struct IngestOptions {
     pub infer_schema_rows: usize,
     /// The delimited-text checks already ran (while the upload arrived).
     pub already_checked: bool,
+    /// Most columns a file may have, in any format (`max_columns`).
+    pub max_columns: usize,
+    /// Bounds on what an Excel workbook may expand to.
+    pub max_xlsx_uncompressed_bytes: u64,
+    pub max_xlsx_compression_ratio: u64,
+}
+
+impl IngestOptions {
+    fn xlsx_limits(&self) -> xlsx::XlsxLimits {
+        xlsx::XlsxLimits {
+            max_columns: self.max_columns,
+            max_uncompressed_bytes: self.max_xlsx_uncompressed_bytes,
+            max_compression_ratio: self.max_xlsx_compression_ratio,
+        }
+    }
 }
 
 /// A parsed upload, written as Parquet to a temporary file awaiting its final place.
@@ -60,6 +77,15 @@ pub enum IngestError {
     Malformed(String),
     #[error("{0}")]
     Unsupported(String),
+    /// More columns than `max_columns` (or than Excel has); the message names both counts.
+    #[error("{0}")]
+    TooManyColumns(String),
+    /// A worksheet beyond Excel's rows.
+    #[error("{0}")]
+    TooManyRows(String),
+    /// A workbook that expands beyond the decompressed size or ratio it may have.
+    #[error("{0}")]
+    WorkbookTooLarge(String),
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
     #[error("conversion failed: {0}")]
@@ -76,6 +102,9 @@ impl From<IngestError> for ApiError {
             e @ IngestError::Ragged { .. } => ApiError::new(ErrorCode::RaggedRows, e.to_string()),
             IngestError::Malformed(m) => ApiError::new(ErrorCode::MalformedFile, m),
             IngestError::Unsupported(m) => ApiError::new(ErrorCode::UnsupportedFormat, m),
+            IngestError::TooManyColumns(m) => ApiError::new(ErrorCode::TooManyColumns, m),
+            IngestError::TooManyRows(m) => ApiError::new(ErrorCode::TooManyRows, m),
+            IngestError::WorkbookTooLarge(m) => ApiError::new(ErrorCode::WorkbookTooLarge, m),
             IngestError::Io(e) => ApiError::internal(e),
             IngestError::Internal(m) => ApiError::internal(m),
         }
@@ -104,19 +133,28 @@ pub fn ingest(
                 b','
             };
             if !options.already_checked {
-                checks::check_delimited(source, separator)?;
+                checks::check_delimited(source, separator, options.max_columns)?;
             }
             convert::delimited_to_parquet(source, separator, parquet.path(), options)?;
         }
-        SourceFormat::Parquet => convert::parquet_to_parquet(source, parquet.path())?,
-        SourceFormat::Ndjson => convert::ndjson_to_parquet(source, parquet.path(), options)?,
+        SourceFormat::Parquet => {
+            convert::parquet_to_parquet(source, parquet.path(), options.max_columns)?
+        }
+        SourceFormat::Ndjson => {
+            checks::check_json_columns(source, checks::JsonShape::Lines, options.max_columns)?;
+            convert::ndjson_to_parquet(source, parquet.path(), options)?
+        }
         SourceFormat::Json => match checks::sniff_json(source)? {
-            checks::JsonShape::Array => convert::json_array_to_parquet(source, parquet.path())?,
-            checks::JsonShape::Lines => {
+            shape @ checks::JsonShape::Array => {
+                checks::check_json_columns(source, shape, options.max_columns)?;
+                convert::json_array_to_parquet(source, parquet.path())?
+            }
+            shape @ checks::JsonShape::Lines => {
+                checks::check_json_columns(source, shape, options.max_columns)?;
                 convert::ndjson_to_parquet(source, parquet.path(), options)?
             }
         },
-        SourceFormat::Xlsx => convert::xlsx_to_parquet(source, parquet.path())?,
+        SourceFormat::Xlsx => xlsx::xlsx_to_parquet(source, parquet.path(), options.xlsx_limits())?,
     }
     let (rows, columns) = schema::describe_parquet(parquet.path())?;
     let (size_bytes, sha256) = checks::size_and_sha256(parquet.path())?;
@@ -129,4 +167,27 @@ pub fn ingest(
             sha256,
         },
     })
+}
+
+/// The refusal of a file with more columns than the server takes.
+pub fn too_many_columns(found: u64, limit: usize) -> IngestError {
+    IngestError::TooManyColumns(format!(
+        "the file has {found} columns; this server takes at most {limit} (max_columns)"
+    ))
+}
+
+/// A size for people: `4.0 KiB`, `1.0 MiB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }

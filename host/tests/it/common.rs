@@ -82,6 +82,16 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        Self::start_with_blocking_threads(backend, None, tweak).await
+    }
+
+    /// Like [`TestApp::start_with`], with at most `threads` blocking threads per server worker
+    /// (the pool database calls run on), so that a test can show what would hold them all.
+    pub async fn start_with_blocking_threads(
+        backend: Backend,
+        threads: Option<usize>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let database_url = match backend {
             Backend::Sqlite => String::new(),
@@ -97,7 +107,7 @@ impl TestApp {
             ..Config::default()
         };
         tweak(&mut config);
-        Some(Self::start_on(backend, config, data_dir).await)
+        Some(Self::start_on_with(backend, config, data_dir, threads).await)
     }
 
     /// Starts a server on an existing configuration (e.g. to restart over the same data).
@@ -106,6 +116,15 @@ impl TestApp {
         config: Config,
         data_dir: tempfile::TempDir,
     ) -> TestApp {
+        Self::start_on_with(backend, config, data_dir, None).await
+    }
+
+    async fn start_on_with(
+        backend: Backend,
+        config: Config,
+        data_dir: tempfile::TempDir,
+        blocking_threads: Option<usize>,
+    ) -> TestApp {
         let state = tokio::task::spawn_blocking(move || AppState::open(config))
             .await
             .unwrap()
@@ -113,13 +132,14 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let server_state = state.clone();
-        let server = HttpServer::new(move || build_app(server_state.clone()))
+        let mut server = HttpServer::new(move || build_app(server_state.clone()))
             .on_connect(tessera::app::on_connect)
             .workers(2)
-            .disable_signals()
-            .listen(listener)
-            .unwrap()
-            .run();
+            .disable_signals();
+        if let Some(threads) = blocking_threads {
+            server = server.worker_max_blocking_threads(threads);
+        }
+        let server = server.listen(listener).unwrap().run();
         let handle = server.handle();
         tokio::spawn(server);
         state.start_background_work();

@@ -28,3 +28,4 @@ mod sharing;
 mod signin;
 mod teams;
 mod tokens;
+mod uploads;

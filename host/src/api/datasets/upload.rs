@@ -4,11 +4,27 @@
 //! they arrive so an oversized upload stops at the limit, not after it. Conversion runs on the
 //! blocking pool (bounded by [`AppState::conversions`]); the Parquet result is renamed into
 //! place and only then is the row committed. Any failure removes both temporary files.
+//!
+//! Receiving a body holds no thread while it waits for the client (issue 14, item 6): the
+//! delimited-text check is fed on this task as chunks arrive, so the blocking pool stays free
+//! for the database calls of everyone else. What a client can hold instead is bounded: an
+//! upload is admitted only within `max_concurrent_uploads_per_user` (else 429) and
+//! `max_concurrent_uploads` (else 503), both with `Retry-After`, and a body that arrives
+//! slower than `min_upload_bytes_per_second`, measured over `upload_rate_window_seconds`, is
+//! dropped with `408 upload_too_slow`.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use actix_multipart::{Field, Multipart};
+use actix_web::error::PayloadError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
-use futures_util::TryStreamExt;
+use futures_util::{Stream, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
 use super::UploadedView;
@@ -21,7 +37,9 @@ use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::new_id;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::ingest::{self, IngestOptions, IngestSummary, Ingested, SourceFormat};
+use crate::ingest::admission::{self, Refusal, UploadSlot};
+use crate::ingest::checks::DelimitedCheck;
+use crate::ingest::{self, IngestOptions, IngestSummary, Ingested, SourceFormat, human_bytes};
 use crate::state::AppState;
 use crate::storage::Storage;
 use crate::time::now_millis;
@@ -79,7 +97,131 @@ fn require_multipart(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-async fn read_form(state: &AppState, mut multipart: Multipart) -> Result<UploadForm, ApiError> {
+/// Takes one of the caller's upload places, or refuses with the limit that is reached.
+fn admit(state: &AppState, caller: &Caller) -> Result<UploadSlot, ApiError> {
+    state.uploads.try_acquire(&caller.user.id).map_err(|refusal| {
+        tracing::warn!(user = %caller.user.id, ?refusal, "upload refused: too many in progress");
+        let (code, message) = match refusal {
+            Refusal::PerUser { limit } => (
+                ErrorCode::TooManyUploads,
+                format!(
+                    "you already have {limit} uploads in progress, the most this server takes \
+                     from one user at once; wait for one to finish"
+                ),
+            ),
+            Refusal::Total { limit } => (
+                ErrorCode::UploadsBusy,
+                format!(
+                    "the server is receiving {limit} uploads, the most it takes at once; try \
+                     again shortly"
+                ),
+            ),
+        };
+        ApiError {
+            retry_after: Some(admission::RETRY_AFTER_SECONDS),
+            ..ApiError::new(code, message)
+        }
+    })
+}
+
+/// The request body, cut off once it arrives slower than the configured minimum.
+///
+/// The body must bring at least `min_bytes` in every window of `window`, the first window
+/// starting when the handler begins to read it. The window is judged only while waiting for
+/// the client (the body has nothing ready): time this server spent elsewhere, with the client's
+/// bytes already waiting, never counts against the client.
+struct MinimumRate<S> {
+    inner: S,
+    min_bytes: u64,
+    window: Duration,
+    received: u64,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    /// Set when the body was cut off, for the handler to answer with the right error.
+    tripped: Rc<Cell<bool>>,
+}
+
+impl<S> MinimumRate<S> {
+    fn new(inner: S, bytes_per_second: u64, window: Duration, tripped: Rc<Cell<bool>>) -> Self {
+        Self {
+            inner,
+            min_bytes: bytes_per_second.saturating_mul(window.as_secs().max(1)),
+            window,
+            received: 0,
+            deadline: Box::pin(tokio::time::sleep(window)),
+            tripped,
+        }
+    }
+}
+
+impl<S> Stream for MinimumRate<S>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.tripped.get() {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                this.received += chunk.len() as u64;
+                return Poll::Ready(Some(Ok(chunk)));
+            }
+            Poll::Ready(other) => return Poll::Ready(other),
+            Poll::Pending => {}
+        }
+        if this.min_bytes == 0 {
+            return Poll::Pending;
+        }
+        while this.deadline.as_mut().poll(cx).is_ready() {
+            if this.received < this.min_bytes {
+                this.tripped.set(true);
+                return Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the upload arrived slower than the minimum rate",
+                )))));
+            }
+            this.received = 0;
+            let next = tokio::time::Instant::now() + this.window;
+            this.deadline.as_mut().reset(next);
+        }
+        Poll::Pending
+    }
+}
+
+/// Reads the form from the body, within the minimum upload rate.
+async fn read_form(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<UploadForm, ApiError> {
+    let tripped = Rc::new(Cell::new(false));
+    let body = MinimumRate::new(
+        payload,
+        state.config.min_upload_bytes_per_second,
+        Duration::from_secs(state.config.upload_rate_window_seconds),
+        Rc::clone(&tripped),
+    );
+    let multipart = Multipart::new(req.headers(), body);
+    let result = read_fields(state, multipart).await;
+    if tripped.get() {
+        let config = &state.config;
+        return Err(ApiError::new(
+            ErrorCode::UploadTooSlow,
+            format!(
+                "the upload arrived slower than {} per second over {} seconds, the slowest \
+                 this server accepts; send it again over a faster connection",
+                human_bytes(config.min_upload_bytes_per_second),
+                config.upload_rate_window_seconds
+            ),
+        ));
+    }
+    result
+}
+
+async fn read_fields(state: &AppState, mut multipart: Multipart) -> Result<UploadForm, ApiError> {
     let mut form = UploadForm {
         file: None,
         name: None,
@@ -149,29 +291,18 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
         format,
         SourceFormat::Csv | SourceFormat::Tsv | SourceFormat::Json | SourceFormat::Ndjson
     );
-    // Delimited text is checked while it arrives, on the blocking pool, so the check costs
-    // no time after the upload ends.
+    // Delimited text is checked while it arrives, so the check costs no time after the upload
+    // ends; it runs here, between reads, and so never waits on the client with a thread held.
     let separator = match format {
         SourceFormat::Csv => Some(b','),
         SourceFormat::Tsv => Some(b'\t'),
         _ => None,
     };
-    let (check_tx, check) = match separator {
-        Some(separator) => {
-            let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-            let check = tokio::task::spawn_blocking(move || {
-                ingest::checks::check_delimited_reader(
-                    ChannelReader {
-                        rx,
-                        current: Bytes::new(),
-                    },
-                    separator,
-                )
-            });
-            (Some(tx), Some(check))
-        }
-        None => (None, None),
-    };
+    let max_columns = state.config.max_columns;
+    let mut check = separator.map(|separator| DelimitedCheck::new(separator, max_columns));
+    // The first problem the check found. The rest of the body is still read (within the size
+    // and rate limits) but not stored, so that the client hears the answer instead of a reset.
+    let mut failure: Option<ingest::IngestError> = None;
     let mut head: Vec<u8> = Vec::new();
     let mut head_done = !strip_bom;
     let mut bytes: u64 = 0;
@@ -182,6 +313,9 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
                 ErrorCode::PayloadTooLarge,
                 format!("the file is larger than the {} limit", human_bytes(limit)),
             ));
+        }
+        if failure.is_some() {
+            continue;
         }
         let data = if head_done {
             chunk
@@ -200,24 +334,27 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
             Bytes::copy_from_slice(&head[start..])
         };
         out.write_all(&data).await.map_err(ApiError::internal)?;
-        if let Some(tx) = &check_tx {
-            // A closed channel means the check already failed; its result says why.
-            let _ = tx.send(data).await;
+        if let Some(check) = check.as_mut()
+            && let Err(err) = check.feed(&data)
+        {
+            failure = Some(err);
         }
+    }
+    if let Some(err) = failure {
+        return Err(err.into());
     }
     if !head_done && head != b"\xEF\xBB\xBF" {
         out.write_all(&head).await.map_err(ApiError::internal)?;
-        if let Some(tx) = &check_tx {
-            let _ = tx.send(Bytes::copy_from_slice(&head)).await;
+        if let Some(check) = check.as_mut() {
+            check.feed(&head)?;
         }
     }
     out.flush().await.map_err(ApiError::internal)?;
-    drop(check_tx);
     if let Some(check) = check {
         if bytes == 0 {
             return Err(ingest::IngestError::Empty.into());
         }
-        check.await.map_err(ApiError::internal)??;
+        check.finish()?;
     }
     Ok(ReceivedFile {
         temp,
@@ -226,42 +363,6 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
         bytes,
         checked: separator.is_some(),
     })
-}
-
-/// Reads the chunks of an upload as they arrive, for the streaming checks.
-struct ChannelReader {
-    rx: tokio::sync::mpsc::Receiver<Bytes>,
-    current: Bytes,
-}
-
-impl std::io::Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.current.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(chunk) => self.current = chunk,
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        self.current = self.current.slice(n..);
-        Ok(n)
-    }
-}
-
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 /// Converts the received file to Parquet on the blocking pool.
@@ -277,6 +378,9 @@ async fn convert(state: &AppState, file: &ReceivedFile) -> Result<Ingested, ApiE
     let options = IngestOptions {
         infer_schema_rows: state.config.infer_schema_rows,
         already_checked: file.checked,
+        max_columns: state.config.max_columns,
+        max_xlsx_uncompressed_bytes: state.config.max_xlsx_uncompressed_bytes,
+        max_xlsx_compression_ratio: state.config.max_xlsx_compression_ratio,
     };
     let started = std::time::Instant::now();
     let ingested = web::block(move || ingest::ingest(&source, format, &tmp_dir, options)).await??;
@@ -333,17 +437,21 @@ fn default_name(filename: &str) -> String {
     request_body(content = UploadRequest, content_type = "multipart/form-data"), responses(
     (status = 201, body = UploadedView),
     (status = 400, description = "Empty, malformed or ragged file", body = crate::error::ErrorBody),
-    (status = 413, description = "Larger than max_upload_bytes", body = crate::error::ErrorBody),
+    (status = 408, description = "Arrived slower than min_upload_bytes_per_second", body = crate::error::ErrorBody),
+    (status = 413, description = "Larger than max_upload_bytes, more columns than max_columns, more rows or columns than Excel has, or a workbook that expands beyond max_xlsx_uncompressed_bytes or max_xlsx_compression_ratio", body = crate::error::ErrorBody),
     (status = 415, description = "Not a supported format", body = crate::error::ErrorBody),
+    (status = 429, description = "The caller has max_concurrent_uploads_per_user uploads in progress; see Retry-After", body = crate::error::ErrorBody),
+    (status = 503, description = "The server has max_concurrent_uploads uploads in progress; see Retry-After", body = crate::error::ErrorBody),
 ))]
 pub async fn create_dataset(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    multipart: Multipart,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     require_multipart(&req)?;
-    let form = read_form(&state, multipart).await?;
+    let _slot = admit(&state, &caller)?;
+    let form = read_form(&state, &req, payload).await?;
     let Some(file) = form.file else {
         return Err(ApiError::bad_request("the upload has no 'file' field"));
     };
@@ -409,17 +517,21 @@ pub async fn create_dataset(
     (status = 400, body = crate::error::ErrorBody),
     (status = 403, body = crate::error::ErrorBody),
     (status = 404, body = crate::error::ErrorBody),
+    (status = 408, body = crate::error::ErrorBody),
     (status = 413, body = crate::error::ErrorBody),
     (status = 415, body = crate::error::ErrorBody),
+    (status = 429, body = crate::error::ErrorBody),
+    (status = 503, body = crate::error::ErrorBody),
 ))]
 pub async fn create_version(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
     id: web::Path<String>,
-    multipart: Multipart,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     require_multipart(&req)?;
+    let _slot = admit(&state, &caller)?;
     let id = id.into_inner();
     {
         let caller = caller.clone();
@@ -432,7 +544,7 @@ pub async fn create_version(
             })
             .await?;
     }
-    let form = read_form(&state, multipart).await?;
+    let form = read_form(&state, &req, payload).await?;
     if form.name.is_some() || form.team.is_some() || form.description.is_some() {
         return Err(ApiError::bad_request(
             "a new version takes only the 'file' field; change metadata with PATCH",
