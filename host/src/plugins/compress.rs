@@ -16,7 +16,7 @@ use flate2::Compression;
 use flate2::write::DeflateEncoder;
 use wasmtime::component::{HasSelf, Linker, Resource};
 
-use super::exporter::tessera::plugin::compress::{self, HostDeflater};
+use super::bindings::v0_1_0::tessera::plugin::compress::{self, HostDeflater};
 use super::runtime::Sandbox;
 
 /// How many `deflater` streams one instance may hold at once; making one more traps.

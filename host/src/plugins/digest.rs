@@ -15,7 +15,7 @@
 use sha2::{Digest, Sha256};
 use wasmtime::component::{HasSelf, Linker, Resource};
 
-use super::exporter::tessera::plugin::digest::{self, HostSha256};
+use super::bindings::v0_1_0::tessera::plugin::digest::{self, HostSha256};
 use super::runtime::Sandbox;
 
 /// How many `sha256` hashers one instance may hold at once; making one more traps.

@@ -180,12 +180,12 @@ impl Manifest {
                 self.id
             ));
         }
-        if !super::SUPPORTED_API_VERSIONS.contains(&self.api_version.as_str()) {
+        if !super::bindings::SUPPORTED_API_VERSIONS.contains(&self.api_version.as_str()) {
             return Err(format!(
                 "plugin '{}' targets API {}, this host supports {}",
                 self.id,
                 self.api_version,
-                super::SUPPORTED_API_VERSIONS.join(", ")
+                super::bindings::SUPPORTED_API_VERSIONS.join(", ")
             ));
         }
         if self.kind != PluginKind::Exporter {

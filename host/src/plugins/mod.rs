@@ -18,6 +18,7 @@
 //! with a [`PluginError`] naming which of these happened.
 
 pub mod admin;
+pub mod bindings;
 pub mod compress;
 pub mod digest;
 pub mod exporter;
@@ -32,8 +33,7 @@ pub use runtime::PluginRuntime;
 
 use crate::error::{ApiError, ErrorCode};
 
-/// The WIT package versions this host implements.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
+pub use bindings::SUPPORTED_API_VERSIONS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {

@@ -20,7 +20,8 @@ use std::sync::{Arc, RwLock};
 use sha2::{Digest, Sha256};
 
 use super::PluginError;
-use super::exporter::{ExportSession, ExporterPluginPre, FormatInfo, validate_info};
+use super::bindings::{self, ExporterPre};
+use super::exporter::{ExportSession, FormatInfo, validate_info};
 use super::manifest::{Capabilities, Manifest};
 use super::runtime::PluginRuntime;
 use crate::db::AnyConnection;
@@ -37,7 +38,8 @@ pub struct LoadedPlugin {
     pub component_sha256: String,
     /// `folder` or `installed`.
     pub source: &'static str,
-    pub pre: ExporterPluginPre<super::runtime::Sandbox>,
+    /// Linked, with the bindings of the contract version the component was built against.
+    pub pre: ExporterPre<super::runtime::Sandbox>,
     /// The plugin's options schema, compiled; every export's options are checked against it
     /// before the plugin sees them.
     options_validator: Arc<jsonschema::Validator>,
@@ -169,22 +171,33 @@ impl PluginRegistry {
         let instance_pre = linker.instantiate_pre(&component).map_err(|e| {
             PluginError::Load(format!("the component does not fit this host: {e:#}"))
         })?;
-        let pre = ExporterPluginPre::new(instance_pre).map_err(|e| {
+        let not_an_exporter = |reason: String| {
             PluginError::Load(format!(
-                "the component does not implement the tessera:plugin@{} exporter world: {e:#}",
+                "the component does not implement the tessera:plugin@{} exporter world: {reason}",
                 manifest.api_version
             ))
-        })?;
+        };
+        // The bindings follow the component's own imports and exports; its manifest must
+        // name the same version.
+        let version = bindings::implemented_version(&self.runtime.engine, &component)
+            .map_err(not_an_exporter)?;
+        if version.as_str() != manifest.api_version {
+            return Err(PluginError::Load(format!(
+                "the manifest says api_version {}, but the component was built against \
+                 tessera:plugin@{}",
+                manifest.api_version,
+                version.as_str()
+            )));
+        }
+        let pre = ExporterPre::new(version, instance_pre)
+            .map_err(|e| not_an_exporter(format!("{e:#}")))?;
         // Describing needs no scratch folder, whatever the plugin will get for exports.
         let describe_grant = Capabilities {
             scratch_mb: 0,
             ..grant.clone()
         };
-        let mut store = self.runtime.store(&describe_grant)?;
-        let bindings = pre
-            .instantiate(&mut store)
-            .map_err(|e| super::runtime::classify(e, store.data()))?;
-        let info = ExportSession::from_parts(store, bindings).describe()?;
+        let store = self.runtime.store(&describe_grant)?;
+        let info = ExportSession::new(store, &pre)?.describe()?;
         validate_info(&info, &manifest.id)?;
         let options_validator = Arc::new(compile_options_schema(&info)?);
         Ok(LoadedPlugin {
