@@ -5,34 +5,37 @@
 
 use wasmtime::Store;
 
-use super::PluginError;
 use super::bindings::{Exporter, ExporterPre};
-use super::registry::LoadedPlugin;
-use super::runtime::{PluginRuntime, Sandbox, classify};
+use super::capabilities::InstanceState;
+use super::error::PluginError;
+use super::loaded::LoadedPlugin;
+use super::runtime::{PluginRuntime, classify};
 
 pub use super::bindings::{
     Batch, Column, ColumnData, ColumnStats, ColumnType, ColumnValues, DatasetInfo, ExportRequest,
     FormatInfo, GuestError, Utf8Values,
 };
 
-/// The most bytes one call may return; more is treated as garbage, not as output.
-pub const MAX_CHUNK_BYTES: usize = 256 << 20;
+pub use super::capabilities::limits::MAX_CHUNK_BYTES;
 
 /// One export: a fresh instance in its own store, so state never leaks between exports and
 /// a failure ends only this session.
 pub struct ExportSession {
-    store: Store<Sandbox>,
+    store: Store<InstanceState>,
     exporter: Exporter,
 }
 
 impl ExportSession {
     pub fn start(runtime: &PluginRuntime, plugin: &LoadedPlugin) -> Result<Self, PluginError> {
-        Self::new(runtime.store(&plugin.grant)?, &plugin.pre)
+        Self::new(runtime.store(&plugin.grants)?, &plugin.pre)
     }
 
     /// A session in `store`, over a fresh instance of `pre` (loading describes a plugin
     /// before it is a [`LoadedPlugin`]).
-    pub fn new(mut store: Store<Sandbox>, pre: &ExporterPre<Sandbox>) -> Result<Self, PluginError> {
+    pub fn new(
+        mut store: Store<InstanceState>,
+        pre: &ExporterPre<InstanceState>,
+    ) -> Result<Self, PluginError> {
         let exporter = pre
             .instantiate(&mut store)
             .map_err(|e| classify(e, store.data()))?;

@@ -17,10 +17,6 @@ wasmtime::component::bindgen!({
     // The host's own imports (`digest`, `compress`) may trap: a plugin that asks for too much
     // fails.
     imports: { default: trappable },
-    with: {
-        "tessera:plugin/digest.sha256": crate::plugins::digest::Sha256Hasher,
-        "tessera:plugin/compress.deflater": crate::plugins::compress::Deflater,
-    },
 });
 
 /// The version these bindings speak.
