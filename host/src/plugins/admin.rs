@@ -11,8 +11,9 @@
 use diesel::Connection;
 use sha2::{Digest, Sha256};
 
-use super::PluginError;
-use super::manifest::Manifest;
+use super::capabilities::Grants;
+use super::error::PluginError;
+use super::manifest::{Capabilities, Manifest};
 use super::registry::PluginRegistry;
 use crate::db::AnyConnection;
 use crate::db::plugin_components::PluginComponent;
@@ -73,6 +74,9 @@ pub fn install(
     let manifest: Manifest = toml::from_str(manifest_toml)
         .map_err(|e| PluginAdminError::Invalid(format!("plugin.toml: {e}")))?;
     manifest.validate().map_err(PluginAdminError::Invalid)?;
+    // What it asks of the host's capabilities, checked by their units with nothing approved
+    // yet: a request no approval could grant is refused here.
+    let unapproved = Grants::validate(&manifest, None).map_err(PluginAdminError::Invalid)?;
     if component.len() > MAX_COMPONENT_BYTES {
         return Err(PluginAdminError::Invalid(format!(
             "the component is {} MiB; the most is {} MiB",
@@ -91,17 +95,12 @@ pub fn install(
     }
     // Prove it loads, with nothing granted, before anything is stored.
     let checked = registry
-        .prepare(
-            manifest.clone(),
-            component,
-            manifest.capabilities.granted(None),
-            SOURCE_INSTALLED,
-        )
+        .prepare(manifest.clone(), component, unapproved, SOURCE_INSTALLED)
         .map_err(|e| PluginAdminError::Invalid(load_failure(&e)))?;
     drop(checked);
 
     let requests = manifest.capabilities.access_requests();
-    let previously_approved: Option<super::manifest::Capabilities> = existing
+    let previously_approved: Option<Capabilities> = existing
         .as_ref()
         .and_then(|r| r.approved.as_deref())
         .and_then(|a| serde_json::from_str(a).ok());
@@ -173,7 +172,7 @@ pub fn enable(
     } else {
         record.approved.clone()
     };
-    let approved_caps: Option<super::manifest::Capabilities> = approved
+    let approved_caps: Option<Capabilities> = approved
         .as_deref()
         .and_then(|a| serde_json::from_str(a).ok());
     if !manifest.capabilities.approved_by(approved_caps.as_ref()) {

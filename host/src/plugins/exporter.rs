@@ -1,102 +1,75 @@
-//! The `exporter-plugin` world: bindings generated from `wit/tessera-plugin@0.1.0` and one
-//! export session's calls into a plugin instance.
+//! One export session's calls into an exporter plugin: a fresh instance in its own store,
+//! spoken to through the version adapter ([`super::bindings`]), whatever version of the
+//! contract the plugin was built for. The types re-exported here are the host's internal
+//! interface, the newest supported version's.
 
 use wasmtime::Store;
-use wasmtime::component::{Instance, WasmList};
 
-use super::PluginError;
-use super::registry::LoadedPlugin;
-use super::runtime::{PluginRuntime, Sandbox, classify};
+use super::bindings::{Exporter, ExporterPre};
+use super::capabilities::InstanceState;
+use super::error::PluginError;
+use super::loaded::LoadedPlugin;
+use super::runtime::{PluginRuntime, classify};
 
-wasmtime::component::bindgen!({
-    path: "../wit/tessera-plugin@0.1.0",
-    world: "exporter-plugin",
-    // The host's own imports (`digest`, `compress`) may trap: a plugin that asks for too much
-    // fails.
-    imports: { default: trappable },
-    with: {
-        "tessera:plugin/digest.sha256": super::digest::Sha256Hasher,
-        "tessera:plugin/compress.deflater": super::compress::Deflater,
-    },
-});
-
-pub use exports::tessera::plugin::exporter::FormatInfo;
-pub use tessera::plugin::types::{
+pub use super::bindings::{
     Batch, Column, ColumnData, ColumnStats, ColumnType, ColumnValues, DatasetInfo, ExportRequest,
-    PluginError as GuestError, Utf8Values,
+    FormatInfo, GuestError, Utf8Values,
 };
 
-/// The most bytes one call may return; more is treated as garbage, not as output.
-pub const MAX_CHUNK_BYTES: usize = 256 << 20;
+pub use super::capabilities::limits::MAX_CHUNK_BYTES;
 
 /// One export: a fresh instance in its own store, so state never leaks between exports and
 /// a failure ends only this session.
 pub struct ExportSession {
-    store: Store<Sandbox>,
-    bindings: ExporterPlugin,
-    /// The instance itself, to read `finish`'s output in place ([`Self::finish_in_pieces`]).
-    instance: Option<Instance>,
+    store: Store<InstanceState>,
+    exporter: Exporter,
 }
-
-/// Where the exporter interface's functions are exported.
-const EXPORTER_INTERFACE: &str = "tessera:plugin/exporter@0.1.0";
 
 impl ExportSession {
     pub fn start(runtime: &PluginRuntime, plugin: &LoadedPlugin) -> Result<Self, PluginError> {
-        let mut store = runtime.store(&plugin.grant)?;
-        let instance = plugin
-            .pre
-            .instance_pre()
-            .instantiate(&mut store)
-            .map_err(|e| classify(e, store.data()))?;
-        let bindings =
-            ExporterPlugin::new(&mut store, &instance).map_err(|e| classify(e, store.data()))?;
-        Ok(Self {
-            store,
-            bindings,
-            instance: Some(instance),
-        })
+        Self::new(runtime.store(&plugin.grants)?, &plugin.pre)
     }
 
-    /// A session over an instance made elsewhere (loading describes a plugin before it is a
-    /// [`LoadedPlugin`]).
-    pub fn from_parts(store: Store<Sandbox>, bindings: ExporterPlugin) -> Self {
-        Self {
-            store,
-            bindings,
-            instance: None,
-        }
+    /// A session in `store`, over a fresh instance of `pre` (loading describes a plugin
+    /// before it is a [`LoadedPlugin`]).
+    pub fn new(
+        mut store: Store<InstanceState>,
+        pre: &ExporterPre<InstanceState>,
+    ) -> Result<Self, PluginError> {
+        let exporter = pre
+            .instantiate(&mut store)
+            .map_err(|e| classify(e, store.data()))?;
+        Ok(Self { store, exporter })
     }
 
     pub fn describe(&mut self) -> Result<FormatInfo, PluginError> {
-        let guest = self.bindings.tessera_plugin_exporter();
-        guest
-            .call_describe(&mut self.store)
+        self.exporter
+            .describe(&mut self.store)
             .map_err(|e| classify(e, self.store.data()))
     }
 
     pub fn begin(&mut self, request: &ExportRequest) -> Result<Vec<u8>, PluginError> {
-        let guest = self.bindings.tessera_plugin_exporter();
-        let result = guest
-            .call_begin(&mut self.store, request)
+        let result = self
+            .exporter
+            .begin(&mut self.store, request)
             .map_err(|e| classify(e, self.store.data()))?;
         self.store.data().check_scratch()?;
         check(result)
     }
 
     pub fn write_batch(&mut self, batch: &Batch) -> Result<Vec<u8>, PluginError> {
-        let guest = self.bindings.tessera_plugin_exporter();
-        let result = guest
-            .call_write_batch(&mut self.store, batch)
+        let result = self
+            .exporter
+            .write_batch(&mut self.store, batch)
             .map_err(|e| classify(e, self.store.data()))?;
         self.store.data().check_scratch()?;
         check(result)
     }
 
     pub fn finish(&mut self) -> Result<Vec<u8>, PluginError> {
-        let guest = self.bindings.tessera_plugin_exporter();
-        let result = guest
-            .call_finish(&mut self.store)
+        let result = self
+            .exporter
+            .finish(&mut self.store)
             .map_err(|e| classify(e, self.store.data()))?;
         self.store.data().check_scratch()?;
         check(result)
@@ -113,21 +86,10 @@ impl ExportSession {
         piece: usize,
         mut sink: impl FnMut(&[u8]) -> bool,
     ) -> Result<u64, PluginError> {
-        let Some(instance) = self.instance else {
-            let bytes = self.finish()?;
-            sink(&bytes);
-            return Ok(bytes.len() as u64);
-        };
-        let missing = || PluginError::BadOutput("the component exports no `finish`".into());
-        let interface = instance
-            .get_export_index(&mut self.store, None, EXPORTER_INTERFACE)
-            .ok_or_else(missing)?;
-        let index = instance
-            .get_export_index(&mut self.store, Some(&interface), "finish")
-            .ok_or_else(missing)?;
-        let finish = instance
-            .get_typed_func::<(), (Result<WasmList<u8>, GuestError>,)>(&mut self.store, &index)
-            .map_err(|e| PluginError::BadOutput(format!("`finish` has another type: {e}")))?;
+        let finish = self
+            .exporter
+            .finish_in_place(&mut self.store)
+            .map_err(PluginError::BadOutput)?;
         let (result,) = finish
             .call(&mut self.store, ())
             .map_err(|e| classify(e, self.store.data()))?;

@@ -1,9 +1,11 @@
-//! `plugin.toml`: a plugin's identity and the capabilities it asks for. Nothing is granted
-//! that the manifest does not ask for and an administrator did not approve (see
-//! [`super::grants`]). A plugin may ask for memory, time per export and a private scratch
-//! folder with a quota; outbound hosts are reserved for the notifier and integration kinds, so
-//! an exporter that asks for any is refused. Files elsewhere, environment and clock are refused
-//! to every plugin.
+//! `plugin.toml`: a plugin's identity and the capabilities it asks for, as data. Whether this
+//! host speaks the plugin's kind and contract version is checked here ([`Manifest::validate`]);
+//! what it asks of the host's capabilities is checked by each capability's unit, against what an
+//! administrator approved ([`super::capabilities::Grants::validate`]). Nothing is granted that
+//! the manifest does not ask for and an administrator did not approve. A plugin may ask for
+//! memory, time per export and a private scratch folder with a quota; outbound hosts are
+//! reserved for the notifier and integration kinds, and refused to every plugin until a unit
+//! grants them. Files elsewhere, environment and clock are refused to every plugin.
 
 use std::path::Path;
 
@@ -153,11 +155,6 @@ impl Default for Capabilities {
     }
 }
 
-/// The most any manifest may ask for; larger requests are refused at load.
-pub const MAX_MEMORY_MB: u64 = 1024;
-pub const MAX_TIME_MS: u64 = 10 * 60 * 1000;
-pub const MAX_SCRATCH_MB: u64 = 64 * 1024;
-
 impl Manifest {
     pub fn read(path: &Path) -> Result<Manifest, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -167,6 +164,8 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// Checks the plugin's identity, kind, contract version and component file name; what it
+    /// asks of the host's capabilities is for [`super::capabilities::Grants::validate`].
     pub fn validate(&self) -> Result<(), String> {
         let id_ok = !self.id.is_empty()
             && self.id.len() <= 64
@@ -180,12 +179,12 @@ impl Manifest {
                 self.id
             ));
         }
-        if !super::SUPPORTED_API_VERSIONS.contains(&self.api_version.as_str()) {
+        if !super::bindings::SUPPORTED_API_VERSIONS.contains(&self.api_version.as_str()) {
             return Err(format!(
                 "plugin '{}' targets API {}, this host supports {}",
                 self.id,
                 self.api_version,
-                super::SUPPORTED_API_VERSIONS.join(", ")
+                super::bindings::SUPPORTED_API_VERSIONS.join(", ")
             ));
         }
         if self.kind != PluginKind::Exporter {
@@ -197,30 +196,6 @@ impl Manifest {
         if self.component.contains('/') || self.component.contains("..") {
             return Err(format!(
                 "plugin '{}': component must be a file name beside the manifest",
-                self.id
-            ));
-        }
-        if self.capabilities.memory_mb == 0 || self.capabilities.memory_mb > MAX_MEMORY_MB {
-            return Err(format!(
-                "plugin '{}': memory_mb must be between 1 and {MAX_MEMORY_MB}",
-                self.id
-            ));
-        }
-        if self.capabilities.time_ms == 0 || self.capabilities.time_ms > MAX_TIME_MS {
-            return Err(format!(
-                "plugin '{}': time_ms must be between 1 and {MAX_TIME_MS}",
-                self.id
-            ));
-        }
-        if self.capabilities.scratch_mb > MAX_SCRATCH_MB {
-            return Err(format!(
-                "plugin '{}': scratch_mb must be at most {MAX_SCRATCH_MB}",
-                self.id
-            ));
-        }
-        if !self.capabilities.outbound_hosts.is_empty() {
-            return Err(format!(
-                "plugin '{}': an exporter gets no network, but the manifest asks for outbound_hosts",
                 self.id
             ));
         }

@@ -19,67 +19,16 @@ use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 
-use super::PluginError;
-use super::exporter::{ExportSession, ExporterPluginPre, FormatInfo, validate_info};
+use super::bindings::{self, ExporterPre};
+use super::capabilities::Grants;
+use super::error::PluginError;
+use super::exporter::{ExportSession, validate_info};
+use super::loaded::LoadedPlugin;
 use super::manifest::{Capabilities, Manifest};
 use super::runtime::PluginRuntime;
 use crate::db::AnyConnection;
 use crate::db::plugin_components::PluginComponent;
 use crate::db::plugins::{PluginRecord, SOURCE_FOLDER, SOURCE_INSTALLED};
-
-/// A compiled plugin, ready to instantiate.
-pub struct LoadedPlugin {
-    pub manifest: Manifest,
-    /// What this plugin's instances get: the manifest's requests, less anything not approved.
-    pub grant: Capabilities,
-    pub info: FormatInfo,
-    /// Hex SHA-256 of the component file.
-    pub component_sha256: String,
-    /// `folder` or `installed`.
-    pub source: &'static str,
-    pub pre: ExporterPluginPre<super::runtime::Sandbox>,
-    /// The plugin's options schema, compiled; every export's options are checked against it
-    /// before the plugin sees them.
-    options_validator: Arc<jsonschema::Validator>,
-}
-
-impl LoadedPlugin {
-    /// Checks export options against the plugin's schema, naming every problem and where.
-    pub fn validate_options(&self, options: &serde_json::Value) -> Result<(), PluginError> {
-        // Only read on refusal: the schema's own words for a property help the person fix it.
-        let schema: serde_json::Value =
-            serde_json::from_str(&self.info.options_schema).unwrap_or_default();
-        let problems: Vec<String> = self
-            .options_validator
-            .iter_errors(options)
-            .take(10)
-            .map(|error| {
-                let path = error.instance_path().to_string();
-                let what = match error.kind() {
-                    // The default text quotes the whole sub-schema, which explains nothing.
-                    jsonschema::error::ValidationErrorKind::Not { .. } => {
-                        format!("{} is not accepted", error.instance())
-                    }
-                    _ => error.to_string(),
-                };
-                let hint = path
-                    .strip_prefix('/')
-                    .filter(|name| !name.contains('/'))
-                    .and_then(|name| schema["properties"][name]["description"].as_str());
-                match (path.is_empty(), hint) {
-                    (true, _) => format!("options: {what}"),
-                    (false, Some(hint)) => format!("options{path}: {what} ({hint})"),
-                    (false, None) => format!("options{path}: {what}"),
-                }
-            })
-            .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(PluginError::InvalidOptions(problems.join("; ")))
-        }
-    }
-}
 
 #[derive(Default)]
 struct Loaded {
@@ -142,10 +91,12 @@ impl PluginRegistry {
     /// Loads (or replaces) the plugin in one folder, enabled until a sync says otherwise.
     pub fn load_folder(&self, folder: &Path) -> Result<String, PluginError> {
         let manifest = Manifest::read(&folder.join("plugin.toml")).map_err(PluginError::Load)?;
+        // Placing a plugin in the folder approved what its manifest asks for.
+        let grants =
+            Grants::validate(&manifest, Some(&manifest.capabilities)).map_err(PluginError::Load)?;
         let bytes = std::fs::read(folder.join(&manifest.component))
             .map_err(|e| PluginError::Load(format!("{}: {e}", manifest.component)))?;
-        let grant = manifest.capabilities.clone();
-        let plugin = self.prepare(manifest, &bytes, grant, SOURCE_FOLDER)?;
+        let plugin = self.prepare(manifest, &bytes, grants, SOURCE_FOLDER)?;
         let id = plugin.manifest.id.clone();
         tracing::info!(plugin = %id, version = %plugin.manifest.version, sha256 = %plugin.component_sha256, "plugin loaded");
         if let Ok(mut loaded) = self.loaded.write() {
@@ -155,13 +106,15 @@ impl PluginRegistry {
         Ok(id)
     }
 
-    /// Compiles a component, checks that it implements the exporter world, asks it to
-    /// describe itself and compiles its options schema: everything short of running an export.
+    /// Compiles a component, links it with the bindings of the contract version it was built
+    /// against, checks that it implements that version's exporter world, asks it to describe
+    /// itself and compiles its options schema: everything short of running an export.
+    /// `grants` are what its manifest's requests were granted ([`Grants::validate`]).
     pub fn prepare(
         &self,
         manifest: Manifest,
         bytes: &[u8],
-        grant: Capabilities,
+        grants: Grants,
         source: &'static str,
     ) -> Result<LoadedPlugin, PluginError> {
         let component = self.runtime.compile(bytes)?;
@@ -169,33 +122,38 @@ impl PluginRegistry {
         let instance_pre = linker.instantiate_pre(&component).map_err(|e| {
             PluginError::Load(format!("the component does not fit this host: {e:#}"))
         })?;
-        let pre = ExporterPluginPre::new(instance_pre).map_err(|e| {
+        let not_an_exporter = |reason: String| {
             PluginError::Load(format!(
-                "the component does not implement the tessera:plugin@{} exporter world: {e:#}",
+                "the component does not implement the tessera:plugin@{} exporter world: {reason}",
                 manifest.api_version
             ))
-        })?;
-        // Describing needs no scratch folder, whatever the plugin will get for exports.
-        let describe_grant = Capabilities {
-            scratch_mb: 0,
-            ..grant.clone()
         };
-        let mut store = self.runtime.store(&describe_grant)?;
-        let bindings = pre
-            .instantiate(&mut store)
-            .map_err(|e| super::runtime::classify(e, store.data()))?;
-        let info = ExportSession::from_parts(store, bindings).describe()?;
+        // The bindings follow the component's own imports and exports; its manifest must
+        // name the same version.
+        let version = bindings::implemented_version(&self.runtime.engine, &component)
+            .map_err(not_an_exporter)?;
+        if version.as_str() != manifest.api_version {
+            return Err(PluginError::Load(format!(
+                "the manifest says api_version {}, but the component was built against \
+                 tessera:plugin@{}",
+                manifest.api_version,
+                version.as_str()
+            )));
+        }
+        let pre = ExporterPre::new(version, instance_pre)
+            .map_err(|e| not_an_exporter(format!("{e:#}")))?;
+        // Describing needs no scratch folder, whatever the plugin will get for exports.
+        let store = self.runtime.store(&grants.without_scratch())?;
+        let info = ExportSession::new(store, &pre)?.describe()?;
         validate_info(&info, &manifest.id)?;
-        let options_validator = Arc::new(compile_options_schema(&info)?);
-        Ok(LoadedPlugin {
-            component_sha256: hex::encode(Sha256::digest(bytes)),
-            info,
+        LoadedPlugin::new(
             manifest,
-            grant,
+            grants,
+            info,
+            hex::encode(Sha256::digest(bytes)),
             source,
             pre,
-            options_validator,
-        })
+        )
     }
 
     /// An enabled plugin by format id.
@@ -295,10 +253,10 @@ impl PluginRegistry {
         if let Ok(loaded) = self.loaded.read() {
             for record in records.values().filter(|r| r.source == SOURCE_INSTALLED) {
                 let current = loaded.plugins.get(&record.id);
-                let grant = grant_of(record);
+                let grants = grants_of(record);
                 let changed = current.is_none_or(|p| {
                     p.component_sha256 != record.component_sha256
-                        || grant.as_ref().is_ok_and(|g| *g != p.grant)
+                        || grants.as_ref().is_ok_and(|g| *g != p.grants)
                 });
                 let failed_before = loaded
                     .failures
@@ -368,17 +326,17 @@ impl PluginRegistry {
     ) -> Result<LoadedPlugin, PluginError> {
         let manifest: Manifest = serde_json::from_str(&record.manifest)
             .map_err(|e| PluginError::Load(format!("stored manifest: {e}")))?;
-        let grant = grant_of(record)?;
+        let grants = grants_of(record)?;
         let bytes = PluginComponent::bytes(conn, &record.component_sha256)
             .map_err(|e| PluginError::Load(format!("reading the component: {e}")))?
             .ok_or_else(|| PluginError::Load("the component is missing".into()))?;
-        self.prepare(manifest, &bytes, grant, SOURCE_INSTALLED)
+        self.prepare(manifest, &bytes, grants, SOURCE_INSTALLED)
     }
 }
 
 /// What an installed plugin's instances get: its manifest's requests, each only as far as the
-/// approval recorded with it allows.
-fn grant_of(record: &PluginRecord) -> Result<Capabilities, PluginError> {
+/// approval recorded with it allows, as the capability units grant them.
+fn grants_of(record: &PluginRecord) -> Result<Grants, PluginError> {
     let manifest: Manifest = serde_json::from_str(&record.manifest)
         .map_err(|e| PluginError::Load(format!("stored manifest: {e}")))?;
     let approved: Option<Capabilities> = record
@@ -387,15 +345,5 @@ fn grant_of(record: &PluginRecord) -> Result<Capabilities, PluginError> {
         .map(serde_json::from_str)
         .transpose()
         .map_err(|e| PluginError::Load(format!("stored approval: {e}")))?;
-    Ok(manifest.capabilities.granted(approved.as_ref()))
-}
-
-/// Compiles a plugin's options schema (JSON Schema draft 2020-12).
-fn compile_options_schema(info: &FormatInfo) -> Result<jsonschema::Validator, PluginError> {
-    let schema: serde_json::Value = serde_json::from_str(&info.options_schema)
-        .map_err(|e| PluginError::BadOutput(format!("the options schema is not JSON: {e}")))?;
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .build(&schema)
-        .map_err(|e| PluginError::BadOutput(format!("the options schema is not valid: {e}")))
+    Grants::validate(&manifest, approved.as_ref()).map_err(PluginError::Load)
 }

@@ -1,22 +1,22 @@
-//! The wasmtime engine and the sandbox every plugin call runs in.
+//! The wasmtime engine, and the store every plugin call runs in: a fresh one per call, whose
+//! data is the capability units a plugin was granted ([`super::capabilities`]), with its
+//! memory limit, its deadline and, when it has a scratch folder, its quota checked while it
+//! runs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{
-    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
-    ResourceLimiter, Store, UpdateDeadline,
-};
-use wasmtime_wasi::{
-    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
+    UpdateDeadline,
 };
 
-use super::PluginError;
-use super::manifest::Capabilities;
-use super::scratch::ScratchDir;
+use super::capabilities::limits::{MAX_CHUNK_BYTES, MAX_MEMORY_MB};
+use super::capabilities::{Grants, InstanceState, Units};
+use super::error::PluginError;
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -29,8 +29,8 @@ const POOL_INSTANCES: u32 = 64;
 #[derive(Clone)]
 pub struct PluginRuntime {
     pub engine: Engine,
-    /// Where per-export scratch folders are made.
-    scratch_root: PathBuf,
+    /// The capability units, as configured for this process.
+    units: Units,
     stop_ticker: Arc<AtomicBool>,
 }
 
@@ -58,7 +58,7 @@ impl PluginRuntime {
         pooling.total_memories(POOL_INSTANCES * 2);
         pooling.total_tables(POOL_INSTANCES * 4);
         pooling.total_stacks(POOL_INSTANCES);
-        pooling.max_memory_size((super::manifest::MAX_MEMORY_MB as usize) << 20);
+        pooling.max_memory_size((MAX_MEMORY_MB as usize) << 20);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
         // Reserve the whole 32-bit address space for every linear memory (address space only,
         // not memory): compiled plugin code then needs no explicit bounds check on its loads
@@ -99,7 +99,7 @@ impl PluginRuntime {
             .map_err(|e| PluginError::Load(e.to_string()))?;
         Ok(Self {
             engine,
-            scratch_root: scratch_root.to_owned(),
+            units: Units::new(scratch_root),
             stop_ticker,
         })
     }
@@ -114,36 +114,23 @@ impl PluginRuntime {
         })
     }
 
-    /// A linker with WASI and the host's own `digest` and `compress` interfaces linked in; what WASI may reach
-    /// is decided per store by [`Sandbox`].
-    pub fn linker(&self) -> Result<Linker<Sandbox>, PluginError> {
+    /// A linker with every capability unit's host functions linked in; what a plugin may
+    /// reach is decided per store, by the units it was granted.
+    pub fn linker(&self) -> Result<Linker<InstanceState>, PluginError> {
         let mut linker = Linker::new(&self.engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-            .map_err(|e| PluginError::Load(e.to_string()))?;
-        super::digest::add_to_linker(&mut linker).map_err(|e| PluginError::Load(e.to_string()))?;
-        super::compress::add_to_linker(&mut linker)
-            .map_err(|e| PluginError::Load(e.to_string()))?;
+        Units::link(&mut linker).map_err(|e| PluginError::Load(e.to_string()))?;
         Ok(linker)
     }
 
-    /// A fresh store for one export, with the plugin's memory limit, time budget and, when
-    /// granted, a scratch folder of its own.
-    pub fn store(&self, capabilities: &Capabilities) -> Result<Store<Sandbox>, PluginError> {
-        let scratch = if capabilities.scratch_mb > 0 {
-            Some(
-                ScratchDir::create(&self.scratch_root, capabilities.scratch_mb).map_err(|e| {
-                    PluginError::Failed(format!("cannot make the plugin's scratch folder: {e}"))
-                })?,
-            )
-        } else {
-            None
-        };
-        let sandbox = Sandbox::new(capabilities, scratch)
-            .map_err(|e| PluginError::Failed(format!("cannot grant the scratch folder: {e}")))?;
-        let has_scratch = sandbox.scratch.is_some();
-        let mut store = Store::new(&self.engine, sandbox);
-        store.limiter(|sandbox| sandbox);
-        let ticks = capabilities
+    /// A fresh store for one export: the units `grants` name, the plugin's memory limit and
+    /// time budget and, when granted, a scratch folder of its own.
+    pub fn store(&self, grants: &Grants) -> Result<Store<InstanceState>, PluginError> {
+        let state = self.units.instantiate(grants)?;
+        let has_scratch = state.scratch.granted();
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        let ticks = grants
+            .limits
             .time_ms
             .div_ceil(EPOCH_TICK.as_millis() as u64)
             .max(1);
@@ -152,15 +139,13 @@ impl PluginRuntime {
             // call, so its quota is also checked while it runs, every few ticks, along with
             // its time budget.
             let started = std::time::Instant::now();
-            let budget = Duration::from_millis(capabilities.time_ms);
+            let budget = Duration::from_millis(grants.limits.time_ms);
             store.set_epoch_deadline(QUOTA_CHECK_TICKS);
             store.epoch_deadline_callback(move |mut context| {
-                let sandbox = context.data_mut();
                 if started.elapsed() >= budget {
                     return Ok(UpdateDeadline::Interrupt);
                 }
-                if sandbox.scratch.as_ref().is_some_and(ScratchDir::over_quota) {
-                    sandbox.disk_limit_hit = true;
+                if context.data_mut().scratch.over_quota_now() {
                     return Ok(UpdateDeadline::Interrupt);
                 }
                 Ok(UpdateDeadline::Continue(QUOTA_CHECK_TICKS))
@@ -172,129 +157,8 @@ impl PluginRuntime {
         // What one call may copy out of the guest. A workbook comes out of `finish` in one
         // piece, so allow a little more than the largest chunk the host accepts; more than
         // that is refused by wasmtime before it is copied (see `classify`).
-        store.set_hostcall_fuel(super::exporter::MAX_CHUNK_BYTES + (64 << 20));
+        store.set_hostcall_fuel(MAX_CHUNK_BYTES + (64 << 20));
         Ok(store)
-    }
-}
-
-/// Per-store state: a WASI context granting only what was approved, and the limits of this
-/// call.
-pub struct Sandbox {
-    wasi: WasiCtx,
-    /// WASI's resources, the `digest` hashers and the `compress` streams.
-    pub(super) table: ResourceTable,
-    /// `digest` hashers the plugin holds now (see [`super::digest::MAX_OPEN_HASHERS`]).
-    pub(super) open_hashers: usize,
-    /// `compress` streams the plugin holds now (see [`super::compress::MAX_OPEN_DEFLATERS`]).
-    pub(super) open_deflaters: usize,
-    memory_limit: usize,
-    pub memory_limit_hit: bool,
-    /// Set when the scratch folder outgrew its quota while the plugin ran.
-    pub disk_limit_hit: bool,
-    pub time_ms: u64,
-    pub memory_mb: u64,
-    /// Dropped with the store, which removes the folder.
-    pub scratch: Option<ScratchDir>,
-}
-
-impl Sandbox {
-    fn new(capabilities: &Capabilities, scratch: Option<ScratchDir>) -> std::io::Result<Self> {
-        // Nothing else is granted: no other folders, no environment, no arguments, no network,
-        // no name lookups, and clocks frozen at the epoch so output cannot depend on time.
-        let mut wasi = WasiCtxBuilder::new();
-        wasi.allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .wall_clock(FrozenClock)
-            .monotonic_clock(FrozenClock)
-            // Plugin calls already hold their thread until they return (exports run them off
-            // the async workers), so a scratch-folder read or write may block it too, rather
-            // than hop to another thread and back for every call, as WASI does by default.
-            .allow_blocking_current_thread(true);
-        if let Some(scratch) = &scratch {
-            scratch.grant(&mut wasi)?;
-        }
-        Ok(Self {
-            wasi: wasi.build(),
-            table: ResourceTable::new(),
-            open_hashers: 0,
-            open_deflaters: 0,
-            memory_limit: (capabilities.memory_mb as usize) << 20,
-            memory_limit_hit: false,
-            disk_limit_hit: false,
-            time_ms: capabilities.time_ms,
-            memory_mb: capabilities.memory_mb,
-            scratch,
-        })
-    }
-
-    /// A sandbox granting nothing, for unit tests of the host's own interfaces.
-    #[cfg(test)]
-    pub(super) fn for_tests() -> Self {
-        Self::new(&Capabilities::default(), None).expect("a sandbox without a scratch folder")
-    }
-
-    /// Fails the export when the scratch folder has outgrown its quota.
-    pub fn check_scratch(&self) -> Result<(), PluginError> {
-        match &self.scratch {
-            Some(scratch) if scratch.over_quota() => {
-                Err(PluginError::DiskLimit(scratch.quota_mb()))
-            }
-            _ => Ok(()),
-        }
-    }
-}
-
-impl WasiView for Sandbox {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-impl ResourceLimiter for Sandbox {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        if desired > self.memory_limit {
-            self.memory_limit_hit = true;
-            return Ok(false);
-        }
-        Ok(true)
-    }
-
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        Ok(desired <= 1 << 20)
-    }
-}
-
-struct FrozenClock;
-
-impl HostWallClock for FrozenClock {
-    fn resolution(&self) -> Duration {
-        Duration::from_secs(1)
-    }
-    fn now(&self) -> Duration {
-        Duration::ZERO
-    }
-}
-
-impl HostMonotonicClock for FrozenClock {
-    fn resolution(&self) -> u64 {
-        1_000_000_000
-    }
-    fn now(&self) -> u64 {
-        0
     }
 }
 
@@ -305,18 +169,20 @@ fn root_cause(err: &wasmtime::Error) -> String {
         .unwrap_or_else(|| err.to_string())
 }
 
-/// Classifies a failed call: timeout, memory limit, or another trap.
-pub fn classify(err: wasmtime::Error, sandbox: &Sandbox) -> PluginError {
-    if sandbox.disk_limit_hit {
-        return PluginError::DiskLimit(sandbox.scratch.as_ref().map_or(0, ScratchDir::quota_mb));
+/// Classifies a failed call by the limit a unit saw passed: scratch quota, time, memory, or
+/// another trap.
+pub fn classify(err: wasmtime::Error, state: &InstanceState) -> PluginError {
+    if state.scratch.limit_hit() {
+        return PluginError::DiskLimit(state.scratch.quota_mb().unwrap_or(0));
     }
+    let limits = state.limits.grant();
     if let Some(trap) = err.downcast_ref::<wasmtime::Trap>()
         && *trap == wasmtime::Trap::Interrupt
     {
-        return PluginError::Timeout(sandbox.time_ms);
+        return PluginError::Timeout(limits.time_ms);
     }
-    if sandbox.memory_limit_hit {
-        return PluginError::MemoryLimit(sandbox.memory_mb);
+    if state.limits.memory_limit_hit() {
+        return PluginError::MemoryLimit(limits.memory_mb);
     }
     let cause = root_cause(&err);
     // wasmtime caps what one call may copy between guest and host ("hostcall fuel"); a plugin

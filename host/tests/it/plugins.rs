@@ -1,10 +1,12 @@
 //! Export through real WebAssembly components built from `plugins/` (scripts/build-plugins),
 //! and the sandbox holding against hostile ones.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::common::{Backend, TestApp, error_code};
 use crate::datasets::TRICKY_CSV;
@@ -516,7 +518,188 @@ async fn a_broken_parallel_promise_is_caught(backend: Backend) {
     assert_eq!(job["download_url"], Value::Null);
 }
 
+/// The released contracts under `wit/`: for each file of each released `tessera:plugin`
+/// package, its SHA-256 as `wit/released.sha256` records it.
+fn released_contract_files() -> BTreeMap<String, String> {
+    let listing = wit_dir().join("released.sha256");
+    let text =
+        std::fs::read_to_string(&listing).unwrap_or_else(|e| panic!("{}: {e}", listing.display()));
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let (sha256, path) = line
+                .split_once("  ")
+                .unwrap_or_else(|| panic!("`{line}` is not `<sha256>  <path>`"));
+            (path.to_owned(), sha256.to_owned())
+        })
+        .collect()
+}
+
+fn wit_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")
+}
+
+/// Every file under `folder`, as paths relative to `root` with `/` between parts.
+fn files_under(root: &Path, folder: &Path, into: &mut Vec<String>) {
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(root, &path, into);
+        } else {
+            let relative = path.strip_prefix(root).unwrap();
+            let parts: Vec<_> = relative.iter().map(|p| p.to_string_lossy()).collect();
+            into.push(parts.join("/"));
+        }
+    }
+}
+
+/// Issue 15 ("the contract per version"): a released contract never changes. Plugins built
+/// against `tessera:plugin@0.1.0` are out in the world; if its WIT changed, the host's bindings
+/// would change under them. A change is a new versioned package beside the old one.
+#[test]
+fn released_contracts_never_change() {
+    let released = released_contract_files();
+    assert!(
+        released.contains_key("tessera-plugin@0.1.0/types.wit"),
+        "tessera:plugin@0.1.0 is released: wit/released.sha256 must list its files"
+    );
+    let packages: BTreeSet<&str> = released
+        .keys()
+        .map(|path| path.split('/').next().unwrap())
+        .collect();
+    let mut on_disk = Vec::new();
+    for package in &packages {
+        let folder = wit_dir().join(package);
+        assert!(
+            folder.is_dir(),
+            "{} is released and must stay",
+            folder.display()
+        );
+        files_under(&wit_dir(), &folder, &mut on_disk);
+    }
+    let mut problems = Vec::new();
+    for (path, sha256) in &released {
+        match std::fs::read(wit_dir().join(path)) {
+            Ok(bytes) => {
+                let now = hex::encode(Sha256::digest(&bytes));
+                if now != *sha256 {
+                    problems.push(format!(
+                        "wit/{path} changed (SHA-256 {now}, released as {sha256})"
+                    ));
+                }
+            }
+            Err(e) => problems.push(format!("wit/{path} is gone ({e})")),
+        }
+    }
+    for path in on_disk {
+        if !released.contains_key(&path) {
+            problems.push(format!("wit/{path} was added to a released package"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{}\n\nA released contract never changes: components built against it must keep \
+         loading and exporting the same bytes. Put the change in a new versioned package \
+         (wit/tessera-plugin@<next>/) with a bindings module of its own \
+         (host/src/plugins/bindings/) and keep the released one as it is; see docs/plugins.md, \
+         \"Versions of the contract\". wit/released.sha256 lists what was released.",
+        problems.join("\n")
+    );
+}
+
+/// Plugins built against `tessera:plugin@0.1.0` when it was released, kept as built
+/// components (never rebuilt), with the dataset they export and what they exported then.
+fn fixtures_0_1_0() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plugins-0.1.0")
+}
+
+/// Issue 15 ("the contract per version"): a component built against a released version of the
+/// contract still loads and exports byte-identical output, whatever later versions add.
+async fn plugins_built_for_0_1_0_export_the_same_bytes(backend: Backend) {
+    let fixtures = fixtures_0_1_0();
+    let plugins = tempfile::tempdir().unwrap().keep();
+    for id in ["csv", "markdown"] {
+        std::fs::create_dir_all(plugins.join(id)).unwrap();
+        for entry in std::fs::read_dir(fixtures.join(id)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), plugins.join(id).join(entry.file_name())).unwrap();
+        }
+    }
+    let Some(app) = TestApp::start_with(backend, |config| config.plugins_dir = plugins).await
+    else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let formats = app.get_json(&user, "/api/v1/plugins").await;
+    let loaded: Vec<(&str, &str)> = formats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap(),
+                p["api_version"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        loaded,
+        [("csv", "0.1.0"), ("markdown", "0.1.0")],
+        "{formats}"
+    );
+
+    let input = std::fs::read(fixtures.join("input.csv")).unwrap();
+    let created: Value = app
+        .upload(&user, "people.csv", input)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let cases = [
+        ("csv", "", "default.csv"),
+        (
+            "csv",
+            r#"{"delimiter":";","header":false,"null_text":"NULL","line_ending":"crlf","bom":true,"date_format":"%d.%m.%Y"}"#,
+            "options.csv",
+        ),
+        ("markdown", "", "default.md"),
+        (
+            "markdown",
+            r#"{"null_text":"—","align_numbers":false}"#,
+            "options.md",
+        ),
+    ];
+    for (format, options, expected_file) in cases {
+        let mut path = format!("/api/v1/datasets/{id}/export?format={format}");
+        if !options.is_empty() {
+            path.push_str(&format!("&options={}", urlencode(options)));
+        }
+        let response = app.as_user(&user, Method::GET, &path).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{format} {options}");
+        let actual = response.bytes().await.unwrap();
+        let expected_path = fixtures.join("expected").join(expected_file);
+        let expected = std::fs::read(&expected_path).unwrap_or_default();
+        if actual[..] != expected[..] {
+            // Left where it can be compared (or, for a new case, checked by eye and kept).
+            let written = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("plugins-0.1.0")
+                .join(expected_file);
+            std::fs::create_dir_all(written.parent().unwrap()).unwrap();
+            std::fs::write(&written, &actual).unwrap();
+            panic!(
+                "the 0.1.0 {format} plugin (options {options:?}) no longer exports {}: it \
+                 wrote {} instead. A plugin built against a released contract must keep \
+                 working unchanged (docs/plugins.md, \"Versions of the contract\").",
+                expected_path.display(),
+                written.display()
+            );
+        }
+    }
+}
+
 crate::on_both_backends!(
+    plugins_built_for_0_1_0_export_the_same_bytes,
     a_broken_parallel_promise_is_caught,
     parallel_instances_write_what_one_instance_writes,
     export_config_filters_sorts_and_renames,

@@ -1,8 +1,11 @@
-//! The scratch-folder capability: a private, empty folder a plugin may write temporary files
+//! The scratch-folder unit: a private, empty folder a plugin may write temporary files
 //! in, for formats that cannot hold their whole working set in memory (an XLSX writer in
 //! constant-memory mode spools each worksheet to a file before zipping it).
 //!
-//! A plugin gets one only when its manifest asks (`scratch_mb`) and the grant allows it. The
+//! A plugin gets one only when its manifest asks (`scratch_mb`, at most [`MAX_SCRATCH_MB`]) and
+//! an administrator approved it (for a plugin of the plugins folder, placing it there did), at
+//! most the size approved. It is access, so a request is shown to administrators and an
+//! installed plugin that asks for one stays disabled until approved (`plugins::admin`). The
 //! folder is created fresh for one export under the data folder's `tmp/`, appears to the guest
 //! as `/scratch` (and as `TMPDIR`), and is removed when the export ends, however it ends; a
 //! crash leaves it to the start-up sweep of `tmp/`.
@@ -11,12 +14,135 @@
 //! callback, see `runtime`), counting files that were unlinked while still open (temporary-file
 //! libraries do that) through `/proc/self/fd` on Linux. A plugin can overshoot by what it
 //! writes between two checks; the next check ends the export.
+//!
+//! The unit has no host functions of its own: the guest reaches the folder through WASI's
+//! filesystem interfaces, so what it adds to a store is a preopened directory in the WASI
+//! context being built.
 
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime::component::Linker;
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder, WasiView};
+
+use super::unit::Capability;
+use crate::plugins::error::PluginError;
+use crate::plugins::manifest::{Capabilities, Manifest};
+
+/// The largest scratch folder any manifest may ask for.
+pub const MAX_SCRATCH_MB: u64 = 64 * 1024;
+
+/// The scratch-folder unit, making folders under `root`.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    root: PathBuf,
+}
+
+impl Scratch {
+    /// Scratch folders are made under `root` (the data folder's `tmp/`).
+    pub fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_owned(),
+        }
+    }
+}
+
+/// A scratch folder of this many MiB per export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScratchGrant {
+    pub quota_mb: u64,
+}
+
+/// One store's scratch folder, when granted, and whether it outgrew its quota while the plugin
+/// ran.
+#[derive(Debug, Default)]
+pub struct ScratchState {
+    /// Dropped with the store, which removes the folder.
+    folder: Option<ScratchDir>,
+    limit_hit: bool,
+}
+
+impl ScratchState {
+    pub fn granted(&self) -> bool {
+        self.folder.is_some()
+    }
+
+    /// The quota of the folder, when there is one.
+    pub fn quota_mb(&self) -> Option<u64> {
+        self.folder.as_ref().map(ScratchDir::quota_mb)
+    }
+
+    /// Whether the folder was found over its quota while the plugin ran.
+    pub fn limit_hit(&self) -> bool {
+        self.limit_hit
+    }
+
+    /// Measures the folder while the plugin runs; remembers when it is over its quota, so that
+    /// the interruption that follows reads as `plugin_disk_limit`.
+    pub fn over_quota_now(&mut self) -> bool {
+        let over = self.folder.as_ref().is_some_and(ScratchDir::over_quota);
+        if over {
+            self.limit_hit = true;
+        }
+        over
+    }
+
+    /// Fails the export when the folder has outgrown its quota (checked after every call).
+    pub fn check(&self) -> Result<(), PluginError> {
+        match &self.folder {
+            Some(folder) if folder.over_quota() => Err(PluginError::DiskLimit(folder.quota_mb())),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Capability for Scratch {
+    type Grant = Option<ScratchGrant>;
+    type State = ScratchState;
+
+    fn validate(
+        manifest: &Manifest,
+        approved: &Capabilities,
+    ) -> Result<Option<ScratchGrant>, String> {
+        if manifest.capabilities.scratch_mb > MAX_SCRATCH_MB {
+            return Err(format!(
+                "plugin '{}': scratch_mb must be at most {MAX_SCRATCH_MB}",
+                manifest.id
+            ));
+        }
+        Ok((approved.scratch_mb > 0).then_some(ScratchGrant {
+            quota_mb: approved.scratch_mb,
+        }))
+    }
+
+    fn link<T: WasiView + 'static>(
+        _linker: &mut Linker<T>,
+        _state: fn(&mut T) -> &mut ScratchState,
+    ) -> wasmtime::Result<()> {
+        Ok(())
+    }
+
+    fn instantiate(
+        &self,
+        grant: &Option<ScratchGrant>,
+        wasi: &mut WasiCtxBuilder,
+    ) -> Result<ScratchState, PluginError> {
+        let Some(grant) = grant else {
+            return Ok(ScratchState::default());
+        };
+        let folder = ScratchDir::create(&self.root, grant.quota_mb).map_err(|e| {
+            PluginError::Failed(format!("cannot make the plugin's scratch folder: {e}"))
+        })?;
+        folder
+            .grant(wasi)
+            .map_err(|e| PluginError::Failed(format!("cannot grant the scratch folder: {e}")))?;
+        Ok(ScratchState {
+            folder: Some(folder),
+            limit_hit: false,
+        })
+    }
+}
 
 /// Where the folder appears inside the sandbox.
 pub const GUEST_PATH: &str = "/scratch";

@@ -1,0 +1,273 @@
+//! The contract per version: one bindings module per supported version of `tessera:plugin`
+//! ([`v0_1_0`], and beside it every later one), and the adapter through which the rest of the
+//! host talks to a plugin whatever version it was built for.
+//!
+//! The host's internal interface is the newest supported version ([`latest`]): the export
+//! pipeline builds that version's `Batch` and `ExportRequest` and reads its `FormatInfo`, which
+//! [`super::exporter`] re-exports. [`Exporter`] holds one version's generated bindings; each of
+//! its calls hands the internal types to the version the component speaks and its answers back.
+//! With one version there is nothing to convert. When a version is added, `latest` moves to it,
+//! and the arms of the older versions convert, field by field, in their own module (a type that
+//! did not change is shared through `bindgen!`'s `with`): zed's
+//! `extension_host/src/wasm_host/wit.rs` and its `since_v0_*.rs` work the same way.
+//!
+//! Which bindings a component gets is read from the component itself, from the versions of the
+//! `tessera:plugin` interfaces it imports and exports ([`implemented_version`]); its manifest's
+//! `api_version` must name the same version.
+//!
+//! This module imports nothing else of `plugins`: the capability units link the host's imports
+//! of every version (`super::capabilities`), and the sessions call through the adapter.
+
+use std::collections::BTreeSet;
+
+use wasmtime::component::{Component, Instance, InstancePre, TypedFunc, WasmList};
+use wasmtime::{Engine, Store};
+
+pub mod v0_1_0;
+
+/// The newest version this host supports; its types are the host's internal interface.
+pub use v0_1_0 as latest;
+
+pub use latest::exports::tessera::plugin::exporter::FormatInfo;
+pub use latest::tessera::plugin::types::{
+    Batch, Column, ColumnData, ColumnStats, ColumnType, ColumnValues, DatasetInfo, ExportRequest,
+    PluginError as GuestError, Utf8Values,
+};
+
+/// The versions of `tessera:plugin` this host implements, oldest first; a manifest's
+/// `api_version` must be one of them. How long a version stays here is the policy in
+/// docs/plugins.md ("Versions of the contract").
+pub const SUPPORTED_API_VERSIONS: &[&str] = &[v0_1_0::VERSION];
+
+/// A version of the contract this host has bindings for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ContractVersion {
+    V0_1_0,
+}
+
+impl ContractVersion {
+    /// Every supported version, oldest first, in the order of [`SUPPORTED_API_VERSIONS`].
+    pub const ALL: &[ContractVersion] = &[ContractVersion::V0_1_0];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractVersion::V0_1_0 => v0_1_0::VERSION,
+        }
+    }
+
+    pub fn parse(version: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == version)
+    }
+
+    /// The name under which a component of this version exports its exporter interface.
+    fn exporter_interface(self) -> &'static str {
+        match self {
+            ContractVersion::V0_1_0 => "tessera:plugin/exporter@0.1.0",
+        }
+    }
+}
+
+/// The package every interface of the contract belongs to, as it prefixes their names.
+const PACKAGE_PREFIX: &str = "tessera:plugin/";
+
+/// The version of the contract `component` was built against: the version of every
+/// `tessera:plugin` interface it imports or exports (a component built with the SDK of one
+/// version names only that version). Refuses a component that names none, several, or one this
+/// host has no bindings for, saying which.
+pub fn implemented_version(
+    engine: &Engine,
+    component: &Component,
+) -> Result<ContractVersion, String> {
+    let ty = component.component_type();
+    let imports = ty.imports(engine).map(|(name, _)| name);
+    let exports = ty.exports(engine).map(|(name, _)| name);
+    version_named_by(imports.chain(exports))
+}
+
+fn version_named_by<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<ContractVersion, String> {
+    let versions: BTreeSet<&str> = names
+        .into_iter()
+        .filter_map(|name| name.strip_prefix(PACKAGE_PREFIX))
+        .map(|rest| rest.split_once('@').map_or("", |(_, version)| version))
+        .collect();
+    let mut named = versions.iter();
+    match (named.next(), named.next()) {
+        (None, _) => Err("it neither imports nor exports any tessera:plugin interface".into()),
+        (Some(&""), None) => Err("it names tessera:plugin without a version".into()),
+        (Some(version), None) => ContractVersion::parse(version).ok_or_else(|| {
+            format!(
+                "it was built against tessera:plugin@{version}, which this host does not \
+                 support (it supports {})",
+                SUPPORTED_API_VERSIONS.join(", ")
+            )
+        }),
+        (Some(_), Some(_)) => Err(format!(
+            "it names several versions of tessera:plugin ({})",
+            versions.into_iter().collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// An exporter component, linked and ready to instantiate, with the bindings of the version it
+/// was built against.
+pub enum ExporterPre<T: 'static> {
+    V0_1_0(v0_1_0::ExporterPluginPre<T>),
+}
+
+impl<T: Send + 'static> ExporterPre<T> {
+    /// Checks that the linked component implements `version`'s `exporter-plugin` world.
+    pub fn new(version: ContractVersion, pre: InstancePre<T>) -> wasmtime::Result<Self> {
+        match version {
+            ContractVersion::V0_1_0 => Ok(Self::V0_1_0(v0_1_0::ExporterPluginPre::new(pre)?)),
+        }
+    }
+
+    pub fn version(&self) -> ContractVersion {
+        match self {
+            Self::V0_1_0(_) => ContractVersion::V0_1_0,
+        }
+    }
+
+    /// A fresh instance in `store`.
+    pub fn instantiate(&self, store: &mut Store<T>) -> wasmtime::Result<Exporter> {
+        match self {
+            Self::V0_1_0(pre) => {
+                let instance = pre.instance_pre().instantiate(&mut *store)?;
+                let bindings = v0_1_0::ExporterPlugin::new(&mut *store, &instance)?;
+                Ok(Exporter {
+                    instance,
+                    bindings: ExporterBindings::V0_1_0(bindings),
+                })
+            }
+        }
+    }
+}
+
+/// One exporter instance, spoken to in the host's internal interface.
+pub struct Exporter {
+    instance: Instance,
+    bindings: ExporterBindings,
+}
+
+enum ExporterBindings {
+    V0_1_0(v0_1_0::ExporterPlugin),
+}
+
+/// `finish`, looked up so that its output can be read where it lies in the guest's memory.
+pub type FinishInPlace = TypedFunc<(), (Result<WasmList<u8>, GuestError>,)>;
+
+impl Exporter {
+    pub fn version(&self) -> ContractVersion {
+        match self.bindings {
+            ExporterBindings::V0_1_0(_) => ContractVersion::V0_1_0,
+        }
+    }
+
+    pub fn describe<T: Send>(&self, store: &mut Store<T>) -> wasmtime::Result<FormatInfo> {
+        match &self.bindings {
+            ExporterBindings::V0_1_0(b) => b.tessera_plugin_exporter().call_describe(store),
+        }
+    }
+
+    pub fn begin<T: Send>(
+        &self,
+        store: &mut Store<T>,
+        request: &ExportRequest,
+    ) -> wasmtime::Result<Result<Vec<u8>, GuestError>> {
+        match &self.bindings {
+            ExporterBindings::V0_1_0(b) => b.tessera_plugin_exporter().call_begin(store, request),
+        }
+    }
+
+    pub fn write_batch<T: Send>(
+        &self,
+        store: &mut Store<T>,
+        batch: &Batch,
+    ) -> wasmtime::Result<Result<Vec<u8>, GuestError>> {
+        match &self.bindings {
+            ExporterBindings::V0_1_0(b) => {
+                b.tessera_plugin_exporter().call_write_batch(store, batch)
+            }
+        }
+    }
+
+    pub fn finish<T: Send>(
+        &self,
+        store: &mut Store<T>,
+    ) -> wasmtime::Result<Result<Vec<u8>, GuestError>> {
+        match &self.bindings {
+            ExporterBindings::V0_1_0(b) => b.tessera_plugin_exporter().call_finish(store),
+        }
+    }
+
+    /// `finish` as a function whose result list is not copied out of the guest: a format that
+    /// assembles its file at the end would otherwise be held twice. Looked up by the name the
+    /// component's version exports it under; the text says what is missing or mistyped.
+    pub fn finish_in_place<T: Send>(&self, store: &mut Store<T>) -> Result<FinishInPlace, String> {
+        let missing = || "the component exports no `finish`".to_owned();
+        let interface = self
+            .instance
+            .get_export_index(&mut *store, None, self.version().exporter_interface())
+            .ok_or_else(missing)?;
+        let index = self
+            .instance
+            .get_export_index(&mut *store, Some(&interface), "finish")
+            .ok_or_else(missing)?;
+        self.instance
+            .get_typed_func::<(), (Result<WasmList<u8>, GuestError>,)>(&mut *store, &index)
+            .map_err(|e| format!("`finish` has another type: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_supported_version_has_bindings_and_the_newest_is_latest() {
+        let named: Vec<&str> = ContractVersion::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(named, SUPPORTED_API_VERSIONS);
+        assert_eq!(
+            ContractVersion::ALL.last().map(|v| v.as_str()),
+            Some(latest::VERSION)
+        );
+    }
+
+    #[test]
+    fn a_component_gets_the_bindings_of_the_version_its_interfaces_name() {
+        // What the SDK of 0.1.0 builds: WASI, the host's two interfaces and the exporter.
+        let built_for_0_1_0 = [
+            "wasi:io/streams@0.2.6",
+            "tessera:plugin/digest@0.1.0",
+            "tessera:plugin/compress@0.1.0",
+            "tessera:plugin/exporter@0.1.0",
+        ];
+        assert_eq!(
+            version_named_by(built_for_0_1_0),
+            Ok(ContractVersion::V0_1_0)
+        );
+        assert_eq!(
+            version_named_by(["tessera:plugin/exporter@0.1.0"]),
+            Ok(ContractVersion::V0_1_0)
+        );
+
+        let unsupported = version_named_by(["tessera:plugin/exporter@9.0.0"]).unwrap_err();
+        assert!(
+            unsupported.contains("tessera:plugin@9.0.0"),
+            "{unsupported}"
+        );
+        assert!(unsupported.contains("supports 0.1.0"), "{unsupported}");
+        let mixed = version_named_by([
+            "tessera:plugin/digest@0.1.0",
+            "tessera:plugin/exporter@0.2.0",
+        ])
+        .unwrap_err();
+        assert!(mixed.contains("0.1.0, 0.2.0"), "{mixed}");
+        assert!(version_named_by(["wasi:cli/run@0.2.6"]).is_err());
+        assert!(version_named_by(["tessera:plugin/exporter"]).is_err());
+        // Another package that merely starts alike is not the contract.
+        assert!(version_named_by(["tessera:plugins/exporter@0.1.0"]).is_err());
+    }
+}

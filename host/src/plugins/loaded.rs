@@ -1,0 +1,99 @@
+//! A plugin ready for exports: its manifest, what it was granted, what it said of itself, its
+//! component linked with the bindings of its contract version, and its options schema
+//! compiled. Made by [`super::registry::PluginRegistry::prepare`]; every export starts from
+//! one ([`super::exporter::ExportSession::start`]).
+
+use std::sync::Arc;
+
+use super::bindings::{ExporterPre, FormatInfo};
+use super::capabilities::{Grants, InstanceState};
+use super::error::PluginError;
+use super::manifest::Manifest;
+
+/// A compiled plugin, ready to instantiate.
+pub struct LoadedPlugin {
+    pub manifest: Manifest,
+    /// What this plugin's instances get: the manifest's requests, less anything not approved,
+    /// as each capability's unit granted them when the plugin was loaded.
+    pub grants: Grants,
+    pub info: FormatInfo,
+    /// Hex SHA-256 of the component file.
+    pub component_sha256: String,
+    /// `folder` or `installed`.
+    pub source: &'static str,
+    /// Linked, with the bindings of the contract version the component was built against.
+    pub pre: ExporterPre<InstanceState>,
+    /// The plugin's options schema, compiled; every export's options are checked against it
+    /// before the plugin sees them.
+    options_validator: Arc<jsonschema::Validator>,
+}
+
+impl LoadedPlugin {
+    /// A plugin that has described itself as `info` (already checked against its manifest),
+    /// with its options schema compiled.
+    pub fn new(
+        manifest: Manifest,
+        grants: Grants,
+        info: FormatInfo,
+        component_sha256: String,
+        source: &'static str,
+        pre: ExporterPre<InstanceState>,
+    ) -> Result<Self, PluginError> {
+        let options_validator = Arc::new(compile_options_schema(&info)?);
+        Ok(Self {
+            manifest,
+            grants,
+            info,
+            component_sha256,
+            source,
+            pre,
+            options_validator,
+        })
+    }
+
+    /// Checks export options against the plugin's schema, naming every problem and where.
+    pub fn validate_options(&self, options: &serde_json::Value) -> Result<(), PluginError> {
+        // Only read on refusal: the schema's own words for a property help the person fix it.
+        let schema: serde_json::Value =
+            serde_json::from_str(&self.info.options_schema).unwrap_or_default();
+        let problems: Vec<String> = self
+            .options_validator
+            .iter_errors(options)
+            .take(10)
+            .map(|error| {
+                let path = error.instance_path().to_string();
+                let what = match error.kind() {
+                    // The default text quotes the whole sub-schema, which explains nothing.
+                    jsonschema::error::ValidationErrorKind::Not { .. } => {
+                        format!("{} is not accepted", error.instance())
+                    }
+                    _ => error.to_string(),
+                };
+                let hint = path
+                    .strip_prefix('/')
+                    .filter(|name| !name.contains('/'))
+                    .and_then(|name| schema["properties"][name]["description"].as_str());
+                match (path.is_empty(), hint) {
+                    (true, _) => format!("options: {what}"),
+                    (false, Some(hint)) => format!("options{path}: {what} ({hint})"),
+                    (false, None) => format!("options{path}: {what}"),
+                }
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(PluginError::InvalidOptions(problems.join("; ")))
+        }
+    }
+}
+
+/// Compiles a plugin's options schema (JSON Schema draft 2020-12).
+fn compile_options_schema(info: &FormatInfo) -> Result<jsonschema::Validator, PluginError> {
+    let schema: serde_json::Value = serde_json::from_str(&info.options_schema)
+        .map_err(|e| PluginError::BadOutput(format!("the options schema is not JSON: {e}")))?;
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&schema)
+        .map_err(|e| PluginError::BadOutput(format!("the options schema is not valid: {e}")))
+}
