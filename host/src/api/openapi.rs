@@ -188,6 +188,11 @@ const ERRORS: &[(&str, &str, &str)] = &[
         "`unsupported_media_type`: the body is not of the content type this operation takes",
     ),
     (
+        "422",
+        "ValidationFailed",
+        "`validation_failed`: a value is out of its range or not acceptable (the message names it)",
+    ),
+    (
         "429",
         "TooManyAttempts",
         "`too_many_attempts`: throttled; `Retry-After` says when to try again",
@@ -206,6 +211,7 @@ const ERRORS: &[(&str, &str, &str)] = &[
 
 impl utoipa::Modify for CommonAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
         use utoipa::openapi::{
             Content, Ref, RefOr, ResponseBuilder, security::SecurityRequirement,
         };
@@ -258,20 +264,19 @@ impl utoipa::Modify for CommonAnswers {
                 if (names_something || link) && !public {
                     statuses.push("404");
                 }
+                // A body or a parameter that parses may still hold a value the operation
+                // refuses (an empty name, a level that does not exist, a range).
+                let takes_input = operation.request_body.is_some()
+                    || operation.parameters.as_ref().is_some_and(|parameters| {
+                        parameters
+                            .iter()
+                            .any(|p| matches!(p.parameter_in, ParameterIn::Query))
+                    });
                 if operation.request_body.is_some() {
-                    statuses.extend(["400", "413", "415"]);
+                    statuses.extend(["413", "415"]);
                 }
-                if let Some(parameters) = &operation.parameters
-                    && !parameters.is_empty()
-                {
-                    statuses.push("400");
-                    // Paging outside its range is refused, not clamped.
-                    if parameters
-                        .iter()
-                        .any(|p| p.name == "offset" || p.name == "limit")
-                    {
-                        statuses.push("422");
-                    }
+                if takes_input {
+                    statuses.extend(["400", "422"]);
                 }
                 if throttled(path) {
                     statuses.push("429");

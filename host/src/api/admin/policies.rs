@@ -267,6 +267,7 @@ pub async fn check_policy(
 /// nothing.
 #[utoipa::path(post, path = "/api/v1/admin/policies/dry-run", tag = "admin", request_body = PolicyChange, responses(
     (status = 200, body = DryRunReport),
+    (status = 404, description = "a rule to remove is not there", body = crate::error::ErrorBody),
     (status = 422, body = crate::error::ErrorBody),
 ))]
 pub async fn dry_run_policy(
