@@ -53,7 +53,7 @@ impl Dataset {
         dataset: &Dataset,
         first: &DatasetVersion,
     ) -> DbResult<()> {
-        conn.transaction::<_, DbError, _>(|conn| {
+        crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
             diesel::insert_into(datasets::table)
                 .values(dataset)
                 .execute(conn)?;
@@ -133,7 +133,7 @@ impl Dataset {
         build: impl FnOnce(i32) -> DatasetVersion,
         now: i64,
     ) -> DbResult<DatasetVersion> {
-        conn.transaction::<_, DbError, _>(|conn| {
+        crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
             let current: i32 = datasets::table
                 .find(id)
                 .select(datasets::latest_version)
@@ -164,7 +164,7 @@ impl Dataset {
     /// Deletes the dataset and its version rows; returns the versions' file paths so that the
     /// caller removes the files after the commit.
     pub fn delete(conn: &mut AnyConnection, id: &str) -> DbResult<Vec<String>> {
-        conn.transaction::<_, DbError, _>(|conn| {
+        crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
             let files = dataset_versions::table
                 .filter(dataset_versions::dataset_id.eq(id))
                 .select(dataset_versions::file_path)

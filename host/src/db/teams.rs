@@ -33,7 +33,7 @@ pub const ROLE_MEMBER: &str = "member";
 impl Team {
     /// Creates the team with its creator as first owner.
     pub fn create(conn: &mut AnyConnection, team: &Team, owner_id: &str) -> DbResult<Team> {
-        conn.transaction::<_, DbError, _>(|conn| {
+        crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
             diesel::insert_into(teams::table)
                 .values(team)
                 .execute(conn)

@@ -179,7 +179,7 @@ fn refuse_with(
     err: ApiError,
     detail: serde_json::Value,
 ) -> ApiError {
-    let logged = conn.transaction::<_, DbError, _>(|conn| {
+    let logged = crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
         log_access(conn, &link.id, "refused", Some(&err.message), visitor, now)?;
         audit::record(
             conn,
@@ -200,8 +200,6 @@ fn refuse_with(
     }
     err
 }
-
-use diesel::Connection;
 
 /// Counts a failed guess (unknown slug, wrong password, forged token) against the address.
 pub fn count_failure(

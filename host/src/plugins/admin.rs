@@ -8,7 +8,6 @@
 //! until an administrator enables it with that access approved; the approval is recorded with
 //! the plugin, and a new version asking for more is disabled again until approved again.
 
-use diesel::Connection;
 use sha2::{Digest, Sha256};
 
 use super::capabilities::Grants;
@@ -138,7 +137,7 @@ pub fn install(
         created_at: existing.as_ref().map_or(now, |r| r.created_at),
         updated_at: now,
     };
-    conn.transaction::<_, crate::db::DbError, _>(|conn| {
+    crate::db::write_transaction::<_, crate::db::DbError, _>(conn, |conn| {
         PluginComponent::store(
             conn,
             &PluginComponent {
@@ -209,7 +208,7 @@ pub fn remove(conn: &mut AnyConnection, id: &str) -> Result<(), PluginAdminError
             "plugin '{id}' ships in the server's plugins folder; disable it instead, or delete its folder"
         )));
     }
-    conn.transaction::<_, crate::db::DbError, _>(|conn| {
+    crate::db::write_transaction::<_, crate::db::DbError, _>(conn, |conn| {
         PluginRecord::delete(conn, id)?;
         PluginComponent::remove_unreferenced(conn)?;
         Ok(())

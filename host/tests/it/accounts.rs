@@ -286,7 +286,54 @@ async fn admin_api_refuses_others(backend: Backend) {
     assert_eq!(listed["total"], 3);
 }
 
+// Issue 14, item 25 (found by the API conformance run): changes that read and then write in
+// a deferred SQLite transaction failed with "database is locked" (500) when another write
+// committed in between, instead of waiting their turn.
+async fn admin_changes_wait_for_concurrent_writes(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let admin = app.admin("root@example.org").await;
+    let mut users = Vec::new();
+    for i in 0..4 {
+        users.push(app.create_user(&format!("u{i}@example.org"), false).await);
+    }
+    let mut requests = Vec::new();
+    for round in 0..12 {
+        for (i, user) in users.iter().enumerate() {
+            let body = json!({"is_admin": (round + i) % 2 == 0});
+            requests.push(
+                app.as_user(
+                    &admin,
+                    Method::PATCH,
+                    &format!("/api/v1/admin/users/{}", user.id),
+                )
+                .json(&body)
+                .send(),
+            );
+        }
+        requests.push(
+            app.as_user(&admin, Method::POST, "/api/v1/groups")
+                .json(&json!({"name": format!("group {round}")}))
+                .send(),
+        );
+    }
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status())
+        .collect();
+    let failed: Vec<_> = statuses.iter().filter(|s| !s.is_success()).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} failed: {failed:?}",
+        failed.len(),
+        statuses.len()
+    );
+}
+
 crate::on_both_backends!(
+    admin_changes_wait_for_concurrent_writes,
     session_cookie_is_httponly_and_writes_need_csrf,
     failed_sign_ins_are_throttled_per_account,
     api_tokens_are_shown_once_scoped_and_revocable,

@@ -117,8 +117,7 @@ pub async fn update_user(
     let user = state
         .db
         .run(move |conn| {
-            use diesel::Connection;
-            conn.transaction::<_, ApiError, _>(|conn| {
+            crate::db::write_transaction::<_, ApiError, _>(conn, |conn| {
                 let now = now_millis();
                 let before = User::find(conn, &id).map_err(|e| not_found_as(e, "user"))?;
                 let user = User::set_flags(conn, &id, changes.is_active, changes.is_admin, now)?;

@@ -572,8 +572,7 @@ pub async fn create_version(
     let result = state
         .db
         .run(move |conn| {
-            use diesel::Connection;
-            conn.transaction::<_, ApiError, _>(|conn| {
+            crate::db::write_transaction::<_, ApiError, _>(conn, |conn| {
                 let version = Dataset::add_version(
                     conn,
                     &dataset_id,
