@@ -80,7 +80,7 @@ use crate::api;
         api::shared::token_keys,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorCode)),
-    modifiers(&Security, &CommonAnswers),
+    modifiers(&Security, &CommonAnswers, &ClosedFlattening),
     tags(
         (name = "accounts", description = "Sign-in, the caller's account and API tokens"),
         (name = "teams", description = "Research teams owning datasets"),
@@ -303,6 +303,96 @@ impl utoipa::Modify for CommonAnswers {
             }
         }
     }
+}
+
+/// One closed object in place of an `allOf` whose members include a closed object.
+///
+/// utoipa writes a `#[serde(flatten)]` field as `allOf` of the flattened type and the outer
+/// fields. When the flattened type denies unknown fields (`additionalProperties: false`, as
+/// [`crate::export::ExportSpec`] does), that `allOf` accepts nothing: each member refuses the
+/// other's properties, and a validator or a generated client refuses every body (issue 14,
+/// item 25). serde reads the union of both sets (the outer struct takes its fields, the
+/// flattened one every other, and refuses what neither knows), so the schema that tells the
+/// truth is one object with every member's properties, the union of their `required`, closed.
+struct ClosedFlattening;
+
+impl utoipa::Modify for ClosedFlattening {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let named = components.schemas.clone();
+        for schema in components.schemas.values_mut() {
+            if let Some(merged) = merged_closed_all_of(schema, &named) {
+                *schema = RefOr::T(Schema::Object(merged));
+            }
+        }
+    }
+}
+
+/// The one object an `allOf` of objects, one of them closed, stands for; `None` for any other
+/// schema (an `allOf` of open objects is left as it is: it accepts what each member does).
+fn merged_closed_all_of(
+    schema: &utoipa::openapi::RefOr<utoipa::openapi::Schema>,
+    named: &std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Schema>>,
+) -> Option<utoipa::openapi::schema::Object> {
+    use utoipa::openapi::schema::{AdditionalProperties, Object};
+    use utoipa::openapi::{RefOr, Schema};
+    let RefOr::T(Schema::AllOf(all)) = schema else {
+        return None;
+    };
+    let mut members: Vec<&Object> = Vec::new();
+    for item in &all.items {
+        let object = match item {
+            RefOr::T(Schema::Object(object)) => object,
+            RefOr::Ref(reference) => match reference
+                .ref_location
+                .strip_prefix("#/components/schemas/")
+                .and_then(|name| named.get(name))
+            {
+                Some(RefOr::T(Schema::Object(object))) => object,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        members.push(object);
+    }
+    let closed = |object: &Object| {
+        matches!(
+            object.additional_properties.as_deref(),
+            Some(AdditionalProperties::FreeForm(false))
+        )
+    };
+    if !members.iter().any(|object| closed(object)) {
+        return None;
+    }
+    let mut merged = Object::default();
+    merged.title = all.title.clone();
+    merged.description = all.description.clone();
+    merged.example = all.example.clone();
+    merged.examples = all.examples.clone();
+    merged.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+    for object in members {
+        for (name, property) in &object.properties {
+            merged
+                .properties
+                .entry(name.clone())
+                .or_insert_with(|| property.clone());
+        }
+        for name in &object.required {
+            if !merged.required.contains(name) {
+                merged.required.push(name.clone());
+            }
+        }
+        if merged.description.is_none() {
+            merged.description = object.description.clone();
+        }
+        if merged.example.is_none() {
+            merged.example = object.example.clone();
+        }
+    }
+    Some(merged)
 }
 
 /// Words for a status a handler documents without any.

@@ -106,3 +106,79 @@ async fn documented_routes_exist_and_refuse_anonymous_callers() {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("/api/v1/openapi.json"));
 }
+
+/// The schema a `{"$ref": "#/components/schemas/X"}` names, or the schema itself.
+fn resolved<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => doc
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("{reference} names no schema in the document")),
+        None => schema,
+    }
+}
+
+/// Each `allOf` in `value` (at `path`) with a member that forbids other properties
+/// (`additionalProperties: false`) while another member names one it does not have: no
+/// instance can satisfy both.
+fn contradictory_all_ofs(doc: &Value, value: &Value, path: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(members) = map.get("allOf").and_then(Value::as_array) {
+                for (i, member) in members.iter().enumerate() {
+                    let closed = resolved(doc, member);
+                    if closed["additionalProperties"] != Value::Bool(false) {
+                        continue;
+                    }
+                    let allowed = closed["properties"].as_object();
+                    for (j, other) in members.iter().enumerate().filter(|(j, _)| *j != i) {
+                        let other = resolved(doc, other);
+                        let named: std::collections::BTreeSet<String> = other["properties"]
+                            .as_object()
+                            .into_iter()
+                            .flat_map(|p| p.keys().cloned())
+                            .chain(
+                                other["required"]
+                                    .as_array()
+                                    .into_iter()
+                                    .flatten()
+                                    .filter_map(|r| r.as_str().map(str::to_owned)),
+                            )
+                            .collect();
+                        for name in named {
+                            if !allowed.is_some_and(|a| a.contains_key(&name)) {
+                                found.push(format!(
+                                    "{path}/allOf/{i} allows no '{name}', which {path}/allOf/{j} names"
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            for (key, child) in map {
+                contradictory_all_ofs(doc, child, &format!("{path}/{key}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                contradictory_all_ofs(doc, child, &format!("{path}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Issue 14, item 25: a body type that flattens a closed one (`#[serde(flatten)]` of a struct
+/// with `deny_unknown_fields`) came out as `allOf` of the closed schema and the outer fields,
+/// which no body satisfies: validators refused every request, and generators made types no
+/// value fits. No schema in the document may be such an `allOf`.
+#[test]
+fn no_schema_is_a_contradictory_all_of() {
+    let doc: Value = serde_json::from_str(&tessera::api::openapi::document()).unwrap();
+    let mut found = Vec::new();
+    contradictory_all_ofs(&doc, &doc, "", &mut found);
+    assert!(
+        found.is_empty(),
+        "contradictory allOf schemas:\n{}",
+        found.join("\n")
+    );
+}
