@@ -20,6 +20,7 @@ pub mod shares;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod vocabulary;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -204,6 +205,9 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
     Ok(value.to_owned())
 }
 
+/// The longest `expires_in` any request takes: a hundred years, in seconds.
+pub const MAX_EXPIRES_IN_SECONDS: i64 = 100 * 365 * 24 * 3600;
+
 /// An expiry given as seconds from now or as an RFC 3339 time (not both), in the future.
 pub fn resolve_expiry(
     expires_in: Option<i64>,
@@ -215,7 +219,7 @@ pub fn resolve_expiry(
         (Some(_), Some(_)) => Err(ApiError::validation(
             "give expires_in or expires_at, not both",
         )),
-        (Some(seconds), None) if seconds > 0 && seconds <= 100 * 365 * 24 * 3600 => {
+        (Some(seconds), None) if (1..=MAX_EXPIRES_IN_SECONDS).contains(&seconds) => {
             Ok(Some(now + seconds * 1000))
         }
         (Some(_), None) => Err(ApiError::validation(

@@ -4,7 +4,7 @@ use utoipa::ToSchema;
 
 use super::TokenView;
 use crate::access::audit::{self, AuditEvent};
-use crate::api::required_text;
+use crate::api::{MAX_EXPIRES_IN_SECONDS, required_text};
 use crate::auth::{AuthMethod, Caller, Scope, secrets};
 use crate::db::api_tokens::ApiToken;
 use crate::db::{new_id, write_transaction};
@@ -14,13 +14,21 @@ use crate::time::{from_rfc3339, now_millis};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "nightly sync", "scopes": ["read"], "expires_in": 7776000})))]
 pub struct NewTokenRequest {
+    /// A name to recognise the token by (trimmed; 1 to 100 characters).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
-    /// Defaults to `["read"]`.
+    /// What the token may do; defaults to `["read"]`. `admin` only for site admins, and a
+    /// token asking for another only within its own scopes.
+    #[schema(min_items = 1)]
     pub scopes: Option<Vec<Scope>>,
-    /// Seconds until the token expires.
+    /// Seconds until the token expires, at most a hundred years. Give this or `expires_at`,
+    /// not both; neither for a token without expiry (a token asking for one: its own expiry).
+    #[schema(minimum = 1, maximum = 3153600000_u64)]
     pub expires_in: Option<u64>,
-    /// RFC 3339 expiry; give this or `expires_in`, or neither for a token without expiry.
+    /// When the token expires (RFC 3339, in the future, no later than the asking token's).
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
 }
 
@@ -33,6 +41,13 @@ pub struct CreatedTokenView {
 }
 
 /// Creates a personal API token; the secret is in this response only.
+///
+/// Any signed-in user, for themselves. Scopes: `read` lets the token make GET requests,
+/// `write` also changes, `admin` also the admin API (only a site admin may ask for it: `403`).
+/// A token asking for a token can give no scope it lacks and no life beyond its own (`403`);
+/// without `expires_in` or `expires_at` the new token expires with it. The secret is shown once
+/// and stored only as a hash. Every creation, and every refusal of one, is audited
+/// (`token.create`). Not idempotent: each call makes another token.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts", request_body = NewTokenRequest, responses(
     (status = 201, body = CreatedTokenView),
     (status = 403, description = "A scope or an expiry beyond the presenting token's own", body = crate::error::ErrorBody),
@@ -65,7 +80,18 @@ pub async fn create_token(
                 "give expires_in or expires_at, not both",
             ));
         }
-        (Some(seconds), None) => Some(now.saturating_add((seconds as i64).saturating_mul(1000))),
+        // Held to the same range as every other expiry: beyond it the time could not be
+        // written back as RFC 3339, and past 2^63 the number would wrap.
+        (Some(seconds), None) => match i64::try_from(seconds) {
+            Ok(seconds) if (1..=MAX_EXPIRES_IN_SECONDS).contains(&seconds) => {
+                Some(now + seconds * 1000)
+            }
+            _ => {
+                return Err(ApiError::validation(
+                    "expires_in must be a positive number of seconds (at most a hundred years)",
+                ));
+            }
+        },
         (None, Some(text)) => Some(from_rfc3339(text).ok_or_else(|| {
             ApiError::validation("expires_at must be an RFC 3339 time, e.g. 2027-01-31T12:00:00Z")
         })?),
