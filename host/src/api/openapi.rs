@@ -103,7 +103,18 @@ impl utoipa::Modify for Security {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A personal API token (`POST /api/v1/tokens`). Each operation names the \
+                         scope it needs: none for reading (any token reads), `write` for a \
+                         change (an `admin`-scoped token may change too), `admin` for the admin \
+                         API (a site admin's token with that scope). A token without the scope \
+                         gets `403 insufficient_scope` or `403 forbidden`.",
+                    ))
+                    .build(),
+            ),
         );
         components.add_security_scheme(
             "link_token",
@@ -128,8 +139,12 @@ impl utoipa::Modify for Security {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 crate::auth::SESSION_COOKIE,
+                "The session cookie `POST /api/v1/auth/login` sets. A request that changes \
+                 something (any method but GET) must also carry the `csrf_token` sign-in \
+                 answered as the `X-CSRF-Token` header (`403 csrf_token_missing` otherwise). \
+                 The admin API needs a site admin's session.",
             ))),
         );
     }
@@ -212,8 +227,9 @@ const ERRORS: &[(&str, &str, &str)] = &[
 impl utoipa::Modify for CommonAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::schema::{SchemaType, Type};
         use utoipa::openapi::{
-            Content, Ref, RefOr, ResponseBuilder, security::SecurityRequirement,
+            Content, Ref, RefOr, ResponseBuilder, Schema, security::SecurityRequirement,
         };
         let components = openapi.components.get_or_insert_with(Default::default);
         for (_, name, description) in ERRORS {
@@ -235,15 +251,25 @@ impl utoipa::Modify for CommonAnswers {
             let public = PUBLIC.contains(&path.as_str()) || metrics;
             let link = LINK_TOKEN_ROUTES.contains(&path.as_str());
             let names_something = path.contains('{');
-            for operation in [
-                item.get.as_mut(),
-                item.post.as_mut(),
-                item.put.as_mut(),
-                item.patch.as_mut(),
-                item.delete.as_mut(),
+            for (reads, operation) in [
+                (true, item.get.as_mut()),
+                (false, item.post.as_mut()),
+                (false, item.put.as_mut()),
+                (false, item.patch.as_mut()),
+                (false, item.delete.as_mut()),
             ] {
                 let Some(operation) = operation else { continue };
                 let no_scopes = Vec::<String>::new;
+                // What an API token must hold (OpenAPI 3.1 lets a requirement list the roles
+                // any scheme needs): reading needs nothing beyond a valid token, a change
+                // `write`, the admin API `admin` (see `auth::extract`).
+                let token_scopes = if path.starts_with("/api/v1/admin/") {
+                    vec!["admin".to_owned()]
+                } else if reads {
+                    no_scopes()
+                } else {
+                    vec!["write".to_owned()]
+                };
                 operation.security = Some(if link {
                     vec![SecurityRequirement::new("link_token", no_scopes())]
                 } else if metrics {
@@ -252,7 +278,7 @@ impl utoipa::Modify for CommonAnswers {
                     vec![SecurityRequirement::default()]
                 } else {
                     vec![
-                        SecurityRequirement::new("bearer", no_scopes()),
+                        SecurityRequirement::new("bearer", token_scopes),
                         SecurityRequirement::new("session", no_scopes()),
                     ]
                 });
@@ -291,6 +317,28 @@ impl utoipa::Modify for CommonAnswers {
                         .responses
                         .entry(status.to_owned())
                         .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
+                }
+                // An optional body is one that may be left out: no handler takes the JSON
+                // `null` utoipa offers as its alternative (`Option<T>` as a body).
+                if let Some(body) = operation.request_body.as_mut() {
+                    for content in body.content.values_mut() {
+                        if let Some(RefOr::T(Schema::OneOf(one))) = &content.schema
+                            && let [first, second] = one.items.as_slice()
+                        {
+                            let is_null = |schema: &RefOr<Schema>| {
+                                matches!(schema, RefOr::T(Schema::Object(object))
+                                    if object.schema_type == SchemaType::Type(Type::Null))
+                            };
+                            let kept = match (is_null(first), is_null(second)) {
+                                (true, false) => Some(second.clone()),
+                                (false, true) => Some(first.clone()),
+                                _ => None,
+                            };
+                            if kept.is_some() {
+                                content.schema = kept;
+                            }
+                        }
+                    }
                 }
                 // A status a handler names without words gets the catalogue's.
                 for (status, response) in operation.responses.responses.iter_mut() {
