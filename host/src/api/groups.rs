@@ -26,11 +26,21 @@ use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f72-9e1f-7a53-b8c2-4d5e6f7a8b90",
+    "name": "Field team",
+    "description": "Everyone who samples on site",
+    "created_by": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+    "created_at": "2026-03-02T09:35:00Z",
+    "managed": false
+})))]
 pub struct GroupView {
     pub id: String,
     pub name: String,
     pub description: String,
+    /// The creator's user id (`null` once that account is gone).
     pub created_by: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// Managed by site admins; the only groups policy rules may name.
     pub managed: bool,
@@ -50,6 +60,15 @@ impl From<UserGroup> for GroupView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f72-9e1f-7a53-b8c2-4d5e6f7a8b90",
+    "name": "Field team",
+    "description": "Everyone who samples on site",
+    "created_by": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+    "created_at": "2026-03-02T09:35:00Z",
+    "managed": false,
+    "members": [{"id": "01932f6f-8a3d-7b12-b4c6-1e2f3a4b5c6d", "email": "colleague@example.org", "name": "A Colleague"}]
+})))]
 pub struct GroupDetailView {
     #[serde(flatten)]
     pub group: GroupView,
@@ -58,8 +77,12 @@ pub struct GroupDetailView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "Field team", "description": "Everyone who samples on site"})))]
 pub struct NewGroupRequest {
+    /// Unique among groups of both kinds (trimmed; 1 to 100 characters).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
+    /// Trimmed; anything past 2,000 characters is cut off.
     #[serde(default)]
     pub description: String,
     /// An admin-managed group (site admins only): members changed by site admins alone, and
@@ -70,12 +93,16 @@ pub struct NewGroupRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"user": "colleague@example.org"})))]
 pub struct GroupMemberRequest {
-    /// The user's id or email.
+    /// The user's id or email; an account that does not exist is refused (`422`).
     pub user: String,
 }
 
 /// Every group (to pick one to share with).
+///
+/// Any signed-in caller sees every group of both kinds, by name, so as to share with it. Not
+/// paged. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", responses((status = 200, body = Vec<GroupView>)))]
 pub async fn list_groups(
     state: web::Data<AppState>,
@@ -86,10 +113,15 @@ pub async fn list_groups(
 }
 
 /// Creates a group managed by the caller (or, for site admins asking `managed`, by site admins).
+///
+/// Any signed-in caller; `managed: true` only for site admins (`403` otherwise, with the admin
+/// scope for a token). The group starts empty. Only admin-managed groups may be named in policy
+/// rules, so that nobody gains a rule's grant by making or joining a group of the right name.
+/// Names are unique across both kinds (`409`). Audited (`group.create`). Not idempotent.
 #[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = NewGroupRequest, responses(
     (status = 201, body = GroupView),
     (status = 403, description = "`managed` asked by someone who is not a site admin", body = crate::error::ErrorBody),
-    (status = 409, body = crate::error::ErrorBody),
+    (status = 409, description = "`conflict`: a group has this name already", body = crate::error::ErrorBody),
 ))]
 pub async fn create_group(
     state: web::Data<AppState>,
@@ -137,6 +169,9 @@ pub async fn create_group(
 }
 
 /// A group with its members.
+///
+/// Any signed-in caller (groups are listed to everyone, to share with), members by email.
+/// Changes nothing.
 #[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = String, Path)), responses(
     (status = 200, body = GroupDetailView),
     (status = 404, body = crate::error::ErrorBody),
@@ -162,6 +197,11 @@ pub async fn get_group(
 }
 
 /// Deletes a group (its creator or a site admin).
+///
+/// For its creator and site admins; an admin-managed group for site admins only (`403`
+/// otherwise). Its memberships go with it, so what was shared with the group is held by nobody
+/// from the next request on (such shares stay listed, as a deleted group, until revoked).
+/// Audited (`group.delete`). A second delete answers `404`.
 #[utoipa::path(delete, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = String, Path)), responses(
     (status = 204, description = "Deleted"),
     (status = 403, body = crate::error::ErrorBody),
@@ -194,6 +234,11 @@ pub async fn delete_group(
 }
 
 /// Adds a member (the group's creator or a site admin).
+///
+/// For the group's creator and site admins; an admin-managed group's members for site admins
+/// only (`403` otherwise). A user who does not exist is refused (`422`). Adding a member twice
+/// changes nothing (idempotent). Audited (`group.member.add`); what the group is given holds
+/// for the new member on the next request.
 #[utoipa::path(post, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = String, Path)),
     request_body = GroupMemberRequest, responses(
     (status = 204, description = "Added"),
@@ -240,8 +285,12 @@ pub async fn add_group_member(
 }
 
 /// Removes a member (the group's creator, a site admin, or the member themselves).
+///
+/// For the group's creator and site admins, and for any member leaving (`user_id` their own
+/// id), admin-managed groups included. Someone else gets `403`. A user who is not a member
+/// answers `404`, so a second removal does too. Audited (`group.member.remove`).
 #[utoipa::path(delete, path = "/api/v1/groups/{id}/members/{user_id}", tag = "groups",
-    params(("id" = String, Path), ("user_id" = String, Path)), responses(
+    params(("id" = String, Path), ("user_id" = String, Path, description = "The member's user id")), responses(
     (status = 204, description = "Removed"),
     (status = 403, body = crate::error::ErrorBody),
     (status = 404, body = crate::error::ErrorBody),

@@ -30,9 +30,11 @@ use crate::time::{now_millis, to_rfc3339};
 /// What a link shares.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinkItemView {
-    /// `dataset` or `export`.
+    #[schema(value_type = crate::api::vocabulary::LinkItemKind)]
     pub kind: String,
+    /// The dataset's or the export job's id.
     pub id: String,
+    /// The dataset's name, or the export's file name.
     pub name: String,
 }
 
@@ -45,6 +47,28 @@ pub struct LinkCreatorView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f76-3c4d-7e5f-a6b7-c8d9e0f1a2b3",
+    "name": "For the review panel",
+    "item": {"kind": "dataset", "id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f", "name": "Lake temperatures"},
+    "dataset_id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+    "created_by": {"id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10", "name": "Ada Lovelace", "email": "ada@example.org"},
+    "level": "download",
+    "state": "active",
+    "needs_level": "admin",
+    "version": null,
+    "formats": ["csv", "xlsx"],
+    "columns": null,
+    "expires_at": "2026-03-03T12:00:00Z",
+    "max_downloads": 2,
+    "downloads_completed": 0,
+    "downloads_left": 2,
+    "has_password": true,
+    "self_destruct": false,
+    "created_at": "2026-03-02T12:00:00Z",
+    "revoked_at": null,
+    "last_access_at": null
+})))]
 pub struct LinkView {
     pub id: String,
     pub name: String,
@@ -52,30 +76,68 @@ pub struct LinkView {
     /// The dataset the link shares, itself or through one of its exports.
     pub dataset_id: Option<String>,
     pub created_by: LinkCreatorView,
-    /// `view` or `download`.
+    #[schema(value_type = crate::api::vocabulary::LinkLevel)]
     pub level: String,
-    /// `active`, `expired`, `used_up`, `revoked`, or `suspended` while its creator lacks the
-    /// level on the dataset the link needs (it works again if they get it back).
+    #[schema(value_type = crate::api::vocabulary::LinkState)]
     pub state: String,
-    /// The level on the dataset the creator must keep for the link to work.
+    /// The level on the dataset the creator must keep for the link to work: `admin` for a
+    /// dataset link or an export shared by someone else, `view` for an export shared by
+    /// whoever ran it.
+    #[schema(value_type = crate::api::vocabulary::AccessLevel)]
     pub needs_level: String,
     /// The pinned dataset version, or none for the latest.
     pub version: Option<i32>,
+    /// The formats it may download in; `null` for every installed format.
     pub formats: Option<Vec<String>>,
+    /// The columns it reveals; `null` for all.
     pub columns: Option<Vec<String>>,
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
     pub max_downloads: Option<i64>,
+    /// Downloads that counted (see docs/access.md, "What counts as a download").
     pub downloads_completed: i64,
+    /// `null` without a limit.
     pub downloads_left: Option<i64>,
     pub has_password: bool,
     pub self_destruct: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
+    #[schema(format = DateTime)]
     pub last_access_at: Option<String>,
 }
 
 /// A new link: the only time its slug and token are shown.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f76-3c4d-7e5f-a6b7-c8d9e0f1a2b3",
+    "slug": "q7Vn2xK9pL4mR8sT1wY6zA",
+    "url": "https://data.example.org/s/q7Vn2xK9pL4mR8sT1wY6zA",
+    "token": "En0KEwoEbGluaxgDIgkKBwgKEgMYgAgSJAgAEiD...",
+    "link": {
+    "id": "01932f76-3c4d-7e5f-a6b7-c8d9e0f1a2b3",
+    "name": "For the review panel",
+    "item": {"kind": "dataset", "id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f", "name": "Lake temperatures"},
+    "dataset_id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+    "created_by": {"id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10", "name": "Ada Lovelace", "email": "ada@example.org"},
+    "level": "download",
+    "state": "active",
+    "needs_level": "admin",
+    "version": null,
+    "formats": ["csv", "xlsx"],
+    "columns": null,
+    "expires_at": "2026-03-03T12:00:00Z",
+    "max_downloads": 2,
+    "downloads_completed": 0,
+    "downloads_left": 2,
+    "has_password": true,
+    "self_destruct": false,
+    "created_at": "2026-03-02T12:00:00Z",
+    "revoked_at": null,
+    "last_access_at": null
+}
+})))]
 pub struct LinkCreatedView {
     pub id: String,
     pub slug: String,
@@ -89,52 +151,87 @@ pub struct LinkCreatedView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "level": "download",
+    "expires_in": 604800,
+    "max_downloads": 10,
+    "name": "For the review panel"
+})))]
 pub struct NewLinkRequest {
-    /// `view` (see the item and preview its rows) or `download` (download it).
+    /// An export's file can only be shared for `download`.
+    #[schema(value_type = crate::api::vocabulary::LinkLevel)]
     pub level: String,
-    /// Seconds from now until the link expires.
+    /// Seconds from now until the link expires, at most a hundred years; not with
+    /// `expires_at`.
+    #[schema(minimum = 1, maximum = 3153600000_u64)]
     pub expires_in: Option<i64>,
-    /// When the link expires (RFC 3339).
+    /// When the link expires (RFC 3339, in the future).
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
-    /// Downloads allowed in all.
+    /// Downloads allowed in all (download links only).
+    #[schema(minimum = 1)]
     pub max_downloads: Option<i64>,
-    /// A password visitors must give (at least 6 characters).
+    /// A password visitors must give on the link's page (at least 6 characters); its token
+    /// does not need it.
+    #[schema(min_length = 6)]
     pub password: Option<String>,
     /// Delete the link after its last allowed download or at expiry (and, for an export,
-    /// the file, when no other link shares it).
+    /// the file, when no other link shares it); needs `max_downloads` or an expiry.
     #[serde(default)]
     pub self_destruct: bool,
-    /// Pin a dataset version (default: always the latest).
+    /// Pin a dataset version (default: always the latest). Dataset links only.
+    #[schema(minimum = 1)]
     pub version: Option<i32>,
-    /// Export formats the link may download in (default: every installed format).
+    /// Export formats the link may download in, each an installed format's id (default: every
+    /// installed format). Dataset links only.
+    #[schema(min_items = 1)]
     pub formats: Option<Vec<String>>,
-    /// Columns the link reveals (default: all).
+    /// Columns the link reveals, each a column of the version (default: all). Dataset links
+    /// only.
+    #[schema(min_items = 1)]
     pub columns: Option<Vec<String>>,
-    /// A name for the owner's list.
+    /// A name for the owner's list (default: the dataset's name, or the export's file name).
     pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"expires_in": 1209600, "max_downloads": 20})))]
 pub struct LinkChangeRequest {
+    /// A new expiry in seconds from now (at most a hundred years); not with `expires_at`.
+    #[schema(minimum = 1, maximum = 3153600000_u64)]
     pub expires_in: Option<i64>,
-    /// A new expiry (RFC 3339), or `null` for none.
+    /// A new expiry (RFC 3339, in the future), or `null` for none.
     #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
-    /// A new download limit, or `null` for none.
+    /// A new download limit, no lower than the downloads already made, or `null` for none.
     #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub max_downloads: Option<Option<i64>>,
-    /// A new password (sessions opened with the old one end), or `null` to remove it.
+    /// A new password (at least 6 characters; sessions opened with the old one end), or `null`
+    /// to remove it.
     #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<String>, min_length = 6)]
     pub password: Option<Option<String>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "at": "2026-03-02T12:30:00Z",
+    "event": "download_completed",
+    "reason": null,
+    "address": "203.0.113.0/24",
+    "user_agent": "curl/8.5.0"
+})))]
 pub struct LinkAccessView {
+    #[schema(format = DateTime)]
     pub at: String,
-    /// `view`, `download_started`, `download_completed`, `download_broken` or `refused`.
+    #[schema(value_type = crate::api::vocabulary::LinkAccessEvent)]
     pub event: String,
+    /// Why it was refused or broken off.
     pub reason: Option<String>,
+    /// The visitor's address, cut to its /24 or /48 unless `log_full_addresses` is set.
     pub address: Option<String>,
     pub user_agent: Option<String>,
 }
@@ -391,7 +488,25 @@ fn store(
 }
 
 /// Creates a share link to a dataset (needs admin on it, as sharing does).
-#[utoipa::path(post, path = "/api/v1/datasets/{id}/links", tag = "sharing", params(("id" = String, Path)), request_body = NewLinkRequest, responses(
+///
+/// Needs `admin` on the dataset (`403` with less, `404` without any access), and the link keeps
+/// needing it: it acts with its creator's rights at each request, and is suspended while they
+/// lack them. `level` `view` opens the page, the metadata and the first rows; `download` the
+/// file in any allowed format. The terms are checked before anything is stored (`422`: a
+/// version, format or column that does not exist, a limit on a view link, `self_destruct`
+/// without a limit or an expiry, a password under 6 characters). The answer holds the slug's
+/// address and a Biscuit token, shown this once (only hashes are stored). Audited
+/// (`link.create`). Not idempotent: each call makes a new link.
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/links", tag = "sharing", params(("id" = String, Path)),
+    request_body(content = NewLinkRequest, example = json!({
+        "level": "download",
+        "expires_in": 86400,
+        "max_downloads": 2,
+        "password": "tide-pool-7",
+        "formats": ["csv", "xlsx"],
+        "name": "For the review panel"
+    })),
+    responses(
     (status = 201, body = LinkCreatedView),
     (status = 422, body = crate::error::ErrorBody),
 ))]
@@ -480,9 +595,23 @@ pub async fn create_dataset_link(
 
 /// Creates a download link to a finished export's file (for whoever ran the export, or an
 /// admin of the dataset).
-#[utoipa::path(post, path = "/api/v1/exports/{id}/links", tag = "sharing", params(("id" = String, Path)), request_body = NewLinkRequest, responses(
+///
+/// Whoever ran the export may share its file while they keep `view` on the dataset; anyone
+/// else needs `admin` on it (`403` with less, `404` without any access), and the link keeps
+/// needing that level. The export must be done (`409` while queued or running, or when failed,
+/// cancelled or expired). `level` must be `download`, and `formats`, `columns` and `version`
+/// do not apply: the file is fixed (`422`). The file is served with `Range` support, so a
+/// broken download resumes. Audited (`link.create`). Not idempotent.
+#[utoipa::path(post, path = "/api/v1/exports/{id}/links", tag = "sharing", params(("id" = String, Path)),
+    request_body(content = NewLinkRequest, example = json!({
+        "level": "download",
+        "expires_in": 604800,
+        "max_downloads": 3,
+        "self_destruct": true
+    })),
+    responses(
     (status = 201, body = LinkCreatedView),
-    (status = 409, body = crate::error::ErrorBody),
+    (status = 409, description = "`conflict`: the export is not done", body = crate::error::ErrorBody),
     (status = 422, body = crate::error::ErrorBody),
 ))]
 pub async fn create_export_link(
@@ -547,12 +676,16 @@ pub async fn create_export_link(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LinkListQuery {
-    /// Every link on this dataset (or its exports), whoever made it; needs admin on it.
+    /// A dataset's id: every link on it (or its exports), whoever made it; needs `admin` on it
+    /// (`403` with less, `404` without any access).
     pub dataset: Option<String>,
 }
 
 /// The links the caller made, and every link on the datasets they administer (site admins:
 /// every link), newest first, with their state and downloads.
+///
+/// Any signed-in caller. Revoked, expired and suspended links are listed too, with their
+/// state. Not paged. Changes nothing (asking for one dataset's links is an audited decision).
 #[utoipa::path(get, path = "/api/v1/links", tag = "sharing", params(LinkListQuery), responses(
     (status = 200, body = Vec<LinkView>),
     (status = 403, body = crate::error::ErrorBody),
@@ -575,6 +708,10 @@ pub async fn list_links(
 }
 
 /// Every link on the dataset (and its exports), whoever made it (needs admin on it).
+///
+/// Needs `admin` on the dataset (`403` with less, `404` without any access): the same as
+/// `GET /api/v1/links?dataset={id}`. Newest first; not paged. The decision is audited
+/// (`access.dataset`). Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/links", tag = "sharing", params(("id" = String, Path)), responses(
     (status = 200, body = Vec<LinkView>),
     (status = 403, body = crate::error::ErrorBody),
@@ -597,6 +734,9 @@ pub async fn list_dataset_links(
 }
 
 /// One link the caller made or may manage.
+///
+/// For the link's creator and whoever holds `admin` on its dataset; anyone else is told it
+/// does not exist (`404`). Its state says whether it works now. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/links/{id}", tag = "sharing", params(("id" = String, Path)), responses(
     (status = 200, body = LinkView),
     (status = 404, body = crate::error::ErrorBody),
@@ -621,9 +761,18 @@ pub async fn get_link(
 
 /// Changes a link's expiry, download limit or password (for its creator or the dataset's
 /// admins, while the creator still holds the level the link needs).
+///
+/// For the link's creator and the dataset's admins (`404` for anyone else), and only while the
+/// creator holds the level the link needs: a suspended link answers `403` (audited). A revoked
+/// link answers `409`. Absent fields stay as they are; `null` removes the expiry, the limit or
+/// the password. The limit cannot go below the downloads already made (`422`). A new password
+/// ends every session opened with the old one. Audited (`link.update`). Idempotent, but for
+/// `expires_in`, which counts from the request.
 #[utoipa::path(patch, path = "/api/v1/links/{id}", tag = "sharing", params(("id" = String, Path)), request_body = LinkChangeRequest, responses(
     (status = 200, body = LinkView),
+    (status = 403, description = "`forbidden`: the link is suspended; its creator lacks the level it needs", body = crate::error::ErrorBody),
     (status = 404, body = crate::error::ErrorBody),
+    (status = 409, description = "`conflict`: the link is revoked", body = crate::error::ErrorBody),
     (status = 422, body = crate::error::ErrorBody),
 ))]
 pub async fn update_link(
@@ -699,8 +848,12 @@ pub async fn update_link(
 
 /// Revokes a link: its address and every token derived from it stop working at once (for its
 /// creator or the dataset's admins, whatever the creator's rights now).
+///
+/// For the link's creator and the dataset's admins (`404` for anyone else), suspended links
+/// included. Its holders get `404`, as for a link that never was; its access log stays.
+/// Audited (`link.revoke`). Revoking again answers `204` and keeps the first `revoked_at`.
 #[utoipa::path(delete, path = "/api/v1/links/{id}", tag = "sharing", params(("id" = String, Path)), responses(
-    (status = 204),
+    (status = 204, description = "Revoked"),
     (status = 404, body = crate::error::ErrorBody),
 ))]
 pub async fn revoke_link(
@@ -735,6 +888,9 @@ pub async fn revoke_link(
 
 /// A link's access log, newest first: views, downloads started, completed and broken off,
 /// and refusals with their reason.
+///
+/// For the link's creator and the dataset's admins (`404` for anyone else). The latest 1,000
+/// entries; not paged. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/links/{id}/access-log", tag = "sharing", params(("id" = String, Path)), responses(
     (status = 200, body = Vec<LinkAccessView>),
     (status = 404, body = crate::error::ErrorBody),

@@ -80,7 +80,7 @@ use crate::api;
         api::shared::token_keys,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorCode)),
-    modifiers(&Security, &CommonAnswers, &ClosedFlattening),
+    modifiers(&Security, &CommonAnswers, &ClosedFlattening, &ExactlyOne),
     tags(
         (name = "accounts", description = "Sign-in, the caller's account and API tokens"),
         (name = "teams", description = "Research teams owning datasets"),
@@ -441,6 +441,69 @@ fn merged_closed_all_of(
         }
     }
     Some(merged)
+}
+
+/// Bodies that take exactly one of some fields: (schema, [(field, name of its form)]).
+const EXACTLY_ONE_OF: &[(&str, &[(&str, &str)])] = &[(
+    "NewShareRequest",
+    &[
+        ("user", "ShareWithUser"),
+        ("group", "ShareWithGroup"),
+        ("team", "ShareWithTeam"),
+    ],
+)];
+
+/// A body that takes exactly one of some fields, stated as `oneOf` one closed object per
+/// field, each requiring its field, so that validators refuse none or several and client
+/// generators make one type per form (issue 14, item 25). The forms are cut from the type's
+/// own derived schema (its other fields, descriptions and examples), so they cannot drift
+/// from what the handler reads.
+struct ExactlyOne;
+
+impl utoipa::Modify for ExactlyOne {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{OneOf, SchemaType, Type};
+        use utoipa::openapi::{Ref, RefOr, Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (name, forms) in EXACTLY_ONE_OF {
+            let Some(RefOr::T(Schema::Object(whole))) = components.schemas.get(*name).cloned()
+            else {
+                continue;
+            };
+            let mut one_of = OneOf::new();
+            one_of.description = whole.description.clone();
+            one_of.examples = whole.examples.clone();
+            for (field, form_name) in *forms {
+                let mut form = whole.clone();
+                form.description = Some(format!("{name} with `{field}`."));
+                form.properties.retain(|property, _| {
+                    property == field || !forms.iter().any(|(other, _)| other == property)
+                });
+                if let Some(RefOr::T(Schema::Object(chosen))) = form.properties.get_mut(*field) {
+                    // Present and a string: `null` does not name anyone.
+                    chosen.schema_type = SchemaType::Type(Type::String);
+                }
+                form.required.insert(0, (*field).to_owned());
+                form.examples = whole
+                    .examples
+                    .iter()
+                    .filter(|example| example.get(*field).is_some())
+                    .cloned()
+                    .collect();
+                components
+                    .schemas
+                    .insert((*form_name).to_owned(), RefOr::T(Schema::Object(form)));
+                one_of
+                    .items
+                    .push(RefOr::Ref(Ref::from_schema_name(*form_name)));
+            }
+            components
+                .schemas
+                .insert((*name).to_owned(), RefOr::T(Schema::OneOf(one_of)));
+        }
+    }
 }
 
 /// Words for a status a handler documents without any.

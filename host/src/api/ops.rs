@@ -14,16 +14,38 @@ use crate::auth::secrets;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
+/// What `/healthz` and `/readyz` answer (for the OpenAPI document).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct HealthView {
+    /// `ok` (up), `ready` (the database answers) or `unavailable` (it does not).
+    status: String,
+    /// `sqlite` or `postgres` (`/readyz` only).
+    database: Option<String>,
+}
+
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The process is up")))]
+///
+/// Anyone may call it, often: it touches nothing, not even the database, so a load balancer
+/// can poll it to tell a live process from a dead one. Always `200` while the process serves.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses(
+    (status = 200, description = "The process is up", body = HealthView,
+        example = json!({"status": "ok"})),
+))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// The database answers queries.
+///
+/// Anyone may call it: one query to the database, nothing changed, nothing about the data
+/// revealed. `200` names the backend (`sqlite` or `postgres`); `503` says it does not answer,
+/// so a load balancer sends traffic elsewhere until it does.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
-    (status = 200, description = "Ready to serve"),
-    (status = 503, description = "The database does not answer"),
+    (status = 200, description = "Ready to serve", body = HealthView,
+        example = json!({"status": "ready", "database": "postgres"})),
+    (status = 503, description = "The database does not answer", body = HealthView,
+        example = json!({"status": "unavailable", "database": "postgres"})),
 ))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db = state.db.clone();
@@ -40,6 +62,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Metrics in the Prometheus text format, for a scraper holding `metrics_token`.
+///
+/// Only for a scraper sending the operator's `metrics_token` setting as a bearer token
+/// (compared in constant time); while that setting is empty, metrics are off and every caller
+/// gets `403`. Traffic, error rates and latency per route, the database pool, the writer and
+/// plugin counters. Changes nothing.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses(
     (status = 200, description = "Prometheus text format", content_type = "text/plain"),
     (status = 401, description = "The bearer token is missing or is not `metrics_token`", body = crate::error::ErrorBody),

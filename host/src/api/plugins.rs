@@ -9,11 +9,31 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "csv",
+    "name": "CSV",
+    "version": "0.1.0",
+    "kind": "exporter",
+    "api_version": "0.1.0",
+    "author": "Tessera",
+    "description": "Comma-separated values (RFC 4180)",
+    "media_type": "text/csv",
+    "extension": "csv",
+    "options_schema": {
+        "type": "object",
+        "properties": {"delimiter": {"type": "string", "maxLength": 1}},
+        "additionalProperties": false
+    },
+    "component_sha256": "3b8f1c2d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b",
+    "memory_mb": 64,
+    "time_ms": 30000
+})))]
 pub struct PluginView {
     /// The format id used in export URLs, e.g. `csv`.
     pub id: String,
     pub name: String,
     pub version: String,
+    /// `exporter`, the one kind there is.
     pub kind: String,
     pub api_version: String,
     pub author: String,
@@ -30,6 +50,9 @@ pub struct PluginView {
 }
 
 /// Installed plugins, with each format's options schema.
+///
+/// Any signed-in caller: the export formats this server offers now (enabled and loaded), with
+/// the JSON Schema each one's `options` must meet. Not paged. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/plugins", tag = "plugins", responses((status = 200, body = Vec<PluginView>)))]
 pub async fn list_plugins(
     state: web::Data<AppState>,

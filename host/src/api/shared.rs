@@ -36,20 +36,26 @@ const LINK_SESSION_HOURS: i64 = 12;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LinkDownloadQuery {
-    /// For dataset links: the export format (default `csv`).
+    /// For dataset links: the export format's id (default `csv`); one the link does not allow
+    /// answers `403`, one not installed `404`.
     pub format: Option<String>,
-    /// For dataset links: comma-separated columns (default: all the link reveals).
+    /// For dataset links: comma-separated columns (default: all the link reveals); a column it
+    /// does not reveal answers `403`.
     pub columns: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LinkRowsQuery {
-    /// First row, from 0 (rows past the link's first `visible_rows` are not served).
+    /// First row, from 0 (default 0); rows past the link's first `visible_rows` are not
+    /// served. A negative offset is taken as 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
-    /// Rows to return (default 100, at most `max_preview_rows`).
+    /// Rows to return: default 100, at most the operator's `max_preview_rows` (1,000 unless
+    /// set otherwise); a value outside is brought within.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// Comma-separated columns, in this order (default: every column the link and the token
-    /// reveal).
+    /// reveal); a column they do not reveal answers `403`.
     pub columns: Option<String>,
 }
 
@@ -60,23 +66,49 @@ pub struct PasswordForm {
 
 /// What a link (or token) grants, for scripts.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "name": "For the review panel",
+    "kind": "dataset",
+    "level": "view",
+    "owner": "Ada Lovelace",
+    "size_bytes": 163,
+    "rows": 3,
+    "version": 1,
+    "columns": ["id", "site", "measured_on", "depth_m"],
+    "formats": null,
+    "expires_at": "2026-03-09T12:00:00Z",
+    "downloads_left": null
+})))]
 pub struct LinkInfoView {
     pub name: String,
-    /// `dataset` or `export`.
+    #[schema(value_type = crate::api::vocabulary::LinkItemKind)]
     pub kind: String,
-    /// `view` or `download`.
+    #[schema(value_type = crate::api::vocabulary::LinkLevel)]
     pub level: String,
+    /// The name of the person who made the link.
     pub owner: String,
+    /// A dataset link's size as uploaded.
     pub size_bytes: Option<i64>,
     pub rows: Option<i64>,
     pub version: Option<i32>,
+    /// The columns this token may see (all the link reveals, or fewer for a narrowed token).
     pub columns: Vec<String>,
+    /// The formats it may download in; `null` for every installed format.
     pub formats: Option<Vec<String>>,
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    /// `null` without a limit.
     pub downloads_left: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "columns": ["site", "depth_m"],
+    "rows": [["Étang de Thau", 1.5], ["琵琶湖", null], ["Lake Tahoe", -3.25]],
+    "offset": 0,
+    "total_rows": 3,
+    "visible_rows": 3
+})))]
 pub struct LinkRowsView {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<serde_json::Value>>,
@@ -467,11 +499,30 @@ pub async fn download_by_slug(
 }
 
 /// Downloads what the presented token grants.
-#[utoipa::path(get, path = "/api/v1/link/download", tag = "links", params(LinkDownloadQuery), responses(
-    (status = 200, description = "the file"),
+///
+/// For whoever holds a download link's token (`Authorization: Bearer <link token>`, no
+/// account): a view link's token gets `403`. A dataset link streams the dataset in `format`
+/// with `columns`, as the link and the token allow; an export link serves its file, with
+/// `Range` (`206`). With a download limit (the link's or the token's), a download takes its
+/// slot before its first byte and counts once it sends the item's last byte, or its bytes
+/// reach `link_download_count_percent` of the item; one that stops short gives its slot back,
+/// and when the limit is reached the rest get `410 link_used_up`. A link that counts downloads
+/// takes only ranges that run to the end (`bytes=N-`; `416` otherwise). Refusals as for
+/// `GET /api/v1/link`. Every download is in the link's access log, and a completed one in the
+/// audit log.
+#[utoipa::path(get, path = "/api/v1/link/download", tag = "links",
+    params(
+        LinkDownloadQuery,
+        ("Range" = Option<String>, Header, description = "Export links: one byte range, e.g. `bytes=1024-`, to resume a download"),
+    ),
+    responses(
+    (status = 200, description = "The file, in the format's media type, as an attachment"),
+    (status = 206, description = "The requested range of an export's file"),
     (status = 401, body = crate::error::ErrorBody),
     (status = 403, body = crate::error::ErrorBody),
     (status = 410, body = crate::error::ErrorBody),
+    (status = 416, body = crate::error::ErrorBody),
+    (status = 502, description = "The format plugin failed before sending anything; the download's slot is given back", body = crate::error::ErrorBody),
 ))]
 pub async fn download_by_token(
     state: web::Data<AppState>,
@@ -805,6 +856,12 @@ pub async fn rows_by_slug(
 }
 
 /// The rows a view token grants.
+///
+/// For whoever holds a view link's token (a download link's gets `403`, and so does an
+/// export's, which has no rows). A view link shows its first `link_view_rows` rows (20 unless
+/// the operator set otherwise) and no more: `visible_rows` says how many, and an `offset` past
+/// them gives no rows. Columns are those the link and the token reveal, or the ones asked for
+/// among them. Refusals as for `GET /api/v1/link`. Each read is in the link's access log.
 #[utoipa::path(get, path = "/api/v1/link/rows", tag = "links", params(LinkRowsQuery), responses(
     (status = 200, body = LinkRowsView),
     (status = 401, body = crate::error::ErrorBody),
@@ -915,6 +972,14 @@ fn parse_column_list(list: &str) -> Vec<String> {
 }
 
 /// What the presented token grants: the item, its level, expiry and downloads left.
+///
+/// For whoever holds a link's token (`Authorization: Bearer <link token>`, no account needed,
+/// no password either). Every check the link and the token carry runs here too: an unknown or
+/// revoked link answers `404`; a changed or foreign token `401 invalid_token`; an expired,
+/// used-up or suspended link `410`; a token check that fails (a narrowed token's expiry, level
+/// or columns) `403`, naming it. Only the columns the token allows are named. Wrong tokens
+/// count against the client's address (`429` with `Retry-After` after too many). Changes
+/// nothing.
 #[utoipa::path(get, path = "/api/v1/link", tag = "links", responses(
     (status = 200, body = LinkInfoView),
     (status = 401, body = crate::error::ErrorBody),
@@ -977,6 +1042,14 @@ pub async fn link_info(
 
 /// One key that signs (or signed) link tokens.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "root",
+    "algorithm": "ed25519",
+    "public_key": "2d7a1f3c5e9b0a4d6f8e2c1b3a5d7f9e0c2b4a6d8f1e3c5b7a9d0f2e4c6b8a1d",
+    "biscuit_public_key": "ed25519/2d7a1f3c5e9b0a4d6f8e2c1b3a5d7f9e0c2b4a6d8f1e3c5b7a9d0f2e4c6b8a1d",
+    "status": "current",
+    "created_at": "2026-03-01T08:00:00Z"
+})))]
 pub struct TokenKeyView {
     /// The key's id.
     pub id: String,
@@ -987,19 +1060,31 @@ pub struct TokenKeyView {
     /// The same in Biscuit's own text form, `ed25519/<hex>`, as its libraries and command
     /// line take it.
     pub biscuit_public_key: String,
-    /// `current` (signs new tokens) or `retired` (no longer signs; tokens it signed no longer
-    /// verify here).
+    #[schema(value_type = crate::api::vocabulary::KeyStatus)]
     pub status: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"keys": [{
+    "id": "root",
+    "algorithm": "ed25519",
+    "public_key": "2d7a1f3c5e9b0a4d6f8e2c1b3a5d7f9e0c2b4a6d8f1e3c5b7a9d0f2e4c6b8a1d",
+    "biscuit_public_key": "ed25519/2d7a1f3c5e9b0a4d6f8e2c1b3a5d7f9e0c2b4a6d8f1e3c5b7a9d0f2e4c6b8a1d",
+    "status": "current",
+    "created_at": "2026-03-01T08:00:00Z"
+}]})))]
 pub struct TokenKeysView {
     pub keys: Vec<TokenKeyView>,
 }
 
 /// The public keys that sign share-link tokens, so that standard Biscuit libraries can verify
 /// (and then attenuate) a token offline. Public: a public key reveals nothing.
+///
+/// Anyone may call it. The key that signs tokens now is `current`; earlier ones kept in the
+/// database are `retired`. Cached for five minutes (`Cache-Control: public, max-age=300`).
+/// Changes nothing.
 #[utoipa::path(get, path = "/.well-known/tessera/biscuit-keys", tag = "links", responses(
     (status = 200, body = TokenKeysView),
 ))]

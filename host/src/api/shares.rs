@@ -30,7 +30,7 @@ use crate::time::{now_millis, to_rfc3339};
 /// Whom a share is with.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShareSubjectView {
-    /// `user`, `group`, `team` or `email` (a share made to an email address).
+    #[schema(value_type = crate::api::vocabulary::ShareSubjectKind)]
     pub kind: String,
     /// The user's, group's or team's id, or the email address.
     pub id: String,
@@ -39,24 +39,47 @@ pub struct ShareSubjectView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f74-6c7d-7a81-b2c3-d4e5f6a7b8c9",
+    "dataset_id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+    "subject": {"kind": "email", "id": "colleague@example.org", "name": "colleague@example.org"},
+    "level": "view",
+    "expires_at": "2026-04-01T10:10:00Z",
+    "created_by": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+    "created_at": "2026-03-02T10:10:00Z",
+    "updated_at": "2026-03-02T10:10:00Z",
+    "pending": true
+})))]
 pub struct ShareView {
     pub id: String,
     pub dataset_id: String,
     pub subject: ShareSubjectView,
-    /// `view`, `edit` or `admin`.
+    #[schema(value_type = crate::api::vocabulary::AccessLevel)]
     pub level: String,
+    /// When the share ends; `null` for never.
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    /// The sharer's user id.
     pub created_by: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// Made to an email address and not yet seen by an account holding it. Says nothing about
     /// whether such an account exists.
     pub pending: bool,
 }
 
-/// Share with exactly one of `user`, `group` or `team`.
+/// Share with exactly one of `user`, `group` or `team`; a body naming none or several is
+/// refused (`422`).
+// The document states it as `oneOf` one form per recipient (`api::openapi::EXACTLY_ONE_OF`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(
+    json!({"user": "colleague@example.org", "level": "view", "expires_in": 2592000}),
+    json!({"group": "Field team", "level": "edit"}),
+    json!({"team": "Limnology", "level": "view", "expires_at": "2030-01-31T12:00:00Z"})
+))]
 pub struct NewShareRequest {
     /// A user's id, or an email address: it need not have an account yet (the share applies to
     /// the account that holds the address, once there is one).
@@ -65,21 +88,30 @@ pub struct NewShareRequest {
     pub group: Option<String>,
     /// A team's id or name.
     pub team: Option<String>,
-    /// `view`, `edit` or `admin`.
+    #[schema(value_type = crate::api::vocabulary::AccessLevel)]
     pub level: String,
-    /// Seconds from now until the share ends.
+    /// Seconds from now until the share ends, at most a hundred years. Give this or
+    /// `expires_at`, not both; neither for a share without end.
+    #[schema(minimum = 1, maximum = 3153600000_u64)]
     pub expires_in: Option<i64>,
-    /// When the share ends (RFC 3339).
+    /// When the share ends (RFC 3339, in the future).
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"level": "edit", "expires_in": 2592000})))]
 pub struct ShareChangeRequest {
+    /// A new level; absent to keep it.
+    #[schema(value_type = Option<crate::api::vocabulary::AccessLevel>)]
     pub level: Option<String>,
+    /// A new end, in seconds from now (at most a hundred years); not with `expires_at`.
+    #[schema(minimum = 1, maximum = 3153600000_u64)]
     pub expires_in: Option<i64>,
-    /// A new end (RFC 3339), or `null` for none.
+    /// A new end (RFC 3339, in the future), or `null` for none.
     #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
 }
 
@@ -174,9 +206,17 @@ fn share_event(
 }
 
 /// Shares the dataset with a user, a group or a team.
+///
+/// Needs `admin` on the dataset (`403` with less, `404` without any access), so nobody can
+/// reshare beyond their own level. Exactly one of `user`, `group` or `team` (`422` otherwise; a
+/// user, group or team that does not exist, too). An email address is shared with as such,
+/// whether or not an account has it, and the answer is the same either way (`pending: true`),
+/// so this cannot be used to probe addresses. One share per recipient and dataset: another
+/// answers `409` (change it with `PATCH`). The grant holds from the next request on every
+/// replica. Audited (`share.create`).
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/shares", tag = "sharing", params(("id" = String, Path)), request_body = NewShareRequest, responses(
     (status = 201, body = ShareView),
-    (status = 409, body = crate::error::ErrorBody),
+    (status = 409, description = "`conflict`: the dataset is shared with this recipient already", body = crate::error::ErrorBody),
     (status = 422, body = crate::error::ErrorBody),
 ))]
 pub async fn create_share(
@@ -234,6 +274,11 @@ pub async fn create_share(
 }
 
 /// Who the dataset is shared with (for those who administer it).
+///
+/// Needs `admin` on the dataset (`403` with less, `404` without any access). Every share,
+/// oldest first, expired ones included (see `expires_at`), pending ones as their address. Not
+/// paged.
+/// The decision is audited (`access.dataset`). Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/shares", tag = "sharing", params(("id" = String, Path)), responses(
     (status = 200, body = Vec<ShareView>),
     (status = 404, body = crate::error::ErrorBody),
@@ -260,6 +305,11 @@ pub async fn list_shares(
 }
 
 /// Changes a share's level or expiry.
+///
+/// Needs `admin` on the dataset (`403` with less, `404` without any access, or for a share of
+/// another dataset). Absent fields stay as they are; `expires_at: null` removes the end. The
+/// same change twice leaves the same share (idempotent). The new level holds from the next
+/// request. Audited (`share.update`).
 #[utoipa::path(patch, path = "/api/v1/datasets/{id}/shares/{share_id}", tag = "sharing", params(("id" = String, Path), ("share_id" = String, Path)), request_body = ShareChangeRequest, responses(
     (status = 200, body = ShareView),
     (status = 404, body = crate::error::ErrorBody),
@@ -317,8 +367,13 @@ pub async fn update_share(
 }
 
 /// Revokes a share; it stops working on the next request.
+///
+/// Needs `admin` on the dataset (`403` with less, `404` without any access). The recipient
+/// loses what the share gave on their next request, on every replica, and so do share links
+/// they made that needed it (suspended). A second revocation answers `404`. Audited
+/// (`share.revoke`).
 #[utoipa::path(delete, path = "/api/v1/datasets/{id}/shares/{share_id}", tag = "sharing", params(("id" = String, Path), ("share_id" = String, Path)), responses(
-    (status = 204),
+    (status = 204, description = "Revoked"),
     (status = 404, body = crate::error::ErrorBody),
 ))]
 pub async fn revoke_share(
@@ -358,15 +413,33 @@ pub async fn revoke_share(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "share": {
+    "id": "01932f74-6c7d-7a81-b2c3-d4e5f6a7b8c9",
+    "dataset_id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+    "subject": {"kind": "email", "id": "colleague@example.org", "name": "colleague@example.org"},
+    "level": "view",
+    "expires_at": "2026-04-01T10:10:00Z",
+    "created_by": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+    "created_at": "2026-03-02T10:10:00Z",
+    "updated_at": "2026-03-02T10:10:00Z",
+    "pending": true
+},
+    "dataset_name": "Lake temperatures",
+    "shared_by": "Ada Lovelace"
+})))]
 pub struct SharedWithMeView {
     pub share: ShareView,
     pub dataset_name: String,
+    /// The sharer's name, when their account is still there.
     pub shared_by: Option<String>,
 }
 
 /// Everything shared with the caller, directly, by email, or through their groups and teams.
-/// Listing marks what was shared with the caller's email address as seen (no longer pending to
-/// its sharer).
+///
+/// Any signed-in caller, for themselves: live shares only (expired ones are left out). Listing
+/// marks what was shared with the caller's email address as seen, so its sharer no longer sees
+/// it pending: this is the one GET that writes. Not paged.
 #[utoipa::path(get, path = "/api/v1/shared-with-me", tag = "sharing", responses(
     (status = 200, body = Vec<SharedWithMeView>),
 ))]

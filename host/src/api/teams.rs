@@ -20,10 +20,17 @@ use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f71-5d2c-7e40-a3b1-2c9d8e7f6a05",
+    "name": "Limnology",
+    "description": "Lake and river research",
+    "created_at": "2026-03-02T09:30:00Z"
+})))]
 pub struct TeamView {
     pub id: String,
     pub name: String,
     pub description: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -41,11 +48,21 @@ impl From<Team> for TeamView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TeamMemberView {
     pub user: UserRef,
-    /// `owner` or `member`.
+    #[schema(value_type = crate::api::vocabulary::TeamRole)]
     pub role: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f71-5d2c-7e40-a3b1-2c9d8e7f6a05",
+    "name": "Limnology",
+    "description": "Lake and river research",
+    "created_at": "2026-03-02T09:30:00Z",
+    "members": [
+        {"user": {"id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10", "email": "ada@example.org", "name": "Ada Lovelace"}, "role": "owner"},
+        {"user": {"id": "01932f6f-8a3d-7b12-b4c6-1e2f3a4b5c6d", "email": "colleague@example.org", "name": "A Colleague"}, "role": "member"}
+    ]
+})))]
 pub struct TeamDetailView {
     #[serde(flatten)]
     pub team: TeamView,
@@ -54,22 +71,31 @@ pub struct TeamDetailView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "Limnology", "description": "Lake and river research"})))]
 pub struct NewTeamRequest {
+    /// Unique among teams (trimmed; 1 to 100 characters).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
+    /// Trimmed; anything past 2,000 characters is cut off.
     #[serde(default)]
     pub description: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"user": "colleague@example.org", "role": "member"})))]
 pub struct TeamMemberRequest {
-    /// The user's id or email.
+    /// The user's id or email; an account that does not exist is refused (`422`).
     pub user: String,
-    /// `owner` or `member` (default).
+    /// The role to give, `member` unless said.
+    #[schema(value_type = Option<crate::api::vocabulary::TeamRole>)]
     pub role: Option<String>,
 }
 
 /// Teams the caller belongs to (site admins: all teams).
+///
+/// Any signed-in caller; a site admin (with the `admin` scope, for a token) sees every team.
+/// By name; not paged. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<TeamView>)))]
 pub async fn list_teams(
     state: web::Data<AppState>,
@@ -91,9 +117,14 @@ pub async fn list_teams(
 }
 
 /// Creates a team with the caller as its owner.
+///
+/// Any signed-in caller. The caller becomes the team's only owner; owners manage its members,
+/// and datasets given to the team are `edit` for its members and `admin` for its owners.
+/// Names are unique: a name in use answers `409`. Not idempotent: each call makes a team (or
+/// the `409`).
 #[utoipa::path(post, path = "/api/v1/teams", tag = "teams", request_body = NewTeamRequest, responses(
     (status = 201, body = TeamView),
-    (status = 409, body = crate::error::ErrorBody),
+    (status = 409, description = "`conflict`: a team has this name already", body = crate::error::ErrorBody),
 ))]
 pub async fn create_team(
     state: web::Data<AppState>,
@@ -117,6 +148,9 @@ pub async fn create_team(
 }
 
 /// A team with its members (members and site admins).
+///
+/// For the team's members and site admins; anyone else is told it does not exist (`404`).
+/// Members are listed by email with their role. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams", params(("id" = String, Path)), responses(
     (status = 200, body = TeamDetailView),
     (status = 404, body = crate::error::ErrorBody),
@@ -153,9 +187,16 @@ pub async fn get_team(
 }
 
 /// Adds a member or changes a member's role (team owners and site admins).
+///
+/// For the team's owners and site admins: a member who is not an owner gets `403`, anyone else
+/// `404`. Puts the user in the team with the role given (`member` unless said), or changes
+/// their role; the same request twice leaves the same membership (idempotent). The last owner
+/// cannot be made a member (`409`). A user who does not exist is refused (`422`). Audited
+/// (`team.member.put`); the new rights hold on the next request, on every replica.
 #[utoipa::path(post, path = "/api/v1/teams/{id}/members", tag = "teams", params(("id" = String, Path)),
     request_body = TeamMemberRequest, responses(
     (status = 204, description = "Member added or updated"),
+    (status = 409, description = "`conflict`: the team would be left without an owner", body = crate::error::ErrorBody),
     (status = 403, body = crate::error::ErrorBody),
     (status = 404, body = crate::error::ErrorBody),
 ))]
@@ -212,9 +253,16 @@ pub async fn put_team_member(
 }
 
 /// Removes a member (team owners, site admins, or members removing themselves).
+///
+/// For the team's owners and site admins, and for any member leaving (`user_id` their own id).
+/// A member who is not an owner removing someone else gets `403`; a stranger, `404`. The last
+/// owner cannot leave or be removed (`409`). A user who is not a member answers `404`, so a
+/// second removal does too. Audited (`team.member.remove`); the rights they held through the
+/// team end on the next request.
 #[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{user_id}", tag = "teams",
-    params(("id" = String, Path), ("user_id" = String, Path)), responses(
+    params(("id" = String, Path), ("user_id" = String, Path, description = "The member's user id")), responses(
     (status = 204, description = "Removed"),
+    (status = 409, description = "`conflict`: the team would be left without an owner", body = crate::error::ErrorBody),
     (status = 403, body = crate::error::ErrorBody),
     (status = 404, body = crate::error::ErrorBody),
 ))]

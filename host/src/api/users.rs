@@ -9,13 +9,24 @@ use crate::db::users::User;
 use crate::error::ApiResult;
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+    "email": "ada@example.org",
+    "name": "Ada Lovelace",
+    "is_admin": false,
+    "is_active": true,
+    "created_at": "2026-03-02T09:15:00Z"
+})))]
 pub struct UserView {
     pub id: String,
+    /// Lower-case, as stored.
     pub email: String,
     pub name: String,
+    /// A site admin: manages accounts, plugins, policies and every dataset.
     pub is_admin: bool,
+    /// `false` for a deactivated account, which can neither sign in nor use its tokens.
     pub is_active: bool,
-    /// RFC 3339.
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -34,6 +45,11 @@ impl From<User> for UserView {
 
 /// A user as others see them (no account flags).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+    "email": "ada@example.org",
+    "name": "Ada Lovelace"
+})))]
 pub struct UserRef {
     pub id: String,
     pub email: String,
@@ -51,6 +67,9 @@ impl From<User> for UserRef {
 }
 
 /// The signed-in caller.
+///
+/// Any signed-in caller, with a session or a token of any scope: who the credentials belong
+/// to. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses(
     (status = 200, body = UserView),
     (status = 401, body = crate::error::ErrorBody),

@@ -182,3 +182,176 @@ fn no_schema_is_a_contradictory_all_of() {
         found.join("\n")
     );
 }
+
+/// The operations of `api/exports.rs` and `api/datasets/export.rs`, whose words, examples and
+/// constraints are written with the reproducible-exports change to those files; every check
+/// below holds for every other operation.
+const EXPORT_OPERATIONS: &[&str] = &[
+    "export_dataset",
+    "create_export",
+    "list_exports",
+    "get_export",
+    "cancel_export",
+    "export_events",
+    "download_export",
+];
+
+fn generated_document() -> Value {
+    serde_json::from_str(&tessera::api::openapi::document()).unwrap()
+}
+
+/// Every operation: (path, method, operation).
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            found.push((path.clone(), method.clone(), operation.clone()));
+        }
+    }
+    found
+}
+
+fn is_export_operation(operation: &Value) -> bool {
+    EXPORT_OPERATIONS.contains(&operation["operationId"].as_str().unwrap_or_default())
+}
+
+/// The examples a schema carries: its own (`examples`, or the older `example`), or, for an
+/// array, its items' examples as one-element arrays.
+fn schema_examples(doc: &Value, schema: &Value) -> Vec<Value> {
+    let schema = resolved(doc, schema);
+    if let Some(examples) = schema["examples"].as_array() {
+        return examples.clone();
+    }
+    if !schema["example"].is_null() {
+        return vec![schema["example"].clone()];
+    }
+    if !schema["items"].is_null() {
+        return schema_examples(doc, &schema["items"])
+            .into_iter()
+            .map(|item| Value::Array(vec![item]))
+            .collect();
+    }
+    Vec::new()
+}
+
+/// The examples of a JSON media type: its own `example`, else its schema's.
+fn media_examples(doc: &Value, media: &Value) -> Vec<Value> {
+    if !media["example"].is_null() {
+        return vec![media["example"].clone()];
+    }
+    schema_examples(doc, &media["schema"])
+}
+
+/// Issue 14, item 25: one operation in 65 had a description. Each says, beyond its summary,
+/// who may call it, what it changes and how it refuses.
+#[test]
+fn every_operation_has_a_description() {
+    let doc = generated_document();
+    let missing: Vec<String> = operations(&doc)
+        .into_iter()
+        .filter(|(_, _, operation)| !is_export_operation(operation))
+        .filter(|(_, _, operation)| {
+            operation["description"]
+                .as_str()
+                .is_none_or(|words| words.trim().len() < 40)
+        })
+        .map(|(path, method, _)| format!("{} {path}", method.to_uppercase()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "operations without a description:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// Issue 14, item 25: no operation had an example. Every JSON request body and every JSON
+/// success answer has one.
+#[test]
+fn every_json_body_has_an_example() {
+    let doc = generated_document();
+    let mut missing = Vec::new();
+    for (path, method, operation) in operations(&doc) {
+        if is_export_operation(&operation) {
+            continue;
+        }
+        let label = format!("{} {path}", method.to_uppercase());
+        let request = &operation["requestBody"]["content"]["application/json"];
+        if !request.is_null() && media_examples(&doc, request).is_empty() {
+            missing.push(format!("{label}: request body"));
+        }
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            let media = &response["content"]["application/json"];
+            if status.starts_with('2') && !media.is_null() && media_examples(&doc, media).is_empty()
+            {
+                missing.push(format!("{label}: {status} answer"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "JSON bodies without an example:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// Checks `example` against `schema` (which may name the document's components), formats
+/// included.
+fn example_problems(doc: &Value, schema: &Value, example: &Value) -> Vec<String> {
+    let mut root = match schema {
+        Value::Object(_) => schema.clone(),
+        _ => serde_json::json!({}),
+    };
+    root["components"] = doc["components"].clone();
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("schema {schema} does not compile: {e}"));
+    validator
+        .iter_errors(example)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// Issue 14, item 25: an example a client copies must be one the schema (and so a validating
+/// client) accepts, and one the document's own answers could be.
+#[test]
+fn every_example_fits_its_schema() {
+    let doc = generated_document();
+    let mut problems = Vec::new();
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        let reference = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+        for example in schema_examples(&doc, schema) {
+            for problem in example_problems(&doc, &reference, &example) {
+                problems.push(format!("schema {name}: {problem}"));
+            }
+        }
+    }
+    for (path, method, operation) in operations(&doc) {
+        let label = format!("{} {path}", method.to_uppercase());
+        let mut media = vec![(
+            "request body".to_owned(),
+            operation["requestBody"]["content"]["application/json"].clone(),
+        )];
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            let response = resolved(&doc, response);
+            media.push((
+                format!("{status} answer"),
+                response["content"]["application/json"].clone(),
+            ));
+        }
+        for (what, media) in media {
+            if media["example"].is_null() {
+                continue;
+            }
+            for problem in example_problems(&doc, &media["schema"], &media["example"]) {
+                problems.push(format!("{label}, {what}: {problem}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "examples that do not fit their schema:\n{}",
+        problems.join("\n")
+    );
+}

@@ -22,26 +22,50 @@ pub struct AuditQuery {
     pub action: Option<String>,
     /// e.g. `dataset:<id>`.
     pub target: Option<String>,
-    /// `ok`, `granted` or `denied`.
+    /// `ok`, `granted` or `denied` (any other word matches nothing).
     pub outcome: Option<String>,
-    /// Entries at or after this time (RFC 3339).
+    /// Entries at or after this time (RFC 3339; `422` otherwise).
+    #[param(format = DateTime)]
     pub since: Option<String>,
-    /// Entries before this time (RFC 3339).
+    /// Entries before this time (RFC 3339; `422` otherwise).
+    #[param(format = DateTime)]
     pub until: Option<String>,
-    /// `json` (default) or `csv` (every matching entry, as a file).
+    /// `json` (default: a page) or `csv` (every matching entry, as a file; `offset` and
+    /// `limit` do not apply).
+    #[param(value_type = Option<crate::api::vocabulary::AuditFormat>)]
     pub format: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+        "seq": 42,
+        "at": "2026-03-02T10:10:00Z",
+        "actor": "user:01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+        "action": "share.create",
+        "target": "dataset:01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+        "outcome": "ok",
+        "detail": {"share": "01932f74-6c7d-7a81-b2c3-d4e5f6a7b8c9", "subject": "email:colleague@example.org", "level": "view", "expires_at": null},
+        "address": "127.0.0.0/24",
+        "hash": "a3f1c9e7b5d3f1a9c7e5b3d1f9a7c5e3b1d9f7a5c3e1b9d7f5a3c1e9b7d5f3a1"
+    })))]
 pub struct AuditEntryView {
+    /// Position in the chain, from 1.
     pub seq: i64,
+    #[schema(format = DateTime)]
     pub at: String,
+    /// `user:<id>`, `link:<id>`, `anonymous` or `system`.
     pub actor: String,
+    /// e.g. `share.create`, `access.dataset`, `login.fail`.
     pub action: String,
     pub target: String,
+    #[schema(value_type = crate::api::vocabulary::AuditOutcome)]
     pub outcome: String,
+    /// What the action was about, by action: the rule that decided, the level needed and held,
+    /// the share's terms...
     pub detail: serde_json::Value,
+    /// The client's address, cut to its /24 or /48 unless `log_full_addresses` is set.
     pub address: Option<String>,
+    /// SHA-256 of this entry and the one before, hex: the chain `verify` walks.
     pub hash: String,
 }
 
@@ -62,6 +86,17 @@ impl From<AuditRow> for AuditEntryView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"items": [{
+        "seq": 42,
+        "at": "2026-03-02T10:10:00Z",
+        "actor": "user:01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+        "action": "share.create",
+        "target": "dataset:01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+        "outcome": "ok",
+        "detail": {"share": "01932f74-6c7d-7a81-b2c3-d4e5f6a7b8c9", "subject": "email:colleague@example.org", "level": "view", "expires_at": null},
+        "address": "127.0.0.0/24",
+        "hash": "a3f1c9e7b5d3f1a9c7e5b3d1f9a7c5e3b1d9f7a5c3e1b9d7f5a3c1e9b7d5f3a1"
+    }], "total": 1, "offset": 0, "limit": 50})))]
 pub struct AuditListView {
     pub items: Vec<AuditEntryView>,
     pub total: i64,
@@ -93,6 +128,10 @@ fn filter_of(query: &AuditQuery) -> Result<AuditFilter, ApiError> {
 }
 
 /// Audit entries, newest first, filtered; `format=csv` downloads every match.
+///
+/// Site admins only (`admin` scope). Every filter is optional and they combine; `since` and
+/// `until` must be RFC 3339 (`422`). As JSON, paged with `offset` and `limit`, `total`
+/// counting every match; as CSV (RFC 4180), every match in one file. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", params(Page, AuditQuery), responses(
     (status = 200, description = "The entries, newest first: JSON, or with `format=csv` the same as CSV (RFC 4180)", content(
         (AuditListView = "application/json"),
@@ -174,7 +213,13 @@ pub async fn list_audit(
 }
 
 /// Walks the whole hash chain and reports any entry changed or removed.
-#[utoipa::path(get, path = "/api/v1/admin/audit/verify", tag = "admin", responses((status = 200, body = ChainReport)))]
+///
+/// Site admins only (`admin` scope). Reads every entry, so on a long log it takes a moment;
+/// `intact` is `false` and `problems` names each entry changed, missing from the middle or cut
+/// from the end. Changes nothing.
+#[utoipa::path(get, path = "/api/v1/admin/audit/verify", tag = "admin", responses(
+    (status = 200, body = ChainReport, example = json!({"entries": 42, "intact": true, "problems": []})),
+))]
 pub async fn verify_audit(
     state: web::Data<AppState>,
     _caller: AdminCaller,

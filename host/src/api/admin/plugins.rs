@@ -21,15 +21,37 @@ use crate::time::now_millis;
 
 /// A plugin as an administrator sees it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "markdown",
+    "name": "Markdown table",
+    "version": "0.1.0",
+    "kind": "exporter",
+    "api_version": "0.1.0",
+    "author": "Tessera",
+    "description": "A GitHub-flavoured Markdown table",
+    "source": "folder",
+    "enabled": true,
+    "loaded": true,
+    "load_error": null,
+    "component_sha256": "9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c1b3d5f7e9a1c3b5d7f9e1a3c5b7d9f1e",
+    "memory_mb": 64,
+    "time_ms": 30000,
+    "scratch_mb": 0,
+    "access_requests": [],
+    "access_approved": true,
+    "installed_by": null,
+    "updated_at": 1772443200000_i64
+})))]
 pub struct AdminPluginView {
     pub id: String,
     pub name: String,
     pub version: String,
+    /// `exporter`, the one kind there is.
     pub kind: String,
     pub api_version: String,
     pub author: String,
     pub description: String,
-    /// `folder` (shipped with the server) or `installed` (uploaded by an admin).
+    #[schema(value_type = crate::api::vocabulary::PluginSource)]
     pub source: String,
     pub enabled: bool,
     /// Whether this server process has the plugin loaded and ready.
@@ -45,7 +67,9 @@ pub struct AdminPluginView {
     pub access_requests: Vec<String>,
     /// Whether an administrator approved all of it.
     pub access_approved: bool,
+    /// The user id of the admin who installed it (`null` for the plugins folder's).
     pub installed_by: Option<String>,
+    /// Milliseconds since the Unix epoch.
     pub updated_at: i64,
 }
 
@@ -106,6 +130,9 @@ async fn synced_view(state: &AppState, id: String) -> ApiResult<AdminPluginView>
 }
 
 /// Every plugin, enabled or not, with its state.
+///
+/// Site admins only (`admin` scope). Whether this process has each plugin loaded, why not when
+/// it has not, and what each asks for beyond memory and time. Not paged. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/admin/plugins", tag = "admin", responses(
     (status = 200, body = Vec<AdminPluginView>),
     (status = 403, body = crate::error::ErrorBody),
@@ -147,8 +174,13 @@ pub struct InstallPluginRequest {
 
 /// Installs a plugin (or replaces an installed one with the same id) without a restart.
 ///
-/// The component is checked before anything is stored: it must implement a supported plugin
-/// world and describe itself under the manifest's id.
+/// Site admins only (`admin` scope). The component is checked before anything is stored: it
+/// must implement a supported plugin world and describe itself under the manifest's id
+/// (`422 invalid_plugin` otherwise, with the reason). Each field may be 64 MiB at most (`413`).
+/// A plugin of the server's plugins folder cannot be replaced (`409`). With `enable`, a plugin
+/// asking for access beyond memory and time needs `approve` too (`409 approval_required`).
+/// Replacing an installed plugin keeps it enabled, and keeps its approval while it asks for no
+/// more. Audited (`admin.plugin.install`); other replicas load it within seconds.
 #[utoipa::path(post, path = "/api/v1/admin/plugins", tag = "admin", params(InstallQuery),
     request_body(content = InstallPluginRequest, content_type = "multipart/form-data"),
     responses(
@@ -240,6 +272,7 @@ pub async fn install_plugin(
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"approve": true})))]
 pub struct EnablePluginRequest {
     /// Approve the access the plugin's manifest asks for; needed when it asks for any that
     /// was not approved before.
@@ -248,7 +281,13 @@ pub struct EnablePluginRequest {
 }
 
 /// Enables a plugin, approving what it asks for when told to.
+///
+/// Site admins only (`admin` scope). The body may be left out; one that is sent must be this
+/// object, unknown fields refused (`400`). A plugin asking for access that no admin approved
+/// needs `approve: true` (`409 approval_required` otherwise). Idempotent. Audited
+/// (`admin.plugin.enable`); new exports may use it at once here, within seconds elsewhere.
 #[utoipa::path(post, path = "/api/v1/admin/plugins/{id}/enable", tag = "admin",
+    params(("id" = String, Path, description = "The plugin's id, e.g. `csv`")),
     request_body(content = Option<EnablePluginRequest>),
     responses(
         (status = 200, body = AdminPluginView),
@@ -292,7 +331,11 @@ pub async fn enable_plugin(
 }
 
 /// Disables a plugin: new exports cannot use it; exports already running finish.
-#[utoipa::path(post, path = "/api/v1/admin/plugins/{id}/disable", tag = "admin", responses(
+///
+/// Site admins only (`admin` scope). From then on, an export or a link's download asking for
+/// its format answers `404 unknown_format`. Idempotent. Audited (`admin.plugin.disable`).
+#[utoipa::path(post, path = "/api/v1/admin/plugins/{id}/disable", tag = "admin",
+    params(("id" = String, Path, description = "The plugin's id, e.g. `csv`")), responses(
     (status = 200, body = AdminPluginView),
     (status = 404, body = crate::error::ErrorBody),
 ))]
@@ -323,8 +366,13 @@ pub async fn disable_plugin(
 }
 
 /// Removes an installed plugin. Plugins of the server's plugins folder can only be disabled.
-#[utoipa::path(delete, path = "/api/v1/admin/plugins/{id}", tag = "admin", responses(
-    (status = 204),
+///
+/// Site admins only (`admin` scope). Its component is deleted when no other plugin uses it;
+/// exports already made stay. A plugin of the plugins folder answers `409`; a second removal,
+/// `404`. Audited (`admin.plugin.remove`).
+#[utoipa::path(delete, path = "/api/v1/admin/plugins/{id}", tag = "admin",
+    params(("id" = String, Path, description = "The plugin's id")), responses(
+    (status = 204, description = "Removed"),
     (status = 404, body = crate::error::ErrorBody),
     (status = 409, description = "the plugin ships in the plugins folder", body = crate::error::ErrorBody),
 ))]

@@ -18,23 +18,57 @@ use crate::time::now_millis;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "email": "grace@example.org",
+    "name": "Grace Hopper",
+    "password": "a long and private passphrase",
+    "is_admin": false
+})))]
 pub struct NewUserRequest {
+    /// Unique; trimmed and stored in lower case. An address: something before the first `@`,
+    /// a domain after it that neither starts nor ends with `.`, no spaces, at most 254 bytes.
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^\s*[^@\s]+@[^\s.](\S*[^\s.])?\s*$"
+    )]
     pub email: String,
+    /// Trimmed; 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
+    /// 8 to 1,024 characters; stored only as an argon2id hash.
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: String,
+    /// A site admin (default `false`).
     #[serde(default)]
     pub is_admin: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"is_active": true, "is_admin": false})))]
 pub struct UserChangesRequest {
-    /// `false` deactivates: the user's sessions and tokens stop working at once.
+    /// `false` deactivates: the user's sessions and tokens stop working at once, and so do the
+    /// share links they made; `true` reactivates (revoked tokens stay revoked).
     pub is_active: Option<bool>,
+    /// Promotes to site admin, or demotes.
     pub is_admin: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "items": [{
+        "id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+        "email": "ada@example.org",
+        "name": "Ada Lovelace",
+        "is_admin": true,
+        "is_active": true,
+        "created_at": "2026-03-02T09:15:00Z"
+    }],
+    "total": 1,
+    "offset": 0,
+    "limit": 50
+})))]
 pub struct UserListView {
     pub items: Vec<UserView>,
     pub total: i64,
@@ -43,6 +77,9 @@ pub struct UserListView {
 }
 
 /// Every account, by email.
+///
+/// Site admins only (a token needs the `admin` scope); anyone else gets `403`, and the refusal
+/// is audited. Paged with `offset` and `limit`; `total` counts every account. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(Page), responses(
     (status = 200, body = UserListView),
     (status = 403, body = crate::error::ErrorBody),
@@ -66,9 +103,14 @@ pub async fn list_users(
 }
 
 /// Creates an account.
+///
+/// Site admins only (`admin` scope). The email must look like an address and be free (`409`
+/// if an account has it), the name 1 to 200 characters, the password 8 to 1,024 (`422`
+/// otherwise). What was shared with the address before the account existed applies to it at
+/// once. Audited (`admin.user.create`). Not idempotent: the same request again answers `409`.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewUserRequest, responses(
     (status = 201, body = UserView),
-    (status = 409, body = crate::error::ErrorBody),
+    (status = 409, description = "`conflict`: an account has this email already", body = crate::error::ErrorBody),
     (status = 422, body = crate::error::ErrorBody),
 ))]
 pub async fn create_user(
@@ -98,6 +140,12 @@ pub async fn create_user(
 }
 
 /// Deactivates, reactivates, promotes or demotes an account.
+///
+/// Site admins only (`admin` scope). Absent fields stay as they are. Deactivating ends the
+/// account's sessions and revokes its tokens at once, and suspends the share links it made; the
+/// last active site admin can be neither deactivated nor demoted (`409`). Audited
+/// (`admin.user.update`); the change holds on every replica on the next request. Idempotent:
+/// the same flags again change nothing more.
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path)),
     request_body = UserChangesRequest, responses(
     (status = 200, body = UserView),

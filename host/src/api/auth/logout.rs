@@ -7,6 +7,11 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// Ends the current session (its cookie stops working at once, on every replica).
+///
+/// Any signed-in caller. With the session cookie (and its `X-CSRF-Token`), the session is
+/// deleted and both cookies are cleared; with an API token nothing is deleted (revoke a token
+/// with `DELETE /api/v1/tokens/{id}`), and the answer is the same. Idempotent in effect: a
+/// second call has no session left and gets `401`.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", responses(
     (status = 204, description = "Signed out"),
     (status = 401, body = crate::error::ErrorBody),

@@ -11,6 +11,12 @@ use crate::state::AppState;
 use crate::time::now_millis;
 
 /// Deletes a dataset with all its versions (its owner or a site admin).
+///
+/// Only its owner or a site admin: `admin` through a share or a team is not enough (`403`,
+/// audited as `dataset.delete` denied), and a caller without any access is told it does not
+/// exist (`404`). Its versions (and their files), shares, share links and export jobs go with
+/// it. Audited
+/// (`dataset.delete`). A second delete answers `404`.
 #[utoipa::path(delete, path = "/api/v1/datasets/{id}", tag = "datasets", params(("id" = String, Path)), responses(
     (status = 204, description = "Deleted"),
     (status = 403, body = crate::error::ErrorBody),

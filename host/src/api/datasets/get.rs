@@ -10,6 +10,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// A dataset's metadata, schema and versions (with row counts, sizes and SHA-256).
+///
+/// Needs `view` on the dataset; a caller without any access is told it does not exist
+/// (`404`). `access` says the caller's own level. The decision is audited (`access.dataset`).
+/// Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}", tag = "datasets", params(("id" = String, Path)), responses(
     (status = 200, body = DatasetView),
     (status = 404, body = crate::error::ErrorBody),

@@ -13,13 +13,30 @@ use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DatasetQuery {
-    /// Only datasets of this team (id or name).
+    /// Only datasets of this team (id or name); a team that does not exist is refused (`422`).
     pub team: Option<String>,
     /// Text to find in the name or description (case-insensitive).
     pub q: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "items": [{
+        "id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+        "name": "Lake temperatures",
+        "description": "Daily readings from three lakes, 2024",
+        "tags": ["limnology", "temperature"],
+        "licence": "CC-BY-4.0",
+        "owner_id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+        "team_id": null,
+        "latest_version": 1,
+        "created_at": "2026-03-02T10:00:00Z",
+        "updated_at": "2026-03-02T10:05:00Z"
+    }],
+    "total": 1,
+    "offset": 0,
+    "limit": 50
+})))]
 pub struct DatasetListView {
     pub items: Vec<DatasetSummaryView>,
     pub total: i64,
@@ -28,6 +45,11 @@ pub struct DatasetListView {
 }
 
 /// Datasets the caller can see, most recently changed first.
+///
+/// Any signed-in caller: the datasets they hold at least `view` on, through ownership, a team,
+/// a share or a policy rule (a site admin: every dataset). Paged with `offset` and `limit`;
+/// `total` counts every match. `q` finds text in the name or description, `team` narrows to one
+/// team. Listing is not audited dataset by dataset. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets", tag = "datasets", params(Page, DatasetQuery), responses(
     (status = 200, body = DatasetListView),
     (status = 422, body = crate::error::ErrorBody),

@@ -22,7 +22,10 @@ pub(crate) fn parse_columns(stored: &str) -> Vec<ColumnInfo> {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionView {
+    /// From 1, one more for each upload.
+    #[schema(minimum = 1)]
     pub version: i32,
+    #[schema(minimum = 0)]
     pub rows: i64,
     pub columns: Vec<ColumnInfo>,
     /// Size of the stored Parquet file.
@@ -33,7 +36,9 @@ pub struct VersionView {
     pub original_filename: String,
     /// SHA-256 of the stored Parquet file, hex.
     pub sha256: String,
+    /// The uploader's user id (`null` once that account is gone).
     pub created_by: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -56,13 +61,32 @@ impl From<DatasetVersion> for VersionView {
 
 /// What an upload answers: the new dataset (or version) and what was read from the file.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+    "name": "Lake temperatures",
+    "version": 1,
+    "rows": 3,
+    "columns": [
+        {"name": "id", "type": "integer"},
+        {"name": "site", "type": "string"},
+        {"name": "measured_on", "type": "date"},
+        {"name": "depth_m", "type": "float"}
+    ],
+    "size_bytes": 2048,
+    "sha256": "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592"
+})))]
 pub struct UploadedView {
+    /// The dataset's id.
     pub id: String,
     pub name: String,
+    /// The version this upload made (1 for a new dataset).
     pub version: i32,
     pub rows: i64,
+    /// What was read from the file; see `ColumnInfo` for the types.
     pub columns: Vec<ColumnInfo>,
+    /// Size of the stored Parquet file.
     pub size_bytes: i64,
+    /// SHA-256 of the stored Parquet file, hex.
     pub sha256: String,
 }
 
@@ -86,16 +110,32 @@ impl UploadedView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+    "name": "Lake temperatures",
+    "description": "Daily readings from three lakes, 2024",
+    "tags": ["limnology", "temperature"],
+    "licence": "CC-BY-4.0",
+    "owner_id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+    "team_id": "01932f71-5d2c-7e40-a3b1-2c9d8e7f6a05",
+    "latest_version": 1,
+    "created_at": "2026-03-02T10:00:00Z",
+    "updated_at": "2026-03-02T10:05:00Z"
+})))]
 pub struct DatasetSummaryView {
     pub id: String,
     pub name: String,
     pub description: String,
     pub tags: Vec<String>,
     pub licence: Option<String>,
+    /// The owner's user id: the one who uploaded it, who alone (with site admins) may delete it.
     pub owner_id: String,
+    /// The team it belongs to, if any: its members hold `edit`, its owners `admin`.
     pub team_id: Option<String>,
     pub latest_version: i32,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -117,6 +157,43 @@ impl From<Dataset> for DatasetSummaryView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+    "name": "Lake temperatures",
+    "description": "Daily readings from three lakes, 2024",
+    "tags": ["limnology", "temperature"],
+    "licence": "CC-BY-4.0",
+    "owner_id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+    "team_id": null,
+    "latest_version": 1,
+    "created_at": "2026-03-02T10:00:00Z",
+    "updated_at": "2026-03-02T10:05:00Z",
+    "columns": [
+        {"name": "id", "type": "integer"},
+        {"name": "site", "type": "string"},
+        {"name": "measured_on", "type": "date"},
+        {"name": "depth_m", "type": "float"}
+    ],
+    "rows": 3,
+    "access": "admin",
+    "versions": [{
+        "version": 1,
+        "rows": 3,
+        "columns": [
+        {"name": "id", "type": "integer"},
+        {"name": "site", "type": "string"},
+        {"name": "measured_on", "type": "date"},
+        {"name": "depth_m", "type": "float"}
+    ],
+        "size_bytes": 2048,
+        "source_bytes": 163,
+        "source_format": "csv",
+        "original_filename": "lakes.csv",
+        "sha256": "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592",
+        "created_by": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+        "created_at": "2026-03-02T10:00:00Z"
+    }]
+})))]
 pub struct DatasetView {
     #[serde(flatten)]
     pub summary: DatasetSummaryView,
@@ -124,7 +201,9 @@ pub struct DatasetView {
     pub columns: Vec<ColumnInfo>,
     /// Rows of the latest version.
     pub rows: i64,
-    /// `view`, `edit` or `admin`: what the caller may do.
+    /// What the caller may do with it.
+    #[schema(value_type = crate::api::vocabulary::AccessLevel)]
     pub access: String,
+    /// Every version, oldest first.
     pub versions: Vec<VersionView>,
 }

@@ -14,15 +14,37 @@ use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RowsQuery {
-    /// First row, counted from 0 (default 0).
+    /// First row, counted from 0 (default 0); past the last row, no rows.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
-    /// Rows to return (default 100, at most the configured `max_preview_rows`).
+    /// Rows to return: default 100, at most the operator's `max_preview_rows` (1,000 unless
+    /// set otherwise); outside, `422`.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
-    /// Version to read (default: the latest).
+    /// Version to read (default: the latest); one that does not exist answers `404`.
+    #[param(minimum = 1)]
     pub version: Option<i32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "dataset_id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+    "version": 1,
+    "offset": 0,
+    "limit": 100,
+    "total_rows": 3,
+    "columns": [
+        {"name": "id", "type": "integer"},
+        {"name": "site", "type": "string"},
+        {"name": "measured_on", "type": "date"},
+        {"name": "depth_m", "type": "float"}
+    ],
+    "rows": [
+        [1, "Étang de Thau", "2024-01-01", 1.5],
+        [2, "琵琶湖", "2024-01-02", null],
+        [3, "Lake Tahoe", "2024-01-03", -3.25]
+    ]
+})))]
 pub struct RowsView {
     pub dataset_id: String,
     pub version: i32,
@@ -31,11 +53,16 @@ pub struct RowsView {
     /// Rows in the whole version.
     pub total_rows: i64,
     pub columns: Vec<ColumnInfo>,
-    /// One array of cell values per row, in column order.
+    /// One array of cell values per row, in column order: numbers and booleans as JSON,
+    /// dates and times as ISO 8601 text, empty cells as `null`.
     pub rows: Vec<Vec<serde_json::Value>>,
 }
 
 /// A window of rows of a dataset version, for preview.
+///
+/// Needs `view` on the dataset (`404` without any access). Paged with `offset` and `limit`
+/// (at most `max_preview_rows` at a time); `total_rows` counts the version's rows. The decision
+/// is audited (`access.dataset`). Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/rows", tag = "datasets", params(("id" = String, Path), RowsQuery), responses(
     (status = 200, body = RowsView),
     (status = 404, body = crate::error::ErrorBody),

@@ -16,13 +16,27 @@ use crate::time::now_millis;
 /// A metadata change; absent fields stay as they are, `null` clears an optional one.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "name": "Lake temperatures",
+    "description": "Daily readings from three lakes, 2024",
+    "tags": ["limnology", "temperature"],
+    "licence": "CC-BY-4.0"
+})))]
 pub struct DatasetChangesRequest {
+    /// Trimmed; 1 to 200 characters. (`title` is taken as another name for it.)
     #[serde(alias = "title")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
+    /// At most 10,000 characters; stored trimmed.
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
+    /// The whole new list: at most 50 tags, each trimmed, 1 to 64 characters; repeats are
+    /// dropped.
+    #[schema(max_items = 50, min_length = 1, max_length = 64, pattern = r"\S")]
     pub tags: Option<Vec<String>>,
+    /// A licence name or SPDX id (trimmed; 1 to 200 characters), or `null` for none.
     #[serde(default, deserialize_with = "crate::api::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"\S")]
     pub licence: Option<Option<String>>,
     /// Team id or name; `null` detaches the dataset from its team (owner or admin only).
     #[serde(default, deserialize_with = "crate::api::double_option")]
@@ -31,6 +45,12 @@ pub struct DatasetChangesRequest {
 }
 
 /// Changes a dataset's metadata (editors).
+///
+/// Needs `edit` on the dataset (`403` with less, `404` without any access); moving it to
+/// another team, or out of one, needs `admin` and membership of the new team (`403`). Absent
+/// fields stay as they are; the same change twice leaves the same metadata (idempotent). The
+/// decision is audited (`access.dataset`); moving teams changes who reaches the dataset on the
+/// next request.
 #[utoipa::path(patch, path = "/api/v1/datasets/{id}", tag = "datasets", params(("id" = String, Path)),
     request_body = DatasetChangesRequest, responses(
     (status = 200, body = DatasetSummaryView),

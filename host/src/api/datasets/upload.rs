@@ -68,13 +68,18 @@ struct ReceivedFile {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct UploadRequest {
-    /// The data: CSV, TSV, Parquet, NDJSON, JSON or Excel (.xlsx).
+    /// The data: CSV, TSV, Parquet, NDJSON, JSON or Excel (.xlsx), told apart by the file
+    /// name's extension or the part's content type.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// Defaults to the file name without its extension.
+    /// Defaults to the file name without its extension (trimmed; 1 to 200 characters). New
+    /// datasets only.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: Option<String>,
+    /// Trimmed; at most 64 KiB. New datasets only.
     description: Option<String>,
-    /// Team id or name the dataset belongs to.
+    /// The team (id or name) the dataset belongs to; the caller must be a member (`403`). New
+    /// datasets only.
     team: Option<String>,
 }
 
@@ -433,6 +438,15 @@ fn default_name(filename: &str) -> String {
 }
 
 /// Uploads a file as a new dataset.
+///
+/// Any signed-in caller (a token needs `write`); the caller owns the new dataset, and with
+/// `team` its team's members reach it too. The body is `multipart/form-data` (`415`
+/// otherwise) with the data in `file`; unknown fields are refused (`400`). The file is checked
+/// as it arrives and converted to Parquet; a refused upload leaves nothing behind. Limits, each
+/// an operator's setting: size (`413`), columns (`413`), Excel's own row and column limits and
+/// a workbook's unpacked size (`413`), uploads at once per user (`429`) and in all (`503`),
+/// both with `Retry-After`, and a minimum speed (`408`). Not idempotent: each upload makes a
+/// dataset.
 #[utoipa::path(post, path = "/api/v1/datasets", tag = "datasets",
     request_body(content = UploadRequest, content_type = "multipart/form-data"), responses(
     (status = 201, body = UploadedView),
@@ -511,6 +525,12 @@ pub async fn create_dataset(
 }
 
 /// Uploads a new version of a dataset (editors); earlier versions stay readable.
+///
+/// Needs `edit` on the dataset (`403` with less, `404` without any access). The same form and
+/// limits as a new upload, with `file` alone: metadata changes go through `PATCH` (`400`). The
+/// version number is the next one, even under concurrent uploads; the dataset's columns may
+/// differ from the last version's. The decision is audited (`access.dataset`). Not idempotent:
+/// each upload makes a version.
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/versions", tag = "datasets", params(("id" = String, Path)),
     request_body(content = UploadRequest, content_type = "multipart/form-data"), responses(
     (status = 201, body = UploadedView),

@@ -33,6 +33,17 @@ pub struct NewTokenRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "token": "tsr_Q2xp9vN4cT7mB1wZ8kR5yH3jL6dF0gS2aE9uP4oI7qW",
+    "id": "01932f70-0b4e-7c31-8d2a-6b5e4f3a2c19",
+    "name": "nightly sync",
+    "prefix": "tsr_Q2xp9v",
+    "scopes": ["read"],
+    "created_at": "2026-03-02T09:20:00Z",
+    "expires_at": "2026-05-31T09:20:00Z",
+    "last_used_at": null,
+    "revoked_at": null
+})))]
 pub struct CreatedTokenView {
     /// The secret, shown this once: send it as `Authorization: Bearer <token>`.
     pub token: String,

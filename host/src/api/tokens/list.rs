@@ -7,6 +7,9 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// The caller's tokens, newest first, without their secrets.
+///
+/// Any signed-in caller, for their own tokens only, revoked and expired ones included (see
+/// `revoked_at`, `expires_at`). Not paged: a person holds few tokens. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts", responses((status = 200, body = Vec<TokenView>)))]
 pub async fn list_tokens(
     state: web::Data<AppState>,
