@@ -533,17 +533,41 @@ fn default_description(status: &str) -> &'static str {
     }
 }
 
-/// The document as JSON text, pretty-printed (and stable, for the drift test).
+/// The document a server with the default settings serves, as JSON text, pretty-printed
+/// (and stable, for the drift test and `docs/openapi.json`).
 pub fn document() -> String {
+    document_for(&crate::Config::default())
+}
+
+/// The document as a server with `config` serves it: the bounds an operator sets are stated as
+/// they are set, so that clients are refused nothing the document allows.
+pub fn document_for(config: &crate::Config) -> String {
+    use utoipa::openapi::{RefOr, Schema};
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    // A window of rows is at most `max_preview_rows` long.
+    for path in ["/api/v1/datasets/{id}/rows", "/api/v1/link/rows"] {
+        let parameters = doc
+            .paths
+            .paths
+            .get_mut(path)
+            .and_then(|item| item.get.as_mut())
+            .and_then(|operation| operation.parameters.as_mut());
+        for parameter in parameters.into_iter().flatten() {
+            if parameter.name == "limit"
+                && let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut()
+            {
+                schema.maximum = Some(utoipa::Number::UInt(config.max_preview_rows));
+            }
+        }
+    }
     doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
 }
 
-pub async fn openapi_json() -> HttpResponse {
+pub async fn openapi_json(state: actix_web::web::Data<crate::state::AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(document())
+        .body(document_for(&state.config))
 }
 
 pub async fn docs_page() -> HttpResponse {

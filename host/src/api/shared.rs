@@ -50,8 +50,8 @@ pub struct LinkRowsQuery {
     /// served. A negative offset is taken as 0.
     #[param(minimum = 0)]
     pub offset: Option<i64>,
-    /// Rows to return: default 100, at most the operator's `max_preview_rows` (1,000 unless
-    /// set otherwise); a value outside is brought within.
+    /// Rows to return: default 100, at most the operator's `max_preview_rows` (the maximum
+    /// stated here is this server's); a value outside is brought within.
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// Comma-separated columns, in this order (default: every column the link and the token

@@ -872,3 +872,48 @@ async fn documented_ranges_are_the_ones_enforced() {
         wrong.join("\n")
     );
 }
+
+/// Issue 14, item 25: a bound an operator sets is stated as set. With `max_preview_rows` at 7,
+/// the served document says a window of rows is at most 7 long, and the server holds it.
+#[actix_web::test]
+async fn the_served_document_states_this_servers_row_window() {
+    let Some(app) =
+        TestApp::start_with(Backend::Sqlite, |config| config.max_preview_rows = 7).await
+    else {
+        return;
+    };
+    let doc: Value = app
+        .request(Method::GET, "/api/v1/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in ["/api/v1/datasets/{id}/rows", "/api/v1/link/rows"] {
+        let limit = doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "limit")
+            .unwrap()
+            .clone();
+        assert_eq!(limit["schema"]["maximum"], 7, "{path}: {limit}");
+    }
+    let admin = app.admin("ada@example.org").await;
+    let dataset: Value = app
+        .upload(&admin, "n.csv", b"n\n1\n2\n".to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows = format!("/api/v1/datasets/{}/rows", dataset["id"].as_str().unwrap());
+    for (limit, status) in [(7, StatusCode::OK), (8, StatusCode::UNPROCESSABLE_ENTITY)] {
+        let answer = app
+            .as_user(&admin, Method::GET, &format!("{rows}?limit={limit}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), status, "limit={limit}");
+    }
+}

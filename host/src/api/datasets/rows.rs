@@ -17,8 +17,8 @@ pub struct RowsQuery {
     /// First row, counted from 0 (default 0); past the last row, no rows.
     #[param(minimum = 0)]
     pub offset: Option<i64>,
-    /// Rows to return: default 100, at most the operator's `max_preview_rows` (1,000 unless
-    /// set otherwise); outside, `422`.
+    /// Rows to return: default 100, at most the operator's `max_preview_rows` (the maximum
+    /// stated here is this server's); outside, `422`.
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// Version to read (default: the latest); one that does not exist answers `404`.
