@@ -79,7 +79,12 @@ use crate::api;
         api::shared::download_by_token,
         api::shared::token_keys,
     ),
-    components(schemas(crate::error::ErrorBody, crate::error::ErrorCode)),
+    // Schemas a parameter names (utoipa collects those of bodies and answers by itself).
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::ErrorCode,
+        crate::api::vocabulary::AuditFormat,
+    )),
     modifiers(&Security, &CommonAnswers, &ClosedFlattening, &ExactlyOne),
     tags(
         (name = "accounts", description = "Sign-in, the caller's account and API tokens"),
