@@ -96,6 +96,7 @@ pub struct NewGroupRequest {
 #[schema(examples(json!({"user": "colleague@example.org"})))]
 pub struct GroupMemberRequest {
     /// The user's id or email; an account that does not exist is refused (`422`).
+    #[schema(min_length = 1)]
     pub user: String,
 }
 

@@ -85,7 +85,7 @@ use crate::api;
         crate::error::ErrorCode,
         crate::api::vocabulary::AuditFormat,
     )),
-    modifiers(&Security, &CommonAnswers, &ClosedFlattening, &ExactlyOne),
+    modifiers(&Security, &CommonAnswers, &ClosedFlattening, &NotBoth, &ExactlyOne),
     tags(
         (name = "accounts", description = "Sign-in, the caller's account and API tokens"),
         (name = "teams", description = "Research teams owning datasets"),
@@ -446,6 +446,44 @@ fn merged_closed_all_of(
         }
     }
     Some(merged)
+}
+
+/// Bodies that take either of two fields or neither, never both: (schema, field, field).
+const NOT_BOTH: &[(&str, &str, &str)] = &[
+    ("NewTokenRequest", "expires_in", "expires_at"),
+    ("NewShareRequest", "expires_in", "expires_at"),
+    ("ShareChangeRequest", "expires_in", "expires_at"),
+    ("NewLinkRequest", "expires_in", "expires_at"),
+    ("LinkChangeRequest", "expires_in", "expires_at"),
+];
+
+/// An expiry is given in seconds or as a time, not both (`422` otherwise): stated as `anyOf`
+/// "the one is absent or `null`" and "the other is", which is exactly what the handlers
+/// refuse (a `null` counts as not given). utoipa's object has no field for `anyOf` next to
+/// `properties`, so it goes in as an extension key, which serialises in place.
+struct NotBoth;
+
+impl utoipa::Modify for NotBoth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (name, first, second) in NOT_BOTH {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*name) else {
+                continue;
+            };
+            let absent_or_null =
+                |field: &str| serde_json::json!({"properties": {field: {"type": "null"}}});
+            object
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert(
+                    "anyOf".to_owned(),
+                    serde_json::json!([absent_or_null(first), absent_or_null(second)]),
+                );
+        }
+    }
 }
 
 /// Bodies that take exactly one of some fields: (schema, [(field, name of its form)]).

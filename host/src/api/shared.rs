@@ -40,7 +40,8 @@ pub struct LinkDownloadQuery {
     /// answers `403`, one not installed `404`.
     pub format: Option<String>,
     /// For dataset links: comma-separated columns (default: all the link reveals); a column it
-    /// does not reveal answers `403`.
+    /// does not reveal answers `403`, a list naming none `422`.
+    #[param(pattern = r"[^,\s]")]
     pub columns: Option<String>,
 }
 

@@ -83,10 +83,13 @@ pub struct ShareView {
 pub struct NewShareRequest {
     /// A user's id, or an email address: it need not have an account yet (the share applies to
     /// the account that holds the address, once there is one).
+    #[schema(min_length = 1)]
     pub user: Option<String>,
     /// A group's id or name.
+    #[schema(min_length = 1)]
     pub group: Option<String>,
     /// A team's id or name.
+    #[schema(min_length = 1)]
     pub team: Option<String>,
     #[schema(value_type = crate::api::vocabulary::AccessLevel)]
     pub level: String,

@@ -86,6 +86,7 @@ pub struct NewTeamRequest {
 #[schema(examples(json!({"user": "colleague@example.org", "role": "member"})))]
 pub struct TeamMemberRequest {
     /// The user's id or email; an account that does not exist is refused (`422`).
+    #[schema(min_length = 1)]
     pub user: String,
     /// The role to give, `member` unless said.
     #[schema(value_type = Option<crate::api::vocabulary::TeamRole>)]

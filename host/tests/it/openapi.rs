@@ -951,3 +951,122 @@ fn every_reference_resolves() {
     found.dedup();
     assert!(found.is_empty(), "references to nothing: {found:?}");
 }
+
+/// Issue 14, item 25: an expiry is given in seconds or as a time, never both. The document
+/// says so, as the server does: a body with both fails its schema and is refused with `422`;
+/// with one of them, or one and a `null`, it fits and is taken.
+#[actix_web::test]
+async fn an_expiry_in_seconds_and_as_a_time_is_refused_by_the_document_too() {
+    use serde_json::json;
+    let Some(app) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
+    let admin = app.admin("ada@example.org").await;
+    let dataset: Value = app
+        .upload(&admin, "n.csv", b"n\n1\n".to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let dataset = dataset["id"].as_str().unwrap().to_owned();
+    let shares = format!("/api/v1/datasets/{dataset}/shares");
+    let links = format!("/api/v1/datasets/{dataset}/links");
+    let share = app
+        .post_json(
+            &admin,
+            &shares,
+            json!({"user": "r@example.org", "level": "view"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = app
+        .post_json(&admin, &links, json!({"level": "download"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let doc: Value = app
+        .request(Method::GET, "/api/v1/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // (method, path, documented path, the rest of the body); `{n}` is made unique.
+    let cases = [
+        (
+            Method::POST,
+            "/api/v1/tokens".to_owned(),
+            "/api/v1/tokens",
+            json!({"name": "t"}),
+        ),
+        (
+            Method::POST,
+            shares.clone(),
+            "/api/v1/datasets/{id}/shares",
+            json!({"user": "s{n}@example.org", "level": "view"}),
+        ),
+        (
+            Method::PATCH,
+            format!("{shares}/{share}"),
+            "/api/v1/datasets/{id}/shares/{share_id}",
+            json!({}),
+        ),
+        (
+            Method::POST,
+            links,
+            "/api/v1/datasets/{id}/links",
+            json!({"level": "download"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/links/{link}"),
+            "/api/v1/links/{id}",
+            json!({}),
+        ),
+    ];
+    let when = "2030-01-31T12:00:00Z";
+    let mut unique = 0;
+    for (method, path, documented, base) in cases {
+        let schema = doc["paths"][documented][method.as_str().to_lowercase()]["requestBody"]
+            ["content"]["application/json"]["schema"]
+            .clone();
+        assert!(!schema.is_null(), "{method} {documented} has no body");
+        for (expiry, taken) in [
+            (json!({"expires_in": 3600, "expires_at": when}), false),
+            (json!({"expires_in": 3600}), true),
+            (json!({"expires_at": when}), true),
+            (json!({"expires_in": 3600, "expires_at": null}), true),
+            (json!({"expires_in": null, "expires_at": when}), true),
+        ] {
+            unique += 1;
+            let mut body: Value =
+                serde_json::from_str(&base.to_string().replace("{n}", &unique.to_string()))
+                    .unwrap();
+            for (key, value) in expiry.as_object().unwrap() {
+                body[key] = value.clone();
+            }
+            let fits = example_problems(&doc, &schema, &body).is_empty();
+            assert_eq!(fits, taken, "{method} {path} {body}: the document");
+            let status = app
+                .as_user(&admin, method.clone(), &path)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            if taken {
+                assert!(status.is_success(), "{method} {path} {body}: {status}");
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{method} {path} {body}"
+                );
+            }
+        }
+    }
+}

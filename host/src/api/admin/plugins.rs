@@ -164,8 +164,8 @@ pub struct InstallQuery {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct InstallPluginRequest {
-    /// The plugin's `plugin.toml`.
-    #[schema(value_type = String, format = Binary)]
+    /// The plugin's `plugin.toml`, as UTF-8 text.
+    #[schema(value_type = String)]
     manifest: Vec<u8>,
     /// The WebAssembly component the manifest names.
     #[schema(value_type = String, format = Binary)]

@@ -113,12 +113,15 @@ pub struct NewPolicyRuleRequest {
     /// The subject: `user:<email or id>`, `group:<name or id>` (an admin-managed group),
     /// `team:<name or id>` (`team:<name>#owner` for its owners) or `role:<name>` (lower-case
     /// letters, digits, `-` and `_`, at most 64).
+    #[schema(pattern = r"^\s*(user|group|team|role):")]
     pub v0: String,
     /// `p`: `dataset:<id>` or `dataset:*`. `g`: a subject other than a user
     /// (`role:<name>`, a group or a team), or a grant `dataset:<id>/<level>`.
+    #[schema(pattern = r"^\s*(dataset|group|team|role):")]
     pub v1: String,
     /// `p`: `view`, `edit` or `admin`. `g`: empty or absent.
     #[serde(default)]
+    #[schema(pattern = r"^\s*(view|edit|admin)?\s*$")]
     pub v2: String,
     /// Why the rule exists, for whoever reads it later.
     #[serde(default)]
@@ -149,10 +152,12 @@ pub struct PolicyChangeView {
 #[schema(examples(json!({"subject": "user:colleague@example.org", "action": "view", "object": "dataset:*"})))]
 pub struct PolicyCheckRequest {
     /// `user:<id or email>`, `group:<id or name>`, `team:<id or name>` or `role:<name>`.
+    #[schema(pattern = r"^\s*(user|group|team|role):")]
     pub subject: String,
     #[schema(value_type = crate::api::vocabulary::AccessLevel)]
     pub action: String,
     /// `dataset:<id>` or `dataset:*` (or a bare dataset id).
+    #[schema(min_length = 1)]
     pub object: String,
 }
 

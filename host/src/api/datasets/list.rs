@@ -14,6 +14,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DatasetQuery {
     /// Only datasets of this team (id or name); a team that does not exist is refused (`422`).
+    #[param(min_length = 1)]
     pub team: Option<String>,
     /// Text to find in the name or description (case-insensitive).
     pub q: Option<String>,

@@ -40,7 +40,7 @@ pub struct DatasetChangesRequest {
     pub licence: Option<Option<String>>,
     /// Team id or name; `null` detaches the dataset from its team (owner or admin only).
     #[serde(default, deserialize_with = "crate::api::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1)]
     pub team: Option<Option<String>>,
 }
 
