@@ -65,10 +65,18 @@ pub struct Origin {
 /// A rule as Casbin sees it: `p, sub, obj, act` or `g, sub, role`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize, ToSchema)]
 pub struct RuleLine {
+    /// `p` (a permission) or `g` (a role).
+    #[schema(pattern = "^(p|g)$")]
     pub ptype: String,
+    /// The subject: `user:`, `group:`, `team:` or `role:` and a name or id.
+    #[schema(pattern = r"^\s*(user|group|team|role):")]
     pub v0: String,
+    /// `p`: `dataset:<id>` or `dataset:*`; `g`: a role, group, team or `dataset:<id>/<level>`.
+    #[schema(pattern = r"^\s*(dataset|group|team|role):")]
     pub v1: String,
+    /// `p`: `view`, `edit` or `admin`; `g`: empty or absent.
     #[serde(default)]
+    #[schema(pattern = r"^\s*(view|edit|admin)?\s*$")]
     pub v2: String,
 }
 

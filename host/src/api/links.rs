@@ -184,7 +184,7 @@ pub struct NewLinkRequest {
     pub version: Option<i32>,
     /// Export formats the link may download in, each an installed format's id (default: every
     /// installed format). Dataset links only.
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, min_length = 1)]
     pub formats: Option<Vec<String>>,
     /// Columns the link reveals, each a column of the version (default: all). Dataset links
     /// only.
@@ -764,8 +764,9 @@ pub async fn get_link(
 ///
 /// For the link's creator and the dataset's admins (`404` for anyone else), and only while the
 /// creator holds the level the link needs: a suspended link answers `403` (audited). A revoked
-/// link answers `409`. Absent fields stay as they are; `null` removes the expiry, the limit or
-/// the password. The limit cannot go below the downloads already made (`422`). A new password
+/// link answers `409`. Absent fields stay as they are; `null` removes the expiry (not with
+/// `expires_in`: `422`), the limit or the password. The limit cannot go below the downloads
+/// already made (`422`). A new password
 /// ends every session opened with the old one. Audited (`link.update`). Idempotent, but for
 /// `expires_in`, which counts from the request.
 #[utoipa::path(patch, path = "/api/v1/links/{id}", tag = "sharing", params(("id" = String, Path)), request_body = LinkChangeRequest, responses(
@@ -795,7 +796,13 @@ pub async fn update_link(
             manage::require_creator_right(conn, &snapshot, &caller, &link)?;
             let expiry = match (body.expires_in, &body.expires_at) {
                 (None, None) => None,
-                (_, Some(None)) => Some(None),
+                // "No expiry" and an expiry in seconds contradict each other.
+                (Some(_), Some(None)) => {
+                    return Err(ApiError::validation(
+                        "give expires_in or expires_at, not both",
+                    ));
+                }
+                (None, Some(None)) => Some(None),
                 (seconds, Some(Some(at))) => Some(resolve_expiry(seconds, Some(at), now)?),
                 (seconds, None) => Some(resolve_expiry(seconds, None, now)?),
             };

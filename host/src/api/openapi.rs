@@ -448,19 +448,22 @@ fn merged_closed_all_of(
     Some(merged)
 }
 
-/// Bodies that take either of two fields or neither, never both: (schema, field, field).
-const NOT_BOTH: &[(&str, &str, &str)] = &[
-    ("NewTokenRequest", "expires_in", "expires_at"),
-    ("NewShareRequest", "expires_in", "expires_at"),
-    ("ShareChangeRequest", "expires_in", "expires_at"),
-    ("NewLinkRequest", "expires_in", "expires_at"),
-    ("LinkChangeRequest", "expires_in", "expires_at"),
+/// Bodies that take either of two fields or neither, never both: (schema, field, field, whether
+/// a `null` second field is a value of its own). In a change, `expires_at: null` means "no
+/// expiry", which `expires_in` contradicts; elsewhere a `null` is as good as absent.
+const NOT_BOTH: &[(&str, &str, &str, bool)] = &[
+    ("NewTokenRequest", "expires_in", "expires_at", false),
+    ("NewShareRequest", "expires_in", "expires_at", false),
+    ("ShareChangeRequest", "expires_in", "expires_at", true),
+    ("NewLinkRequest", "expires_in", "expires_at", false),
+    ("LinkChangeRequest", "expires_in", "expires_at", true),
 ];
 
 /// An expiry is given in seconds or as a time, not both (`422` otherwise): stated as `anyOf`
-/// "the one is absent or `null`" and "the other is", which is exactly what the handlers
-/// refuse (a `null` counts as not given). utoipa's object has no field for `anyOf` next to
-/// `properties`, so it goes in as an extension key, which serialises in place.
+/// "the one is absent or `null`" and "the other is" (or, where its `null` means something,
+/// "the other is absent"), which is exactly what the handlers refuse. utoipa's object has no
+/// field for `anyOf` next to `properties`, so it goes in as an extension key, which serialises
+/// in place.
 struct NotBoth;
 
 impl utoipa::Modify for NotBoth {
@@ -469,18 +472,23 @@ impl utoipa::Modify for NotBoth {
         let Some(components) = openapi.components.as_mut() else {
             return;
         };
-        for (name, first, second) in NOT_BOTH {
+        for (name, first, second, null_is_a_value) in NOT_BOTH {
             let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*name) else {
                 continue;
             };
             let absent_or_null =
                 |field: &str| serde_json::json!({"properties": {field: {"type": "null"}}});
+            let other = if *null_is_a_value {
+                serde_json::json!({"not": {"required": [second]}})
+            } else {
+                absent_or_null(second)
+            };
             object
                 .extensions
                 .get_or_insert_with(Default::default)
                 .insert(
                     "anyOf".to_owned(),
-                    serde_json::json!([absent_or_null(first), absent_or_null(second)]),
+                    serde_json::json!([absent_or_null(first), other]),
                 );
         }
     }

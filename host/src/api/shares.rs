@@ -310,7 +310,8 @@ pub async fn list_shares(
 /// Changes a share's level or expiry.
 ///
 /// Needs `admin` on the dataset (`403` with less, `404` without any access, or for a share of
-/// another dataset). Absent fields stay as they are; `expires_at: null` removes the end. The
+/// another dataset). Absent fields stay as they are; `expires_at: null` removes the end (and
+/// cannot come with `expires_in`: `422`). The
 /// same change twice leaves the same share (idempotent). The new level holds from the next
 /// request. Audited (`share.update`).
 #[utoipa::path(patch, path = "/api/v1/datasets/{id}/shares/{share_id}", tag = "sharing", params(("id" = String, Path), ("share_id" = String, Path)), request_body = ShareChangeRequest, responses(
@@ -338,7 +339,14 @@ pub async fn update_share(
             }
             match (body.expires_in, &body.expires_at) {
                 (None, None) => {}
-                (_, Some(None)) => share.expires_at = None,
+                // "No expiry" and an expiry in seconds: one of them is a mistake, and guessing
+                // which would change the share in a way its sharer did not mean.
+                (Some(_), Some(None)) => {
+                    return Err(ApiError::validation(
+                        "give expires_in or expires_at, not both",
+                    ));
+                }
+                (None, Some(None)) => share.expires_at = None,
                 (seconds, Some(Some(at))) => {
                     share.expires_at = resolve_expiry(seconds, Some(at), now)?
                 }
