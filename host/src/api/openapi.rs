@@ -165,7 +165,12 @@ impl utoipa::Modify for Security {
 struct CommonAnswers;
 
 /// Routes anyone may call.
-const PUBLIC: &[&str] = &["/healthz", "/readyz", "/api/v1/auth/login"];
+const PUBLIC: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/api/v1/auth/login",
+    "/.well-known/tessera/biscuit-keys",
+];
 
 /// Routes a share link's token opens (`Authorization: Bearer <link token>`).
 const LINK_TOKEN_ROUTES: &[&str] = &["/api/v1/link", "/api/v1/link/rows", "/api/v1/link/download"];

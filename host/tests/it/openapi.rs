@@ -72,6 +72,19 @@ async fn documented_routes_exist_and_refuse_anonymous_callers() {
                 .replace("{id}", "00000000-0000-0000-0000-000000000000")
                 .replace("{user_id}", "x")
                 .replace("{share_id}", "x");
+            // Issue 14, item 25: the document says who may call it. A route anyone may call
+            // lists the empty requirement; a protected one does not.
+            let anonymous = item[method.as_str()]["security"]
+                .as_array()
+                .is_some_and(|all| {
+                    all.iter()
+                        .any(|r| r.as_object().is_some_and(|r| r.is_empty()))
+                });
+            let open_to_all = public.contains(&path.as_str()) && path != "/metrics";
+            assert_eq!(
+                anonymous, open_to_all,
+                "{method} {path}: the document's security says anyone may call it: {anonymous}"
+            );
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let response = app.request(method.clone(), &concrete).send().await.unwrap();
             assert_ne!(
