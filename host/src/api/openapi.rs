@@ -79,11 +79,13 @@ use crate::api;
         api::shared::download_by_token,
         api::shared::token_keys,
     ),
-    // Schemas a parameter names (utoipa collects those of bodies and answers by itself).
+    // Schemas a parameter names (utoipa collects those of bodies and answers by itself), and
+    // the export jobs' states, for their views to name.
     components(schemas(
         crate::error::ErrorBody,
         crate::error::ErrorCode,
         crate::api::vocabulary::AuditFormat,
+        crate::api::vocabulary::JobStatus,
     )),
     modifiers(&Security, &CommonAnswers, &ClosedFlattening, &NotBoth, &ExactlyOne),
     tags(

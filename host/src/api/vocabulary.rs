@@ -127,3 +127,17 @@ pub enum PluginSource {
     Folder,
     Installed,
 }
+
+/// Where an export job stands: `queued`, `running`, `done` (its file can be downloaded),
+/// `failed`, `cancelled` or `expired` (its file was removed).
+// Listed in the document's components for the export job views to name (`JobView.status`).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+    Expired,
+}

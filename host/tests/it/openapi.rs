@@ -583,6 +583,13 @@ fn the_documented_word_sets_are_the_servers() {
         "ShareSubjectKind",
         &["user", "group", "team", tessera::db::shares::EMAIL],
     );
+    {
+        use tessera::db::export_jobs::{CANCELLED, DONE, EXPIRED, FAILED, QUEUED, RUNNING};
+        same(
+            "JobStatus",
+            &[QUEUED, RUNNING, DONE, FAILED, CANCELLED, EXPIRED],
+        );
+    }
     same(
         "PluginSource",
         &[
