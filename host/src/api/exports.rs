@@ -90,8 +90,14 @@ impl From<ExportJob> for JobView {
         Self {
             download_url: done.then(|| format!("/api/v1/exports/{}/download", job.id)),
             error: job.error_code.map(|code| JobErrorView {
+                // Jobs that failed before the message was sanitised as they are recorded
+                // (`export::jobs`) may hold the cause's text: an internal failure shows none.
+                message: if code == crate::error::ErrorCode::Internal.as_str() {
+                    crate::export::jobs::INTERNAL_MESSAGE.to_owned()
+                } else {
+                    job.error_message.unwrap_or_default()
+                },
                 code,
-                message: job.error_message.unwrap_or_default(),
             }),
             id: job.id,
             dataset_id: job.dataset_id,

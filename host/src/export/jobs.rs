@@ -81,6 +81,20 @@ pub async fn expire_artifacts(state: &AppState) {
     }
 }
 
+/// What a failed job tells its client: the text of a mistake the client can fix (a refused
+/// option, a plugin's own message), but for a fault on our side only "internal error", as a
+/// direct export answers; the cause, which may quote polars or name server paths, goes to the
+/// log only.
+fn client_message(err: &ExportError) -> String {
+    match err {
+        ExportError::Plugin(_) | ExportError::Invalid(_) => err.to_string(),
+        ExportError::Data(_) | ExportError::Cancelled => INTERNAL_MESSAGE.to_owned(),
+    }
+}
+
+/// The message of every `internal` failure, as in the API's error catalogue.
+pub const INTERNAL_MESSAGE: &str = "internal error";
+
 /// The error code a failed job records, the same catalogue as the API's.
 fn error_code(err: &ExportError) -> String {
     use crate::error::ErrorCode;
@@ -103,7 +117,7 @@ fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
             &job.id,
             attempt,
             &error_code(err),
-            &err.to_string(),
+            &client_message(err),
             now_millis(),
         )
     };

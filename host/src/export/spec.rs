@@ -262,7 +262,7 @@ fn filter_expr(filter: &Value, schema: &Schema, depth: usize) -> Result<Expr, Ex
         .get("op")
         .and_then(Value::as_str)
         .ok_or_else(|| invalid("filter: a comparison needs \"op\""))?;
-    let target = col(column);
+    let target = comparable(column, &dtype);
     let value = object.get("value");
     let scalar = |v: Option<&Value>| -> Result<Expr, ExportError> {
         let v =
@@ -291,7 +291,7 @@ fn filter_expr(filter: &Value, schema: &Schema, depth: usize) -> Result<Expr, Ex
             }
             let mut any = None;
             for v in values {
-                let equal = col(column).eq(literal(v, &dtype, column)?);
+                let equal = comparable(column, &dtype).eq(literal(v, &dtype, column)?);
                 any = Some(match any {
                     None => equal,
                     Some(acc) => Expr::or(acc, equal),
@@ -311,6 +311,16 @@ fn filter_expr(filter: &Value, schema: &Schema, depth: usize) -> Result<Expr, Ex
             )));
         }
     })
+}
+
+/// The column as filters compare it. A zoned datetime holds UTC instants whatever its label;
+/// compared unlabelled, so that polars, which would need its time-zone database (the
+/// `timezones` feature, not built) to make a literal in a zone, compares the instants.
+fn comparable(column: &str, dtype: &DataType) -> Expr {
+    match dtype {
+        DataType::Datetime(unit, Some(_)) => col(column).cast(DataType::Datetime(*unit, None)),
+        _ => col(column),
+    }
 }
 
 /// A JSON value as a literal of the column's type, or a clear error.
@@ -336,7 +346,7 @@ fn literal(value: &Value, dtype: &DataType, column: &str) -> Result<Expr, Export
                 .ok_or_else(mismatch)?;
             lit(days).strict_cast(DataType::Date)
         }
-        DataType::Datetime(unit, zone) => {
+        DataType::Datetime(unit, _) => {
             let nanos = value
                 .as_str()
                 .and_then(parse_datetime_nanos)
@@ -347,7 +357,9 @@ fn literal(value: &Value, dtype: &DataType, column: &str) -> Result<Expr, Export
                 TimeUnit::Milliseconds => nanos.div_euclid(1_000_000),
             };
             let scaled = i64::try_from(scaled).map_err(|_| mismatch())?;
-            lit(scaled).strict_cast(DataType::Datetime(*unit, zone.clone()))
+            // Compared with the column's UTC instants as they are, unlabelled (see
+            // [`comparable`]); for a column without a zone, its wall-clock time as if UTC.
+            lit(scaled).strict_cast(DataType::Datetime(*unit, None))
         }
         _ => return Err(mismatch()),
     })
@@ -402,6 +414,47 @@ mod tests {
         assert_eq!(parse_datetime_nanos("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_datetime_nanos("1970-01-02"), Some(86_400_000_000_000));
         assert_eq!(parse_datetime_nanos("yesterday"), None);
+    }
+
+    // Issue 14, item 22: a filter on instants (a datetime column given with a zone) compares
+    // instants, whatever offset the filter's value is given with.
+    #[test]
+    fn filters_compare_zoned_datetimes_as_instants() {
+        let at = Int64Chunked::new("at".into(), [Some(1_717_237_800_000_000i64), Some(0), None])
+            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+            .into_series();
+        let frame = DataFrame::new(3, vec![at.into()]).unwrap().lazy();
+        let schema = frame.clone().collect_schema().unwrap();
+        let kept = |filter: Value| {
+            let spec = ExportSpec {
+                filter: Some(filter),
+                ..ExportSpec::default()
+            };
+            spec.apply(frame.clone(), &schema)
+                .unwrap()
+                .0
+                .collect()
+                .unwrap()
+                .height()
+        };
+        use serde_json::json;
+        assert_eq!(
+            kept(json!({"column": "at", "op": ">", "value": "2024-06-01T12:00:00+02:00"})),
+            1
+        );
+        assert_eq!(
+            kept(json!({"column": "at", "op": ">", "value": "2024-06-01T13:00:00+02:00"})),
+            0
+        );
+        assert_eq!(
+            kept(json!({"column": "at", "op": "=", "value": "2024-06-01T10:30:00Z"})),
+            1
+        );
+        assert_eq!(
+            kept(json!({"column": "at", "op": "in", "value": ["1970-01-01T00:00:00Z"]})),
+            1
+        );
+        assert_eq!(kept(json!({"column": "at", "op": "is_null"})), 1);
     }
 
     #[test]

@@ -19,3 +19,4 @@ mod plugin_admin;
 mod plugins;
 mod sharing;
 mod teams;
+mod zones;

@@ -76,8 +76,9 @@ impl LineEnding {
 /// How the values that have more than one customary spelling are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Spelling {
-    /// The SDK's house text: `NaN`, `Infinity`, `-Infinity`; datetimes in the default layout
-    /// without a zone designator.
+    /// The SDK's house text: `NaN`, `Infinity`, `-Infinity`; datetimes in the default layout,
+    /// ending in `Z` when the column holds UTC instants (given with a zone) and without a zone
+    /// designator when it holds times given without one.
     #[default]
     House,
     /// Table Schema's lexical forms (<https://specs.frictionlessdata.io/table-schema/#number>):
@@ -116,6 +117,8 @@ pub struct CsvEncoder {
     plain: Vec<bool>,
     /// The schema's column types, to work `plain` out again when the spelling changes.
     kinds: Vec<ColumnType>,
+    /// Per column of the schema: its datetimes are UTC instants, written with `Z`.
+    utc: Vec<bool>,
 }
 
 impl CsvEncoder {
@@ -163,6 +166,7 @@ impl CsvEncoder {
             iso_dates: options.date_format == DEFAULT_DATE_FORMAT,
             plain: Vec::new(),
             kinds: schema.iter().map(|column| column.kind).collect(),
+            utc: schema.iter().map(Column::is_utc).collect(),
         }
         .with_plain_columns())
     }
@@ -263,7 +267,8 @@ impl CsvEncoder {
                     push_short(&self.delimiter_bytes, out);
                 }
                 let plain = self.plain.get(index).copied().unwrap_or(false);
-                self.push_cell(column, plain, row, out);
+                let utc = self.utc.get(index).copied().unwrap_or(false);
+                self.push_cell(column, plain, utc, row, out);
             }
             push_short(self.line_ending.as_bytes(), out);
         }
@@ -308,7 +313,14 @@ impl CsvEncoder {
         text == self.null_text.as_bytes() || (text.is_empty() && self.single_column)
     }
 
-    fn push_cell(&self, column: &ColumnCells<'_>, plain: bool, row: usize, out: &mut Vec<u8>) {
+    fn push_cell(
+        &self,
+        column: &ColumnCells<'_>,
+        plain: bool,
+        utc: bool,
+        row: usize,
+        out: &mut Vec<u8>,
+    ) {
         let Some(value) = column.value(row) else {
             push_bytes(out, self.null_text.as_bytes());
             return;
@@ -319,7 +331,7 @@ impl CsvEncoder {
             return;
         }
         let start = out.len();
-        self.render(value, out);
+        self.render(value, utc, out);
         if plain {
             return;
         }
@@ -331,8 +343,9 @@ impl CsvEncoder {
         }
     }
 
-    /// Appends the text of a cell that is not text, unquoted.
-    fn render(&self, value: Value<'_>, out: &mut Vec<u8>) {
+    /// Appends the text of a cell that is not text, unquoted; `utc` when the cell is in a
+    /// column of UTC instants.
+    fn render(&self, value: Value<'_>, utc: bool, out: &mut Vec<u8>) {
         match value {
             // The default layout, written without interpreting a pattern.
             Value::Date(days) if self.iso_dates => write_iso_date(days, out),
@@ -341,9 +354,11 @@ impl CsvEncoder {
                 .write(&CivilDateTime::from_days(i64::from(days)), out),
             Value::Datetime(micros) => match &self.datetime_pattern {
                 Some(pattern) => pattern.write(&CivilDateTime::from_micros(micros), out),
+                // RFC 3339 (section 5.6) for an instant; a time given without a zone gets
+                // none (but Table Schema's default datetime format is UTC).
                 None => {
                     value.write_text(out);
-                    if self.spelling == Spelling::TableSchema {
+                    if utc || self.spelling == Spelling::TableSchema {
                         out.push(b'Z');
                     }
                 }
@@ -490,13 +505,8 @@ mod tests {
         };
         for options in [CsvOptions::default(), patterned] {
             for spelling in [Spelling::House, Spelling::TableSchema] {
-                let schema: Vec<Column> = kinds
-                    .iter()
-                    .map(|&kind| Column {
-                        name: "c".into(),
-                        kind,
-                    })
-                    .collect();
+                let schema: Vec<Column> =
+                    kinds.iter().map(|&kind| Column::new("c", kind)).collect();
                 let encoder = CsvEncoder::new(&options, &schema)
                     .unwrap()
                     .with_spelling(spelling);
@@ -506,7 +516,7 @@ mod tests {
                     let allowed = encoder.rendered_bytes(*kind).unwrap();
                     for row in 0..batch.row_count() {
                         let mut out = Vec::new();
-                        encoder.render(cells.value(row).unwrap(), &mut out);
+                        encoder.render(cells.value(row).unwrap(), true, &mut out);
                         assert!(
                             out.iter().all(|byte| allowed.contains(byte)),
                             "{kind:?} row {row} written as {:?}",

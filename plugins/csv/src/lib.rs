@@ -230,6 +230,38 @@ mod tests {
         assert_eq!(output, "©2024§東京\n\"x§y\"§\"§\"\n\"é\"\"\"§\"©§\"\n");
     }
 
+    // Issue 14, item 22: an instant (a value given with a zone, kept in UTC) is written as
+    // RFC 3339 with `Z`, so that no reader takes it for local time; a time given without a zone
+    // is written without one.
+    #[test]
+    fn utc_datetimes_end_in_z_and_local_ones_do_not() {
+        let request = export_request(
+            &[
+                ("at", ColumnType::Datetime),
+                ("local", ColumnType::Datetime),
+            ],
+            "{}",
+        )
+        .with_utc_columns(&["at"]);
+        let batch = Batch::from_columns(vec![
+            ColumnData::datetime([
+                Some(1_704_067_200_000_000),
+                Some(1_717_245_000_500_000),
+                None,
+            ]),
+            ColumnData::datetime([Some(1_704_099_600_000_000), None, Some(0)]),
+        ]);
+        let output =
+            String::from_utf8(run_export::<CsvExporter>(request, [batch]).unwrap()).unwrap();
+        assert_eq!(
+            output,
+            "at,local\n\
+             2024-01-01T00:00:00Z,2024-01-01T09:00:00\n\
+             2024-06-01T12:30:00.500000Z,\n\
+             ,1970-01-01T00:00:00\n"
+        );
+    }
+
     #[test]
     fn date_and_datetime_formats_apply() {
         let output = export(

@@ -8,7 +8,8 @@
 //! `finish`, which is why the plugin asks for more memory than CSV does.
 //!
 //! Values are the SDK's JSON forms: numbers as numbers, non-finite floats as `null`, dates and
-//! datetimes as ISO 8601 strings. `pretty` lays documents out as `JSON.stringify(value, null, 2)`
+//! datetimes as ISO 8601 strings, those of a column of UTC instants (values given with a zone)
+//! in RFC 3339 with `Z`. `pretty` lays documents out as `JSON.stringify(value, null, 2)`
 //! does, which is also what `serde_json::to_string_pretty` produces. Every document ends with a
 //! newline. The media type is always `application/json`, even for `ndjson`, because a format's
 //! description is fixed while the layout is an option.
@@ -19,7 +20,7 @@ use serde::Deserialize;
 use shape::{MemberValue, ObjectShape};
 use tessera_plugin_sdk::text::write_json_string;
 use tessera_plugin_sdk::{
-    Batch, ColumnCells, ExportRequest, Exporter, FormatInfo, PluginError, parse_options,
+    Batch, Column, ColumnCells, ExportRequest, Exporter, FormatInfo, PluginError, parse_options,
 };
 
 const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
@@ -126,6 +127,8 @@ pub struct JsonExporter {
     column_buffers: Vec<Vec<u8>>,
     /// `columnar` only: the nesting depth of each column's member in the document.
     column_depths: Vec<usize>,
+    /// The schema, which says how each column's cells are written (UTC datetimes end in `Z`).
+    schema: Vec<Column>,
 }
 
 impl JsonExporter {
@@ -256,6 +259,7 @@ impl Exporter for JsonExporter {
             row_bytes: columns * 8 + 2,
             column_buffers,
             column_depths,
+            schema: request.schema.clone(),
         })
     }
 
@@ -270,8 +274,11 @@ impl Exporter for JsonExporter {
     }
 
     fn write_batch(&mut self, batch: &Batch) -> Result<Vec<u8>, PluginError> {
-        let columns: Vec<ColumnCells<'_>> =
-            batch.column_views().map(|column| column.cells()).collect();
+        let columns: Vec<ColumnCells<'_>> = batch
+            .column_views()
+            .zip(&self.schema)
+            .map(|(view, column)| view.cells().of_column(column))
+            .collect();
         let rows = batch.row_count();
         let mut out = Vec::new();
         let layout = self.layout;
@@ -433,6 +440,35 @@ mod tests {
             serde_json::from_str::<Value>(&output).unwrap(),
             record_values()
         );
+    }
+
+    // Issue 14, item 22: instants (values given with a zone, kept in UTC) end in `Z` in every
+    // structure, so that readers do not take them for local time; local times stay unmarked.
+    #[test]
+    fn utc_datetimes_end_in_z_in_every_structure() {
+        let schema = [
+            ("at", ColumnType::Datetime),
+            ("local", ColumnType::Datetime),
+        ];
+        for structure in ["records", "arrays", "columnar", "ndjson"] {
+            let request = export_request(&schema, &format!(r#"{{"structure": "{structure}"}}"#))
+                .with_utc_columns(&["at"]);
+            let batch = Batch::from_columns(vec![
+                ColumnData::datetime([Some(1_717_245_000_000_000), None]),
+                ColumnData::datetime([Some(1_704_099_600_000_000), Some(0)]),
+            ]);
+            let output =
+                String::from_utf8(run_export::<JsonExporter>(request, [batch]).unwrap()).unwrap();
+            assert!(
+                output.contains(r#""2024-06-01T12:30:00Z""#),
+                "{structure}: {output}"
+            );
+            assert!(
+                output.contains(r#""2024-01-01T09:00:00""#),
+                "{structure}: {output}"
+            );
+            assert!(!output.contains("09:00:00Z"), "{structure}: {output}");
+        }
     }
 
     #[test]
