@@ -15,6 +15,7 @@ mod links;
 mod migrations;
 mod openapi;
 mod ops;
+mod outputs;
 mod plugin_admin;
 mod plugins;
 mod sharing;

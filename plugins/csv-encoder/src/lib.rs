@@ -119,6 +119,8 @@ pub struct CsvEncoder {
     kinds: Vec<ColumnType>,
     /// Per column of the schema: its datetimes are UTC instants, written with `Z`.
     utc: Vec<bool>,
+    /// Text that a spreadsheet would run as a formula is written with a `'` first.
+    neutralise_formulas: bool,
 }
 
 impl CsvEncoder {
@@ -167,6 +169,7 @@ impl CsvEncoder {
             plain: Vec::new(),
             kinds: schema.iter().map(|column| column.kind).collect(),
             utc: schema.iter().map(Column::is_utc).collect(),
+            neutralise_formulas: false,
         }
         .with_plain_columns())
     }
@@ -216,6 +219,16 @@ impl CsvEncoder {
         }
     }
 
+    /// The same encoder, writing text cells and column names that a spreadsheet would run as a
+    /// formula (see [`could_run_as_formula`]) with a `'` first, as OWASP advises against CSV
+    /// injection (<https://owasp.org/www-community/attacks/CSV_Injection>): Excel, LibreOffice
+    /// and Google Sheets then show the text instead of evaluating it. Only text is touched:
+    /// numbers, dates and booleans are typed values, never formulas.
+    pub fn neutralising_formulas(mut self, on: bool) -> Self {
+        self.neutralise_formulas = on;
+        self
+    }
+
     /// The same encoder, spelling values as `spelling` says.
     pub fn with_spelling(mut self, spelling: Spelling) -> Self {
         self.spelling = spelling;
@@ -233,11 +246,7 @@ impl CsvEncoder {
                 if index > 0 {
                     out.extend_from_slice(&self.delimiter_bytes);
                 }
-                self.push_field(
-                    column.name.as_bytes(),
-                    column.name.is_empty() && self.single_column,
-                    &mut out,
-                );
+                self.push_text(column.name.as_bytes(), false, &mut out);
             }
             out.extend_from_slice(self.line_ending.as_bytes());
         }
@@ -307,6 +316,27 @@ impl CsvEncoder {
         out.push(b'"');
     }
 
+    /// Appends a text field, a value or (not `is_value`) a column name: neutralised when it
+    /// could run as a formula and that is asked for, quoted when RFC 4180 requires it or a
+    /// reader could not tell it from a null (values only) or an empty line otherwise.
+    fn push_text(&self, text: &[u8], is_value: bool, out: &mut Vec<u8>) {
+        let ambiguous = |text: &[u8]| {
+            if is_value {
+                self.is_ambiguous(text)
+            } else {
+                text.is_empty() && self.single_column
+            }
+        };
+        if self.neutralise_formulas && could_run_as_formula(text) {
+            let mut guarded = Vec::with_capacity(text.len() + 1);
+            guarded.push(b'\'');
+            guarded.extend_from_slice(text);
+            self.push_field(&guarded, ambiguous(&guarded), out);
+            return;
+        }
+        self.push_field(text, ambiguous(text), out);
+    }
+
     /// Whether a field that holds `text` must be quoted for a reader to tell it from a null or
     /// from an empty line.
     fn is_ambiguous(&self, text: &[u8]) -> bool {
@@ -326,8 +356,7 @@ impl CsvEncoder {
             return;
         };
         if let Value::Utf8(text) = value {
-            let text = text.as_bytes();
-            self.push_field(text, self.is_ambiguous(text), out);
+            self.push_text(text.as_bytes(), true, out);
             return;
         }
         let start = out.len();
@@ -373,6 +402,19 @@ impl CsvEncoder {
             }
         }
     }
+}
+
+/// Whether a spreadsheet opening a CSV file would take a cell starting like `text` for a
+/// formula: one starting with `=`, `+`, `-` or `@` (`=HYPERLINK(...)`, `@SUM(...)`, `+1+1`,
+/// `-1+1`), a tab or a carriage return (OWASP's list), or the full-width forms of the four
+/// signs (U+FF1D, U+FF0B, U+FF0D, U+FF20), which spreadsheets in East Asian locales take for
+/// the signs themselves.
+pub fn could_run_as_formula(text: &[u8]) -> bool {
+    matches!(
+        text,
+        [b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..]
+            | [0xEF, 0xBC, 0x9D | 0x8B | 0x8D | 0xA0, ..]
+    )
 }
 
 /// Appends a delimiter or a line ending: a byte or two, mostly, which do not need `memcpy`.
