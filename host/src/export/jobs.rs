@@ -149,8 +149,9 @@ fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
         version.clone(),
         to_rfc3339(job.created_at),
     );
-    let file_name = source.file_name(&plugin.info.extension);
-    let artifact = format!("artifacts/{}.{}", job.id, plugin.info.extension);
+    let extension = plugin.output(spec.options.as_ref()).extension;
+    let file_name = source.file_name(&extension);
+    let artifact = format!("artifacts/{}.{extension}", job.id);
     let target = state.storage.absolute(&artifact);
     if let Some(folder) = target.parent() {
         std::fs::create_dir_all(folder)

@@ -43,7 +43,37 @@ pub struct LoadedPlugin {
     options_validator: Arc<jsonschema::Validator>,
 }
 
+/// The kind of file an export makes: its `Content-Type` and file extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputKind {
+    pub media_type: String,
+    pub extension: String,
+}
+
 impl LoadedPlugin {
+    /// The kind of file an export with these options makes: the manifest's first
+    /// `[[exporter.outputs]]` that matches them, else what `describe()` said.
+    pub fn output(&self, options: Option<&serde_json::Value>) -> OutputKind {
+        let empty = serde_json::Value::Object(Default::default());
+        let options = options.unwrap_or(&empty);
+        match self
+            .manifest
+            .exporter
+            .outputs
+            .iter()
+            .find(|variant| variant.matches(options))
+        {
+            Some(variant) => OutputKind {
+                media_type: variant.media_type.clone(),
+                extension: variant.extension.clone(),
+            },
+            None => OutputKind {
+                media_type: self.info.media_type.clone(),
+                extension: self.info.extension.clone(),
+            },
+        }
+    }
+
     /// Checks export options against the plugin's schema, naming every problem and where.
     pub fn validate_options(&self, options: &serde_json::Value) -> Result<(), PluginError> {
         // Only read on refusal: the schema's own words for a property help the person fix it.

@@ -1,12 +1,13 @@
 //! What export files hold and how they are served, through the real components: formulas in
-//! CSV for spreadsheets (issue 14, item 18). Files are read with readers this project did not
-//! write (the `csv` crate, calamine).
+//! CSV for spreadsheets (issue 14, item 18), JSON Lines' media type and extension, big integers
+//! and non-finite numbers in JSON (issue 14, item 26). Files are read with readers this project
+//! did not write (the `csv` crate, `serde_json`, calamine).
 
 use std::io::Cursor;
 
 use calamine::Reader;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::{Backend, TestApp, TestUser};
 use crate::plugins::app_with_plugins;
@@ -172,4 +173,108 @@ async fn csv_formulas_are_neutralised_for_spreadsheets(backend: Backend) {
     );
 }
 
-crate::on_both_backends!(csv_formulas_are_neutralised_for_spreadsheets);
+// Issue 14, item 26: NDJSON was served as `application/json` with a `.json` name.
+async fn ndjson_is_served_as_json_lines(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = upload(&app, &ada, "counts.csv", "n,x\n1,0.5\n2,1.5\n").await;
+    let options = query(r#"{"structure":"ndjson"}"#);
+    let (status, media_type, disposition, body) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=json&options={options}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(media_type, "application/x-ndjson");
+    assert!(disposition.contains("counts-v1.ndjson"), "{disposition}");
+    let lines: Vec<Value> = String::from_utf8(body)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [json!({"n": 1, "x": 0.5}), json!({"n": 2, "x": 1.5})]
+    );
+
+    // Other structures are still one JSON document.
+    let (_, media_type, disposition, _) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=json"),
+    )
+    .await;
+    assert_eq!(media_type, "application/json");
+    assert!(disposition.contains("counts-v1.json"), "{disposition}");
+
+    // Queued, the artifact has the same name and type.
+    let queued = app
+        .post_json(
+            &ada,
+            &format!("/api/v1/datasets/{id}/exports"),
+            json!({"format": "json", "options": {"structure": "ndjson"}}),
+        )
+        .await;
+    let job = crate::exports::wait_for_end(&app, &ada, queued["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["file_name"], "counts-v1.ndjson");
+    assert_eq!(
+        job["manifest"]["output"]["media_type"],
+        "application/x-ndjson"
+    );
+    let (status, media_type, disposition, _) =
+        fetch(&app, &ada, job["download_url"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(media_type, "application/x-ndjson");
+    assert!(disposition.contains("counts-v1.ndjson"), "{disposition}");
+}
+
+// Issue 14, item 26: integers beyond 2^53 were bare numbers, which JSON readers that hold
+// numbers as doubles (JavaScript, many others) round; now they can be strings.
+async fn big_integers_can_be_json_strings(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = upload(
+        &app,
+        &ada,
+        "ids.csv",
+        "id,x\n9007199254740993,NaN\n42,inf\n-9223372036854775808,1.5\n",
+    )
+    .await;
+    let (_, _, _, plain) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=json"),
+    )
+    .await;
+    let text = String::from_utf8(plain).unwrap();
+    assert!(text.contains(r#""id":9007199254740993"#), "{text}");
+    // NaN and infinity have no JSON number: null, as documented.
+    let rows: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(rows[0]["x"], Value::Null);
+    assert_eq!(rows[1]["x"], Value::Null);
+
+    let options = query(r#"{"big_integers_as_strings":true}"#);
+    let (status, _, _, strings) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=json&options={options}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let rows: Value = serde_json::from_slice(&strings).unwrap();
+    assert_eq!(rows[0]["id"], "9007199254740993");
+    assert_eq!(rows[1]["id"], 42);
+    assert_eq!(rows[2]["id"], "-9223372036854775808");
+}
+
+crate::on_both_backends!(
+    csv_formulas_are_neutralised_for_spreadsheets,
+    ndjson_is_served_as_json_lines,
+    big_integers_can_be_json_strings,
+);

@@ -130,7 +130,7 @@ pub async fn export_dataset(
         version,
         crate::time::to_rfc3339(crate::time::now_millis()),
     );
-    let filename = source.file_name(&plugin.info.extension);
+    let filename = source.file_name(&plugin.output(spec.options.as_ref()).extension);
 
     let (media_type, body) = stream_export(&state, plugin, source, spec).await?;
     Ok(HttpResponse::Ok()
