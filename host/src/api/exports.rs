@@ -147,8 +147,14 @@ pub async fn create_export(
             let number = request.version.unwrap_or(dataset.latest_version);
             let version = DatasetVersion::find(conn, &dataset.id, number)
                 .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
-            // Check columns, filter and sort now, so a mistake is a 422 here, not a failed job.
+            // Check columns, filter, sort and time now, so a mistake is a 422 here, not a
+            // failed job. A given time is kept as the job will use it (normalised), so the
+            // manifest's configuration and its `exported_at` agree.
             check_spec(&storage, &version, &request.spec)?;
+            let mut request = request;
+            if request.spec.exported_at.is_some() {
+                request.spec.exported_at = Some(request.spec.export_time(now_millis())?);
+            }
             let job = ExportJob {
                 id: new_id(),
                 dataset_id: dataset.id,

@@ -14,7 +14,7 @@ use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::export_jobs::{ExportJob, JobResult};
 use crate::state::AppState;
-use crate::time::{now_millis, to_rfc3339};
+use crate::time::now_millis;
 
 /// A running job's heartbeat interval; a job silent for [`STALE_AFTER`] is taken over.
 pub const HEARTBEAT: Duration = Duration::from_millis(500);
@@ -140,14 +140,19 @@ fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
             )),
         );
     };
+    // The export's time is the one asked for, else the request's, so that running the job
+    // again (after a crash) or its manifest later gives the same bytes.
+    let exported_at = match spec.export_time(job.created_at) {
+        Ok(exported_at) => exported_at,
+        Err(err) => return fail(&mut conn, &err),
+    };
     let dataset = Dataset::find(&mut conn, &job.dataset_id)?;
     let version = DatasetVersion::find(&mut conn, &job.dataset_id, job.version)?;
-    // The export's time is the request's, so running the job again gives the same bytes.
     let source = ExportSource::new(
         &state.storage,
         dataset,
         version.clone(),
-        to_rfc3339(job.created_at),
+        exported_at.clone(),
     );
     let extension = plugin.output(spec.options.as_ref()).extension;
     let file_name = source.file_name(&extension);
@@ -212,7 +217,7 @@ fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
             "bytes": exported.summary.bytes,
             "sha256": exported.sha256,
         },
-        "exported_at": to_rfc3339(job.created_at),
+        "exported_at": exported_at,
     });
     let now = now_millis();
     let outcome = JobResult {

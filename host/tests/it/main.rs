@@ -18,6 +18,7 @@ mod ops;
 mod outputs;
 mod plugin_admin;
 mod plugins;
+mod reproducible;
 mod sharing;
 mod teams;
 mod zones;
