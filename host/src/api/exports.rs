@@ -90,8 +90,14 @@ impl From<ExportJob> for JobView {
         Self {
             download_url: done.then(|| format!("/api/v1/exports/{}/download", job.id)),
             error: job.error_code.map(|code| JobErrorView {
+                // Jobs that failed before the message was sanitised as they are recorded
+                // (`export::jobs`) may hold the cause's text: an internal failure shows none.
+                message: if code == crate::error::ErrorCode::Internal.as_str() {
+                    crate::export::jobs::INTERNAL_MESSAGE.to_owned()
+                } else {
+                    job.error_message.unwrap_or_default()
+                },
                 code,
-                message: job.error_message.unwrap_or_default(),
             }),
             id: job.id,
             dataset_id: job.dataset_id,
@@ -141,8 +147,14 @@ pub async fn create_export(
             let number = request.version.unwrap_or(dataset.latest_version);
             let version = DatasetVersion::find(conn, &dataset.id, number)
                 .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
-            // Check columns, filter and sort now, so a mistake is a 422 here, not a failed job.
+            // Check columns, filter, sort and time now, so a mistake is a 422 here, not a
+            // failed job. A given time is kept as the job will use it (normalised), so the
+            // manifest's configuration and its `exported_at` agree.
             check_spec(&storage, &version, &request.spec)?;
+            let mut request = request;
+            if request.spec.exported_at.is_some() {
+                request.spec.exported_at = Some(request.spec.export_time(now_millis())?);
+            }
             let job = ExportJob {
                 id: new_id(),
                 dataset_id: dataset.id,
