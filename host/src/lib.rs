@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod links;
 pub mod logging;
 pub mod metrics;
+pub mod net;
 pub mod plugins;
 pub mod routing;
 pub mod state;

@@ -14,6 +14,7 @@ mod exports;
 mod formats;
 mod group_policies;
 mod invitations;
+mod layers;
 mod link_holders;
 mod link_passwords;
 mod link_rights;
