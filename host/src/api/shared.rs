@@ -571,10 +571,11 @@ async fn serve_dataset_export(
     if let Some(allowed) = resolved.link.formats()
         && !allowed.contains(&format)
     {
-        return Err(ApiError::forbidden(format!(
-            "this link allows downloads as {} only",
-            allowed.join(", ")
-        )));
+        return Err(ApiError::forbidden(if allowed.is_empty() {
+            "this link allows no format; ask its owner for a new one".to_owned()
+        } else {
+            format!("this link allows downloads as {} only", allowed.join(", "))
+        }));
     }
     let columns: Vec<String> = match &query.columns {
         Some(list) => {
