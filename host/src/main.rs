@@ -332,7 +332,7 @@ async fn serve(config: tessera::Config) -> anyhow::Result<()> {
         tracing::warn!("{hint}");
         eprintln!("{hint}");
     }
-    state.start_background_work();
+    tessera::background::start(&state);
     let server_state = state.clone();
     HttpServer::new(move || build_app(server_state.clone()))
         .on_connect(tessera::app::on_connect)

@@ -19,40 +19,8 @@ use crate::time::now_millis;
 /// A running job's heartbeat interval; a job silent for [`STALE_AFTER`] is taken over.
 pub const HEARTBEAT: Duration = Duration::from_millis(500);
 pub const STALE_AFTER: Duration = Duration::from_secs(30);
-/// How often an idle worker looks for work.
-const POLL: Duration = Duration::from_millis(250);
-
-/// Starts the worker pool and the artifact expiry sweep on the current runtime.
-pub fn spawn_workers(state: &AppState) {
-    for worker in 0..state.config.export_workers {
-        let state = state.clone();
-        tokio::spawn(async move {
-            loop {
-                match next_job(&state).await {
-                    Some(job) => {
-                        let id = job.id.clone();
-                        let state = state.clone();
-                        let outcome =
-                            tokio::task::spawn_blocking(move || run_job(&state, job)).await;
-                        if let Err(e) = outcome {
-                            tracing::error!(job = %id, worker, error = %e, "export worker task failed");
-                        }
-                    }
-                    None => tokio::time::sleep(POLL).await,
-                }
-            }
-        });
-    }
-    let state = state.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            expire_artifacts(&state).await;
-        }
-    });
-}
-
-async fn next_job(state: &AppState) -> Option<ExportJob> {
+/// Claims the next job to run, if any: a queued one, or one whose worker went silent.
+pub async fn next_job(state: &AppState) -> Option<ExportJob> {
     let now = now_millis();
     let stale_before = now - STALE_AFTER.as_millis() as i64;
     match state
@@ -106,7 +74,8 @@ fn error_code(err: &ExportError) -> String {
     .as_str()
 }
 
-fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
+/// Runs `job` to its end (blocking: call it from the blocking pool).
+pub fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
     let mut conn = state.db.get()?;
     let attempt = job.attempts;
     let started = Instant::now();

@@ -19,8 +19,8 @@ const LAYERS: &[&str] = &[
     "db", "metrics",
     // The domain.
     "auth", "access", "accounts", "ingest", "plugins", "export", "links",
-    // The domain composed for one process.
-    "state",
+    // The domain composed for one process, and its work between requests.
+    "state", "background",
     // Transport: HTTP errors, routes, the JSON API and the pages.
     "error", "routing", "api", "ui", "app",
     // The command line.

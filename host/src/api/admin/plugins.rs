@@ -1,7 +1,7 @@
 //! Plugin administration for site admins: every plugin with its state, install, enable (and
 //! approve what it asks for), disable, remove. The work is in [`crate::plugins::admin`]; each
 //! handler ends by bringing this process's registry in line, and other replicas follow within
-//! [`crate::state::PLUGIN_SYNC_INTERVAL`].
+//! [`crate::background::PLUGIN_SYNC_INTERVAL`].
 
 use crate::access::audit;
 use crate::db::write_transaction;
