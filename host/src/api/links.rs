@@ -17,7 +17,7 @@ use crate::api::{not_found_as, resolve_expiry};
 use crate::auth::{Caller, password};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
-use crate::db::export_jobs::{self, ExportJob};
+use crate::db::export_jobs::{ExportJob, JobStatus};
 use crate::db::link_access_log::LinkAccess;
 use crate::db::share_links::ShareLink;
 use crate::db::users::User;
@@ -510,7 +510,7 @@ pub async fn create_export_link(
                 access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
                 Level::Admin
             };
-            if job.status != export_jobs::DONE {
+            if job.status != JobStatus::Done {
                 return Err(ApiError::conflict(format!(
                     "the export is {}; a link can share only a finished export's file",
                     job.status

@@ -18,7 +18,7 @@ use crate::api::exports::parse_range;
 use crate::auth::{password, secrets};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
-use crate::db::export_jobs::{self, ExportJob};
+use crate::db::export_jobs::{ExportJob, JobStatus};
 use crate::db::link_sessions::LinkSession;
 use crate::db::share_links::ShareLink;
 use crate::db::users::User;
@@ -131,7 +131,7 @@ fn owner_of(conn: &mut crate::db::AnyConnection, link: &ShareLink) -> String {
 fn shared_of(conn: &mut crate::db::AnyConnection, link: &ShareLink) -> Result<Shared, ApiError> {
     if let Some(job_id) = &link.export_job_id {
         let job = ExportJob::find(conn, job_id)?;
-        if job.status != export_jobs::DONE {
+        if job.status != JobStatus::Done {
             return Err(ApiError::new(
                 ErrorCode::LinkUsedUp,
                 "the shared file is no longer available",
