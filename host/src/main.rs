@@ -223,10 +223,10 @@ async fn plugin_command(config: tessera::Config, command: PluginCommand) -> anyh
                         (Some(_), true) => "enabled",
                         (Some(_), false) => "disabled",
                     };
-                    let manifest: Option<tessera::plugins::Manifest> =
-                        serde_json::from_str(&record.manifest).ok();
-                    let access = manifest
-                        .map(|m| m.capabilities.access_requests().join(", "))
+                    let stored = tessera::plugins::manifest::Stored::read(&record);
+                    let access = stored
+                        .ok()
+                        .map(|s| s.manifest.capabilities.access_requests().join(", "))
                         .filter(|a| !a.is_empty())
                         .unwrap_or_else(|| "-".into());
                     println!(

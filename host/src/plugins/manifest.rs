@@ -257,6 +257,30 @@ impl Manifest {
     }
 }
 
+/// What the database holds of an installed or folder plugin, read once: its manifest and the
+/// capabilities an admin approved (`None`: nothing approved). Every reader of a stored plugin
+/// goes through [`Stored::read`], so a row that cannot be read is refused the same way
+/// everywhere, never taken as "no restriction".
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub manifest: Manifest,
+    pub approved: Option<Capabilities>,
+}
+
+impl Stored {
+    pub fn read(record: &crate::db::plugins::PluginRecord) -> Result<Stored, String> {
+        let manifest: Manifest = serde_json::from_str(&record.manifest)
+            .map_err(|e| format!("stored manifest of plugin '{}': {e}", record.id))?;
+        let approved = record
+            .approved
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| format!("stored approval of plugin '{}': {e}", record.id))?;
+        Ok(Stored { manifest, approved })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
