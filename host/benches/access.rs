@@ -362,7 +362,7 @@ async fn bench_downloads(state: AppState, o: &Options) {
             version: 1,
             format: "csv".into(),
             spec: "{}".into(),
-            status: tessera::db::export_jobs::DONE.into(),
+            status: tessera::db::export_jobs::JobStatus::Done,
             total_rows: Some(1),
             rows_done: 1,
             bytes_done: body.len() as i64,

@@ -50,13 +50,18 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
-    /// Export a dataset to a file offline, through the same pipeline and plugins as the API.
+    /// Export a dataset to a file offline, through the same pipeline and plugins as the API;
+    /// `tessera export verify MANIFEST` re-runs a queued export's manifest and compares.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Export {
+        #[command(subcommand)]
+        command: Option<ExportCommand>,
         /// Dataset id.
-        dataset: String,
+        #[arg(required = true)]
+        dataset: Option<String>,
         /// Format id (see `tessera plugin list`).
-        #[arg(long)]
-        format: String,
+        #[arg(long, required = true)]
+        format: Option<String>,
         /// The format's options as a JSON object.
         #[arg(long)]
         options: Option<String>,
@@ -75,9 +80,13 @@ pub enum Command {
         /// Most rows to export.
         #[arg(long)]
         limit: Option<i64>,
+        /// The export's time as the file records it (RFC 3339), e.g. a manifest's
+        /// `exported_at`; default: now.
+        #[arg(long)]
+        exported_at: Option<String>,
         /// Output file.
-        #[arg(short, long)]
-        output: PathBuf,
+        #[arg(short, long, required = true)]
+        output: Option<PathBuf>,
     },
     /// List, install, enable, disable and remove plugins. Changes reach running servers
     /// within seconds, without a restart.
@@ -171,6 +180,17 @@ pub enum TokenCommand {
         /// Serve only this dataset version.
         #[arg(long)]
         version: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Re-run the export a manifest describes against this installation's data and plugins,
+    /// and say whether the result has the manifest's SHA-256; exits non-zero if it does not.
+    Verify {
+        /// The manifest: a JSON file holding a finished job's `manifest` (or the whole job),
+        /// or `-` to read it from standard input.
+        manifest: PathBuf,
     },
 }
 

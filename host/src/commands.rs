@@ -1,6 +1,7 @@
 //! What the access-related subcommands do (`tessera policy`, `tessera audit`), against the
 //! same database and with the same checks as the API; changes are audited as the `system`
-//! actor, since the command line acts with the operator's database access.
+//! actor, since the command line acts with the operator's database access. Also `tessera export
+//! verify`, which re-runs an export's manifest to check its promise of byte-identical output.
 
 use anyhow::{Context, bail};
 
@@ -261,4 +262,155 @@ pub fn token(command: TokenCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `tessera export verify` found.
+#[derive(Debug)]
+pub struct ExportCheck {
+    /// Whether the export, run again, has the manifest's SHA-256.
+    pub matches: bool,
+    /// What was compared and found, a line each, for the operator.
+    pub report: Vec<String>,
+}
+
+/// The parts of a manifest (`export::jobs` writes them) a re-run needs; other fields, such as
+/// the job's id, are ignored.
+#[derive(Debug, serde::Deserialize)]
+struct ManifestToVerify {
+    dataset: ManifestDataset,
+    export: crate::export::ExportSpec,
+    plugin: ManifestPlugin,
+    rows: u64,
+    output: ManifestOutput,
+    exported_at: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ManifestDataset {
+    id: String,
+    version: i32,
+    sha256: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ManifestPlugin {
+    id: String,
+    version: String,
+    component_sha256: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ManifestOutput {
+    bytes: u64,
+    sha256: String,
+}
+
+/// Re-runs the export `manifest` (a finished job's manifest, or the whole job's JSON)
+/// describes: the same dataset version, configuration, format and export time, against this
+/// installation's data and plugins, into a temporary file that is removed afterwards; then
+/// compares its SHA-256 with the manifest's. When the stored version is not the data the
+/// manifest names (its SHA-256 differs), nothing is run: no output could match.
+pub fn export_verify(state: &AppState, manifest: &str) -> anyhow::Result<ExportCheck> {
+    let value: serde_json::Value =
+        serde_json::from_str(manifest).context("the manifest is not JSON")?;
+    let value = match value.get("manifest") {
+        Some(inner) if inner.is_object() => inner.clone(),
+        _ => value,
+    };
+    let manifest: ManifestToVerify = serde_json::from_value(value).context(
+        "the manifest lacks what a re-run needs (dataset, export, plugin, output, exported_at)",
+    )?;
+    let mut report = Vec::new();
+
+    let mut conn = state.db.get()?;
+    let dataset = crate::db::datasets::Dataset::find(&mut conn, &manifest.dataset.id)
+        .map_err(|_| anyhow::anyhow!("there is no dataset '{}' here", manifest.dataset.id))?;
+    let version = crate::db::dataset_versions::DatasetVersion::find(
+        &mut conn,
+        &dataset.id,
+        manifest.dataset.version,
+    )
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "dataset '{}' has no version {} here",
+            manifest.dataset.id,
+            manifest.dataset.version
+        )
+    })?;
+    drop(conn);
+    if version.sha256 != manifest.dataset.sha256 {
+        report.push(format!(
+            "dataset {} version {}: SHA-256 {} here, {} in the manifest: not the data the export \
+             was made from, so it was not run again",
+            dataset.id, version.version, version.sha256, manifest.dataset.sha256
+        ));
+        return Ok(ExportCheck {
+            matches: false,
+            report,
+        });
+    }
+    report.push(format!(
+        "dataset {} version {}: SHA-256 {} as in the manifest",
+        dataset.id, version.version, version.sha256
+    ));
+
+    let plugin = state.plugins.get(&manifest.plugin.id).ok_or_else(|| {
+        anyhow::anyhow!(
+            "the format '{}' is not installed or not enabled here (see `tessera plugin list`)",
+            manifest.plugin.id
+        )
+    })?;
+    if plugin.manifest.version != manifest.plugin.version
+        || plugin.component_sha256 != manifest.plugin.component_sha256
+    {
+        report.push(format!(
+            "format {}: version {} (component SHA-256 {}) here, {} ({}) in the manifest: \
+             another plugin may write other bytes",
+            manifest.plugin.id,
+            plugin.manifest.version,
+            plugin.component_sha256,
+            manifest.plugin.version,
+            manifest.plugin.component_sha256
+        ));
+    } else {
+        report.push(format!(
+            "format {} {}: component SHA-256 {} as in the manifest",
+            manifest.plugin.id, plugin.manifest.version, plugin.component_sha256
+        ));
+    }
+
+    let mut spec = manifest.export;
+    spec.exported_at = Some(manifest.exported_at);
+    let exported_at = spec
+        .export_time(crate::time::now_millis())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let source = crate::export::ExportSource::new(&state.storage, dataset, version, exported_at);
+    let folder = tempfile::tempdir_in(state.storage.tmp_dir())
+        .context("cannot make a temporary folder in the data folder")?;
+    let target = folder.path().join("verify");
+    let exported = crate::export::export_to_file(
+        &state.plugins.runtime,
+        &plugin,
+        &source,
+        &spec,
+        &target,
+        |_, _| true,
+    )
+    .map_err(|e| anyhow::anyhow!("the export failed: {e}"))?;
+    let matches = exported.sha256 == manifest.output.sha256;
+    report.push(format!(
+        "output: {} rows, {} bytes, SHA-256 {}; the manifest says {} rows, {} bytes, SHA-256 {}",
+        exported.summary.rows,
+        exported.summary.bytes,
+        exported.sha256,
+        manifest.rows,
+        manifest.output.bytes,
+        manifest.output.sha256
+    ));
+    report.push(if matches {
+        "MATCH: the export made again is byte for byte the one the manifest describes".to_owned()
+    } else {
+        "MISMATCH: the export made again differs from the one the manifest describes".to_owned()
+    });
+    Ok(ExportCheck { matches, report })
 }

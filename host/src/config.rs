@@ -253,7 +253,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        crate::auth::client::parse_proxies(&self.trusted_proxies)
+        crate::net::parse_proxies(&self.trusted_proxies)
             .map_err(|e| ConfigError::Invalid(format!("trusted_proxies: {e}")))?;
         if self.database_pool_size == 0 {
             return Err(ConfigError::Invalid(

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use actix_web::HttpServer;
 use clap::Parser;
-use tessera::cli::{Cli, Command, ConfigCommand, PluginCommand, UserCommand};
+use tessera::cli::{Cli, Command, ConfigCommand, ExportCommand, PluginCommand, UserCommand};
 use tessera::commands;
 use tessera::db::users::User;
 use tessera::{AppState, build_app, logging};
@@ -95,6 +95,30 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || commands::audit(&state, command)).await?
         }
         Command::Export {
+            command: Some(ExportCommand::Verify { manifest }),
+            ..
+        } => {
+            let text = if manifest.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+                text
+            } else {
+                std::fs::read_to_string(&manifest)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", manifest.display()))?
+            };
+            let state = open_state(config).await?;
+            let check = tokio::task::spawn_blocking(move || commands::export_verify(&state, &text))
+                .await??;
+            for line in &check.report {
+                println!("{line}");
+            }
+            if !check.matches {
+                anyhow::bail!("the export does not match its manifest");
+            }
+            Ok(())
+        }
+        Command::Export {
+            command: None,
             dataset,
             format,
             options,
@@ -103,8 +127,13 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
             sort,
             version,
             limit,
+            exported_at,
             output,
         } => {
+            // clap requires these unless a subcommand is given.
+            let (Some(dataset), Some(format), Some(output)) = (dataset, format, output) else {
+                anyhow::bail!("give a dataset id, --format and --output");
+            };
             let state = open_state(config).await?;
             let plugin = state.plugins.get(&format).ok_or_else(|| {
                 anyhow::anyhow!("there is no export format '{format}' (see `tessera plugin list`)")
@@ -123,8 +152,12 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
                 sort: sort.as_deref().map(tessera::export::SortKey::parse_list),
                 limit,
                 options: parse("options", options)?,
+                exported_at,
                 ..Default::default()
             };
+            let exported_at = spec
+                .export_time(tessera::time::now_millis())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let db = state.db.clone();
             let (found, found_version) = tokio::task::spawn_blocking(move || {
                 let mut conn = db.get()?;
@@ -142,7 +175,7 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
                 &state.storage,
                 found,
                 found_version,
-                tessera::time::to_rfc3339(tessera::time::now_millis()),
+                exported_at,
             );
             let runtime = state.plugins.runtime.clone();
             let target = output.clone();
@@ -190,10 +223,10 @@ async fn plugin_command(config: tessera::Config, command: PluginCommand) -> anyh
                         (Some(_), true) => "enabled",
                         (Some(_), false) => "disabled",
                     };
-                    let manifest: Option<tessera::plugins::Manifest> =
-                        serde_json::from_str(&record.manifest).ok();
-                    let access = manifest
-                        .map(|m| m.capabilities.access_requests().join(", "))
+                    let stored = tessera::plugins::manifest::Stored::read(&record);
+                    let access = stored
+                        .ok()
+                        .map(|s| s.manifest.capabilities.access_requests().join(", "))
                         .filter(|a| !a.is_empty())
                         .unwrap_or_else(|| "-".into());
                     println!(
@@ -299,7 +332,7 @@ async fn serve(config: tessera::Config) -> anyhow::Result<()> {
         tracing::warn!("{hint}");
         eprintln!("{hint}");
     }
-    state.start_background_work();
+    tessera::background::start(&state);
     let server_state = state.clone();
     HttpServer::new(move || build_app(server_state.clone()))
         .on_connect(tessera::app::on_connect)

@@ -13,12 +13,6 @@ use crate::metrics::Metrics;
 use crate::plugins::{PluginRegistry, PluginRuntime};
 use crate::storage::Storage;
 
-/// How often expired self-destructing links are looked for.
-pub const LINK_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
-
-/// How soon a plugin change made elsewhere reaches this process.
-pub const PLUGIN_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
-
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
@@ -136,65 +130,6 @@ impl AppState {
 }
 
 impl AppState {
-    /// Starts the background work of a serving process: the export workers and the artifact
-    /// expiry sweep. Needs a Tokio runtime.
-    pub fn start_background_work(&self) {
-        crate::export::jobs::spawn_workers(self);
-        self.spawn_plugin_sync();
-        self.spawn_link_sweep();
-    }
-
-    /// Destroys self-destructing links at their expiry (any replica may; each link once),
-    /// vouches for the downloads this process serves and frees the slots of those whose server
-    /// stopped.
-    fn spawn_link_sweep(&self) {
-        let state = self.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(LINK_SWEEP_INTERVAL).await;
-                let now = crate::time::now_millis();
-                match state
-                    .db
-                    .run(move |conn| crate::links::destroy_expired(conn, now))
-                    .await
-                {
-                    Ok(files) => state.storage.remove_files(&files),
-                    Err(err) => tracing::warn!(error = %err, "cannot destroy expired links"),
-                }
-                let downloads = state
-                    .db
-                    .run(move |conn| {
-                        crate::links::download::keep_alive(conn, now)?;
-                        crate::links::download::reclaim_stale(conn, now)
-                    })
-                    .await;
-                match downloads {
-                    Ok(0) => {}
-                    Ok(n) => tracing::warn!(
-                        downloads = n,
-                        "gave back the slots of downloads whose server stopped"
-                    ),
-                    Err(err) => tracing::warn!(error = %err, "cannot sweep stale downloads"),
-                }
-            }
-        });
-    }
-
-    /// Follows plugin changes made through other replicas (or the command line).
-    fn spawn_plugin_sync(&self) {
-        let state = self.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(PLUGIN_SYNC_INTERVAL).await;
-                let state = state.clone();
-                let outcome = tokio::task::spawn_blocking(move || state.sync_plugins()).await;
-                if let Ok(Err(err)) = outcome {
-                    tracing::warn!(error = %err, "cannot read plugin state from the database");
-                }
-            }
-        });
-    }
-
     /// Brings the loaded plugins in line with the database now.
     pub fn sync_plugins(&self) -> Result<(), DbError> {
         let mut conn = self.db.get()?;

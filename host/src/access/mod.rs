@@ -19,7 +19,10 @@ use audit::AuditEvent;
 use policy::{Explanation, dataset_object, user_subject};
 
 /// Levels of access to a dataset, each including the ones before.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Level {
     /// See, preview, export.
     View,
@@ -58,7 +61,7 @@ pub fn decide_dataset(
     if caller.is_admin() {
         return Ok(Explanation {
             allowed: true,
-            held: Some(Level::Admin.as_str().to_owned()),
+            held: Some(Level::Admin),
             rule: "site admins manage every dataset".to_owned(),
             origin: None,
             path: vec![user_subject(&caller.user.id)],
@@ -112,7 +115,7 @@ pub fn require_dataset(
     needed: Level,
 ) -> Result<Level, ApiError> {
     let why = decide_dataset(conn, caller, dataset, needed)?;
-    let held = why.held.as_deref().and_then(Level::parse);
+    let held = why.held;
     tracing::info!(
         decision = if why.allowed { "grant" } else { "deny" },
         user = %caller.user.id,

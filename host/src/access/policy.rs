@@ -132,7 +132,7 @@ pub struct PolicyChange {
 pub struct Explanation {
     pub allowed: bool,
     /// The highest level the subject holds on the object, if any.
-    pub held: Option<String>,
+    pub held: Option<Level>,
     /// The rule that decided, as a sentence.
     pub rule: String,
     /// The rule's origin (absent when nothing grants access).
@@ -480,7 +480,7 @@ impl Snapshot {
         if self.site_admins.contains(user_id) {
             return Ok(Explanation {
                 allowed: true,
-                held: Some(Level::Admin.as_str().to_owned()),
+                held: Some(Level::Admin),
                 rule: format!("{subject} is a site admin; site admins manage every dataset"),
                 origin: None,
                 path: vec![subject],
@@ -559,7 +559,7 @@ impl Snapshot {
                     let origin = self.origins[*at].clone();
                     return Ok(Explanation {
                         allowed,
-                        held: held.map(|l| l.as_str().to_owned()),
+                        held,
                         rule: origin.text.clone(),
                         origin: Some(origin),
                         path: path_to(&node),
@@ -572,7 +572,7 @@ impl Snapshot {
                     let origin = self.origins[*at].clone();
                     return Ok(Explanation {
                         allowed,
-                        held: held.map(|l| l.as_str().to_owned()),
+                        held,
                         rule: origin.text.clone(),
                         origin: Some(origin),
                         path: path_to(&rule.v0),
@@ -582,7 +582,7 @@ impl Snapshot {
         }
         Ok(Explanation {
             allowed,
-            held: held.map(|l| l.as_str().to_owned()),
+            held,
             rule: format!(
                 "no rule grants {} on {object} to {subject}",
                 needed.as_str()
@@ -881,7 +881,7 @@ mod tests {
             .explain(&user_subject("carol"), &dataset_object("d1"), Level::Edit)
             .unwrap();
         assert!(!why.allowed);
-        assert_eq!(why.held.as_deref(), Some("view"));
+        assert_eq!(why.held, Some(Level::View));
     }
 
     #[test]

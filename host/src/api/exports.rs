@@ -16,7 +16,7 @@ use crate::auth::Caller;
 use crate::db::AnyConnection;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
-use crate::db::export_jobs::{self, ExportJob};
+use crate::db::export_jobs::{ExportJob, JobStatus};
 use crate::db::new_id;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::export::ExportSpec;
@@ -73,9 +73,9 @@ pub struct JobView {
 
 impl From<ExportJob> for JobView {
     fn from(job: ExportJob) -> Self {
-        let done = job.status == export_jobs::DONE;
-        let progress = match (job.status.as_str(), job.total_rows) {
-            (export_jobs::DONE, _) => Some(1.0),
+        let done = job.status == JobStatus::Done;
+        let progress = match (job.status, job.total_rows) {
+            (JobStatus::Done, _) => Some(1.0),
             (_, Some(0)) => Some(0.0),
             (_, Some(total)) => Some((job.rows_done as f64 / total as f64).clamp(0.0, 1.0)),
             _ => None,
@@ -90,14 +90,20 @@ impl From<ExportJob> for JobView {
         Self {
             download_url: done.then(|| format!("/api/v1/exports/{}/download", job.id)),
             error: job.error_code.map(|code| JobErrorView {
+                // Jobs that failed before the message was sanitised as they are recorded
+                // (`export::jobs`) may hold the cause's text: an internal failure shows none.
+                message: if code == crate::error::ErrorCode::Internal.as_str() {
+                    crate::export::jobs::INTERNAL_MESSAGE.to_owned()
+                } else {
+                    job.error_message.unwrap_or_default()
+                },
                 code,
-                message: job.error_message.unwrap_or_default(),
             }),
             id: job.id,
             dataset_id: job.dataset_id,
             version: job.version,
             format: job.format,
-            status: job.status,
+            status: job.status.as_str().to_owned(),
             total_rows: job.total_rows,
             rows_done: job.rows_done,
             bytes_done: job.bytes_done,
@@ -141,15 +147,21 @@ pub async fn create_export(
             let number = request.version.unwrap_or(dataset.latest_version);
             let version = DatasetVersion::find(conn, &dataset.id, number)
                 .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
-            // Check columns, filter and sort now, so a mistake is a 422 here, not a failed job.
+            // Check columns, filter, sort and time now, so a mistake is a 422 here, not a
+            // failed job. A given time is kept as the job will use it (normalised), so the
+            // manifest's configuration and its `exported_at` agree.
             check_spec(&storage, &version, &request.spec)?;
+            let mut request = request;
+            if request.spec.exported_at.is_some() {
+                request.spec.exported_at = Some(request.spec.export_time(now_millis())?);
+            }
             let job = ExportJob {
                 id: new_id(),
                 dataset_id: dataset.id,
                 version: number,
                 format: request.format,
                 spec: serde_json::to_string(&request.spec).map_err(ApiError::internal)?,
-                status: export_jobs::QUEUED.into(),
+                status: JobStatus::Queued,
                 total_rows: None,
                 rows_done: 0,
                 bytes_done: 0,
@@ -308,7 +320,7 @@ pub async fn export_events(
             let job = current?;
             let terminal = job.is_terminal();
             let event = if terminal {
-                job.status.clone()
+                job.status.as_str().to_owned()
             } else {
                 "progress".to_owned()
             };
@@ -349,9 +361,9 @@ pub async fn download_export(
         .db
         .run(move |conn| visible_job(conn, &caller, &id))
         .await?;
-    match job.status.as_str() {
-        export_jobs::DONE => {}
-        export_jobs::EXPIRED => {
+    match job.status {
+        JobStatus::Done => {}
+        JobStatus::Expired => {
             return Err(ApiError::new(
                 ErrorCode::Gone,
                 "this export has expired; run it again",

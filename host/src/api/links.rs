@@ -17,7 +17,7 @@ use crate::api::{not_found_as, resolve_expiry};
 use crate::auth::{Caller, password};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
-use crate::db::export_jobs::{self, ExportJob};
+use crate::db::export_jobs::{ExportJob, JobStatus};
 use crate::db::link_access_log::LinkAccess;
 use crate::db::share_links::ShareLink;
 use crate::db::users::User;
@@ -83,7 +83,7 @@ pub struct LinkView {
     /// The level on the dataset the creator must keep for the link to work: `admin` for a
     /// dataset link or an export shared by someone else, `view` for an export shared by
     /// whoever ran it.
-    #[schema(value_type = crate::api::vocabulary::AccessLevel)]
+    #[schema(value_type = crate::access::Level)]
     pub needs_level: String,
     /// The pinned dataset version, or none for the latest.
     pub version: Option<i32>,
@@ -639,7 +639,7 @@ pub async fn create_export_link(
                 access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
                 Level::Admin
             };
-            if job.status != export_jobs::DONE {
+            if job.status != JobStatus::Done {
                 return Err(ApiError::conflict(format!(
                     "the export is {}; a link can share only a finished export's file",
                     job.status

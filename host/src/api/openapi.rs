@@ -397,7 +397,7 @@ fn merged_closed_all_of(
     schema: &utoipa::openapi::RefOr<utoipa::openapi::Schema>,
     named: &std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Schema>>,
 ) -> Option<utoipa::openapi::schema::Object> {
-    use utoipa::openapi::schema::{AdditionalProperties, Object};
+    use utoipa::openapi::schema::{AdditionalProperties, Object, ObjectBuilder};
     use utoipa::openapi::{RefOr, Schema};
     let RefOr::T(Schema::AllOf(all)) = schema else {
         return None;
@@ -427,12 +427,13 @@ fn merged_closed_all_of(
     if !members.iter().any(|object| closed(object)) {
         return None;
     }
-    let mut merged = Object::default();
-    merged.title = all.title.clone();
-    merged.description = all.description.clone();
+    let mut merged = ObjectBuilder::new()
+        .title(all.title.clone())
+        .description(all.description.clone())
+        .examples(all.examples.clone())
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .build();
     merged.example = all.example.clone();
-    merged.examples = all.examples.clone();
-    merged.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
     for object in members {
         for (name, property) in &object.properties {
             merged

@@ -18,7 +18,7 @@ use crate::api::exports::parse_range;
 use crate::auth::{password, secrets};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
-use crate::db::export_jobs::{self, ExportJob};
+use crate::db::export_jobs::{ExportJob, JobStatus};
 use crate::db::link_sessions::LinkSession;
 use crate::db::share_links::ShareLink;
 use crate::db::users::User;
@@ -164,7 +164,7 @@ fn owner_of(conn: &mut crate::db::AnyConnection, link: &ShareLink) -> String {
 fn shared_of(conn: &mut crate::db::AnyConnection, link: &ShareLink) -> Result<Shared, ApiError> {
     if let Some(job_id) = &link.export_job_id {
         let job = ExportJob::find(conn, job_id)?;
-        if job.status != export_jobs::DONE {
+        if job.status != JobStatus::Done {
             return Err(ApiError::new(
                 ErrorCode::LinkUsedUp,
                 "the shared file is no longer available",
@@ -623,10 +623,11 @@ async fn serve_dataset_export(
     if let Some(allowed) = resolved.link.formats()
         && !allowed.contains(&format)
     {
-        return Err(ApiError::forbidden(format!(
-            "this link allows downloads as {} only",
-            allowed.join(", ")
-        )));
+        return Err(ApiError::forbidden(if allowed.is_empty() {
+            "this link allows no format; ask its owner for a new one".to_owned()
+        } else {
+            format!("this link allows downloads as {} only", allowed.join(", "))
+        }));
     }
     let columns: Vec<String> = match &query.columns {
         Some(list) => {

@@ -54,7 +54,7 @@ pub struct ShareView {
     pub id: String,
     pub dataset_id: String,
     pub subject: ShareSubjectView,
-    #[schema(value_type = crate::api::vocabulary::AccessLevel)]
+    #[schema(value_type = crate::access::Level)]
     pub level: String,
     /// When the share ends; `null` for never.
     #[schema(format = DateTime)]
@@ -91,7 +91,7 @@ pub struct NewShareRequest {
     /// A team's id or name.
     #[schema(min_length = 1)]
     pub team: Option<String>,
-    #[schema(value_type = crate::api::vocabulary::AccessLevel)]
+    #[schema(value_type = crate::access::Level)]
     pub level: String,
     /// Seconds from now until the share ends, at most a hundred years. Give this or
     /// `expires_at`, not both; neither for a share without end.
@@ -107,7 +107,7 @@ pub struct NewShareRequest {
 #[schema(examples(json!({"level": "edit", "expires_in": 2592000})))]
 pub struct ShareChangeRequest {
     /// A new level; absent to keep it.
-    #[schema(value_type = Option<crate::api::vocabulary::AccessLevel>)]
+    #[schema(value_type = Option<crate::access::Level>)]
     pub level: Option<String>,
     /// A new end, in seconds from now (at most a hundred years); not with `expires_at`.
     #[schema(minimum = 1, maximum = 3153600000_u64)]

@@ -3,24 +3,14 @@
 //! Wire types keep these words as strings: the domain parses them and refuses any other with a
 //! `422` that names the field, and views copy them from stored rows. These enums exist only
 //! for the document (`#[schema(value_type = ...)]` on a field), so that validators and
-//! generated clients know the set (issue 14, item 25). The integration tests tie each set to
-//! the domain's own parser or list, so the document cannot promise a word the server refuses
-//! nor leave out one it sends.
+//! generated clients know the set (issue 14, item 25); a level of access to a dataset is the
+//! domain's own `access::Level`, which the document names directly. The integration tests tie
+//! each set to the domain's own parser or list, so the document cannot promise a word the
+//! server refuses nor leave out one it sends.
 
 #![allow(dead_code)] // Never built: they describe strings for the OpenAPI document.
 
 use utoipa::ToSchema;
-
-/// A level of access to a dataset, each including the ones before: `view` (see it, preview
-/// its rows, export it), `edit` (also change its metadata and upload versions), `admin` (also
-/// share it and manage its links).
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum AccessLevel {
-    View,
-    Edit,
-    Admin,
-}
 
 /// What a share link grants: `view` (its page, metadata and first rows) or `download` (the
 /// file, in any format it allows).

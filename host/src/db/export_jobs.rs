@@ -1,17 +1,85 @@
 //! Queued exports. Every state change is a conditional update (`... WHERE status = ...`), so
 //! replicas sharing the database never run one job twice, and a cancelled job stays cancelled.
 
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
 use diesel::prelude::*;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
 
 use super::schema::export_jobs;
 use super::{AnyConnection, DbResult};
 
-pub const QUEUED: &str = "queued";
-pub const RUNNING: &str = "running";
-pub const DONE: &str = "done";
-pub const FAILED: &str = "failed";
-pub const CANCELLED: &str = "cancelled";
-pub const EXPIRED: &str = "expired";
+/// Where a job is in its life, stored as its name. A stored name this host does not know is
+/// an error when the row is read, never a status guessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+    Expired,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 6] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Done,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+        JobStatus::Expired,
+    ];
+
+    /// The name stored and shown in the API.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+            JobStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == name)
+    }
+
+    /// Whether the job has ended: nothing more will happen to it but expiry.
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, JobStatus::Queued | JobStatus::Running)
+    }
+}
+
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<DB: Backend> ToSql<Text, DB> for JobStatus
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.as_str().to_sql(out)
+    }
+}
+
+impl<DB: Backend> FromSql<Text, DB> for JobStatus
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let name = String::from_sql(bytes)?;
+        Self::parse(&name).ok_or_else(|| format!("unknown export job status '{name}'").into())
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = export_jobs)]
@@ -22,7 +90,7 @@ pub struct ExportJob {
     pub format: String,
     /// The export spec as JSON.
     pub spec: String,
-    pub status: String,
+    pub status: JobStatus,
     pub total_rows: Option<i64>,
     pub rows_done: i64,
     pub bytes_done: i64,
@@ -73,7 +141,7 @@ impl ExportJob {
     }
 
     pub fn is_terminal(&self) -> bool {
-        matches!(self.status.as_str(), DONE | FAILED | CANCELLED | EXPIRED)
+        self.status.is_terminal()
     }
 
     /// Takes the oldest queued job, or a running one whose worker stopped sending heartbeats
@@ -85,9 +153,11 @@ impl ExportJob {
     ) -> DbResult<Option<ExportJob>> {
         let candidates: Vec<ExportJob> = export_jobs::table
             .filter(
-                export_jobs::status.eq(QUEUED).or(export_jobs::status
-                    .eq(RUNNING)
-                    .and(export_jobs::heartbeat_at.lt(stale_before))),
+                export_jobs::status
+                    .eq(JobStatus::Queued)
+                    .or(export_jobs::status
+                        .eq(JobStatus::Running)
+                        .and(export_jobs::heartbeat_at.lt(stale_before))),
             )
             .order(export_jobs::created_at.asc())
             .limit(8)
@@ -97,11 +167,11 @@ impl ExportJob {
             let claimed = diesel::update(
                 export_jobs::table
                     .find(&job.id)
-                    .filter(export_jobs::status.eq(&job.status))
+                    .filter(export_jobs::status.eq(job.status))
                     .filter(export_jobs::attempts.eq(job.attempts)),
             )
             .set((
-                export_jobs::status.eq(RUNNING),
+                export_jobs::status.eq(JobStatus::Running),
                 export_jobs::started_at.eq(now),
                 export_jobs::heartbeat_at.eq(now),
                 export_jobs::attempts.eq(job.attempts + 1),
@@ -128,7 +198,7 @@ impl ExportJob {
         let updated = diesel::update(
             export_jobs::table
                 .find(id)
-                .filter(export_jobs::status.eq(RUNNING))
+                .filter(export_jobs::status.eq(JobStatus::Running))
                 .filter(export_jobs::attempts.eq(attempt)),
         )
         .set((
@@ -158,11 +228,11 @@ impl ExportJob {
         let updated = diesel::update(
             export_jobs::table
                 .find(id)
-                .filter(export_jobs::status.eq(RUNNING))
+                .filter(export_jobs::status.eq(JobStatus::Running))
                 .filter(export_jobs::attempts.eq(attempt)),
         )
         .set((
-            export_jobs::status.eq(DONE),
+            export_jobs::status.eq(JobStatus::Done),
             export_jobs::artifact_path.eq(&result.artifact_path),
             export_jobs::file_name.eq(&result.file_name),
             export_jobs::media_type.eq(&result.media_type),
@@ -187,11 +257,11 @@ impl ExportJob {
         diesel::update(
             export_jobs::table
                 .find(id)
-                .filter(export_jobs::status.eq(RUNNING))
+                .filter(export_jobs::status.eq(JobStatus::Running))
                 .filter(export_jobs::attempts.eq(attempt)),
         )
         .set((
-            export_jobs::status.eq(FAILED),
+            export_jobs::status.eq(JobStatus::Failed),
             export_jobs::error_code.eq(code),
             export_jobs::error_message.eq(message),
             export_jobs::finished_at.eq(now),
@@ -205,12 +275,12 @@ impl ExportJob {
         let updated = diesel::update(
             export_jobs::table.find(id).filter(
                 export_jobs::status
-                    .eq(QUEUED)
-                    .or(export_jobs::status.eq(RUNNING)),
+                    .eq(JobStatus::Queued)
+                    .or(export_jobs::status.eq(JobStatus::Running)),
             ),
         )
         .set((
-            export_jobs::status.eq(CANCELLED),
+            export_jobs::status.eq(JobStatus::Cancelled),
             export_jobs::finished_at.eq(now),
         ))
         .execute(conn)?;
@@ -220,7 +290,7 @@ impl ExportJob {
     /// Done jobs whose artifacts have expired, marked expired; returns their artifact paths.
     pub fn expire(conn: &mut AnyConnection, now: i64) -> DbResult<Vec<String>> {
         let due: Vec<(String, Option<String>)> = export_jobs::table
-            .filter(export_jobs::status.eq(DONE))
+            .filter(export_jobs::status.eq(JobStatus::Done))
             .filter(export_jobs::expires_at.le(now))
             .select((export_jobs::id, export_jobs::artifact_path))
             .load(conn)?;
@@ -229,9 +299,9 @@ impl ExportJob {
             let updated = diesel::update(
                 export_jobs::table
                     .find(&id)
-                    .filter(export_jobs::status.eq(DONE)),
+                    .filter(export_jobs::status.eq(JobStatus::Done)),
             )
-            .set(export_jobs::status.eq(EXPIRED))
+            .set(export_jobs::status.eq(JobStatus::Expired))
             .execute(conn)?;
             if updated == 1 {
                 paths.extend(path);
@@ -249,7 +319,7 @@ impl ExportJob {
     ) -> DbResult<Option<String>> {
         let path: Option<String> = export_jobs::table
             .find(id)
-            .filter(export_jobs::status.eq(DONE))
+            .filter(export_jobs::status.eq(JobStatus::Done))
             .select(export_jobs::artifact_path)
             .first::<Option<String>>(conn)
             .optional()?
@@ -257,10 +327,10 @@ impl ExportJob {
         let updated = diesel::update(
             export_jobs::table
                 .find(id)
-                .filter(export_jobs::status.eq(DONE)),
+                .filter(export_jobs::status.eq(JobStatus::Done)),
         )
         .set((
-            export_jobs::status.eq(EXPIRED),
+            export_jobs::status.eq(JobStatus::Expired),
             export_jobs::expires_at.eq(Some(now)),
         ))
         .execute(conn)?;
@@ -290,9 +360,29 @@ impl ExportJob {
     /// Artifact paths of every job that still has one (the start-up sweep keeps these).
     pub fn live_artifact_paths(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
         Ok(export_jobs::table
-            .filter(export_jobs::status.eq(DONE))
+            .filter(export_jobs::status.eq(JobStatus::Done))
             .filter(export_jobs::artifact_path.is_not_null())
             .select(export_jobs::artifact_path.assume_not_null())
             .load(conn)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JobStatus;
+
+    #[test]
+    fn statuses_read_back_as_stored_and_unknown_names_are_refused() {
+        for status in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(JobStatus::parse("Done"), None);
+        assert_eq!(JobStatus::parse("finished"), None);
+        let ended: Vec<&str> = JobStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_terminal())
+            .map(JobStatus::as_str)
+            .collect();
+        assert_eq!(ended, ["done", "failed", "cancelled", "expired"]);
     }
 }

@@ -68,6 +68,19 @@ impl LinkState {
     }
 }
 
+/// A stored list restriction: absent means no restriction; a JSON array of strings is the
+/// list; anything else fails closed, as an empty list.
+fn restriction(link: &str, field: &str, stored: Option<&str>) -> Option<Vec<String>> {
+    let text = stored?;
+    match serde_json::from_str::<Vec<String>>(text) {
+        Ok(list) => Some(list),
+        Err(e) => {
+            tracing::error!(link, field, error = %e, "unreadable link restriction: allowing nothing");
+            Some(Vec::new())
+        }
+    }
+}
+
 impl ShareLink {
     /// Where the link stands by its own terms (the creator's rights aside: see
     /// [`crate::links::state_of`]).
@@ -92,16 +105,16 @@ impl ShareLink {
             .map(|max| (max - self.downloads_completed).max(0))
     }
 
+    /// The formats the link allows, `None` for every format. A stored restriction that cannot
+    /// be read allows none (and is logged): a restriction must never widen into "everything".
     pub fn formats(&self) -> Option<Vec<String>> {
-        self.allowed_formats
-            .as_deref()
-            .and_then(|f| serde_json::from_str(f).ok())
+        restriction(&self.id, "allowed_formats", self.allowed_formats.as_deref())
     }
 
+    /// The columns the link shows, `None` for every column; unreadable, none (see
+    /// [`Self::formats`]).
     pub fn columns(&self) -> Option<Vec<String>> {
-        self.allowed_columns
-            .as_deref()
-            .and_then(|c| serde_json::from_str(c).ok())
+        restriction(&self.id, "allowed_columns", self.allowed_columns.as_deref())
     }
 
     pub fn create(conn: &mut AnyConnection, link: &ShareLink) -> DbResult<()> {
@@ -319,5 +332,28 @@ impl ShareLink {
             .filter(share_links::destroyed_at.is_null())
             .count()
             .get_result(conn)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::restriction;
+
+    // Issue 15 ("typed storage"): an unreadable restriction used to mean "every format" or
+    // "every column".
+    #[test]
+    fn restrictions_fail_closed() {
+        assert_eq!(restriction("l", "allowed_formats", None), None);
+        assert_eq!(
+            restriction("l", "allowed_formats", Some(r#"["csv","json"]"#)),
+            Some(vec!["csv".to_owned(), "json".to_owned()])
+        );
+        for unreadable in ["", "csv", "{\"csv\": true}", "[1, 2]", "null"] {
+            assert_eq!(
+                restriction("l", "allowed_columns", Some(unreadable)),
+                Some(Vec::new()),
+                "{unreadable:?}"
+            );
+        }
     }
 }

@@ -31,12 +31,19 @@ pub fn column_type(dtype: &DataType) -> (ColumnType, DataType) {
     }
 }
 
+/// The plugin-facing schema. A datetime column with a zone is passed as UTC instants (the
+/// cast in [`to_batch`] keeps the instant and drops the label) and says so in `time-zone`, so
+/// that formats writing text can mark its values as UTC; one without a zone says nothing.
 pub fn schema_of(frame_schema: &Schema) -> Vec<WitColumn> {
     frame_schema
         .iter()
         .map(|(name, dtype)| WitColumn {
             name: name.to_string(),
             kind: column_type(dtype).0,
+            time_zone: match dtype {
+                DataType::Datetime(_, Some(_)) => Some("UTC".to_owned()),
+                _ => None,
+            },
         })
         .collect()
 }

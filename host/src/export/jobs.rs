@@ -14,45 +14,13 @@ use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::export_jobs::{ExportJob, JobResult};
 use crate::state::AppState;
-use crate::time::{now_millis, to_rfc3339};
+use crate::time::now_millis;
 
 /// A running job's heartbeat interval; a job silent for [`STALE_AFTER`] is taken over.
 pub const HEARTBEAT: Duration = Duration::from_millis(500);
 pub const STALE_AFTER: Duration = Duration::from_secs(30);
-/// How often an idle worker looks for work.
-const POLL: Duration = Duration::from_millis(250);
-
-/// Starts the worker pool and the artifact expiry sweep on the current runtime.
-pub fn spawn_workers(state: &AppState) {
-    for worker in 0..state.config.export_workers {
-        let state = state.clone();
-        tokio::spawn(async move {
-            loop {
-                match next_job(&state).await {
-                    Some(job) => {
-                        let id = job.id.clone();
-                        let state = state.clone();
-                        let outcome =
-                            tokio::task::spawn_blocking(move || run_job(&state, job)).await;
-                        if let Err(e) = outcome {
-                            tracing::error!(job = %id, worker, error = %e, "export worker task failed");
-                        }
-                    }
-                    None => tokio::time::sleep(POLL).await,
-                }
-            }
-        });
-    }
-    let state = state.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            expire_artifacts(&state).await;
-        }
-    });
-}
-
-async fn next_job(state: &AppState) -> Option<ExportJob> {
+/// Claims the next job to run, if any: a queued one, or one whose worker went silent.
+pub async fn next_job(state: &AppState) -> Option<ExportJob> {
     let now = now_millis();
     let stale_before = now - STALE_AFTER.as_millis() as i64;
     match state
@@ -81,6 +49,20 @@ pub async fn expire_artifacts(state: &AppState) {
     }
 }
 
+/// What a failed job tells its client: the text of a mistake the client can fix (a refused
+/// option, a plugin's own message), but for a fault on our side only "internal error", as a
+/// direct export answers; the cause, which may quote polars or name server paths, goes to the
+/// log only.
+fn client_message(err: &ExportError) -> String {
+    match err {
+        ExportError::Plugin(_) | ExportError::Invalid(_) => err.to_string(),
+        ExportError::Data(_) | ExportError::Cancelled => INTERNAL_MESSAGE.to_owned(),
+    }
+}
+
+/// The message of every `internal` failure, as in the API's error catalogue.
+pub const INTERNAL_MESSAGE: &str = "internal error";
+
 /// The error code a failed job records, the same catalogue as the API's.
 fn error_code(err: &ExportError) -> String {
     use crate::error::ErrorCode;
@@ -92,7 +74,8 @@ fn error_code(err: &ExportError) -> String {
     .as_str()
 }
 
-fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
+/// Runs `job` to its end (blocking: call it from the blocking pool).
+pub fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
     let mut conn = state.db.get()?;
     let attempt = job.attempts;
     let started = Instant::now();
@@ -103,7 +86,7 @@ fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
             &job.id,
             attempt,
             &error_code(err),
-            &err.to_string(),
+            &client_message(err),
             now_millis(),
         )
     };
@@ -126,17 +109,23 @@ fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
             )),
         );
     };
+    // The export's time is the one asked for, else the request's, so that running the job
+    // again (after a crash) or its manifest later gives the same bytes.
+    let exported_at = match spec.export_time(job.created_at) {
+        Ok(exported_at) => exported_at,
+        Err(err) => return fail(&mut conn, &err),
+    };
     let dataset = Dataset::find(&mut conn, &job.dataset_id)?;
     let version = DatasetVersion::find(&mut conn, &job.dataset_id, job.version)?;
-    // The export's time is the request's, so running the job again gives the same bytes.
     let source = ExportSource::new(
         &state.storage,
         dataset,
         version.clone(),
-        to_rfc3339(job.created_at),
+        exported_at.clone(),
     );
-    let file_name = source.file_name(&plugin.info.extension);
-    let artifact = format!("artifacts/{}.{}", job.id, plugin.info.extension);
+    let extension = plugin.output(spec.options.as_ref()).extension;
+    let file_name = source.file_name(&extension);
+    let artifact = format!("artifacts/{}.{extension}", job.id);
     let target = state.storage.absolute(&artifact);
     if let Some(folder) = target.parent() {
         std::fs::create_dir_all(folder)
@@ -197,7 +186,7 @@ fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
             "bytes": exported.summary.bytes,
             "sha256": exported.sha256,
         },
-        "exported_at": to_rfc3339(job.created_at),
+        "exported_at": exported_at,
     });
     let now = now_millis();
     let outcome = JobResult {

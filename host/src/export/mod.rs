@@ -290,7 +290,9 @@ pub fn begin(
     };
 
     let mut session = ExportSession::start(runtime, plugin)?;
-    let info = plugin.info.clone();
+    let mut info = plugin.info.clone();
+    let output = plugin.output(Some(&options));
+    (info.media_type, info.extension) = (output.media_type, output.extension);
     let request = ExportRequest {
         schema: batch::schema_of(&out_schema),
         dataset: source.dataset.clone(),

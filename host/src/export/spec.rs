@@ -56,6 +56,11 @@ pub struct ExportSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub options: Option<Value>,
+    /// The export's time as the file records it (RFC 3339), to make an export again, byte for
+    /// byte, from its manifest; absent: the time of the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2026-01-02T03:04:05Z")]
+    pub exported_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -133,6 +138,40 @@ impl ExportSpec {
             None => {}
         }
         Ok((self.selected(frame, schema)?, filtered))
+    }
+
+    /// The export's time, RFC 3339 in UTC as the host writes it: `exported_at` when given, else
+    /// `now` (milliseconds since the epoch). Every format that records the time (the Excel
+    /// and PDF creation dates, the Data Package's `created`, the Parquet footer) records this
+    /// one, so two exports with the same inputs and the same time are the same bytes. A given
+    /// time is normalised (`2026-01-02T05:04:05+02:00` is `2026-01-02T03:04:05Z`), so that the
+    /// same instant gives the same file however it is spelt; it must be RFC 3339 (section
+    /// 5.6), to the millisecond at most, which is all the host keeps.
+    pub fn export_time(&self, now: i64) -> Result<String, ExportError> {
+        let Some(text) = self.exported_at.as_deref() else {
+            return Ok(crate::time::to_rfc3339(now));
+        };
+        let refused = || {
+            invalid(format!(
+                "exported_at: '{text}' is not an RFC 3339 time such as 2026-01-02T03:04:05Z \
+                 (to the millisecond at most)"
+            ))
+        };
+        let moment = time::OffsetDateTime::parse(
+            text.trim(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .map_err(|_| refused())?;
+        let nanos = moment.unix_timestamp_nanos();
+        if nanos % 1_000_000 != 0 {
+            return Err(refused());
+        }
+        let millis = i64::try_from(nanos / 1_000_000).map_err(|_| refused())?;
+        let normalised = crate::time::to_rfc3339(millis);
+        if normalised.is_empty() {
+            return Err(refused());
+        }
+        Ok(normalised)
     }
 
     /// Whether the rows come out in an order of their own, which needs every selected row
@@ -262,7 +301,7 @@ fn filter_expr(filter: &Value, schema: &Schema, depth: usize) -> Result<Expr, Ex
         .get("op")
         .and_then(Value::as_str)
         .ok_or_else(|| invalid("filter: a comparison needs \"op\""))?;
-    let target = col(column);
+    let target = comparable(column, &dtype);
     let value = object.get("value");
     let scalar = |v: Option<&Value>| -> Result<Expr, ExportError> {
         let v =
@@ -291,7 +330,7 @@ fn filter_expr(filter: &Value, schema: &Schema, depth: usize) -> Result<Expr, Ex
             }
             let mut any = None;
             for v in values {
-                let equal = col(column).eq(literal(v, &dtype, column)?);
+                let equal = comparable(column, &dtype).eq(literal(v, &dtype, column)?);
                 any = Some(match any {
                     None => equal,
                     Some(acc) => Expr::or(acc, equal),
@@ -311,6 +350,16 @@ fn filter_expr(filter: &Value, schema: &Schema, depth: usize) -> Result<Expr, Ex
             )));
         }
     })
+}
+
+/// The column as filters compare it. A zoned datetime holds UTC instants whatever its label;
+/// compared unlabelled, so that polars, which would need its time-zone database (the
+/// `timezones` feature, not built) to make a literal in a zone, compares the instants.
+fn comparable(column: &str, dtype: &DataType) -> Expr {
+    match dtype {
+        DataType::Datetime(unit, Some(_)) => col(column).cast(DataType::Datetime(*unit, None)),
+        _ => col(column),
+    }
 }
 
 /// A JSON value as a literal of the column's type, or a clear error.
@@ -336,7 +385,7 @@ fn literal(value: &Value, dtype: &DataType, column: &str) -> Result<Expr, Export
                 .ok_or_else(mismatch)?;
             lit(days).strict_cast(DataType::Date)
         }
-        DataType::Datetime(unit, zone) => {
+        DataType::Datetime(unit, _) => {
             let nanos = value
                 .as_str()
                 .and_then(parse_datetime_nanos)
@@ -347,7 +396,9 @@ fn literal(value: &Value, dtype: &DataType, column: &str) -> Result<Expr, Export
                 TimeUnit::Milliseconds => nanos.div_euclid(1_000_000),
             };
             let scaled = i64::try_from(scaled).map_err(|_| mismatch())?;
-            lit(scaled).strict_cast(DataType::Datetime(*unit, zone.clone()))
+            // Compared with the column's UTC instants as they are, unlabelled (see
+            // [`comparable`]); for a column without a zone, its wall-clock time as if UTC.
+            lit(scaled).strict_cast(DataType::Datetime(*unit, None))
         }
         _ => return Err(mismatch()),
     })
@@ -402,6 +453,91 @@ mod tests {
         assert_eq!(parse_datetime_nanos("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_datetime_nanos("1970-01-02"), Some(86_400_000_000_000));
         assert_eq!(parse_datetime_nanos("yesterday"), None);
+    }
+
+    // Reproducible exports: the time a manifest records can be given back, in any spelling of
+    // the same instant, and nothing that is not an RFC 3339 time gets through.
+    #[test]
+    fn export_times_are_given_back_normalised() {
+        let at = |text: &str| ExportSpec {
+            exported_at: Some(text.into()),
+            ..ExportSpec::default()
+        };
+        assert_eq!(
+            ExportSpec::default()
+                .export_time(1_767_323_045_000)
+                .unwrap(),
+            "2026-01-02T03:04:05Z"
+        );
+        for same in [
+            "2026-01-02T03:04:05Z",
+            "2026-01-02T05:04:05+02:00",
+            "2026-01-02t03:04:05.000z",
+        ] {
+            assert_eq!(
+                at(same).export_time(0).unwrap(),
+                "2026-01-02T03:04:05Z",
+                "{same}"
+            );
+        }
+        assert_eq!(
+            at("2026-01-02T03:04:05.120Z").export_time(0).unwrap(),
+            "2026-01-02T03:04:05.12Z"
+        );
+        for refused in [
+            "",
+            "yesterday",
+            "2026-01-02",
+            "2026-01-02T03:04:05",
+            "2026-01-02T03:04:05.0001Z",
+            "2026-13-02T03:04:05Z",
+        ] {
+            assert!(
+                matches!(at(refused).export_time(0), Err(ExportError::Invalid(_))),
+                "{refused:?}"
+            );
+        }
+    }
+
+    // Issue 14, item 22: a filter on instants (a datetime column given with a zone) compares
+    // instants, whatever offset the filter's value is given with.
+    #[test]
+    fn filters_compare_zoned_datetimes_as_instants() {
+        let at = Int64Chunked::new("at".into(), [Some(1_717_237_800_000_000i64), Some(0), None])
+            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+            .into_series();
+        let frame = DataFrame::new(3, vec![at.into()]).unwrap().lazy();
+        let schema = frame.clone().collect_schema().unwrap();
+        let kept = |filter: Value| {
+            let spec = ExportSpec {
+                filter: Some(filter),
+                ..ExportSpec::default()
+            };
+            spec.apply(frame.clone(), &schema)
+                .unwrap()
+                .0
+                .collect()
+                .unwrap()
+                .height()
+        };
+        use serde_json::json;
+        assert_eq!(
+            kept(json!({"column": "at", "op": ">", "value": "2024-06-01T12:00:00+02:00"})),
+            1
+        );
+        assert_eq!(
+            kept(json!({"column": "at", "op": ">", "value": "2024-06-01T13:00:00+02:00"})),
+            0
+        );
+        assert_eq!(
+            kept(json!({"column": "at", "op": "=", "value": "2024-06-01T10:30:00Z"})),
+            1
+        );
+        assert_eq!(
+            kept(json!({"column": "at", "op": "in", "value": ["1970-01-01T00:00:00Z"]})),
+            1
+        );
+        assert_eq!(kept(json!({"column": "at", "op": "is_null"})), 1);
     }
 
     #[test]

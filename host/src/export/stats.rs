@@ -27,7 +27,15 @@ pub fn column_stats(frame: &LazyFrame, schema: &Schema) -> Result<Vec<ColumnStat
     }
     let mut exprs = Vec::with_capacity(schema.len() * KINDS.len());
     for (index, (name, dtype)) in schema.iter().enumerate() {
-        let column = col(name.clone());
+        let column = match dtype {
+            // polars renders a zoned datetime as text in its zone, which needs its time-zone
+            // database; the instant is UTC whatever the label, so it is rendered as the UTC
+            // wall time it holds and marked with `Z` below.
+            DataType::Datetime(unit, Some(_)) => {
+                col(name.clone()).cast(DataType::Datetime(*unit, None))
+            }
+            _ => col(name.clone()),
+        };
         exprs.push(
             column
                 .clone()
@@ -88,17 +96,22 @@ pub fn column_stats(frame: &LazyFrame, schema: &Schema) -> Result<Vec<ColumnStat
         AnyValue::StringOwned(s) => Some(s.to_string()),
         other => Some(other.to_string()),
     };
+    // RFC 3339 (section 5.6) for an instant: `T` between date and time, `Z` for UTC.
+    let zoned = |dtype: &DataType, text: Option<String>| match dtype {
+        DataType::Datetime(_, Some(_)) => text.map(|t| format!("{}Z", t.replacen(' ', "T", 1))),
+        _ => text,
+    };
     let number = |v: AnyValue<'_>| v.extract::<u64>().unwrap_or(0);
     schema
         .iter()
         .enumerate()
-        .map(|(index, (name, _))| {
+        .map(|(index, (name, dtype))| {
             Ok(ColumnStats {
                 name: name.to_string(),
                 count: number(value(index, "count")?),
                 nulls: number(value(index, "nulls")?),
-                min: text(value(index, "min")?),
-                max: text(value(index, "max")?),
+                min: zoned(dtype, text(value(index, "min")?)),
+                max: zoned(dtype, text(value(index, "max")?)),
                 mean: value(index, "mean")?
                     .extract::<f64>()
                     .filter(|m| m.is_finite()),
@@ -111,6 +124,33 @@ pub fn column_stats(frame: &LazyFrame, schema: &Schema) -> Result<Vec<ColumnStat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Issue 14, item 22: statistics of instants (a datetime given with a zone) failed: polars
+    // cannot render a zoned value as text without its time-zone database. They are the UTC
+    // times, marked `Z`; times without a zone are rendered as before, unmarked.
+    #[test]
+    fn zoned_datetimes_have_utc_statistics() {
+        let micros = [
+            Some(1_717_237_800_000_000i64),
+            Some(1_704_067_200_000_000),
+            None,
+        ];
+        let zoned = Int64Chunked::new("at".into(), micros)
+            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+            .into_series();
+        let local = Int64Chunked::new("local".into(), micros)
+            .into_datetime(TimeUnit::Microseconds, None)
+            .into_series();
+        let frame = DataFrame::new(3, vec![zoned.into(), local.into()])
+            .unwrap()
+            .lazy();
+        let schema = frame.clone().collect_schema().unwrap();
+        let stats = column_stats(&frame, &schema).unwrap();
+        assert_eq!((stats[0].count, stats[0].nulls), (2, 1));
+        assert_eq!(stats[0].min.as_deref(), Some("2024-01-01T00:00:00.000000Z"));
+        assert_eq!(stats[0].max.as_deref(), Some("2024-06-01T10:30:00.000000Z"));
+        assert_eq!(stats[1].min.as_deref(), Some("2024-01-01 00:00:00.000000"));
+    }
 
     #[test]
     fn stats_per_column_type() {

@@ -11,7 +11,9 @@ use super::IngestError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ColumnInfo {
     pub name: String,
-    /// `integer`, `float`, `boolean`, `string`, `date`, `datetime`, `time`, `duration` or `null`.
+    /// `integer`, `float`, `boolean`, `string`, `date`, `datetime`, `datetime[UTC]`, `time`,
+    /// `duration` or `null`. `datetime[UTC]` holds instants, given with a zone or offset and
+    /// stored in UTC; a plain `datetime` had none (a local or unspecified time).
     #[serde(rename = "type")]
     pub data_type: String,
 }
@@ -30,7 +32,11 @@ pub fn type_name(data_type: &DataType) -> String {
         DataType::Boolean => "boolean".into(),
         DataType::String => "string".into(),
         DataType::Date => "date".into(),
-        DataType::Datetime(_, _) => "datetime".into(),
+        DataType::Datetime(_, None) => "datetime".into(),
+        // A zoned value is an instant held as UTC whatever zone it is labelled with (Arrow's
+        // and Parquet's rule: text with offsets arrives labelled `UTC`, Parquet may say
+        // `+00:00` or a named zone), and every page and format shows it in UTC.
+        DataType::Datetime(_, Some(_)) => "datetime[UTC]".into(),
         DataType::Duration(_) => "duration".into(),
         DataType::Null => "null".into(),
         other => other.to_string(),
@@ -59,4 +65,64 @@ pub fn describe_parquet(path: &Path) -> Result<(i64, Vec<ColumnInfo>), IngestErr
         })
         .collect();
     Ok((rows, columns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Issue 14, item 22: instants arrive labelled in many ways (`UTC` from text with offsets,
+    // `+00:00` or a named zone from Parquet); the values are UTC whatever the label, and every
+    // page shows them so: `datetime[UTC]`, RFC 3339 with `Z`. A datetime without a zone stays
+    // a plain `datetime`, without `Z`.
+    #[test]
+    fn zoned_datetimes_read_as_utc_whatever_their_label() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("v1.parquet");
+        let micros = [Some(1_717_237_800_000_000i64), None];
+        let mut columns: Vec<Column> = ["UTC", "+00:00", "Europe/Oslo"]
+            .iter()
+            .map(|zone| {
+                Int64Chunked::new((*zone).into(), micros)
+                    .into_datetime(
+                        TimeUnit::Microseconds,
+                        TimeZone::opt_try_new(Some(*zone)).unwrap(),
+                    )
+                    .into_series()
+                    .into()
+            })
+            .collect();
+        columns.push(
+            Int64Chunked::new("local".into(), micros)
+                .into_datetime(TimeUnit::Microseconds, None)
+                .into_series()
+                .into(),
+        );
+        let mut frame = DataFrame::new(2, columns).unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .finish(&mut frame)
+            .unwrap();
+        let (_, described) = describe_parquet(&path).unwrap();
+        let types: Vec<&str> = described.iter().map(|c| c.data_type.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "datetime[UTC]",
+                "datetime[UTC]",
+                "datetime[UTC]",
+                "datetime"
+            ]
+        );
+        let rows = super::super::preview::read_rows(&path, 0, 2).unwrap();
+        assert_eq!(
+            rows[0],
+            [
+                "2024-06-01T10:30:00Z",
+                "2024-06-01T10:30:00Z",
+                "2024-06-01T10:30:00Z",
+                "2024-06-01T10:30:00"
+            ]
+        );
+        assert!(rows[1].iter().all(serde_json::Value::is_null));
+    }
 }

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::capabilities::Grants;
 use super::error::PluginError;
-use super::manifest::{Capabilities, Manifest};
+use super::manifest::{Capabilities, Manifest, Stored};
 use super::registry::PluginRegistry;
 use crate::db::AnyConnection;
 use crate::db::plugin_components::PluginComponent;
@@ -164,8 +164,9 @@ pub fn enable(
 ) -> Result<PluginRecord, PluginAdminError> {
     let record =
         PluginRecord::find(conn, id)?.ok_or_else(|| PluginAdminError::NotFound(id.into()))?;
-    let manifest: Manifest = serde_json::from_str(&record.manifest)
-        .map_err(|e| PluginAdminError::Invalid(format!("stored manifest: {e}")))?;
+    let manifest = Stored::read(&record)
+        .map_err(PluginAdminError::Invalid)?
+        .manifest;
     let approved: Option<String> = if approve {
         serde_json::to_string(&manifest.capabilities).ok()
     } else {

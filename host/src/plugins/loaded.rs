@@ -10,6 +10,13 @@ use super::capabilities::{Grants, InstanceState};
 use super::error::PluginError;
 use super::manifest::Manifest;
 
+/// The kind of file an export makes: its `Content-Type` and file extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputKind {
+    pub media_type: String,
+    pub extension: String,
+}
+
 /// A compiled plugin, ready to instantiate.
 pub struct LoadedPlugin {
     pub manifest: Manifest,
@@ -49,6 +56,29 @@ impl LoadedPlugin {
             pre,
             options_validator,
         })
+    }
+
+    /// The kind of file an export with these options makes: the manifest's first
+    /// `[[exporter.outputs]]` that matches them, else what `describe()` said.
+    pub fn output(&self, options: Option<&serde_json::Value>) -> OutputKind {
+        let empty = serde_json::Value::Object(Default::default());
+        let options = options.unwrap_or(&empty);
+        match self
+            .manifest
+            .exporter
+            .outputs
+            .iter()
+            .find(|variant| variant.matches(options))
+        {
+            Some(variant) => OutputKind {
+                media_type: variant.media_type.clone(),
+                extension: variant.extension.clone(),
+            },
+            None => OutputKind {
+                media_type: self.info.media_type.clone(),
+                extension: self.info.extension.clone(),
+            },
+        }
     }
 
     /// Checks export options against the plugin's schema, naming every problem and where.

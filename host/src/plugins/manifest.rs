@@ -43,6 +43,46 @@ pub struct ExporterTraits {
     /// several instances at once and join their output in order (it checks that every
     /// instance's `begin` and `finish` agree).
     pub parallel_batches: ParallelBatches,
+    /// Another kind of file for some values of an option, where `describe()`'s media type and
+    /// extension, which are fixed, would name it wrongly (JSON's `ndjson` structure is JSON
+    /// Lines, not one JSON document). The first that matches the export's options wins.
+    pub outputs: Vec<OutputVariant>,
+}
+
+/// `[[exporter.outputs]]`: `option = "structure"`, `one_of = ["ndjson"]`,
+/// `media_type = "application/x-ndjson"`, `extension = "ndjson"`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OutputVariant {
+    pub option: String,
+    pub one_of: Vec<serde_json::Value>,
+    /// The `Content-Type` of such an export.
+    pub media_type: String,
+    /// Its file extension, without the dot.
+    pub extension: String,
+}
+
+impl OutputVariant {
+    /// Whether an export with these (validated) options makes this kind of file.
+    pub fn matches(&self, options: &serde_json::Value) -> bool {
+        options
+            .get(&self.option)
+            .is_some_and(|value| self.one_of.contains(value))
+    }
+}
+
+/// Whether `text` is a media type a `Content-Type` header can carry: `type/subtype` of RFC
+/// 6838's restricted names (section 4.2), without parameters.
+fn is_media_type(text: &str) -> bool {
+    let name = |part: &str| {
+        (1..=127).contains(&part.len())
+            && part.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
+    };
+    text.split_once('/')
+        .is_some_and(|(kind, subtype)| name(kind) && name(subtype))
 }
 
 /// `parallel_batches = true`, or only for some values of one option:
@@ -199,7 +239,45 @@ impl Manifest {
                 self.id
             ));
         }
+        for variant in &self.exporter.outputs {
+            let extension_ok = (1..=16).contains(&variant.extension.len())
+                && variant
+                    .extension
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            if !is_media_type(&variant.media_type) || !extension_ok {
+                return Err(format!(
+                    "plugin '{}': an [[exporter.outputs]] entry needs a media_type such as \
+                     application/x-ndjson and an extension of 1-16 lower-case letters or digits",
+                    self.id
+                ));
+            }
+        }
         Ok(())
+    }
+}
+
+/// What the database holds of an installed or folder plugin, read once: its manifest and the
+/// capabilities an admin approved (`None`: nothing approved). Every reader of a stored plugin
+/// goes through [`Stored::read`], so a row that cannot be read is refused the same way
+/// everywhere, never taken as "no restriction".
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub manifest: Manifest,
+    pub approved: Option<Capabilities>,
+}
+
+impl Stored {
+    pub fn read(record: &crate::db::plugins::PluginRecord) -> Result<Stored, String> {
+        let manifest: Manifest = serde_json::from_str(&record.manifest)
+            .map_err(|e| format!("stored manifest of plugin '{}': {e}", record.id))?;
+        let approved = record
+            .approved
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| format!("stored approval of plugin '{}': {e}", record.id))?;
+        Ok(Stored { manifest, approved })
     }
 }
 
@@ -232,6 +310,34 @@ mod tests {
             !parallel.allowed_with(&json!({})),
             "an option left out has its default, which the manifest did not name"
         );
+    }
+
+    // Issue 14, item 26: a format whose options change the kind of file says so, and an
+    // export is served with that file's media type and extension.
+    #[test]
+    fn outputs_follow_an_option() {
+        let manifest = manifest(
+            "[exporter]\n[[exporter.outputs]]\noption = \"structure\"\none_of = [\"ndjson\"]\n\
+             media_type = \"application/x-ndjson\"\nextension = \"ndjson\"",
+        )
+        .unwrap();
+        manifest.validate().unwrap();
+        let variant = &manifest.exporter.outputs[0];
+        assert!(variant.matches(&json!({"structure": "ndjson"})));
+        assert!(!variant.matches(&json!({"structure": "records"})));
+        assert!(!variant.matches(&json!({})));
+        for (media_type, extension) in [
+            ("application/x-ndjson\r\nx-evil: 1", "ndjson"),
+            ("application", "ndjson"),
+            ("application/x-ndjson; charset=utf-8", "ndjson"),
+            ("application/x-ndjson", "nd.json"),
+            ("application/x-ndjson", ""),
+        ] {
+            let mut bad = manifest.clone();
+            bad.exporter.outputs[0].media_type = media_type.into();
+            bad.exporter.outputs[0].extension = extension.into();
+            assert!(bad.validate().is_err(), "{media_type:?} {extension:?}");
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ use super::capabilities::Grants;
 use super::error::PluginError;
 use super::exporter::{ExportSession, validate_info};
 use super::loaded::LoadedPlugin;
-use super::manifest::{Capabilities, Manifest};
+use super::manifest::{Manifest, Stored};
 use super::runtime::PluginRuntime;
 use crate::db::AnyConnection;
 use crate::db::plugin_components::PluginComponent;
@@ -324,8 +324,7 @@ impl PluginRegistry {
         conn: &mut AnyConnection,
         record: &PluginRecord,
     ) -> Result<LoadedPlugin, PluginError> {
-        let manifest: Manifest = serde_json::from_str(&record.manifest)
-            .map_err(|e| PluginError::Load(format!("stored manifest: {e}")))?;
+        let manifest = Stored::read(record).map_err(PluginError::Load)?.manifest;
         let grants = grants_of(record)?;
         let bytes = PluginComponent::bytes(conn, &record.component_sha256)
             .map_err(|e| PluginError::Load(format!("reading the component: {e}")))?
@@ -337,13 +336,6 @@ impl PluginRegistry {
 /// What an installed plugin's instances get: its manifest's requests, each only as far as the
 /// approval recorded with it allows, as the capability units grant them.
 fn grants_of(record: &PluginRecord) -> Result<Grants, PluginError> {
-    let manifest: Manifest = serde_json::from_str(&record.manifest)
-        .map_err(|e| PluginError::Load(format!("stored manifest: {e}")))?;
-    let approved: Option<Capabilities> = record
-        .approved
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(|e| PluginError::Load(format!("stored approval: {e}")))?;
-    Grants::validate(&manifest, approved.as_ref()).map_err(PluginError::Load)
+    let stored = Stored::read(record).map_err(PluginError::Load)?;
+    Grants::validate(&stored.manifest, stored.approved.as_ref()).map_err(PluginError::Load)
 }

@@ -142,7 +142,7 @@ impl TestApp {
         let server = server.listen(listener).unwrap().run();
         let handle = server.handle();
         tokio::spawn(server);
-        state.start_background_work();
+        tessera::background::start(&state);
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
             state,

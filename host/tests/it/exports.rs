@@ -278,7 +278,7 @@ async fn a_crashed_job_runs_again(backend: Backend) {
         version: 1,
         format: "csv".into(),
         spec: "{}".into(),
-        status: "running".into(),
+        status: tessera::db::export_jobs::JobStatus::Running,
         total_rows: Some(2),
         rows_done: 1,
         bytes_done: 2,

@@ -1027,7 +1027,7 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         app.state.storage.remove_files(&files);
         tessera::db::export_jobs::ExportJob::find(&mut conn, &job_id).unwrap()
     };
-    assert_eq!(job.status, "expired");
+    assert_eq!(job.status, tessera::db::export_jobs::JobStatus::Expired);
     let file = app
         .state
         .storage

@@ -207,9 +207,16 @@ async fn install_refuses_what_is_not_a_plugin(backend: Backend) {
         ),
         // A manifest for an API version this host does not speak.
         (
-            manifest.replace("api_version = \"0.1.0\"", "api_version = \"9.0.0\""),
+            manifest.replace("api_version = \"0.2.0\"", "api_version = \"9.0.0\""),
             component.clone(),
             "targets API 9.0.0",
+        ),
+        // A manifest naming a supported version other than the one the component was built
+        // against: the host would speak the wrong bindings to it.
+        (
+            manifest.replace("api_version = \"0.2.0\"", "api_version = \"0.1.0\""),
+            component.clone(),
+            "the manifest says api_version 0.1.0, but the component was built against",
         ),
         // An exporter may not ask for the network.
         (

@@ -127,10 +127,7 @@ mod tests {
     fn stats_per_column_type() {
         let table = Table {
             schema: ["n", "x", "s", "d", "none"]
-                .map(|name| Column {
-                    name: name.into(),
-                    kind: ColumnType::Null,
-                })
+                .map(|name| Column::new(name, ColumnType::Null))
                 .into(),
             columns: vec![
                 Cells::Int64(vec![Some(1), None, Some(5), Some(3)]),

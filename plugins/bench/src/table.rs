@@ -154,10 +154,7 @@ pub fn read_table(path: &Path) -> Result<Table, String> {
         }
         let decode = Decode::of(column)?;
         let cells = decode.empty_cells();
-        schema.push(Column {
-            name: column.name().to_owned(),
-            kind: cells.kind(),
-        });
+        schema.push(Column::new(column.name(), cells.kind()));
         decodes.push(decode);
         columns.push(cells);
     }

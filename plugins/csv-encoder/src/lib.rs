@@ -76,8 +76,9 @@ impl LineEnding {
 /// How the values that have more than one customary spelling are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Spelling {
-    /// The SDK's house text: `NaN`, `Infinity`, `-Infinity`; datetimes in the default layout
-    /// without a zone designator.
+    /// The SDK's house text: `NaN`, `Infinity`, `-Infinity`; datetimes in the default layout,
+    /// ending in `Z` when the column holds UTC instants (given with a zone) and without a zone
+    /// designator when it holds times given without one.
     #[default]
     House,
     /// Table Schema's lexical forms (<https://specs.frictionlessdata.io/table-schema/#number>):
@@ -116,6 +117,10 @@ pub struct CsvEncoder {
     plain: Vec<bool>,
     /// The schema's column types, to work `plain` out again when the spelling changes.
     kinds: Vec<ColumnType>,
+    /// Per column of the schema: its datetimes are UTC instants, written with `Z`.
+    utc: Vec<bool>,
+    /// Text that a spreadsheet would run as a formula is written with a `'` first.
+    neutralise_formulas: bool,
 }
 
 impl CsvEncoder {
@@ -163,6 +168,8 @@ impl CsvEncoder {
             iso_dates: options.date_format == DEFAULT_DATE_FORMAT,
             plain: Vec::new(),
             kinds: schema.iter().map(|column| column.kind).collect(),
+            utc: schema.iter().map(Column::is_utc).collect(),
+            neutralise_formulas: false,
         }
         .with_plain_columns())
     }
@@ -212,6 +219,16 @@ impl CsvEncoder {
         }
     }
 
+    /// The same encoder, writing text cells and column names that a spreadsheet would run as a
+    /// formula (see [`could_run_as_formula`]) with a `'` first, as OWASP advises against CSV
+    /// injection (<https://owasp.org/www-community/attacks/CSV_Injection>): Excel, LibreOffice
+    /// and Google Sheets then show the text instead of evaluating it. Only text is touched:
+    /// numbers, dates and booleans are typed values, never formulas.
+    pub fn neutralising_formulas(mut self, on: bool) -> Self {
+        self.neutralise_formulas = on;
+        self
+    }
+
     /// The same encoder, spelling values as `spelling` says.
     pub fn with_spelling(mut self, spelling: Spelling) -> Self {
         self.spelling = spelling;
@@ -229,11 +246,7 @@ impl CsvEncoder {
                 if index > 0 {
                     out.extend_from_slice(&self.delimiter_bytes);
                 }
-                self.push_field(
-                    column.name.as_bytes(),
-                    column.name.is_empty() && self.single_column,
-                    &mut out,
-                );
+                self.push_text(column.name.as_bytes(), false, &mut out);
             }
             out.extend_from_slice(self.line_ending.as_bytes());
         }
@@ -263,7 +276,8 @@ impl CsvEncoder {
                     push_short(&self.delimiter_bytes, out);
                 }
                 let plain = self.plain.get(index).copied().unwrap_or(false);
-                self.push_cell(column, plain, row, out);
+                let utc = self.utc.get(index).copied().unwrap_or(false);
+                self.push_cell(column, plain, utc, row, out);
             }
             push_short(self.line_ending.as_bytes(), out);
         }
@@ -302,24 +316,51 @@ impl CsvEncoder {
         out.push(b'"');
     }
 
+    /// Appends a text field, a value or (not `is_value`) a column name: neutralised when it
+    /// could run as a formula and that is asked for, quoted when RFC 4180 requires it or a
+    /// reader could not tell it from a null (values only) or an empty line otherwise.
+    fn push_text(&self, text: &[u8], is_value: bool, out: &mut Vec<u8>) {
+        let ambiguous = |text: &[u8]| {
+            if is_value {
+                self.is_ambiguous(text)
+            } else {
+                text.is_empty() && self.single_column
+            }
+        };
+        if self.neutralise_formulas && could_run_as_formula(text) {
+            let mut guarded = Vec::with_capacity(text.len() + 1);
+            guarded.push(b'\'');
+            guarded.extend_from_slice(text);
+            self.push_field(&guarded, ambiguous(&guarded), out);
+            return;
+        }
+        self.push_field(text, ambiguous(text), out);
+    }
+
     /// Whether a field that holds `text` must be quoted for a reader to tell it from a null or
     /// from an empty line.
     fn is_ambiguous(&self, text: &[u8]) -> bool {
         text == self.null_text.as_bytes() || (text.is_empty() && self.single_column)
     }
 
-    fn push_cell(&self, column: &ColumnCells<'_>, plain: bool, row: usize, out: &mut Vec<u8>) {
+    fn push_cell(
+        &self,
+        column: &ColumnCells<'_>,
+        plain: bool,
+        utc: bool,
+        row: usize,
+        out: &mut Vec<u8>,
+    ) {
         let Some(value) = column.value(row) else {
             push_bytes(out, self.null_text.as_bytes());
             return;
         };
         if let Value::Utf8(text) = value {
-            let text = text.as_bytes();
-            self.push_field(text, self.is_ambiguous(text), out);
+            self.push_text(text.as_bytes(), true, out);
             return;
         }
         let start = out.len();
-        self.render(value, out);
+        self.render(value, utc, out);
         if plain {
             return;
         }
@@ -331,8 +372,9 @@ impl CsvEncoder {
         }
     }
 
-    /// Appends the text of a cell that is not text, unquoted.
-    fn render(&self, value: Value<'_>, out: &mut Vec<u8>) {
+    /// Appends the text of a cell that is not text, unquoted; `utc` when the cell is in a
+    /// column of UTC instants.
+    fn render(&self, value: Value<'_>, utc: bool, out: &mut Vec<u8>) {
         match value {
             // The default layout, written without interpreting a pattern.
             Value::Date(days) if self.iso_dates => write_iso_date(days, out),
@@ -341,9 +383,11 @@ impl CsvEncoder {
                 .write(&CivilDateTime::from_days(i64::from(days)), out),
             Value::Datetime(micros) => match &self.datetime_pattern {
                 Some(pattern) => pattern.write(&CivilDateTime::from_micros(micros), out),
+                // RFC 3339 (section 5.6) for an instant; a time given without a zone gets
+                // none (but Table Schema's default datetime format is UTC).
                 None => {
                     value.write_text(out);
-                    if self.spelling == Spelling::TableSchema {
+                    if utc || self.spelling == Spelling::TableSchema {
                         out.push(b'Z');
                     }
                 }
@@ -358,6 +402,19 @@ impl CsvEncoder {
             }
         }
     }
+}
+
+/// Whether a spreadsheet opening a CSV file would take a cell starting like `text` for a
+/// formula: one starting with `=`, `+`, `-` or `@` (`=HYPERLINK(...)`, `@SUM(...)`, `+1+1`,
+/// `-1+1`), a tab or a carriage return (OWASP's list), or the full-width forms of the four
+/// signs (U+FF1D, U+FF0B, U+FF0D, U+FF20), which spreadsheets in East Asian locales take for
+/// the signs themselves.
+pub fn could_run_as_formula(text: &[u8]) -> bool {
+    matches!(
+        text,
+        [b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..]
+            | [0xEF, 0xBC, 0x9D | 0x8B | 0x8D | 0xA0, ..]
+    )
 }
 
 /// Appends a delimiter or a line ending: a byte or two, mostly, which do not need `memcpy`.
@@ -490,13 +547,8 @@ mod tests {
         };
         for options in [CsvOptions::default(), patterned] {
             for spelling in [Spelling::House, Spelling::TableSchema] {
-                let schema: Vec<Column> = kinds
-                    .iter()
-                    .map(|&kind| Column {
-                        name: "c".into(),
-                        kind,
-                    })
-                    .collect();
+                let schema: Vec<Column> =
+                    kinds.iter().map(|&kind| Column::new("c", kind)).collect();
                 let encoder = CsvEncoder::new(&options, &schema)
                     .unwrap()
                     .with_spelling(spelling);
@@ -506,7 +558,7 @@ mod tests {
                     let allowed = encoder.rendered_bytes(*kind).unwrap();
                     for row in 0..batch.row_count() {
                         let mut out = Vec::new();
-                        encoder.render(cells.value(row).unwrap(), &mut out);
+                        encoder.render(cells.value(row).unwrap(), true, &mut out);
                         assert!(
                             out.iter().all(|byte| allowed.contains(byte)),
                             "{kind:?} row {row} written as {:?}",

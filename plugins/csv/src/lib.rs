@@ -6,13 +6,64 @@
 //! cells, quoting and nulls, is `tessera-csv-encoder`, shared with the `datapackage` format; this
 //! crate is the plugin around it and the tests of what users see.
 
-use tessera_csv_encoder::{CsvEncoder, CsvOptions};
+use serde::Deserialize;
+use tessera_csv_encoder::{CsvEncoder, CsvOptions, LineEnding};
 use tessera_plugin_sdk::{Batch, ExportRequest, Exporter, FormatInfo, PluginError, parse_options};
 
 const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
 
-/// The format is the shared encoder with its options exposed as they are; `options.schema.json`
-/// describes the fields of [`CsvOptions`].
+/// The options as users give them; `options.schema.json` describes the same fields. A preset
+/// chooses the defaults of the options left out; each option given wins over it.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+struct FormatOptions {
+    preset: Preset,
+    delimiter: Option<char>,
+    header: Option<bool>,
+    null_text: Option<String>,
+    line_ending: Option<LineEnding>,
+    bom: Option<bool>,
+    date_format: Option<String>,
+    datetime_format: Option<String>,
+    neutralise_formulas: Option<bool>,
+}
+
+/// Where the options left out come from.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Preset {
+    /// RFC 4180 text for programs: LF line endings, no byte order mark, every cell as it is.
+    #[default]
+    Standard,
+    /// For opening in a spreadsheet: a byte order mark (Excel needs it to read UTF-8), CRLF
+    /// line endings, and formulas neutralised, since a spreadsheet runs a cell such as
+    /// `=HYPERLINK(...)` that came from someone else's data (CSV injection).
+    Excel,
+}
+
+impl FormatOptions {
+    /// The encoder's options, and whether to neutralise formulas.
+    fn resolve(self) -> (CsvOptions, bool) {
+        let excel = self.preset == Preset::Excel;
+        let defaults = CsvOptions::default();
+        let options = CsvOptions {
+            delimiter: self.delimiter.unwrap_or(defaults.delimiter),
+            header: self.header.unwrap_or(defaults.header),
+            null_text: self.null_text.unwrap_or(defaults.null_text),
+            line_ending: self.line_ending.unwrap_or(if excel {
+                LineEnding::Crlf
+            } else {
+                defaults.line_ending
+            }),
+            bom: self.bom.unwrap_or(excel || defaults.bom),
+            date_format: self.date_format.unwrap_or(defaults.date_format),
+            datetime_format: self.datetime_format.or(defaults.datetime_format),
+        };
+        (options, self.neutralise_formulas.unwrap_or(excel))
+    }
+}
+
+/// The format is the shared encoder with its options exposed, and presets over them.
 pub struct CsvExporter {
     encoder: CsvEncoder,
 }
@@ -23,9 +74,11 @@ impl Exporter for CsvExporter {
     }
 
     fn new(request: &ExportRequest) -> Result<Self, PluginError> {
-        let options: CsvOptions = parse_options(&request.options)?;
+        let (options, neutralise_formulas) =
+            parse_options::<FormatOptions>(&request.options)?.resolve();
         Ok(CsvExporter {
-            encoder: CsvEncoder::new(&options, &request.schema)?,
+            encoder: CsvEncoder::new(&options, &request.schema)?
+                .neutralising_formulas(neutralise_formulas),
         })
     }
 
@@ -230,6 +283,38 @@ mod tests {
         assert_eq!(output, "©2024§東京\n\"x§y\"§\"§\"\n\"é\"\"\"§\"©§\"\n");
     }
 
+    // Issue 14, item 22: an instant (a value given with a zone, kept in UTC) is written as
+    // RFC 3339 with `Z`, so that no reader takes it for local time; a time given without a zone
+    // is written without one.
+    #[test]
+    fn utc_datetimes_end_in_z_and_local_ones_do_not() {
+        let request = export_request(
+            &[
+                ("at", ColumnType::Datetime),
+                ("local", ColumnType::Datetime),
+            ],
+            "{}",
+        )
+        .with_utc_columns(&["at"]);
+        let batch = Batch::from_columns(vec![
+            ColumnData::datetime([
+                Some(1_704_067_200_000_000),
+                Some(1_717_245_000_500_000),
+                None,
+            ]),
+            ColumnData::datetime([Some(1_704_099_600_000_000), None, Some(0)]),
+        ]);
+        let output =
+            String::from_utf8(run_export::<CsvExporter>(request, [batch]).unwrap()).unwrap();
+        assert_eq!(
+            output,
+            "at,local\n\
+             2024-01-01T00:00:00Z,2024-01-01T09:00:00\n\
+             2024-06-01T12:30:00.500000Z,\n\
+             ,1970-01-01T00:00:00\n"
+        );
+    }
+
     #[test]
     fn date_and_datetime_formats_apply() {
         let output = export(
@@ -291,16 +376,96 @@ mod tests {
             .iter()
             .filter_map(|(name, property)| Some((name.clone(), property.get("default")?.clone())))
             .collect();
-        let from_schema: CsvOptions =
+        let from_schema: FormatOptions =
             parse_options(&serde_json::Value::Object(defaults).to_string()).unwrap();
-        assert_eq!(from_schema, CsvOptions::default());
-        let every_option: CsvOptions = parse_options(
-            r#"{"delimiter": ";", "header": false, "null_text": "NA", "line_ending": "crlf",
-                "bom": true, "date_format": "%d.%m.%Y", "datetime_format": "%H:%M"}"#,
+        assert_eq!(from_schema.resolve(), FormatOptions::default().resolve());
+        assert_eq!(
+            FormatOptions::default().resolve(),
+            (CsvOptions::default(), false)
+        );
+        let every_option: FormatOptions = parse_options(
+            r#"{"preset": "excel", "delimiter": ";", "header": false, "null_text": "NA",
+                "line_ending": "lf", "bom": false, "date_format": "%d.%m.%Y",
+                "datetime_format": "%H:%M", "neutralise_formulas": false}"#,
         )
         .unwrap();
-        assert_eq!(every_option.datetime_format.as_deref(), Some("%H:%M"));
-        assert_eq!(properties.len(), 7, "every option above is in the schema");
+        let (options, neutralise) = every_option.resolve();
+        assert_eq!(options.datetime_format.as_deref(), Some("%H:%M"));
+        assert_eq!(
+            (options.line_ending, options.bom, neutralise),
+            (LineEnding::Lf, false, false)
+        );
+        assert_eq!(properties.len(), 9, "every option above is in the schema");
+    }
+
+    // Issue 14, item 18: text that a spreadsheet would run as a formula (CSV injection) is
+    // written with a `'` first when asked, and by default with the Excel preset.
+    #[test]
+    fn formulas_are_neutralised_on_request_and_with_the_excel_preset() {
+        let hostile = [
+            Some("=HYPERLINK(\"http://127.0.0.1/x\",\"click\")"),
+            Some("@SUM(A1:A9)"),
+            Some("+1+1"),
+            Some("-1+1"),
+            Some("\tcmd"),
+            Some("\rcmd"),
+            Some("＝1+1"),
+            Some("plain"),
+            Some("a=b"),
+            Some(""),
+            None,
+        ];
+        let rows = || {
+            vec![vec![
+                ColumnData::utf8(hostile),
+                ColumnData::int64((0..11).map(|n| Some(-n))),
+            ]]
+        };
+        let schema = [
+            ("=cmd|' /C calc'!A0", ColumnType::Utf8),
+            ("n", ColumnType::Int64),
+        ];
+        let neutralised = "'=cmd|' /C calc'!A0,n\n\
+                           \"'=HYPERLINK(\"\"http://127.0.0.1/x\"\",\"\"click\"\")\",0\n\
+                           '@SUM(A1:A9),-1\n\
+                           '+1+1,-2\n\
+                           '-1+1,-3\n\
+                           '\tcmd,-4\n\
+                           \"'\rcmd\",-5\n\
+                           '＝1+1,-6\n\
+                           plain,-7\n\
+                           a=b,-8\n\
+                           \"\",-9\n\
+                           ,-10\n";
+        assert_eq!(
+            export(&schema, r#"{"neutralise_formulas": true}"#, rows()).unwrap(),
+            neutralised
+        );
+        let excel = export(&schema, r#"{"preset": "excel"}"#, rows()).unwrap();
+        assert_eq!(
+            excel,
+            format!("\u{feff}{}", neutralised.replace('\n', "\r\n")),
+            "the Excel preset: BOM, CRLF and formulas neutralised"
+        );
+        let kept = export(&schema, "{}", rows()).unwrap();
+        assert!(
+            kept.starts_with("=cmd|' /C calc'!A0,n\n\"=HYPERLINK("),
+            "{kept}"
+        );
+        assert!(
+            kept.contains("\n@SUM(A1:A9),-1\n+1+1,-2\n-1+1,-3\n"),
+            "{kept}"
+        );
+        assert!(
+            !export(
+                &schema,
+                r#"{"preset": "excel", "neutralise_formulas": false}"#,
+                rows()
+            )
+            .unwrap()
+            .contains("'@SUM"),
+            "an option given wins over the preset"
+        );
     }
 
     #[test]

@@ -8,18 +8,21 @@
 //! `finish`, which is why the plugin asks for more memory than CSV does.
 //!
 //! Values are the SDK's JSON forms: numbers as numbers, non-finite floats as `null`, dates and
-//! datetimes as ISO 8601 strings. `pretty` lays documents out as `JSON.stringify(value, null, 2)`
+//! datetimes as ISO 8601 strings, those of a column of UTC instants (values given with a zone)
+//! in RFC 3339 with `Z`. `pretty` lays documents out as `JSON.stringify(value, null, 2)`
 //! does, which is also what `serde_json::to_string_pretty` produces. Every document ends with a
-//! newline. The media type is always `application/json`, even for `ndjson`, because a format's
-//! description is fixed while the layout is an option.
+//! newline. The media type is `application/json`; `ndjson` is another kind of file, which the
+//! manifest (`plugin.toml`) names `application/x-ndjson` with the extension `.ndjson`, since a
+//! format's description is fixed while the layout is an option.
 
 mod shape;
 
 use serde::Deserialize;
 use shape::{MemberValue, ObjectShape};
-use tessera_plugin_sdk::text::write_json_string;
+use tessera_plugin_sdk::text::{write_int, write_json_string};
 use tessera_plugin_sdk::{
-    Batch, ColumnCells, ExportRequest, Exporter, FormatInfo, PluginError, parse_options,
+    Batch, Column, ColumnCells, ExportRequest, Exporter, FormatInfo, PluginError, Value,
+    parse_options,
 };
 
 const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
@@ -30,6 +33,32 @@ struct JsonOptions {
     structure: Structure,
     pretty: bool,
     nest_dotted: bool,
+    big_integers_as_strings: bool,
+}
+
+/// The largest integer every JSON reader holds exactly: 2^53 - 1, `Number.MAX_SAFE_INTEGER`,
+/// since most read numbers as IEEE 754 doubles (RFC 8259, section 6).
+const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// Appends a cell as JSON; with `big_integers_as_strings`, an integer beyond
+/// ±[`MAX_SAFE_INTEGER`] as a string of its digits, which a reader cannot round.
+#[inline]
+fn write_cell(
+    column: &ColumnCells<'_>,
+    row: usize,
+    big_integers_as_strings: bool,
+    out: &mut Vec<u8>,
+) {
+    if big_integers_as_strings
+        && let Some(Value::Int64(number)) = column.value(row)
+        && !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&number)
+    {
+        out.push(b'"');
+        write_int(number, out);
+        out.push(b'"');
+        return;
+    }
+    column.write_json(row, out);
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq)]
@@ -97,11 +126,17 @@ impl RowTemplate {
         RowTemplate { pieces, end }
     }
 
-    fn write(&self, columns: &[ColumnCells<'_>], row: usize, out: &mut Vec<u8>) {
+    fn write(
+        &self,
+        columns: &[ColumnCells<'_>],
+        row: usize,
+        big_integers_as_strings: bool,
+        out: &mut Vec<u8>,
+    ) {
         for (before, index) in &self.pieces {
             out.extend_from_slice(before);
             match columns.get(*index) {
-                Some(column) => column.write_json(row, out),
+                Some(column) => write_cell(column, row, big_integers_as_strings, out),
                 // The SDK checked the batch against the schema the template was built from.
                 None => out.extend_from_slice(b"null"),
             }
@@ -126,6 +161,9 @@ pub struct JsonExporter {
     column_buffers: Vec<Vec<u8>>,
     /// `columnar` only: the nesting depth of each column's member in the document.
     column_depths: Vec<usize>,
+    /// The schema, which says how each column's cells are written (UTC datetimes end in `Z`).
+    schema: Vec<Column>,
+    big_integers_as_strings: bool,
 }
 
 impl JsonExporter {
@@ -256,6 +294,8 @@ impl Exporter for JsonExporter {
             row_bytes: columns * 8 + 2,
             column_buffers,
             column_depths,
+            schema: request.schema.clone(),
+            big_integers_as_strings: options.big_integers_as_strings,
         })
     }
 
@@ -270,8 +310,11 @@ impl Exporter for JsonExporter {
     }
 
     fn write_batch(&mut self, batch: &Batch) -> Result<Vec<u8>, PluginError> {
-        let columns: Vec<ColumnCells<'_>> =
-            batch.column_views().map(|column| column.cells()).collect();
+        let columns: Vec<ColumnCells<'_>> = batch
+            .column_views()
+            .zip(&self.schema)
+            .map(|(view, column)| view.cells().of_column(column))
+            .collect();
         let rows = batch.row_count();
         let mut out = Vec::new();
         let layout = self.layout;
@@ -286,13 +329,15 @@ impl Exporter for JsonExporter {
                 for row in 0..rows {
                     let is_first = self.rows_written == 0 && row == 0;
                     layout.before_element(is_first, depth, &mut out);
-                    self.row.write(&columns, row, &mut out);
+                    self.row
+                        .write(&columns, row, self.big_integers_as_strings, &mut out);
                 }
             }
             Structure::Ndjson => {
                 out.reserve(rows * self.row_bytes);
                 for row in 0..rows {
-                    self.row.write(&columns, row, &mut out);
+                    self.row
+                        .write(&columns, row, self.big_integers_as_strings, &mut out);
                 }
             }
             Structure::Columnar => {
@@ -304,7 +349,7 @@ impl Exporter for JsonExporter {
                     for row in 0..rows {
                         let is_first = self.rows_written == 0 && row == 0;
                         layout.before_element(is_first, depth + 1, buffer);
-                        column.write_json(row, buffer);
+                        write_cell(column, row, self.big_integers_as_strings, buffer);
                     }
                 }
             }
@@ -433,6 +478,35 @@ mod tests {
             serde_json::from_str::<Value>(&output).unwrap(),
             record_values()
         );
+    }
+
+    // Issue 14, item 22: instants (values given with a zone, kept in UTC) end in `Z` in every
+    // structure, so that readers do not take them for local time; local times stay unmarked.
+    #[test]
+    fn utc_datetimes_end_in_z_in_every_structure() {
+        let schema = [
+            ("at", ColumnType::Datetime),
+            ("local", ColumnType::Datetime),
+        ];
+        for structure in ["records", "arrays", "columnar", "ndjson"] {
+            let request = export_request(&schema, &format!(r#"{{"structure": "{structure}"}}"#))
+                .with_utc_columns(&["at"]);
+            let batch = Batch::from_columns(vec![
+                ColumnData::datetime([Some(1_717_245_000_000_000), None]),
+                ColumnData::datetime([Some(1_704_099_600_000_000), Some(0)]),
+            ]);
+            let output =
+                String::from_utf8(run_export::<JsonExporter>(request, [batch]).unwrap()).unwrap();
+            assert!(
+                output.contains(r#""2024-06-01T12:30:00Z""#),
+                "{structure}: {output}"
+            );
+            assert!(
+                output.contains(r#""2024-01-01T09:00:00""#),
+                "{structure}: {output}"
+            );
+            assert!(!output.contains("09:00:00Z"), "{structure}: {output}");
+        }
     }
 
     #[test]
@@ -592,6 +666,51 @@ mod tests {
                 .unwrap_err();
         assert!(matches!(error, PluginError::InvalidOptions(_)), "{error:?}");
         assert_eq!(export(&schema, "{}", vec![]), "[]\n");
+    }
+
+    // Issue 14, item 26: integers beyond 2^53 - 1, which readers that hold numbers as doubles
+    // round, can be written as strings of their digits; the ones in range stay numbers.
+    #[test]
+    fn big_integers_can_be_strings() {
+        let schema = [("n", ColumnType::Int64)];
+        let values = || {
+            vec![Batch::from_columns(vec![ColumnData::int64([
+                Some(9_007_199_254_740_991),
+                Some(9_007_199_254_740_993),
+                Some(-9_007_199_254_740_991),
+                Some(-9_007_199_254_740_992),
+                Some(i64::MIN),
+                Some(7),
+                None,
+            ])])]
+        };
+        assert_eq!(
+            export(&schema, r#"{"structure": "arrays"}"#, values()),
+            "{\"columns\":[\"n\"],\"rows\":[[9007199254740991],[9007199254740993],\
+             [-9007199254740991],[-9007199254740992],[-9223372036854775808],[7],[null]]}\n"
+        );
+        for structure in ["records", "arrays", "columnar", "ndjson"] {
+            let output = export(
+                &schema,
+                &format!(r#"{{"structure": "{structure}", "big_integers_as_strings": true}}"#),
+                values(),
+            );
+            for (number, quoted) in [
+                ("9007199254740991", false),
+                ("9007199254740993", true),
+                ("-9007199254740991", false),
+                ("-9007199254740992", true),
+                ("-9223372036854775808", true),
+                ("7", false),
+            ] {
+                assert_eq!(
+                    output.contains(&format!("\"{number}\"")),
+                    quoted,
+                    "{structure}: {number} in {output}"
+                );
+                assert!(output.contains(number), "{structure}: {output}");
+            }
+        }
     }
 
     #[test]

@@ -145,10 +145,7 @@ mod tests {
     fn schema(names: &[&str]) -> Vec<Column> {
         names
             .iter()
-            .map(|name| Column {
-                name: (*name).into(),
-                kind: ColumnType::Int64,
-            })
+            .map(|name| Column::new(*name, ColumnType::Int64))
             .collect()
     }
 

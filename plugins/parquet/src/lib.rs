@@ -12,7 +12,8 @@
 //! the host happened to cut the rows into batches.
 //!
 //! Types: boolean → BOOLEAN, int64 → INT64, float64 → DOUBLE, utf8 → BYTE_ARRAY (String),
-//! date → INT32 (Date), datetime → INT64 (Timestamp, microseconds, adjusted to UTC), and a
+//! date → INT32 (Date), datetime → INT64 (Timestamp, microseconds; adjusted to UTC when the
+//! values were given with a zone, local otherwise), and a
 //! null-typed column → INT32 with the Unknown (null) logical type, which is how arrow writes
 //! its null type and reads it back. The dataset's provenance goes into the footer's key-value
 //! metadata under `tessera.*` keys. Nothing depends on the clock: the writer's `created_by` is
@@ -338,9 +339,12 @@ fn parquet_schema(request: &ExportRequest) -> Result<Type, ParquetError> {
                 ColumnType::Float64 => (PhysicalType::DOUBLE, None),
                 ColumnType::Utf8 => (PhysicalType::BYTE_ARRAY, Some(LogicalType::String)),
                 ColumnType::Date => (PhysicalType::INT32, Some(LogicalType::Date)),
+                // Instants (given with a zone, kept in UTC) are adjusted to UTC; a time given
+                // without a zone stays a local timestamp, as it was given (Parquet's
+                // LogicalTypes.md, "Timestamp": isAdjustedToUTC).
                 ColumnType::Datetime => (
                     PhysicalType::INT64,
-                    Some(LogicalType::timestamp(true, TimeUnit::MICROS)),
+                    Some(LogicalType::timestamp(column.is_utc(), TimeUnit::MICROS)),
                 ),
                 ColumnType::Null => (PhysicalType::INT32, Some(LogicalType::Unknown)),
             };

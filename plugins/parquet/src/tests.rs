@@ -148,7 +148,7 @@ fn columns_have_the_promised_parquet_types() {
             (
                 "t".into(),
                 PhysicalType::INT64,
-                Some(LogicalType::timestamp(true, TimeUnit::MICROS))
+                Some(LogicalType::timestamp(false, TimeUnit::MICROS))
             ),
             ("n".into(), PhysicalType::INT32, Some(LogicalType::Unknown)),
         ]
@@ -157,6 +157,50 @@ fn columns_have_the_promised_parquet_types() {
         reader.metadata().num_row_groups(),
         0,
         "no rows, no row group"
+    );
+}
+
+// Issue 14, item 22: instants (values given with a zone, kept in UTC) are timestamps adjusted
+// to UTC, which readers load with the UTC zone; times given without a zone are local
+// timestamps, which they load without one, as they were given.
+#[test]
+fn only_utc_datetimes_are_adjusted_to_utc() {
+    let request = export_request(
+        &[
+            ("at", ColumnType::Datetime),
+            ("local", ColumnType::Datetime),
+        ],
+        "{}",
+    )
+    .with_utc_columns(&["at"]);
+    let file = run_export::<ParquetExporter>(
+        request,
+        [Batch::from_columns(vec![
+            ColumnData::datetime([Some(1_717_245_000_000_000)]),
+            ColumnData::datetime([Some(1_704_099_600_000_000)]),
+        ])],
+    )
+    .unwrap();
+    let reader = read(file);
+    let descriptor = reader.metadata().file_metadata().schema_descr_ptr();
+    let logical: Vec<_> = descriptor
+        .columns()
+        .iter()
+        .map(|column| column.logical_type_ref().cloned())
+        .collect();
+    assert_eq!(
+        logical,
+        [
+            Some(LogicalType::timestamp(true, TimeUnit::MICROS)),
+            Some(LogicalType::timestamp(false, TimeUnit::MICROS)),
+        ]
+    );
+    assert_eq!(
+        rows(&reader),
+        vec![vec![
+            Field::TimestampMicros(1_717_245_000_000_000),
+            Field::TimestampMicros(1_704_099_600_000_000),
+        ]]
     );
 }
 

@@ -72,7 +72,7 @@ impl Exporter for PdfExporter {
             stats: options.include_stats.then(|| request.stats.clone()),
             geometry,
             show_rows: options.max_rows > 0,
-            rows: RowBuffer::new(request.schema.len(), max_cell_width),
+            rows: RowBuffer::new(request.schema.len(), max_cell_width).marking_utc(&request.schema),
             rows_seen: 0,
         };
         Ok(PdfExporter {

@@ -399,8 +399,12 @@ fn subset_tag(used: &BTreeSet<char>) -> String {
         .collect()
 }
 
-fn type_name(kind: ColumnType) -> &'static str {
-    match kind {
+/// The column's type as the report names it; UTC instants as the API's schema names them.
+fn type_name(column: &Column) -> &'static str {
+    if column.is_utc() {
+        return "datetime[UTC]";
+    }
+    match column.kind {
         ColumnType::Boolean => "boolean",
         ColumnType::Int64 => "integer",
         ColumnType::Float64 => "float",
@@ -418,7 +422,7 @@ fn stats_row(
 ) -> Vec<Cell<'static>> {
     let mut row = vec![
         Cell::new(drawable(&column.name)),
-        Cell::muted(type_name(column.kind)),
+        Cell::muted(type_name(column)),
     ];
     match stats {
         None => row.extend((0..6).map(|_| Cell::new(""))),

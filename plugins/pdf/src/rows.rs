@@ -8,7 +8,7 @@
 //! grows). Past a fixed budget no more rows are kept: the report then shows fewer rows than
 //! `max_rows` and says so, instead of the export failing at the plugin's memory limit.
 
-use tessera_plugin_sdk::{Batch, ColumnView, PluginError};
+use tessera_plugin_sdk::{Batch, Column, ColumnView, PluginError};
 
 use crate::font::ReportFont;
 
@@ -37,6 +37,8 @@ pub(crate) struct RowBuffer {
     full: bool,
     /// Scratch space for one rendered value.
     scratch: String,
+    /// Per column: its datetimes are UTC instants, shown with `Z`.
+    utc: Vec<bool>,
 }
 
 impl RowBuffer {
@@ -55,7 +57,14 @@ impl RowBuffer {
             budget,
             full: false,
             scratch: String::new(),
+            utc: Vec::new(),
         }
+    }
+
+    /// The same buffer, showing the datetimes of the schema's UTC columns with `Z`.
+    pub fn marking_utc(mut self, schema: &[Column]) -> Self {
+        self.utc = schema.iter().map(Column::is_utc).collect();
+        self
     }
 
     /// The number of rows kept.
@@ -106,9 +115,12 @@ impl RowBuffer {
             let start = u32::try_from(chunk.len()).map_err(|_| too_large())?;
             self.row_starts
                 .push((u32::try_from(chunk_index).map_err(|_| too_large())?, start));
-            for column in &columns {
+            for (index, column) in columns.iter().enumerate() {
                 self.scratch.clear();
                 let present = column.write_text(row, &mut self.scratch);
+                if present && self.utc.get(index).copied().unwrap_or(false) {
+                    self.scratch.push('Z');
+                }
                 if present {
                     font.push_drawable(&self.scratch, self.max_cell_width, chunk);
                 }
@@ -157,6 +169,29 @@ mod tests {
         assert_eq!(buffer.cell(1, 1), Some("é漢"));
         assert_eq!(buffer.cell(2, 0), None, "past the end");
         assert!(!buffer.is_full());
+    }
+
+    // Issue 14, item 22: instants (values given with a zone, kept in UTC) say so with `Z`.
+    #[test]
+    fn utc_datetimes_show_with_z() {
+        use tessera_plugin_sdk::ColumnType;
+        let font = ReportFont::load().unwrap();
+        let schema = [
+            Column {
+                time_zone: Some("UTC".into()),
+                ..Column::new("at", ColumnType::Datetime)
+            },
+            Column::new("local", ColumnType::Datetime),
+        ];
+        let mut buffer = RowBuffer::new(2, 100_000).marking_utc(&schema);
+        let batch = Batch::from_columns(vec![
+            ColumnData::datetime([Some(1_717_245_000_000_000), None]),
+            ColumnData::datetime([Some(1_704_099_600_000_000), Some(0)]),
+        ]);
+        buffer.push_batch(&batch, &font, 2).unwrap();
+        assert_eq!(buffer.cell(0, 0), Some("2024-06-01T12:30:00Z"));
+        assert_eq!(buffer.cell(0, 1), Some("2024-01-01T09:00:00"));
+        assert_eq!(buffer.cell(1, 0), None);
     }
 
     #[test]

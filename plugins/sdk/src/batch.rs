@@ -62,6 +62,25 @@ impl Batch {
     }
 }
 
+impl Column {
+    /// A column without a time zone, as most are.
+    pub fn new(name: impl Into<String>, kind: ColumnType) -> Self {
+        Column {
+            name: name.into(),
+            kind,
+            time_zone: None,
+        }
+    }
+
+    /// Whether this is a `datetime` column of UTC instants: its values were given with a zone
+    /// or an offset, which the host keeps as UTC. A format that writes datetimes as text ends
+    /// these in `Z` (RFC 3339, section 5.6); a `datetime` without a zone is a local or
+    /// unspecified time and gets no designator.
+    pub fn is_utc(&self) -> bool {
+        self.kind == ColumnType::Datetime && self.time_zone.is_some()
+    }
+}
+
 fn check_column(data: &ColumnData, kind: ColumnType, rows: usize) -> Result<(), String> {
     let actual_kind = kind_of(&data.values);
     if actual_kind != kind {
@@ -275,6 +294,7 @@ impl<'a> ColumnView<'a> {
             validity: self.data.validity.as_deref(),
             values,
             rows: self.rows,
+            utc: false,
         }
     }
 
@@ -308,6 +328,8 @@ pub struct ColumnCells<'a> {
     validity: Option<&'a [u8]>,
     values: CellValues<'a>,
     rows: usize,
+    /// Datetimes are UTC instants, written with `Z` (see [`ColumnCells::of_column`]).
+    utc: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -322,6 +344,14 @@ enum CellValues<'a> {
 }
 
 impl<'a> ColumnCells<'a> {
+    /// The same cells, written as the schema's `column` says: the datetimes of a column of
+    /// UTC instants ([`Column::is_utc`]) end in `Z` in [`ColumnCells::write_text`] and
+    /// [`ColumnCells::write_json`].
+    pub fn of_column(mut self, column: &Column) -> Self {
+        self.utc = column.is_utc();
+        self
+    }
+
     /// The value at `row`, or `None` when it is null or out of range.
     #[inline]
     pub fn value(&self, row: usize) -> Option<Value<'a>> {
@@ -354,8 +384,29 @@ impl<'a> ColumnCells<'a> {
     #[inline]
     pub fn write_json(&self, row: usize, out: &mut impl TextOut) {
         match self.value(row) {
+            Some(Value::Datetime(micros)) if self.utc => {
+                out.push_ascii(b"\"");
+                crate::time::write_iso_datetime(micros, out);
+                out.push_ascii(b"Z\"");
+            }
             Some(value) => value.write_json(out),
             None => out.push_ascii(b"null"),
+        }
+    }
+
+    /// Appends the cell's text form (see [`Value::write_text`]), or nothing when it is null;
+    /// returns whether the cell had a value.
+    #[inline]
+    pub fn write_text(&self, row: usize, out: &mut impl TextOut) -> bool {
+        match self.value(row) {
+            Some(value) => {
+                value.write_text(out);
+                if self.utc && matches!(value, Value::Datetime(_)) {
+                    out.push_ascii(b"Z");
+                }
+                true
+            }
+            None => false,
         }
     }
 }
@@ -438,10 +489,7 @@ mod tests {
     fn schema(columns: &[(&str, ColumnType)]) -> Vec<Column> {
         columns
             .iter()
-            .map(|(name, kind)| Column {
-                name: (*name).into(),
-                kind: *kind,
-            })
+            .map(|(name, kind)| Column::new(*name, *kind))
             .collect()
     }
 
@@ -521,6 +569,39 @@ mod tests {
             value.write_json(&mut rendered);
             assert_eq!(rendered, json, "{value:?}");
         }
+    }
+
+    // Issue 14, item 22: a datetime given with a zone is an instant in UTC and must say so,
+    // or readers take it for local time; one given without a zone must not claim one.
+    #[test]
+    fn datetimes_of_utc_columns_end_in_z() {
+        let column = ColumnData {
+            validity: Some(vec![0b01]),
+            values: ColumnValues::Datetime(vec![1_717_245_000_000_000, 0]),
+        };
+        let zoned = Column {
+            time_zone: Some("UTC".into()),
+            ..Column::new("at", ColumnType::Datetime)
+        };
+        let local = Column::new("at", ColumnType::Datetime);
+        assert!(zoned.is_utc());
+        assert!(!local.is_utc());
+        assert!(!Column::new("n", ColumnType::Int64).is_utc());
+        let cells = ColumnView::new(&column, 2).cells();
+        let (mut text, mut json) = (String::new(), String::new());
+        assert!(cells.of_column(&zoned).write_text(0, &mut text));
+        cells.of_column(&zoned).write_json(0, &mut json);
+        assert_eq!(text, "2024-06-01T12:30:00Z");
+        assert_eq!(json, r#""2024-06-01T12:30:00Z""#);
+        let (mut text, mut json) = (String::new(), String::new());
+        assert!(cells.of_column(&local).write_text(0, &mut text));
+        cells.of_column(&local).write_json(0, &mut json);
+        assert_eq!(text, "2024-06-01T12:30:00");
+        assert_eq!(json, r#""2024-06-01T12:30:00""#);
+        let mut null = String::new();
+        assert!(!cells.of_column(&zoned).write_text(1, &mut null));
+        cells.of_column(&zoned).write_json(1, &mut null);
+        assert_eq!(null, "null");
     }
 
     #[test]

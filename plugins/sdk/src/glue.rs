@@ -129,10 +129,7 @@ mod tests {
 
     fn request(options: &str) -> ExportRequest {
         ExportRequest {
-            schema: vec![Column {
-                name: "n".into(),
-                kind: ColumnType::Int64,
-            }],
+            schema: vec![Column::new("n", ColumnType::Int64)],
             dataset: DatasetInfo {
                 id: "ds".into(),
                 name: "Dataset".into(),

@@ -1,7 +1,7 @@
 //! The guest SDK for Tessera export-format plugins.
 //!
 //! A plugin is a WebAssembly component implementing the `exporter-plugin` world of
-//! `wit/tessera-plugin@0.1.0`. This crate hides the component-model plumbing behind one trait,
+//! `wit/tessera-plugin@0.2.0`. This crate hides the component-model plumbing behind one trait,
 //! [`Exporter`], and one macro, [`export!`], so that a plugin author writes plain Rust against
 //! plain data: the host's types re-exported from here, readers for its columnar batches
 //! ([`ColumnView`], [`Value`]), the house text and JSON renderings of a cell ([`text`]),
@@ -54,7 +54,7 @@ pub mod time;
 #[allow(unsafe_code, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/tessera-plugin@0.1.0",
+        path: "../../wit/tessera-plugin@0.2.0",
         world: "exporter-plugin",
         pub_export_macro: true,
         export_macro_name: "export_exporter",

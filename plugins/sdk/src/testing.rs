@@ -17,10 +17,7 @@ pub fn export_request(schema: &[(&str, ColumnType)], options: &str) -> ExportReq
     ExportRequest {
         schema: schema
             .iter()
-            .map(|(name, kind)| Column {
-                name: (*name).to_owned(),
-                kind: *kind,
-            })
+            .map(|(name, kind)| Column::new(*name, *kind))
             .collect(),
         dataset: DatasetInfo {
             id: "test-dataset".into(),
@@ -35,6 +32,19 @@ pub fn export_request(schema: &[(&str, ColumnType)], options: &str) -> ExportReq
         total_rows: 0,
         exported_at: "2024-01-01T00:00:00Z".into(),
         stats: None,
+    }
+}
+
+impl ExportRequest {
+    /// The same request with the named `datetime` columns holding UTC instants (values given
+    /// with a zone), as the host describes them.
+    pub fn with_utc_columns(mut self, names: &[&str]) -> Self {
+        for column in &mut self.schema {
+            if names.contains(&column.name.as_str()) {
+                column.time_zone = Some("UTC".to_owned());
+            }
+        }
+        self
     }
 }
 

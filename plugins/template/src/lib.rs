@@ -10,7 +10,7 @@
 
 use serde::Deserialize;
 use tessera_plugin_sdk::{
-    Batch, ColumnType, ExportRequest, Exporter, FormatInfo, PluginError, parse_options,
+    Batch, Column, ColumnType, ExportRequest, Exporter, FormatInfo, PluginError, parse_options,
 };
 
 /// The options schema, shown to users and checked by the host before `begin`. Keep it in step
@@ -60,6 +60,8 @@ struct MarkdownTable {
     has_columns: bool,
     /// Reused for every cell, so a row costs no allocation once it has grown.
     cell: String,
+    /// The schema: it says how each column's cells are written (UTC datetimes end in `Z`).
+    schema: Vec<Column>,
 }
 
 impl Exporter for MarkdownTable {
@@ -76,6 +78,7 @@ impl Exporter for MarkdownTable {
             align_numbers: options.align_numbers,
             has_columns: !request.schema.is_empty(),
             cell: String::new(),
+            schema: request.schema.clone(),
         })
     }
 
@@ -109,11 +112,16 @@ impl Exporter for MarkdownTable {
         let mut out = String::new();
         for row in 0..batch.row_count() {
             out.push('|');
-            for column in batch.column_views() {
+            for (view, column) in batch.column_views().zip(&self.schema) {
                 out.push(' ');
                 self.cell.clear();
-                // The SDK renders the value as text (numbers, dates, booleans); false means null.
-                if column.write_text(row, &mut self.cell) {
+                // The SDK renders the value as text (numbers, dates, booleans, datetimes with a
+                // `Z` when they are UTC instants); false means null.
+                if view
+                    .cells()
+                    .of_column(column)
+                    .write_text(row, &mut self.cell)
+                {
                     out.push_str(&escape_cell(&self.cell));
                 } else {
                     out.push_str(&self.null_text);
@@ -191,6 +199,29 @@ mod tests {
         let table = export(r#"{"null_text": "—", "align_numbers": false}"#);
         assert!(table.contains("| --- | --- | --- |"), "{table}");
         assert!(table.ends_with("| — | -2 | — |\n"), "{table}");
+    }
+
+    // Issue 14, item 22: instants (values given with a zone, kept in UTC) say so with `Z`.
+    #[test]
+    fn utc_datetimes_end_in_z() {
+        let request = export_request(
+            &[
+                ("at", ColumnType::Datetime),
+                ("local", ColumnType::Datetime),
+            ],
+            "{}",
+        )
+        .with_utc_columns(&["at"]);
+        let batch = Batch::from_columns(vec![
+            ColumnData::datetime([Some(1_717_245_000_000_000)]),
+            ColumnData::datetime([Some(1_704_099_600_000_000)]),
+        ]);
+        let table =
+            String::from_utf8(run_export::<MarkdownTable>(request, [batch]).unwrap()).unwrap();
+        assert_eq!(
+            table,
+            "| at | local |\n| --- | --- |\n| 2024-06-01T12:30:00Z | 2024-01-01T09:00:00 |\n"
+        );
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl XlsxExporter {
         let metadata = ExportMetadata {
             dataset: request.dataset.clone(),
             exported_at: request.exported_at.clone(),
-            columns,
+            columns: request.schema.clone(),
         };
 
         let mut workbook = Workbook::new();
@@ -162,12 +162,12 @@ impl XlsxExporter {
             .set_name(&name)
             .map_err(xlsx_failure("cannot name a worksheet"))?;
         if self.options.header {
-            for (index, (column, _)) in self.metadata.columns.iter().enumerate() {
+            for (index, column) in self.metadata.columns.iter().enumerate() {
                 sheet
                     .write_string_with_format(
                         0,
                         column_number(index),
-                        excel_text(column),
+                        excel_text(&column.name),
                         &self.formats.header,
                     )
                     .map_err(xlsx_failure("cannot write the header row"))?;

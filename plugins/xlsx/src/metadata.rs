@@ -10,7 +10,7 @@
 use crate::cells::excel_text;
 use crate::options::METADATA_SHEET_NAME;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Worksheet, XlsxError};
-use tessera_plugin_sdk::{ColumnType, DatasetInfo, PluginError};
+use tessera_plugin_sdk::{Column, ColumnType, DatasetInfo, PluginError};
 
 /// This format's id, as the manifest and `describe` give it.
 pub(crate) const FORMAT_ID: &str = "xlsx";
@@ -24,7 +24,7 @@ const MAX_VALUE_WIDTH: f64 = 100.0;
 pub(crate) struct ExportMetadata {
     pub dataset: DatasetInfo,
     pub exported_at: String,
-    pub columns: Vec<(String, ColumnType)>,
+    pub columns: Vec<Column>,
 }
 
 /// A value cell of the metadata sheet.
@@ -86,10 +86,10 @@ impl ExportMetadata {
         row += 1;
         sheet.write_string_with_format(row, 0, "Column", bold)?;
         sheet.write_string_with_format(row, 1, "Type", bold)?;
-        for (name, kind) in &self.columns {
+        for column in &self.columns {
             row += 1;
-            sheet.write_string(row, 0, excel_text(name))?;
-            sheet.write_string(row, 1, type_name(*kind))?;
+            sheet.write_string(row, 0, excel_text(&column.name))?;
+            sheet.write_string(row, 1, type_name(column))?;
         }
 
         sheet.set_column_width(0, LABEL_WIDTH)?;
@@ -119,9 +119,13 @@ impl ExportMetadata {
     }
 }
 
-/// The type's name as the WIT contract spells it, which is also what the API shows.
-fn type_name(kind: ColumnType) -> &'static str {
-    match kind {
+/// The type's name as the WIT contract spells it; a datetime of UTC instants (values given
+/// with a zone, shown in UTC on the sheet, since Excel has no zones) as the API names it.
+fn type_name(column: &Column) -> &'static str {
+    if column.is_utc() {
+        return "datetime[UTC]";
+    }
+    match column.kind {
         ColumnType::Boolean => "boolean",
         ColumnType::Int64 => "int64",
         ColumnType::Float64 => "float64",

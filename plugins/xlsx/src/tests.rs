@@ -432,6 +432,42 @@ fn the_metadata_sheet_describes_dataset_and_export() {
     );
 }
 
+// Issue 14, item 22: Excel has no time zones, so an instant (a value given with a zone, kept in
+// UTC) is a date and time in UTC, and the metadata sheet says which columns are in UTC.
+#[test]
+fn utc_datetimes_are_utc_cells_and_the_metadata_says_so() {
+    let request = export_request(
+        &[
+            ("at", ColumnType::Datetime),
+            ("local", ColumnType::Datetime),
+        ],
+        "{}",
+    )
+    .with_utc_columns(&["at"]);
+    let bytes = run_export::<XlsxExporter>(
+        request,
+        [Batch::from_columns(vec![
+            ColumnData::datetime([Some(1_717_245_000_000_000)]),
+            ColumnData::datetime([Some(1_704_099_600_000_000)]),
+        ])],
+    )
+    .unwrap();
+    let data = sheet(&bytes, "Data");
+    // 2024-06-01 is day 45,444 of Excel's calendar; 12:30 is 45,000 s into it.
+    let at = date_serial(&cell(&data, 1, 0));
+    assert_eq!(at.floor(), 45_444.0);
+    assert!(((at - at.floor()) * 86_400.0 - 45_000.0).abs() < 1e-3);
+    let metadata = sheet(&bytes, "Metadata");
+    assert_eq!(
+        metadata_value(&metadata, "at"),
+        Data::String("datetime[UTC]".into())
+    );
+    assert_eq!(
+        metadata_value(&metadata, "local"),
+        Data::String("datetime".into())
+    );
+}
+
 #[test]
 fn the_metadata_sheet_can_be_left_out() {
     let bytes = export(

@@ -1,7 +1,7 @@
 //! Plugin administration for site admins: every plugin with its state, install, enable (and
 //! approve what it asks for), disable, remove. The work is in [`crate::plugins::admin`]; each
 //! handler ends by bringing this process's registry in line, and other replicas follow within
-//! [`crate::state::PLUGIN_SYNC_INTERVAL`].
+//! [`crate::background::PLUGIN_SYNC_INTERVAL`].
 
 use crate::access::audit;
 use crate::db::write_transaction;
@@ -14,7 +14,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AdminCaller;
 use crate::db::plugins::PluginRecord;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::plugins::Manifest;
 use crate::plugins::admin::{self, InstallOptions, MAX_COMPONENT_BYTES};
 use crate::state::AppState;
 use crate::time::now_millis;
@@ -75,12 +74,8 @@ pub struct AdminPluginView {
 
 impl AdminPluginView {
     fn new(state: &AppState, record: PluginRecord) -> ApiResult<Self> {
-        let manifest: Manifest = serde_json::from_str(&record.manifest)
-            .map_err(|e| ApiError::internal(format!("stored manifest of {}: {e}", record.id)))?;
-        let approved: Option<crate::plugins::manifest::Capabilities> = record
-            .approved
-            .as_deref()
-            .and_then(|a| serde_json::from_str(a).ok());
+        let crate::plugins::manifest::Stored { manifest, approved } =
+            crate::plugins::manifest::Stored::read(&record).map_err(ApiError::internal)?;
         let loaded = state.plugins.get_any(&record.id);
         let load_error = if loaded.is_some() {
             None

@@ -154,7 +154,7 @@ pub struct PolicyCheckRequest {
     /// `user:<id or email>`, `group:<id or name>`, `team:<id or name>` or `role:<name>`.
     #[schema(pattern = r"^\s*(user|group|team|role):")]
     pub subject: String,
-    #[schema(value_type = crate::api::vocabulary::AccessLevel)]
+    #[schema(value_type = crate::access::Level)]
     pub action: String,
     /// `dataset:<id>` or `dataset:*` (or a bare dataset id).
     #[schema(min_length = 1)]
@@ -178,7 +178,7 @@ pub struct PolicyCheckView {
     /// The subject asked about, with ids in place of names.
     pub subject: String,
     pub object: String,
-    #[schema(value_type = crate::api::vocabulary::AccessLevel)]
+    #[schema(value_type = crate::access::Level)]
     pub action: String,
 }
 

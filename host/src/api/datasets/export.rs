@@ -42,6 +42,10 @@ pub struct ExportQuery {
     pub sort: Option<String>,
     /// New column names as a JSON object: `{"old": "new"}`.
     pub rename: Option<String>,
+    /// The export's time as the file records it (RFC 3339, at most milliseconds), e.g. a
+    /// manifest's `exported_at`, to make the same file again; default: now.
+    #[param(example = "2026-01-02T03:04:05Z")]
+    pub exported_at: Option<String>,
 }
 
 /// A number from the query string, where an empty value (`limit=`, as a plain HTML form sends
@@ -90,6 +94,10 @@ impl ExportQuery {
             offset: self.offset,
             limit: self.limit,
             options: json("options", &self.options)?,
+            exported_at: self
+                .exported_at
+                .clone()
+                .filter(|text| !text.trim().is_empty()),
         })
     }
 }
@@ -124,13 +132,9 @@ pub async fn export_dataset(
         .await?;
 
     let spec = query.spec()?;
-    let source = ExportSource::new(
-        &state.storage,
-        dataset,
-        version,
-        crate::time::to_rfc3339(crate::time::now_millis()),
-    );
-    let filename = source.file_name(&plugin.info.extension);
+    let exported_at = spec.export_time(crate::time::now_millis())?;
+    let source = ExportSource::new(&state.storage, dataset, version, exported_at);
+    let filename = source.file_name(&plugin.output(spec.options.as_ref()).extension);
 
     let (media_type, body) = stream_export(&state, plugin, source, spec).await?;
     Ok(HttpResponse::Ok()

@@ -202,7 +202,7 @@ pub struct DatasetView {
     /// Rows of the latest version.
     pub rows: i64,
     /// What the caller may do with it.
-    #[schema(value_type = crate::api::vocabulary::AccessLevel)]
+    #[schema(value_type = crate::access::Level)]
     pub access: String,
     /// Every version, oldest first.
     pub versions: Vec<VersionView>,

@@ -1,14 +1,13 @@
 //! The contract per version: one bindings module per supported version of `tessera:plugin`
-//! ([`v0_1_0`], and beside it every later one), and the adapter through which the rest of the
+//! ([`v0_1_0`], [`v0_2_0`]), and the adapter through which the rest of the
 //! host talks to a plugin whatever version it was built for.
 //!
 //! The host's internal interface is the newest supported version ([`latest`]): the export
 //! pipeline builds that version's `Batch` and `ExportRequest` and reads its `FormatInfo`, which
 //! [`super::exporter`] re-exports. [`Exporter`] holds one version's generated bindings; each of
 //! its calls hands the internal types to the version the component speaks and its answers back.
-//! With one version there is nothing to convert. When a version is added, `latest` moves to it,
-//! and the arms of the older versions convert, field by field, in their own module (a type that
-//! did not change is shared through `bindgen!`'s `with`): zed's
+//! When a version is added, `latest` moves to it, and the arms of the older versions convert,
+//! field by field, in their own module (`v0_1_0::from_latest`): zed's
 //! `extension_host/src/wasm_host/wit.rs` and its `since_v0_*.rs` work the same way.
 //!
 //! Which bindings a component gets is read from the component itself, from the versions of the
@@ -20,13 +19,16 @@
 
 use std::collections::BTreeSet;
 
-use wasmtime::component::{Component, Instance, InstancePre, TypedFunc, WasmList};
+use wasmtime::component::{
+    Component, ComponentExportIndex, Instance, InstancePre, TypedFunc, WasmList,
+};
 use wasmtime::{Engine, Store};
 
 pub mod v0_1_0;
+pub mod v0_2_0;
 
 /// The newest version this host supports; its types are the host's internal interface.
-pub use v0_1_0 as latest;
+pub use v0_2_0 as latest;
 
 pub use latest::exports::tessera::plugin::exporter::FormatInfo;
 pub use latest::tessera::plugin::types::{
@@ -37,21 +39,23 @@ pub use latest::tessera::plugin::types::{
 /// The versions of `tessera:plugin` this host implements, oldest first; a manifest's
 /// `api_version` must be one of them. How long a version stays here is the policy in
 /// docs/plugins.md ("Versions of the contract").
-pub const SUPPORTED_API_VERSIONS: &[&str] = &[v0_1_0::VERSION];
+pub const SUPPORTED_API_VERSIONS: &[&str] = &[v0_1_0::VERSION, v0_2_0::VERSION];
 
 /// A version of the contract this host has bindings for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ContractVersion {
     V0_1_0,
+    V0_2_0,
 }
 
 impl ContractVersion {
     /// Every supported version, oldest first, in the order of [`SUPPORTED_API_VERSIONS`].
-    pub const ALL: &[ContractVersion] = &[ContractVersion::V0_1_0];
+    pub const ALL: &[ContractVersion] = &[ContractVersion::V0_1_0, ContractVersion::V0_2_0];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ContractVersion::V0_1_0 => v0_1_0::VERSION,
+            ContractVersion::V0_2_0 => v0_2_0::VERSION,
         }
     }
 
@@ -63,6 +67,7 @@ impl ContractVersion {
     fn exporter_interface(self) -> &'static str {
         match self {
             ContractVersion::V0_1_0 => "tessera:plugin/exporter@0.1.0",
+            ContractVersion::V0_2_0 => "tessera:plugin/exporter@0.2.0",
         }
     }
 }
@@ -114,6 +119,7 @@ fn version_named_by<'a>(
 /// was built against.
 pub enum ExporterPre<T: 'static> {
     V0_1_0(v0_1_0::ExporterPluginPre<T>),
+    V0_2_0(v0_2_0::ExporterPluginPre<T>),
 }
 
 impl<T: Send + 'static> ExporterPre<T> {
@@ -121,12 +127,14 @@ impl<T: Send + 'static> ExporterPre<T> {
     pub fn new(version: ContractVersion, pre: InstancePre<T>) -> wasmtime::Result<Self> {
         match version {
             ContractVersion::V0_1_0 => Ok(Self::V0_1_0(v0_1_0::ExporterPluginPre::new(pre)?)),
+            ContractVersion::V0_2_0 => Ok(Self::V0_2_0(v0_2_0::ExporterPluginPre::new(pre)?)),
         }
     }
 
     pub fn version(&self) -> ContractVersion {
         match self {
             Self::V0_1_0(_) => ContractVersion::V0_1_0,
+            Self::V0_2_0(_) => ContractVersion::V0_2_0,
         }
     }
 
@@ -136,9 +144,26 @@ impl<T: Send + 'static> ExporterPre<T> {
             Self::V0_1_0(pre) => {
                 let instance = pre.instance_pre().instantiate(&mut *store)?;
                 let bindings = v0_1_0::ExporterPlugin::new(&mut *store, &instance)?;
+                let write_batch = export_index(
+                    &instance,
+                    &mut *store,
+                    ContractVersion::V0_1_0,
+                    "write-batch",
+                )?;
                 Ok(Exporter {
                     instance,
-                    bindings: ExporterBindings::V0_1_0(bindings),
+                    bindings: ExporterBindings::V0_1_0 {
+                        bindings,
+                        write_batch,
+                    },
+                })
+            }
+            Self::V0_2_0(pre) => {
+                let instance = pre.instance_pre().instantiate(&mut *store)?;
+                let bindings = v0_2_0::ExporterPlugin::new(&mut *store, &instance)?;
+                Ok(Exporter {
+                    instance,
+                    bindings: ExporterBindings::V0_2_0(bindings),
                 })
             }
         }
@@ -152,7 +177,29 @@ pub struct Exporter {
 }
 
 enum ExporterBindings {
-    V0_1_0(v0_1_0::ExporterPlugin),
+    V0_1_0 {
+        bindings: v0_1_0::ExporterPlugin,
+        /// 0.1.0's `write-batch`, called with the newest version's `Batch`: a batch is the same
+        /// shape in both versions, and the component model checks shapes, not names, so the
+        /// rows go to the plugin without a copy into 0.1.0's types.
+        write_batch: ComponentExportIndex,
+    },
+    V0_2_0(v0_2_0::ExporterPlugin),
+}
+
+/// Where `function` of the exporter interface of `version` is in `instance`.
+fn export_index<T>(
+    instance: &Instance,
+    store: &mut Store<T>,
+    version: ContractVersion,
+    function: &str,
+) -> wasmtime::Result<ComponentExportIndex> {
+    let interface = instance
+        .get_export_index(&mut *store, None, version.exporter_interface())
+        .ok_or_else(|| wasmtime::format_err!("the component exports no exporter interface"))?;
+    instance
+        .get_export_index(&mut *store, Some(&interface), function)
+        .ok_or_else(|| wasmtime::format_err!("the component exports no `{function}`"))
 }
 
 /// `finish`, looked up so that its output can be read where it lies in the guest's memory.
@@ -161,13 +208,18 @@ pub type FinishInPlace = TypedFunc<(), (Result<WasmList<u8>, GuestError>,)>;
 impl Exporter {
     pub fn version(&self) -> ContractVersion {
         match self.bindings {
-            ExporterBindings::V0_1_0(_) => ContractVersion::V0_1_0,
+            ExporterBindings::V0_1_0 { .. } => ContractVersion::V0_1_0,
+            ExporterBindings::V0_2_0(_) => ContractVersion::V0_2_0,
         }
     }
 
     pub fn describe<T: Send>(&self, store: &mut Store<T>) -> wasmtime::Result<FormatInfo> {
         match &self.bindings {
-            ExporterBindings::V0_1_0(b) => b.tessera_plugin_exporter().call_describe(store),
+            ExporterBindings::V0_1_0 { bindings, .. } => Ok(bindings
+                .tessera_plugin_exporter()
+                .call_describe(store)?
+                .into()),
+            ExporterBindings::V0_2_0(b) => b.tessera_plugin_exporter().call_describe(store),
         }
     }
 
@@ -177,7 +229,11 @@ impl Exporter {
         request: &ExportRequest,
     ) -> wasmtime::Result<Result<Vec<u8>, GuestError>> {
         match &self.bindings {
-            ExporterBindings::V0_1_0(b) => b.tessera_plugin_exporter().call_begin(store, request),
+            ExporterBindings::V0_1_0 { bindings, .. } => Ok(bindings
+                .tessera_plugin_exporter()
+                .call_begin(store, &request.into())?
+                .map_err(Into::into)),
+            ExporterBindings::V0_2_0(b) => b.tessera_plugin_exporter().call_begin(store, request),
         }
     }
 
@@ -187,7 +243,17 @@ impl Exporter {
         batch: &Batch,
     ) -> wasmtime::Result<Result<Vec<u8>, GuestError>> {
         match &self.bindings {
-            ExporterBindings::V0_1_0(b) => {
+            ExporterBindings::V0_1_0 { write_batch, .. } => {
+                let function = self
+                    .instance
+                    .get_typed_func::<(&Batch,), (Result<Vec<u8>, GuestError>,)>(
+                        &mut *store,
+                        write_batch,
+                    )?;
+                let (result,) = function.call(&mut *store, (batch,))?;
+                Ok(result)
+            }
+            ExporterBindings::V0_2_0(b) => {
                 b.tessera_plugin_exporter().call_write_batch(store, batch)
             }
         }
@@ -198,7 +264,11 @@ impl Exporter {
         store: &mut Store<T>,
     ) -> wasmtime::Result<Result<Vec<u8>, GuestError>> {
         match &self.bindings {
-            ExporterBindings::V0_1_0(b) => b.tessera_plugin_exporter().call_finish(store),
+            ExporterBindings::V0_1_0 { bindings, .. } => Ok(bindings
+                .tessera_plugin_exporter()
+                .call_finish(store)?
+                .map_err(Into::into)),
+            ExporterBindings::V0_2_0(b) => b.tessera_plugin_exporter().call_finish(store),
         }
     }
 
@@ -258,7 +328,17 @@ mod tests {
             unsupported.contains("tessera:plugin@9.0.0"),
             "{unsupported}"
         );
-        assert!(unsupported.contains("supports 0.1.0"), "{unsupported}");
+        assert!(
+            unsupported.contains("supports 0.1.0, 0.2.0"),
+            "{unsupported}"
+        );
+        assert_eq!(
+            version_named_by([
+                "tessera:plugin/digest@0.2.0",
+                "tessera:plugin/exporter@0.2.0"
+            ]),
+            Ok(ContractVersion::V0_2_0)
+        );
         let mixed = version_named_by([
             "tessera:plugin/digest@0.1.0",
             "tessera:plugin/exporter@0.2.0",

@@ -19,6 +19,7 @@ use wasmtime_wasi::{WasiCtxBuilder, WasiView};
 
 use super::unit::{Capability, Held, StateOf};
 use crate::plugins::bindings::v0_1_0::tessera::plugin::compress::{self, HostDeflater};
+use crate::plugins::bindings::v0_2_0::tessera::plugin::compress as v0_2_0;
 use crate::plugins::error::PluginError;
 use crate::plugins::manifest::{Capabilities, Manifest};
 
@@ -56,7 +57,8 @@ impl Capability for Compress {
         linker: &mut Linker<T>,
         state: fn(&mut T) -> &mut CompressState,
     ) -> wasmtime::Result<()> {
-        compress::add_to_linker::<T, StateOf<CompressState>>(linker, state)
+        compress::add_to_linker::<T, StateOf<CompressState>>(linker, state)?;
+        v0_2_0::add_to_linker::<T, StateOf<CompressState>>(linker, state)
     }
 
     fn instantiate(
@@ -107,6 +109,32 @@ impl HostDeflater for CompressState {
     fn drop(&mut self, deflater: Resource<compress::Deflater>) -> wasmtime::Result<()> {
         self.deflaters.remove(deflater.rep())?;
         Ok(())
+    }
+}
+
+// 0.2.0's `compress` is 0.1.0's under another version: the same functions on the same
+// streams.
+impl v0_2_0::Host for CompressState {}
+
+impl v0_2_0::HostDeflater for CompressState {
+    fn new(&mut self, level: u8) -> wasmtime::Result<Resource<v0_2_0::Deflater>> {
+        Ok(Resource::new_own(HostDeflater::new(self, level)?.rep()))
+    }
+
+    fn write(
+        &mut self,
+        deflater: Resource<v0_2_0::Deflater>,
+        data: Vec<u8>,
+    ) -> wasmtime::Result<Vec<u8>> {
+        HostDeflater::write(self, Resource::new_borrow(deflater.rep()), data)
+    }
+
+    fn finish(&mut self, deflater: Resource<v0_2_0::Deflater>) -> wasmtime::Result<Vec<u8>> {
+        HostDeflater::finish(self, Resource::new_borrow(deflater.rep()))
+    }
+
+    fn drop(&mut self, deflater: Resource<v0_2_0::Deflater>) -> wasmtime::Result<()> {
+        HostDeflater::drop(self, Resource::new_own(deflater.rep()))
     }
 }
 

@@ -22,6 +22,7 @@ use wasmtime_wasi::{WasiCtxBuilder, WasiView};
 
 use super::unit::{Capability, Held, StateOf};
 use crate::plugins::bindings::v0_1_0::tessera::plugin::digest::{self, HostSha256};
+use crate::plugins::bindings::v0_2_0::tessera::plugin::digest as v0_2_0;
 use crate::plugins::error::PluginError;
 use crate::plugins::manifest::{Capabilities, Manifest};
 
@@ -59,7 +60,8 @@ impl Capability for Digest {
         linker: &mut Linker<T>,
         state: fn(&mut T) -> &mut DigestState,
     ) -> wasmtime::Result<()> {
-        digest::add_to_linker::<T, StateOf<DigestState>>(linker, state)
+        digest::add_to_linker::<T, StateOf<DigestState>>(linker, state)?;
+        v0_2_0::add_to_linker::<T, StateOf<DigestState>>(linker, state)
     }
 
     fn instantiate(
@@ -107,6 +109,31 @@ impl HostSha256 for DigestState {
     fn drop(&mut self, hasher: Resource<digest::Sha256>) -> wasmtime::Result<()> {
         self.hashers.remove(hasher.rep())?;
         Ok(())
+    }
+}
+
+// 0.2.0's `digest` is 0.1.0's under another version: the same functions on the same hashers.
+impl v0_2_0::Host for DigestState {
+    fn crc32(&mut self, crc: u32, data: Vec<u8>) -> wasmtime::Result<u32> {
+        digest::Host::crc32(self, crc, data)
+    }
+}
+
+impl v0_2_0::HostSha256 for DigestState {
+    fn new(&mut self) -> wasmtime::Result<Resource<v0_2_0::Sha256>> {
+        Ok(Resource::new_own(HostSha256::new(self)?.rep()))
+    }
+
+    fn update(&mut self, hasher: Resource<v0_2_0::Sha256>, data: Vec<u8>) -> wasmtime::Result<()> {
+        HostSha256::update(self, Resource::new_borrow(hasher.rep()), data)
+    }
+
+    fn finish(&mut self, hasher: Resource<v0_2_0::Sha256>) -> wasmtime::Result<Vec<u8>> {
+        HostSha256::finish(self, Resource::new_borrow(hasher.rep()))
+    }
+
+    fn drop(&mut self, hasher: Resource<v0_2_0::Sha256>) -> wasmtime::Result<()> {
+        HostSha256::drop(self, Resource::new_own(hasher.rep()))
     }
 }
 

@@ -4,8 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::db::plugins::{PluginRecord, SOURCE_INSTALLED};
 use crate::error::ApiError;
-use crate::plugins::Manifest;
-use crate::plugins::manifest::Capabilities;
+use crate::plugins::manifest::Stored;
 use crate::state::AppState;
 
 use crate::ui::page::{admin_signed_in, error_page, respond, user_context};
@@ -24,18 +23,10 @@ pub async fn admin_plugins_page(state: web::Data<AppState>, req: HttpRequest) ->
     };
     let mut plugins = Vec::new();
     for record in records {
-        let manifest: Manifest = match serde_json::from_str(&record.manifest) {
-            Ok(manifest) => manifest,
-            Err(e) => {
-                let err =
-                    ApiError::internal(format!("stored manifest of plugin {}: {e}", record.id));
-                return error_page(Some(&caller), &err);
-            }
+        let Stored { manifest, approved } = match Stored::read(&record) {
+            Ok(stored) => stored,
+            Err(e) => return error_page(Some(&caller), &ApiError::internal(e)),
         };
-        let approved: Option<Capabilities> = record
-            .approved
-            .as_deref()
-            .and_then(|a| serde_json::from_str(a).ok());
         let requests = manifest.capabilities.access_requests();
         let covered = manifest.capabilities.approved_by(approved.as_ref());
         let approved_text = if requests.is_empty() {

@@ -1,0 +1,114 @@
+//! The work a serving process does between requests: the export workers, and the sweeps that
+//! expire export files, destroy self-destructing links, give back the download slots of
+//! stopped servers and follow plugin changes made elsewhere.
+//!
+//! `tessera serve` starts it ([`start`]); building an [`AppState`] does not, so the command
+//! line and tests that need no workers get none. Each loop only schedules: what it runs is the
+//! domain's (`export::jobs`, `links`, `links::download`, the plugin registry). Every loop works
+//! from the database, so any number of replicas can run them side by side.
+
+use std::time::Duration;
+
+use crate::state::AppState;
+
+/// How often an idle export worker looks for a job.
+pub const EXPORT_POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// How often export files past their expiry are removed.
+pub const ARTIFACT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often expired self-destructing links are looked for.
+pub const LINK_SWEEP_INTERVAL: Duration = Duration::from_secs(15);
+
+/// How soon a plugin change made elsewhere reaches this process.
+pub const PLUGIN_SYNC_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Starts every loop on the current Tokio runtime.
+pub fn start(state: &AppState) {
+    for worker in 0..state.config.export_workers {
+        spawn_export_worker(state.clone(), worker);
+    }
+    spawn_artifact_sweep(state.clone());
+    spawn_link_sweep(state.clone());
+    spawn_plugin_sync(state.clone());
+}
+
+/// One export worker: takes a job from the database, runs it on the blocking pool, repeats.
+fn spawn_export_worker(state: AppState, worker: usize) {
+    tokio::spawn(async move {
+        loop {
+            match crate::export::jobs::next_job(&state).await {
+                Some(job) => {
+                    let id = job.id.clone();
+                    let state = state.clone();
+                    let outcome = tokio::task::spawn_blocking(move || {
+                        crate::export::jobs::run_job(&state, job)
+                    })
+                    .await;
+                    if let Err(e) = outcome {
+                        tracing::error!(job = %id, worker, error = %e, "export worker task failed");
+                    }
+                }
+                None => tokio::time::sleep(EXPORT_POLL_INTERVAL).await,
+            }
+        }
+    });
+}
+
+fn spawn_artifact_sweep(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(ARTIFACT_SWEEP_INTERVAL).await;
+            crate::export::jobs::expire_artifacts(&state).await;
+        }
+    });
+}
+
+/// Destroys self-destructing links at their expiry (any replica may; each link once),
+/// vouches for the downloads this process serves and frees the slots of those whose server
+/// stopped.
+fn spawn_link_sweep(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(LINK_SWEEP_INTERVAL).await;
+            let now = crate::time::now_millis();
+            match state
+                .db
+                .run(move |conn| crate::links::destroy_expired(conn, now))
+                .await
+            {
+                Ok(files) => state.storage.remove_files(&files),
+                Err(err) => tracing::warn!(error = %err, "cannot destroy expired links"),
+            }
+            let downloads = state
+                .db
+                .run(move |conn| {
+                    crate::links::download::keep_alive(conn, now)?;
+                    crate::links::download::reclaim_stale(conn, now)
+                })
+                .await;
+            match downloads {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(
+                    downloads = n,
+                    "gave back the slots of downloads whose server stopped"
+                ),
+                Err(err) => tracing::warn!(error = %err, "cannot sweep stale downloads"),
+            }
+        }
+    });
+}
+
+/// Follows plugin changes made through other replicas (or the command line).
+fn spawn_plugin_sync(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(PLUGIN_SYNC_INTERVAL).await;
+            let state = state.clone();
+            let outcome = tokio::task::spawn_blocking(move || state.sync_plugins()).await;
+            if let Ok(Err(err)) = outcome {
+                tracing::warn!(error = %err, "cannot read plugin state from the database");
+            }
+        }
+    });
+}

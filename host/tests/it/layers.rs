@@ -1,0 +1,189 @@
+//! Issue 15: the host's modules import one way only, down the layers, so that a newcomer can
+//! read any module knowing only what lies beneath it, and no circle of imports remains.
+//!
+//! [`LAYERS`] lists the top-level modules of `host/src` from the bottom up. A module may name
+//! (`crate::x`) only modules listed before it. The imports that point up today are listed in
+//! [`POINTING_UP_TODAY`]: the test fails on any other, and also when one of those is gone, so
+//! that the list only ever shrinks (remove the line) until it is empty. Tests inside a module
+//! (after `#[cfg(test)]`) and comments are not counted.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The host's top-level modules, from the bottom up.
+#[rustfmt::skip]
+const LAYERS: &[&str] = &[
+    // Foundations, which know nothing of the domain.
+    "time", "net", "config", "logging", "storage",
+    // Persistence, and the counters read from it.
+    "db", "metrics",
+    // The domain.
+    "auth", "access", "accounts", "ingest", "plugins", "export", "links",
+    // The domain composed for one process, and its work between requests.
+    "state", "background",
+    // Transport: HTTP errors, routes, the JSON API and the pages.
+    "error", "routing", "api", "ui", "app",
+    // The command line.
+    "cli", "commands",
+];
+
+/// `(module, module it names above itself)` as the code stands; each goes as the transport
+/// layer takes over what it does (issue 15, "One transport layer").
+const POINTING_UP_TODAY: &[(&str, &str)] = &[
+    ("auth", "access"),
+    ("auth", "state"),
+    ("auth", "error"),
+    ("access", "state"),
+    ("access", "error"),
+    ("access", "api"),
+    ("accounts", "error"),
+    ("accounts", "api"),
+    ("ingest", "error"),
+    ("plugins", "error"),
+    ("export", "state"),
+    ("export", "error"),
+    ("links", "state"),
+    ("links", "error"),
+    ("links", "ui"),
+    ("api", "ui"),
+    ("api", "app"),
+];
+
+fn source_files(module: &str) -> Vec<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let file = src.join(format!("{module}.rs"));
+    let folder = src.join(module);
+    let mut files = Vec::new();
+    if file.is_file() {
+        files.push(file);
+    }
+    let mut folders = vec![folder];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// A file's code without its tests and comments (a doc link is not an import).
+fn code(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The top-level modules `code` names: `crate::x::...` and each first name inside
+/// `crate::{x::..., y}`.
+fn modules_named(code: &str) -> BTreeSet<String> {
+    let ident = |text: &str| -> String {
+        text.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut names = BTreeSet::new();
+    for (at, _) in code.match_indices("crate::") {
+        let rest = &code[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The top-level entries of the group: split at commas outside nested braces.
+            let mut depth = 0;
+            let mut start = 0;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        names.insert(ident(&group[start..i]));
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        names.insert(ident(&group[start..i]));
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            names.insert(ident(rest));
+        }
+    }
+    names.remove("");
+    names
+}
+
+#[test]
+fn modules_import_down_the_layers_only() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // Every module is placed: a new one must say where it stands.
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "lib" || name == "main" {
+            continue;
+        }
+        assert!(
+            LAYERS.contains(&name.as_str()),
+            "host/src/{name} is in no layer: add it to LAYERS in {}",
+            file!()
+        );
+    }
+
+    let rank = |module: &str| LAYERS.iter().position(|m| *m == module);
+    let mut pointing_up = BTreeSet::new();
+    for (at, module) in LAYERS.iter().enumerate() {
+        for file in source_files(module) {
+            for named in modules_named(&code(&file)) {
+                if let Some(target) = rank(&named)
+                    && target > at
+                {
+                    pointing_up.insert((module.to_string(), named));
+                }
+            }
+        }
+    }
+    let allowed: BTreeSet<(String, String)> = POINTING_UP_TODAY
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    let new: Vec<String> = pointing_up
+        .difference(&allowed)
+        .map(|(a, b)| format!("{a} -> {b}"))
+        .collect();
+    assert!(
+        new.is_empty(),
+        "imports that point up the layers ({}): {}",
+        LAYERS.join(" < "),
+        new.join(", ")
+    );
+    let gone: Vec<String> = allowed
+        .difference(&pointing_up)
+        .map(|(a, b)| format!("{a} -> {b}"))
+        .collect();
+    assert!(
+        gone.is_empty(),
+        "these no longer point up: remove them from POINTING_UP_TODAY in {}: {}",
+        file!(),
+        gone.join(", ")
+    );
+}
+
+#[test]
+fn a_crate_path_names_its_top_level_module() {
+    let named = modules_named(
+        "use crate::db::{self, x};\nuse crate::{api::shared, error::{ApiError, Code}, time};\nlet t = crate::state::AppState::new();",
+    );
+    let named: Vec<&str> = named.iter().map(String::as_str).collect();
+    assert_eq!(named, ["api", "db", "error", "state", "time"]);
+}

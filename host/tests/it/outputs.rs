@@ -1,0 +1,280 @@
+//! What export files hold and how they are served, through the real components: formulas in
+//! CSV for spreadsheets (issue 14, item 18), JSON Lines' media type and extension, big integers
+//! and non-finite numbers in JSON (issue 14, item 26). Files are read with readers this project
+//! did not write (the `csv` crate, `serde_json`, calamine).
+
+use std::io::Cursor;
+
+use calamine::Reader;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::{Backend, TestApp, TestUser};
+use crate::plugins::app_with_plugins;
+
+/// Text cells a spreadsheet would run as formulas, and a harmless one.
+const FORMULAS_CSV: &str = "id,note\n\
+                            1,\"=HYPERLINK(\"\"http://127.0.0.1:9/\"\",\"\"open\"\")\"\n\
+                            2,@SUM(1+1)*cmd|' /C calc'!A0\n\
+                            3,+1+1\n\
+                            4,-1+1\n\
+                            5,\"\tTAB\"\n\
+                            6,plain\n";
+
+async fn upload(app: &TestApp, user: &TestUser, name: &str, csv: &str) -> String {
+    let response = app.upload(user, name, csv.as_bytes().to_vec()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// Status, `Content-Type`, `Content-Disposition` and body of a GET.
+async fn fetch(
+    app: &TestApp,
+    user: &TestUser,
+    path: &str,
+) -> (StatusCode, String, String, Vec<u8>) {
+    let response = app.as_user(user, Method::GET, path).send().await.unwrap();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let (media_type, disposition) = (header("content-type"), header("content-disposition"));
+    let status = response.status();
+    (
+        status,
+        media_type,
+        disposition,
+        response.bytes().await.unwrap().to_vec(),
+    )
+}
+
+fn query(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// The `note` column of a CSV file, as Python's or any RFC 4180 reader sees it.
+fn notes(bytes: &[u8]) -> Vec<String> {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|record| record.unwrap()[1].to_owned())
+        .collect()
+}
+
+// Issue 14, item 18: CSV exports kept cells that spreadsheets run as formulas.
+async fn csv_formulas_are_neutralised_for_spreadsheets(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv", "xlsx"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = upload(&app, &ada, "notes.csv", FORMULAS_CSV).await;
+    let raw = [
+        "=HYPERLINK(\"http://127.0.0.1:9/\",\"open\")",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "+1+1",
+        "-1+1",
+        "\tTAB",
+        "plain",
+    ];
+    let guarded: Vec<String> = raw
+        .iter()
+        .map(|text| {
+            if *text == "plain" {
+                (*text).to_owned()
+            } else {
+                format!("'{text}")
+            }
+        })
+        .collect();
+
+    // The standard preset keeps every cell as it is: CSV is also for programs.
+    let (status, _, _, standard) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=csv"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(notes(&standard), raw);
+
+    // The Excel preset neutralises them, with a BOM and CRLF line endings.
+    let options = query(r#"{"preset":"excel"}"#);
+    let (status, _, _, excel) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=csv&options={options}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(excel.starts_with("\u{feff}id,note\r\n".as_bytes()));
+    assert_eq!(notes(&excel), guarded);
+
+    // So does the option alone, and the preset's default gives way to an explicit choice.
+    let options = query(r#"{"neutralise_formulas":true}"#);
+    let (_, _, _, asked) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=csv&options={options}"),
+    )
+    .await;
+    assert_eq!(notes(&asked), guarded);
+    let options = query(r#"{"preset":"excel","neutralise_formulas":false}"#);
+    let (_, _, _, declined) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=csv&options={options}"),
+    )
+    .await;
+    assert_eq!(notes(&declined), raw);
+    let options = query(r#"{"preset":"lotus"}"#);
+    let (status, _, _, _) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=csv&options={options}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Excel workbooks store text as text: the same cells are strings, never formulas.
+    let (status, _, _, workbook) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=xlsx"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut book = calamine::Xlsx::new(Cursor::new(workbook.clone())).unwrap();
+    let data = book.worksheet_range("Data").unwrap();
+    for (row, text) in raw.iter().enumerate() {
+        assert_eq!(
+            data.get((row + 1, 1)),
+            Some(&calamine::Data::String((*text).to_owned())),
+            "row {row}"
+        );
+    }
+    let formulas = book.worksheet_formula("Data").unwrap();
+    assert!(
+        formulas
+            .used_cells()
+            .all(|(_, _, formula)| formula.is_empty()),
+        "no cell of the workbook is a formula"
+    );
+}
+
+// Issue 14, item 26: NDJSON was served as `application/json` with a `.json` name.
+async fn ndjson_is_served_as_json_lines(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = upload(&app, &ada, "counts.csv", "n,x\n1,0.5\n2,1.5\n").await;
+    let options = query(r#"{"structure":"ndjson"}"#);
+    let (status, media_type, disposition, body) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=json&options={options}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(media_type, "application/x-ndjson");
+    assert!(disposition.contains("counts-v1.ndjson"), "{disposition}");
+    let lines: Vec<Value> = String::from_utf8(body)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [json!({"n": 1, "x": 0.5}), json!({"n": 2, "x": 1.5})]
+    );
+
+    // Other structures are still one JSON document.
+    let (_, media_type, disposition, _) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=json"),
+    )
+    .await;
+    assert_eq!(media_type, "application/json");
+    assert!(disposition.contains("counts-v1.json"), "{disposition}");
+
+    // Queued, the artifact has the same name and type.
+    let queued = app
+        .post_json(
+            &ada,
+            &format!("/api/v1/datasets/{id}/exports"),
+            json!({"format": "json", "options": {"structure": "ndjson"}}),
+        )
+        .await;
+    let job = crate::exports::wait_for_end(&app, &ada, queued["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["file_name"], "counts-v1.ndjson");
+    assert_eq!(
+        job["manifest"]["output"]["media_type"],
+        "application/x-ndjson"
+    );
+    let (status, media_type, disposition, _) =
+        fetch(&app, &ada, job["download_url"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(media_type, "application/x-ndjson");
+    assert!(disposition.contains("counts-v1.ndjson"), "{disposition}");
+}
+
+// Issue 14, item 26: integers beyond 2^53 were bare numbers, which JSON readers that hold
+// numbers as doubles (JavaScript, many others) round; now they can be strings.
+async fn big_integers_can_be_json_strings(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = upload(
+        &app,
+        &ada,
+        "ids.csv",
+        "id,x\n9007199254740993,NaN\n42,inf\n-9223372036854775808,1.5\n",
+    )
+    .await;
+    let (_, _, _, plain) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=json"),
+    )
+    .await;
+    let text = String::from_utf8(plain).unwrap();
+    assert!(text.contains(r#""id":9007199254740993"#), "{text}");
+    // NaN and infinity have no JSON number: null, as documented.
+    let rows: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(rows[0]["x"], Value::Null);
+    assert_eq!(rows[1]["x"], Value::Null);
+
+    let options = query(r#"{"big_integers_as_strings":true}"#);
+    let (status, _, _, strings) = fetch(
+        &app,
+        &ada,
+        &format!("/api/v1/datasets/{id}/export?format=json&options={options}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let rows: Value = serde_json::from_slice(&strings).unwrap();
+    assert_eq!(rows[0]["id"], "9007199254740993");
+    assert_eq!(rows[1]["id"], 42);
+    assert_eq!(rows[2]["id"], "-9223372036854775808");
+}
+
+crate::on_both_backends!(
+    csv_formulas_are_neutralised_for_spreadsheets,
+    ndjson_is_served_as_json_lines,
+    big_integers_can_be_json_strings,
+);
