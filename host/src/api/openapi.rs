@@ -486,8 +486,9 @@ impl utoipa::Modify for NotBoth {
             };
             let absent_or_null =
                 |field: &str| serde_json::json!({"properties": {field: {"type": "null"}}});
+            // `false` admits no value: the field is absent.
             let other = if *null_is_a_value {
-                serde_json::json!({"not": {"required": [second]}})
+                serde_json::json!({"properties": {*second: false}})
             } else {
                 absent_or_null(second)
             };
