@@ -87,7 +87,14 @@ use crate::api;
         crate::api::vocabulary::AuditFormat,
         crate::api::vocabulary::JobStatus,
     )),
-    modifiers(&Security, &CommonAnswers, &ClosedFlattening, &NotBoth, &ExactlyOne),
+    modifiers(
+        &Security,
+        &CommonAnswers,
+        &ClosedFlattening,
+        &NotBoth,
+        &ExactlyOne,
+        &ExportLinkBody
+    ),
     tags(
         (name = "accounts", description = "Sign-in, the caller's account and API tokens"),
         (name = "teams", description = "Research teams owning datasets"),
@@ -562,6 +569,62 @@ impl utoipa::Modify for ExactlyOne {
             components
                 .schemas
                 .insert((*name).to_owned(), RefOr::T(Schema::OneOf(one_of)));
+        }
+    }
+}
+
+/// The body of a link to an export's file, as its own schema: the handler reads the same
+/// struct as for a dataset link, but refuses `formats`, `columns` and `version` (the file is
+/// fixed) and any level but `download` (`422`), so a body the dataset link's schema allows is
+/// not one this operation takes. Cut from `NewLinkRequest` (its "not both" expiry included),
+/// so it cannot drift from it.
+struct ExportLinkBody;
+
+impl utoipa::Modify for ExportLinkBody {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{Ref, RefOr, Schema};
+        const NAME: &str = "NewExportLinkRequest";
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(mut body))) =
+            components.schemas.get("NewLinkRequest").cloned()
+        else {
+            return;
+        };
+        body.description = Some(
+            "A link to an export's file: for download only; `formats`, `columns` and `version` \
+             do not apply, the file is fixed."
+                .to_owned(),
+        );
+        body.properties
+            .retain(|name, _| !matches!(name.as_str(), "formats" | "columns" | "version"));
+        body.properties.insert(
+            "level".to_owned(),
+            RefOr::T(Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["download"]))
+                    .description(Some("An export's file is shared for download."))
+                    .build(),
+            )),
+        );
+        body.examples
+            .retain(|example| example["formats"].is_null() && example["columns"].is_null());
+        components
+            .schemas
+            .insert(NAME.to_owned(), RefOr::T(Schema::Object(body)));
+        let operation = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/exports/{id}/links")
+            .and_then(|item| item.post.as_mut());
+        if let Some(content) = operation
+            .and_then(|operation| operation.request_body.as_mut())
+            .and_then(|body| body.content.get_mut("application/json"))
+        {
+            content.schema = Some(RefOr::Ref(Ref::from_schema_name(NAME)));
         }
     }
 }
