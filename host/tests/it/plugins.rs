@@ -607,6 +607,54 @@ fn released_contracts_never_change() {
     );
 }
 
+/// Issue 15 ("the plugin platform, for a third party"): the SDK carries the contract it is built
+/// against (`plugins/sdk/wit/`), so that it builds and packages outside this repository. The
+/// copy must be a released version, byte for byte, and the one its bindings are generated from:
+/// an SDK built against an edited copy would make components no host can load.
+#[test]
+fn the_sdk_bundles_a_released_contract_unchanged() {
+    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk");
+    let released = released_contract_files();
+    let mut bundled = Vec::new();
+    files_under(&sdk.join("wit"), &sdk.join("wit"), &mut bundled);
+    assert!(!bundled.is_empty(), "plugins/sdk/wit/ holds no contract");
+    for path in &bundled {
+        let sha256 = released.get(path).unwrap_or_else(|| {
+            panic!(
+                "plugins/sdk/wit/{path} is not a file of a released contract (wit/released.sha256)"
+            )
+        });
+        let bytes = std::fs::read(sdk.join("wit").join(path)).unwrap();
+        assert_eq!(
+            &hex::encode(Sha256::digest(&bytes)),
+            sha256,
+            "plugins/sdk/wit/{path} differs from wit/{path}: copy it again from wit/"
+        );
+    }
+    let packages: BTreeSet<&str> = bundled
+        .iter()
+        .map(|path| path.split('/').next().unwrap())
+        .collect();
+    for package in &packages {
+        let whole: Vec<&String> = released
+            .keys()
+            .filter(|path| path.starts_with(&format!("{package}/")))
+            .collect();
+        for path in whole {
+            assert!(bundled.contains(path), "plugins/sdk/wit/{path} is missing");
+        }
+    }
+    // The bindings are generated from the bundled copy, of exactly one version.
+    let lib = std::fs::read_to_string(sdk.join("src/lib.rs")).unwrap();
+    let [package] = packages.into_iter().collect::<Vec<_>>()[..] else {
+        panic!("the SDK should bundle exactly one version of the contract");
+    };
+    assert!(
+        lib.contains(&format!("path: \"wit/{package}\"")),
+        "the SDK's bindings are not generated from its bundled wit/{package}"
+    );
+}
+
 /// Plugins built against `tessera:plugin@0.1.0` when it was released, kept as built
 /// components (never rebuilt), with the dataset they export and what they exported then.
 fn fixtures_0_1_0() -> PathBuf {

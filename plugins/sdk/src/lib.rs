@@ -54,7 +54,7 @@ pub mod time;
 #[allow(unsafe_code, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/tessera-plugin@0.2.0",
+        path: "wit/tessera-plugin@0.2.0",
         world: "exporter-plugin",
         pub_export_macro: true,
         export_macro_name: "export_exporter",
