@@ -219,6 +219,53 @@ async fn export_refusals_are_clear(backend: Backend) {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
+/// Issue 15 (the plugin platform): the first-party formats derive their options schemas from
+/// their options structs. What the export form and the host's refusals read must survive the
+/// derivation: a one-word `type` (or an `enum`) per option, never `null` among the choices, help
+/// text in one paragraph, and a schema that refuses unknown options.
+async fn derived_options_schemas_keep_what_the_form_reads(backend: Backend) {
+    let formats = [
+        "csv",
+        "json",
+        "xlsx",
+        "pdf",
+        "parquet",
+        "datapackage",
+        "markdown",
+    ];
+    let Some(app) = app_with_plugins(backend, &formats, &[]).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let listed = app.get_json(&user, "/api/v1/plugins").await;
+    assert_eq!(listed.as_array().unwrap().len(), formats.len(), "{listed}");
+    for format in listed.as_array().unwrap() {
+        let id = &format["id"];
+        let schema = &format["options_schema"];
+        assert_eq!(
+            schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            "{id}"
+        );
+        assert_eq!(schema["additionalProperties"], false, "{id}");
+        let properties = schema["properties"].as_object().unwrap();
+        assert!(!properties.is_empty(), "{id}");
+        for (name, property) in properties {
+            let choices = property.get("enum").and_then(Value::as_array);
+            let kind = property["type"].as_str();
+            assert!(
+                choices.is_some_and(|c| !c.is_empty() && c.iter().all(|v| !v.is_null()))
+                    || matches!(kind, Some("boolean" | "integer" | "number" | "string")),
+                "{id}: option {name} has no control in the export form: {property}"
+            );
+            let help = property["description"].as_str().unwrap_or_default();
+            assert!(
+                !help.is_empty() && !help.contains('\n'),
+                "{id}: {name}'s help is not one paragraph: {help:?}"
+            );
+        }
+    }
+}
+
 /// Each hostile plugin fails its own export with its own code; the host serves on.
 async fn hostile_plugins_fail_alone(backend: Backend) {
     let Some(app) = app_with_plugins(
@@ -753,5 +800,6 @@ crate::on_both_backends!(
     export_config_filters_sorts_and_renames,
     csv_and_json_exports_round_trip,
     export_refusals_are_clear,
+    derived_options_schemas_keep_what_the_form_reads,
     hostile_plugins_fail_alone
 );

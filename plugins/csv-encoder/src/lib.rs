@@ -19,7 +19,8 @@
 //! delimiter, quote or line break, and none of its values can read as `null_text`), the
 //! column's cells are not looked at again once written.
 
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use tessera_plugin_sdk::text::{TextOut, find_any_byte, push_bytes};
 use tessera_plugin_sdk::time::{CivilDateTime, TimePattern, write_iso_date};
@@ -57,7 +58,7 @@ impl Default for CsvOptions {
     }
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LineEnding {
     Lf,

@@ -8,36 +8,22 @@
 //! record. A pipe inside a cell is escaped as `\|` and a line break becomes `<br>`, because a
 //! table row must stay on one line.
 
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use tessera_plugin_sdk::{
     Batch, Column, ColumnType, ExportRequest, Exporter, FormatInfo, PluginError, parse_options,
 };
 
-/// The options schema, shown to users and checked by the host before `begin`. Keep it in step
-/// with `MarkdownOptions` below (the `schema_matches_options` test checks the defaults).
-const OPTIONS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "Markdown table options",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "null_text": {
-      "description": "What a null cell shows, e.g. \"—\" or \"NULL\".",
-      "type": "string",
-      "default": ""
-    },
-    "align_numbers": {
-      "description": "Right-align integer and float columns.",
-      "type": "boolean",
-      "default": true
-    }
-  }
-}"#;
-
-#[derive(Debug, Deserialize, PartialEq)]
+/// The options: serde reads them, and the SDK derives from the same struct the JSON Schema the
+/// server checks them against and builds the export form from. Each doc comment is an option's
+/// help text, `title` its label, and `Default` its default.
+#[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(title = "Markdown table options")]
 struct MarkdownOptions {
+    /// What a null cell shows, e.g. "—" or "NULL".
     null_text: String,
+    /// Right-align integer and float columns.
     align_numbers: bool,
 }
 
@@ -68,7 +54,7 @@ impl Exporter for MarkdownTable {
     fn info() -> FormatInfo {
         // id, display name, Content-Type, file extension.
         FormatInfo::new("markdown", "Markdown table", "text/markdown", "md")
-            .with_options_schema(OPTIONS_SCHEMA)
+            .with_options::<MarkdownOptions>()
     }
 
     fn new(request: &ExportRequest) -> Result<Self, PluginError> {
@@ -234,19 +220,5 @@ mod tests {
         let request = export_request(&[("n", ColumnType::Int64)], r#"{"colour": "red"}"#);
         let error = run_export::<MarkdownTable>(request, []).unwrap_err();
         assert!(matches!(error, PluginError::InvalidOptions(_)), "{error:?}");
-    }
-
-    #[test]
-    fn schema_matches_options() {
-        let schema: serde_json::Value = serde_json::from_str(OPTIONS_SCHEMA).unwrap();
-        let defaults: serde_json::Map<String, serde_json::Value> = schema["properties"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(name, property)| (name.clone(), property["default"].clone()))
-            .collect();
-        let options: MarkdownOptions =
-            parse_options(&serde_json::Value::Object(defaults).to_string()).unwrap();
-        assert_eq!(options, MarkdownOptions::default());
     }
 }
