@@ -23,7 +23,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use tessera_plugin_sdk::text::{TextOut, find_any_byte, push_bytes};
-use tessera_plugin_sdk::time::{CivilDateTime, TimePattern, write_iso_date};
+use tessera_plugin_sdk::time::{
+    CivilDateTime, TimePattern, Zone, write_iso_date, write_iso_datetime,
+};
 use tessera_plugin_sdk::{Batch, Column, ColumnCells, ColumnType, PluginError, Value};
 
 /// The options that shape a CSV file, as the `csv` format's users give them.
@@ -387,10 +389,12 @@ impl CsvEncoder {
                 // RFC 3339 (section 5.6) for an instant; a time given without a zone gets
                 // none (but Table Schema's default datetime format is UTC).
                 None => {
-                    value.write_text(out);
-                    if utc || self.spelling == Spelling::TableSchema {
-                        out.push(b'Z');
-                    }
+                    let zone = if utc || self.spelling == Spelling::TableSchema {
+                        Zone::Utc
+                    } else {
+                        Zone::Unspecified
+                    };
+                    write_iso_datetime(micros, zone, out);
                 }
             },
             Value::Float64(number)

@@ -9,6 +9,7 @@
 //! ([`digest`]), DEFLATE streams compressed by the host ([`compress`]), options read and
 //! described from one struct ([`parse_options`], [`FormatInfo::with_options`]) and the export's
 //! scratch folder, for formats that spill to disk ([`scratch_dir`]).
+//! [`TextTable`] writes rows as lines of delimited, escaped text (Markdown, TSV), and
 //! [`testing`] builds requests and batches from plain values and runs a whole export natively.
 //!
 //! It does not own output encoding: each format builds its bytes itself. Everything here, the
@@ -45,6 +46,7 @@ pub mod digest;
 mod glue;
 mod options;
 mod scratch;
+mod table;
 pub mod testing;
 pub mod text;
 pub mod time;
@@ -71,6 +73,7 @@ pub use bindings::tessera::plugin::types::{
 };
 pub use options::{options_schema, parse_options};
 pub use scratch::{SCRATCH_GUEST_PATH, scratch_dir};
+pub use table::TextTable;
 
 /// The parts of the SDK the [`export!`] macro expands to; not a stable API.
 #[doc(hidden)]
