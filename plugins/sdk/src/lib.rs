@@ -51,6 +51,11 @@ pub mod testing;
 pub mod text;
 pub mod time;
 
+/// The README's examples, compiled and run with the crate's doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
+
 /// Bindings generated from the WIT contract. Plugin authors use the re-exports at the crate
 /// root instead; the module is public only because the [`export!`] macro expands in their crate.
 #[doc(hidden)]
