@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::admin::MAX_COMPONENT_BYTES;
 use super::manifest::Manifest;
 
 /// The target plugins are built for, whose folder cargo puts the component in.
@@ -41,8 +42,9 @@ pub fn find(
             return Err("give the plugin's folder, its plugin.toml, or --manifest".into());
         }
     };
-    let manifest_toml = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let manifest_toml =
+        String::from_utf8(read_file(&manifest_path, "manifest", MAX_MANIFEST_BYTES)?)
+            .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
     let parsed: Manifest =
         toml::from_str(&manifest_toml).map_err(|e| format!("{}: {e}", manifest_path.display()))?;
     let folder = manifest_path
@@ -53,14 +55,39 @@ pub fn find(
         Some(component) => component.to_owned(),
         None => find_component(folder, &parsed.component)?,
     };
-    let component =
-        std::fs::read(&component_path).map_err(|e| format!("{}: {e}", component_path.display()))?;
+    let component = read_file(&component_path, "component", MAX_COMPONENT_BYTES)?;
     Ok(PluginFiles {
         manifest_path,
         manifest_toml,
         component_path,
         component,
     })
+}
+
+/// The largest manifest read: a `plugin.toml` is a few hundred bytes.
+const MAX_MANIFEST_BYTES: usize = 1 << 20;
+
+/// Reads a file of a plugin, refusing what is not a regular file (`/dev/zero` would never end)
+/// or is larger than `limit`, before holding it in memory.
+fn read_file(path: &Path, what: &str, limit: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let failed = |e: std::io::Error| format!("{}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(failed)?;
+    if !file.metadata().map_err(failed)?.is_file() {
+        return Err(format!("{} is not a file", path.display()));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() > limit {
+        return Err(format!(
+            "{}: the {what} is over {} MiB, the most an install accepts",
+            path.display(),
+            limit >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The component of the plugin whose manifest is in `folder` and names `file`: `file` beside
@@ -188,5 +215,25 @@ mod tests {
         assert!(find(None, None, Some(&component)).is_err());
         let error = find(Some(dir.path()), None, None).unwrap_err();
         assert!(error.contains("--component"), "{error}");
+    }
+
+    #[test]
+    fn what_is_not_a_component_file_is_refused_before_it_is_read() {
+        let dir = project();
+        let manifest = dir.path().join("plugin.toml");
+        // A folder, or a device that never ends (`/dev/zero` would fill the memory).
+        let error = find(None, Some(&manifest), Some(dir.path())).unwrap_err();
+        assert!(error.contains("not a file"), "{error}");
+        let endless = Path::new("/dev/zero");
+        let error = find(None, Some(endless), None).unwrap_err();
+        assert!(error.contains("not a file"), "{error}");
+        let error = find(None, Some(&manifest), Some(endless)).unwrap_err();
+        assert!(error.contains("not a file"), "{error}");
+        // One byte over what an install accepts (a sparse file: no disk is used).
+        let big = dir.path().join("big.wasm");
+        let file = std::fs::File::create(&big).unwrap();
+        file.set_len(MAX_COMPONENT_BYTES as u64 + 1).unwrap();
+        let error = find(None, Some(&manifest), Some(&big)).unwrap_err();
+        assert!(error.contains("MiB"), "{error}");
     }
 }
