@@ -246,7 +246,7 @@ pub async fn show_link(
                     .storage
                     .absolute(job.artifact_path.as_deref().unwrap_or("")),
             )
-            .map(|m| crate::ui::human_size(m.len() as i64))
+            .map(|m| crate::human::size(m.len()))
             .unwrap_or_else(|_| "unknown".into()),
         ),
         (None, Some(version)) => (
@@ -256,7 +256,7 @@ pub async fn show_link(
                 version.row_count,
                 shared.columns.len()
             ),
-            crate::ui::human_size(version.source_bytes),
+            crate::human::stored_size(version.source_bytes),
         ),
         _ => ("nothing".into(), "0 bytes".into()),
     };
