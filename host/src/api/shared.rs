@@ -87,16 +87,8 @@ pub struct LinkRowsView {
     pub visible_rows: i64,
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
-}
-
 fn credential(req: &HttpRequest, slug: Option<String>) -> Result<Credential, ApiError> {
-    if let Some(token) = bearer(req) {
+    if let Some(token) = crate::auth::extract::bearer(req) {
         return Ok(Credential::Token { token, slug });
     }
     match slug {
