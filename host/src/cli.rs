@@ -88,7 +88,7 @@ pub enum Command {
         #[arg(short, long, required = true)]
         output: Option<PathBuf>,
     },
-    /// List, install, enable, disable and remove plugins. Changes reach running servers
+    /// Make, list, install, enable, disable and remove plugins. Changes reach running servers
     /// within seconds, without a restart.
     Plugin {
         #[command(subcommand)]
@@ -204,10 +204,32 @@ pub enum AuditCommand {
 pub enum PluginCommand {
     /// List every plugin, enabled or not, with the reason for any that does not load.
     List,
-    /// Install a plugin from a folder holding its plugin.toml and component (or from the
-    /// plugin.toml itself); replaces an installed plugin with the same id.
+    /// Make a new export-format plugin project: the template (a Markdown table) renamed NAME,
+    /// with the SDK of this server in its `sdk/` folder, ready for `cargo build --release
+    /// --target wasm32-wasip2` and `tessera plugin install`.
+    New {
+        /// The plugin's id (the format id in export URLs): 1-64 lower-case letters, digits,
+        /// '-' or '_'.
+        name: String,
+        /// The project folder to create (default: ./NAME); it must not exist or be empty.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Install a plugin, replacing an installed plugin with the same id: from a folder holding
+    /// its plugin.toml and component, from a plugin's cargo project once built (the component
+    /// is taken from target/wasm32-wasip2/release/), from a plugin.toml, or from --manifest and
+    /// --component.
     Install {
-        path: PathBuf,
+        /// The plugin's folder or cargo project, or its plugin.toml.
+        #[arg(required_unless_present = "manifest", conflicts_with = "manifest")]
+        path: Option<PathBuf>,
+        /// The manifest (plugin.toml), instead of PATH.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// The component (.wasm), when it is neither beside the manifest nor where cargo
+        /// builds it.
+        #[arg(long)]
+        component: Option<PathBuf>,
         /// Enable it at once.
         #[arg(long)]
         enable: bool,

@@ -16,6 +16,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod human;
 pub mod ingest;
 pub mod links;
 pub mod logging;

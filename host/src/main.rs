@@ -205,6 +205,22 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
 
 async fn plugin_command(config: tessera::Config, command: PluginCommand) -> anyhow::Result<()> {
     use tessera::plugins::admin;
+    // Making a project needs no server, database or configuration.
+    if let PluginCommand::New { name, dir } = &command {
+        let dir = dir
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from(name));
+        let made = tessera::plugins::scaffold::create(name, &dir)?;
+        let shown = made.dir.display();
+        println!(
+            "created {} in {shown}: the template's Markdown format as `{name}`; make it yours in \
+             {shown}/src/lib.rs and {shown}/plugin.toml (README.md says how), then:\n  \
+             cd {shown}\n  cargo test\n  cargo build --release --target wasm32-wasip2\n  \
+             tessera plugin install . --enable",
+            made.crate_name
+        );
+        return Ok(());
+    }
     let state = open_state(config).await?;
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut conn = state.db.get()?;
@@ -250,37 +266,31 @@ async fn plugin_command(config: tessera::Config, command: PluginCommand) -> anyh
             }
             PluginCommand::Install {
                 path,
+                manifest,
+                component,
                 enable,
                 approve,
             } => {
-                let manifest_path = if path.is_dir() {
-                    path.join("plugin.toml")
-                } else {
-                    path.clone()
-                };
-                let manifest_text = std::fs::read_to_string(&manifest_path)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
-                let manifest: tessera::plugins::Manifest = toml::from_str(&manifest_text)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
-                let component_path = manifest_path
-                    .parent()
-                    .unwrap_or(std::path::Path::new("."))
-                    .join(&manifest.component);
-                let component = std::fs::read(&component_path)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", component_path.display()))?;
+                let files = tessera::plugins::package::find(
+                    path.as_deref(),
+                    manifest.as_deref(),
+                    component.as_deref(),
+                )
+                .map_err(|e| anyhow::anyhow!(e))?;
                 let record = admin::install(
                     &mut conn,
                     &state.plugins,
-                    &manifest_text,
-                    &component,
+                    &files.manifest_toml,
+                    &files.component,
                     None,
                     admin::InstallOptions { enable, approve },
                     now,
                 )?;
                 println!(
-                    "installed {} {} ({})",
+                    "installed {} {} from {} ({})",
                     record.id,
                     record.version,
+                    files.component_path.display(),
                     if record.enabled {
                         "enabled"
                     } else {
@@ -288,6 +298,8 @@ async fn plugin_command(config: tessera::Config, command: PluginCommand) -> anyh
                     }
                 );
             }
+            // Made above, without the server's state.
+            PluginCommand::New { .. } => {}
             PluginCommand::Enable { id, approve } => {
                 admin::enable(&mut conn, &id, approve, now)?;
                 println!("enabled {id}");

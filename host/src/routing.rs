@@ -5,6 +5,10 @@
 //! Registering each method as a resource of its own (actix-web's `route(path, ...)`) makes a
 //! path with a wrong method look unrouted: `TRACE /api/v1/datasets` answered 404 (issue 14,
 //! item 26).
+//!
+//! Every endpoint also records itself, with its full path, in the process's [`registered`]
+//! table when an app registers it: the router's own table, which tests walk (every route is
+//! guarded, every route is documented) instead of trusting a list kept by hand.
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::Method;
@@ -16,15 +20,44 @@ use crate::error::{ApiError, ErrorCode};
 /// One path and the methods it serves.
 pub struct Endpoint {
     resource: Resource,
+    /// The path as clients write it: the scope's prefix and the resource's pattern.
+    full_path: String,
     methods: Vec<Method>,
 }
 
-/// Starts the resource of `path`; add its methods, then register it.
+/// Starts the resource of `path` at the root; add its methods, then register it.
 pub fn path(path: &str) -> Endpoint {
+    scoped("", path)
+}
+
+/// Starts the resource of `path` inside the scope `prefix` it is registered in.
+pub fn scoped(prefix: &str, path: &str) -> Endpoint {
     Endpoint {
         resource: web::resource(path),
+        full_path: format!("{prefix}{path}"),
         methods: Vec::new(),
     }
+}
+
+/// A route as the router serves it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Route {
+    /// The full path pattern, `/api/v1/datasets/{id}`.
+    pub path: String,
+    /// The methods it serves, upper case.
+    pub methods: Vec<String>,
+}
+
+static REGISTERED: std::sync::Mutex<std::collections::BTreeSet<Route>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// Every route an app built in this process has registered (the same for every app: the
+/// route table is code), in path order.
+pub fn registered() -> Vec<Route> {
+    REGISTERED
+        .lock()
+        .map(|routes| routes.iter().cloned().collect())
+        .unwrap_or_default()
 }
 
 impl Endpoint {
@@ -78,6 +111,12 @@ impl Endpoint {
 
 impl HttpServiceFactory for Endpoint {
     fn register(self, config: &mut actix_web::dev::AppService) {
+        if let Ok(mut routes) = REGISTERED.lock() {
+            routes.insert(Route {
+                path: self.full_path.clone(),
+                methods: self.methods.iter().map(|m| m.as_str().to_owned()).collect(),
+            });
+        }
         let allow = self
             .methods
             .iter()

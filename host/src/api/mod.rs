@@ -27,6 +27,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::error::{ApiError, ErrorCode};
 use crate::routing;
 
+/// Where the JSON API lives.
+pub const API_PREFIX: &str = "/api/v1";
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(routing::path("/healthz").get(ops::healthz))
         .service(
@@ -42,135 +45,181 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/api/docs").get(openapi::docs_page))
         .service(routing::path("/static/js/api-docs.js").get(openapi::docs_script))
         .service(
-            web::scope("/api/v1")
+            web::scope(API_PREFIX)
                 .wrap(actix_web::middleware::from_fn(
                     crate::access::guard::guard_api,
                 ))
-                .service(routing::path("/openapi.json").get(openapi::openapi_json))
-                .service(routing::path("/auth/login").post(auth::login::login))
-                .service(routing::path("/auth/logout").post(auth::logout::logout))
-                .service(routing::path("/me").get(users::get_me))
+                .service(routing::scoped(API_PREFIX, "/openapi.json").get(openapi::openapi_json))
+                .service(routing::scoped(API_PREFIX, "/auth/login").post(auth::login::login))
+                .service(routing::scoped(API_PREFIX, "/auth/logout").post(auth::logout::logout))
+                .service(routing::scoped(API_PREFIX, "/me").get(users::get_me))
                 .service(
-                    routing::path("/tokens")
+                    routing::scoped(API_PREFIX, "/tokens")
                         .get(tokens::list::list_tokens)
                         .post(tokens::create::create_token),
                 )
-                .service(routing::path("/tokens/{id}").delete(tokens::revoke::revoke_token))
                 .service(
-                    routing::path("/teams")
+                    routing::scoped(API_PREFIX, "/tokens/{id}")
+                        .delete(tokens::revoke::revoke_token),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/teams")
                         .get(teams::list_teams)
                         .post(teams::create_team),
                 )
-                .service(routing::path("/teams/{id}").get(teams::get_team))
-                .service(routing::path("/teams/{id}/members").post(teams::put_team_member))
+                .service(routing::scoped(API_PREFIX, "/teams/{id}").get(teams::get_team))
                 .service(
-                    routing::path("/teams/{id}/members/{user_id}")
+                    routing::scoped(API_PREFIX, "/teams/{id}/members").post(teams::put_team_member),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/teams/{id}/members/{user_id}")
                         .delete(teams::remove_team_member),
                 )
                 .service(
-                    routing::path("/groups")
+                    routing::scoped(API_PREFIX, "/groups")
                         .get(groups::list_groups)
                         .post(groups::create_group),
                 )
                 .service(
-                    routing::path("/groups/{id}")
+                    routing::scoped(API_PREFIX, "/groups/{id}")
                         .get(groups::get_group)
                         .delete(groups::delete_group),
                 )
-                .service(routing::path("/groups/{id}/members").post(groups::add_group_member))
                 .service(
-                    routing::path("/groups/{id}/members/{user_id}")
+                    routing::scoped(API_PREFIX, "/groups/{id}/members")
+                        .post(groups::add_group_member),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/groups/{id}/members/{user_id}")
                         .delete(groups::remove_group_member),
                 )
                 .service(
-                    routing::path("/admin/users")
+                    routing::scoped(API_PREFIX, "/admin/users")
                         .get(admin::users::list_users)
                         .post(admin::users::create_user),
                 )
-                .service(routing::path("/admin/users/{id}").patch(admin::users::update_user))
                 .service(
-                    routing::path("/datasets")
+                    routing::scoped(API_PREFIX, "/admin/users/{id}")
+                        .patch(admin::users::update_user),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets")
                         .get(datasets::list::list_datasets)
                         .post(datasets::upload::create_dataset),
                 )
                 .service(
-                    routing::path("/datasets/{id}")
+                    routing::scoped(API_PREFIX, "/datasets/{id}")
                         .get(datasets::get::get_dataset)
                         .patch(datasets::update::update_dataset)
                         .delete(datasets::delete::delete_dataset),
                 )
                 .service(
-                    routing::path("/datasets/{id}/versions").post(datasets::upload::create_version),
+                    routing::scoped(API_PREFIX, "/datasets/{id}/versions")
+                        .post(datasets::upload::create_version),
                 )
-                .service(routing::path("/datasets/{id}/rows").get(datasets::rows::get_rows))
                 .service(
-                    routing::path("/datasets/{id}/export").get(datasets::export::export_dataset),
+                    routing::scoped(API_PREFIX, "/datasets/{id}/rows")
+                        .get(datasets::rows::get_rows),
                 )
-                .service(routing::path("/plugins").get(plugins::list_plugins))
                 .service(
-                    routing::path("/admin/plugins")
+                    routing::scoped(API_PREFIX, "/datasets/{id}/export")
+                        .get(datasets::export::export_dataset),
+                )
+                .service(routing::scoped(API_PREFIX, "/plugins").get(plugins::list_plugins))
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/plugins")
                         .get(admin::plugins::list_admin_plugins)
                         .post(admin::plugins::install_plugin),
                 )
                 .service(
-                    routing::path("/admin/plugins/{id}/enable").post(admin::plugins::enable_plugin),
+                    routing::scoped(API_PREFIX, "/admin/plugins/{id}/enable")
+                        .post(admin::plugins::enable_plugin),
                 )
                 .service(
-                    routing::path("/admin/plugins/{id}/disable")
+                    routing::scoped(API_PREFIX, "/admin/plugins/{id}/disable")
                         .post(admin::plugins::disable_plugin),
                 )
-                .service(routing::path("/admin/plugins/{id}").delete(admin::plugins::remove_plugin))
                 .service(
-                    routing::path("/datasets/{id}/exports")
+                    routing::scoped(API_PREFIX, "/admin/plugins/{id}")
+                        .delete(admin::plugins::remove_plugin),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/exports")
                         .post(exports::create_export)
                         .get(exports::list_exports),
                 )
-                .service(routing::path("/exports/{id}").get(exports::get_export))
-                .service(routing::path("/exports/{id}/cancel").post(exports::cancel_export))
-                .service(routing::path("/exports/{id}/events").get(exports::export_events))
-                .service(routing::path("/exports/{id}/download").get(exports::download_export))
+                .service(routing::scoped(API_PREFIX, "/exports/{id}").get(exports::get_export))
                 .service(
-                    routing::path("/datasets/{id}/shares")
+                    routing::scoped(API_PREFIX, "/exports/{id}/cancel")
+                        .post(exports::cancel_export),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/exports/{id}/events").get(exports::export_events),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/exports/{id}/download")
+                        .get(exports::download_export),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/shares")
                         .post(shares::create_share)
                         .get(shares::list_shares),
                 )
                 .service(
-                    routing::path("/datasets/{id}/shares/{share_id}")
+                    routing::scoped(API_PREFIX, "/datasets/{id}/shares/{share_id}")
                         .patch(shares::update_share)
                         .delete(shares::revoke_share),
                 )
                 .service(
-                    routing::path("/datasets/{id}/links")
+                    routing::scoped(API_PREFIX, "/datasets/{id}/links")
                         .post(links::create_dataset_link)
                         .get(links::list_dataset_links),
                 )
-                .service(routing::path("/exports/{id}/links").post(links::create_export_link))
-                .service(routing::path("/links").get(links::list_links))
                 .service(
-                    routing::path("/links/{id}")
+                    routing::scoped(API_PREFIX, "/exports/{id}/links")
+                        .post(links::create_export_link),
+                )
+                .service(routing::scoped(API_PREFIX, "/links").get(links::list_links))
+                .service(
+                    routing::scoped(API_PREFIX, "/links/{id}")
                         .get(links::get_link)
                         .patch(links::update_link)
                         .delete(links::revoke_link),
                 )
-                .service(routing::path("/links/{id}/access-log").get(links::link_access_log))
-                .service(routing::path("/link").get(shared::link_info))
-                .service(routing::path("/link/rows").get(shared::rows_by_token))
-                .service(routing::path("/link/download").get(shared::download_by_token))
-                .service(routing::path("/shared-with-me").get(shares::list_shared_with_me))
                 .service(
-                    routing::path("/admin/policies")
+                    routing::scoped(API_PREFIX, "/links/{id}/access-log")
+                        .get(links::link_access_log),
+                )
+                .service(routing::scoped(API_PREFIX, "/link").get(shared::link_info))
+                .service(routing::scoped(API_PREFIX, "/link/rows").get(shared::rows_by_token))
+                .service(
+                    routing::scoped(API_PREFIX, "/link/download").get(shared::download_by_token),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/shared-with-me").get(shares::list_shared_with_me),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/policies")
                         .get(admin::policies::list_policies)
                         .post(admin::policies::add_policy),
                 )
-                .service(routing::path("/admin/policies/check").post(admin::policies::check_policy))
                 .service(
-                    routing::path("/admin/policies/dry-run").post(admin::policies::dry_run_policy),
+                    routing::scoped(API_PREFIX, "/admin/policies/check")
+                        .post(admin::policies::check_policy),
                 )
                 .service(
-                    routing::path("/admin/policies/{id}").delete(admin::policies::remove_policy),
+                    routing::scoped(API_PREFIX, "/admin/policies/dry-run")
+                        .post(admin::policies::dry_run_policy),
                 )
-                .service(routing::path("/admin/audit").get(admin::audit::list_audit))
-                .service(routing::path("/admin/audit/verify").get(admin::audit::verify_audit)),
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/policies/{id}")
+                        .delete(admin::policies::remove_policy),
+                )
+                .service(routing::scoped(API_PREFIX, "/admin/audit").get(admin::audit::list_audit))
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/audit/verify")
+                        .get(admin::audit::verify_audit),
+                ),
         );
 }
 

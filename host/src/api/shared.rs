@@ -120,16 +120,8 @@ pub struct LinkRowsView {
     pub visible_rows: i64,
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
-}
-
 fn credential(req: &HttpRequest, slug: Option<String>) -> Result<Credential, ApiError> {
-    if let Some(token) = bearer(req) {
+    if let Some(token) = crate::auth::extract::bearer(req) {
         return Ok(Credential::Token { token, slug });
     }
     match slug {
@@ -279,7 +271,7 @@ pub async fn show_link(
                     .storage
                     .absolute(job.artifact_path.as_deref().unwrap_or("")),
             )
-            .map(|m| crate::ui::human_size(m.len() as i64))
+            .map(|m| crate::human::size(m.len()))
             .unwrap_or_else(|_| "unknown".into()),
         ),
         (None, Some(version)) => (
@@ -289,7 +281,7 @@ pub async fn show_link(
                 version.row_count,
                 shared.columns.len()
             ),
-            crate::ui::human_size(version.source_bytes),
+            crate::human::stored_size(version.source_bytes),
         ),
         _ => ("nothing".into(), "0 bytes".into()),
     };

@@ -72,7 +72,9 @@ impl Caller {
 #[derive(Debug, Clone)]
 pub struct AdminCaller(pub Caller);
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+/// The credential of an `Authorization: Bearer ...` header (RFC 6750, section 2.1; the scheme
+/// is case-insensitive), whether an API token or a link's token.
+pub fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)?

@@ -175,19 +175,3 @@ pub fn too_many_columns(found: u64, limit: usize) -> IngestError {
         "the file has {found} columns; this server takes at most {limit} (max_columns)"
     ))
 }
-
-/// A size for people: `4.0 KiB`, `1.0 MiB`.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}

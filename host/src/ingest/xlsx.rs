@@ -95,7 +95,7 @@ fn check_archive(source: &Path, limits: XlsxLimits) -> Result<(), IngestError> {
                 return Err(IngestError::WorkbookTooLarge(format!(
                     "the workbook expands to more than {} once decompressed, the most this \
                      server takes (max_xlsx_uncompressed_bytes)",
-                    super::human_bytes(limits.max_uncompressed_bytes)
+                    crate::human::size(limits.max_uncompressed_bytes)
                 )));
             }
             if size > RATIO_FLOOR && size / compressed > limits.max_compression_ratio {
@@ -104,8 +104,8 @@ fn check_archive(source: &Path, limits: XlsxLimits) -> Result<(), IngestError> {
                      size ({} from {}); this server takes at most {} times \
                      (max_xlsx_compression_ratio)",
                     limits.max_compression_ratio,
-                    super::human_bytes(size),
-                    super::human_bytes(compressed),
+                    crate::human::size(size),
+                    crate::human::size(compressed),
                     limits.max_compression_ratio
                 )));
             }

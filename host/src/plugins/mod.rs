@@ -20,6 +20,10 @@
 //! - [`registry`]: the plugins this process has loaded, from the plugins folder and from the
 //!   database, kept in step with the `plugins` table that every replica shares.
 //! - [`admin`]: installing, enabling, disabling and removing plugins at run time.
+//! - [`package`]: a plugin's manifest and component found on disk, as a folder, a cargo
+//!   project's build, or named apart, for `tessera plugin install`.
+//! - [`scaffold`]: a new plugin project from the built-in template and SDK (`tessera plugin
+//!   new`).
 //!
 //! A plugin that traps, loops, exhausts its memory or returns garbage fails only its own call,
 //! with a [`PluginError`] naming which of these happened.
@@ -31,8 +35,10 @@ pub mod error;
 pub mod exporter;
 pub mod loaded;
 pub mod manifest;
+pub mod package;
 pub mod registry;
 pub mod runtime;
+pub mod scaffold;
 
 pub use bindings::SUPPORTED_API_VERSIONS;
 pub use error::PluginError;
@@ -57,6 +63,8 @@ mod tests {
         "exporter",
         "registry",
         "admin",
+        "package",
+        "scaffold",
     ];
 
     /// The code of a file, without its tests and comments (doc links are not imports).

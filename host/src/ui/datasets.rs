@@ -245,7 +245,7 @@ pub async fn dataset_page(
             version: v.version,
             original_filename: v.original_filename,
             row_count: v.row_count,
-            size: super::human_size(v.size_bytes),
+            size: crate::human::stored_size(v.size_bytes),
             sha256: v.sha256,
             created_at: to_rfc3339(v.created_at),
         })
@@ -273,7 +273,7 @@ pub async fn dataset_page(
                 .and_then(|m| serde_json::to_string_pretty(m).ok());
             serde_json::json!({
                 "job": job,
-                "size": super::human_size(job.bytes_done),
+                "size": crate::human::stored_size(job.bytes_done),
                 "manifest": manifest,
             })
         })

@@ -174,22 +174,6 @@ static ENVIRONMENT: LazyLock<Result<Environment<'static>, String>> = LazyLock::n
     Ok(env)
 });
 
-/// A size as people read it: `812 bytes`, `4.2 MB`.
-pub fn human_size(bytes: i64) -> String {
-    let units = ["bytes", "KB", "MB", "GB", "TB"];
-    let mut size = bytes as f64;
-    let mut unit = 0;
-    while size >= 1000.0 && unit < units.len() - 1 {
-        size /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{size:.1} {}", units[unit])
-    }
-}
-
 /// Renders a template with `context`.
 pub fn render(name: &str, context: impl Serialize) -> Result<String, ApiError> {
     let env = ENVIRONMENT.as_ref().map_err(ApiError::internal)?;

@@ -26,6 +26,7 @@ mod outputs;
 mod plugin_admin;
 mod plugins;
 mod reproducible;
+mod routes;
 mod schema_parity;
 mod sharing;
 mod signin;

@@ -375,9 +375,142 @@ async fn command_line_changes_reach_a_running_server(backend: Backend) {
     assert_eq!(ids, ["markdown"], "the server did not follow the database");
 }
 
+/// Runs the `tessera` binary against the app's database and plugins folder.
+fn tessera_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .env("TESSERA_DATA_DIR", app.data_dir.path())
+        .env("TESSERA_DATABASE_URL", &app.state.config.database_url)
+        .env("TESSERA_PLUGINS_DIR", &app.state.config.plugins_dir)
+        .env("TESSERA_LOG_LEVEL", "warn")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+/// Issue 15 (the plugin platform, "one command"): `tessera plugin new` makes a project ready to
+/// build, and `tessera plugin install` takes what cargo leaves in it, without renaming or
+/// copying. The project's own build is proved by `scripts/check-plugin-sdk` (it takes a minute
+/// from a cold cache); here the component is the template's, already built, put where cargo
+/// would put it.
+async fn a_new_project_installs_from_cargos_output(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let work = tempfile::tempdir().unwrap();
+    let project = work.path().join("markdown");
+    let project_arg = project.to_str().unwrap();
+
+    let (ok, out) = tessera_cli(&app, &["plugin", "new", "markdown", "--dir", project_arg]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("cargo build --release --target wasm32-wasip2"),
+        "{out}"
+    );
+    let cargo_toml = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
+    assert!(
+        cargo_toml.contains("name = \"tessera-plugin-markdown\""),
+        "{cargo_toml}"
+    );
+    assert!(cargo_toml.contains("tessera-plugin-sdk = { path = \"sdk\" }"));
+    for file in [
+        "Cargo.lock",
+        "plugin.toml",
+        "README.md",
+        "sdk/Cargo.toml",
+        "sdk/README.md",
+        "sdk/wit/tessera-plugin@0.2.0/types.wit",
+    ] {
+        assert!(project.join(file).is_file(), "{file} is missing");
+    }
+    let code = std::fs::read_to_string(project.join("src/lib.rs")).unwrap();
+    assert!(code.contains("FormatInfo::new(\"markdown\","));
+    assert!(
+        code.contains("#[cfg(test)]"),
+        "the project comes with its tests"
+    );
+    // A second `new` into the same folder leaves it alone.
+    let (ok, out) = tessera_cli(&app, &["plugin", "new", "markdown", "--dir", project_arg]);
+    assert!(!ok && out.contains("not empty"), "{out}");
+    let (ok, out) = tessera_cli(&app, &["plugin", "new", "Not A Name", "--dir", project_arg]);
+    assert!(!ok && out.contains("lower-case"), "{out}");
+
+    // Not built yet: the refusal says how to build.
+    let (ok, out) = tessera_cli(&app, &["plugin", "install", project_arg]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("cargo build --release --target wasm32-wasip2"),
+        "{out}"
+    );
+
+    let built = project.join("target/wasm32-wasip2/release");
+    std::fs::create_dir_all(&built).unwrap();
+    std::fs::copy(
+        crate::plugins::built("dist").join("markdown/markdown.wasm"),
+        built.join("tessera_plugin_markdown.wasm"),
+    )
+    .unwrap();
+    let (ok, out) = tessera_cli(&app, &["plugin", "install", project_arg, "--enable"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("installed markdown") && out.contains("tessera_plugin_markdown.wasm"),
+        "{out}"
+    );
+    let mut ids = Vec::new();
+    for _ in 0..50 {
+        ids = format_ids(&app, &user).await;
+        if ids.contains(&"markdown".to_owned()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(ids.contains(&"markdown".to_owned()), "{ids:?}");
+
+    // The same files named apart: an upgrade in place.
+    let manifest = project.join("plugin.toml");
+    let component = built.join("tessera_plugin_markdown.wasm");
+    let (ok, out) = tessera_cli(
+        &app,
+        &[
+            "plugin",
+            "install",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--component",
+            component.to_str().unwrap(),
+        ],
+    );
+    assert!(ok && out.contains("installed markdown"), "{out}");
+    // A component that is not the manifest's plugin is refused, as through the API.
+    let (ok, out) = tessera_cli(
+        &app,
+        &[
+            "plugin",
+            "install",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--component",
+            crate::plugins::built("dist")
+                .join("csv/csv.wasm")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(!ok && out.contains("markdown"), "{out}");
+}
+
 crate::on_both_backends!(
     plugins_install_and_go_without_a_restart,
     install_refuses_what_is_not_a_plugin,
     a_scratch_folder_needs_approval_and_holds,
-    command_line_changes_reach_a_running_server
+    command_line_changes_reach_a_running_server,
+    a_new_project_installs_from_cargos_output
 );

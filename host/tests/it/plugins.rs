@@ -219,6 +219,53 @@ async fn export_refusals_are_clear(backend: Backend) {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
+/// Issue 15 (the plugin platform): the first-party formats derive their options schemas from
+/// their options structs. What the export form and the host's refusals read must survive the
+/// derivation: a one-word `type` (or an `enum`) per option, never `null` among the choices, help
+/// text in one paragraph, and a schema that refuses unknown options.
+async fn derived_options_schemas_keep_what_the_form_reads(backend: Backend) {
+    let formats = [
+        "csv",
+        "json",
+        "xlsx",
+        "pdf",
+        "parquet",
+        "datapackage",
+        "markdown",
+    ];
+    let Some(app) = app_with_plugins(backend, &formats, &[]).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let listed = app.get_json(&user, "/api/v1/plugins").await;
+    assert_eq!(listed.as_array().unwrap().len(), formats.len(), "{listed}");
+    for format in listed.as_array().unwrap() {
+        let id = &format["id"];
+        let schema = &format["options_schema"];
+        assert_eq!(
+            schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            "{id}"
+        );
+        assert_eq!(schema["additionalProperties"], false, "{id}");
+        let properties = schema["properties"].as_object().unwrap();
+        assert!(!properties.is_empty(), "{id}");
+        for (name, property) in properties {
+            let choices = property.get("enum").and_then(Value::as_array);
+            let kind = property["type"].as_str();
+            assert!(
+                choices.is_some_and(|c| !c.is_empty() && c.iter().all(|v| !v.is_null()))
+                    || matches!(kind, Some("boolean" | "integer" | "number" | "string")),
+                "{id}: option {name} has no control in the export form: {property}"
+            );
+            let help = property["description"].as_str().unwrap_or_default();
+            assert!(
+                !help.is_empty() && !help.contains('\n'),
+                "{id}: {name}'s help is not one paragraph: {help:?}"
+            );
+        }
+    }
+}
+
 /// Each hostile plugin fails its own export with its own code; the host serves on.
 async fn hostile_plugins_fail_alone(backend: Backend) {
     let Some(app) = app_with_plugins(
@@ -607,6 +654,54 @@ fn released_contracts_never_change() {
     );
 }
 
+/// Issue 15 ("the plugin platform, for a third party"): the SDK carries the contract it is built
+/// against (`plugins/sdk/wit/`), so that it builds and packages outside this repository. The
+/// copy must be a released version, byte for byte, and the one its bindings are generated from:
+/// an SDK built against an edited copy would make components no host can load.
+#[test]
+fn the_sdk_bundles_a_released_contract_unchanged() {
+    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk");
+    let released = released_contract_files();
+    let mut bundled = Vec::new();
+    files_under(&sdk.join("wit"), &sdk.join("wit"), &mut bundled);
+    assert!(!bundled.is_empty(), "plugins/sdk/wit/ holds no contract");
+    for path in &bundled {
+        let sha256 = released.get(path).unwrap_or_else(|| {
+            panic!(
+                "plugins/sdk/wit/{path} is not a file of a released contract (wit/released.sha256)"
+            )
+        });
+        let bytes = std::fs::read(sdk.join("wit").join(path)).unwrap();
+        assert_eq!(
+            &hex::encode(Sha256::digest(&bytes)),
+            sha256,
+            "plugins/sdk/wit/{path} differs from wit/{path}: copy it again from wit/"
+        );
+    }
+    let packages: BTreeSet<&str> = bundled
+        .iter()
+        .map(|path| path.split('/').next().unwrap())
+        .collect();
+    for package in &packages {
+        let whole: Vec<&String> = released
+            .keys()
+            .filter(|path| path.starts_with(&format!("{package}/")))
+            .collect();
+        for path in whole {
+            assert!(bundled.contains(path), "plugins/sdk/wit/{path} is missing");
+        }
+    }
+    // The bindings are generated from the bundled copy, of exactly one version.
+    let lib = std::fs::read_to_string(sdk.join("src/lib.rs")).unwrap();
+    let [package] = packages.into_iter().collect::<Vec<_>>()[..] else {
+        panic!("the SDK should bundle exactly one version of the contract");
+    };
+    assert!(
+        lib.contains(&format!("path: \"wit/{package}\"")),
+        "the SDK's bindings are not generated from its bundled wit/{package}"
+    );
+}
+
 /// Plugins built against `tessera:plugin@0.1.0` when it was released, kept as built
 /// components (never rebuilt), with the dataset they export and what they exported then.
 fn fixtures_0_1_0() -> PathBuf {
@@ -705,5 +800,6 @@ crate::on_both_backends!(
     export_config_filters_sorts_and_renames,
     csv_and_json_exports_round_trip,
     export_refusals_are_clear,
+    derived_options_schemas_keep_what_the_form_reads,
     hostile_plugins_fail_alone
 );

@@ -19,10 +19,13 @@
 //! delimiter, quote or line break, and none of its values can read as `null_text`), the
 //! column's cells are not looked at again once written.
 
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use tessera_plugin_sdk::text::{TextOut, find_any_byte, push_bytes};
-use tessera_plugin_sdk::time::{CivilDateTime, TimePattern, write_iso_date};
+use tessera_plugin_sdk::time::{
+    CivilDateTime, TimePattern, Zone, write_iso_date, write_iso_datetime,
+};
 use tessera_plugin_sdk::{Batch, Column, ColumnCells, ColumnType, PluginError, Value};
 
 /// The options that shape a CSV file, as the `csv` format's users give them.
@@ -57,7 +60,7 @@ impl Default for CsvOptions {
     }
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LineEnding {
     Lf,
@@ -386,10 +389,12 @@ impl CsvEncoder {
                 // RFC 3339 (section 5.6) for an instant; a time given without a zone gets
                 // none (but Table Schema's default datetime format is UTC).
                 None => {
-                    value.write_text(out);
-                    if utc || self.spelling == Spelling::TableSchema {
-                        out.push(b'Z');
-                    }
+                    let zone = if utc || self.spelling == Spelling::TableSchema {
+                        Zone::Utc
+                    } else {
+                        Zone::Unspecified
+                    };
+                    write_iso_datetime(micros, zone, out);
                 }
             },
             Value::Float64(number)

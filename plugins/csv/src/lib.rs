@@ -6,38 +6,84 @@
 //! cells, quoting and nulls, is `tessera-csv-encoder`, shared with the `datapackage` format; this
 //! crate is the plugin around it and the tests of what users see.
 
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use tessera_csv_encoder::{CsvEncoder, CsvOptions, LineEnding};
 use tessera_plugin_sdk::{Batch, ExportRequest, Exporter, FormatInfo, PluginError, parse_options};
 
-const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
-
-/// The options as users give them; `options.schema.json` describes the same fields. A preset
-/// chooses the defaults of the options left out; each option given wins over it.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+// The options as users give them, and their schema (doc comments are the help text). A preset
+// chooses the defaults of the options left out; each option given wins over it. So they are
+// `None` when left out, and the defaults the schema shows are the standard preset's, the
+// encoder's own. (Plain comments here: a doc comment would be the schema's description.)
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(title = "CSV export options")]
 struct FormatOptions {
+    /// Where the options you leave out come from. "standard": RFC 4180 text for programs, as
+    /// the defaults below say. "excel": for opening in a spreadsheet: a byte order mark, CRLF
+    /// line endings and formulas neutralised. An option you give wins over the preset.
+    #[schemars(title = "Preset")]
     preset: Preset,
+    /// The character between fields: one character, not a double quote, CR or LF.
+    #[schemars(title = "Delimiter", extend("not" = {"enum": ["\"", "\r", "\n"]}))]
+    #[schemars(extend("default" = CsvOptions::default().delimiter))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     delimiter: Option<char>,
+    /// Whether the first line holds the column names.
+    #[schemars(title = "Header row", extend("default" = CsvOptions::default().header))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     header: Option<bool>,
+    /// What a null cell is written as. A text value equal to it is quoted, so that the two
+    /// stay distinguishable. Must not contain the delimiter, a double quote, CR or LF.
+    #[schemars(title = "Text for empty cells", regex(pattern = r#"^[^"\r\n]*$"#))]
+    #[schemars(extend("default" = CsvOptions::default().null_text))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     null_text: Option<String>,
+    /// The end of each record: "lf" (Unix) or "crlf" (RFC 4180, Windows). Default: "crlf"
+    /// with the excel preset, else "lf".
+    #[schemars(title = "Line ending", extend("default" = CsvOptions::default().line_ending))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     line_ending: Option<LineEnding>,
+    /// Whether the file starts with a UTF-8 byte order mark, which Excel needs to detect
+    /// UTF-8. Default: on with the excel preset, else off.
+    #[schemars(title = "Byte order mark (for Excel)")]
+    #[schemars(extend("default" = CsvOptions::default().bom))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     bom: Option<bool>,
+    /// Layout of date cells: %Y year, %m month, %d day, %% a percent sign; other text is
+    /// copied.
+    #[schemars(title = "Date format", extend("default" = CsvOptions::default().date_format))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     date_format: Option<String>,
+    /// Layout of datetime cells: %Y %m %d %H %M %S, %f microseconds (six digits), %% a percent
+    /// sign; values given with a zone are laid out in UTC. Absent: ISO 8601,
+    /// YYYY-MM-DDTHH:MM:SS with .ffffff only when the microseconds are not zero, ending in Z
+    /// (RFC 3339) for values given with a zone.
+    #[schemars(title = "Date-time format")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     datetime_format: Option<String>,
+    /// Write text that a spreadsheet would run as a formula (starting with =, +, -, @, a tab
+    /// or a carriage return, e.g. =HYPERLINK(...)) with an apostrophe first, so that Excel,
+    /// LibreOffice and Google Sheets show it instead of running it (OWASP's advice against CSV
+    /// injection). Numbers, dates and booleans are never changed. Default: on with the excel
+    /// preset, else off.
+    #[schemars(title = "Neutralise formulas", extend("default" = false))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     neutralise_formulas: Option<bool>,
 }
 
 /// Where the options left out come from.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 enum Preset {
-    /// RFC 4180 text for programs: LF line endings, no byte order mark, every cell as it is.
+    // (Plain comments on the variants: a doc comment would make the schema a `oneOf` of
+    // described constants instead of the `enum` the export form offers as a choice.)
+    // RFC 4180 text for programs: LF line endings, no byte order mark, every cell as it is.
     #[default]
     Standard,
-    /// For opening in a spreadsheet: a byte order mark (Excel needs it to read UTF-8), CRLF
-    /// line endings, and formulas neutralised, since a spreadsheet runs a cell such as
-    /// `=HYPERLINK(...)` that came from someone else's data (CSV injection).
+    // For opening in a spreadsheet: a byte order mark (Excel needs it to read UTF-8), CRLF
+    // line endings, and formulas neutralised, since a spreadsheet runs a cell such as
+    // `=HYPERLINK(...)` that came from someone else's data (CSV injection).
     Excel,
 }
 
@@ -70,7 +116,7 @@ pub struct CsvExporter {
 
 impl Exporter for CsvExporter {
     fn info() -> FormatInfo {
-        FormatInfo::new("csv", "CSV", "text/csv", "csv").with_options_schema(OPTIONS_SCHEMA)
+        FormatInfo::new("csv", "CSV", "text/csv", "csv").with_options::<FormatOptions>()
     }
 
     fn new(request: &ExportRequest) -> Result<Self, PluginError> {
@@ -370,7 +416,10 @@ mod tests {
 
     #[test]
     fn schema_defaults_are_the_defaults() {
-        let schema: serde_json::Value = serde_json::from_str(OPTIONS_SCHEMA).unwrap();
+        // The defaults the export form shows, sent back as options, are what leaving every
+        // option out does.
+        let schema: serde_json::Value =
+            serde_json::from_str(&CsvExporter::info().options_schema).unwrap();
         let properties = schema["properties"].as_object().unwrap();
         let defaults: serde_json::Map<String, serde_json::Value> = properties
             .iter()

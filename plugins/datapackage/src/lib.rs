@@ -16,26 +16,43 @@ mod package;
 
 use archive::{DosTime, ZipStream};
 use package::{CsvLayout, Descriptor};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use tessera_csv_encoder::{CsvEncoder, CsvOptions, DEFAULT_DATE_FORMAT, LineEnding, Spelling};
 use tessera_plugin_sdk::digest::Sha256;
 use tessera_plugin_sdk::{Batch, ExportRequest, Exporter, FormatInfo, PluginError, parse_options};
 
-const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
-
 /// Rows encoded as CSV at once before they go on to the deflater.
 const ROWS_PER_PIECE: usize = 1024;
 
-/// The options as the user gives them; `options.schema.json` describes the same fields. They
-/// are the `csv` format's options that a CSV Dialect or Table Schema can describe; the header
-/// is always written and a BOM never, since the package says the encoding.
-#[derive(Debug, Deserialize, PartialEq)]
+// The options as the user gives them, and their schema: doc comments are the help text. They
+// are the `csv` format's options that a CSV Dialect or Table Schema can describe; the header is
+// always written and a BOM never, since the package says the encoding. (A plain comment here:
+// a doc comment would be the schema's description.)
+#[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(title = "Data Package export options")]
 struct PackageOptions {
+    /// The character between fields of the CSV file: one character, not a double quote, CR or
+    /// LF. The package's CSV dialect records it.
+    #[schemars(title = "Delimiter", extend("not" = {"enum": ["\"", "\r", "\n"]}))]
     delimiter: char,
+    /// What a null cell is written as; the Table Schema lists it as the one missing value.
+    /// Must not contain the delimiter, a double quote, CR or LF.
+    #[schemars(title = "Text for empty cells", regex(pattern = r#"^[^"\r\n]*$"#))]
     null_text: String,
+    /// The end of each CSV record: "lf" or "crlf". The package's CSV dialect records it.
+    #[schemars(title = "Line ending")]
     line_ending: LineEnding,
+    /// Layout of date cells: %Y year, %m month, %d day, %% a percent sign; other text is
+    /// copied. A layout other than the default becomes the field's Table Schema format.
+    #[schemars(title = "Date format")]
     date_format: String,
+    /// Layout of datetime cells (UTC): %Y %m %d %H %M %S, %f microseconds (six digits), %% a
+    /// percent sign; it becomes the field's Table Schema format. Absent: ISO 8601 with a Z,
+    /// YYYY-MM-DDTHH:MM:SS[.ffffff]Z, Table Schema's default format.
+    #[schemars(title = "Date-time format")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     datetime_format: Option<String>,
 }
 
@@ -112,7 +129,7 @@ fn zip_time(exported_at: &str) -> DosTime {
 impl Exporter for DatapackageExporter {
     fn info() -> FormatInfo {
         FormatInfo::new("datapackage", "Data Package", "application/zip", "zip")
-            .with_options_schema(OPTIONS_SCHEMA)
+            .with_options::<PackageOptions>()
     }
 
     fn new(request: &ExportRequest) -> Result<Self, PluginError> {

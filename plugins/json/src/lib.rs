@@ -17,7 +17,8 @@
 
 mod shape;
 
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use shape::{MemberValue, ObjectShape};
 use tessera_plugin_sdk::text::{write_int, write_json_string};
 use tessera_plugin_sdk::{
@@ -25,14 +26,29 @@ use tessera_plugin_sdk::{
     parse_options,
 };
 
-const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
-
-#[derive(Debug, Default, Deserialize, PartialEq)]
+// The options and their schema: doc comments are the help text. (A plain comment here: a doc
+// comment would be the schema's description.)
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(title = "JSON export options")]
 struct JsonOptions {
+    /// Layout of the file. "records": an array of row objects. "arrays": {"columns": [names],
+    /// "rows": [[values]]}. "columnar": one array of values per column, {"name": [values]}
+    /// (held in memory until the end). "ndjson": one row object per line (JSON Lines).
+    #[schemars(title = "Structure")]
     structure: Structure,
+    /// Indent with two spaces, one value per line (ignored by ndjson, whose rows are one line
+    /// each).
+    #[schemars(title = "Indented")]
     pretty: bool,
+    /// Turn dotted column names into nested objects: columns a.b and a.c become {"a": {"b":
+    /// ..., "c": ...}}. Not used by "arrays".
+    #[schemars(title = "Nest dotted column names")]
     nest_dotted: bool,
+    /// Write integers beyond ±9007199254740991 (2^53 - 1), which JavaScript and most JSON
+    /// readers would round, as strings of their digits, e.g. "9007199254740993". Off: every
+    /// integer is a number.
+    #[schemars(title = "Big integers as strings")]
     big_integers_as_strings: bool,
 }
 
@@ -61,7 +77,7 @@ fn write_cell(
     column.write_json(row, out);
 }
 
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "lowercase")]
 enum Structure {
     #[default]
@@ -248,8 +264,7 @@ fn record_member_depths(shape: &ObjectShape, depth: usize, depths: &mut [usize])
 
 impl Exporter for JsonExporter {
     fn info() -> FormatInfo {
-        FormatInfo::new("json", "JSON", "application/json", "json")
-            .with_options_schema(OPTIONS_SCHEMA)
+        FormatInfo::new("json", "JSON", "application/json", "json").with_options::<JsonOptions>()
     }
 
     fn new(request: &ExportRequest) -> Result<Self, PluginError> {
@@ -729,16 +744,17 @@ mod tests {
     }
 
     #[test]
-    fn schema_defaults_are_the_defaults() {
-        let schema: Value = serde_json::from_str(OPTIONS_SCHEMA).unwrap();
-        let defaults: serde_json::Map<String, Value> = schema["properties"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(name, property)| (name.clone(), property["default"].clone()))
-            .collect();
-        let from_schema: JsonOptions = parse_options(&Value::Object(defaults).to_string()).unwrap();
-        assert_eq!(from_schema, JsonOptions::default());
+    fn the_form_offers_each_structure() {
+        // A choice in the export form, from the enum itself: documenting its variants would
+        // turn it into a `oneOf` the form cannot offer.
+        let schema: Value = serde_json::from_str(&JsonExporter::info().options_schema).unwrap();
+        let structure = &schema["properties"]["structure"];
+        assert_eq!(
+            structure["enum"],
+            json!(["records", "arrays", "columnar", "ndjson"])
+        );
+        assert_eq!(structure["default"], "records");
+        assert_eq!(schema["additionalProperties"], false);
     }
 
     #[test]

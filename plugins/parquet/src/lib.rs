@@ -30,7 +30,8 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::sync::Arc;
 use tessera_plugin_sdk::{
@@ -38,14 +39,12 @@ use tessera_plugin_sdk::{
     parse_options,
 };
 
-const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
-
 /// Buffered values past which a row group ends early, whatever `row_group_rows` says: what the
 /// plugin's memory limit (`plugin.toml`) is sized for, with the encoded row group and the host's
 /// batch beside it.
 const ROW_GROUP_BYTES: usize = 16 << 20;
 
-/// The most `row_group_rows` may say (as the options schema does).
+/// The most `row_group_rows` may say (the options schema says so too).
 const MAX_ROW_GROUP_ROWS: u32 = 1 << 20;
 
 /// How often, in rows since the row group began, the byte budget is checked.
@@ -61,11 +60,19 @@ const TEXT_BLOCK_BYTES: usize = 1 << 20;
 /// The size of the blocks the written file collects in until it is taken.
 const OUTPUT_BLOCK_BYTES: usize = 1 << 20;
 
-/// The options as the user gives them; `options.schema.json` describes the same fields.
-#[derive(Debug, Deserialize, PartialEq)]
+// The options as the user gives them, and their schema: doc comments are the help text. (A
+// plain comment here: a doc comment would be the schema's description.)
+#[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(title = "Parquet export options")]
 struct ParquetOptions {
+    /// How column data is compressed: "snappy" (fast, read everywhere), "gzip" (smaller,
+    /// slower), "lz4" (LZ4_RAW, fast; needs a reader from 2022 on) or "none".
+    #[schemars(title = "Compression")]
     compression: Codec,
+    /// Most rows in one row group. A row group also ends once its values take about 16 MiB,
+    /// which bounds the export's memory whatever the width of the rows.
+    #[schemars(title = "Rows per row group", range(min = 1, max = MAX_ROW_GROUP_ROWS))]
     row_group_rows: u32,
 }
 
@@ -78,12 +85,13 @@ impl Default for ParquetOptions {
     }
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "lowercase")]
 enum Codec {
     Snappy,
     Gzip,
-    /// LZ4_RAW: the Hadoop-framed `LZ4` codec is deprecated by the format.
+    // LZ4_RAW: the Hadoop-framed `LZ4` codec is deprecated by the format. (A plain comment: a
+    // doc comment on a variant would make the schema a `oneOf`, which the form cannot offer.)
     Lz4,
     None,
 }
@@ -423,7 +431,7 @@ impl Exporter for ParquetExporter {
             "application/vnd.apache.parquet",
             "parquet",
         )
-        .with_options_schema(OPTIONS_SCHEMA)
+        .with_options::<ParquetOptions>()
     }
 
     fn new(request: &ExportRequest) -> Result<Self, PluginError> {

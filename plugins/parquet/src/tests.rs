@@ -436,8 +436,9 @@ fn bad_options_are_refused_with_the_option_named() {
 }
 
 #[test]
-fn schema_defaults_are_the_defaults() {
-    let schema: serde_json::Value = serde_json::from_str(OPTIONS_SCHEMA).unwrap();
+fn the_form_offers_every_codec() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&ParquetExporter::info().options_schema).unwrap();
     let properties = schema["properties"].as_object().unwrap();
     let defaults: serde_json::Map<String, serde_json::Value> = properties
         .iter()

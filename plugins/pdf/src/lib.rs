@@ -26,7 +26,7 @@ use tessera_plugin_sdk::{Batch, ExportRequest, Exporter, FormatInfo, PluginError
 
 use crate::font::ReportFont;
 use crate::layout::PageGeometry;
-use crate::options::{OPTIONS_SCHEMA, Orientation, PdfOptions};
+use crate::options::{Orientation, PdfOptions};
 use crate::report::{Report, TABLE_SIZE};
 use crate::rows::RowBuffer;
 
@@ -43,7 +43,7 @@ pub struct PdfExporter {
 impl Exporter for PdfExporter {
     fn info() -> FormatInfo {
         FormatInfo::new("pdf", "PDF report", "application/pdf", "pdf")
-            .with_options_schema(OPTIONS_SCHEMA)
+            .with_options::<PdfOptions>()
             .with_stats()
     }
 

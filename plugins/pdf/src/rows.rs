@@ -8,7 +8,8 @@
 //! grows). Past a fixed budget no more rows are kept: the report then shows fewer rows than
 //! `max_rows` and says so, instead of the export failing at the plugin's memory limit.
 
-use tessera_plugin_sdk::{Batch, Column, ColumnView, PluginError};
+use tessera_plugin_sdk::time::{Zone, write_iso_datetime};
+use tessera_plugin_sdk::{Batch, Column, ColumnView, PluginError, Value};
 
 use crate::font::ReportFont;
 
@@ -37,8 +38,8 @@ pub(crate) struct RowBuffer {
     full: bool,
     /// Scratch space for one rendered value.
     scratch: String,
-    /// Per column: its datetimes are UTC instants, shown with `Z`.
-    utc: Vec<bool>,
+    /// Per column: whether its datetimes are UTC instants, shown with `Z`.
+    zones: Vec<Zone>,
 }
 
 impl RowBuffer {
@@ -57,13 +58,13 @@ impl RowBuffer {
             budget,
             full: false,
             scratch: String::new(),
-            utc: Vec::new(),
+            zones: Vec::new(),
         }
     }
 
     /// The same buffer, showing the datetimes of the schema's UTC columns with `Z`.
     pub fn marking_utc(mut self, schema: &[Column]) -> Self {
-        self.utc = schema.iter().map(Column::is_utc).collect();
+        self.zones = schema.iter().map(Zone::of).collect();
         self
     }
 
@@ -117,10 +118,14 @@ impl RowBuffer {
                 .push((u32::try_from(chunk_index).map_err(|_| too_large())?, start));
             for (index, column) in columns.iter().enumerate() {
                 self.scratch.clear();
-                let present = column.write_text(row, &mut self.scratch);
-                if present && self.utc.get(index).copied().unwrap_or(false) {
-                    self.scratch.push('Z');
-                }
+                let present = match column.value(row) {
+                    Some(Value::Datetime(micros)) => {
+                        let zone = self.zones.get(index).copied().unwrap_or_default();
+                        write_iso_datetime(micros, zone, &mut self.scratch);
+                        true
+                    }
+                    _ => column.write_text(row, &mut self.scratch),
+                };
                 if present {
                     font.push_drawable(&self.scratch, self.max_cell_width, chunk);
                 }

@@ -13,6 +13,7 @@
 //! cell. Neither checks text as UTF-8: the column's text is a WIT `string`, valid by type.
 
 use crate::text::{self, TextOut};
+use crate::time::{Zone, write_iso_datetime};
 use crate::{Batch, Column, ColumnData, ColumnType, ColumnValues, PluginError};
 use std::fmt;
 
@@ -78,6 +79,14 @@ impl Column {
     /// unspecified time and gets no designator.
     pub fn is_utc(&self) -> bool {
         self.kind == ColumnType::Datetime && self.time_zone.is_some()
+    }
+}
+
+impl ColumnType {
+    /// Whether values of this type are numbers (`int64`, `float64`), which tables usually
+    /// align to the right.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, ColumnType::Int64 | ColumnType::Float64)
     }
 }
 
@@ -294,7 +303,7 @@ impl<'a> ColumnView<'a> {
             validity: self.data.validity.as_deref(),
             values,
             rows: self.rows,
-            utc: false,
+            zone: Zone::Unspecified,
         }
     }
 
@@ -328,8 +337,8 @@ pub struct ColumnCells<'a> {
     validity: Option<&'a [u8]>,
     values: CellValues<'a>,
     rows: usize,
-    /// Datetimes are UTC instants, written with `Z` (see [`ColumnCells::of_column`]).
-    utc: bool,
+    /// Whether datetimes are UTC instants, written with `Z` (see [`ColumnCells::of_column`]).
+    zone: Zone,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -348,7 +357,7 @@ impl<'a> ColumnCells<'a> {
     /// UTC instants ([`Column::is_utc`]) end in `Z` in [`ColumnCells::write_text`] and
     /// [`ColumnCells::write_json`].
     pub fn of_column(mut self, column: &Column) -> Self {
-        self.utc = column.is_utc();
+        self.zone = Zone::of(column);
         self
     }
 
@@ -384,10 +393,10 @@ impl<'a> ColumnCells<'a> {
     #[inline]
     pub fn write_json(&self, row: usize, out: &mut impl TextOut) {
         match self.value(row) {
-            Some(Value::Datetime(micros)) if self.utc => {
+            Some(Value::Datetime(micros)) if self.zone == Zone::Utc => {
                 out.push_ascii(b"\"");
-                crate::time::write_iso_datetime(micros, out);
-                out.push_ascii(b"Z\"");
+                write_iso_datetime(micros, self.zone, out);
+                out.push_ascii(b"\"");
             }
             Some(value) => value.write_json(out),
             None => out.push_ascii(b"null"),
@@ -399,11 +408,12 @@ impl<'a> ColumnCells<'a> {
     #[inline]
     pub fn write_text(&self, row: usize, out: &mut impl TextOut) -> bool {
         match self.value(row) {
+            Some(Value::Datetime(micros)) => {
+                write_iso_datetime(micros, self.zone, out);
+                true
+            }
             Some(value) => {
                 value.write_text(out);
-                if self.utc && matches!(value, Value::Datetime(_)) {
-                    out.push_ascii(b"Z");
-                }
                 true
             }
             None => false,
@@ -435,7 +445,7 @@ impl Value<'_> {
             Value::Float64(number) => text::write_float(number, out),
             Value::Utf8(value) => out.push_text(value),
             Value::Date(days) => crate::time::write_iso_date(days, out),
-            Value::Datetime(micros) => crate::time::write_iso_datetime(micros, out),
+            Value::Datetime(micros) => write_iso_datetime(micros, Zone::Unspecified, out),
         }
     }
 

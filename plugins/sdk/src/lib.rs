@@ -6,8 +6,10 @@
 //! plain data: the host's types re-exported from here, readers for its columnar batches
 //! ([`ColumnView`], [`Value`]), the house text and JSON renderings of a cell ([`text`]),
 //! calendar arithmetic without a date crate ([`time`]), SHA-256 and CRC-32 computed by the host
-//! ([`digest`]), DEFLATE streams compressed by the host ([`compress`]), typed options ([`parse_options`]) and the export's scratch folder, for formats
-//! that spill to disk ([`scratch_dir`]).
+//! ([`digest`]), DEFLATE streams compressed by the host ([`compress`]), options read and
+//! described from one struct ([`parse_options`], [`FormatInfo::with_options`]) and the export's
+//! scratch folder, for formats that spill to disk ([`scratch_dir`]).
+//! [`TextTable`] writes rows as lines of delimited, escaped text (Markdown, TSV), and
 //! [`testing`] builds requests and batches from plain values and runs a whole export natively.
 //!
 //! It does not own output encoding: each format builds its bytes itself. Everything here, the
@@ -44,9 +46,15 @@ pub mod digest;
 mod glue;
 mod options;
 mod scratch;
+mod table;
 pub mod testing;
 pub mod text;
 pub mod time;
+
+/// The README's examples, compiled and run with the crate's doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
 
 /// Bindings generated from the WIT contract. Plugin authors use the re-exports at the crate
 /// root instead; the module is public only because the [`export!`] macro expands in their crate.
@@ -54,7 +62,7 @@ pub mod time;
 #[allow(unsafe_code, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/tessera-plugin@0.2.0",
+        path: "wit/tessera-plugin@0.2.0",
         world: "exporter-plugin",
         pub_export_macro: true,
         export_macro_name: "export_exporter",
@@ -68,8 +76,9 @@ pub use bindings::tessera::plugin::types::{
     Batch, Column, ColumnData, ColumnStats, ColumnType, ColumnValues, DatasetInfo, ExportRequest,
     PluginError, Utf8Values,
 };
-pub use options::parse_options;
+pub use options::{options_schema, parse_options};
 pub use scratch::{SCRATCH_GUEST_PATH, scratch_dir};
+pub use table::TextTable;
 
 /// The parts of the SDK the [`export!`] macro expands to; not a stable API.
 #[doc(hidden)]
@@ -171,7 +180,17 @@ impl FormatInfo {
         }
     }
 
-    /// Sets the JSON Schema (draft 2020-12) the host validates the options against.
+    /// Sets the options schema to the one derived from the options struct `T` (see
+    /// [`options_schema`]): the struct the format reads with [`parse_options`].
+    pub fn with_options<T>(self) -> Self
+    where
+        T: schemars::JsonSchema + serde::Serialize + serde::de::DeserializeOwned + Default,
+    {
+        self.with_options_schema(options_schema::<T>())
+    }
+
+    /// Sets the JSON Schema (draft 2020-12) the host validates the options against, written
+    /// by hand; [`FormatInfo::with_options`] derives it from the options struct instead.
     pub fn with_options_schema(mut self, schema: impl Into<String>) -> Self {
         self.options_schema = schema.into();
         self

@@ -5,9 +5,11 @@
 //! Howard Hinnant's `civil_from_days` (<https://howardhinnant.github.io/date_algorithms.html>),
 //! a dozen integer operations, which is less than a dependency would cost every plugin.
 //! [`TimePattern`] covers the strftime subset formats offer their users (`%Y %m %d %H %M %S %f`).
-//! Time zones are out of scope: datetimes are rendered in UTC, without a suffix.
+//! Datetimes are rendered in UTC; [`Zone`] says whether they end in `Z`: an instant (a column
+//! with a `time-zone`, see [`crate::Column::is_utc`]) does, a time given without a zone does not.
 //! Fields are written two digits at a time from a table, as [`crate::text`] writes numbers.
 
+use crate::Column;
 use crate::text::{TextOut, digit_pair, write_int};
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
@@ -93,8 +95,44 @@ pub fn write_iso_date(days: i32, out: &mut impl TextOut) {
     }
 }
 
-/// Appends `YYYY-MM-DDTHH:MM:SS`, followed by `.ffffff` when the microseconds are not zero.
-pub fn write_iso_datetime(micros: i64, out: &mut impl TextOut) {
+/// What a datetime's microseconds are, which decides whether its text says `Z`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Zone {
+    /// A time given without a zone, local or unspecified, its wall-clock fields counted from the
+    /// epoch as if UTC: written without a zone designator, so that no reader takes it for UTC.
+    #[default]
+    Unspecified,
+    /// An instant, given with a zone or offset and kept in UTC: written with `Z` (RFC 3339,
+    /// section 5.6).
+    Utc,
+}
+
+impl Zone {
+    /// The zone of `column`'s datetimes: [`Zone::Utc`] for a column of UTC instants (it has a
+    /// `time-zone`), else [`Zone::Unspecified`].
+    pub fn of(column: &Column) -> Self {
+        if column.is_utc() {
+            Zone::Utc
+        } else {
+            Zone::Unspecified
+        }
+    }
+}
+
+/// Appends `YYYY-MM-DDTHH:MM:SS`, followed by `.ffffff` when the microseconds are not zero, and
+/// by `Z` for an instant in UTC ([`Zone::Utc`]; take it from the column with [`Zone::of`]).
+///
+/// ```
+/// use tessera_plugin_sdk::time::{Zone, write_iso_datetime};
+///
+/// let mut text = String::new();
+/// write_iso_datetime(1_717_245_000_000_000, Zone::Utc, &mut text);
+/// assert_eq!(text, "2024-06-01T12:30:00Z");
+/// text.clear();
+/// write_iso_datetime(1_500_000, Zone::Unspecified, &mut text);
+/// assert_eq!(text, "1970-01-01T00:00:01.500000");
+/// ```
+pub fn write_iso_datetime(micros: i64, zone: Zone, out: &mut impl TextOut) {
     let when = CivilDateTime::from_micros(micros);
     let [m1, m2] = digit_pair(when.month);
     let [d1, d2] = digit_pair(when.day);
@@ -120,6 +158,9 @@ pub fn write_iso_datetime(micros: i64, out: &mut impl TextOut) {
         let mut fraction = [b'.'; 7];
         fraction[1..].copy_from_slice(&six_digits(when.microsecond));
         out.push_ascii(&fraction);
+    }
+    if zone == Zone::Utc {
+        out.push_ascii(b"Z");
     }
 }
 
@@ -257,7 +298,7 @@ mod tests {
 
     fn datetime(micros: i64) -> String {
         let mut out = String::new();
-        write_iso_datetime(micros, &mut out);
+        write_iso_datetime(micros, Zone::Unspecified, &mut out);
         out
     }
 
@@ -386,8 +427,11 @@ mod tests {
             let expected = iso_by_fmt(&CivilDateTime::from_micros(micro), true);
             assert_eq!(datetime(micro), expected);
             let mut bytes = Vec::new();
-            write_iso_datetime(micro, &mut bytes);
+            write_iso_datetime(micro, Zone::Unspecified, &mut bytes);
             assert_eq!(bytes, expected.as_bytes());
+            bytes.clear();
+            write_iso_datetime(micro, Zone::Utc, &mut bytes);
+            assert_eq!(bytes, format!("{expected}Z").as_bytes());
         }
     }
 

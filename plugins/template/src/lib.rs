@@ -1,43 +1,29 @@
 //! A Tessera export format that writes a GitHub-flavoured Markdown table, and the template for
-//! writing new formats: copy this folder, rename, replace the body of the `Exporter` impl.
+//! writing new formats: `tessera plugin new NAME` copies it, and you replace the body of the
+//! `Exporter` impl.
 //!
 //! The whole contract is the `Exporter` trait from `tessera-plugin-sdk`: `info` says what the
 //! format is, `new` reads the options, `begin`/`write_batch`/`finish` return the file's bytes
 //! piece by piece. Tables follow the GFM spec (<https://github.github.com/gfm/#tables-extension->):
 //! a header row, a delimiter row that also sets each column's alignment, then one row per
-//! record. A pipe inside a cell is escaped as `\|` and a line break becomes `<br>`, because a
-//! table row must stay on one line.
+//! record. A pipe inside a cell is escaped as `\|` (a backslash as `\\`, since it escapes what
+//! follows it) and a line break becomes `<br>`, because a table row must stay on one line.
 
-use serde::Deserialize;
-use tessera_plugin_sdk::{
-    Batch, Column, ColumnType, ExportRequest, Exporter, FormatInfo, PluginError, parse_options,
-};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tessera_plugin_sdk::{Batch, ExportRequest, Exporter, FormatInfo, PluginError};
+use tessera_plugin_sdk::{Column, TextTable, parse_options};
 
-/// The options schema, shown to users and checked by the host before `begin`. Keep it in step
-/// with `MarkdownOptions` below (the `schema_matches_options` test checks the defaults).
-const OPTIONS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "Markdown table options",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "null_text": {
-      "description": "What a null cell shows, e.g. \"—\" or \"NULL\".",
-      "type": "string",
-      "default": ""
-    },
-    "align_numbers": {
-      "description": "Right-align integer and float columns.",
-      "type": "boolean",
-      "default": true
-    }
-  }
-}"#;
-
-#[derive(Debug, Deserialize, PartialEq)]
+/// The options: serde reads them, and the SDK derives from the same struct the JSON Schema the
+/// server checks them against and builds the export form from. Each doc comment is an option's
+/// help text, and `Default` gives the defaults.
+#[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(title = "Markdown table options")]
 struct MarkdownOptions {
+    /// What a null cell shows, e.g. "—" or "NULL".
     null_text: String,
+    /// Right-align integer and float columns.
     align_numbers: bool,
 }
 
@@ -53,107 +39,41 @@ impl Default for MarkdownOptions {
 /// The state of one export. The host starts a fresh plugin instance per export, so this lives
 /// exactly as long as the export does.
 struct MarkdownTable {
-    /// Already escaped for a cell.
-    null_text: String,
-    align_numbers: bool,
-    /// A GFM table needs at least one column; without any, the export is empty.
-    has_columns: bool,
-    /// Reused for every cell, so a row costs no allocation once it has grown.
-    cell: String,
-    /// The schema: it says how each column's cells are written (UTC datetimes end in `Z`).
-    schema: Vec<Column>,
+    /// Writes the rows: `| cell | cell |`, each cell escaped.
+    table: TextTable,
+    /// The header and delimiter rows, which `begin` returns.
+    header: Vec<u8>,
 }
 
 impl Exporter for MarkdownTable {
     fn info() -> FormatInfo {
-        // id, display name, Content-Type, file extension.
+        // id, display name, Content-Type, file extension; the options schema from the struct.
         FormatInfo::new("markdown", "Markdown table", "text/markdown", "md")
-            .with_options_schema(OPTIONS_SCHEMA)
+            .with_options::<MarkdownOptions>()
     }
 
     fn new(request: &ExportRequest) -> Result<Self, PluginError> {
         let options: MarkdownOptions = parse_options(&request.options)?;
-        Ok(MarkdownTable {
-            null_text: escape_cell(&options.null_text),
-            align_numbers: options.align_numbers,
-            has_columns: !request.schema.is_empty(),
-            cell: String::new(),
-            schema: request.schema.clone(),
-        })
+        let table = TextTable::new(&request.schema, "| ", " | ", " |\n")
+            .escapes(&[("\\", "\\\\"), ("|", "\\|")])
+            .line_breaks("<br>")
+            .null_text(&options.null_text);
+        // The delimiter row: `---:` right-aligns a column.
+        let right = |column: &Column| column.kind.is_numeric() && options.align_numbers;
+        let rule = |column| if right(column) { "---:" } else { "---" };
+        let mut header = table.header();
+        table.write_row(request.schema.iter().map(rule), &mut header);
+        Ok(MarkdownTable { table, header })
     }
 
-    fn begin(&mut self, request: &ExportRequest) -> Result<Vec<u8>, PluginError> {
-        if !self.has_columns {
-            return Ok(Vec::new());
-        }
-        let mut out = String::from("|");
-        for column in &request.schema {
-            out.push(' ');
-            out.push_str(&escape_cell(&column.name));
-            out.push_str(" |");
-        }
-        out.push_str("\n|");
-        for column in &request.schema {
-            let numeric = matches!(column.kind, ColumnType::Int64 | ColumnType::Float64);
-            out.push_str(if numeric && self.align_numbers {
-                " ---: |"
-            } else {
-                " --- |"
-            });
-        }
-        out.push('\n');
-        Ok(out.into_bytes())
+    fn begin(&mut self, _request: &ExportRequest) -> Result<Vec<u8>, PluginError> {
+        Ok(std::mem::take(&mut self.header))
     }
 
     fn write_batch(&mut self, batch: &Batch) -> Result<Vec<u8>, PluginError> {
-        if !self.has_columns {
-            return Ok(Vec::new());
-        }
-        let mut out = String::new();
-        for row in 0..batch.row_count() {
-            out.push('|');
-            for (view, column) in batch.column_views().zip(&self.schema) {
-                out.push(' ');
-                self.cell.clear();
-                // The SDK renders the value as text (numbers, dates, booleans, datetimes with a
-                // `Z` when they are UTC instants); false means null.
-                if view
-                    .cells()
-                    .of_column(column)
-                    .write_text(row, &mut self.cell)
-                {
-                    out.push_str(&escape_cell(&self.cell));
-                } else {
-                    out.push_str(&self.null_text);
-                }
-                out.push_str(" |");
-            }
-            out.push('\n');
-        }
-        Ok(out.into_bytes())
+        // Each cell is the SDK's text of its value (datetimes of UTC instants end in `Z`).
+        Ok(self.table.write_batch(batch))
     }
-}
-
-/// Makes text safe inside one table cell.
-fn escape_cell(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(ch) = chars.next() {
-        match ch {
-            // A backslash escapes the next character in Markdown, so it is doubled first.
-            '\\' => escaped.push_str("\\\\"),
-            '|' => escaped.push_str("\\|"),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                escaped.push_str("<br>");
-            }
-            '\n' => escaped.push_str("<br>"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
 }
 
 // Generates the component's exports from the `Exporter` impl. Exactly once per plugin.
@@ -162,8 +82,8 @@ tessera_plugin_sdk::export!(MarkdownTable);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tessera_plugin_sdk::ColumnData;
     use tessera_plugin_sdk::testing::{export_request, run_export};
+    use tessera_plugin_sdk::{ColumnData, ColumnType};
 
     fn export(options: &str) -> String {
         let request = export_request(
@@ -226,7 +146,25 @@ mod tests {
 
     #[test]
     fn escapes_keep_cells_on_one_line() {
-        assert_eq!(escape_cell("a\\b|c\r\nd\re"), "a\\\\b\\|c<br>d<br>e");
+        let request = export_request(&[("a|b", ColumnType::Utf8)], "{}");
+        let batch = Batch::from_columns(vec![ColumnData::utf8([Some("a\\b|c\r\nd\re")])]);
+        let table =
+            String::from_utf8(run_export::<MarkdownTable>(request, [batch]).unwrap()).unwrap();
+        assert_eq!(table, "| a\\|b |\n| --- |\n| a\\\\b\\|c<br>d<br>e |\n");
+    }
+
+    #[test]
+    fn no_columns_no_table() {
+        let request = export_request(&[], "{}");
+        let batch = Batch {
+            rows: 2,
+            columns: vec![],
+        };
+        assert!(
+            run_export::<MarkdownTable>(request, [batch])
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -234,19 +172,5 @@ mod tests {
         let request = export_request(&[("n", ColumnType::Int64)], r#"{"colour": "red"}"#);
         let error = run_export::<MarkdownTable>(request, []).unwrap_err();
         assert!(matches!(error, PluginError::InvalidOptions(_)), "{error:?}");
-    }
-
-    #[test]
-    fn schema_matches_options() {
-        let schema: serde_json::Value = serde_json::from_str(OPTIONS_SCHEMA).unwrap();
-        let defaults: serde_json::Map<String, serde_json::Value> = schema["properties"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(name, property)| (name.clone(), property["default"].clone()))
-            .collect();
-        let options: MarkdownOptions =
-            parse_options(&serde_json::Value::Object(defaults).to_string()).unwrap();
-        assert_eq!(options, MarkdownOptions::default());
     }
 }

@@ -149,7 +149,7 @@ mod tests {
 
     fn iso_datetime(micros: i64) -> String {
         let mut out = String::new();
-        time::write_iso_datetime(micros, &mut out);
+        time::write_iso_datetime(micros, time::Zone::Unspecified, &mut out);
         out
     }
 

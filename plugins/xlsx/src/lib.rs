@@ -33,8 +33,6 @@ use tessera_plugin_sdk::{
 };
 use widths::ColumnWidths;
 
-const OPTIONS_SCHEMA: &str = include_str!("options.schema.json");
-
 const MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Rows in an Excel worksheet, the header row included.
@@ -216,7 +214,7 @@ impl XlsxExporter {
 
 impl Exporter for XlsxExporter {
     fn info() -> FormatInfo {
-        FormatInfo::new(FORMAT_ID, "Excel", MEDIA_TYPE, "xlsx").with_options_schema(OPTIONS_SCHEMA)
+        FormatInfo::new(FORMAT_ID, "Excel", MEDIA_TYPE, "xlsx").with_options::<XlsxOptions>()
     }
 
     fn new(request: &ExportRequest) -> Result<Self, PluginError> {

@@ -1,11 +1,13 @@
 //! The export options and Excel's rules for them.
 //!
-//! The host validates the options against `options.schema.json` before `begin`, but a JSON
+//! The host validates the options against their schema, derived from [`XlsxOptions`], before
+//! `begin`, but a JSON
 //! Schema cannot say everything Excel requires (it counts characters where Excel counts UTF-16
 //! units, and cannot compare the sheet name with the metadata sheet's), so the rules are checked
 //! again here, each failure naming its option.
 
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use tessera_plugin_sdk::{PluginError, parse_options};
 
 /// The name of the sheet describing the export.
@@ -17,16 +19,40 @@ pub(crate) const MAX_SHEET_NAME_UNITS: usize = 31;
 /// The longest number format Excel accepts, in characters.
 const MAX_NUMBER_FORMAT_CHARS: usize = 255;
 
-/// The options as the user gives them; `options.schema.json` describes the same fields.
-#[derive(Debug, Deserialize, PartialEq)]
+// The options as the user gives them, and their schema: doc comments are the help text. (A
+// plain comment here: a doc comment would be the schema's description.)
+#[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(title = "Excel export options")]
 pub(crate) struct XlsxOptions {
+    /// Name of the data sheet; further sheets, when the rows do not fit in one (1,048,575 rows
+    /// each), are named "<name> (2)", "<name> (3)", ... Excel's rules: 1 to 31 characters,
+    /// none of [ ] : * ? / \, not starting or ending with an apostrophe, not "History", and not
+    /// "Metadata" while the metadata sheet is on.
+    #[schemars(title = "Sheet name", length(min = 1, max = MAX_SHEET_NAME_UNITS))]
+    #[schemars(regex(pattern = r"^[^'\[\]:*?/\\]([^\[\]:*?/\\]*[^'\[\]:*?/\\])?$"))]
     pub sheet_name: String,
+    /// Whether the first row of each data sheet holds the column names, in bold.
+    #[schemars(title = "Header row")]
     pub header: bool,
+    /// Whether the header row stays in view while scrolling. Needs the header.
+    #[schemars(title = "Freeze the header row")]
     pub freeze_header: bool,
+    /// Whether the header row gets filter and sort buttons over the data. Needs the header.
+    #[schemars(title = "Filter buttons in the header")]
     pub autofilter: bool,
+    /// Whether a last sheet, "Metadata", describes the dataset (name, description, id,
+    /// version, SHA-256, licence, tags), the row count, the export (time, format, plugin
+    /// version) and the columns.
+    #[schemars(title = "Metadata sheet")]
     pub metadata_sheet: bool,
+    /// Excel number format of date cells, e.g. "dd/mm/yyyy" or "d mmm yyyy". Dates are real
+    /// Excel dates; this only changes how they look.
+    #[schemars(title = "Date format", length(min = 1, max = MAX_NUMBER_FORMAT_CHARS))]
     pub date_format: String,
+    /// Excel number format of datetime cells (UTC), e.g. "yyyy-mm-dd hh:mm:ss.000" to show
+    /// milliseconds. Datetimes are real Excel date-times; this only changes how they look.
+    #[schemars(title = "Date-time format", length(min = 1, max = MAX_NUMBER_FORMAT_CHARS))]
     pub datetime_format: String,
 }
 

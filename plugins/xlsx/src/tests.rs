@@ -656,8 +656,10 @@ fn bad_options_are_refused_with_the_option_named() {
 }
 
 #[test]
-fn schema_defaults_are_the_defaults() {
-    let schema: serde_json::Value = serde_json::from_str(OPTIONS_SCHEMA).unwrap();
+fn schema_defaults_pass_excels_rules() {
+    // The defaults the export form shows, sent back, pass the checks the schema cannot make.
+    let schema: serde_json::Value =
+        serde_json::from_str(&XlsxExporter::info().options_schema).unwrap();
     let properties = schema["properties"].as_object().unwrap();
     let defaults: serde_json::Map<String, serde_json::Value> = properties
         .iter()
@@ -685,5 +687,4 @@ fn describes_itself() {
         ("xlsx", MEDIA_TYPE, "xlsx")
     );
     assert!(!info.wants_stats);
-    assert_eq!(info.options_schema, OPTIONS_SCHEMA);
 }

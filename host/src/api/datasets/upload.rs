@@ -37,9 +37,10 @@ use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::new_id;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::human;
 use crate::ingest::admission::{self, Refusal, UploadSlot};
 use crate::ingest::checks::DelimitedCheck;
-use crate::ingest::{self, IngestOptions, IngestSummary, Ingested, SourceFormat, human_bytes};
+use crate::ingest::{self, IngestOptions, IngestSummary, Ingested, SourceFormat};
 use crate::state::AppState;
 use crate::storage::Storage;
 use crate::time::now_millis;
@@ -218,7 +219,7 @@ async fn read_form(
             format!(
                 "the upload arrived slower than {} per second over {} seconds, the slowest \
                  this server accepts; send it again over a faster connection",
-                human_bytes(config.min_upload_bytes_per_second),
+                human::size(config.min_upload_bytes_per_second),
                 config.upload_rate_window_seconds
             ),
         ));
@@ -316,7 +317,7 @@ async fn receive_file(state: &AppState, mut field: Field) -> Result<ReceivedFile
         if bytes > limit {
             return Err(ApiError::new(
                 ErrorCode::PayloadTooLarge,
-                format!("the file is larger than the {} limit", human_bytes(limit)),
+                format!("the file is larger than the {} limit", human::size(limit)),
             ));
         }
         if failure.is_some() {
