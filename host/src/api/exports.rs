@@ -24,16 +24,31 @@ use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "format": "csv",
+    "columns": ["id", "site", "depth_m"],
+    "sort": [{"column": "depth_m", "descending": true}],
+    "limit": 1000,
+    "options": {"delimiter": ";"},
+    "exported_at": "2026-01-02T03:04:05Z"
+})))]
 pub struct NewExportRequest {
-    /// Format id, e.g. `csv`.
+    /// Format id, e.g. `csv` (see `GET /api/v1/plugins`).
+    #[schema(min_length = 1, example = "csv")]
     pub format: String,
     /// Dataset version (default: the latest).
+    #[schema(minimum = 1)]
     pub version: Option<i32>,
     #[serde(flatten)]
     pub spec: ExportSpec,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "job_id": "0193a8f0-5c1e-7d2a-9b4f-1e2d3c4b5a69",
+    "status_url": "/api/v1/exports/0193a8f0-5c1e-7d2a-9b4f-1e2d3c4b5a69",
+    "events_url": "/api/v1/exports/0193a8f0-5c1e-7d2a-9b4f-1e2d3c4b5a69/events"
+})))]
 pub struct JobCreatedView {
     pub job_id: String,
     /// Where to follow it.
@@ -48,12 +63,30 @@ pub struct JobErrorView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "0193a8f0-5c1e-7d2a-9b4f-1e2d3c4b5a69",
+    "dataset_id": "0193a8e1-0b2c-7a3d-8e4f-5a6b7c8d9e0f",
+    "version": 2,
+    "format": "csv",
+    "status": "running",
+    "total_rows": 1000000,
+    "rows_done": 250000,
+    "bytes_done": 27525120,
+    "progress": 0.25,
+    "error": null,
+    "file_name": null,
+    "download_url": null,
+    "manifest": null,
+    "created_at": "2026-01-02T03:04:05Z",
+    "finished_at": null,
+    "expires_at": null
+})))]
 pub struct JobView {
     pub id: String,
     pub dataset_id: String,
     pub version: i32,
     pub format: String,
-    /// `queued`, `running`, `done`, `failed`, `cancelled` or `expired`.
+    #[schema(value_type = crate::api::vocabulary::JobStatus)]
     pub status: String,
     pub total_rows: Option<i64>,
     pub rows_done: i64,
@@ -66,8 +99,12 @@ pub struct JobView {
     /// Dataset and plugin versions, checksums and the export configuration.
     #[schema(value_type = Option<Object>)]
     pub manifest: Option<serde_json::Value>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub finished_at: Option<String>,
+    /// When the file is removed (`done` jobs); the job then reads `expired`.
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
 }
 
@@ -118,6 +155,12 @@ impl From<ExportJob> for JobView {
 }
 
 /// Queues an export; answers at once with the job's id.
+///
+/// Needs `view` on the dataset (`404` without any access; the decision is audited). The
+/// request is checked before anything is queued: an unknown format is `404` `unknown_format`,
+/// a version the dataset lacks `404`, and columns, a filter, a sort, options or an
+/// `exported_at` the dataset or format does not take `422`. A worker on any replica runs the
+/// job; follow it at `status_url` (or `events_url`). Not idempotent: each call queues a job.
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/exports", tag = "exports", params(("id" = String, Path)),
     request_body = NewExportRequest, responses(
     (status = 202, body = JobCreatedView),
@@ -225,6 +268,9 @@ fn visible_job(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<Ex
 
 /// The caller's exports of a dataset (site admins: everyone's), newest first, with their
 /// manifests: the export history.
+///
+/// Needs `view` on the dataset (`404` without any access). The 100 newest; not paged.
+/// Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/exports", tag = "exports", params(("id" = String, Path)), responses(
     (status = 200, body = Vec<JobView>),
     (status = 404, body = crate::error::ErrorBody),
@@ -248,6 +294,10 @@ pub async fn list_exports(
 }
 
 /// A queued export's state and progress.
+///
+/// Its creator, or a site admin, while they can still view the dataset; anyone else gets
+/// `404`. A `done` job carries its manifest, `file_name` and `download_url`; a `failed` one
+/// its `error` (`internal`, without detail, for a fault on the server's side). Changes nothing.
 #[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "exports", params(("id" = String, Path)), responses(
     (status = 200, body = JobView),
     (status = 404, body = crate::error::ErrorBody),
@@ -266,6 +316,9 @@ pub async fn get_export(
 }
 
 /// Cancels a queued or running export.
+///
+/// Who may see the job (as for `GET /api/v1/exports/{id}`). A running job stops at its next
+/// batch. `409` if it had already ended. Answers the job as it now stands.
 #[utoipa::path(post, path = "/api/v1/exports/{id}/cancel", tag = "exports", params(("id" = String, Path)), responses(
     (status = 200, body = JobView),
     (status = 404, body = crate::error::ErrorBody),
@@ -295,6 +348,10 @@ pub async fn cancel_export(
 
 /// Progress as server-sent events: a `progress` event about twice a second while the job
 /// runs, then one `done`, `failed`, `cancelled` or `expired` event, then the stream ends.
+///
+/// Who may see the job (as for `GET /api/v1/exports/{id}`). Each event's data is the job as
+/// that route answers it; a job that has already ended gives its final event at once.
+/// Changes nothing.
 #[utoipa::path(get, path = "/api/v1/exports/{id}/events", tag = "exports", params(("id" = String, Path)), responses(
     (status = 200, description = "text/event-stream of JobView", content_type = "text/event-stream"),
     (status = 404, body = crate::error::ErrorBody),
@@ -342,7 +399,13 @@ pub async fn export_events(
 }
 
 /// The finished export's file. Supports `Range: bytes=start-end`, so downloads resume.
-#[utoipa::path(get, path = "/api/v1/exports/{id}/download", tag = "exports", params(("id" = String, Path)), responses(
+///
+/// Who may see the job (as for `GET /api/v1/exports/{id}`). `409` while the job is not
+/// `done`, `410` once its file has expired (queue it again), `416` for a range outside the
+/// file. The media type and the file name (`Content-Disposition`) are the format's. Changes
+/// nothing.
+#[utoipa::path(get, path = "/api/v1/exports/{id}/download", tag = "exports", params(("id" = String, Path),
+    ("Range" = Option<String>, Header, description = "One byte range, `bytes=start-end` or `bytes=start-` (RFC 9110, section 14.1.2)", example = "bytes=0-1048575")), responses(
     (status = 200, description = "The file"),
     (status = 206, description = "The requested range"),
     (status = 404, body = crate::error::ErrorBody),

@@ -196,19 +196,6 @@ fn no_schema_is_a_contradictory_all_of() {
     );
 }
 
-/// The operations of `api/exports.rs` and `api/datasets/export.rs`, whose words, examples and
-/// constraints are written with the reproducible-exports change to those files; every check
-/// below holds for every other operation.
-const EXPORT_OPERATIONS: &[&str] = &[
-    "export_dataset",
-    "create_export",
-    "list_exports",
-    "get_export",
-    "cancel_export",
-    "export_events",
-    "download_export",
-];
-
 fn generated_document() -> Value {
     serde_json::from_str(&tessera::api::openapi::document()).unwrap()
 }
@@ -222,10 +209,6 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
         }
     }
     found
-}
-
-fn is_export_operation(operation: &Value) -> bool {
-    EXPORT_OPERATIONS.contains(&operation["operationId"].as_str().unwrap_or_default())
 }
 
 /// The examples a schema carries: its own (`examples`, or the older `example`), or, for an
@@ -262,7 +245,6 @@ fn every_operation_has_a_description() {
     let doc = generated_document();
     let missing: Vec<String> = operations(&doc)
         .into_iter()
-        .filter(|(_, _, operation)| !is_export_operation(operation))
         .filter(|(_, _, operation)| {
             operation["description"]
                 .as_str()
@@ -284,9 +266,6 @@ fn every_json_body_has_an_example() {
     let doc = generated_document();
     let mut missing = Vec::new();
     for (path, method, operation) in operations(&doc) {
-        if is_export_operation(&operation) {
-            continue;
-        }
         let label = format!("{} {path}", method.to_uppercase());
         let request = &operation["requestBody"]["content"]["application/json"];
         if !request.is_null() && media_examples(&doc, request).is_empty() {

@@ -22,17 +22,21 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ExportQuery {
     /// Format id, e.g. `csv` or `json` (see `GET /api/v1/plugins`).
+    #[param(min_length = 1, example = "csv")]
     pub format: String,
     /// Comma-separated columns to include, in this order (default: all).
     pub columns: Option<String>,
     /// First row to export, from 0.
     #[serde(default, deserialize_with = "empty_as_none")]
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
     /// Most rows to export.
     #[serde(default, deserialize_with = "empty_as_none")]
+    #[param(minimum = 0)]
     pub limit: Option<i64>,
     /// Dataset version (default: the latest).
     #[serde(default, deserialize_with = "empty_as_none")]
+    #[param(minimum = 1)]
     pub version: Option<i32>,
     /// The format's options as a JSON object.
     pub options: Option<String>,
@@ -103,6 +107,14 @@ impl ExportQuery {
 }
 
 /// Streams the dataset in the chosen format.
+///
+/// Needs `view` on the dataset (`404` without any access; the decision is audited). The
+/// answer starts once the format has accepted the request and written its first bytes, so a
+/// refusal is still a JSON error: `404` for an unknown dataset, version or format
+/// (`unknown_format`), `422` for columns, a filter, a sort, options or an `exported_at` the
+/// dataset or format does not take, `502` when the format's plugin fails before writing.
+/// A failure after the first bytes ends the stream early. The same query gives the same bytes
+/// when `exported_at` is given (see `docs/export.md`). Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/export", tag = "datasets", params(("id" = String, Path), ExportQuery), responses(
     (status = 200, description = "The exported file, streamed"),
     (status = 404, description = "No such dataset, version or format", body = crate::error::ErrorBody),
