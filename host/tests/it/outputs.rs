@@ -273,8 +273,70 @@ async fn big_integers_can_be_json_strings(backend: Backend) {
     assert_eq!(rows[2]["id"], "-9223372036854775808");
 }
 
+// Found by the conformance run: an export with no rows to write (`limit=0`, or a filter that
+// keeps nothing) answered 500, because its file was ready before the second step the stream
+// waits for, and the waiting end was dropped unanswered.
+async fn an_export_of_no_rows_is_an_empty_file(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv", "json", "xlsx"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = upload(&app, &ada, "people.csv", "id,name\n1,Ada\n2,Grace\n").await;
+    let nobody = r#"{"column":"id","op":"=","value":99}"#;
+    for query in [
+        "limit=0".to_owned(),
+        format!("filter={}", urlencoding(nobody)),
+    ] {
+        let (status, _, _, body) = fetch(
+            &app,
+            &ada,
+            &format!("/api/v1/datasets/{id}/export?format=csv&{query}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "csv, {query}");
+        assert_eq!(
+            String::from_utf8_lossy(&body).trim_end(),
+            "id,name",
+            "{query}"
+        );
+
+        let (status, _, _, body) = fetch(
+            &app,
+            &ada,
+            &format!("/api/v1/datasets/{id}/export?format=json&{query}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "json, {query}");
+        let rows: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(rows, json!([]), "{query}");
+
+        let (status, _, _, body) = fetch(
+            &app,
+            &ada,
+            &format!("/api/v1/datasets/{id}/export?format=xlsx&{query}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "xlsx, {query}");
+        let mut book = calamine::Xlsx::new(Cursor::new(body)).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(sheet.height(), 1, "the header row only, {query}");
+    }
+}
+
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 crate::on_both_backends!(
     csv_formulas_are_neutralised_for_spreadsheets,
     ndjson_is_served_as_json_lines,
     big_integers_can_be_json_strings,
+    an_export_of_no_rows_is_an_empty_file,
 );

@@ -265,6 +265,13 @@ pub async fn stream_export_watched(
         );
         match result {
             Ok(summary) => {
+                // An export that ended before its second step (no rows to write) is ready
+                // now: answer the waiting request, then send what was held.
+                if let Some((tx, held)) = pending.take()
+                    && tx.send(Ok(media_type.clone())).is_ok()
+                {
+                    let _ = held.into_iter().all(&send);
+                }
                 watch(ExportProgress {
                     summary,
                     total_rows,
