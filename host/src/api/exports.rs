@@ -246,7 +246,8 @@ fn check_spec(
     )
     .map_err(ApiError::internal)?;
     let schema = frame.collect_schema().map_err(ApiError::internal)?;
-    spec.apply(frame, &schema).map(|_| ())?;
+    let rows = u64::try_from(version.row_count).unwrap_or(0);
+    spec.apply(frame, &schema, rows).map(|_| ())?;
     if spec.options.as_ref().is_some_and(|o| !o.is_object()) {
         return Err(ApiError::validation("options must be a JSON object"));
     }

@@ -256,7 +256,8 @@ pub fn begin(
     let schema = frame
         .collect_schema()
         .map_err(|e| ExportError::Data(e.to_string()))?;
-    let (mut frame, filtered) = spec.apply(frame, &schema)?;
+    let rows = u64::try_from(source.rows).unwrap_or(0);
+    let (mut frame, filtered) = spec.apply(frame, &schema, rows)?;
     let out_schema = frame
         .collect_schema()
         .map_err(|e| ExportError::Data(e.to_string()))?;
