@@ -17,7 +17,7 @@ use diesel::prelude::*;
 use tessera::access::Level;
 use tessera::access::policy::{Snapshot, dataset_object, user_subject};
 use tessera::access::token::{self, AccessRequest, Attenuation, Operation};
-use tessera::app::build_app;
+use tessera::http::app::build_app;
 use tessera::db::export_jobs::ExportJob;
 use tessera::db::schema::{datasets, group_members, user_groups, users};
 use tessera::db::share_links::ShareLink;
@@ -464,7 +464,7 @@ async fn bench_downloads(state: AppState, o: &Options) {
     let port = listener.local_addr().unwrap().port();
     let server_state = state.clone();
     let server = HttpServer::new(move || build_app(server_state.clone()))
-        .on_connect(tessera::app::on_connect)
+        .on_connect(tessera::http::app::on_connect)
         .workers(2)
         .disable_signals()
         .listen(listener)

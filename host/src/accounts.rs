@@ -4,7 +4,7 @@
 use crate::auth::password;
 use crate::db::users::{NewUser, User, normalize_email};
 use crate::db::{Database, new_id};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::time::now_millis;
 
 pub async fn create_user(
@@ -20,7 +20,7 @@ pub async fn create_user(
             "'{email}' is not an email address"
         )));
     }
-    let name = crate::api::required_text("name", name, 200)?;
+    let name = crate::http::api::required_text("name", name, 200)?;
     password::check_policy(plain_password).map_err(|e| ApiError::validation(e.to_string()))?;
     let plain = plain_password.to_owned();
     let password_hash = tokio::task::spawn_blocking(move || password::hash(&plain))

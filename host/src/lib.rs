@@ -2,20 +2,18 @@
 //! them safely.
 //!
 //! The binary in `main.rs` only parses the command line; everything else lives here so that
-//! the integration tests drive the very same application ([`app::build_app`]) in process.
+//! the integration tests drive the very same application ([`http::app::build_app`]) in process.
 
 pub mod access;
 pub mod accounts;
-pub mod api;
-pub mod app;
 pub mod auth;
 pub mod background;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod db;
-pub mod error;
 pub mod export;
+pub mod http;
 pub mod human;
 pub mod ingest;
 pub mod links;
@@ -23,12 +21,10 @@ pub mod logging;
 pub mod metrics;
 pub mod net;
 pub mod plugins;
-pub mod routing;
 pub mod state;
 pub mod storage;
 pub mod time;
-pub mod ui;
 
-pub use app::build_app;
+pub use http::app::build_app;
 pub use config::Config;
 pub use state::AppState;

@@ -347,7 +347,7 @@ async fn serve(config: tessera::Config) -> anyhow::Result<()> {
     tessera::background::start(&state);
     let server_state = state.clone();
     HttpServer::new(move || build_app(server_state.clone()))
-        .on_connect(tessera::app::on_connect)
+        .on_connect(tessera::http::app::on_connect)
         .bind(&bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?
         .run()

@@ -19,7 +19,7 @@ use crate::db::groups::UserGroup;
 use crate::db::shares::Share;
 use crate::db::teams::Team;
 use crate::db::users::User;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// One person with access.
 #[derive(Debug, Clone, Serialize)]

@@ -5,7 +5,6 @@
 //! audit log, so an admin can always answer "why could she see this?".
 
 pub mod audit;
-pub mod guard;
 pub mod holders;
 pub mod policy;
 pub mod rules;
@@ -14,7 +13,7 @@ pub mod token;
 use crate::auth::Caller;
 use crate::db::datasets::Dataset;
 use crate::db::{AnyConnection, DbResult};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use audit::AuditEvent;
 use policy::{Explanation, dataset_object, user_subject};
 

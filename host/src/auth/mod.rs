@@ -1,17 +1,17 @@
 //! Who is calling: passwords, sessions, API tokens, CSRF and sign-in throttling.
 //!
-//! Authentication ends in a [`Caller`], an extractor every protected handler takes as an
-//! argument, so a handler cannot run without a verified caller. What that caller may do with
+//! Authentication ends in a [`Caller`], which the transport layer's extractor builds and every
+//! protected handler takes as an argument, so a handler cannot run without a verified caller. What that caller may do with
 //! a given resource is decided in [`crate::access`].
 
+pub mod caller;
 pub mod client;
-pub mod extract;
 pub mod password;
 pub mod secrets;
 pub mod signin;
 pub mod throttle;
 
-pub use extract::{AdminCaller, AuthMethod, Caller};
+pub use caller::{AdminCaller, AuthMethod, Caller};
 
 /// The sign-in session cookie (HttpOnly).
 pub const SESSION_COOKIE: &str = "tessera_session";

@@ -171,11 +171,11 @@ impl Drop for Leave<'_> {
     }
 }
 
-impl From<Busy> for crate::error::ApiError {
+impl From<Busy> for crate::http::error::ApiError {
     fn from(busy: Busy) -> Self {
         tracing::warn!("password hashing is saturated; a request was turned away");
-        crate::error::ApiError {
-            code: crate::error::ErrorCode::Unavailable,
+        crate::http::error::ApiError {
+            code: crate::http::error::ErrorCode::Unavailable,
             message: format!(
                 "the server is busy checking passwords; try again in {} seconds",
                 busy.retry_after

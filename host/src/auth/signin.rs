@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::db::DbError;
 use crate::db::sessions::Session;
 use crate::db::users::User;
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::time::now_millis;
 

@@ -65,7 +65,7 @@ pub const INTERNAL_MESSAGE: &str = "internal error";
 
 /// The error code a failed job records, the same catalogue as the API's.
 fn error_code(err: &ExportError) -> String {
-    use crate::error::ErrorCode;
+    use crate::http::error::ErrorCode;
     match err {
         ExportError::Plugin(e) => e.code(),
         ExportError::Invalid(_) => ErrorCode::ValidationFailed,

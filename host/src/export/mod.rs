@@ -208,12 +208,12 @@ pub enum ExportError {
     Cancelled,
 }
 
-impl From<ExportError> for crate::error::ApiError {
+impl From<ExportError> for crate::http::error::ApiError {
     fn from(err: ExportError) -> Self {
         match err {
-            ExportError::Invalid(message) => crate::error::ApiError::validation(message),
+            ExportError::Invalid(message) => crate::http::error::ApiError::validation(message),
             ExportError::Plugin(e) => e.into(),
-            other => crate::error::ApiError::internal(other),
+            other => crate::http::error::ApiError::internal(other),
         }
     }
 }

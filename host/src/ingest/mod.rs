@@ -19,7 +19,7 @@ use std::path::Path;
 pub use format::SourceFormat;
 pub use schema::ColumnInfo;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 
 /// Tunables taken from the configuration.
 #[derive(Debug, Clone, Copy)]

@@ -35,7 +35,7 @@ use crate::db::link_downloads::{self, LinkDownload};
 use crate::db::share_links::ShareLink;
 use crate::db::token_keys::BlockDownloads;
 use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 use crate::storage::Storage;
 
 /// How long an active download may go unvouched for before its slot is given back: far

@@ -16,7 +16,7 @@ use crate::db::AnyConnection;
 use crate::db::DbError;
 use crate::db::datasets::Dataset;
 use crate::db::share_links::ShareLink;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::time::now_millis;
 
 /// The links the caller made or may manage, newest first; with `dataset`, every link on that

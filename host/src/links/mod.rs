@@ -36,7 +36,7 @@ use crate::db::login_throttle::LoginThrottle;
 use crate::db::share_links::{LinkState, ShareLink};
 use crate::db::token_keys::BlockDownloads;
 use crate::db::{AnyConnection, DbError, new_id};
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::time::to_rfc3339;
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::ui::render;
+use crate::http::pages::render;
 
 /// What the shared item page shows.
 #[derive(Serialize)]

@@ -17,7 +17,7 @@ use super::registry::PluginRegistry;
 use crate::db::AnyConnection;
 use crate::db::plugin_components::PluginComponent;
 use crate::db::plugins::{PluginRecord, SOURCE_FOLDER, SOURCE_INSTALLED};
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 
 /// The largest component an administrator may upload.
 pub const MAX_COMPONENT_BYTES: usize = 64 << 20;

@@ -1,7 +1,7 @@
 //! How a plugin call fails: [`PluginError`], naming which of its limits a plugin passed or what
 //! else went wrong, and the catalogue code a client sees for each.
 
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {

@@ -133,7 +133,7 @@ impl TestApp {
         let port = listener.local_addr().unwrap().port();
         let server_state = state.clone();
         let mut server = HttpServer::new(move || build_app(server_state.clone()))
-            .on_connect(tessera::app::on_connect)
+            .on_connect(tessera::http::app::on_connect)
             .workers(2)
             .disable_signals();
         if let Some(threads) = blocking_threads {

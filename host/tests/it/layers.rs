@@ -21,8 +21,8 @@ const LAYERS: &[&str] = &[
     "auth", "access", "accounts", "ingest", "plugins", "export", "links",
     // The domain composed for one process, and its work between requests.
     "state", "background",
-    // Transport: HTTP errors, routes, the JSON API and the pages.
-    "error", "routing", "api", "ui", "app",
+    // Transport: HTTP errors, extractors, routes, the JSON API and the pages.
+    "http",
     // The command line.
     "cli", "commands",
 ];
@@ -32,21 +32,15 @@ const LAYERS: &[&str] = &[
 const POINTING_UP_TODAY: &[(&str, &str)] = &[
     ("auth", "access"),
     ("auth", "state"),
-    ("auth", "error"),
-    ("access", "state"),
-    ("access", "error"),
-    ("access", "api"),
-    ("accounts", "error"),
-    ("accounts", "api"),
-    ("ingest", "error"),
-    ("plugins", "error"),
+    ("auth", "http"),
+    ("access", "http"),
+    ("accounts", "http"),
+    ("ingest", "http"),
+    ("plugins", "http"),
     ("export", "state"),
-    ("export", "error"),
+    ("export", "http"),
     ("links", "state"),
-    ("links", "error"),
-    ("links", "ui"),
-    ("api", "ui"),
-    ("api", "app"),
+    ("links", "http"),
 ];
 
 fn source_files(module: &str) -> Vec<PathBuf> {

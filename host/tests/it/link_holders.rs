@@ -645,7 +645,7 @@ async fn the_token_keys_are_published(backend: Backend) {
     let other = biscuit_auth::KeyPair::new();
     assert!(Biscuit::from_base64(token, other.public()).is_err());
     // The document lists the address.
-    let doc: Value = serde_json::from_str(&tessera::api::openapi::document()).unwrap();
+    let doc: Value = serde_json::from_str(&tessera::http::openapi::document()).unwrap();
     assert!(doc["paths"]["/.well-known/tessera/biscuit-keys"]["get"].is_object());
 }
 

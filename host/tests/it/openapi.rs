@@ -11,7 +11,7 @@ const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.jso
 
 #[test]
 fn openapi_document_matches_snapshot() {
-    let generated = tessera::api::openapi::document();
+    let generated = tessera::http::openapi::document();
     if std::env::var("TESSERA_TEST_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
         std::fs::write(SNAPSHOT, format!("{generated}\n")).unwrap();
     }
@@ -186,7 +186,7 @@ fn contradictory_all_ofs(doc: &Value, value: &Value, path: &str, found: &mut Vec
 /// value fits. No schema in the document may be such an `allOf`.
 #[test]
 fn no_schema_is_a_contradictory_all_of() {
-    let doc: Value = serde_json::from_str(&tessera::api::openapi::document()).unwrap();
+    let doc: Value = serde_json::from_str(&tessera::http::openapi::document()).unwrap();
     let mut found = Vec::new();
     contradictory_all_ofs(&doc, &doc, "", &mut found);
     assert!(
@@ -197,7 +197,7 @@ fn no_schema_is_a_contradictory_all_of() {
 }
 
 fn generated_document() -> Value {
-    serde_json::from_str(&tessera::api::openapi::document()).unwrap()
+    serde_json::from_str(&tessera::http::openapi::document()).unwrap()
 }
 
 /// Every operation: (path, method, operation).

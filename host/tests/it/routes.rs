@@ -1,4 +1,4 @@
-//! Walks the router's own table (`tessera::routing::registered`, what the running app
+//! Walks the router's own table (`tessera::http::routing::registered`, what the running app
 //! registered), not the OpenAPI document: a route added to the router is covered the moment it
 //! exists, documented or not (issue 15, "access in the type").
 //!
@@ -10,7 +10,7 @@
 
 use reqwest::{Method, StatusCode, redirect};
 use serde_json::{Value, json};
-use tessera::routing::{Route, registered};
+use tessera::http::routing::{Route, registered};
 
 use crate::common::{Backend, TestApp};
 use crate::sharing::percent_encoded_variants;

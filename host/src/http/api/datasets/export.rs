@@ -1,0 +1,304 @@
+//! Direct export: the dataset's rows streamed through an exporter plugin into the response.
+//!
+//! The plugin's `begin` runs before the response starts, so a refused request (unknown
+//! column, invalid options) still gets a proper JSON error. After that the body streams; a
+//! plugin failing mid-way ends the body early, which clients see as a broken transfer.
+
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpResponse, web};
+use bytes::Bytes;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::access::{self, Level};
+use crate::http::api::not_found_as;
+use crate::auth::Caller;
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::datasets::Dataset;
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::export::{self, ExportSource, ExportSpec};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ExportQuery {
+    /// Format id, e.g. `csv` or `json` (see `GET /api/v1/plugins`).
+    #[param(min_length = 1, example = "csv")]
+    pub format: String,
+    /// Comma-separated columns to include, in this order (default: all).
+    pub columns: Option<String>,
+    /// First row to export, from 0.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+    /// Most rows to export.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[param(minimum = 0)]
+    pub limit: Option<i64>,
+    /// Dataset version (default: the latest).
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[param(minimum = 1)]
+    pub version: Option<i32>,
+    /// The format's options as a JSON object.
+    pub options: Option<String>,
+    /// Rows to keep, in the JSON filter language (see docs/export.md).
+    pub filter: Option<String>,
+    /// Sort keys, comma-separated; a leading `-` sorts descending: `score,-name`.
+    pub sort: Option<String>,
+    /// New column names as a JSON object: `{"old": "new"}`.
+    pub rename: Option<String>,
+    /// The export's time as the file records it (RFC 3339, at most milliseconds), e.g. a
+    /// manifest's `exported_at`, to make the same file again; default: now.
+    #[param(example = "2026-01-02T03:04:05Z")]
+    pub exported_at: Option<String>,
+}
+
+/// A number from the query string, where an empty value (`limit=`, as a plain HTML form sends
+/// an empty field) means the parameter is absent.
+fn empty_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = Option::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(value) => value.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+impl ExportQuery {
+    /// The query string as an [`ExportSpec`]; JSON parameters that do not parse are named.
+    fn spec(&self) -> Result<ExportSpec, ApiError> {
+        fn json(name: &str, text: &Option<String>) -> Result<Option<serde_json::Value>, ApiError> {
+            text.as_deref()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| {
+                    serde_json::from_str(t)
+                        .map_err(|e| ApiError::validation(format!("{name} is not valid JSON: {e}")))
+                })
+                .transpose()
+        }
+        let rename = match json("rename", &self.rename)? {
+            Some(value) => Some(serde_json::from_value(value).map_err(|_| {
+                ApiError::validation("rename must be a JSON object of old to new names")
+            })?),
+            None => None,
+        };
+        Ok(ExportSpec {
+            columns: self.columns.as_deref().map(|c| {
+                c.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }),
+            rename,
+            filter: json("filter", &self.filter)?,
+            sort: self.sort.as_deref().map(crate::export::SortKey::parse_list),
+            offset: self.offset,
+            limit: self.limit,
+            options: json("options", &self.options)?,
+            exported_at: self
+                .exported_at
+                .clone()
+                .filter(|text| !text.trim().is_empty()),
+        })
+    }
+}
+
+/// Streams the dataset in the chosen format.
+///
+/// Needs `view` on the dataset (`404` without any access; the decision is audited). The
+/// answer starts once the format has accepted the request and written its first bytes, so a
+/// refusal is still a JSON error: `404` for an unknown dataset, version or format
+/// (`unknown_format`), `422` for columns, a filter, a sort, options or an `exported_at` the
+/// dataset or format does not take, `502` when the format's plugin fails before writing.
+/// A failure after the first bytes ends the stream early. The same query gives the same bytes
+/// when `exported_at` is given (see `docs/export.md`). Changes nothing.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/export", tag = "datasets", params(("id" = String, Path), ExportQuery), responses(
+    (status = 200, description = "The exported file, streamed"),
+    (status = 404, description = "No such dataset, version or format", body = crate::http::error::ErrorBody),
+    (status = 422, description = "Invalid columns or options", body = crate::http::error::ErrorBody),
+    (status = 502, description = "The format plugin failed", body = crate::http::error::ErrorBody),
+))]
+pub async fn export_dataset(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let plugin = find_plugin(&state, &query.format)?;
+    let id = id.into_inner();
+    let wanted = query.version;
+    let (dataset, version) = state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::View)?;
+            let number = wanted.unwrap_or(dataset.latest_version);
+            let version = DatasetVersion::find(conn, &dataset.id, number)
+                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
+            Ok::<_, ApiError>((dataset, version))
+        })
+        .await?;
+
+    let spec = query.spec()?;
+    let exported_at = spec.export_time(crate::time::now_millis())?;
+    let source = ExportSource::new(&state.storage, dataset, version, exported_at);
+    let filename = source.file_name(&plugin.output(spec.options.as_ref()).extension);
+
+    let (media_type, body) = stream_export(&state, plugin, source, spec).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(filename)],
+        })
+        .streaming(body))
+}
+
+/// The enabled export plugin for `format`, or an error naming the installed ones.
+pub fn find_plugin(
+    state: &AppState,
+    format: &str,
+) -> ApiResult<std::sync::Arc<crate::plugins::LoadedPlugin>> {
+    state.plugins.get(format).ok_or_else(|| {
+        let known: Vec<String> = state
+            .plugins
+            .list()
+            .iter()
+            .map(|p| p.manifest.id.clone())
+            .collect();
+        ApiError::new(
+            ErrorCode::UnknownFormat,
+            format!(
+                "there is no export format '{format}'; installed: {}",
+                known.join(", ")
+            ),
+        )
+    })
+}
+
+/// Runs an export and streams its output. Waits for `begin` and the first batch (or the whole
+/// export, if small), so that most failures still reach the client as a JSON error; after
+/// that it streams, and a late failure ends the stream with an error.
+pub async fn stream_export(
+    state: &AppState,
+    plugin: std::sync::Arc<crate::plugins::LoadedPlugin>,
+    source: ExportSource,
+    spec: ExportSpec,
+) -> ApiResult<(
+    String,
+    impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Unpin + use<>,
+)> {
+    stream_export_watched(state, plugin, source, spec, Box::new(|_| {})).await
+}
+
+/// How far a streamed export has got, told after every batch and at its end.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportProgress {
+    /// Bytes and rows made so far.
+    pub summary: export::ExportSummary,
+    /// Rows the export will make in all.
+    pub total_rows: u64,
+    pub finished: bool,
+}
+
+/// [`stream_export`], telling `watch` how far the export has got (a share link's download
+/// estimates its length from it, to tell how much of it a holder received).
+pub async fn stream_export_watched(
+    state: &AppState,
+    plugin: std::sync::Arc<crate::plugins::LoadedPlugin>,
+    source: ExportSource,
+    spec: ExportSpec,
+    mut watch: Box<dyn FnMut(ExportProgress) + Send>,
+) -> ApiResult<(
+    String,
+    impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Unpin + use<>,
+)> {
+    let (ready_tx, ready_rx) =
+        tokio::sync::oneshot::channel::<Result<String, export::ExportError>>();
+    let (chunks_tx, chunks_rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let runtime = state.plugins.runtime.clone();
+    let format = plugin.manifest.id.clone();
+    tokio::task::spawn_blocking(move || {
+        let started = match export::begin(&runtime, &plugin, &source, &spec) {
+            Ok(started) => started,
+            Err(err) => {
+                let _ = ready_tx.send(Err(err));
+                return;
+            }
+        };
+        let media_type = started.info.media_type.clone();
+        let total_rows = started.total_rows;
+        let send = |chunk: Vec<u8>| {
+            chunk.is_empty() || chunks_tx.blocking_send(Ok(Bytes::from(chunk))).is_ok()
+        };
+        let mut pending = Some((ready_tx, Vec::new()));
+        let progress = |summary: &export::ExportSummary| {
+            watch(ExportProgress {
+                summary: *summary,
+                total_rows,
+                finished: false,
+            });
+            true
+        };
+        let result = started.run_with_progress(
+            |chunk| {
+                let Some((_, held)) = pending.as_mut() else {
+                    return send(chunk);
+                };
+                held.push(chunk);
+                // Steps are begin, each batch, finish: the second one makes the export ready.
+                if held.len() < 2 {
+                    return true;
+                }
+                match pending.take() {
+                    Some((tx, held)) => {
+                        tx.send(Ok(media_type.clone())).is_ok() && held.into_iter().all(&send)
+                    }
+                    None => false,
+                }
+            },
+            progress,
+        );
+        match result {
+            Ok(summary) => {
+                // An export that ended before its second step (no rows to write) is ready
+                // now: answer the waiting request, then send what was held.
+                if let Some((tx, held)) = pending.take()
+                    && tx.send(Ok(media_type.clone())).is_ok()
+                {
+                    let _ = held.into_iter().all(&send);
+                }
+                watch(ExportProgress {
+                    summary,
+                    total_rows,
+                    finished: true,
+                });
+                tracing::info!(format = %format, rows = summary.rows, bytes = summary.bytes, "export finished")
+            }
+            Err(err) => {
+                tracing::warn!(format = %format, error = %err, "export failed");
+                match pending.take() {
+                    Some((tx, _)) => {
+                        let _ = tx.send(Err(err));
+                    }
+                    None => {
+                        let _ =
+                            chunks_tx.blocking_send(Err(std::io::Error::other(err.to_string())));
+                    }
+                }
+            }
+        }
+    });
+    let media_type = ready_rx.await.map_err(ApiError::internal)??;
+    Ok((media_type, tokio_stream_from(chunks_rx)))
+}
+
+fn tokio_stream_from(
+    mut receiver: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}

@@ -1,0 +1,111 @@
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::parse_columns;
+use crate::access::{self, Level};
+use crate::http::api::not_found_as;
+use crate::auth::Caller;
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::datasets::Dataset;
+use crate::http::error::{ApiError, ApiResult};
+use crate::ingest::{ColumnInfo, preview};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RowsQuery {
+    /// First row, counted from 0 (default 0); past the last row, no rows.
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+    /// Rows to return: default 100, at most the operator's `max_preview_rows` (the maximum
+    /// stated here is this server's); outside, `422`.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// Version to read (default: the latest); one that does not exist answers `404`.
+    #[param(minimum = 1)]
+    pub version: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "dataset_id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+    "version": 1,
+    "offset": 0,
+    "limit": 100,
+    "total_rows": 3,
+    "columns": [
+        {"name": "id", "type": "integer"},
+        {"name": "site", "type": "string"},
+        {"name": "measured_on", "type": "date"},
+        {"name": "depth_m", "type": "float"}
+    ],
+    "rows": [
+        [1, "Étang de Thau", "2024-01-01", 1.5],
+        [2, "琵琶湖", "2024-01-02", null],
+        [3, "Lake Tahoe", "2024-01-03", -3.25]
+    ]
+})))]
+pub struct RowsView {
+    pub dataset_id: String,
+    pub version: i32,
+    pub offset: i64,
+    pub limit: i64,
+    /// Rows in the whole version.
+    pub total_rows: i64,
+    pub columns: Vec<ColumnInfo>,
+    /// One array of cell values per row, in column order: numbers and booleans as JSON,
+    /// dates and times as ISO 8601 text, empty cells as `null`.
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// A window of rows of a dataset version, for preview.
+///
+/// Needs `view` on the dataset (`404` without any access). Paged with `offset` and `limit`
+/// (at most `max_preview_rows` at a time); `total_rows` counts the version's rows. The decision
+/// is audited (`access.dataset`). Changes nothing.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/rows", tag = "datasets", params(("id" = String, Path), RowsQuery), responses(
+    (status = 200, body = RowsView),
+    (status = 404, body = crate::http::error::ErrorBody),
+    (status = 422, body = crate::http::error::ErrorBody),
+))]
+pub async fn get_rows(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<RowsQuery>,
+) -> ApiResult<web::Json<RowsView>> {
+    let offset = query.offset.unwrap_or(0);
+    let limit = query.limit.unwrap_or(100);
+    let max = state.config.max_preview_rows as i64;
+    if offset < 0 {
+        return Err(ApiError::validation("offset must not be negative"));
+    }
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::validation(format!(
+            "limit must be between 1 and {max}"
+        )));
+    }
+    let id = id.into_inner();
+    let wanted = query.version;
+    let version = state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::View)?;
+            let number = wanted.unwrap_or(dataset.latest_version);
+            DatasetVersion::find(conn, &dataset.id, number)
+                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))
+        })
+        .await?;
+    let path = state.storage.absolute(&version.file_path);
+    let rows = web::block(move || preview::read_rows(&path, offset, limit as u32)).await??;
+    Ok(web::Json(RowsView {
+        dataset_id: version.dataset_id,
+        version: version.version,
+        offset,
+        limit,
+        total_rows: version.row_count,
+        columns: parse_columns(&version.schema_json),
+        rows,
+    }))
+}

@@ -1,0 +1,557 @@
+//! Queued exports: request one, follow its progress (JSON or server-sent events), cancel it,
+//! download its artifact (with Range requests, so a browser can resume).
+
+use std::time::Duration;
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use utoipa::ToSchema;
+
+use crate::access::{self, Level};
+use crate::http::api::not_found_as;
+use crate::auth::Caller;
+use crate::db::AnyConnection;
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::datasets::Dataset;
+use crate::db::export_jobs::{ExportJob, JobStatus};
+use crate::db::new_id;
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::export::ExportSpec;
+use crate::state::AppState;
+use crate::time::{now_millis, to_rfc3339};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "format": "csv",
+    "columns": ["id", "site", "depth_m"],
+    "sort": [{"column": "depth_m", "descending": true}],
+    "limit": 1000,
+    "options": {"delimiter": ";"},
+    "exported_at": "2026-01-02T03:04:05Z"
+})))]
+pub struct NewExportRequest {
+    /// Format id, e.g. `csv` (see `GET /api/v1/plugins`).
+    #[schema(min_length = 1, example = "csv")]
+    pub format: String,
+    /// Dataset version (default: the latest).
+    #[schema(minimum = 1)]
+    pub version: Option<i32>,
+    #[serde(flatten)]
+    pub spec: ExportSpec,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "job_id": "0193a8f0-5c1e-7d2a-9b4f-1e2d3c4b5a69",
+    "status_url": "/api/v1/exports/0193a8f0-5c1e-7d2a-9b4f-1e2d3c4b5a69",
+    "events_url": "/api/v1/exports/0193a8f0-5c1e-7d2a-9b4f-1e2d3c4b5a69/events"
+})))]
+pub struct JobCreatedView {
+    pub job_id: String,
+    /// Where to follow it.
+    pub status_url: String,
+    pub events_url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobErrorView {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "0193a8f0-5c1e-7d2a-9b4f-1e2d3c4b5a69",
+    "dataset_id": "0193a8e1-0b2c-7a3d-8e4f-5a6b7c8d9e0f",
+    "version": 2,
+    "format": "csv",
+    "status": "running",
+    "total_rows": 1000000,
+    "rows_done": 250000,
+    "bytes_done": 27525120,
+    "progress": 0.25,
+    "error": null,
+    "file_name": null,
+    "download_url": null,
+    "manifest": null,
+    "created_at": "2026-01-02T03:04:05Z",
+    "finished_at": null,
+    "expires_at": null
+})))]
+pub struct JobView {
+    pub id: String,
+    pub dataset_id: String,
+    pub version: i32,
+    pub format: String,
+    #[schema(value_type = crate::http::api::vocabulary::JobStatus)]
+    pub status: String,
+    pub total_rows: Option<i64>,
+    pub rows_done: i64,
+    pub bytes_done: i64,
+    /// From 0 to 1, when the total is known.
+    pub progress: Option<f64>,
+    pub error: Option<JobErrorView>,
+    pub file_name: Option<String>,
+    pub download_url: Option<String>,
+    /// Dataset and plugin versions, checksums and the export configuration.
+    #[schema(value_type = Option<Object>)]
+    pub manifest: Option<serde_json::Value>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub finished_at: Option<String>,
+    /// When the file is removed (`done` jobs); the job then reads `expired`.
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
+}
+
+impl From<ExportJob> for JobView {
+    fn from(job: ExportJob) -> Self {
+        let done = job.status == JobStatus::Done;
+        let progress = match (job.status, job.total_rows) {
+            (JobStatus::Done, _) => Some(1.0),
+            (_, Some(0)) => Some(0.0),
+            (_, Some(total)) => Some((job.rows_done as f64 / total as f64).clamp(0.0, 1.0)),
+            _ => None,
+        };
+        let manifest = job
+            .manifest
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok());
+        let file_name = manifest
+            .as_ref()
+            .and_then(|m: &serde_json::Value| m["output"]["file_name"].as_str().map(str::to_owned));
+        Self {
+            download_url: done.then(|| format!("/api/v1/exports/{}/download", job.id)),
+            error: job.error_code.map(|code| JobErrorView {
+                // Jobs that failed before the message was sanitised as they are recorded
+                // (`export::jobs`) may hold the cause's text: an internal failure shows none.
+                message: if code == crate::http::error::ErrorCode::Internal.as_str() {
+                    crate::export::jobs::INTERNAL_MESSAGE.to_owned()
+                } else {
+                    job.error_message.unwrap_or_default()
+                },
+                code,
+            }),
+            id: job.id,
+            dataset_id: job.dataset_id,
+            version: job.version,
+            format: job.format,
+            status: job.status.as_str().to_owned(),
+            total_rows: job.total_rows,
+            rows_done: job.rows_done,
+            bytes_done: job.bytes_done,
+            progress,
+            file_name: if done { file_name } else { None },
+            manifest: if done { manifest } else { None },
+            created_at: to_rfc3339(job.created_at),
+            finished_at: job.finished_at.map(to_rfc3339),
+            expires_at: job.expires_at.map(to_rfc3339),
+        }
+    }
+}
+
+/// Queues an export; answers at once with the job's id.
+///
+/// Needs `view` on the dataset (`404` without any access; the decision is audited). The
+/// request is checked before anything is queued: an unknown format is `404` `unknown_format`,
+/// a version the dataset lacks `404`, and columns, a filter, a sort, options or an
+/// `exported_at` the dataset or format does not take `422`. A worker on any replica runs the
+/// job; follow it at `status_url` (or `events_url`). Not idempotent: each call queues a job.
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/exports", tag = "exports", params(("id" = String, Path)),
+    request_body = NewExportRequest, responses(
+    (status = 202, body = JobCreatedView),
+    (status = 404, body = crate::http::error::ErrorBody),
+    (status = 422, body = crate::http::error::ErrorBody),
+))]
+pub async fn create_export(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<NewExportRequest>,
+) -> ApiResult<HttpResponse> {
+    let request = body.into_inner();
+    if state.plugins.get(&request.format).is_none() {
+        return Err(ApiError::new(
+            ErrorCode::UnknownFormat,
+            format!("there is no export format '{}'", request.format),
+        ));
+    }
+    let id = id.into_inner();
+    let storage = state.storage.clone();
+    let job = state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::View)?;
+            let number = request.version.unwrap_or(dataset.latest_version);
+            let version = DatasetVersion::find(conn, &dataset.id, number)
+                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
+            // Check columns, filter, sort and time now, so a mistake is a 422 here, not a
+            // failed job. A given time is kept as the job will use it (normalised), so the
+            // manifest's configuration and its `exported_at` agree.
+            check_spec(&storage, &version, &request.spec)?;
+            let mut request = request;
+            if request.spec.exported_at.is_some() {
+                request.spec.exported_at = Some(request.spec.export_time(now_millis())?);
+            }
+            let job = ExportJob {
+                id: new_id(),
+                dataset_id: dataset.id,
+                version: number,
+                format: request.format,
+                spec: serde_json::to_string(&request.spec).map_err(ApiError::internal)?,
+                status: JobStatus::Queued,
+                total_rows: None,
+                rows_done: 0,
+                bytes_done: 0,
+                error_code: None,
+                error_message: None,
+                artifact_path: None,
+                file_name: None,
+                media_type: None,
+                manifest: None,
+                attempts: 0,
+                created_by: Some(caller.user.id.clone()),
+                created_at: now_millis(),
+                started_at: None,
+                heartbeat_at: None,
+                finished_at: None,
+                expires_at: None,
+            };
+            ExportJob::create(conn, &job)?;
+            Ok::<_, ApiError>(job)
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(JobCreatedView {
+        status_url: format!("/api/v1/exports/{}", job.id),
+        events_url: format!("/api/v1/exports/{}/events", job.id),
+        job_id: job.id,
+    }))
+}
+
+fn check_spec(
+    storage: &crate::storage::Storage,
+    version: &DatasetVersion,
+    spec: &ExportSpec,
+) -> Result<(), ApiError> {
+    use polars::prelude::*;
+    let path = storage.absolute(&version.file_path);
+    let mut frame = LazyFrame::scan_parquet(
+        PlRefPath::new(path.to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )
+    .map_err(ApiError::internal)?;
+    let schema = frame.collect_schema().map_err(ApiError::internal)?;
+    let rows = u64::try_from(version.row_count).unwrap_or(0);
+    spec.apply(frame, &schema, rows).map(|_| ())?;
+    if spec.options.as_ref().is_some_and(|o| !o.is_object()) {
+        return Err(ApiError::validation("options must be a JSON object"));
+    }
+    Ok(())
+}
+
+/// The job, if the caller may see it: its creator or a site admin, still able to view the
+/// dataset. Anyone else is told it does not exist.
+fn visible_job(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<ExportJob, ApiError> {
+    let job = ExportJob::find(conn, id).map_err(|e| not_found_as(e, "export"))?;
+    if !caller.is_admin() && job.created_by.as_deref() != Some(caller.user.id.as_str()) {
+        return Err(ApiError::not_found("export"));
+    }
+    let dataset = Dataset::find(conn, &job.dataset_id).map_err(|e| not_found_as(e, "export"))?;
+    access::require_dataset(conn, caller, &dataset, Level::View)
+        .map_err(|_| ApiError::not_found("export"))?;
+    Ok(job)
+}
+
+/// The caller's exports of a dataset (site admins: everyone's), newest first, with their
+/// manifests: the export history.
+///
+/// Needs `view` on the dataset (`404` without any access). The 100 newest; not paged.
+/// Changes nothing.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/exports", tag = "exports", params(("id" = String, Path)), responses(
+    (status = 200, body = Vec<JobView>),
+    (status = 404, body = crate::http::error::ErrorBody),
+))]
+pub async fn list_exports(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<Vec<JobView>>> {
+    let id = id.into_inner();
+    let jobs = state
+        .db
+        .run(move |conn| {
+            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
+            access::require_dataset(conn, &caller, &dataset, Level::View)?;
+            let only = (!caller.is_admin()).then_some(caller.user.id.as_str());
+            Ok::<_, ApiError>(ExportJob::list_for_dataset(conn, &dataset.id, only, 100)?)
+        })
+        .await?;
+    Ok(web::Json(jobs.into_iter().map(JobView::from).collect()))
+}
+
+/// A queued export's state and progress.
+///
+/// Its creator, or a site admin, while they can still view the dataset; anyone else gets
+/// `404`. A `done` job carries its manifest, `file_name` and `download_url`; a `failed` one
+/// its `error` (`internal`, without detail, for a fault on the server's side). Changes nothing.
+#[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "exports", params(("id" = String, Path)), responses(
+    (status = 200, body = JobView),
+    (status = 404, body = crate::http::error::ErrorBody),
+))]
+pub async fn get_export(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<JobView>> {
+    let id = id.into_inner();
+    let job = state
+        .db
+        .run(move |conn| visible_job(conn, &caller, &id))
+        .await?;
+    Ok(web::Json(job.into()))
+}
+
+/// Cancels a queued or running export.
+///
+/// Who may see the job (as for `GET /api/v1/exports/{id}`). A running job stops at its next
+/// batch. `409` if it had already ended. Answers the job as it now stands.
+#[utoipa::path(post, path = "/api/v1/exports/{id}/cancel", tag = "exports", params(("id" = String, Path)), responses(
+    (status = 200, body = JobView),
+    (status = 404, body = crate::http::error::ErrorBody),
+    (status = 409, description = "It had already ended", body = crate::http::error::ErrorBody),
+))]
+pub async fn cancel_export(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<JobView>> {
+    let id = id.into_inner();
+    let job = state
+        .db
+        .run(move |conn| {
+            let job = visible_job(conn, &caller, &id)?;
+            if !ExportJob::cancel(conn, &job.id, now_millis())? {
+                return Err(ApiError::conflict(format!(
+                    "the export has already ended ({})",
+                    job.status
+                )));
+            }
+            Ok(ExportJob::find(conn, &job.id)?)
+        })
+        .await?;
+    Ok(web::Json(job.into()))
+}
+
+/// Progress as server-sent events: a `progress` event about twice a second while the job
+/// runs, then one `done`, `failed`, `cancelled` or `expired` event, then the stream ends.
+///
+/// Who may see the job (as for `GET /api/v1/exports/{id}`). Each event's data is the job as
+/// that route answers it; a job that has already ended gives its final event at once.
+/// Changes nothing.
+#[utoipa::path(get, path = "/api/v1/exports/{id}/events", tag = "exports", params(("id" = String, Path)), responses(
+    (status = 200, description = "text/event-stream of JobView", content_type = "text/event-stream"),
+    (status = 404, body = crate::http::error::ErrorBody),
+))]
+pub async fn export_events(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let first = {
+        let (caller, id) = (caller.clone(), id.clone());
+        state
+            .db
+            .run(move |conn| visible_job(conn, &caller, &id))
+            .await?
+    };
+    let db = state.db.clone();
+    let stream = futures_util::stream::unfold(Some(first), move |current| {
+        let db = db.clone();
+        let id = id.clone();
+        async move {
+            let job = current?;
+            let terminal = job.is_terminal();
+            let event = if terminal {
+                job.status.as_str().to_owned()
+            } else {
+                "progress".to_owned()
+            };
+            let data = serde_json::to_string(&JobView::from(job)).unwrap_or_default();
+            let frame = Bytes::from(format!("event: {event}\ndata: {data}\n\n"));
+            let next = if terminal {
+                None
+            } else {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                db.run(move |conn| ExportJob::find(conn, &id)).await.ok()
+            };
+            Some((Ok::<_, std::io::Error>(frame), next))
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .streaming(stream))
+}
+
+/// The finished export's file. Supports `Range: bytes=start-end`, so downloads resume.
+///
+/// Who may see the job (as for `GET /api/v1/exports/{id}`). `409` while the job is not
+/// `done`, `410` once its file has expired (queue it again), `416` for a range outside the
+/// file. The media type and the file name (`Content-Disposition`) are the format's. Changes
+/// nothing.
+#[utoipa::path(get, path = "/api/v1/exports/{id}/download", tag = "exports", params(("id" = String, Path),
+    ("Range" = Option<String>, Header, description = "One byte range, `bytes=start-end` or `bytes=start-` (RFC 9110, section 14.1.2)", example = "bytes=0-1048575")), responses(
+    (status = 200, description = "The file"),
+    (status = 206, description = "The requested range"),
+    (status = 404, body = crate::http::error::ErrorBody),
+    (status = 409, description = "Not finished", body = crate::http::error::ErrorBody),
+    (status = 410, description = "Expired", body = crate::http::error::ErrorBody),
+    (status = 416, description = "Range outside the file", body = crate::http::error::ErrorBody),
+))]
+pub async fn download_export(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let job = state
+        .db
+        .run(move |conn| visible_job(conn, &caller, &id))
+        .await?;
+    match job.status {
+        JobStatus::Done => {}
+        JobStatus::Expired => {
+            return Err(ApiError::new(
+                ErrorCode::Gone,
+                "this export has expired; run it again",
+            ));
+        }
+        other => {
+            return Err(ApiError::conflict(format!(
+                "the export is {other}, not done"
+            )));
+        }
+    }
+    let (Some(relative), Some(media_type)) = (job.artifact_path.clone(), job.media_type.clone())
+    else {
+        return Err(ApiError::internal("a done job without its artifact"));
+    };
+    let file_name = JobView::from(job)
+        .file_name
+        .unwrap_or_else(|| "export".into());
+    let path = state.storage.absolute(&relative);
+    let mut file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        // Expired or self-destructed between reading the job and opening its file.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::new(
+                ErrorCode::Gone,
+                "this export has expired; run it again",
+            ));
+        }
+        Err(err) => return Err(ApiError::internal(err)),
+    };
+    let size = file.metadata().await.map_err(ApiError::internal)?.len();
+
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| parse_range(v, size));
+    let (status, start, end) = match range {
+        None => (actix_web::http::StatusCode::OK, 0, size),
+        Some(Some((start, end))) => (actix_web::http::StatusCode::PARTIAL_CONTENT, start, end),
+        Some(None) => {
+            return Ok(HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                .json(crate::http::error::ErrorBody {
+                    error: crate::http::error::ErrorDetail {
+                        code: ErrorCode::RangeNotSatisfiable,
+                        message: format!("the range is outside the file's {size} bytes"),
+                    },
+                }));
+        }
+    };
+    file.seek(std::io::SeekFrom::Start(start))
+        .await
+        .map_err(ApiError::internal)?;
+    let body = futures_util::stream::unfold((file, end - start), |(mut file, left)| async move {
+        if left == 0 {
+            return None;
+        }
+        let mut buffer = vec![0u8; (left.min(256 * 1024)) as usize];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((
+                    Ok::<_, std::io::Error>(Bytes::from(buffer)),
+                    (file, left - n as u64),
+                ))
+            }
+            Err(e) => Some((Err(e), (file, 0))),
+        }
+    });
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type(media_type)
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(file_name)],
+        })
+        .no_chunking(end - start);
+    if status == actix_web::http::StatusCode::PARTIAL_CONTENT {
+        response.insert_header((
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{}/{size}", end - 1),
+        ));
+    }
+    Ok(response.streaming(body))
+}
+
+/// Parses a single `bytes=` range (RFC 9110 §14.1.2) into a half-open `[start, end)`;
+/// `None` when it cannot be satisfied.
+pub fn parse_range(value: &str, size: u64) -> Option<(u64, u64)> {
+    let spec = value.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (first, last) = spec.split_once('-')?;
+    let (start, end) = if first.is_empty() {
+        let suffix: u64 = last.parse().ok()?;
+        (size.saturating_sub(suffix), size)
+    } else {
+        let start: u64 = first.parse().ok()?;
+        let end = if last.is_empty() {
+            size
+        } else {
+            last.parse::<u64>().ok()?.saturating_add(1).min(size)
+        };
+        (start, end)
+    };
+    (start < end && start < size).then_some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        assert_eq!(parse_range("bytes=0-9", 100), Some((0, 10)));
+        assert_eq!(parse_range("bytes=90-", 100), Some((90, 100)));
+        assert_eq!(parse_range("bytes=-10", 100), Some((90, 100)));
+        assert_eq!(parse_range("bytes=95-200", 100), Some((95, 100)));
+        assert_eq!(parse_range("bytes=100-", 100), None);
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
+        assert_eq!(parse_range("items=0-1", 100), None);
+    }
+}

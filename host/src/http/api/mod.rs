@@ -1,0 +1,293 @@
+//! The HTTP API: the route table of `/api/v1` and the operational endpoints.
+//!
+//! One folder per resource; each handler is a short `verb_noun` function that takes its
+//! caller as an extractor ([`crate::auth::Caller`]), so no handler runs unauthenticated by
+//! accident. Wire types (`*View`, request bodies) live beside their handlers and are built
+//! from database rows with `From`, so a migration never silently changes the public JSON.
+
+pub mod admin;
+pub mod auth;
+pub mod datasets;
+pub mod exports;
+pub mod groups;
+pub mod links;
+pub mod ops;
+pub mod pagination;
+pub mod plugins;
+pub mod shared;
+pub mod shares;
+pub mod teams;
+pub mod tokens;
+pub mod users;
+pub mod vocabulary;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::routing;
+
+/// Where the JSON API lives.
+pub const API_PREFIX: &str = "/api/v1";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(routing::path("/healthz").get(ops::healthz))
+        .service(
+            routing::path("/s/{slug}")
+                .get(shared::show_link)
+                .post(shared::open_link),
+        )
+        .service(routing::path("/s/{slug}/download").get(shared::download_by_slug))
+        .service(routing::path("/s/{slug}/rows").get(shared::rows_by_slug))
+        .service(routing::path("/.well-known/tessera/biscuit-keys").get(shared::token_keys))
+        .service(routing::path("/readyz").get(ops::readyz))
+        .service(routing::path("/metrics").get(ops::metrics))
+        .service(routing::path("/api/docs").get(crate::http::openapi::docs_page))
+        .service(routing::path("/static/js/api-docs.js").get(crate::http::openapi::docs_script))
+        .service(
+            web::scope(API_PREFIX)
+                .wrap(actix_web::middleware::from_fn(
+                    crate::http::guard::guard_api,
+                ))
+                .service(routing::scoped(API_PREFIX, "/openapi.json").get(crate::http::openapi::openapi_json))
+                .service(routing::scoped(API_PREFIX, "/auth/login").post(auth::login::login))
+                .service(routing::scoped(API_PREFIX, "/auth/logout").post(auth::logout::logout))
+                .service(routing::scoped(API_PREFIX, "/me").get(users::get_me))
+                .service(
+                    routing::scoped(API_PREFIX, "/tokens")
+                        .get(tokens::list::list_tokens)
+                        .post(tokens::create::create_token),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/tokens/{id}")
+                        .delete(tokens::revoke::revoke_token),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/teams")
+                        .get(teams::list_teams)
+                        .post(teams::create_team),
+                )
+                .service(routing::scoped(API_PREFIX, "/teams/{id}").get(teams::get_team))
+                .service(
+                    routing::scoped(API_PREFIX, "/teams/{id}/members").post(teams::put_team_member),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/teams/{id}/members/{user_id}")
+                        .delete(teams::remove_team_member),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/groups")
+                        .get(groups::list_groups)
+                        .post(groups::create_group),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/groups/{id}")
+                        .get(groups::get_group)
+                        .delete(groups::delete_group),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/groups/{id}/members")
+                        .post(groups::add_group_member),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/groups/{id}/members/{user_id}")
+                        .delete(groups::remove_group_member),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/users")
+                        .get(admin::users::list_users)
+                        .post(admin::users::create_user),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/users/{id}")
+                        .patch(admin::users::update_user),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets")
+                        .get(datasets::list::list_datasets)
+                        .post(datasets::upload::create_dataset),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}")
+                        .get(datasets::get::get_dataset)
+                        .patch(datasets::update::update_dataset)
+                        .delete(datasets::delete::delete_dataset),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/versions")
+                        .post(datasets::upload::create_version),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/rows")
+                        .get(datasets::rows::get_rows),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/export")
+                        .get(datasets::export::export_dataset),
+                )
+                .service(routing::scoped(API_PREFIX, "/plugins").get(plugins::list_plugins))
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/plugins")
+                        .get(admin::plugins::list_admin_plugins)
+                        .post(admin::plugins::install_plugin),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/plugins/{id}/enable")
+                        .post(admin::plugins::enable_plugin),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/plugins/{id}/disable")
+                        .post(admin::plugins::disable_plugin),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/plugins/{id}")
+                        .delete(admin::plugins::remove_plugin),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/exports")
+                        .post(exports::create_export)
+                        .get(exports::list_exports),
+                )
+                .service(routing::scoped(API_PREFIX, "/exports/{id}").get(exports::get_export))
+                .service(
+                    routing::scoped(API_PREFIX, "/exports/{id}/cancel")
+                        .post(exports::cancel_export),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/exports/{id}/events").get(exports::export_events),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/exports/{id}/download")
+                        .get(exports::download_export),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/shares")
+                        .post(shares::create_share)
+                        .get(shares::list_shares),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/shares/{share_id}")
+                        .patch(shares::update_share)
+                        .delete(shares::revoke_share),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/links")
+                        .post(links::create_dataset_link)
+                        .get(links::list_dataset_links),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/exports/{id}/links")
+                        .post(links::create_export_link),
+                )
+                .service(routing::scoped(API_PREFIX, "/links").get(links::list_links))
+                .service(
+                    routing::scoped(API_PREFIX, "/links/{id}")
+                        .get(links::get_link)
+                        .patch(links::update_link)
+                        .delete(links::revoke_link),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/links/{id}/access-log")
+                        .get(links::link_access_log),
+                )
+                .service(routing::scoped(API_PREFIX, "/link").get(shared::link_info))
+                .service(routing::scoped(API_PREFIX, "/link/rows").get(shared::rows_by_token))
+                .service(
+                    routing::scoped(API_PREFIX, "/link/download").get(shared::download_by_token),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/shared-with-me").get(shares::list_shared_with_me),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/policies")
+                        .get(admin::policies::list_policies)
+                        .post(admin::policies::add_policy),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/policies/check")
+                        .post(admin::policies::check_policy),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/policies/dry-run")
+                        .post(admin::policies::dry_run_policy),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/policies/{id}")
+                        .delete(admin::policies::remove_policy),
+                )
+                .service(routing::scoped(API_PREFIX, "/admin/audit").get(admin::audit::list_audit))
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/audit/verify")
+                        .get(admin::audit::verify_audit),
+                ),
+        );
+}
+
+/// Anything unrouted: a JSON 404 in the catalogue's shape.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    let err = ApiError::new(
+        ErrorCode::NotFound,
+        format!("no such endpoint: {} {}", req.method(), req.path()),
+    );
+    actix_web::ResponseError::error_response(&err)
+}
+
+/// A row that is not there, named for the client (`dataset not found`).
+pub fn not_found_as(err: crate::db::DbError, what: &str) -> ApiError {
+    match err {
+        crate::db::DbError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}
+
+/// Trims a required text field and checks its length.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::validation(format!("{field} must not be empty")));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::validation(format!(
+            "{field} must be at most {max} characters"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+/// The longest `expires_in` any request takes: a hundred years, in seconds.
+pub const MAX_EXPIRES_IN_SECONDS: i64 = 100 * 365 * 24 * 3600;
+
+/// An expiry given as seconds from now or as an RFC 3339 time (not both), in the future.
+pub fn resolve_expiry(
+    expires_in: Option<i64>,
+    expires_at: Option<&str>,
+    now: i64,
+) -> Result<Option<i64>, ApiError> {
+    match (expires_in, expires_at) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(ApiError::validation(
+            "give expires_in or expires_at, not both",
+        )),
+        (Some(seconds), None) if (1..=MAX_EXPIRES_IN_SECONDS).contains(&seconds) => {
+            Ok(Some(now + seconds * 1000))
+        }
+        (Some(_), None) => Err(ApiError::validation(
+            "expires_in must be a positive number of seconds (at most a hundred years)",
+        )),
+        (None, Some(text)) => match crate::time::from_rfc3339(text) {
+            Some(at) if at > now => Ok(Some(at)),
+            Some(_) => Err(ApiError::validation("expires_at must be in the future")),
+            None => Err(ApiError::validation(format!(
+                "expires_at must be an RFC 3339 time such as 2030-01-31T12:00:00Z (got '{text}')"
+            ))),
+        },
+    }
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`) in PATCH bodies.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}

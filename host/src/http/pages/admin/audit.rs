@@ -1,0 +1,296 @@
+//! The audit log viewer: filters as a plain form, pages, CSV of the same selection, and the
+//! chain check.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use time::Date;
+use time::macros::format_description;
+
+use crate::access::audit::actor_user;
+use crate::db::AnyConnection;
+use crate::db::audit_log::{AuditFilter, AuditRow};
+use crate::db::users::User;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use crate::time::{from_rfc3339, to_rfc3339};
+
+use super::{offset_of, pager, query_string};
+use crate::http::pages::page::{admin_signed_in, error_page, readable_time, respond, user_context};
+
+/// The audit log's filters, named as `GET /api/v1/admin/audit` names them, so the same query
+/// string serves the page, its pager and the CSV export.
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditPageQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    target: Option<String>,
+    outcome: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    offset: Option<String>,
+}
+
+const AUDIT_PAGE: i64 = 50;
+
+/// `since` or `until` as given: an RFC 3339 time, or a plain date meaning that whole day in UTC
+/// (from its first moment for `since`, through its last for `until`).
+fn time_bound(text: &str, until: bool) -> Option<i64> {
+    if let Some(at) = from_rfc3339(text) {
+        return Some(at);
+    }
+    let date = Date::parse(text, format_description!("[year]-[month]-[day]")).ok()?;
+    let day = if until { date.next_day()? } else { date };
+    Some(day.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
+/// The audit log, newest first, filtered by a plain GET form and paged. The export link
+/// carries the same filters to the API's CSV; verifying the chain needs `admin-audit.js`.
+pub async fn admin_audit_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<AuditPageQuery>,
+) -> HttpResponse {
+    let caller = match admin_signed_in(&req).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
+    };
+    let query = query.into_inner();
+    let text = |value: &Option<String>| value.as_deref().map(str::trim).unwrap_or("").to_owned();
+    let (actor, action, target, outcome, since, until) = (
+        text(&query.actor),
+        text(&query.action),
+        text(&query.target),
+        text(&query.outcome),
+        text(&query.since),
+        text(&query.until),
+    );
+    // What the form shows again: the filters as given, before emails become ids.
+    let form = serde_json::json!({
+        "actor": actor,
+        "action": action,
+        "target": target,
+        "outcome": outcome,
+        "since": since,
+        "until": until,
+    });
+    let offset = offset_of(query.offset.as_deref());
+
+    let mut problems = Vec::new();
+    let since_at = match since.as_str() {
+        "" => None,
+        given => time_bound(given, false).or_else(|| {
+            problems.push(format!(
+                "“From” must be a date such as 2030-01-31 or an RFC 3339 time such as \
+                 2030-01-31T12:00:00Z, not “{given}”."
+            ));
+            None
+        }),
+    };
+    let until_at = match until.as_str() {
+        "" => None,
+        given => time_bound(given, true).or_else(|| {
+            problems.push(format!(
+                "“Until” must be a date such as 2030-01-31 or an RFC 3339 time such as \
+                 2030-01-31T12:00:00Z, not “{given}”."
+            ));
+            None
+        }),
+    };
+    if !outcome.is_empty() && !["ok", "granted", "denied"].contains(&outcome.as_str()) {
+        problems.push(format!(
+            "The outcome must be ok, granted or denied, not “{outcome}”."
+        ));
+    }
+
+    let page_filters = [
+        ("actor", actor.as_str()),
+        ("action", action.as_str()),
+        ("target", target.as_str()),
+        ("outcome", outcome.as_str()),
+        ("since", since.as_str()),
+        ("until", until.as_str()),
+    ];
+    if !problems.is_empty() {
+        return respond(
+            &caller,
+            "admin_audit.html",
+            serde_json::json!({
+                "user": user_context(&caller),
+                "section": "admin",
+                "admin_page": "audit",
+                "form": form,
+                "problems": problems,
+                "entries": [],
+            }),
+        );
+    }
+
+    let (actor, action, target, outcome) = (
+        actor.clone(),
+        action.clone(),
+        target.clone(),
+        outcome.clone(),
+    );
+    let found = state
+        .db
+        .run(move |conn| {
+            // People know each other by email; the log knows them by id.
+            let actor = if actor.contains('@') && !actor.starts_with("user:") {
+                match User::find_by_email(conn, &actor)? {
+                    Some(user) => actor_user(&user.id),
+                    None => {
+                        return Ok::<_, ApiError>(Err(format!(
+                            "There is no user with the email {actor}."
+                        )));
+                    }
+                }
+            } else {
+                actor
+            };
+            let filter = AuditFilter {
+                actor: Some(actor).filter(|a| !a.is_empty()),
+                action: Some(action).filter(|a| !a.is_empty()),
+                target: Some(target).filter(|t| !t.is_empty()),
+                outcome: Some(outcome).filter(|o| !o.is_empty()),
+                since: since_at,
+                until: until_at,
+            };
+            let (rows, total) = AuditRow::list(conn, &filter, offset, AUDIT_PAGE)?;
+            let mut emails: HashMap<String, Option<String>> = HashMap::new();
+            let mut name_of = |conn: &mut AnyConnection, who: &str| -> Option<String> {
+                let id = who.strip_prefix("user:")?;
+                emails
+                    .entry(id.to_owned())
+                    .or_insert_with(|| User::find(conn, id).ok().map(|u| u.email))
+                    .clone()
+            };
+            let entries: Vec<serde_json::Value> = rows
+                .into_iter()
+                .map(|row| {
+                    let (reason, detail) = reason_and_detail(&row.detail);
+                    serde_json::json!({
+                        "seq": row.seq,
+                        "at": to_rfc3339(row.at),
+                        "when": readable_time(row.at),
+                        "actor": row.actor,
+                        "actor_name": name_of(conn, &row.actor),
+                        "action": row.action,
+                        "target": row.target,
+                        "target_name": name_of(conn, &row.target),
+                        "outcome": row.outcome,
+                        "reason": reason,
+                        "detail": detail,
+                        "address": row.address,
+                    })
+                })
+                .collect();
+            Ok(Ok((entries, total, filter)))
+        })
+        .await;
+    let (entries, total, filter) = match found {
+        Ok(Ok(found)) => found,
+        Ok(Err(problem)) => {
+            return respond(
+                &caller,
+                "admin_audit.html",
+                serde_json::json!({
+                    "user": user_context(&caller),
+                    "section": "admin",
+                    "admin_page": "audit",
+                    "form": form,
+                    "problems": [problem],
+                    "entries": [],
+                }),
+            );
+        }
+        Err(err) => return error_page(Some(&caller), &err),
+    };
+    let since_text = filter.since.map(to_rfc3339).unwrap_or_default();
+    let until_text = filter.until.map(to_rfc3339).unwrap_or_default();
+    let csv_query = query_string(&[
+        ("format", "csv"),
+        ("actor", filter.actor.as_deref().unwrap_or("")),
+        ("action", filter.action.as_deref().unwrap_or("")),
+        ("target", filter.target.as_deref().unwrap_or("")),
+        ("outcome", filter.outcome.as_deref().unwrap_or("")),
+        ("since", &since_text),
+        ("until", &until_text),
+    ]);
+    let filtered = page_filters.iter().any(|(_, value)| !value.is_empty());
+    respond(
+        &caller,
+        "admin_audit.html",
+        serde_json::json!({
+            "user": user_context(&caller),
+            "section": "admin",
+            "admin_page": "audit",
+            "form": form,
+            "filtered": filtered,
+            "problems": [],
+            "entries": entries,
+            "pager": pager(&page_filters, offset, AUDIT_PAGE, total),
+            "csv_url": format!("/api/v1/admin/audit?{csv_query}"),
+        }),
+    )
+}
+
+/// An entry's `reason`, if its detail gives one, and the rest of the detail as `key: value`
+/// pairs for people.
+fn reason_and_detail(detail: &str) -> (Option<String>, String) {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(detail)
+    else {
+        return (None, detail.to_owned());
+    };
+    let mut reason = None;
+    let mut rest = Vec::new();
+    for (key, value) in fields {
+        let text = match value {
+            serde_json::Value::String(text) => text,
+            other => other.to_string(),
+        };
+        if key == "reason" {
+            reason = Some(text);
+        } else {
+            rest.push(format!("{key}: {text}"));
+        }
+    }
+    (reason, rest.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::http::pages::admin::pager;
+
+    #[test]
+    fn a_plain_date_is_a_whole_day_in_utc() {
+        let since = time_bound("2030-01-31", false).unwrap();
+        let until = time_bound("2030-01-31", true).unwrap();
+        assert_eq!(to_rfc3339(since), "2030-01-31T00:00:00Z");
+        assert_eq!(to_rfc3339(until), "2030-02-01T00:00:00Z");
+        assert_eq!(
+            time_bound("2030-01-31T12:00:00Z", true),
+            from_rfc3339("2030-01-31T12:00:00Z")
+        );
+        assert_eq!(time_bound("last tuesday", false), None);
+    }
+
+    #[test]
+    fn pages_keep_their_filters() {
+        let page = pager(&[("action", "share"), ("actor", "")], 50, 50, 120);
+        assert_eq!(page["previous"], "?action=share");
+        assert_eq!(page["next"], "?action=share&offset=100");
+        assert_eq!(page["first"], 51);
+        assert_eq!(page["last"], 100);
+    }
+
+    #[test]
+    fn a_reason_is_told_apart_from_the_rest() {
+        let (reason, rest) = reason_and_detail(r#"{"reason":"expired","code":"gone","n":2}"#);
+        assert_eq!(reason.as_deref(), Some("expired"));
+        assert_eq!(rest, "code: gone; n: 2");
+    }
+}

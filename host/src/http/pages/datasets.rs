@@ -1,0 +1,310 @@
+//! The dataset list with search, team filter and upload, and a dataset's own page: metadata,
+//! schema, paged preview, versions, export and sharing.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::access::{self, Level};
+use crate::http::api::datasets::parse_columns;
+use crate::http::api::exports::JobView;
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::datasets::{Dataset, DatasetFilter};
+use crate::db::export_jobs::ExportJob;
+use crate::db::groups::UserGroup;
+use crate::db::shares::Share;
+use crate::db::teams::Team;
+use crate::db::users::User;
+use crate::http::error::ApiError;
+use crate::ingest::preview;
+use crate::state::AppState;
+use crate::time::to_rfc3339;
+
+/// Queued exports listed in a dataset's export history.
+const EXPORT_HISTORY: i64 = 20;
+
+/// Rows per preview page.
+const PREVIEW_PAGE: i64 = 50;
+use super::options_form;
+use super::page::{error_page, respond, signed_in, user_context};
+
+#[derive(Debug, Deserialize)]
+pub struct DatasetsQuery {
+    q: Option<String>,
+    team: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DatasetRow {
+    id: String,
+    name: String,
+    rows: i64,
+    version: i32,
+    updated_at: String,
+}
+
+#[derive(Serialize)]
+struct TeamOption {
+    id: String,
+    name: String,
+}
+
+pub async fn datasets_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<DatasetsQuery>,
+) -> HttpResponse {
+    let caller = match signed_in(&req).await {
+        Ok(caller) => caller,
+        Err(redirect) => return redirect,
+    };
+    let query = query.into_inner();
+    let page_caller = caller.clone();
+    let team_filter = query.team.clone().filter(|t| !t.is_empty());
+    let text = query.q.clone().filter(|t| !t.trim().is_empty());
+    let listed = state
+        .db
+        .run(move |conn| {
+            let teams = Team::list_for_user(conn, &page_caller.user.id)?;
+            let visible_to = if page_caller.is_admin() {
+                None
+            } else {
+                let all = Dataset::all_ids(conn)?;
+                Some(access::viewable_datasets(conn, &page_caller, all)?)
+            };
+            let filter = DatasetFilter {
+                visible_to,
+                team_id: team_filter,
+                text,
+            };
+            let (datasets, total) = Dataset::list(conn, &filter, 0, 200)?;
+            let ids: Vec<String> = datasets.iter().map(|d| d.id.clone()).collect();
+            let counts = DatasetVersion::latest_row_counts(conn, &ids)?;
+            let rows: Vec<DatasetRow> = datasets
+                .into_iter()
+                .map(|d| DatasetRow {
+                    rows: counts.get(&d.id).copied().unwrap_or(0),
+                    version: d.latest_version,
+                    updated_at: to_rfc3339(d.updated_at),
+                    id: d.id,
+                    name: d.name,
+                })
+                .collect();
+            let teams: Vec<TeamOption> = teams
+                .into_iter()
+                .map(|t| TeamOption {
+                    id: t.id,
+                    name: t.name,
+                })
+                .collect();
+            Ok::<_, ApiError>((rows, total, teams))
+        })
+        .await;
+    let (datasets, total, teams) = match listed {
+        Ok(listed) => listed,
+        Err(err) => return error_page(Some(&caller), &err),
+    };
+    let max_upload = format!("{} MB", state.config.max_upload_bytes / 1_000_000);
+    respond(
+        &caller,
+        "datasets.html",
+        serde_json::json!({
+            "user": user_context(&caller),
+            "section": "datasets",
+            "datasets": datasets,
+            "total": total,
+            "teams": teams,
+            "q": query.q.unwrap_or_default(),
+            "team_filter": query.team.unwrap_or_default(),
+            "max_upload": max_upload,
+        }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DatasetQuery {
+    offset: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct ColumnRow {
+    name: String,
+    r#type: String,
+}
+
+#[derive(Serialize)]
+struct VersionRow {
+    version: i32,
+    original_filename: String,
+    row_count: i64,
+    size: String,
+    sha256: String,
+    created_at: String,
+}
+
+pub async fn dataset_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<DatasetQuery>,
+) -> HttpResponse {
+    let caller = match signed_in(&req).await {
+        Ok(caller) => caller,
+        Err(redirect) => return redirect,
+    };
+    let id = id.into_inner();
+    let page_caller = caller.clone();
+    let found = state
+        .db
+        .run(move |conn| {
+            let dataset =
+                Dataset::find(conn, &id).map_err(|e| crate::http::api::not_found_as(e, "dataset"))?;
+            let level = access::require_dataset(conn, &page_caller, &dataset, Level::View)?;
+            let versions = DatasetVersion::list(conn, &dataset.id)?;
+            let only = (!page_caller.is_admin()).then_some(page_caller.user.id.as_str());
+            let exports: Vec<JobView> =
+                ExportJob::list_for_dataset(conn, &dataset.id, only, EXPORT_HISTORY)?
+                    .into_iter()
+                    .map(JobView::from)
+                    .collect();
+            let mut shares = Vec::new();
+            let mut holders = Vec::new();
+            if level == Level::Admin {
+                holders = access::holders::for_dataset(conn, &page_caller, &dataset.id)?;
+                for share in Share::for_dataset(conn, &dataset.id)? {
+                    let name = match share.subject_kind.as_str() {
+                        "user" => User::find(conn, &share.subject_id)
+                            .map(|u| format!("{} <{}>", u.name, u.email))
+                            .unwrap_or_default(),
+                        "group" => UserGroup::find(conn, &share.subject_id)
+                            .map(|g| g.name)
+                            .unwrap_or_default(),
+                        // The address only, whether or not an account holds it.
+                        crate::db::shares::EMAIL => share.subject_id.clone(),
+                        _ => Team::find(conn, &share.subject_id)
+                            .map(|t| t.name)
+                            .unwrap_or_default(),
+                    };
+                    shares.push(serde_json::json!({
+                        "id": share.id,
+                        "pending": share.is_pending(),
+                        "kind": share.subject_kind,
+                        "name": name,
+                        "level": share.level,
+                        "expires_at": share.expires_at.map(to_rfc3339),
+                    }));
+                }
+            }
+            Ok::<_, ApiError>((dataset, level, versions, shares, holders, exports))
+        })
+        .await;
+    let (dataset, level, versions, shares, holders, exports) = match found {
+        Ok(found) => found,
+        Err(err) => return error_page(Some(&caller), &err),
+    };
+    let Some(latest) = versions
+        .iter()
+        .find(|v| v.version == dataset.latest_version)
+        .cloned()
+    else {
+        return error_page(Some(&caller), &ApiError::not_found("dataset version"));
+    };
+    let offset = query
+        .offset
+        .unwrap_or(0)
+        .clamp(0, (latest.row_count - 1).max(0));
+    let path = state.storage.absolute(&latest.file_path);
+    let rows =
+        match web::block(move || preview::read_rows(&path, offset, PREVIEW_PAGE as u32)).await {
+            Ok(Ok(rows)) => rows,
+            Ok(Err(err)) => return error_page(Some(&caller), &err.into()),
+            Err(err) => return error_page(Some(&caller), &ApiError::internal(err)),
+        };
+    let preview: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    let columns: Vec<ColumnRow> = parse_columns(&latest.schema_json)
+        .into_iter()
+        .map(|c| ColumnRow {
+            name: c.name,
+            r#type: c.data_type,
+        })
+        .collect();
+    let versions: Vec<VersionRow> = versions
+        .into_iter()
+        .rev()
+        .map(|v| VersionRow {
+            version: v.version,
+            original_filename: v.original_filename,
+            row_count: v.row_count,
+            size: crate::human::stored_size(v.size_bytes),
+            sha256: v.sha256,
+            created_at: to_rfc3339(v.created_at),
+        })
+        .collect();
+    let formats: Vec<serde_json::Value> = state
+        .plugins
+        .list()
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "id": p.manifest.id,
+                "name": p.manifest.name,
+                "description": p.manifest.description,
+                "options": options_form::fields(&p.info.options_schema),
+            })
+        })
+        .collect();
+    let tags = dataset.tag_list().join(", ");
+    let exports: Vec<serde_json::Value> = exports
+        .into_iter()
+        .map(|job| {
+            let manifest = job
+                .manifest
+                .as_ref()
+                .and_then(|m| serde_json::to_string_pretty(m).ok());
+            serde_json::json!({
+                "job": job,
+                "size": crate::human::stored_size(job.bytes_done),
+                "manifest": manifest,
+            })
+        })
+        .collect();
+    respond(
+        &caller,
+        "dataset.html",
+        serde_json::json!({
+            "user": user_context(&caller),
+            "section": "datasets",
+            "dataset": {
+                "id": dataset.id,
+                "name": dataset.name,
+                "description": dataset.description,
+                "licence": dataset.licence,
+                "latest_version": dataset.latest_version,
+                "team": dataset.team_id,
+                "tags": tags,
+            },
+            "access": level.as_str(),
+            "can_edit": level >= Level::Edit,
+            "rows": latest.row_count,
+            "columns": columns,
+            "preview": preview,
+            "offset": offset,
+            "page": PREVIEW_PAGE,
+            "versions": versions,
+            "formats": formats,
+            "shares": shares,
+            "holders": holders,
+            "exports": exports,
+        }),
+    )
+}

@@ -1,0 +1,159 @@
+//! What others shared with the caller, the caller's links and each link's access log.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::db::datasets::Dataset;
+use crate::db::groups::UserGroup;
+use crate::db::link_access_log::LinkAccess;
+use crate::db::shares::Share;
+use crate::db::teams::Team;
+use crate::db::users::User;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use crate::time::to_rfc3339;
+
+use super::page::{error_page, respond, signed_in, user_context};
+
+pub async fn shared_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let caller = match signed_in(&req).await {
+        Ok(caller) => caller,
+        Err(redirect) => return redirect,
+    };
+    let user_id = caller.user.id.clone();
+    let email = crate::db::users::normalize_email(&caller.user.email);
+    let found = state
+        .db
+        .run(move |conn| {
+            // Seeing a share made to one's address is what makes it no longer pending.
+            let now = crate::time::now_millis();
+            if Share::has_unseen_for_email(conn, &email)? {
+                crate::db::write_transaction(conn, |conn| {
+                    Share::accept_for_email(conn, &email, now)
+                })?;
+            }
+            let mut subjects = vec![
+                ("user".to_owned(), user_id.clone()),
+                (crate::db::shares::EMAIL.to_owned(), email.clone()),
+            ];
+            for group in UserGroup::ids_for_user(conn, &user_id)? {
+                subjects.push(("group".to_owned(), group));
+            }
+            for team in Team::ids_for_user(conn, &user_id)? {
+                subjects.push(("team".to_owned(), team));
+            }
+            let mut rows = Vec::new();
+            for share in Share::to_subjects(conn, &subjects, crate::time::now_millis())? {
+                let Ok(dataset) = Dataset::find(conn, &share.dataset_id) else {
+                    continue;
+                };
+                let through = match share.subject_kind.as_str() {
+                    "user" => "you".to_owned(),
+                    crate::db::shares::EMAIL => "your email address".to_owned(),
+                    "group" => UserGroup::find(conn, &share.subject_id)
+                        .map(|g| format!("group {}", g.name))
+                        .unwrap_or_else(|_| "a group".into()),
+                    _ => Team::find(conn, &share.subject_id)
+                        .map(|t| format!("team {}", t.name))
+                        .unwrap_or_else(|_| "a team".into()),
+                };
+                let shared_by = share
+                    .created_by
+                    .as_deref()
+                    .and_then(|id| User::find(conn, id).ok())
+                    .map(|u| u.name);
+                rows.push(serde_json::json!({
+                    "dataset_id": dataset.id,
+                    "dataset_name": dataset.name,
+                    "level": share.level,
+                    "through": through,
+                    "shared_by": shared_by,
+                    "expires_at": share.expires_at.map(to_rfc3339),
+                }));
+            }
+            Ok::<_, ApiError>(rows)
+        })
+        .await;
+    let shares = match found {
+        Ok(rows) => rows,
+        Err(err) => return error_page(Some(&caller), &err),
+    };
+    respond(
+        &caller,
+        "shared_with_me.html",
+        serde_json::json!({"user": user_context(&caller), "section": "shared", "shares": shares}),
+    )
+}
+
+/// The caller's links with their state, downloads and last access; revoking needs a script.
+pub async fn links_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let caller = match signed_in(&req).await {
+        Ok(caller) => caller,
+        Err(redirect) => return redirect,
+    };
+    let list_caller = caller.clone();
+    let found = state
+        .db
+        .run(move |conn| {
+            // The same links as `GET /api/v1/links`: the caller's, and every link on the
+            // datasets they administer.
+            let links = crate::links::manage::visible_links(conn, &list_caller, None)?;
+            crate::http::api::links::link_views(conn, &list_caller, &links)
+        })
+        .await;
+    let links = match found {
+        Ok(links) => links,
+        Err(err) => return error_page(Some(&caller), &err),
+    };
+    respond(
+        &caller,
+        "links.html",
+        serde_json::json!({"user": user_context(&caller), "section": "links", "links": links}),
+    )
+}
+
+/// One link's access log, for its owner.
+pub async fn link_log_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let caller = match signed_in(&req).await {
+        Ok(caller) => caller,
+        Err(redirect) => return redirect,
+    };
+    let id = id.into_inner();
+    let page_caller = caller.clone();
+    let found = state
+        .db
+        .run(move |conn| {
+            let link = crate::links::manage::find_manageable(conn, &page_caller, &id)?;
+            let entries: Vec<serde_json::Value> = LinkAccess::for_link(conn, &link.id, 500)?
+                .into_iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "at": to_rfc3339(e.at),
+                        "event": e.event,
+                        "reason": e.reason,
+                        "address": e.address,
+                        "user_agent": e.user_agent,
+                    })
+                })
+                .collect();
+            Ok::<_, ApiError>((link.name, entries))
+        })
+        .await;
+    let (name, entries) = match found {
+        Ok(found) => found,
+        Err(err) => return error_page(Some(&caller), &err),
+    };
+    respond(
+        &caller,
+        "link_log.html",
+        serde_json::json!({
+            "user": user_context(&caller),
+            "section": "links",
+            "link": {"name": name},
+            "entries": entries,
+        }),
+    )
+}
