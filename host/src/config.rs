@@ -169,6 +169,26 @@ pub struct Overrides {
 }
 
 impl Config {
+    /// An address as logs keep it: cut to its /24 (IPv4) or /48 (IPv6) unless the operator
+    /// asked for whole addresses (`log_full_addresses`).
+    pub fn logged_address(&self, address: Option<std::net::IpAddr>) -> Option<String> {
+        use std::net::IpAddr;
+        let address = address?;
+        if self.log_full_addresses {
+            return Some(address.to_string());
+        }
+        Some(match address {
+            IpAddr::V4(v4) => {
+                let o = v4.octets();
+                format!("{}.{}.{}.0/24", o[0], o[1], o[2])
+            }
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        })
+    }
+
     /// Loads the layered configuration from the real file system and process environment.
     pub fn load(overrides: &Overrides) -> Result<Self, ConfigError> {
         Self::load_from(overrides, std::env::vars())

@@ -105,7 +105,7 @@ fn append(conn: &mut AnyConnection, at: i64, event: AuditEvent) -> DbResult<i64>
 /// Records an action a signed-in caller (an admin, a group manager...) took on `target`.
 pub fn caller_action(
     conn: &mut AnyConnection,
-    caller: &crate::auth::Caller,
+    caller: &crate::access::Caller,
     action: &'static str,
     target: String,
     detail: serde_json::Value,

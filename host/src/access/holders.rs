@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::Level;
 use super::policy::{Explanation, Snapshot, dataset_object, user_subject};
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::db::AnyConnection;
 use crate::db::groups::UserGroup;
 use crate::db::shares::Share;

@@ -5,12 +5,13 @@
 //! audit log, so an admin can always answer "why could she see this?".
 
 pub mod audit;
+pub mod caller;
 pub mod holders;
 pub mod policy;
 pub mod rules;
 pub mod token;
 
-use crate::auth::Caller;
+pub use caller::Caller;
 use crate::db::datasets::Dataset;
 use crate::db::{AnyConnection, DbResult};
 use crate::http::error::ApiError;

@@ -83,7 +83,8 @@ pub struct PasswordGate {
 }
 
 /// The gate was full: nothing was hashed. Retry after this many seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the server is busy checking passwords; try again in {retry_after} seconds")]
 pub struct Busy {
     pub retry_after: u64,
 }
@@ -168,20 +169,6 @@ struct Leave<'a>(&'a std::sync::atomic::AtomicUsize);
 impl Drop for Leave<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-    }
-}
-
-impl From<Busy> for crate::http::error::ApiError {
-    fn from(busy: Busy) -> Self {
-        tracing::warn!("password hashing is saturated; a request was turned away");
-        crate::http::error::ApiError {
-            code: crate::http::error::ErrorCode::Unavailable,
-            message: format!(
-                "the server is busy checking passwords; try again in {} seconds",
-                busy.retry_after
-            ),
-            retry_after: Some(busy.retry_after),
-        }
     }
 }
 

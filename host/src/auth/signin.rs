@@ -2,18 +2,33 @@
 //! taken before the password is hashed), hashed behind the password gate, audited, ending in a
 //! session. The API's login and the sign-in page share it.
 
-use actix_web::HttpRequest;
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use std::net::IpAddr;
 
-use super::{CSRF_COOKIE, SESSION_COOKIE, password, secrets, throttle};
+use super::password::{Busy, PasswordGate};
+use super::{password, secrets, throttle};
 use crate::access::audit::{self, AuditEvent};
 use crate::config::Config;
-use crate::db::DbError;
 use crate::db::sessions::Session;
 use crate::db::users::User;
-use crate::http::error::{ApiError, ErrorCode};
-use crate::state::AppState;
+use crate::db::{Database, DbError};
 use crate::time::now_millis;
+
+/// Why a sign-in was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Too many attempts for the account or the address; try again after the wait.
+    #[error("too many attempts; try again in {seconds} seconds")]
+    Throttled { seconds: u64 },
+    /// The password gate is full; nothing was tried.
+    #[error(transparent)]
+    Busy(#[from] Busy),
+    #[error("wrong email or password")]
+    WrongCredentials,
+    #[error("this account is deactivated; ask an administrator")]
+    Deactivated,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
 
 /// A new session, its secrets shown once.
 pub struct SignedIn {
@@ -29,22 +44,21 @@ pub struct SignedIn {
 /// [`throttle`]), and the hash waits its turn at the [`password::PasswordGate`], so neither
 /// a burst of guesses nor a flood of requests gets more hashes than the limits allow.
 pub async fn sign_in(
-    state: &AppState,
-    req: &HttpRequest,
+    db: &Database,
+    config: &Config,
+    gate: &PasswordGate,
+    client: Option<IpAddr>,
     email: String,
     given: String,
-) -> Result<SignedIn, ApiError> {
+) -> Result<SignedIn, SignInError> {
     let account_key = throttle::account_key(&email);
-    let client = crate::auth::client::address(req, &state.config);
     let address_key = throttle::address_key(client);
-    let logged_address = crate::auth::client::for_log(client, &state.config);
-    let config = state.config.clone();
-    let schedule = throttle::sign_in_schedule(&config);
+    let logged_address = config.logged_address(client);
+    let schedule = throttle::sign_in_schedule(config);
     let now = now_millis();
 
     let keys = (account_key.clone(), address_key.clone());
-    let (taken, user) = state
-        .db
+    let (taken, user) = db
         .run(move |conn| {
             let taken = crate::db::write_transaction(conn, |conn| {
                 throttle::take_sign_in(conn, &keys.0, &keys.1, now, &schedule)
@@ -63,28 +77,25 @@ pub async fn sign_in(
                 wait_seconds = seconds,
                 "sign-in refused before checking the password"
             );
-            return Err(ApiError::too_many_attempts(seconds));
+            return Err(SignInError::Throttled { seconds });
         }
     };
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let checked = state
-        .password_gate
+    let checked = gate
         .run(move || password::verify(&given, stored.as_deref()))
         .await;
     let matches = match checked {
         Ok(matches) => matches,
         Err(busy) => {
             // Nothing was tried: the attempt goes back.
-            state.db.run(move |conn| admitted.give_back(conn)).await?;
+            db.run(move |conn| admitted.give_back(conn)).await?;
             return Err(busy.into());
         }
     };
     let Some(user) = user.filter(|_| matches) else {
         let account = account_key.clone();
-        state
-            .db
-            .run(move |conn| {
+        db.run(move |conn| {
                 audit::record(
                     conn,
                     now,
@@ -95,26 +106,21 @@ pub async fn sign_in(
                 )
                 .map(|_| ())
             })
-            .await?;
+        .await?;
         tracing::info!(
             decision = "deny",
             reason = "wrong email or password",
             "sign-in refused"
         );
-        return Err(ApiError::new(
-            ErrorCode::InvalidCredentials,
-            "wrong email or password",
-        ));
+        return Err(SignInError::WrongCredentials);
     };
     if !user.is_active {
-        state.db.run(move |conn| admitted.give_back(conn)).await?;
+        db.run(move |conn| admitted.give_back(conn)).await?;
         tracing::info!(decision = "deny", user = %user.id, reason = "deactivated", "sign-in refused");
-        return Err(ApiError::forbidden(
-            "this account is deactivated; ask an administrator",
-        ));
+        return Err(SignInError::Deactivated);
     }
 
-    let success_address = crate::auth::client::for_log(client, &state.config);
+    let success_address = config.logged_address(client);
     let session_token = secrets::generate("tss_");
     let csrf_token = secrets::generate("");
     let expires_at = now + (config.session_ttl_hours * 3600 * 1000) as i64;
@@ -125,9 +131,7 @@ pub async fn sign_in(
         created_at: now,
         expires_at,
     };
-    state
-        .db
-        .run(move |conn| {
+    db.run(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 admitted.give_back(conn)?;
                 Session::delete_expired(conn, now)?;
@@ -155,23 +159,4 @@ pub async fn sign_in(
         csrf_token,
         expires_at,
     })
-}
-
-/// The session cookie (HttpOnly) and the CSRF cookie the page's scripts echo.
-pub fn session_cookies(config: &Config, signed: &SignedIn) -> [Cookie<'static>; 2] {
-    let max_age = CookieDuration::hours(config.session_ttl_hours as i64);
-    let session = Cookie::build(SESSION_COOKIE, signed.session_token.clone())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(config.secure_cookies)
-        .max_age(max_age)
-        .finish();
-    let csrf = Cookie::build(CSRF_COOKIE, signed.csrf_token.clone())
-        .path("/")
-        .same_site(SameSite::Strict)
-        .secure(config.secure_cookies)
-        .max_age(max_age)
-        .finish();
-    [session, csrf]
 }

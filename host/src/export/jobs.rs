@@ -65,13 +65,7 @@ pub const INTERNAL_MESSAGE: &str = "internal error";
 
 /// The error code a failed job records, the same catalogue as the API's.
 fn error_code(err: &ExportError) -> String {
-    use crate::http::error::ErrorCode;
-    match err {
-        ExportError::Plugin(e) => e.code(),
-        ExportError::Invalid(_) => ErrorCode::ValidationFailed,
-        ExportError::Data(_) | ExportError::Cancelled => ErrorCode::Internal,
-    }
-    .as_str()
+    err.kind().to_owned()
 }
 
 /// Runs `job` to its end (blocking: call it from the blocking pool).

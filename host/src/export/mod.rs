@@ -208,12 +208,14 @@ pub enum ExportError {
     Cancelled,
 }
 
-impl From<ExportError> for crate::http::error::ApiError {
-    fn from(err: ExportError) -> Self {
-        match err {
-            ExportError::Invalid(message) => crate::http::error::ApiError::validation(message),
-            ExportError::Plugin(e) => e.into(),
-            other => crate::http::error::ApiError::internal(other),
+impl ExportError {
+    /// The stable name of this failure, as a failed export job records it and as the API's
+    /// error catalogue names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ExportError::Plugin(e) => e.kind(),
+            ExportError::Invalid(_) => "validation_failed",
+            ExportError::Data(_) | ExportError::Cancelled => "internal",
         }
     }
 }

@@ -8,7 +8,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::{
-    AdminCaller, AuthMethod, CSRF_HEADER, Caller, SESSION_COOKIE, Scope, client, parse_scopes,
+    AdminCaller, AuthMethod, CSRF_HEADER, Caller, SESSION_COOKIE, Scope, parse_scopes,
     secrets,
 };
 use crate::db::DbError;
@@ -46,7 +46,7 @@ pub async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let safe = is_safe(req.method());
     let address =
-        client::for_log(client::address(&req, &state.config), &state.config);
+        state.config.logged_address(crate::http::client::address(&req, &state.config));
     let access = state.access.clone();
     let now = now_millis();
 

@@ -5,6 +5,8 @@
 //! - [`routing`] groups routes by path (405 with `Allow`) and records the router's table.
 //! - [`extract`] verifies the caller before a handler runs; [`guard`] clears `/api/v1`
 //!   requests for the resource their path names.
+//! - [`client`] reads the client's address (trusting forwarded headers only from configured
+//!   proxies); [`cookies`] writes a session's cookies.
 //! - [`error`] is the one catalogue of API errors and where each becomes a status and JSON.
 //! - [`api`] holds the JSON handlers, one folder per resource; [`openapi`] documents them.
 //! - [`pages`] holds the HTML pages people use in a browser.
@@ -14,6 +16,8 @@
 
 pub mod api;
 pub mod app;
+pub mod client;
+pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod guard;

@@ -19,7 +19,6 @@ use std::path::Path;
 pub use format::SourceFormat;
 pub use schema::ColumnInfo;
 
-use crate::http::error::{ApiError, ErrorCode};
 
 /// Tunables taken from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -90,25 +89,6 @@ pub enum IngestError {
     Io(#[from] std::io::Error),
     #[error("conversion failed: {0}")]
     Internal(String),
-}
-
-impl From<IngestError> for ApiError {
-    fn from(err: IngestError) -> Self {
-        match err {
-            IngestError::Empty => ApiError::new(
-                ErrorCode::EmptyFile,
-                "the uploaded file is empty; choose a file with a header and some rows",
-            ),
-            e @ IngestError::Ragged { .. } => ApiError::new(ErrorCode::RaggedRows, e.to_string()),
-            IngestError::Malformed(m) => ApiError::new(ErrorCode::MalformedFile, m),
-            IngestError::Unsupported(m) => ApiError::new(ErrorCode::UnsupportedFormat, m),
-            IngestError::TooManyColumns(m) => ApiError::new(ErrorCode::TooManyColumns, m),
-            IngestError::TooManyRows(m) => ApiError::new(ErrorCode::TooManyRows, m),
-            IngestError::WorkbookTooLarge(m) => ApiError::new(ErrorCode::WorkbookTooLarge, m),
-            IngestError::Io(e) => ApiError::internal(e),
-            IngestError::Internal(m) => ApiError::internal(m),
-        }
-    }
 }
 
 /// Checks and converts `source` (in `format`) into Parquet inside `tmp_dir`.

@@ -63,19 +63,6 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    pub fn of(req: &actix_web::HttpRequest, config: &Config) -> Visitor {
-        let address = crate::auth::client::address(req, config);
-        Visitor {
-            address,
-            logged_address: crate::auth::client::for_log(address, config),
-            user_agent: req
-                .headers()
-                .get(actix_web::http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.chars().take(300).collect()),
-        }
-    }
-
     fn throttle_key(&self) -> String {
         format!("link-{}", throttle::address_key(self.address))
     }

@@ -17,7 +17,6 @@ use super::registry::PluginRegistry;
 use crate::db::AnyConnection;
 use crate::db::plugin_components::PluginComponent;
 use crate::db::plugins::{PluginRecord, SOURCE_FOLDER, SOURCE_INSTALLED};
-use crate::http::error::{ApiError, ErrorCode};
 
 /// The largest component an administrator may upload.
 pub const MAX_COMPONENT_BYTES: usize = 64 << 20;
@@ -34,22 +33,6 @@ pub enum PluginAdminError {
     ApprovalRequired { id: String, requests: Vec<String> },
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
-}
-
-impl From<PluginAdminError> for ApiError {
-    fn from(err: PluginAdminError) -> Self {
-        match err {
-            PluginAdminError::NotFound(_) => ApiError::new(ErrorCode::NotFound, err.to_string()),
-            PluginAdminError::Conflict(_) => ApiError::new(ErrorCode::Conflict, err.to_string()),
-            PluginAdminError::Invalid(_) => {
-                ApiError::new(ErrorCode::InvalidPlugin, err.to_string())
-            }
-            PluginAdminError::ApprovalRequired { .. } => {
-                ApiError::new(ErrorCode::ApprovalRequired, err.to_string())
-            }
-            PluginAdminError::Db(e) => e.into(),
-        }
-    }
 }
 
 /// What to do with a plugin once it is installed.

@@ -1,7 +1,5 @@
 //! How a plugin call fails: [`PluginError`], naming which of its limits a plugin passed or what
-//! else went wrong, and the catalogue code a client sees for each.
-
-use crate::http::error::{ApiError, ErrorCode};
+//! else went wrong, and the stable name of each.
 
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
@@ -24,24 +22,17 @@ pub enum PluginError {
 }
 
 impl PluginError {
-    /// The catalogue code a client sees for this failure.
-    pub fn code(&self) -> ErrorCode {
+    /// The stable name of this failure, as a failed export job records it and as the API's
+    /// error catalogue names it (the transport maps each variant to the same code).
+    pub fn kind(&self) -> &'static str {
         match self {
-            PluginError::Trapped(_) => ErrorCode::PluginTrapped,
-            PluginError::Timeout(_) => ErrorCode::PluginTimeout,
-            PluginError::MemoryLimit(_) => ErrorCode::PluginMemoryLimit,
-            PluginError::DiskLimit(_) => ErrorCode::PluginDiskLimit,
-            PluginError::BadOutput(_) => ErrorCode::PluginBadOutput,
-            PluginError::InvalidOptions(_) => ErrorCode::InvalidExportOptions,
-            PluginError::Failed(_) | PluginError::Load(_) => ErrorCode::PluginFailed,
+            PluginError::Trapped(_) => "plugin_trapped",
+            PluginError::Timeout(_) => "plugin_timeout",
+            PluginError::MemoryLimit(_) => "plugin_memory_limit",
+            PluginError::DiskLimit(_) => "plugin_disk_limit",
+            PluginError::BadOutput(_) => "plugin_bad_output",
+            PluginError::InvalidOptions(_) => "invalid_export_options",
+            PluginError::Failed(_) | PluginError::Load(_) => "plugin_failed",
         }
-    }
-}
-
-impl From<PluginError> for ApiError {
-    fn from(err: PluginError) -> Self {
-        let code = err.code();
-        tracing::warn!(error = %err, code = code.as_str(), "plugin call failed");
-        ApiError::new(code, err.to_string())
     }
 }

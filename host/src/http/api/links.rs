@@ -320,7 +320,7 @@ fn public_base(state: &AppState, req: &HttpRequest) -> String {
     if !state.config.public_url.is_empty() {
         return state.config.public_url.trim_end_matches('/').to_owned();
     }
-    if crate::auth::client::from_trusted_proxy(req, &state.config)
+    if crate::http::client::from_trusted_proxy(req, &state.config)
         && let Some(forwarded) = forwarded_base(req)
     {
         return forwarded;

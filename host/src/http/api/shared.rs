@@ -239,7 +239,7 @@ pub async fn show_link(
     slug: web::Path<String>,
 ) -> HttpResponse {
     let slug = slug.into_inner();
-    let visitor = Visitor::of(&req, &state.config);
+    let visitor = crate::http::client::visitor(&req, &state.config);
     let app = state.clone();
     let credential = Credential::Slug {
         session: req
@@ -368,7 +368,7 @@ pub async fn open_link(
 
     let slug = slug.into_inner();
     let given = form.into_inner().password;
-    let visitor = Visitor::of(&req, &state.config);
+    let visitor = crate::http::client::visitor(&req, &state.config);
     let app = state.clone();
     let inner_slug = slug.clone();
     let found = state
@@ -532,7 +532,7 @@ async fn serve_download(
     credential: Credential,
     query: LinkDownloadQuery,
 ) -> ApiResult<HttpResponse> {
-    let visitor = Visitor::of(&req, &state.config);
+    let visitor = crate::http::client::visitor(&req, &state.config);
     let app = state.clone();
     let inner_visitor = visitor.clone();
     let range = req
@@ -882,7 +882,7 @@ async fn serve_rows(
     let limit = query.limit.unwrap_or(100).clamp(1, max);
     // View means the page, the metadata and the first rows: no paging past them.
     let visible = state.config.link_view_rows as i64;
-    let visitor = Visitor::of(&req, &state.config);
+    let visitor = crate::http::client::visitor(&req, &state.config);
     let app = state.clone();
     let asked = query.columns.as_deref().map(parse_column_list);
     let (version, columns) = state
@@ -985,7 +985,7 @@ pub async fn link_info(
     req: HttpRequest,
 ) -> ApiResult<web::Json<LinkInfoView>> {
     let credential = credential(&req, None)?;
-    let visitor = Visitor::of(&req, &state.config);
+    let visitor = crate::http::client::visitor(&req, &state.config);
     let app = state.clone();
     let view = state
         .db

@@ -218,9 +218,17 @@ pub async fn login_form(
             ),
         );
     }
-    match signin::sign_in(&state, &req, email.clone(), password).await {
+    match signin::sign_in(
+        &state.db,
+        &state.config,
+        &state.password_gate,
+        crate::http::client::address(&req, &state.config),
+        email.clone(),
+        password,
+    )
+    .await {
         Ok(signed) => {
-            let [session, csrf] = signin::session_cookies(&state.config, &signed);
+            let [session, csrf] = crate::http::cookies::session_cookies(&state.config, &signed);
             let mut used = form_cookie(&state.config, "");
             used.make_removal();
             HttpResponse::SeeOther()
@@ -231,6 +239,7 @@ pub async fn login_form(
                 .finish()
         }
         Err(err) => {
+            let err = ApiError::from(err);
             let message = match err.code {
                 ErrorCode::InvalidCredentials => {
                     "That email and password do not match an account. Check both and try again."

@@ -62,8 +62,16 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let LoginRequest { email, password } = body.into_inner();
-    let signed = signin::sign_in(&state, &req, email, password).await?;
-    let [session, csrf] = signin::session_cookies(&state.config, &signed);
+    let signed = signin::sign_in(
+        &state.db,
+        &state.config,
+        &state.password_gate,
+        crate::http::client::address(&req, &state.config),
+        email,
+        password,
+    )
+    .await?;
+    let [session, csrf] = crate::http::cookies::session_cookies(&state.config, &signed);
     Ok(HttpResponse::Ok()
         .cookie(session)
         .cookie(csrf)

@@ -1,4 +1,4 @@
-//! The client's address: the connection's peer, or, when the peer is a configured reverse
+//! The client's address, as the transport sees it: the connection's peer, or, when the peer is a configured reverse
 //! proxy, the last address in `X-Forwarded-For` that is not one of those proxies. A header
 //! from anyone else is ignored, so a client cannot pick the address it is throttled by.
 
@@ -7,9 +7,11 @@ use std::net::IpAddr;
 use actix_web::HttpRequest;
 
 use crate::config::Config;
+use crate::links::Visitor;
 use crate::net::parse_proxies;
 
-/// The address the request comes from, as far as it can be trusted.
+/// The address the request comes from, as far as it can be trusted (logs keep it as
+/// [`Config::logged_address`] says).
 pub fn address(req: &HttpRequest, config: &Config) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
     let proxies = parse_proxies(&config.trusted_proxies).unwrap_or_default();
@@ -45,20 +47,17 @@ pub fn from_trusted_proxy(req: &HttpRequest, config: &Config) -> bool {
         .any(|p| p.contains(peer))
 }
 
-/// The address as logs keep it: cut to its /24 or /48 unless the operator asked for more.
-pub fn for_log(address: Option<IpAddr>, config: &Config) -> Option<String> {
-    let address = address?;
-    if config.log_full_addresses {
-        return Some(address.to_string());
+/// Who is asking, for a link's throttle and access log: the address as far as it can be
+/// trusted, as logs keep it, and the user agent (cut to 300 characters).
+pub fn visitor(req: &HttpRequest, config: &Config) -> Visitor {
+    let address = address(req, config);
+    Visitor {
+        address,
+        logged_address: config.logged_address(address),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(300).collect()),
     }
-    Some(match address {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
-        }
-    })
 }

@@ -4,13 +4,15 @@
 //! and reaches the wire in one shape: `{"error": {"code": "...", "message": "..."}}`. Lower
 //! layers (database, storage, ingest) have their own error types and convert into [`ApiError`]
 //! here, once. An internal error tells the client only "internal error"; its cause goes to the
-//! log.
+//! log. Each domain error enum becomes a catalogue entry in [`domain`], once.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+mod domain;
 
 /// Stable, documented error codes. Clients match on these, never on messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -206,47 +208,6 @@ impl ResponseError for ApiError {
                 message: self.message.clone(),
             },
         })
-    }
-}
-
-impl From<crate::db::DbError> for ApiError {
-    fn from(err: crate::db::DbError) -> Self {
-        use crate::db::DbError;
-        match err {
-            DbError::NotFound => ApiError::new(ErrorCode::NotFound, "not found"),
-            DbError::Conflict(what) => ApiError::conflict(what),
-            DbError::Unavailable(cause) => {
-                tracing::error!(error = %cause, "database unavailable");
-                ApiError::new(
-                    ErrorCode::Unavailable,
-                    "the database is unavailable; try again",
-                )
-            }
-            other => ApiError::internal(other),
-        }
-    }
-}
-
-impl From<crate::access::policy::PolicyError> for ApiError {
-    fn from(err: crate::access::policy::PolicyError) -> Self {
-        use crate::access::policy::PolicyError;
-        match err {
-            PolicyError::Db(db) => db.into(),
-            PolicyError::Invalid(message) => ApiError::validation(message),
-            PolicyError::Engine(cause) => ApiError::internal(cause),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(err: diesel::result::Error) -> Self {
-        crate::db::DbError::from(err).into()
-    }
-}
-
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(err: actix_web::error::BlockingError) -> Self {
-        ApiError::internal(err)
     }
 }
 

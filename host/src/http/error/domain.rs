@@ -1,0 +1,168 @@
+//! Every domain error enum mapped to the API's catalogue, in one place: the domain says what
+//! went wrong in its own words; only here does that become a code, a status and a sentence
+//! for the client. An unexpected cause becomes `internal` and goes to the log.
+
+use super::{ApiError, ErrorCode};
+use crate::auth::password::Busy;
+use crate::auth::signin::SignInError;
+use crate::export::ExportError;
+use crate::ingest::IngestError;
+use crate::plugins::PluginError;
+use crate::plugins::admin::PluginAdminError;
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(err: crate::db::DbError) -> Self {
+        use crate::db::DbError;
+        match err {
+            DbError::NotFound => ApiError::new(ErrorCode::NotFound, "not found"),
+            DbError::Conflict(what) => ApiError::conflict(what),
+            DbError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "database unavailable");
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the database is unavailable; try again",
+                )
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<crate::access::policy::PolicyError> for ApiError {
+    fn from(err: crate::access::policy::PolicyError) -> Self {
+        use crate::access::policy::PolicyError;
+        match err {
+            PolicyError::Db(db) => db.into(),
+            PolicyError::Invalid(message) => ApiError::validation(message),
+            PolicyError::Engine(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        crate::db::DbError::from(err).into()
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(err)
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(err: IngestError) -> Self {
+        match err {
+            IngestError::Empty => ApiError::new(
+                ErrorCode::EmptyFile,
+                "the uploaded file is empty; choose a file with a header and some rows",
+            ),
+            e @ IngestError::Ragged { .. } => ApiError::new(ErrorCode::RaggedRows, e.to_string()),
+            IngestError::Malformed(m) => ApiError::new(ErrorCode::MalformedFile, m),
+            IngestError::Unsupported(m) => ApiError::new(ErrorCode::UnsupportedFormat, m),
+            IngestError::TooManyColumns(m) => ApiError::new(ErrorCode::TooManyColumns, m),
+            IngestError::TooManyRows(m) => ApiError::new(ErrorCode::TooManyRows, m),
+            IngestError::WorkbookTooLarge(m) => ApiError::new(ErrorCode::WorkbookTooLarge, m),
+            IngestError::Io(e) => ApiError::internal(e),
+            IngestError::Internal(m) => ApiError::internal(m),
+        }
+    }
+}
+
+impl From<PluginError> for ApiError {
+    fn from(err: PluginError) -> Self {
+        let code = match &err {
+            PluginError::Trapped(_) => ErrorCode::PluginTrapped,
+            PluginError::Timeout(_) => ErrorCode::PluginTimeout,
+            PluginError::MemoryLimit(_) => ErrorCode::PluginMemoryLimit,
+            PluginError::DiskLimit(_) => ErrorCode::PluginDiskLimit,
+            PluginError::BadOutput(_) => ErrorCode::PluginBadOutput,
+            PluginError::InvalidOptions(_) => ErrorCode::InvalidExportOptions,
+            PluginError::Failed(_) | PluginError::Load(_) => ErrorCode::PluginFailed,
+        };
+        tracing::warn!(error = %err, code = code.as_str(), "plugin call failed");
+        ApiError::new(code, err.to_string())
+    }
+}
+
+impl From<PluginAdminError> for ApiError {
+    fn from(err: PluginAdminError) -> Self {
+        match err {
+            PluginAdminError::NotFound(_) => ApiError::new(ErrorCode::NotFound, err.to_string()),
+            PluginAdminError::Conflict(_) => ApiError::new(ErrorCode::Conflict, err.to_string()),
+            PluginAdminError::Invalid(_) => {
+                ApiError::new(ErrorCode::InvalidPlugin, err.to_string())
+            }
+            PluginAdminError::ApprovalRequired { .. } => {
+                ApiError::new(ErrorCode::ApprovalRequired, err.to_string())
+            }
+            PluginAdminError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(err: ExportError) -> Self {
+        match err {
+            ExportError::Invalid(message) => ApiError::validation(message),
+            ExportError::Plugin(e) => e.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<Busy> for ApiError {
+    fn from(busy: Busy) -> Self {
+        tracing::warn!("password hashing is saturated; a request was turned away");
+        ApiError {
+            code: ErrorCode::Unavailable,
+            message: format!(
+                "the server is busy checking passwords; try again in {} seconds",
+                busy.retry_after
+            ),
+            retry_after: Some(busy.retry_after),
+        }
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(err: SignInError) -> Self {
+        match err {
+            SignInError::Throttled { seconds } => ApiError::too_many_attempts(seconds),
+            SignInError::Busy(busy) => busy.into(),
+            SignInError::WrongCredentials => {
+                ApiError::new(ErrorCode::InvalidCredentials, err.to_string())
+            }
+            SignInError::Deactivated => ApiError::forbidden(err.to_string()),
+            SignInError::Db(db) => db.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failed export job records the failure's own name; the API must call it the same.
+    #[test]
+    fn a_failed_jobs_code_is_the_catalogues() {
+        let failures = [
+            ExportError::Invalid("x".into()),
+            ExportError::Data("x".into()),
+            ExportError::Cancelled,
+            ExportError::Plugin(PluginError::Trapped("x".into())),
+            ExportError::Plugin(PluginError::Timeout(1)),
+            ExportError::Plugin(PluginError::MemoryLimit(1)),
+            ExportError::Plugin(PluginError::DiskLimit(1)),
+            ExportError::Plugin(PluginError::BadOutput("x".into())),
+            ExportError::Plugin(PluginError::InvalidOptions("x".into())),
+            ExportError::Plugin(PluginError::Failed("x".into())),
+            ExportError::Plugin(PluginError::Load("x".into())),
+        ];
+        for failure in failures {
+            let kind = failure.kind();
+            assert_eq!(ApiError::from(failure).code.as_str(), kind);
+        }
+    }
+}
