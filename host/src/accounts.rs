@@ -3,9 +3,20 @@
 
 use crate::auth::password;
 use crate::db::users::{NewUser, User, normalize_email};
-use crate::db::{Database, new_id};
-use crate::http::error::ApiError;
+use crate::db::{Database, DbError, new_id};
 use crate::time::now_millis;
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The request breaks a rule (email shape, name, password policy): the sentence says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot hash the password: {0}")]
+    Hashing(String),
+}
 
 pub async fn create_user(
     db: &Database,
@@ -13,20 +24,20 @@ pub async fn create_user(
     name: &str,
     plain_password: &str,
     is_admin: bool,
-) -> Result<User, ApiError> {
+) -> Result<User, AccountError> {
     let email = normalize_email(email);
     if !looks_like_email(&email) {
-        return Err(ApiError::validation(format!(
+        return Err(AccountError::Invalid(format!(
             "'{email}' is not an email address"
         )));
     }
-    let name = crate::http::api::required_text("name", name, 200)?;
-    password::check_policy(plain_password).map_err(|e| ApiError::validation(e.to_string()))?;
+    let name = crate::human::required_text("name", name, 200).map_err(AccountError::Invalid)?;
+    password::check_policy(plain_password).map_err(|e| AccountError::Invalid(e.to_string()))?;
     let plain = plain_password.to_owned();
     let password_hash = tokio::task::spawn_blocking(move || password::hash(&plain))
         .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        .map_err(|e| AccountError::Hashing(e.to_string()))?
+        .map_err(|e| AccountError::Hashing(e.to_string()))?;
     let now = now_millis();
     let new = NewUser {
         id: new_id(),

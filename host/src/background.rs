@@ -35,6 +35,7 @@ pub fn start(state: &AppState) {
 
 /// One export worker: takes a job from the database, runs it on the blocking pool, repeats.
 fn spawn_export_worker(state: AppState, worker: usize) {
+    let state = state.job_runner();
     tokio::spawn(async move {
         loop {
             match crate::export::jobs::next_job(&state).await {
@@ -59,7 +60,7 @@ fn spawn_artifact_sweep(state: AppState) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(ARTIFACT_SWEEP_INTERVAL).await;
-            crate::export::jobs::expire_artifacts(&state).await;
+            crate::export::jobs::expire_artifacts(&state.job_runner()).await;
         }
     });
 }

@@ -1,7 +1,8 @@
 //! Numbers as people read them, one way everywhere: sizes in the binary units the settings and
 //! limits are given in (`4.0 KiB`, `1.5 MiB`), so that a page, an error message and the
 //! operator guide never show one size two ways (the pages once counted in thousands while the
-//! limits counted in 1024s).
+//! limits counted in 1024s). And text as people type it, checked one way by the API, the pages
+//! and the command line alike.
 
 /// A size: `812 bytes`, `4.0 KiB`, `1.5 MiB`.
 pub fn size(bytes: u64) -> String {
@@ -23,6 +24,19 @@ pub fn size(bytes: u64) -> String {
 /// count, which no row should hold, reads as 0.
 pub fn stored_size(bytes: i64) -> String {
     size(u64::try_from(bytes).unwrap_or(0))
+}
+
+/// A required free-text field (a name, a title): trimmed, not empty, at most `max` characters.
+/// The error is a sentence naming the field.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(format!("{field} must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(format!("{field} must be at most {max} characters"));
+    }
+    Ok(value.to_owned())
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
             let state = open_state(config).await?;
             let user = tessera::accounts::create_user(&state.db, &email, &name, &password, admin)
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .map_err(|e| anyhow::anyhow!(e))?;
             println!(
                 "created {} {} ({})",
                 if user.is_admin { "admin" } else { "user" },

@@ -50,6 +50,26 @@ pub enum StartupError {
 }
 
 impl AppState {
+    /// What resolving a share link needs of this state.
+    pub fn links(&self) -> crate::links::Links<'_> {
+        crate::links::Links {
+            config: &self.config,
+            token_keys: &self.token_keys,
+            verified_tokens: &self.verified_tokens,
+            access: &self.access,
+        }
+    }
+
+    /// What the export workers need of this state.
+    pub fn job_runner(&self) -> crate::export::jobs::JobRunner {
+        crate::export::jobs::JobRunner {
+            db: self.db.clone(),
+            storage: self.storage.clone(),
+            plugins: self.plugins.clone(),
+            artifact_ttl_hours: self.config.artifact_ttl_hours,
+        }
+    }
+
     /// Opens the data folder and database, applies pending migrations and removes whatever
     /// an interrupted upload left behind.
     pub fn open(config: Config) -> Result<Self, StartupError> {

@@ -19,7 +19,6 @@ use crate::db::groups::UserGroup;
 use crate::db::shares::Share;
 use crate::db::teams::Team;
 use crate::db::users::User;
-use crate::http::error::ApiError;
 
 /// One person with access.
 #[derive(Debug, Clone, Serialize)]
@@ -36,7 +35,7 @@ pub fn for_dataset(
     conn: &mut AnyConnection,
     caller: &Caller,
     dataset_id: &str,
-) -> Result<Vec<Holder>, ApiError> {
+) -> Result<Vec<Holder>, super::AccessError> {
     let now = crate::time::now_millis();
     let object = dataset_object(dataset_id);
     let mut names = Names::default();

@@ -13,8 +13,7 @@ pub mod token;
 
 pub use caller::Caller;
 use crate::db::datasets::Dataset;
-use crate::db::{AnyConnection, DbResult};
-use crate::http::error::ApiError;
+use crate::db::{AnyConnection, DbError, DbResult};
 use audit::AuditEvent;
 use policy::{Explanation, dataset_object, user_subject};
 
@@ -51,13 +50,29 @@ impl Level {
     }
 }
 
+/// Why an access question was not answered with a yes.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// The caller holds no access to the dataset at all: told it does not exist, so that
+    /// dataset ids cannot be probed.
+    #[error("dataset not found")]
+    NotVisible,
+    /// The caller can see the dataset but not do this.
+    #[error("you have {} access to this dataset; this needs {}", held.as_str(), needed.as_str())]
+    Insufficient { held: Level, needed: Level },
+    #[error(transparent)]
+    Policy(#[from] policy::PolicyError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
 /// Decides `caller`'s access to `dataset` at `needed`, explained.
 pub fn decide_dataset(
     conn: &mut AnyConnection,
     caller: &Caller,
     dataset: &Dataset,
     needed: Level,
-) -> Result<Explanation, ApiError> {
+) -> Result<Explanation, AccessError> {
     if caller.is_admin() {
         return Ok(Explanation {
             allowed: true,
@@ -82,7 +97,7 @@ pub fn dataset_level(
     conn: &mut AnyConnection,
     caller: &Caller,
     dataset_id: &str,
-) -> Result<Option<Level>, ApiError> {
+) -> Result<Option<Level>, AccessError> {
     if caller.is_admin() {
         return Ok(Some(Level::Admin));
     }
@@ -96,7 +111,7 @@ pub fn viewable_datasets(
     conn: &mut AnyConnection,
     caller: &Caller,
     ids: Vec<String>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, AccessError> {
     if caller.is_admin() {
         return Ok(ids);
     }
@@ -113,7 +128,7 @@ pub fn require_dataset(
     caller: &Caller,
     dataset: &Dataset,
     needed: Level,
-) -> Result<Level, ApiError> {
+) -> Result<Level, AccessError> {
     let why = decide_dataset(conn, caller, dataset, needed)?;
     let held = why.held;
     tracing::info!(
@@ -128,12 +143,8 @@ pub fn require_dataset(
     record_decision(conn, caller, dataset, needed, &why)?;
     match held {
         Some(held) if why.allowed => Ok(held),
-        Some(held) => Err(ApiError::forbidden(format!(
-            "you have {} access to this dataset; this needs {}",
-            held.as_str(),
-            needed.as_str()
-        ))),
-        None => Err(ApiError::not_found("dataset")),
+        Some(held) => Err(AccessError::Insufficient { held, needed }),
+        None => Err(AccessError::NotVisible),
     }
 }
 

@@ -12,15 +12,28 @@ use serde_json::json;
 use super::{ExportError, ExportSource, ExportSpec, export_to_file};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
+use crate::db::Database;
 use crate::db::export_jobs::{ExportJob, JobResult};
-use crate::state::AppState;
+use crate::plugins::PluginRegistry;
+use crate::storage::Storage;
 use crate::time::now_millis;
+
+/// What running queued exports needs from the process: the database the queue lives in, the
+/// data folder the versions and artifacts live in, the installed formats, and how long an
+/// artifact is kept.
+#[derive(Clone)]
+pub struct JobRunner {
+    pub db: Database,
+    pub storage: Storage,
+    pub plugins: PluginRegistry,
+    pub artifact_ttl_hours: u64,
+}
 
 /// A running job's heartbeat interval; a job silent for [`STALE_AFTER`] is taken over.
 pub const HEARTBEAT: Duration = Duration::from_millis(500);
 pub const STALE_AFTER: Duration = Duration::from_secs(30);
 /// Claims the next job to run, if any: a queued one, or one whose worker went silent.
-pub async fn next_job(state: &AppState) -> Option<ExportJob> {
+pub async fn next_job(state: &JobRunner) -> Option<ExportJob> {
     let now = now_millis();
     let stale_before = now - STALE_AFTER.as_millis() as i64;
     match state
@@ -37,7 +50,7 @@ pub async fn next_job(state: &AppState) -> Option<ExportJob> {
 }
 
 /// Removes artifacts past their expiry.
-pub async fn expire_artifacts(state: &AppState) {
+pub async fn expire_artifacts(state: &JobRunner) {
     let now = now_millis();
     match state.db.run(move |conn| ExportJob::expire(conn, now)).await {
         Ok(paths) if !paths.is_empty() => {
@@ -69,7 +82,7 @@ fn error_code(err: &ExportError) -> String {
 }
 
 /// Runs `job` to its end (blocking: call it from the blocking pool).
-pub fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbError> {
+pub fn run_job(state: &JobRunner, job: ExportJob) -> Result<(), crate::db::DbError> {
     let mut conn = state.db.get()?;
     let attempt = job.attempts;
     let started = Instant::now();
@@ -190,7 +203,7 @@ pub fn run_job(state: &AppState, job: ExportJob) -> Result<(), crate::db::DbErro
         manifest: manifest.to_string(),
         rows: exported.summary.rows as i64,
         bytes: exported.summary.bytes as i64,
-        expires_at: now + (state.config.artifact_ttl_hours * 3600 * 1000) as i64,
+        expires_at: now + (state.artifact_ttl_hours * 3600 * 1000) as i64,
     };
     if ExportJob::finish(&mut conn, &job.id, attempt, &outcome, now)? {
         tracing::info!(

@@ -35,7 +35,7 @@ use crate::db::link_downloads::{self, LinkDownload};
 use crate::db::share_links::ShareLink;
 use crate::db::token_keys::BlockDownloads;
 use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
-use crate::http::error::{ApiError, ErrorCode};
+use super::LinkError;
 use crate::storage::Storage;
 
 /// How long an active download may go unvouched for before its slot is given back: far
@@ -171,7 +171,7 @@ pub struct Ticket {
 
 /// Why a download's start wrote nothing.
 enum NotStarted {
-    Refused(ApiError),
+    Refused(LinkError),
     /// Another download took a token block's slot after this one's checks counted them.
     Raced,
 }
@@ -194,7 +194,7 @@ pub fn start(
     cleared: &Cleared,
     visitor: &Visitor,
     now: i64,
-) -> Result<Option<Ticket>, ApiError> {
+) -> Result<Option<Ticket>, LinkError> {
     let link = &resolved.link;
     let token_blocks: Vec<String> = resolved
         .token
@@ -224,15 +224,14 @@ pub fn start(
         // committed all the same (the closure succeeds and carries the refusal out). Any
         // failure after it fails the closure, which undoes the slot.
         if !ShareLink::take_slot(conn, &row.link_id, now)? {
-            let refusal = ApiError::new(
-                ErrorCode::LinkUsedUp,
-                "this link has no downloads left (the last ones are under way or done)",
+            let refusal = LinkError::UsedUp(
+                "this link has no downloads left (the last ones are under way or done)".to_owned(),
             );
             if let Err(err) = log_access(
                 conn,
                 &row.link_id,
                 "refused",
-                Some(&refusal.message),
+                Some(&refusal.to_string()),
                 visitor,
                 now,
             ) {

@@ -16,7 +16,7 @@ use crate::db::AnyConnection;
 use crate::db::DbError;
 use crate::db::datasets::Dataset;
 use crate::db::share_links::ShareLink;
-use crate::http::error::ApiError;
+use super::LinkError;
 use crate::time::now_millis;
 
 /// The links the caller made or may manage, newest first; with `dataset`, every link on that
@@ -25,10 +25,10 @@ pub fn visible_links(
     conn: &mut AnyConnection,
     caller: &Caller,
     dataset: Option<&str>,
-) -> Result<Vec<ShareLink>, ApiError> {
+) -> Result<Vec<ShareLink>, LinkError> {
     if let Some(dataset_id) = dataset {
         let dataset = Dataset::find(conn, dataset_id).map_err(|e| match e {
-            DbError::NotFound => ApiError::not_found("dataset"),
+            DbError::NotFound => LinkError::NotFound("dataset"),
             other => other.into(),
         })?;
         access::require_dataset(conn, caller, &dataset, Level::Admin)?;
@@ -60,8 +60,8 @@ pub fn find_manageable(
     conn: &mut AnyConnection,
     caller: &Caller,
     id: &str,
-) -> Result<ShareLink, ApiError> {
-    let not_found = || ApiError::not_found("link");
+) -> Result<ShareLink, LinkError> {
+    let not_found = || LinkError::NotFound("link");
     let link = match ShareLink::find(conn, id) {
         Ok(link) => link,
         Err(DbError::NotFound) => return Err(not_found()),
@@ -94,7 +94,7 @@ pub fn require_creator_right(
     snapshot: &Snapshot,
     caller: &Caller,
     link: &ShareLink,
-) -> Result<(), ApiError> {
+) -> Result<(), LinkError> {
     if creator_allows(snapshot, link)? {
         return Ok(());
     }
@@ -123,5 +123,5 @@ pub fn require_creator_right(
         }))
         .address(caller.address.clone()),
     )?;
-    Err(ApiError::forbidden(message))
+    Err(LinkError::Refused(message))
 }

@@ -17,8 +17,11 @@
 //! them.
 
 pub mod download;
+pub mod error;
 pub mod manage;
 pub mod page;
+
+pub use error::LinkError;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -26,7 +29,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::access::Level;
 use crate::access::audit::{self, AuditEvent};
-use crate::access::policy::{Explanation, PolicyError, Snapshot};
+use crate::access::policy::{AccessControl, Explanation, PolicyError, Snapshot};
 use crate::access::token::{self, AccessRequest, Operation, Presented, TokenError, TokenKeys};
 use crate::auth::{secrets, throttle};
 use crate::config::Config;
@@ -36,8 +39,6 @@ use crate::db::login_throttle::LoginThrottle;
 use crate::db::share_links::{LinkState, ShareLink};
 use crate::db::token_keys::BlockDownloads;
 use crate::db::{AnyConnection, DbError, new_id};
-use crate::http::error::{ApiError, ErrorCode};
-use crate::state::AppState;
 use crate::time::to_rfc3339;
 
 /// The cookie a browser gets after giving a link's password (scoped to the link's path).
@@ -115,13 +116,6 @@ pub fn new_slug() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn not_found() -> ApiError {
-    ApiError::new(
-        ErrorCode::NotFound,
-        "there is no such link; it may have been revoked",
-    )
-}
-
 /// Records one entry in the link's access log.
 pub fn log_access(
     conn: &mut AnyConnection,
@@ -151,9 +145,9 @@ fn refuse(
     link: &ShareLink,
     visitor: &Visitor,
     now: i64,
-    err: ApiError,
-) -> ApiError {
-    let detail = serde_json::json!({"reason": err.message, "code": err.code});
+    err: LinkError,
+) -> LinkError {
+    let detail = serde_json::json!({"reason": err.to_string(), "code": err.kind()});
     refuse_with(conn, link, visitor, now, err, detail)
 }
 
@@ -163,11 +157,12 @@ fn refuse_with(
     link: &ShareLink,
     visitor: &Visitor,
     now: i64,
-    err: ApiError,
+    err: LinkError,
     detail: serde_json::Value,
-) -> ApiError {
+) -> LinkError {
+    let reason = err.to_string();
     let logged = crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
-        log_access(conn, &link.id, "refused", Some(&err.message), visitor, now)?;
+        log_access(conn, &link.id, "refused", Some(&reason), visitor, now)?;
         audit::record(
             conn,
             now,
@@ -210,22 +205,32 @@ pub fn check_throttle(
     conn: &mut AnyConnection,
     visitor: &Visitor,
     now: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), LinkError> {
     match LoginThrottle::locked_for(conn, &visitor.throttle_key(), now)? {
-        Some(seconds) => Err(ApiError::too_many_attempts(seconds)),
+        Some(seconds) => Err(LinkError::Throttled(seconds)),
         None => Ok(()),
     }
+}
+
+/// What resolving a link needs of the process: the settings (throttling), the keys that sign
+/// link tokens and the tokens already verified, and the access control that says whether the
+/// link's creator still holds the access it needs.
+pub struct Links<'a> {
+    pub config: &'a Config,
+    pub token_keys: &'a TokenKeys,
+    pub verified_tokens: &'a VerifiedTokens,
+    pub access: &'a AccessControl,
 }
 
 /// Finds the link and runs every check that does not depend on the operation.
 pub fn resolve(
     conn: &mut AnyConnection,
-    state: &AppState,
+    links: &Links,
     credential: &Credential,
     visitor: &Visitor,
     now: i64,
-) -> Result<Resolved, ApiError> {
-    let config = &state.config;
+) -> Result<Resolved, LinkError> {
+    let config = links.config;
     check_throttle(conn, visitor, now)?;
     let (link, token) = match credential {
         Credential::Slug { slug, .. } => {
@@ -233,17 +238,16 @@ pub fn resolve(
                 Some(link) => (link, None),
                 None => {
                     count_failure(conn, visitor, config, now)?;
-                    return Err(not_found());
+                    return Err(LinkError::NoSuchLink);
                 }
             }
         }
         Credential::Token { token, slug } => {
-            let presented = match state.verified_tokens.verify(&state.token_keys, token) {
+            let presented = match links.verified_tokens.verify(links.token_keys, token) {
                 Ok(presented) => presented,
                 Err(err) => {
                     count_failure(conn, visitor, config, now)?;
-                    return Err(ApiError::new(
-                        ErrorCode::InvalidToken,
+                    return Err(LinkError::InvalidToken(
                         match err {
                             TokenError::TooLarge { .. } => err.to_string(),
                             _ => {
@@ -256,7 +260,7 @@ pub fn resolve(
             };
             let link = match ShareLink::find(conn, &presented.link_id) {
                 Ok(link) => link,
-                Err(DbError::NotFound) => return Err(not_found()),
+                Err(DbError::NotFound) => return Err(LinkError::NoSuchLink),
                 Err(other) => return Err(other.into()),
             };
             if let Some(slug) = slug
@@ -270,14 +274,14 @@ pub fn resolve(
                     &link,
                     visitor,
                     now,
-                    ApiError::forbidden("this token is for another link"),
+                    LinkError::Refused("this token is for another link".to_owned()),
                 ));
             }
             (link, Some(presented))
         }
     };
     match link.state(now) {
-        LinkState::Revoked => return Err(not_found()),
+        LinkState::Revoked => return Err(LinkError::NoSuchLink),
         LinkState::Expired => {
             let at = link.expires_at.map(to_rfc3339).unwrap_or_default();
             return Err(refuse(
@@ -285,7 +289,7 @@ pub fn resolve(
                 &link,
                 visitor,
                 now,
-                ApiError::new(ErrorCode::LinkExpired, format!("this link expired at {at}")),
+                LinkError::Expired(at),
             ));
         }
         LinkState::UsedUp => {
@@ -294,26 +298,21 @@ pub fn resolve(
                 &link,
                 visitor,
                 now,
-                ApiError::new(
-                    ErrorCode::LinkUsedUp,
-                    "this link has been used as many times as its owner allowed",
+                LinkError::UsedUp(
+                    "this link has been used as many times as its owner allowed".to_owned(),
                 ),
             ));
         }
         // Not a state of the row: decided below.
         LinkState::Suspended | LinkState::Active => {}
     }
-    let snapshot = state.access.snapshot(conn, now)?;
+    let snapshot = links.access.snapshot(conn, now)?;
     if !creator_allows(&snapshot, &link)? {
         let why = explain_creator(&snapshot, &link)?;
-        let err = ApiError::new(
-            ErrorCode::LinkSuspended,
-            "this link is suspended: the person who made it no longer has the access it needs; \
-             ask the dataset's owner",
-        );
+        let err = LinkError::Suspended;
         let detail = serde_json::json!({
-            "reason": err.message,
-            "code": err.code,
+            "reason": err.to_string(),
+            "code": err.kind(),
             "creator": link.owner_id,
             "needed": link.needs_level,
             "held": why.held,
@@ -334,10 +333,7 @@ pub fn resolve(
             None => false,
         };
         if !valid {
-            return Err(ApiError::new(
-                ErrorCode::PasswordRequired,
-                "this link is protected by a password; post it as the form field 'password' to the link's address first",
-            ));
+            return Err(LinkError::PasswordRequired);
         }
     }
     Ok(Resolved { link, token })
@@ -434,14 +430,14 @@ fn check_token(
     token::authorize(presented, &request)
 }
 
-fn token_refusal(err: TokenError) -> ApiError {
+fn token_refusal(err: TokenError) -> LinkError {
     let message = match err {
         TokenError::Refused { reasons } => {
             format!("the token does not allow this: {}", reasons.join("; "))
         }
         other => other.to_string(),
     };
-    ApiError::forbidden(message)
+    LinkError::Refused(message)
 }
 
 /// The link's level allows the operation; a refusal is logged.
@@ -451,7 +447,7 @@ fn check_level(
     operation: Operation,
     visitor: &Visitor,
     now: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), LinkError> {
     let level = Operation::parse(&link.level).unwrap_or(Operation::View);
     if level == operation {
         return Ok(());
@@ -465,7 +461,7 @@ fn check_level(
         link,
         visitor,
         now,
-        ApiError::forbidden(message),
+        LinkError::Refused(message.to_owned()),
     ))
 }
 
@@ -476,7 +472,7 @@ pub fn authorize(
     reach: &Reach,
     visitor: &Visitor,
     now: i64,
-) -> Result<Cleared, ApiError> {
+) -> Result<Cleared, LinkError> {
     let link = &resolved.link;
     check_level(conn, link, reach.operation, visitor, now)?;
     let Some(presented) = &resolved.token else {
@@ -507,7 +503,7 @@ pub fn allowed_columns(
     candidates: &[String],
     visitor: &Visitor,
     now: i64,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, LinkError> {
     let link = &resolved.link;
     check_level(conn, link, reach.operation, visitor, now)?;
     let Some(presented) = &resolved.token else {
@@ -544,7 +540,7 @@ pub fn allowed_columns(
     }
     let refusal = match whole {
         Err(err) => token_refusal(err),
-        Ok(()) => ApiError::forbidden("the token allows none of these columns"),
+        Ok(()) => LinkError::Refused("the token allows none of these columns".to_owned()),
     };
     Err(refuse(conn, link, visitor, now, refusal))
 }
@@ -563,7 +559,7 @@ pub fn admit_download(
     extent: download::Extent,
     visitor: &Visitor,
     now: i64,
-) -> Result<download::Ticket, ApiError> {
+) -> Result<download::Ticket, LinkError> {
     for _ in 0..MAX_SLOT_RACES {
         let cleared = authorize(conn, resolved, reach, visitor, now)?;
         if let Some(ticket) =
@@ -572,13 +568,7 @@ pub fn admit_download(
             return Ok(ticket);
         }
     }
-    Err(ApiError {
-        retry_after: Some(1),
-        ..ApiError::new(
-            ErrorCode::TooManyAttempts,
-            "too many downloads with this token at once; try again",
-        )
-    })
+    Err(LinkError::TokenBusy)
 }
 
 /// Destroys self-destructing links whose time has come, and an export's file made only for

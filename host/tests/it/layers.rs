@@ -30,10 +30,6 @@ const LAYERS: &[&str] = &[
 /// `(module, module it names above itself)` as the code stands; each goes as the transport
 /// layer takes over what it does (issue 15, "One transport layer").
 const POINTING_UP_TODAY: &[(&str, &str)] = &[
-    ("access", "http"),
-    ("accounts", "http"),
-    ("export", "state"),
-    ("links", "state"),
     ("links", "http"),
 ];
 

@@ -241,16 +241,7 @@ pub fn not_found_as(err: crate::db::DbError, what: &str) -> ApiError {
 
 /// Trims a required text field and checks its length.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(ApiError::validation(format!("{field} must not be empty")));
-    }
-    if value.chars().count() > max {
-        return Err(ApiError::validation(format!(
-            "{field} must be at most {max} characters"
-        )));
-    }
-    Ok(value.to_owned())
+    crate::human::required_text(field, value, max).map_err(ApiError::validation)
 }
 
 /// The longest `expires_in` any request takes: a hundred years, in seconds.

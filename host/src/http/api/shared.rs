@@ -251,7 +251,7 @@ pub async fn show_link(
         .db
         .run(move |conn| {
             let now = now_millis();
-            let resolved = links::resolve(conn, &app, &credential, &visitor, now)?;
+            let resolved = links::resolve(conn, &app.links(), &credential, &visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
             let owner = owner_of(conn, &resolved.link);
             links::log_access(conn, &resolved.link.id, "view", None, &visitor, now)?;
@@ -546,7 +546,7 @@ async fn serve_download(
         .db
         .run(move |conn| {
             let now = now_millis();
-            let resolved = links::resolve(conn, &app, &credential, &inner_visitor, now)?;
+            let resolved = links::resolve(conn, &app.links(), &credential, &inner_visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
             match shared.job {
                 Some(job) => {
@@ -889,7 +889,7 @@ async fn serve_rows(
         .db
         .run(move |conn| {
             let now = now_millis();
-            let resolved = links::resolve(conn, &app, &credential, &visitor, now)?;
+            let resolved = links::resolve(conn, &app.links(), &credential, &visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
             let Some(version) = shared.version else {
                 return Err(ApiError::forbidden(
@@ -991,7 +991,7 @@ pub async fn link_info(
         .db
         .run(move |conn| {
             let now = now_millis();
-            let resolved = links::resolve(conn, &app, &credential, &visitor, now)?;
+            let resolved = links::resolve(conn, &app.links(), &credential, &visitor, now)?;
             let shared = shared_of(conn, &resolved.link)?;
             // The metadata is what the link grants, seen through the token's checks: its
             // expiry and every other check hold here too, and only the columns it allows are

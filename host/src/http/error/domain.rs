@@ -3,10 +3,13 @@
 //! for the client. An unexpected cause becomes `internal` and goes to the log.
 
 use super::{ApiError, ErrorCode};
+use crate::access::AccessError;
+use crate::accounts::AccountError;
 use crate::auth::password::Busy;
 use crate::auth::signin::SignInError;
 use crate::export::ExportError;
 use crate::ingest::IngestError;
+use crate::links::LinkError;
 use crate::plugins::PluginError;
 use crate::plugins::admin::PluginAdminError;
 
@@ -112,6 +115,51 @@ impl From<ExportError> for ApiError {
     }
 }
 
+impl From<AccessError> for ApiError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::NotVisible => ApiError::not_found("dataset"),
+            AccessError::Insufficient { .. } => ApiError::forbidden(err.to_string()),
+            AccessError::Policy(policy) => policy.into(),
+            AccessError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Invalid(message) => ApiError::validation(message),
+            AccountError::Db(db) => db.into(),
+            AccountError::Hashing(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<LinkError> for ApiError {
+    fn from(err: LinkError) -> Self {
+        let code = match err {
+            LinkError::Policy(policy) => return policy.into(),
+            LinkError::Db(db) => return db.into(),
+            LinkError::Throttled(seconds) => return ApiError::too_many_attempts(seconds),
+            LinkError::TokenBusy => {
+                return ApiError {
+                    retry_after: Some(1),
+                    ..ApiError::new(ErrorCode::TooManyAttempts, err.to_string())
+                };
+            }
+            LinkError::NoSuchLink | LinkError::NotFound(_) => ErrorCode::NotFound,
+            LinkError::InvalidToken(_) => ErrorCode::InvalidToken,
+            LinkError::Refused(_) => ErrorCode::Forbidden,
+            LinkError::Expired(_) => ErrorCode::LinkExpired,
+            LinkError::UsedUp(_) => ErrorCode::LinkUsedUp,
+            LinkError::Suspended => ErrorCode::LinkSuspended,
+            LinkError::PasswordRequired => ErrorCode::PasswordRequired,
+        };
+        ApiError::new(code, err.to_string())
+    }
+}
+
 impl From<Busy> for ApiError {
     fn from(busy: Busy) -> Self {
         tracing::warn!("password hashing is saturated; a request was turned away");
@@ -163,6 +211,30 @@ mod tests {
         for failure in failures {
             let kind = failure.kind();
             assert_eq!(ApiError::from(failure).code.as_str(), kind);
+        }
+    }
+
+    /// A link's refusal is logged under its own name; the API must call it the same, and say
+    /// the same sentence.
+    #[test]
+    fn a_link_refusals_name_is_the_catalogues() {
+        let refusals = [
+            LinkError::NoSuchLink,
+            LinkError::NotFound("link"),
+            LinkError::InvalidToken("x".into()),
+            LinkError::Refused("x".into()),
+            LinkError::Expired("2026-01-01T00:00:00Z".into()),
+            LinkError::UsedUp("x".into()),
+            LinkError::Suspended,
+            LinkError::PasswordRequired,
+            LinkError::Throttled(5),
+            LinkError::TokenBusy,
+        ];
+        for refusal in refusals {
+            let (kind, sentence) = (refusal.kind(), refusal.to_string());
+            let api = ApiError::from(refusal);
+            assert_eq!(api.code.as_str(), kind);
+            assert_eq!(api.message, sentence);
         }
     }
 }

@@ -561,7 +561,8 @@ pub async fn create_version(
             .db
             .run(move |conn| {
                 let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-                access::require_dataset(conn, &caller, &dataset, Level::Edit).map(|_| ())
+                access::require_dataset(conn, &caller, &dataset, Level::Edit)?;
+                Ok::<_, ApiError>(())
             })
             .await?;
     }
