@@ -24,24 +24,11 @@ fn operator() -> Changer<'static> {
 }
 
 fn parse_rule(text: &str) -> anyhow::Result<RuleLine> {
-    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
-    match parts.as_slice() {
-        ["p", sub, obj, act] => Ok(RuleLine {
-            ptype: "p".into(),
-            v0: (*sub).into(),
-            v1: (*obj).into(),
-            v2: (*act).into(),
-        }),
-        ["g", sub, role] => Ok(RuleLine {
-            ptype: "g".into(),
-            v0: (*sub).into(),
-            v1: (*role).into(),
-            v2: String::new(),
-        }),
-        _ => {
-            bail!("'{text}' is not a rule; write 'p, subject, object, level' or 'g, subject, role'")
-        }
-    }
+    RuleLine::parse(text).ok_or_else(|| {
+        anyhow::anyhow!(
+            "'{text}' is not a rule; write 'p, subject, object, level' or 'g, subject, role'"
+        )
+    })
 }
 
 pub fn policy(state: &AppState, command: PolicyCommand) -> anyhow::Result<()> {

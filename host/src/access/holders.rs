@@ -83,6 +83,47 @@ pub fn for_dataset(
     Ok(holders.into_iter().map(|(_, h)| h).collect())
 }
 
+/// Whom a share names, looked up once for showing: the API's list of shares and the page of
+/// what is shared with someone both name a recipient through this, so a recipient that is
+/// gone reads the same on both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    User { name: String, email: String },
+    Group(String),
+    Team(String),
+    /// A share to an address: only the address, since the name of an account holding it would
+    /// say that one exists.
+    Email(String),
+    /// The account, group or team (the kind) no longer exists.
+    Gone(&'static str),
+}
+
+impl Recipient {
+    pub fn of(conn: &mut AnyConnection, share: &Share) -> Recipient {
+        let id = &share.subject_id;
+        match share.subject_kind.as_str() {
+            "user" => User::find(conn, id).map_or(Recipient::Gone("user"), |u| Recipient::User {
+                name: u.name,
+                email: u.email,
+            }),
+            "group" => UserGroup::find(conn, id)
+                .map_or(Recipient::Gone("group"), |g| Recipient::Group(g.name)),
+            crate::db::shares::EMAIL => Recipient::Email(id.clone()),
+            _ => Team::find(conn, id).map_or(Recipient::Gone("team"), |t| Recipient::Team(t.name)),
+        }
+    }
+
+    /// As a list of shares names it: `Ada <ada@example.org>`, `Field team`,
+    /// `(deleted group)`.
+    pub fn label(&self) -> String {
+        match self {
+            Recipient::User { name, email } => format!("{name} <{email}>"),
+            Recipient::Group(name) | Recipient::Team(name) | Recipient::Email(name) => name.clone(),
+            Recipient::Gone(kind) => format!("(deleted {kind})"),
+        }
+    }
+}
+
 /// Group and team names, each looked up once.
 #[derive(Default)]
 struct Names {

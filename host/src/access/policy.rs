@@ -90,28 +90,33 @@ impl RuleLine {
     }
 
     /// Parses the baseline file: one rule per line, `#` comments.
+    /// One rule as written in a policy file or on the command line: `p, subject, object,
+    /// level` or `g, subject, role`.
+    pub fn parse(line: &str) -> Option<RuleLine> {
+        let parts: Vec<&str> = line.split(',').map(str::trim).collect();
+        match parts.as_slice() {
+            ["p", sub, obj, act] => Some(RuleLine {
+                ptype: "p".into(),
+                v0: (*sub).into(),
+                v1: (*obj).into(),
+                v2: (*act).into(),
+            }),
+            ["g", sub, role] => Some(RuleLine {
+                ptype: "g".into(),
+                v0: (*sub).into(),
+                v1: (*role).into(),
+                v2: String::new(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The rules of a policy file, one per line; blank lines and `#` comments are skipped.
     pub fn parse_csv(text: &str) -> Vec<RuleLine> {
         text.lines()
             .map(str::trim)
             .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .filter_map(|line| {
-                let parts: Vec<&str> = line.split(',').map(str::trim).collect();
-                match parts.as_slice() {
-                    ["p", sub, obj, act] => Some(RuleLine {
-                        ptype: "p".into(),
-                        v0: (*sub).into(),
-                        v1: (*obj).into(),
-                        v2: (*act).into(),
-                    }),
-                    ["g", sub, role] => Some(RuleLine {
-                        ptype: "g".into(),
-                        v0: (*sub).into(),
-                        v1: (*role).into(),
-                        v2: String::new(),
-                    }),
-                    _ => None,
-                }
-            })
+            .filter_map(RuleLine::parse)
             .collect()
     }
 }

@@ -125,19 +125,7 @@ fn parse_level(text: &str) -> Result<Level, ApiError> {
 }
 
 fn subject_view(conn: &mut AnyConnection, share: &Share) -> Result<ShareSubjectView, DbError> {
-    let name = match share.subject_kind.as_str() {
-        "user" => User::find(conn, &share.subject_id)
-            .map(|u| format!("{} <{}>", u.name, u.email))
-            .unwrap_or_else(|_| "(deleted user)".into()),
-        "group" => UserGroup::find(conn, &share.subject_id)
-            .map(|g| g.name)
-            .unwrap_or_else(|_| "(deleted group)".into()),
-        // Only the address: the name of an account holding it would say that one exists.
-        EMAIL => share.subject_id.clone(),
-        _ => Team::find(conn, &share.subject_id)
-            .map(|t| t.name)
-            .unwrap_or_else(|_| "(deleted team)".into()),
-    };
+    let name = crate::access::holders::Recipient::of(conn, share).label();
     Ok(ShareSubjectView {
         kind: share.subject_kind.clone(),
         id: share.subject_id.clone(),

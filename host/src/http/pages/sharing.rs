@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::access::holders::Recipient;
 use crate::db::datasets::Dataset;
 use crate::db::groups::UserGroup;
 use crate::db::link_access_log::LinkAccess;
@@ -46,15 +47,12 @@ pub async fn shared_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
                 let Ok(dataset) = Dataset::find(conn, &share.dataset_id) else {
                     continue;
                 };
-                let through = match share.subject_kind.as_str() {
-                    "user" => "you".to_owned(),
-                    crate::db::shares::EMAIL => "your email address".to_owned(),
-                    "group" => UserGroup::find(conn, &share.subject_id)
-                        .map(|g| format!("group {}", g.name))
-                        .unwrap_or_else(|_| "a group".into()),
-                    _ => Team::find(conn, &share.subject_id)
-                        .map(|t| format!("team {}", t.name))
-                        .unwrap_or_else(|_| "a team".into()),
+                let through = match Recipient::of(conn, &share) {
+                    Recipient::User { .. } => "you".to_owned(),
+                    Recipient::Email(_) => "your email address".to_owned(),
+                    Recipient::Group(name) => format!("group {name}"),
+                    Recipient::Team(name) => format!("team {name}"),
+                    Recipient::Gone(kind) => format!("a {kind}"),
                 };
                 let shared_by = share
                     .created_by
