@@ -285,6 +285,27 @@ impl TestApp {
             .await
     }
 
+    /// Uploads a CSV as `filename`, asserts it was created and returns the dataset's id.
+    pub async fn upload_dataset(&self, user: &TestUser, filename: &str, csv: &[u8]) -> String {
+        let response = self.upload(user, filename, csv.to_vec()).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "uploading {filename}");
+        let created: Value = response.json().await.unwrap();
+        created["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Makes a share link by POSTing `body` to `path` (a dataset's or an export's links),
+    /// asserts it was created and returns it.
+    pub async fn make_link(&self, owner: &TestUser, path: &str, body: Value) -> Value {
+        let response = self
+            .as_user(owner, Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "{body}");
+        response.json().await.unwrap()
+    }
+
     pub async fn upload_to(
         &self,
         user: &TestUser,
@@ -360,6 +381,19 @@ pub struct TestUser {
     pub password: String,
     pub token: Option<String>,
     pub session: Option<Session>,
+}
+
+/// `text` percent-encoded for a URL's query or path segment: every byte but RFC 3986's
+/// unreserved characters.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// Reads a JSON error body and returns its code.

@@ -23,27 +23,6 @@ fn stranger() -> Client {
         .unwrap()
 }
 
-async fn dataset(app: &TestApp, owner: &TestUser, bytes: &[u8]) -> String {
-    let created: Value = app
-        .upload(owner, "plankton.csv", bytes.to_vec())
-        .await
-        .json()
-        .await
-        .unwrap();
-    created["id"].as_str().unwrap().to_owned()
-}
-
-async fn make_link(app: &TestApp, owner: &TestUser, path: &str, body: Value) -> Value {
-    let response = app
-        .as_user(owner, Method::POST, path)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED, "{body}");
-    response.json().await.unwrap()
-}
-
 fn narrow(token: &str, change: impl FnOnce(&mut Attenuation)) -> String {
     let mut with = Attenuation::default();
     change(&mut with);
@@ -114,9 +93,8 @@ async fn a_tokens_download_limit_is_exact_under_concurrency(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "download"}),
@@ -171,9 +149,8 @@ async fn a_view_link_reads_only_the_first_rows(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, &numbered_csv(200)).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", &numbered_csv(200)).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "view"}),
@@ -242,9 +219,8 @@ async fn a_view_links_rows_are_a_setting(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, &numbered_csv(20)).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", &numbered_csv(20)).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "view"}),
@@ -281,10 +257,10 @@ async fn narrowed_tokens_hold_on_metadata(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     let links = format!("/api/v1/datasets/{id}/links");
-    let download = make_link(&app, &ada, &links, json!({"level": "download"})).await;
-    let view = make_link(&app, &ada, &links, json!({"level": "view"})).await;
+    let download = app.make_link(&ada, &links, json!({"level": "download"})).await;
+    let view = app.make_link(&ada, &links, json!({"level": "view"})).await;
     for created in [&download, &view] {
         let parent = created["token"].as_str().unwrap();
         let site_only = narrow(parent, |a| a.columns = Some(vec!["site".into()]));
@@ -310,9 +286,9 @@ async fn narrowed_tokens_read_rows_of_their_columns(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     let links = format!("/api/v1/datasets/{id}/links");
-    let view = make_link(&app, &ada, &links, json!({"level": "view"})).await;
+    let view = app.make_link(&ada, &links, json!({"level": "view"})).await;
     let parent = view["token"].as_str().unwrap();
     let site_only = narrow(parent, |a| a.columns = Some(vec!["site".into()]));
     let rows = get_with(&app, &site_only, "/api/v1/link/rows").await;
@@ -388,7 +364,7 @@ async fn what_counts_as_a_download(backend: Backend) {
     // The default share of a file that makes a download count.
     let threshold = 0.9;
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, &big_csv()).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", &big_csv()).await;
     let job: Value = app
         .post_json(
             &ada,
@@ -400,8 +376,7 @@ async fn what_counts_as_a_download(backend: Backend) {
     assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
 
     // An export's file: its size is known.
-    let created = make_link(
-        &app,
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/exports/{job_id}/links"),
         json!({"level": "download", "max_downloads": 3}),
@@ -483,8 +458,7 @@ async fn what_counts_as_a_download(backend: Backend) {
     );
 
     // A dataset's download in a format: the export's rows tell how far it got.
-    let created = make_link(
-        &app,
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "download", "max_downloads": 2}),
@@ -554,7 +528,7 @@ async fn a_links_address_is_not_the_clients_to_choose(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     let url = create(&app, &ada, &id, &forged).await;
     assert!(url.starts_with(&format!("{}/s/", app.base)), "{url}");
 
@@ -567,7 +541,7 @@ async fn a_links_address_is_not_the_clients_to_choose(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     let url = create(&app, &ada, &id, &forged).await;
     assert!(url.starts_with("https://data.example.org/s/"), "{url}");
 
@@ -577,7 +551,7 @@ async fn a_links_address_is_not_the_clients_to_choose(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     let proxied = [
         ("x-forwarded-host", "data.example.org"),
         ("x-forwarded-proto", "https"),
@@ -596,7 +570,7 @@ async fn a_links_address_is_not_the_clients_to_choose(backend: Backend) {
         return;
     };
     let ada = other.user("ada@example.org").await;
-    let id = dataset(&other, &ada, CSV).await;
+    let id = other.upload_dataset(&ada, "plankton.csv", CSV).await;
     let url = create(&other, &ada, &id, &proxied).await;
     assert!(url.starts_with(&format!("{}/s/", other.base)), "{url}");
 }
@@ -608,9 +582,8 @@ async fn the_token_keys_are_published(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "download"}),
@@ -656,10 +629,10 @@ async fn a_token_at_another_links_address_is_forbidden(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     let links = format!("/api/v1/datasets/{id}/links");
-    let a = make_link(&app, &ada, &links, json!({"level": "download"})).await;
-    let b = make_link(&app, &ada, &links, json!({"level": "download"})).await;
+    let a = app.make_link(&ada, &links, json!({"level": "download"})).await;
+    let b = app.make_link(&ada, &links, json!({"level": "download"})).await;
     let crossed = stranger()
         .get(app.url(&format!("/s/{}/download", b["slug"].as_str().unwrap())))
         .bearer_auth(a["token"].as_str().unwrap())

@@ -19,16 +19,6 @@ fn stranger() -> Client {
         .unwrap()
 }
 
-async fn dataset(app: &TestApp, owner: &TestUser) -> String {
-    let created: Value = app
-        .upload(owner, "plankton.csv", CSV.to_vec())
-        .await
-        .json()
-        .await
-        .unwrap();
-    created["id"].as_str().unwrap().to_owned()
-}
-
 async fn share(app: &TestApp, owner: &TestUser, dataset: &str, with: &TestUser, level: &str) {
     let response = app
         .as_user(
@@ -135,7 +125,7 @@ async fn a_link_lives_and_dies_with_its_creators_rights(backend: Backend) {
     let ada = app.user("ada@example.org").await;
     let bob = app.user("bob@example.org").await;
     let root = app.admin("root@example.org").await;
-    let id = dataset(&app, &ada).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     share(&app, &ada, &id, &bob, "admin").await;
     let created: Value = app
         .post_json(
@@ -300,7 +290,7 @@ async fn an_export_link_needs_its_creators_view(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let cy = app.user("cy@example.org").await;
-    let id = dataset(&app, &ada).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     share(&app, &ada, &id, &cy, "view").await;
     let job: Value = app
         .post_json(

@@ -7,32 +7,11 @@ use serde_json::{Value, json};
 
 use tessera::access::token::{self, Attenuation, Operation, TokenKeys};
 
-use crate::common::{Backend, TestApp, TestUser, error_code};
+use crate::common::{Backend, TestApp, error_code};
 use crate::exports::wait_for_end;
 use crate::plugins::app_with_plugins;
 
 const CSV: &[u8] = b"site,count,note\nA,1,first\nB,2,second\nC,3,third\n";
-
-async fn dataset(app: &TestApp, owner: &TestUser, bytes: &[u8]) -> String {
-    let created: Value = app
-        .upload(owner, "plankton.csv", bytes.to_vec())
-        .await
-        .json()
-        .await
-        .unwrap();
-    created["id"].as_str().unwrap().to_owned()
-}
-
-async fn make_link(app: &TestApp, owner: &TestUser, path: &str, body: Value) -> Value {
-    let response = app
-        .as_user(owner, Method::POST, path)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED, "{body}");
-    response.json().await.unwrap()
-}
 
 /// A dataset large enough that its download outlasts the socket buffers: a reader that stops
 /// reading holds the download open.
@@ -78,9 +57,8 @@ async fn expiring_limited_password_link(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "download", "expires_in": 60, "max_downloads": 2, "password": "tide-pool-7"}),
@@ -223,12 +201,11 @@ async fn passwords_levels_expiry_and_revocation_guard_every_path(backend: Backen
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     let path = format!("/api/v1/datasets/{id}/links");
 
     // A changed password ends sessions opened with the old one.
-    let protected = make_link(
-        &app,
+    let protected = app.make_link(
         &ada,
         &path,
         json!({"level": "view", "password": "first-pass"}),
@@ -265,8 +242,7 @@ async fn passwords_levels_expiry_and_revocation_guard_every_path(backend: Backen
     assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
 
     // A view link cannot become a download by editing the URL.
-    let viewing = make_link(
-        &app,
+    let viewing = app.make_link(
         &ada,
         &path,
         json!({"level": "view", "columns": ["site"]}),
@@ -292,8 +268,7 @@ async fn passwords_levels_expiry_and_revocation_guard_every_path(backend: Backen
     );
 
     // A late visitor is told the link expired, on every path.
-    let brief = make_link(
-        &app,
+    let brief = app.make_link(
         &ada,
         &path,
         json!({"level": "download", "expires_in": 1}),
@@ -311,7 +286,7 @@ async fn passwords_levels_expiry_and_revocation_guard_every_path(backend: Backen
     }
 
     // A revoked link and one that never existed look alike to a stranger.
-    let doomed = make_link(&app, &ada, &path, json!({"level": "download"})).await;
+    let doomed = app.make_link(&ada, &path, json!({"level": "download"})).await;
     let revoked = app
         .as_user(
             &ada,
@@ -377,9 +352,8 @@ async fn tokens_narrow_offline_and_die_with_their_link(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "download", "formats": ["csv", "json"]}),
@@ -576,9 +550,8 @@ async fn parallel_downloads_complete_exactly_the_limit(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "download", "max_downloads": 3}),
@@ -669,9 +642,8 @@ async fn a_broken_download_gives_its_slot_back(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let big = big_csv();
-    let id = dataset(&app, &ada, &big).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", &big).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "download", "max_downloads": 1}),
@@ -720,9 +692,8 @@ async fn grouped_writes_keep_limits_exact_and_fail_alone(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "download", "max_downloads": 5}),
@@ -787,9 +758,8 @@ async fn queued_writes_are_committed_before_the_database_closes(backend: Backend
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "download"}),
@@ -837,11 +807,11 @@ async fn a_stopped_servers_downloads_give_their_slots_back(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let big = big_csv();
-    let id = dataset(&app, &ada, &big).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", &big).await;
     let links_path = format!("/api/v1/datasets/{id}/links");
     let limited = json!({"level": "download", "max_downloads": 1});
-    let live = make_link(&app, &ada, &links_path, limited.clone()).await;
-    let crashed = make_link(&app, &ada, &links_path, limited).await;
+    let live = app.make_link(&ada, &links_path, limited.clone()).await;
+    let crashed = app.make_link(&ada, &links_path, limited).await;
     let download_url =
         |link: &Value| app.url(&format!("/s/{}/download", link["slug"].as_str().unwrap()));
 
@@ -917,7 +887,7 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     let job: Value = app
         .post_json(
             &ada,
@@ -927,8 +897,7 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         .await;
     let job_id = job["job_id"].as_str().unwrap().to_owned();
     assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
-    let created = make_link(
-        &app,
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/exports/{job_id}/links"),
         json!({"level": "download", "max_downloads": 1, "self_destruct": true}),
@@ -1011,8 +980,7 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         .await;
     let job_id = job["job_id"].as_str().unwrap().to_owned();
     assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
-    let brief = make_link(
-        &app,
+    let brief = app.make_link(
         &ada,
         &format!("/api/v1/exports/{job_id}/links"),
         json!({"level": "download", "expires_in": 1, "self_destruct": true}),
@@ -1125,9 +1093,8 @@ async fn the_command_line_reads_and_narrows_tokens(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = dataset(&app, &ada, CSV).await;
-    let created = make_link(
-        &app,
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let created = app.make_link(
         &ada,
         &format!("/api/v1/datasets/{id}/links"),
         json!({"level": "download"}),

@@ -21,13 +21,6 @@ const FORMULAS_CSV: &str = "id,note\n\
                             5,\"\tTAB\"\n\
                             6,plain\n";
 
-async fn upload(app: &TestApp, user: &TestUser, name: &str, csv: &str) -> String {
-    let response = app.upload(user, name, csv.as_bytes().to_vec()).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let created: Value = response.json().await.unwrap();
-    created["id"].as_str().unwrap().to_owned()
-}
-
 /// Status, `Content-Type`, `Content-Disposition` and body of a GET.
 async fn fetch(
     app: &TestApp,
@@ -79,7 +72,7 @@ async fn csv_formulas_are_neutralised_for_spreadsheets(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = upload(&app, &ada, "notes.csv", FORMULAS_CSV).await;
+    let id = app.upload_dataset(&ada, "notes.csv", FORMULAS_CSV.as_bytes()).await;
     let raw = [
         "=HYPERLINK(\"http://127.0.0.1:9/\",\"open\")",
         "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -179,7 +172,7 @@ async fn ndjson_is_served_as_json_lines(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = upload(&app, &ada, "counts.csv", "n,x\n1,0.5\n2,1.5\n").await;
+    let id = app.upload_dataset(&ada, "counts.csv", "n,x\n1,0.5\n2,1.5\n".as_bytes()).await;
     let options = query(r#"{"structure":"ndjson"}"#);
     let (status, media_type, disposition, body) = fetch(
         &app,
@@ -239,13 +232,13 @@ async fn big_integers_can_be_json_strings(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = upload(
-        &app,
-        &ada,
-        "ids.csv",
-        "id,x\n9007199254740993,NaN\n42,inf\n-9223372036854775808,1.5\n",
-    )
-    .await;
+    let id = app
+        .upload_dataset(
+            &ada,
+            "ids.csv",
+            b"id,x\n9007199254740993,NaN\n42,inf\n-9223372036854775808,1.5\n",
+        )
+        .await;
     let (_, _, _, plain) = fetch(
         &app,
         &ada,
@@ -281,11 +274,11 @@ async fn an_export_of_no_rows_is_an_empty_file(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = upload(&app, &ada, "people.csv", "id,name\n1,Ada\n2,Grace\n").await;
+    let id = app.upload_dataset(&ada, "people.csv", "id,name\n1,Ada\n2,Grace\n".as_bytes()).await;
     let nobody = r#"{"column":"id","op":"=","value":99}"#;
     for query in [
         "limit=0".to_owned(),
-        format!("filter={}", urlencoding(nobody)),
+        format!("filter={}", crate::common::urlencode(nobody)),
     ] {
         let (status, _, _, body) = fetch(
             &app,
@@ -330,7 +323,7 @@ async fn a_huge_limit_exports_every_row(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = upload(&app, &ada, "people.csv", "id,name\n1,Ada\n2,Grace\n").await;
+    let id = app.upload_dataset(&ada, "people.csv", "id,name\n1,Ada\n2,Grace\n".as_bytes()).await;
     for query in [
         "sort=-id&limit=9223372036854775807",
         "sort=-id&offset=1",
@@ -357,17 +350,6 @@ async fn a_huge_limit_exports_every_row(backend: Backend) {
     let job = crate::exports::wait_for_end(&app, &ada, queued["job_id"].as_str().unwrap()).await;
     assert_eq!(job["status"], "done", "{job}");
     assert_eq!(job["rows_done"], 2, "{job}");
-}
-
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 crate::on_both_backends!(

@@ -130,7 +130,7 @@ async fn csv_and_json_exports_round_trip(backend: Backend) {
     let parsed: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(parsed, json!([{"name": "漢字", "id": 2}]));
 
-    let options = urlencode(r#"{"delimiter":";","header":false}"#);
+    let options = crate::common::urlencode(r#"{"delimiter":";","header":false}"#);
     let (_, _, body) = export_text(
         &app,
         &user,
@@ -138,18 +138,6 @@ async fn csv_and_json_exports_round_trip(backend: Backend) {
     )
     .await;
     assert_eq!(body.lines().collect::<Vec<_>>(), ["1;1.5", "2;", "3;-2.25"]);
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 async fn export_refusals_are_clear(backend: Backend) {
@@ -192,7 +180,7 @@ async fn export_refusals_are_clear(backend: Backend) {
             Method::GET,
             &format!(
                 "/api/v1/datasets/{id}/export?format=csv&options={}",
-                urlencode(r#"{"delimiter":"too long","header":"yes","colour":1}"#)
+                crate::common::urlencode(r#"{"delimiter":"too long","header":"yes","colour":1}"#)
             ),
         )
         .send()
@@ -356,10 +344,10 @@ async fn export_config_filters_sorts_and_renames(backend: Backend) {
     let id = created["id"].as_str().unwrap();
     let path = |query: String| format!("/api/v1/datasets/{id}/export?format=csv&{query}");
 
-    let filter = urlencode(
+    let filter = crate::common::urlencode(
         r#"{"and": [{"column": "score", "op": "is_not_null"}, {"column": "active", "op": "=", "value": true}]}"#,
     );
-    let rename = urlencode(r#"{"id": "ID"}"#);
+    let rename = crate::common::urlencode(r#"{"id": "ID"}"#);
     let (status, _, body) = export_text(
         &app,
         &user,
@@ -371,7 +359,7 @@ async fn export_config_filters_sorts_and_renames(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "ID,name\n3,Åsa\n1,Zoë\n");
 
-    let filter = urlencode(r#"{"column": "born", "op": ">=", "value": "1990-01-01"}"#);
+    let filter = crate::common::urlencode(r#"{"column": "born", "op": ">=", "value": "1990-01-01"}"#);
     let (_, _, body) = export_text(
         &app,
         &user,
@@ -380,11 +368,11 @@ async fn export_config_filters_sorts_and_renames(backend: Backend) {
     .await;
     assert_eq!(body, "id\n1\n3\n");
 
-    let filter = urlencode(r#"{"column": "seen_at", "op": "<", "value": "2024-02-01T00:00:00"}"#);
+    let filter = crate::common::urlencode(r#"{"column": "seen_at", "op": "<", "value": "2024-02-01T00:00:00"}"#);
     let (_, _, body) = export_text(&app, &user, &path(format!("columns=id&filter={filter}"))).await;
     assert_eq!(body, "id\n1\n");
 
-    let filter = urlencode(r#"{"not": {"column": "name", "op": "in", "value": ["Zoë", "漢字"]}}"#);
+    let filter = crate::common::urlencode(r#"{"not": {"column": "name", "op": "in", "value": ["Zoë", "漢字"]}}"#);
     let (_, _, body) = export_text(
         &app,
         &user,
@@ -407,7 +395,7 @@ async fn export_config_filters_sorts_and_renames(backend: Backend) {
             .as_user(
                 &user,
                 Method::GET,
-                &path(format!("filter={}", urlencode(filter))),
+                &path(format!("filter={}", crate::common::urlencode(filter))),
             )
             .send()
             .await
@@ -768,7 +756,7 @@ async fn plugins_built_for_0_1_0_export_the_same_bytes(backend: Backend) {
     for (format, options, expected_file) in cases {
         let mut path = format!("/api/v1/datasets/{id}/export?format={format}");
         if !options.is_empty() {
-            path.push_str(&format!("&options={}", urlencode(options)));
+            path.push_str(&format!("&options={}", crate::common::urlencode(options)));
         }
         let response = app.as_user(&user, Method::GET, &path).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{format} {options}");

@@ -12,15 +12,6 @@ use crate::plugins::app_with_plugins;
 /// Formats that write the export time into the file.
 const TIMED_FORMATS: [&str; 4] = ["xlsx", "pdf", "datapackage", "parquet"];
 
-async fn upload(app: &TestApp, user: &TestUser) -> String {
-    let response = app
-        .upload(user, "people.csv", TRICKY_CSV.as_bytes().to_vec())
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let created: Value = response.json().await.unwrap();
-    created["id"].as_str().unwrap().to_owned()
-}
-
 async fn export_bytes(app: &TestApp, user: &TestUser, path: &str) -> (StatusCode, Vec<u8>) {
     let response = app.as_user(user, Method::GET, path).send().await.unwrap();
     (response.status(), response.bytes().await.unwrap().to_vec())
@@ -49,7 +40,7 @@ async fn a_given_export_time_gives_the_same_bytes(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = upload(&app, &ada).await;
+    let id = app.upload_dataset(&ada, "people.csv", TRICKY_CSV.as_bytes()).await;
     for format in TIMED_FORMATS {
         // Queued with the time in another zone: the manifest keeps the instant, in UTC.
         let job = queue(
@@ -164,7 +155,7 @@ async fn export_verify_reruns_a_manifest(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = upload(&app, &ada).await;
+    let id = app.upload_dataset(&ada, "people.csv", TRICKY_CSV.as_bytes()).await;
     // A job without a given time: its manifest records the request's, which is enough.
     let job = queue(
         &app,

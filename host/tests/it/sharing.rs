@@ -6,16 +6,6 @@ use serde_json::{Value, json};
 
 use crate::common::{Backend, TestApp, TestUser, error_code};
 
-async fn upload_dataset(app: &TestApp, owner: &TestUser) -> String {
-    let created: Value = app
-        .upload(owner, "plankton.csv", b"site,count\nA,1\nB,2\n".to_vec())
-        .await
-        .json()
-        .await
-        .unwrap();
-    created["id"].as_str().unwrap().to_owned()
-}
-
 async fn create_group(
     app: &TestApp,
     owner: &TestUser,
@@ -67,7 +57,7 @@ async fn group_share_reaches_members_only_until_revoked(backend: Backend) {
     let ada = app.user("ada@example.org").await;
     let bob = app.user("bob@example.org").await;
     let eve = app.user("eve@example.org").await;
-    let dataset = upload_dataset(&app, &ada).await;
+    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
     let path = format!("/api/v1/datasets/{dataset}");
     assert_eq!(
         status_of(&app, &bob, Method::GET, &path).await,
@@ -226,7 +216,7 @@ async fn shares_expire(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let bob = app.user("bob@example.org").await;
-    let dataset = upload_dataset(&app, &ada).await;
+    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
     let path = format!("/api/v1/datasets/{dataset}");
     let shared = app
         .as_user(&ada, Method::POST, &format!("{path}/shares"))
@@ -260,7 +250,7 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
     let root = app.admin("root@example.org").await;
     let ada = app.user("ada@example.org").await;
     let bob = app.user("bob@example.org").await;
-    let dataset = upload_dataset(&app, &ada).await;
+    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
     let path = format!("/api/v1/datasets/{dataset}");
     let before = app.get_json(&root, "/api/v1/admin/policies").await;
     assert!(before["model"].as_str().unwrap().contains("[matchers]"));
@@ -415,7 +405,7 @@ async fn a_change_on_one_replica_is_enforced_by_the_other(backend: Backend) {
     };
     let ada = first.user("ada@example.org").await;
     let bob = first.user("bob@example.org").await;
-    let dataset = upload_dataset(&first, &ada).await;
+    let dataset = first.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
     // A second server on the same database, with its own process state.
     let second = first.replica().await;
     let path = format!("/api/v1/datasets/{dataset}");
@@ -456,7 +446,7 @@ async fn audit_chain_finds_changed_and_removed_entries(backend: Backend) {
     };
     let root = app.admin("root@example.org").await;
     let ada = app.user("ada@example.org").await;
-    let dataset = upload_dataset(&app, &ada).await;
+    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
     for _ in 0..3 {
         app.get_json(&ada, &format!("/api/v1/datasets/{dataset}"))
             .await;
@@ -563,7 +553,7 @@ async fn every_route_refuses_a_caller_without_rights(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let mallory = app.user("mallory@example.org").await;
-    let dataset = upload_dataset(&app, &ada).await;
+    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
     let job: Value = app
         .post_json(
             &ada,
@@ -692,7 +682,7 @@ async fn policy_and_audit_commands_reach_the_running_server(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let bob = app.user("bob@example.org").await;
-    let dataset = upload_dataset(&app, &ada).await;
+    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
     let path = format!("/api/v1/datasets/{dataset}");
 
     let (ok, out) = tessera_cli(

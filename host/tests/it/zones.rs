@@ -344,8 +344,8 @@ async fn zoned_datetimes_export_in_every_format(backend: Backend) {
         &ada,
         &format!(
             "/api/v1/datasets/{id}/export?format=json&options={}&filter={}",
-            urlencode(r#"{"structure":"ndjson"}"#),
-            urlencode(r#"{"column":"ts","op":">","value":"2024-06-01T12:00:00+02:00"}"#)
+            crate::common::urlencode(r#"{"structure":"ndjson"}"#),
+            crate::common::urlencode(r#"{"column":"ts","op":">","value":"2024-06-01T12:00:00+02:00"}"#)
         ),
     )
     .await;
@@ -355,17 +355,6 @@ async fn zoned_datetimes_export_in_every_format(backend: Backend) {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert_eq!(lines, [json!({"id": 2, "ts": TS[1], "local": LOCAL[1]})]);
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(byte).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 // Issue 14, item 22: a job that fails on our side recorded the cause's text, polars' words
