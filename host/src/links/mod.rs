@@ -18,7 +18,6 @@
 
 pub mod download;
 pub mod manage;
-pub mod page;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
