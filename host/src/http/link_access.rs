@@ -4,11 +4,9 @@
 //! the functions here, so that neither the pages nor the API import the other, and every way
 //! runs the checks of [`crate::links`] in the same order.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::token::Operation;
@@ -21,7 +19,9 @@ use crate::db::users::User;
 use crate::export::{ExportSource, ExportSpec};
 use crate::http::api::datasets::export::{ExportProgress, find_plugin, stream_export_watched};
 use crate::http::api::datasets::parse_columns;
-use crate::http::api::exports::parse_range;
+use crate::http::download::{
+    RangeRequest, Span, Unsatisfiable, attachment, file_body, file_response,
+};
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::ingest::preview;
 use crate::links::download::{self, CountedBody, Extent, Produced};
@@ -166,11 +166,7 @@ pub async fn serve_download(
     let visitor = Visitor::of(&req, &state.config);
     let app = state.clone();
     let inner_visitor = visitor.clone();
-    let range = req
-        .headers()
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let range = RangeRequest::of(&req);
     // An export's file is checked and admitted in the same trip to the database as the link
     // is resolved: one connection and one hop to the blocking pool per download.
     let found = state
@@ -181,8 +177,7 @@ pub async fn serve_download(
             let shared = shared_of(conn, &resolved.link)?;
             match shared.job {
                 Some(job) => {
-                    admit_export_file(conn, &app, &inner_visitor, resolved, job, range, now)
-                        .map(|admitted| Found::File(Box::new(admitted)))
+                    admit_export_file(conn, &app, &inner_visitor, resolved, job, &range, now)
                 }
                 None => Ok(Found::Dataset(Box::new((resolved, shared)))),
             }
@@ -190,6 +185,7 @@ pub async fn serve_download(
         .await?;
     match found {
         Found::File(admitted) => serve_export_file(state, visitor, *admitted).await,
+        Found::Unsatisfiable(refused) => Ok(refused.response()),
         Found::Dataset(found) => {
             let (resolved, shared) = *found;
             serve_dataset_export(state, visitor, resolved, shared, query).await
@@ -199,7 +195,11 @@ pub async fn serve_download(
 
 /// What a download's first trip to the database found.
 enum Found {
+    /// An export's file, admitted: its slot is taken.
     File(Box<AdmittedFile>),
+    /// An export's file, but not the range asked for: no slot taken.
+    Unsatisfiable(Unsatisfiable),
+    /// A dataset, to export while it is sent.
     Dataset(Box<(Resolved, Shared)>),
 }
 
@@ -301,12 +301,10 @@ async fn serve_dataset_export(
                 return Err(err);
             }
         };
+    // Made while it is sent: no length to state, and no range to take from it.
     Ok(HttpResponse::Ok()
         .content_type(media_type)
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(filename)],
-        })
+        .insert_header(attachment(&filename))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .streaming(CountedBody::new(
             stream,
@@ -320,27 +318,25 @@ async fn serve_dataset_export(
 
 /// An export's file a download may read: opened, its range checked, its slot taken.
 struct AdmittedFile {
-    job: ExportJob,
+    file_name: String,
     media_type: String,
     file: std::fs::File,
-    size: u64,
-    status: StatusCode,
-    start: u64,
-    end: u64,
+    span: Span,
     ticket: download::Ticket,
 }
 
 /// Opens the shared file, checks the requested range, then runs the level, token and slot
-/// checks (runs on the blocking pool, inside [`serve_download`]'s trip to the database).
+/// checks (runs on the blocking pool, inside [`serve_download`]'s trip to the database). A
+/// range refused takes no slot.
 fn admit_export_file(
     conn: &mut AnyConnection,
     state: &AppState,
     visitor: &Visitor,
     resolved: Resolved,
     job: ExportJob,
-    range: Option<String>,
+    range: &RangeRequest,
     now: i64,
-) -> Result<AdmittedFile, ApiError> {
+) -> Result<Found, ApiError> {
     let (Some(relative), Some(media_type)) = (job.artifact_path.clone(), job.media_type.clone())
     else {
         return Err(ApiError::internal("a done export without its file"));
@@ -352,15 +348,9 @@ fn admit_export_file(
         )
     })?;
     let size = file.metadata().map_err(ApiError::internal)?.len();
-    let (status, start, end) = match range.map(|v| parse_range(&v, size)) {
-        None => (StatusCode::OK, 0, size),
-        Some(Some((start, end))) => (StatusCode::PARTIAL_CONTENT, start, end),
-        Some(None) => {
-            return Err(ApiError::new(
-                ErrorCode::RangeNotSatisfiable,
-                format!("the range is outside the file's {size} bytes"),
-            ));
-        }
+    let span = match range.select(size) {
+        Ok(span) => span,
+        Err(refused) => return Ok(Found::Unsatisfiable(refused)),
     };
     // A counted download (the link's limit, or the token's) counts by how far into the file
     // it reached, so a range must run to the end: resuming (`bytes=N-`) works, fetching the
@@ -370,11 +360,11 @@ fn admit_export_file(
             .token
             .as_ref()
             .is_some_and(|token| token.reads_download_counts);
-    if end != size && counted {
-        return Err(ApiError::new(
-            ErrorCode::RangeNotSatisfiable,
+    if counted && !span.runs_to_end() {
+        return Ok(Found::Unsatisfiable(Unsatisfiable::new(
+            size,
             "this link counts downloads: ask for the rest of the file from an offset (bytes=N-)",
-        ));
+        )));
     }
     let reach = Reach {
         operation: Operation::Download,
@@ -382,18 +372,19 @@ fn admit_export_file(
         columns: &[],
         version: i64::from(job.version),
     };
-    let extent = Extent::File { start, end, size };
+    let extent = Extent::File {
+        start: span.start,
+        end: span.end,
+        size,
+    };
     let ticket = links::admit_download(&state.db, conn, &resolved, &reach, extent, visitor, now)?;
-    Ok(AdmittedFile {
-        job,
+    Ok(Found::File(Box::new(AdmittedFile {
+        file_name: job.file_name.unwrap_or_else(|| "export".into()),
         media_type,
         file,
-        size,
-        status,
-        start,
-        end,
+        span,
         ticket,
-    })
+    })))
 }
 
 async fn serve_export_file(
@@ -402,69 +393,30 @@ async fn serve_export_file(
     admitted: AdmittedFile,
 ) -> ApiResult<HttpResponse> {
     let AdmittedFile {
-        job,
+        file_name,
         media_type,
         file,
-        size,
-        status,
-        start,
-        end,
+        span,
         ticket,
     } = admitted;
-    let mut file = tokio::fs::File::from_std(file);
-    if start > 0
-        && let Err(err) = file.seek(std::io::SeekFrom::Start(start)).await
-    {
-        // Nothing was sent: the slot goes back.
-        download::abandon(ticket, state.db.clone(), state.storage.clone(), visitor);
-        return Err(ApiError::internal(err));
-    }
-    let body = Box::pin(futures_util::stream::unfold(
-        (file, end - start),
-        |(mut file, left)| async move {
-            if left == 0 {
-                return None;
-            }
-            let mut buffer = vec![0u8; (left.min(256 * 1024)) as usize];
-            match file.read(&mut buffer).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buffer.truncate(n);
-                    Some((
-                        Ok::<_, std::io::Error>(bytes::Bytes::from(buffer)),
-                        (file, left - n as u64),
-                    ))
-                }
-                Err(e) => Some((Err(e), (file, 0))),
-            }
-        },
-    ));
-    let mut response = HttpResponse::build(status);
-    response
-        .content_type(media_type)
-        .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(
-                job.file_name.clone().unwrap_or_else(|| "export".into()),
-            )],
-        })
-        .no_chunking(end - start);
-    if status == StatusCode::PARTIAL_CONTENT {
-        response.insert_header((
-            header::CONTENT_RANGE,
-            format!("bytes {start}-{}/{size}", end - 1),
-        ));
-    }
-    Ok(response.streaming(CountedBody::new(
-        body,
-        ticket,
-        state.db.clone(),
-        state.storage.clone(),
-        visitor,
-        state.config.link_download_count_percent,
-    )))
+    let body = match file_body(tokio::fs::File::from_std(file), span).await {
+        Ok(body) => body,
+        Err(err) => {
+            // Nothing was sent: the slot goes back.
+            download::abandon(ticket, state.db.clone(), state.storage.clone(), visitor);
+            return Err(ApiError::internal(err));
+        }
+    };
+    Ok(
+        file_response(span, &media_type, &file_name).streaming(CountedBody::new(
+            body,
+            ticket,
+            state.db.clone(),
+            state.storage.clone(),
+            visitor,
+            state.config.link_download_count_percent,
+        )),
+    )
 }
 
 /// The rows a view link shows: its first `link_view_rows`, in the columns asked for among

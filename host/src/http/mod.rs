@@ -8,6 +8,7 @@
 //! - [`error`] is the one catalogue of API errors and where each becomes a status and JSON.
 //! - [`api`] holds the JSON handlers, one folder per resource; [`openapi`] documents them.
 //! - [`pages`] holds the HTML pages people use in a browser.
+//! - [`download`] sends a file as a download (ranges, its name), for exports and links alike.
 //! - [`link_access`] serves a link's download and rows to its holder, for the link's pages
 //!   and its token's API alike.
 //!
@@ -16,6 +17,7 @@
 
 pub mod api;
 pub mod app;
+pub mod download;
 pub mod error;
 pub mod extract;
 pub mod guard;
