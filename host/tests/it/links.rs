@@ -1198,6 +1198,18 @@ async fn export_and_link_downloads_answer_alike(backend: Backend) {
         whole.push(response.bytes().await.unwrap());
     }
     assert_eq!(names[0], names[1]);
+    // And an export made while it is sent names its file the same way.
+    let direct = app
+        .as_user(
+            &ada,
+            Method::GET,
+            &format!("/api/v1/datasets/{id}/export?format=csv"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), StatusCode::OK);
+    assert_eq!(header(&direct, "content-disposition").unwrap(), names[0]);
     assert_eq!(whole[0], whole[1]);
     let whole = whole.remove(0);
     let size = whole.len();
