@@ -10,6 +10,9 @@
 //! - [`error`] is the one catalogue of API errors and where each becomes a status and JSON.
 //! - [`api`] holds the JSON handlers, one folder per resource; [`openapi`] documents them.
 //! - [`pages`] holds the HTML pages people use in a browser.
+//! - [`download`] sends a file as a download (ranges, its name), for exports and links alike.
+//! - [`link_access`] serves a link's download and rows to its holder, for the link's pages
+//!   and its token's API alike.
 //!
 //! The domain modules beneath (datasets in `db`, `ingest`, `export`, `links`, `access`,
 //! `accounts`, `plugins`) know nothing of HTTP.
@@ -18,9 +21,11 @@ pub mod api;
 pub mod app;
 pub mod client;
 pub mod cookies;
+pub mod download;
 pub mod error;
 pub mod extract;
 pub mod guard;
+pub mod link_access;
 pub mod openapi;
 pub mod pages;
 pub mod routing;

@@ -74,10 +74,10 @@ use crate::http::api;
         api::links::update_link,
         api::links::revoke_link,
         api::links::link_access_log,
-        api::shared::link_info,
-        api::shared::rows_by_token,
-        api::shared::download_by_token,
-        api::shared::token_keys,
+        api::link::get::get_link_info,
+        api::link::rows::list_link_rows,
+        api::link::download::download_link,
+        api::link::keys::list_token_keys,
     ),
     // Schemas a parameter names (utoipa collects those of bodies and answers by itself), and
     // the export jobs' states, for their views to name.

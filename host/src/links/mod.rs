@@ -19,7 +19,6 @@
 pub mod download;
 pub mod error;
 pub mod manage;
-pub mod page;
 
 pub use error::LinkError;
 

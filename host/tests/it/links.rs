@@ -914,6 +914,13 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(middle.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    // It says the file's length, as every 416 of a file does (RFC 9110 §15.5.17; issue 15).
+    let length = middle.headers()["content-range"]
+        .to_str()
+        .unwrap()
+        .strip_prefix("bytes */")
+        .unwrap()
+        .to_owned();
     // A resumed download (from byte 10 to the end) counts as the one download.
     let rest = stranger()
         .get(&url)
@@ -922,6 +929,12 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(rest.status(), StatusCode::PARTIAL_CONTENT);
+    assert!(
+        rest.headers()["content-range"]
+            .to_str()
+            .unwrap()
+            .ends_with(&format!("/{length}"))
+    );
     let tail = rest.text().await.unwrap();
     assert!(tail.ends_with("C,3,third\n"));
     let mut gone = StatusCode::OK;
@@ -1074,7 +1087,136 @@ async fn guessing_is_throttled_per_address(backend: Backend) {
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
+/// Issue 15: an export's file answers a range, an `If-Range` and its name alike whether its
+/// owner downloads it or a link's holder does (one `http::download` serves both).
+async fn export_and_link_downloads_answer_alike(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let created: Value = app
+        .upload_to(
+            &ada,
+            "/api/v1/datasets",
+            "lake.csv",
+            CSV.to_vec(),
+            &[("name", "琵琶湖 depths")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let job: Value = app
+        .post_json(
+            &ada,
+            &format!("/api/v1/datasets/{id}/exports"),
+            json!({"format": "csv"}),
+        )
+        .await;
+    let job_id = job["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
+    let link = app.make_link(
+        &ada,
+        &format!("/api/v1/exports/{job_id}/links"),
+        json!({"level": "download"}),
+    )
+    .await;
+    let job_path = format!("/api/v1/exports/{job_id}/download");
+    let link_url = app.url(&format!("/s/{}/download", link["slug"].as_str().unwrap()));
+    let ask = |headers: &[(&str, &str)]| {
+        let mut owner = app.as_user(&ada, Method::GET, &job_path);
+        let mut holder = stranger().get(&link_url);
+        for (name, value) in headers {
+            owner = owner.header(*name, *value);
+            holder = holder.header(*name, *value);
+        }
+        [("owner", owner), ("holder", holder)]
+    };
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().expect("an ASCII header").to_owned())
+    };
+
+    let mut whole = Vec::new();
+    let mut names = Vec::new();
+    for (who, request) in ask(&[]) {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{who}");
+        assert_eq!(
+            header(&response, "accept-ranges").unwrap(),
+            "bytes",
+            "{who}"
+        );
+        assert_eq!(header(&response, "content-range"), None, "{who}");
+        // The name beyond ASCII goes as RFC 8187's filename*, beside an ASCII filename.
+        let name = header(&response, "content-disposition").unwrap();
+        assert!(
+            name.starts_with("attachment; filename=\"___"),
+            "{who}: {name}"
+        );
+        assert!(
+            name.contains("filename*=UTF-8''%E7%90%B5%E7%90%B6%E6%B9%96"),
+            "{who}: {name}"
+        );
+        names.push(name);
+        whole.push(response.bytes().await.unwrap());
+    }
+    assert_eq!(names[0], names[1]);
+    // And an export made while it is sent names its file the same way.
+    let direct = app
+        .as_user(
+            &ada,
+            Method::GET,
+            &format!("/api/v1/datasets/{id}/export?format=csv"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), StatusCode::OK);
+    assert_eq!(header(&direct, "content-disposition").unwrap(), names[0]);
+    assert_eq!(whole[0], whole[1]);
+    let whole = whole.remove(0);
+    let size = whole.len();
+
+    for (who, request) in ask(&[("range", "bytes=10-")]) {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT, "{who}");
+        assert_eq!(
+            header(&response, "content-range").unwrap(),
+            format!("bytes 10-{}/{size}", size - 1),
+            "{who}"
+        );
+        assert_eq!(response.bytes().await.unwrap(), whole.slice(10..), "{who}");
+    }
+    for (who, request) in ask(&[("range", "bytes=9999-")]) {
+        let response = request.send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "{who}"
+        );
+        assert_eq!(
+            header(&response, "content-range").unwrap(),
+            format!("bytes */{size}"),
+            "{who}"
+        );
+        assert_eq!(error_code(response).await, "range_not_satisfiable", "{who}");
+    }
+    // These downloads send no ETag nor Last-Modified, so no If-Range can match: the whole
+    // file, not a part of one that may have changed (RFC 9110 §13.1.5).
+    for (who, request) in ask(&[("range", "bytes=10-"), ("if-range", "\"an-etag\"")]) {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{who}");
+        assert_eq!(header(&response, "content-range"), None, "{who}");
+        assert_eq!(response.bytes().await.unwrap(), whole, "{who}");
+    }
+}
+
 crate::on_both_backends!(
+    export_and_link_downloads_answer_alike,
     expiring_limited_password_link,
     passwords_levels_expiry_and_revocation_guard_every_path,
     tokens_narrow_offline_and_die_with_their_link,

@@ -1,13 +1,12 @@
 //! Queued exports: request one, follow its progress (JSON or server-sent events), cancel it,
-//! download its artifact (with Range requests, so a browser can resume).
+//! download its artifact (with Range requests, so a browser can resume; [`crate::http::download`]).
 
 use std::time::Duration;
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use utoipa::ToSchema;
 
 use crate::access::{self, Level};
@@ -18,6 +17,7 @@ use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::export_jobs::{ExportJob, JobStatus};
 use crate::db::new_id;
+use crate::http::download;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::export::ExportSpec;
 use crate::state::AppState;
@@ -447,7 +447,7 @@ pub async fn download_export(
         .file_name
         .unwrap_or_else(|| "export".into());
     let path = state.storage.absolute(&relative);
-    let mut file = match tokio::fs::File::open(&path).await {
+    let file = match tokio::fs::File::open(&path).await {
         Ok(file) => file,
         // Expired or self-destructed between reading the job and opening its file.
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -459,99 +459,12 @@ pub async fn download_export(
         Err(err) => return Err(ApiError::internal(err)),
     };
     let size = file.metadata().await.map_err(ApiError::internal)?.len();
-
-    let range = req
-        .headers()
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| parse_range(v, size));
-    let (status, start, end) = match range {
-        None => (actix_web::http::StatusCode::OK, 0, size),
-        Some(Some((start, end))) => (actix_web::http::StatusCode::PARTIAL_CONTENT, start, end),
-        Some(None) => {
-            return Ok(HttpResponse::RangeNotSatisfiable()
-                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
-                .json(crate::http::error::ErrorBody {
-                    error: crate::http::error::ErrorDetail {
-                        code: ErrorCode::RangeNotSatisfiable,
-                        message: format!("the range is outside the file's {size} bytes"),
-                    },
-                }));
-        }
+    let span = match download::RangeRequest::of(&req).select(size) {
+        Ok(span) => span,
+        Err(refused) => return Ok(refused.response()),
     };
-    file.seek(std::io::SeekFrom::Start(start))
+    let body = download::file_body(file, span)
         .await
         .map_err(ApiError::internal)?;
-    let body = futures_util::stream::unfold((file, end - start), |(mut file, left)| async move {
-        if left == 0 {
-            return None;
-        }
-        let mut buffer = vec![0u8; (left.min(256 * 1024)) as usize];
-        match file.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buffer.truncate(n);
-                Some((
-                    Ok::<_, std::io::Error>(Bytes::from(buffer)),
-                    (file, left - n as u64),
-                ))
-            }
-            Err(e) => Some((Err(e), (file, 0))),
-        }
-    });
-    let mut response = HttpResponse::build(status);
-    response
-        .content_type(media_type)
-        .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(file_name)],
-        })
-        .no_chunking(end - start);
-    if status == actix_web::http::StatusCode::PARTIAL_CONTENT {
-        response.insert_header((
-            header::CONTENT_RANGE,
-            format!("bytes {start}-{}/{size}", end - 1),
-        ));
-    }
-    Ok(response.streaming(body))
-}
-
-/// Parses a single `bytes=` range (RFC 9110 §14.1.2) into a half-open `[start, end)`;
-/// `None` when it cannot be satisfied.
-pub fn parse_range(value: &str, size: u64) -> Option<(u64, u64)> {
-    let spec = value.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') {
-        return None;
-    }
-    let (first, last) = spec.split_once('-')?;
-    let (start, end) = if first.is_empty() {
-        let suffix: u64 = last.parse().ok()?;
-        (size.saturating_sub(suffix), size)
-    } else {
-        let start: u64 = first.parse().ok()?;
-        let end = if last.is_empty() {
-            size
-        } else {
-            last.parse::<u64>().ok()?.saturating_add(1).min(size)
-        };
-        (start, end)
-    };
-    (start < end && start < size).then_some((start, end))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_range;
-
-    #[test]
-    fn ranges_follow_rfc_9110() {
-        assert_eq!(parse_range("bytes=0-9", 100), Some((0, 10)));
-        assert_eq!(parse_range("bytes=90-", 100), Some((90, 100)));
-        assert_eq!(parse_range("bytes=-10", 100), Some((90, 100)));
-        assert_eq!(parse_range("bytes=95-200", 100), Some((95, 100)));
-        assert_eq!(parse_range("bytes=100-", 100), None);
-        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
-        assert_eq!(parse_range("items=0-1", 100), None);
-    }
+    Ok(download::file_response(span, &media_type, &file_name).streaming(body))
 }

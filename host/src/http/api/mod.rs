@@ -10,11 +10,11 @@ pub mod auth;
 pub mod datasets;
 pub mod exports;
 pub mod groups;
+pub mod link;
 pub mod links;
 pub mod ops;
 pub mod pagination;
 pub mod plugins;
-pub mod shared;
 pub mod shares;
 pub mod teams;
 pub mod tokens;
@@ -31,14 +31,7 @@ pub const API_PREFIX: &str = "/api/v1";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(routing::path("/healthz").get(ops::healthz))
-        .service(
-            routing::path("/s/{slug}")
-                .get(shared::show_link)
-                .post(shared::open_link),
-        )
-        .service(routing::path("/s/{slug}/download").get(shared::download_by_slug))
-        .service(routing::path("/s/{slug}/rows").get(shared::rows_by_slug))
-        .service(routing::path("/.well-known/tessera/biscuit-keys").get(shared::token_keys))
+        .service(routing::path("/.well-known/tessera/biscuit-keys").get(link::keys::list_token_keys))
         .service(routing::path("/readyz").get(ops::readyz))
         .service(routing::path("/metrics").get(ops::metrics))
         .service(routing::path("/api/docs").get(crate::http::openapi::docs_page))
@@ -189,10 +182,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     routing::scoped(API_PREFIX, "/links/{id}/access-log")
                         .get(links::link_access_log),
                 )
-                .service(routing::scoped(API_PREFIX, "/link").get(shared::link_info))
-                .service(routing::scoped(API_PREFIX, "/link/rows").get(shared::rows_by_token))
+                .service(routing::scoped(API_PREFIX, "/link").get(link::get::get_link_info))
+                .service(routing::scoped(API_PREFIX, "/link/rows").get(link::rows::list_link_rows))
                 .service(
-                    routing::scoped(API_PREFIX, "/link/download").get(shared::download_by_token),
+                    routing::scoped(API_PREFIX, "/link/download").get(link::download::download_link),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/shared-with-me").get(shares::list_shared_with_me),

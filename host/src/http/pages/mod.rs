@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 mod datasets;
+mod link;
 mod options_form;
 mod page;
 mod sharing;
@@ -218,6 +219,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/shared").get(sharing::shared_page))
         .service(routing::path("/links").get(sharing::links_page))
         .service(routing::path("/links/{id}/log").get(sharing::link_log_page))
+        .service(
+            routing::path("/s/{slug}")
+                .get(link::item::show_link)
+                .post(link::password::open_link),
+        )
+        .service(routing::path("/s/{slug}/download").get(link::download_by_slug))
+        .service(routing::path("/s/{slug}/rows").get(link::list_rows_by_slug))
         .service(routing::path("/account").get(account::account_page))
         .service(routing::path("/admin/users").get(admin::admin_users_page))
         .service(routing::path("/admin/groups").get(admin::admin_groups_page))

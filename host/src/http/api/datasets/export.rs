@@ -4,7 +4,6 @@
 //! column, invalid options) still gets a proper JSON error. After that the body streams; a
 //! plugin failing mid-way ends the body early, which clients see as a broken transfer.
 
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 use bytes::Bytes;
 use serde::Deserialize;
@@ -15,6 +14,7 @@ use crate::http::api::not_found_as;
 use crate::auth::Caller;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
+use crate::http::download::attachment;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::export::{self, ExportSource, ExportSpec};
 use crate::state::AppState;
@@ -151,10 +151,7 @@ pub async fn export_dataset(
     let (media_type, body) = stream_export(&state, plugin, source, spec).await?;
     Ok(HttpResponse::Ok()
         .content_type(media_type)
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(filename)],
-        })
+        .insert_header(attachment(&filename))
         .streaming(body))
 }
 
