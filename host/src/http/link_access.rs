@@ -43,11 +43,11 @@ pub struct LinkDownloadQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LinkRowsQuery {
     /// First row, from 0 (default 0); rows past the link's first `visible_rows` are not
-    /// served. A negative offset is taken as 0.
+    /// served. A negative offset answers `422`.
     #[param(minimum = 0)]
     pub offset: Option<i64>,
     /// Rows to return: default 100, at most the operator's `max_preview_rows` (the maximum
-    /// stated here is this server's); a value outside is brought within.
+    /// stated here is this server's); outside, `422`.
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// Comma-separated columns, in this order (default: every column the link and the token
@@ -427,9 +427,11 @@ pub async fn serve_rows(
     credential: Credential,
     query: LinkRowsQuery,
 ) -> ApiResult<web::Json<LinkRowsView>> {
-    let offset = query.offset.unwrap_or(0).max(0);
-    let max = state.config.max_preview_rows as i64;
-    let limit = query.limit.unwrap_or(100).clamp(1, max);
+    let (offset, limit) = crate::http::paging::row_window(
+        query.offset,
+        query.limit,
+        state.config.max_preview_rows as i64,
+    )?;
     // View means the page, the metadata and the first rows: no paging past them.
     let visible = state.config.link_view_rows as i64;
     let visitor = crate::http::client::visitor(&req, &state.config);

@@ -10,6 +10,7 @@
 //! - [`error`] is the one catalogue of API errors and where each becomes a status and JSON.
 //! - [`api`] holds the JSON handlers, one folder per resource; [`openapi`] documents them.
 //! - [`pages`] holds the HTML pages people use in a browser.
+//! - [`paging`] checks a window of rows one way for every endpoint that serves rows.
 //! - [`download`] sends a file as a download (ranges, its name), for exports and links alike.
 //! - [`link_access`] serves a link's download and rows to its holder, for the link's pages
 //!   and its token's API alike.
@@ -28,4 +29,5 @@ pub mod guard;
 pub mod link_access;
 pub mod openapi;
 pub mod pages;
+pub mod paging;
 pub mod routing;

@@ -211,6 +211,24 @@ async fn a_view_link_reads_only_the_first_rows(backend: Backend) {
         .unwrap();
     assert!(page.contains(&format!("row number {}", cap - 1)));
     assert!(!page.contains(&format!("row number {cap}<")));
+    // A window outside the bounds is refused as the dataset's own rows refuse it, not quietly
+    // brought within (issue 15: paging checked one way).
+    for query in ["offset=-1", "limit=0", "limit=1001"] {
+        let by_slug = stranger()
+            .get(app.url(&format!("/s/{slug}/rows?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_slug.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let by_token = get_with(&app, token, &format!("/api/v1/link/rows?{query}")).await;
+        assert_eq!(by_token.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let own = app
+            .as_user(&ada, Method::GET, &format!("/api/v1/datasets/{id}/rows?{query}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+    }
 }
 
 // Issue 14, item 10: how many first rows a view link shows is the operator's setting.

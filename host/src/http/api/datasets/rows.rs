@@ -74,17 +74,11 @@ pub async fn get_rows(
     id: web::Path<String>,
     query: web::Query<RowsQuery>,
 ) -> ApiResult<web::Json<RowsView>> {
-    let offset = query.offset.unwrap_or(0);
-    let limit = query.limit.unwrap_or(100);
-    let max = state.config.max_preview_rows as i64;
-    if offset < 0 {
-        return Err(ApiError::validation("offset must not be negative"));
-    }
-    if !(1..=max).contains(&limit) {
-        return Err(ApiError::validation(format!(
-            "limit must be between 1 and {max}"
-        )));
-    }
+    let (offset, limit) = crate::http::paging::row_window(
+        query.offset,
+        query.limit,
+        state.config.max_preview_rows as i64,
+    )?;
     let id = id.into_inner();
     let wanted = query.version;
     let version = state

@@ -9,7 +9,8 @@ use crate::state::AppState;
 /// For whoever holds a view link's token (a download link's gets `403`, and so does an
 /// export's, which has no rows). A view link shows its first `link_view_rows` rows (20 unless
 /// the operator set otherwise) and no more: `visible_rows` says how many, and an `offset` past
-/// them gives no rows. Columns are those the link and the token reveal, or the ones asked for
+/// them gives no rows; a negative `offset` or a `limit` outside its range answers `422`, as the
+/// dataset's own rows do. Columns are those the link and the token reveal, or the ones asked for
 /// among them. Refusals as for `GET /api/v1/link`. Each read is in the link's access log.
 // The document's operationId predates this handler's name; clients generated from it keep it.
 #[utoipa::path(get, path = "/api/v1/link/rows", tag = "links", operation_id = "rows_by_token",
