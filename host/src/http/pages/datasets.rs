@@ -223,11 +223,7 @@ pub async fn dataset_page(
         .into_iter()
         .map(|row| {
             row.into_iter()
-                .map(|v| match v {
-                    serde_json::Value::String(s) => s,
-                    serde_json::Value::Null => String::new(),
-                    other => other.to_string(),
-                })
+                .map(|v| super::cell_text(&v))
                 .collect()
         })
         .collect();

@@ -235,6 +235,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}").get(static_file));
 }
 
+/// A cell (or an option's value) as a page shows it: text as it is, an empty cell as nothing,
+/// numbers and booleans as JSON writes them. The dataset page, a link's page and the export
+/// options form all show values through this.
+pub(crate) fn cell_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -46,14 +46,6 @@ fn label_for(name: &str) -> String {
     }
 }
 
-fn as_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 /// A schema's `properties` in the order its author wrote them (a JSON object read into a map
 /// would sort them), so the form follows the plugin's own order.
 #[derive(Default, Deserialize)]
@@ -97,7 +89,7 @@ pub fn fields(schema_text: &str) -> Vec<OptionField> {
             let choices: Vec<String> = property
                 .get("enum")
                 .and_then(Value::as_array)
-                .map(|values| values.iter().map(as_text).collect())
+                .map(|values| values.iter().map(super::cell_text).collect())
                 .unwrap_or_default();
             let kind = if !choices.is_empty() {
                 FieldKind::Choice
@@ -114,7 +106,7 @@ pub fn fields(schema_text: &str) -> Vec<OptionField> {
             let default = match (kind, property.get("default")) {
                 (FieldKind::Flag, Some(Value::Bool(b))) => b.to_string(),
                 (FieldKind::Flag, _) => "false".to_owned(),
-                (_, Some(value)) => as_text(value),
+                (_, Some(value)) => super::cell_text(value),
                 (_, None) => String::new(),
             };
             Some(OptionField {

@@ -8,7 +8,7 @@ use crate::http::api::not_found_as;
 use crate::auth::Caller;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::ingest::{ColumnInfo, preview};
 use crate::state::AppState;
 

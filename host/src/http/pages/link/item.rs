@@ -109,11 +109,7 @@ pub async fn show_link(
                                 row.into_iter()
                                     .zip(&all)
                                     .filter(|(_, name)| columns.contains(name))
-                                    .map(|(v, _)| match v {
-                                        serde_json::Value::String(s) => s,
-                                        serde_json::Value::Null => String::new(),
-                                        other => other.to_string(),
-                                    })
+                                    .map(|(v, _)| crate::http::pages::cell_text(&v))
                                     .collect()
                             })
                             .collect();
