@@ -3,8 +3,8 @@
 //!
 //! - [`app`] builds the application (middleware, security headers, the route tables).
 //! - [`routing`] groups routes by path (405 with `Allow`) and records the router's table.
-//! - [`extract`] verifies the caller before a handler runs; [`guard`] clears `/api/v1`
-//!   requests for the resource their path names.
+//! - [`extract`] verifies who is calling; [`access`] decides, in each handler's type, what
+//!   they may do with the resource the path names (and records the decision).
 //! - [`error`] is the one catalogue of API errors and where each becomes a status and JSON.
 //! - [`api`] holds the JSON handlers, one folder per resource; [`openapi`] documents them.
 //! - [`pages`] holds the HTML pages people use in a browser.
@@ -12,11 +12,11 @@
 //! The domain modules beneath (datasets in `db`, `ingest`, `export`, `links`, `access`,
 //! `accounts`, `plugins`) know nothing of HTTP.
 
+pub mod access;
 pub mod api;
 pub mod app;
 pub mod error;
 pub mod extract;
-pub mod guard;
 pub mod openapi;
 pub mod pages;
 pub mod routing;

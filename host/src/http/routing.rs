@@ -15,6 +15,7 @@ use actix_web::http::Method;
 use actix_web::http::header::{ALLOW, HeaderValue};
 use actix_web::{FromRequest, Handler, HttpRequest, Resource, Responder, ResponseError, web};
 
+use crate::http::access::Public;
 use crate::http::error::{ApiError, ErrorCode};
 
 /// One path and the methods it serves.
@@ -106,6 +107,29 @@ impl Endpoint {
         F::Output: Responder + 'static,
     {
         self.method(Method::DELETE, handler)
+    }
+}
+
+/// A handler anyone may call (sign-in, the API document, health checks, a link's own routes,
+/// the pages' scripts), said so where the route is registered; it runs as it is, after the
+/// [`Public`] marker that lets the route table take it.
+pub fn public<F>(handler: F) -> Open<F> {
+    Open(handler)
+}
+
+/// A handler [`public`] opened to anyone.
+#[derive(Clone)]
+pub struct Open<F>(F);
+
+impl<F, Args> Handler<(Public, Args)> for Open<F>
+where
+    F: Handler<Args>,
+{
+    type Output = F::Output;
+    type Future = F::Future;
+
+    fn call(&self, (_, args): (Public, Args)) -> Self::Future {
+        self.0.call(args)
     }
 }
 
