@@ -9,13 +9,17 @@
 //! Every endpoint also records itself, with its full path, in the process's [`registered`]
 //! table when an app registers it: the router's own table, which tests walk (every route is
 //! guarded, every route is documented) instead of trusting a list kept by hand.
+//!
+//! An endpoint takes only handlers that decide access in their type: the first argument an
+//! access extractor, the others inert ([`Guarded`]), or a handler the table marks as open to
+//! anyone with [`public`]. A handler that decides nothing does not compile here.
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::Method;
 use actix_web::http::header::{ALLOW, HeaderValue};
 use actix_web::{FromRequest, Handler, HttpRequest, Resource, Responder, ResponseError, web};
 
-use crate::http::access::Public;
+use crate::http::access::{Guarded, Public};
 use crate::http::error::{ApiError, ErrorCode};
 
 /// One path and the methods it serves.
@@ -65,7 +69,7 @@ impl Endpoint {
     fn method<F, Args>(mut self, method: Method, handler: F) -> Self
     where
         F: Handler<Args>,
-        Args: FromRequest + 'static,
+        Args: FromRequest + Guarded + 'static,
         F::Output: Responder + 'static,
     {
         self.resource = self.resource.route(web::method(method.clone()).to(handler));
@@ -76,7 +80,7 @@ impl Endpoint {
     pub fn get<F, Args>(self, handler: F) -> Self
     where
         F: Handler<Args>,
-        Args: FromRequest + 'static,
+        Args: FromRequest + Guarded + 'static,
         F::Output: Responder + 'static,
     {
         self.method(Method::GET, handler)
@@ -85,7 +89,7 @@ impl Endpoint {
     pub fn post<F, Args>(self, handler: F) -> Self
     where
         F: Handler<Args>,
-        Args: FromRequest + 'static,
+        Args: FromRequest + Guarded + 'static,
         F::Output: Responder + 'static,
     {
         self.method(Method::POST, handler)
@@ -94,7 +98,7 @@ impl Endpoint {
     pub fn patch<F, Args>(self, handler: F) -> Self
     where
         F: Handler<Args>,
-        Args: FromRequest + 'static,
+        Args: FromRequest + Guarded + 'static,
         F::Output: Responder + 'static,
     {
         self.method(Method::PATCH, handler)
@@ -103,7 +107,7 @@ impl Endpoint {
     pub fn delete<F, Args>(self, handler: F) -> Self
     where
         F: Handler<Args>,
-        Args: FromRequest + 'static,
+        Args: FromRequest + Guarded + 'static,
         F::Output: Responder + 'static,
     {
         self.method(Method::DELETE, handler)
