@@ -62,9 +62,9 @@ pub fn build_app(
 /// Headers every response carries, errors included.
 ///
 /// An error a middleware returns as an `Err` is only turned into a response after every
-/// middleware has returned, so headers added here would miss it: the access guard answers its
-/// refusals as responses instead (issue 14, item 13), and extractors' errors are responses by
-/// the time they get here. A response that names no caching policy is not
+/// middleware has returned, so headers added here would miss it (issue 14, item 13); refusals
+/// come from extractors (access is decided in them, `crate::http::access`), whose errors are
+/// responses by the time they get here. A response that names no caching policy is not
 /// stored: answers carry people's data (rows, link metadata, exports), and only the static
 /// assets say otherwise. With an `https` public address, browsers are told to keep to HTTPS.
 async fn security_headers(

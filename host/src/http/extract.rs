@@ -1,14 +1,15 @@
-//! The [`Caller`] extractor: verifies a session cookie or a bearer token before a handler
-//! runs, and refuses deactivated accounts, expired or revoked credentials, cookie-borne writes
-//! without their CSRF token, and tokens used beyond their scopes.
+//! Who is calling: the [`Caller`] extractor verifies a session cookie or a bearer token before a
+//! handler runs, and refuses deactivated accounts, expired or revoked credentials, cookie-borne
+//! writes without their CSRF token, and tokens used beyond their scopes (`401`, `403`). What
+//! the caller may then do is decided in [`crate::http::access`].
 
 use actix_web::dev::Payload;
 use actix_web::http::Method;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::{
-    AdminCaller, AuthMethod, CSRF_HEADER, Caller, SESSION_COOKIE, Scope, parse_scopes,
+    AuthMethod, CSRF_HEADER, Caller, SESSION_COOKIE, Scope, parse_scopes,
     secrets,
 };
 use crate::db::DbError;
@@ -37,8 +38,8 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Verifies the request's credentials. The API guard ([`crate::http::guard`]) calls this
-/// before anything else runs; the extractor reuses its result.
+/// Verifies the request's credentials: what the [`Caller`] extractor and every access
+/// extractor built on it do first; pages call it to send a visitor to sign in instead.
 pub async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -157,11 +158,7 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let verified = req.extensions().get::<Caller>().cloned();
         Box::pin(async move {
-            if let Some(caller) = verified {
-                return Ok(caller);
-            }
             let result = authenticate(req.clone()).await;
             if let Err(err) = &result {
                 tracing::info!(
@@ -172,33 +169,6 @@ impl FromRequest for Caller {
                 );
             }
             result
-        })
-    }
-}
-
-impl FromRequest for AdminCaller {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        let path = req.path().to_owned();
-        Box::pin(async move {
-            let caller = caller.await?;
-            if caller.is_admin() {
-                Ok(AdminCaller(caller))
-            } else {
-                tracing::info!(
-                    decision = "deny",
-                    user = %caller.user.id,
-                    path = %path,
-                    reason = "not a site admin (or token without the admin scope)",
-                    "admin route refused"
-                );
-                Err(ApiError::forbidden(
-                    "this needs a site admin (and, with an API token, the 'admin' scope)",
-                ))
-            }
         })
     }
 }

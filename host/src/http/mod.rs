@@ -3,8 +3,8 @@
 //!
 //! - [`app`] builds the application (middleware, security headers, the route tables).
 //! - [`routing`] groups routes by path (405 with `Allow`) and records the router's table.
-//! - [`extract`] verifies the caller before a handler runs; [`guard`] clears `/api/v1`
-//!   requests for the resource their path names.
+//! - [`extract`] verifies who is calling; [`access`] decides, in each handler's type, what
+//!   they may do with the resource the path names (and records the decision).
 //! - [`client`] reads the client's address (trusting forwarded headers only from configured
 //!   proxies); [`cookies`] writes a session's cookies.
 //! - [`error`] is the one catalogue of API errors and where each becomes a status and JSON.
@@ -18,6 +18,7 @@
 //! The domain modules beneath (datasets in `db`, `ingest`, `export`, `links`, `access`,
 //! `accounts`, `plugins`) know nothing of HTTP.
 
+pub mod access;
 pub mod api;
 pub mod app;
 pub mod client;
@@ -25,7 +26,6 @@ pub mod cookies;
 pub mod download;
 pub mod error;
 pub mod extract;
-pub mod guard;
 pub mod link_access;
 pub mod openapi;
 pub mod pages;

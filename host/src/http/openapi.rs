@@ -166,9 +166,9 @@ impl utoipa::Modify for Security {
 
 /// What every operation can answer besides what its handler names, and who may call it.
 ///
-/// The answers the transport produces for every route alike — the access guard's 401, 403 and
-/// 404, the body and query parsers' 400, 413 and 415, a throttle's 429, the database's 503 —
-/// are documented here once, from what the route is, so that the document tells the truth
+/// The answers the transport produces for every route alike — the access extractors' 401, 403
+/// and 404, the body and query parsers' 400, 413 and 415, a throttle's 429, the database's
+/// 503 — are documented here once, from what the route is, so that the document tells the truth
 /// about every operation (issue 14, item 25) without each handler repeating them. A handler's
 /// own description of a status is kept.
 struct CommonAnswers;

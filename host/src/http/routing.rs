@@ -9,12 +9,17 @@
 //! Every endpoint also records itself, with its full path, in the process's [`registered`]
 //! table when an app registers it: the router's own table, which tests walk (every route is
 //! guarded, every route is documented) instead of trusting a list kept by hand.
+//!
+//! An endpoint takes only handlers that decide access in their type: the first argument an
+//! access extractor, the others inert ([`Guarded`]), or a handler the table marks as open to
+//! anyone with [`public`]. A handler that decides nothing does not compile here.
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::Method;
 use actix_web::http::header::{ALLOW, HeaderValue};
 use actix_web::{FromRequest, Handler, HttpRequest, Resource, Responder, ResponseError, web};
 
+use crate::http::access::{Guarded, Public};
 use crate::http::error::{ApiError, ErrorCode};
 
 /// One path and the methods it serves.
@@ -64,7 +69,7 @@ impl Endpoint {
     fn method<F, Args>(mut self, method: Method, handler: F) -> Self
     where
         F: Handler<Args>,
-        Args: FromRequest + 'static,
+        Args: FromRequest + Guarded + 'static,
         F::Output: Responder + 'static,
     {
         self.resource = self.resource.route(web::method(method.clone()).to(handler));
@@ -75,7 +80,7 @@ impl Endpoint {
     pub fn get<F, Args>(self, handler: F) -> Self
     where
         F: Handler<Args>,
-        Args: FromRequest + 'static,
+        Args: FromRequest + Guarded + 'static,
         F::Output: Responder + 'static,
     {
         self.method(Method::GET, handler)
@@ -84,7 +89,7 @@ impl Endpoint {
     pub fn post<F, Args>(self, handler: F) -> Self
     where
         F: Handler<Args>,
-        Args: FromRequest + 'static,
+        Args: FromRequest + Guarded + 'static,
         F::Output: Responder + 'static,
     {
         self.method(Method::POST, handler)
@@ -93,7 +98,7 @@ impl Endpoint {
     pub fn patch<F, Args>(self, handler: F) -> Self
     where
         F: Handler<Args>,
-        Args: FromRequest + 'static,
+        Args: FromRequest + Guarded + 'static,
         F::Output: Responder + 'static,
     {
         self.method(Method::PATCH, handler)
@@ -102,10 +107,33 @@ impl Endpoint {
     pub fn delete<F, Args>(self, handler: F) -> Self
     where
         F: Handler<Args>,
-        Args: FromRequest + 'static,
+        Args: FromRequest + Guarded + 'static,
         F::Output: Responder + 'static,
     {
         self.method(Method::DELETE, handler)
+    }
+}
+
+/// A handler anyone may call (sign-in, the API document, health checks, a link's own routes,
+/// the pages' scripts), said so where the route is registered; it runs as it is, after the
+/// [`Public`] marker that lets the route table take it.
+pub fn public<F>(handler: F) -> Open<F> {
+    Open(handler)
+}
+
+/// A handler [`public`] opened to anyone.
+#[derive(Clone)]
+pub struct Open<F>(F);
+
+impl<F, Args> Handler<(Public, Args)> for Open<F>
+where
+    F: Handler<Args>,
+{
+    type Output = F::Output;
+    type Future = F::Future;
+
+    fn call(&self, (_, args): (Public, Args)) -> Self::Future {
+        self.0.call(args)
     }
 }
 

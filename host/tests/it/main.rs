@@ -7,6 +7,7 @@
 
 mod common;
 
+mod access;
 mod accounts;
 mod dataset_delete;
 mod datasets;

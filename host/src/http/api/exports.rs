@@ -9,12 +9,9 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::{self, Level};
-use crate::http::api::not_found_as;
-use crate::auth::Caller;
-use crate::db::AnyConnection;
 use crate::db::dataset_versions::DatasetVersion;
-use crate::db::datasets::Dataset;
+use crate::http::access::{OnDataset, OnExport, View, deferred};
+use crate::http::api::not_found_as;
 use crate::db::export_jobs::{ExportJob, JobStatus};
 use crate::db::new_id;
 use crate::http::download;
@@ -168,25 +165,24 @@ impl From<ExportJob> for JobView {
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_export(
+    on: OnDataset<View>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Json<NewExportRequest>,
+    body: deferred::Json<NewExportRequest>,
 ) -> ApiResult<HttpResponse> {
-    let request = body.into_inner();
+    let request = body.read().await?.into_inner();
     if state.plugins.get(&request.format).is_none() {
         return Err(ApiError::new(
             ErrorCode::UnknownFormat,
             format!("there is no export format '{}'", request.format),
         ));
     }
-    let id = id.into_inner();
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
     let storage = state.storage.clone();
     let job = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            access::require_dataset(conn, &caller, &dataset, Level::View)?;
             let number = request.version.unwrap_or(dataset.latest_version);
             let version = DatasetVersion::find(conn, &dataset.id, number)
                 .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
@@ -254,19 +250,6 @@ fn check_spec(
     Ok(())
 }
 
-/// The job, if the caller may see it: its creator or a site admin, still able to view the
-/// dataset. Anyone else is told it does not exist.
-fn visible_job(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<ExportJob, ApiError> {
-    let job = ExportJob::find(conn, id).map_err(|e| not_found_as(e, "export"))?;
-    if !caller.is_admin() && job.created_by.as_deref() != Some(caller.user.id.as_str()) {
-        return Err(ApiError::not_found("export"));
-    }
-    let dataset = Dataset::find(conn, &job.dataset_id).map_err(|e| not_found_as(e, "export"))?;
-    access::require_dataset(conn, caller, &dataset, Level::View)
-        .map_err(|_| ApiError::not_found("export"))?;
-    Ok(job)
-}
-
 /// The caller's exports of a dataset (site admins: everyone's), newest first, with their
 /// manifests: the export history.
 ///
@@ -277,16 +260,15 @@ fn visible_job(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<Ex
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn list_exports(
+    on: OnDataset<View>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<web::Json<Vec<JobView>>> {
-    let id = id.into_inner();
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
     let jobs = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            access::require_dataset(conn, &caller, &dataset, Level::View)?;
             let only = (!caller.is_admin()).then_some(caller.user.id.as_str());
             Ok::<_, ApiError>(ExportJob::list_for_dataset(conn, &dataset.id, only, 100)?)
         })
@@ -303,17 +285,8 @@ pub async fn list_exports(
     (status = 200, body = JobView),
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
-pub async fn get_export(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> ApiResult<web::Json<JobView>> {
-    let id = id.into_inner();
-    let job = state
-        .db
-        .run(move |conn| visible_job(conn, &caller, &id))
-        .await?;
-    Ok(web::Json(job.into()))
+pub async fn get_export(on: OnExport<View>) -> ApiResult<web::Json<JobView>> {
+    Ok(web::Json(on.job.into()))
 }
 
 /// Cancels a queued or running export.
@@ -326,15 +299,13 @@ pub async fn get_export(
     (status = 409, description = "It had already ended", body = crate::http::error::ErrorBody),
 ))]
 pub async fn cancel_export(
+    on: OnExport<View>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<web::Json<JobView>> {
-    let id = id.into_inner();
+    let job = on.job;
     let job = state
         .db
         .run(move |conn| {
-            let job = visible_job(conn, &caller, &id)?;
             if !ExportJob::cancel(conn, &job.id, now_millis())? {
                 return Err(ApiError::conflict(format!(
                     "the export has already ended ({})",
@@ -358,18 +329,11 @@ pub async fn cancel_export(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn export_events(
+    on: OnExport<View>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let first = {
-        let (caller, id) = (caller.clone(), id.clone());
-        state
-            .db
-            .run(move |conn| visible_job(conn, &caller, &id))
-            .await?
-    };
+    let first = on.job;
+    let id = first.id.clone();
     let db = state.db.clone();
     let stream = futures_util::stream::unfold(Some(first), move |current| {
         let db = db.clone();
@@ -415,16 +379,11 @@ pub async fn export_events(
     (status = 416, description = "Range outside the file", body = crate::http::error::ErrorBody),
 ))]
 pub async fn download_export(
+    on: OnExport<View>,
     state: web::Data<AppState>,
-    caller: Caller,
     req: HttpRequest,
-    id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let job = state
-        .db
-        .run(move |conn| visible_job(conn, &caller, &id))
-        .await?;
+    let job = on.job;
     match job.status {
         JobStatus::Done => {}
         JobStatus::Expired => {

@@ -18,9 +18,10 @@ use crate::http::api::not_found_as;
 use crate::http::api::required_text;
 use crate::http::api::users::UserRef;
 use crate::auth::Caller;
+use crate::http::access::{OnGroup, deferred, require_group_manager};
 use crate::db::groups::{GroupMember, UserGroup};
 use crate::db::users::User;
-use crate::db::{AnyConnection, DbError, new_id};
+use crate::db::{DbError, new_id};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
@@ -106,8 +107,8 @@ pub struct GroupMemberRequest {
 /// paged. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", responses((status = 200, body = Vec<GroupView>)))]
 pub async fn list_groups(
-    state: web::Data<AppState>,
     _caller: Caller,
+    state: web::Data<AppState>,
 ) -> ApiResult<web::Json<Vec<GroupView>>> {
     let groups = state.db.run(UserGroup::list_all).await?;
     Ok(web::Json(groups.into_iter().map(GroupView::from).collect()))
@@ -125,10 +126,11 @@ pub async fn list_groups(
     (status = 409, description = "`conflict`: a group has this name already", body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_group(
-    state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NewGroupRequest>,
+    state: web::Data<AppState>,
+    body: deferred::Json<NewGroupRequest>,
 ) -> ApiResult<HttpResponse> {
+    let body = body.read().await?;
     if body.managed && !caller.is_admin() {
         tracing::info!(
             decision = "deny",
@@ -178,8 +180,8 @@ pub async fn create_group(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn get_group(
-    state: web::Data<AppState>,
     _caller: Caller,
+    state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<web::Json<GroupDetailView>> {
     let id = id.into_inner();
@@ -209,15 +211,14 @@ pub async fn get_group(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn delete_group(
+    on: OnGroup,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let OnGroup { group, caller } = on;
+    let id = group.id;
     state
         .db
         .run(move |conn| {
-            require_group_manager(conn, &id, &caller)?;
             write_transaction(conn, |conn| {
                 UserGroup::delete(conn, &id)?;
                 audit::caller_action(
@@ -247,17 +248,16 @@ pub async fn delete_group(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn add_group_member(
+    on: OnGroup,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Json<GroupMemberRequest>,
+    body: deferred::Json<GroupMemberRequest>,
 ) -> ApiResult<HttpResponse> {
-    let group_id = id.into_inner();
-    let reference = body.into_inner().user;
+    let reference = body.read().await?.into_inner().user;
+    let OnGroup { group, caller } = on;
+    let group_id = group.id;
     state
         .db
         .run(move |conn| {
-            require_group_manager(conn, &group_id, &caller)?;
             let user = User::find_by_reference(conn, &reference).map_err(|e| match e {
                 DbError::NotFound => {
                     ApiError::validation(format!("there is no user '{reference}'"))
@@ -297,14 +297,15 @@ pub async fn add_group_member(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn remove_group_member(
-    state: web::Data<AppState>,
     caller: Caller,
+    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (group_id, user_id) = path.into_inner();
     state
         .db
         .run(move |conn| {
+            // Leaving a group is one's own business; removing someone else is its manager's.
             if user_id != caller.user.id {
                 require_group_manager(conn, &group_id, &caller)?;
             }
@@ -324,30 +325,4 @@ pub async fn remove_group_member(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Who changes a group: site admins always; its creator too, unless it is admin-managed (a
-/// creator who lost their admin rights must not keep adding people to a group rules name).
-fn require_group_manager(
-    conn: &mut AnyConnection,
-    group_id: &str,
-    caller: &Caller,
-) -> Result<(), ApiError> {
-    let group = UserGroup::find(conn, group_id).map_err(|e| not_found_as(e, "group"))?;
-    let creator = group.created_by.as_deref() == Some(caller.user.id.as_str());
-    if caller.is_admin() || (creator && !group.managed) {
-        return Ok(());
-    }
-    tracing::info!(
-        decision = "deny",
-        user = %caller.user.id,
-        group = %group.id,
-        managed = group.managed,
-        "group change refused"
-    );
-    Err(ApiError::forbidden(if group.managed {
-        "only site admins change an admin-managed group"
-    } else {
-        "only the group's creator or a site admin can change it"
-    }))
 }

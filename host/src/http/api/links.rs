@@ -11,10 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 use crate::access::audit::{self, AuditEvent};
 use crate::access::policy::Snapshot;
 use crate::access::token::{self, Operation};
-use crate::access::{self, Level};
+use crate::access::Level;
 use crate::http::api::datasets::parse_columns;
-use crate::http::api::{not_found_as, resolve_expiry};
+use crate::http::api::resolve_expiry;
 use crate::auth::{Caller, password};
+use crate::http::access::{Admin, OnDataset, OnExport, OnLink, ShareFile, deferred};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::export_jobs::{ExportJob, JobStatus};
@@ -511,14 +512,15 @@ fn store(
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_dataset_link(
+    on: OnDataset<Admin>,
     state: web::Data<AppState>,
-    caller: Caller,
     req: HttpRequest,
-    id: web::Path<String>,
-    body: web::Json<NewLinkRequest>,
+    body: deferred::Json<NewLinkRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let body = body.into_inner();
+    let body = body.read().await?.into_inner();
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
     let base = public_base(&state, &req);
     let installed: Vec<String> = state
         .plugins
@@ -530,8 +532,6 @@ pub async fn create_dataset_link(
     let view = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
             let now = now_millis();
             let terms = terms(&body, now)?;
             let number = body.version.unwrap_or(dataset.latest_version);
@@ -615,30 +615,26 @@ pub async fn create_dataset_link(
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_export_link(
+    on: OnExport<ShareFile>,
     state: web::Data<AppState>,
-    caller: Caller,
     req: HttpRequest,
-    id: web::Path<String>,
-    body: web::Json<NewLinkRequest>,
+    body: deferred::Json<NewLinkRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let body = body.into_inner();
+    let body = body.read().await?.into_inner();
+    // Whoever ran the export shares its file with the view that let them run it; anyone else
+    // needs admin. The link needs the same level for as long as it lives.
+    let OnExport {
+        job,
+        dataset,
+        caller,
+        needed: needs,
+        ..
+    } = on;
     let base = public_base(&state, &req);
     let app = state.clone();
     let view = state
         .db
         .run(move |conn| {
-            let job = ExportJob::find(conn, &id).map_err(|e| not_found_as(e, "export"))?;
-            let dataset = Dataset::find(conn, &job.dataset_id).map_err(|e| not_found_as(e, "export"))?;
-            // Whoever ran the export shares its file with the view that let them run it;
-            // anyone else needs admin. The link needs the same level for as long as it lives.
-            let needs = if job.created_by.as_deref() == Some(caller.user.id.as_str()) {
-                access::require_dataset(conn, &caller, &dataset, Level::View)?;
-                Level::View
-            } else {
-                access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
-                Level::Admin
-            };
             if job.status != JobStatus::Done {
                 return Err(ApiError::conflict(format!(
                     "the export is {}; a link can share only a finished export's file",
@@ -692,11 +688,11 @@ pub struct LinkListQuery {
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn list_links(
-    state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<LinkListQuery>,
+    state: web::Data<AppState>,
+    query: deferred::Query<LinkListQuery>,
 ) -> ApiResult<web::Json<Vec<LinkView>>> {
-    let dataset = query.into_inner().dataset;
+    let dataset = query.read().await?.into_inner().dataset;
     let views = state
         .db
         .run(move |conn| {
@@ -718,15 +714,16 @@ pub async fn list_links(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn list_dataset_links(
+    on: OnDataset<Admin>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<web::Json<Vec<LinkView>>> {
-    let id = id.into_inner();
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
     let views = state
         .db
         .run(move |conn| {
-            let links = manage::visible_links(conn, &caller, Some(&id))?;
+            let links = ShareLink::list_for_dataset(conn, &dataset.id)?;
             link_views(conn, &caller, &links)
         })
         .await?;
@@ -742,15 +739,13 @@ pub async fn list_dataset_links(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn get_link(
+    on: OnLink,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<web::Json<LinkView>> {
-    let id = id.into_inner();
+    let OnLink { link, caller } = on;
     let view = state
         .db
         .run(move |conn| {
-            let link = manage::find_manageable(conn, &caller, &id)?;
             let now = now_millis();
             let snapshot = caller.access.snapshot(conn, now)?;
             link_view(conn, &snapshot, &link, now)
@@ -777,17 +772,15 @@ pub async fn get_link(
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn update_link(
+    on: OnLink,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Json<LinkChangeRequest>,
+    body: deferred::Json<LinkChangeRequest>,
 ) -> ApiResult<web::Json<LinkView>> {
-    let id = id.into_inner();
-    let body = body.into_inner();
+    let body = body.read().await?.into_inner();
+    let OnLink { link, caller } = on;
     let view = state
         .db
         .run(move |conn| {
-            let link = manage::find_manageable(conn, &caller, &id)?;
             if link.revoked_at.is_some() || link.destroyed_at.is_some() {
                 return Err(ApiError::conflict("this link is revoked; make a new one"));
             }
@@ -864,15 +857,13 @@ pub async fn update_link(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn revoke_link(
+    on: OnLink,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let OnLink { link, caller } = on;
     state
         .db
         .run(move |conn| {
-            let link = manage::find_manageable(conn, &caller, &id)?;
             let now = now_millis();
             write_transaction(conn, |conn| {
                 ShareLink::revoke(conn, &link.id, now)?;
@@ -903,17 +894,13 @@ pub async fn revoke_link(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn link_access_log(
+    on: OnLink,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<web::Json<Vec<LinkAccessView>>> {
-    let id = id.into_inner();
+    let link_id = on.link.id;
     let entries = state
         .db
-        .run(move |conn| {
-            let link = manage::find_manageable(conn, &caller, &id)?;
-            Ok::<_, ApiError>(LinkAccess::for_link(conn, &link.id, 1000)?)
-        })
+        .run(move |conn| LinkAccess::for_link(conn, &link_id, 1000))
         .await?;
     Ok(web::Json(
         entries

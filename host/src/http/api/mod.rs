@@ -1,8 +1,9 @@
 //! The HTTP API: the route table of `/api/v1` and the operational endpoints.
 //!
-//! One folder per resource; each handler is a short `verb_noun` function that takes its
-//! caller as an extractor ([`crate::auth::Caller`]), so no handler runs unauthenticated by
-//! accident. Wire types (`*View`, request bodies) live beside their handlers and are built
+//! One folder per resource; each handler is a short `verb_noun` function whose first argument
+//! decides access ([`crate::http::access`]: the caller, the site admin, or the dataset, export,
+//! link, team or group the path names), so no handler runs undecided by accident; the few open
+//! to anyone are marked [`routing::public`] in the table below. Wire types (`*View`, request bodies) live beside their handlers and are built
 //! from database rows with `From`, so a migration never silently changes the public JSON.
 
 pub mod admin;
@@ -24,25 +25,22 @@ pub mod vocabulary;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::http::error::{ApiError, ErrorCode};
-use crate::http::routing;
+use crate::http::routing::{self, public};
 
 /// Where the JSON API lives.
 pub const API_PREFIX: &str = "/api/v1";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(routing::path("/healthz").get(ops::healthz))
-        .service(routing::path("/.well-known/tessera/biscuit-keys").get(link::keys::list_token_keys))
-        .service(routing::path("/readyz").get(ops::readyz))
-        .service(routing::path("/metrics").get(ops::metrics))
-        .service(routing::path("/api/docs").get(crate::http::openapi::docs_page))
-        .service(routing::path("/static/js/api-docs.js").get(crate::http::openapi::docs_script))
+    cfg.service(routing::path("/healthz").get(public(ops::healthz)))
+        .service(routing::path("/.well-known/tessera/biscuit-keys").get(public(link::keys::list_token_keys)))
+        .service(routing::path("/readyz").get(public(ops::readyz)))
+        .service(routing::path("/metrics").get(public(ops::metrics)))
+        .service(routing::path("/api/docs").get(public(crate::http::openapi::docs_page)))
+        .service(routing::path("/static/js/api-docs.js").get(public(crate::http::openapi::docs_script)))
         .service(
             web::scope(API_PREFIX)
-                .wrap(actix_web::middleware::from_fn(
-                    crate::http::guard::guard_api,
-                ))
-                .service(routing::scoped(API_PREFIX, "/openapi.json").get(crate::http::openapi::openapi_json))
-                .service(routing::scoped(API_PREFIX, "/auth/login").post(auth::login::login))
+                .service(routing::scoped(API_PREFIX, "/openapi.json").get(public(crate::http::openapi::openapi_json)))
+                .service(routing::scoped(API_PREFIX, "/auth/login").post(public(auth::login::login)))
                 .service(routing::scoped(API_PREFIX, "/auth/logout").post(auth::logout::logout))
                 .service(routing::scoped(API_PREFIX, "/me").get(users::get_me))
                 .service(
@@ -182,10 +180,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     routing::scoped(API_PREFIX, "/links/{id}/access-log")
                         .get(links::link_access_log),
                 )
-                .service(routing::scoped(API_PREFIX, "/link").get(link::get::get_link_info))
-                .service(routing::scoped(API_PREFIX, "/link/rows").get(link::rows::list_link_rows))
+                .service(routing::scoped(API_PREFIX, "/link").get(public(link::get::get_link_info)))
+                .service(routing::scoped(API_PREFIX, "/link/rows").get(public(link::rows::list_link_rows)))
                 .service(
-                    routing::scoped(API_PREFIX, "/link/download").get(link::download::download_link),
+                    routing::scoped(API_PREFIX, "/link/download").get(public(link::download::download_link)),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/shared-with-me").get(shares::list_shared_with_me),

@@ -55,8 +55,8 @@ pub struct PluginView {
 /// the JSON Schema each one's `options` must meet. Not paged. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/plugins", tag = "plugins", responses((status = 200, body = Vec<PluginView>)))]
 pub async fn list_plugins(
-    state: web::Data<AppState>,
     _caller: Caller,
+    state: web::Data<AppState>,
 ) -> ApiResult<web::Json<Vec<PluginView>>> {
     let views = state
         .plugins

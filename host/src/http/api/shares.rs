@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::audit::{self, AuditEvent};
-use crate::access::{self, Level};
-use crate::http::api::{not_found_as, resolve_expiry};
+use crate::access::Level;
 use crate::auth::Caller;
+use crate::http::access::{Admin, OnDataset, deferred};
+use crate::http::api::{not_found_as, resolve_expiry};
 use crate::db::datasets::Dataset;
 use crate::db::groups::UserGroup;
 use crate::db::shares::{EMAIL, Share};
@@ -211,18 +212,17 @@ fn share_event(
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_share(
+    on: OnDataset<Admin>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Json<NewShareRequest>,
+    body: deferred::Json<NewShareRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let body = body.into_inner();
+    let body = body.read().await?.into_inner();
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
     let view = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
             let level = parse_level(&body.level)?;
             let now = now_millis();
             let expires_at = resolve_expiry(body.expires_in, body.expires_at.as_deref(), now)?;
@@ -275,16 +275,13 @@ pub async fn create_share(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn list_shares(
+    on: OnDataset<Admin>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<web::Json<Vec<ShareView>>> {
-    let id = id.into_inner();
+    let dataset = on.dataset;
     let views = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
             let mut views = Vec::new();
             for share in Share::for_dataset(conn, &dataset.id)? {
                 views.push(share_view(conn, share)?);
@@ -307,18 +304,19 @@ pub async fn list_shares(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn update_share(
+    on: OnDataset<Admin>,
     state: web::Data<AppState>,
-    caller: Caller,
     path: web::Path<(String, String)>,
-    body: web::Json<ShareChangeRequest>,
+    body: deferred::Json<ShareChangeRequest>,
 ) -> ApiResult<web::Json<ShareView>> {
-    let (id, share_id) = path.into_inner();
-    let body = body.into_inner();
+    let body = body.read().await?.into_inner();
+    let (_, share_id) = path.into_inner();
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
     let view = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
             let mut share =
                 Share::find(conn, &dataset.id, &share_id).map_err(|e| not_found_as(e, "share"))?;
             let now = now_millis();
@@ -376,16 +374,17 @@ pub async fn update_share(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn revoke_share(
+    on: OnDataset<Admin>,
     state: web::Data<AppState>,
-    caller: Caller,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let (id, share_id) = path.into_inner();
+    let (_, share_id) = path.into_inner();
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
     state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            access::require_dataset(conn, &caller, &dataset, Level::Admin)?;
             let share =
                 Share::find(conn, &dataset.id, &share_id).map_err(|e| not_found_as(e, "share"))?;
             let now = now_millis();
@@ -443,8 +442,8 @@ pub struct SharedWithMeView {
     (status = 200, body = Vec<SharedWithMeView>),
 ))]
 pub async fn list_shared_with_me(
-    state: web::Data<AppState>,
     caller: Caller,
+    state: web::Data<AppState>,
 ) -> ApiResult<web::Json<Vec<SharedWithMeView>>> {
     let views = state
         .db

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::api::users::UserRef;
-use crate::http::api::{not_found_as, required_text};
+use crate::http::api::required_text;
 use crate::auth::Caller;
+use crate::http::access::{Member, OnTeam, Owner, deferred, require_team_owner};
 use crate::db::teams::{ROLE_MEMBER, ROLE_OWNER, Team, TeamMember};
 use crate::db::users::User;
 use crate::db::{DbError, new_id};
@@ -99,8 +100,8 @@ pub struct TeamMemberRequest {
 /// By name; not paged. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<TeamView>)))]
 pub async fn list_teams(
-    state: web::Data<AppState>,
     caller: Caller,
+    state: web::Data<AppState>,
 ) -> ApiResult<web::Json<Vec<TeamView>>> {
     let admin = caller.is_admin();
     let user_id = caller.user.id.clone();
@@ -128,10 +129,11 @@ pub async fn list_teams(
     (status = 409, description = "`conflict`: a team has this name already", body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_team(
-    state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NewTeamRequest>,
+    state: web::Data<AppState>,
+    body: deferred::Json<NewTeamRequest>,
 ) -> ApiResult<HttpResponse> {
+    let body = body.read().await?;
     let team = Team {
         id: new_id(),
         name: required_text("name", &body.name, 100)?,
@@ -157,23 +159,14 @@ pub async fn create_team(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn get_team(
+    on: OnTeam<Member>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<web::Json<TeamDetailView>> {
-    let admin = caller.is_admin();
-    let user_id = caller.user.id.clone();
-    let id = id.into_inner();
-    let (team, members) = state
+    let team = on.team;
+    let team_id = team.id.clone();
+    let members = state
         .db
-        .run(move |conn| {
-            let team = Team::find(conn, &id).map_err(|e| not_found_as(e, "team"))?;
-            if !admin && Team::role_of(conn, &team.id, &user_id)?.is_none() {
-                return Err(ApiError::not_found("team"));
-            }
-            let members = Team::members(conn, &team.id)?;
-            Ok((team, members))
-        })
+        .run(move |conn| Team::members(conn, &team_id))
         .await?;
     Ok(web::Json(TeamDetailView {
         team: team.into(),
@@ -202,23 +195,21 @@ pub async fn get_team(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn put_team_member(
+    on: OnTeam<Owner>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Json<TeamMemberRequest>,
+    body: deferred::Json<TeamMemberRequest>,
 ) -> ApiResult<HttpResponse> {
+    let body = body.read().await?;
     let role = body.role.clone().unwrap_or_else(|| ROLE_MEMBER.to_owned());
     if role != ROLE_OWNER && role != ROLE_MEMBER {
         return Err(ApiError::validation("role must be 'owner' or 'member'"));
     }
-    let team_id = id.into_inner();
+    let OnTeam { team, caller, .. } = on;
+    let team_id = team.id;
     let reference = body.user.clone();
-    let caller_id = caller.user.id.clone();
-    let admin = caller.is_admin();
     state
         .db
         .run(move |conn| {
-            require_team_owner(conn, &team_id, &caller_id, admin)?;
             let user = User::find_by_reference(conn, &reference).map_err(|e| match e {
                 DbError::NotFound => {
                     ApiError::validation(format!("there is no user '{reference}'"))
@@ -268,18 +259,17 @@ pub async fn put_team_member(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn remove_team_member(
-    state: web::Data<AppState>,
     caller: Caller,
+    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (team_id, user_id) = path.into_inner();
-    let caller_id = caller.user.id.clone();
-    let admin = caller.is_admin();
     state
         .db
         .run(move |conn| {
-            if user_id != caller_id {
-                require_team_owner(conn, &team_id, &caller_id, admin)?;
+            // Leaving a team is one's own business; removing someone else is an owner's.
+            if user_id != caller.user.id {
+                require_team_owner(conn, &team_id, &caller)?;
             }
             if Team::role_of(conn, &team_id, &user_id)?.as_deref() == Some(ROLE_OWNER)
                 && Team::count_owners(conn, &team_id)? <= 1
@@ -302,25 +292,6 @@ pub async fn remove_team_member(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn require_team_owner(
-    conn: &mut crate::db::AnyConnection,
-    team_id: &str,
-    user_id: &str,
-    admin: bool,
-) -> Result<(), ApiError> {
-    Team::find(conn, team_id).map_err(|e| not_found_as(e, "team"))?;
-    if admin {
-        return Ok(());
-    }
-    match Team::role_of(conn, team_id, user_id)?.as_deref() {
-        Some(ROLE_OWNER) => Ok(()),
-        Some(_) => Err(ApiError::forbidden(
-            "only the team's owners can manage its members",
-        )),
-        None => Err(ApiError::not_found("team")),
-    }
 }
 
 /// The team a caller names (by id or name) for a dataset: it must exist and, unless the caller

@@ -109,7 +109,7 @@ impl ErrorCode {
 }
 
 /// An error on its way to the client.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,

@@ -2,7 +2,9 @@
 //! lists the tokens; `static/js/account.js` creates and revokes them through `/api/v1/tokens`,
 //! so a secret only ever travels in the API's response, shown once.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
+
+use crate::auth::Caller;
 
 use crate::db::api_tokens::ApiToken;
 use crate::http::error::ApiError;
@@ -10,13 +12,10 @@ use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
 
 use super::page::readable_time;
-use super::page::{error_page, respond, signed_in, user_context};
+use super::page::{Page, error_page, respond, user_context};
 
-pub async fn account_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let caller = match signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(redirect) => return redirect,
-    };
+pub async fn account_page(page: Page<Caller>, state: web::Data<AppState>) -> HttpResponse {
+    let Page(caller) = page;
     let user_id = caller.user.id.clone();
     let found = state
         .db

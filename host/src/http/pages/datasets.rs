@@ -1,10 +1,12 @@
 //! The dataset list with search, team filter and upload, and a dataset's own page: metadata,
 //! schema, paged preview, versions, export and sharing.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, ResponseError, web};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Level};
+use crate::auth::Caller;
+use crate::http::access::{OnDataset, View, deferred};
 use crate::http::api::datasets::parse_columns;
 use crate::http::api::exports::JobView;
 use crate::db::dataset_versions::DatasetVersion;
@@ -25,7 +27,7 @@ const EXPORT_HISTORY: i64 = 20;
 /// Rows per preview page.
 const PREVIEW_PAGE: i64 = 50;
 use super::options_form;
-use super::page::{error_page, respond, signed_in, user_context};
+use super::page::{Page, error_page, respond, user_context};
 
 #[derive(Debug, Deserialize)]
 pub struct DatasetsQuery {
@@ -49,15 +51,15 @@ struct TeamOption {
 }
 
 pub async fn datasets_page(
+    page: Page<Caller>,
     state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<DatasetsQuery>,
+    query: deferred::Query<DatasetsQuery>,
 ) -> HttpResponse {
-    let caller = match signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(redirect) => return redirect,
+    let Page(caller) = page;
+    let query = match query.read().await {
+        Ok(query) => query.into_inner(),
+        Err(err) => return err.error_response(),
     };
-    let query = query.into_inner();
     let page_caller = caller.clone();
     let team_filter = query.team.clone().filter(|t| !t.is_empty());
     let text = query.q.clone().filter(|t| !t.trim().is_empty());
@@ -142,23 +144,24 @@ struct VersionRow {
 }
 
 pub async fn dataset_page(
+    page: Page<OnDataset<View>>,
     state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-    query: web::Query<DatasetQuery>,
+    query: deferred::Query<DatasetQuery>,
 ) -> HttpResponse {
-    let caller = match signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(redirect) => return redirect,
+    let Page(OnDataset {
+        dataset,
+        caller,
+        held: level,
+        ..
+    }) = page;
+    let query = match query.read().await {
+        Ok(query) => query,
+        Err(err) => return err.error_response(),
     };
-    let id = id.into_inner();
     let page_caller = caller.clone();
     let found = state
         .db
         .run(move |conn| {
-            let dataset =
-                Dataset::find(conn, &id).map_err(|e| crate::http::api::not_found_as(e, "dataset"))?;
-            let level = access::require_dataset(conn, &page_caller, &dataset, Level::View)?;
             let versions = DatasetVersion::list(conn, &dataset.id)?;
             let only = (!page_caller.is_admin()).then_some(page_caller.user.id.as_str());
             let exports: Vec<JobView> =

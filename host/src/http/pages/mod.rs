@@ -20,7 +20,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::http::error::ApiError;
-use crate::http::routing;
+use crate::http::routing::{self, public};
 
 /// Every template, compiled into the binary so a deployment is one file.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -207,13 +207,13 @@ async fn static_file(path: web::Path<String>) -> HttpResponse {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(routing::path("/").get(signin::home))
+    cfg.service(routing::path("/").get(public(signin::home)))
         .service(
             routing::path("/login")
-                .get(signin::login_page)
-                .post(signin::login_form),
+                .get(public(signin::login_page))
+                .post(public(signin::login_form)),
         )
-        .service(routing::path("/logout").post(signin::logout))
+        .service(routing::path("/logout").post(public(signin::logout)))
         .service(routing::path("/datasets").get(datasets::datasets_page))
         .service(routing::path("/datasets/{id}").get(datasets::dataset_page))
         .service(routing::path("/shared").get(sharing::shared_page))
@@ -221,18 +221,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/links/{id}/log").get(sharing::link_log_page))
         .service(
             routing::path("/s/{slug}")
-                .get(link::item::show_link)
-                .post(link::password::open_link),
+                .get(public(link::item::show_link))
+                .post(public(link::password::open_link)),
         )
-        .service(routing::path("/s/{slug}/download").get(link::download_by_slug))
-        .service(routing::path("/s/{slug}/rows").get(link::list_rows_by_slug))
+        .service(routing::path("/s/{slug}/download").get(public(link::download_by_slug)))
+        .service(routing::path("/s/{slug}/rows").get(public(link::list_rows_by_slug)))
         .service(routing::path("/account").get(account::account_page))
         .service(routing::path("/admin/users").get(admin::admin_users_page))
         .service(routing::path("/admin/groups").get(admin::admin_groups_page))
         .service(routing::path("/admin/policies").get(admin::admin_policies_page))
         .service(routing::path("/admin/plugins").get(admin::admin_plugins_page))
         .service(routing::path("/admin/audit").get(admin::admin_audit_page))
-        .service(routing::path("/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}").get(static_file));
+        .service(routing::path("/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}").get(public(static_file)));
 }
 
 /// A cell (or an option's value) as a page shows it: text as it is, an empty cell as nothing,

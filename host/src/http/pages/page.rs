@@ -1,8 +1,12 @@
-//! What every page shares: who is signed in (or where to send someone who is not), rendering
-//! a template for them, and an error as a page with a sentence instead of JSON.
+//! What every page shares: who is signed in (or where to send someone who is not), what they
+//! may see ([`Page`]), rendering a template for them, and an error as a page with a sentence
+//! instead of JSON.
 
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 
 use time::OffsetDateTime;
@@ -10,6 +14,7 @@ use time::macros::format_description;
 
 use super::{html, render};
 use crate::auth::Caller;
+use crate::http::access::{Access, Decide};
 use crate::http::extract::authenticate;
 use crate::http::error::{ApiError, ErrorCode};
 
@@ -46,29 +51,39 @@ pub(super) fn encode(text: &str) -> String {
         .collect()
 }
 
-/// The signed-in caller, or where to send someone who is not.
-pub(super) async fn signed_in(req: &HttpRequest) -> Result<Caller, HttpResponse> {
-    authenticate(req.clone()).await.map_err(|_| {
-        let here = match req.uri().path_and_query() {
-            Some(pq) => pq.as_str().to_owned(),
-            None => req.path().to_owned(),
-        };
-        see_other(&format!("/login?next={}", encode(&here)))
-    })
-}
+/// A page's access decision: the same extractors as the API's (`Page<Caller>`,
+/// `Page<AdminCaller>`, `Page<OnDataset<View>>`, ...), taken for a browser. A visitor who is
+/// not signed in is sent to sign in and brought back (`/login?next=...`); a refusal is shown as
+/// a page with its sentence and status.
+pub(super) struct Page<D>(pub D);
 
-/// The signed-in site admin; anyone else is sent to sign in, or told the page is for admins.
-pub(super) async fn admin_signed_in(req: &HttpRequest) -> Result<Caller, HttpResponse> {
-    let caller = signed_in(req).await?;
-    if caller.is_admin() {
-        Ok(caller)
-    } else {
-        Err(error_page(
-            Some(&caller),
-            &ApiError::forbidden("This page is for site admins."),
-        ))
+impl<D: Decide> FromRequest for Page<D> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let Ok(caller) = authenticate(req.clone()).await else {
+                let here = match req.uri().path_and_query() {
+                    Some(pq) => pq.as_str().to_owned(),
+                    None => req.path().to_owned(),
+                };
+                let to_sign_in = see_other(&format!("/login?next={}", encode(&here)));
+                return Err(InternalError::from_response("not signed in", to_sign_in).into());
+            };
+            match D::decide_for_page(&req, caller.clone()).await {
+                Ok(decided) => Ok(Page(decided)),
+                Err(err) => {
+                    let refusal = error_page(Some(&caller), &err);
+                    Err(InternalError::from_response(err, refusal).into())
+                }
+            }
+        })
     }
 }
+
+impl<D: Decide> Access for Page<D> {}
 
 /// A failure as a page with a sentence, at its status.
 pub(super) fn error_page(caller: Option<&Caller>, err: &ApiError) -> HttpResponse {

@@ -1,6 +1,9 @@
 //! What others shared with the caller, the caller's links and each link's access log.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
+
+use crate::auth::Caller;
+use crate::http::access::OnLink;
 
 use crate::access::holders::Recipient;
 use crate::db::datasets::Dataset;
@@ -13,13 +16,10 @@ use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::time::to_rfc3339;
 
-use super::page::{error_page, respond, signed_in, user_context};
+use super::page::{Page, error_page, respond, user_context};
 
-pub async fn shared_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let caller = match signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(redirect) => return redirect,
-    };
+pub async fn shared_page(page: Page<Caller>, state: web::Data<AppState>) -> HttpResponse {
+    let Page(caller) = page;
     let user_id = caller.user.id.clone();
     let email = crate::db::users::normalize_email(&caller.user.email);
     let found = state
@@ -83,11 +83,8 @@ pub async fn shared_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
 }
 
 /// The caller's links with their state, downloads and last access; revoking needs a script.
-pub async fn links_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let caller = match signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(redirect) => return redirect,
-    };
+pub async fn links_page(page: Page<Caller>, state: web::Data<AppState>) -> HttpResponse {
+    let Page(caller) = page;
     let list_caller = caller.clone();
     let found = state
         .db
@@ -110,21 +107,11 @@ pub async fn links_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
 }
 
 /// One link's access log, for its owner.
-pub async fn link_log_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let caller = match signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(redirect) => return redirect,
-    };
-    let id = id.into_inner();
-    let page_caller = caller.clone();
+pub async fn link_log_page(page: Page<OnLink>, state: web::Data<AppState>) -> HttpResponse {
+    let Page(OnLink { link, caller }) = page;
     let found = state
         .db
         .run(move |conn| {
-            let link = crate::links::manage::find_manageable(conn, &page_caller, &id)?;
             let entries: Vec<serde_json::Value> = LinkAccess::for_link(conn, &link.id, 500)?
                 .into_iter()
                 .map(|e| {

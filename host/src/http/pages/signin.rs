@@ -25,15 +25,16 @@ use crate::db::sessions::Session;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
-use super::page::{error_page, see_other, signed_in};
+use super::page::{error_page, see_other};
 
 /// The sign-in form's pre-session token cookie (HttpOnly, `SameSite=Strict`, `/login` only).
 pub const LOGIN_FORM_COOKIE: &str = "tessera_login";
 /// Where people land when `next` says nothing.
 const DEFAULT_NEXT: &str = "/datasets";
 
+/// The way in: to the datasets for someone signed in, to sign in for anyone else.
 pub async fn home(req: HttpRequest) -> HttpResponse {
-    match signed_in(&req).await {
+    match authenticate(req).await {
         Ok(_) => see_other("/datasets"),
         Err(_) => see_other("/login"),
     }

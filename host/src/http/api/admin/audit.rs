@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::access::audit::{self, ChainReport};
 use crate::http::api::pagination::Page;
 use crate::auth::AdminCaller;
+use crate::http::access::deferred;
 use crate::db::audit_log::{AuditFilter, AuditRow};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -140,12 +141,13 @@ fn filter_of(query: &AuditQuery) -> Result<AuditFilter, ApiError> {
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn list_audit(
-    state: web::Data<AppState>,
     _caller: AdminCaller,
-    page: web::Query<Page>,
-    query: web::Query<AuditQuery>,
+    state: web::Data<AppState>,
+    page: deferred::Query<Page>,
+    query: deferred::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
-    let query = query.into_inner();
+    let page = page.read().await?;
+    let query = query.read().await?.into_inner();
     let filter = filter_of(&query)?;
     match query.format.as_deref() {
         None | Some("json") => {
@@ -221,8 +223,8 @@ pub async fn list_audit(
     (status = 200, body = ChainReport, example = json!({"entries": 42, "intact": true, "problems": []})),
 ))]
 pub async fn verify_audit(
-    state: web::Data<AppState>,
     _caller: AdminCaller,
+    state: web::Data<AppState>,
 ) -> ApiResult<web::Json<ChainReport>> {
     let report = state.db.run(audit::verify).await?;
     Ok(web::Json(report))

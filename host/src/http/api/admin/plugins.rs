@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AdminCaller;
 use crate::db::plugins::PluginRecord;
+use crate::http::access::deferred;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::plugins::admin::{self, InstallOptions, MAX_COMPONENT_BYTES};
 use crate::state::AppState;
@@ -133,8 +134,8 @@ async fn synced_view(state: &AppState, id: String) -> ApiResult<AdminPluginView>
     (status = 403, body = crate::http::error::ErrorBody),
 ))]
 pub async fn list_admin_plugins(
-    state: web::Data<AppState>,
     _admin: AdminCaller,
+    state: web::Data<AppState>,
 ) -> ApiResult<web::Json<Vec<AdminPluginView>>> {
     let records = state.db.run(PluginRecord::list).await?;
     let views = records
@@ -184,11 +185,12 @@ pub struct InstallPluginRequest {
         (status = 422, description = "the manifest or component is not acceptable; the message says why", body = crate::http::error::ErrorBody),
     ))]
 pub async fn install_plugin(
-    state: web::Data<AppState>,
     admin: AdminCaller,
-    query: web::Query<InstallQuery>,
+    state: web::Data<AppState>,
+    query: deferred::Query<InstallQuery>,
     mut multipart: Multipart,
 ) -> ApiResult<HttpResponse> {
+    let query = query.read().await?;
     let mut manifest: Option<Vec<u8>> = None;
     let mut component: Option<Vec<u8>> = None;
     while let Some(mut field) = multipart
@@ -290,11 +292,12 @@ pub struct EnablePluginRequest {
         (status = 409, description = "the plugin asks for access that is not approved", body = crate::http::error::ErrorBody),
     ))]
 pub async fn enable_plugin(
-    state: web::Data<AppState>,
     admin: AdminCaller,
+    state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: deferred::Bytes,
 ) -> ApiResult<web::Json<AdminPluginView>> {
+    let body = body.read().await?;
     let id = id.into_inner();
     // The body is optional, but one that is sent must parse: an `Option<Json<_>>` extractor
     // would read a misspelt `aprove` as no body at all (issue 14, item 26).
@@ -335,8 +338,8 @@ pub async fn enable_plugin(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn disable_plugin(
-    state: web::Data<AppState>,
     admin: AdminCaller,
+    state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<web::Json<AdminPluginView>> {
     let id = id.into_inner();
@@ -372,8 +375,8 @@ pub async fn disable_plugin(
     (status = 409, description = "the plugin ships in the plugins folder", body = crate::http::error::ErrorBody),
 ))]
 pub async fn remove_plugin(
-    state: web::Data<AppState>,
     admin: AdminCaller,
+    state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();

@@ -13,6 +13,7 @@ use crate::access::rules::{self, Changer};
 use crate::access::{Level, audit};
 use crate::http::api::not_found_as;
 use crate::auth::AdminCaller;
+use crate::http::access::deferred;
 use crate::db::policy_rules::{PolicyRule, PolicyVersion};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -197,8 +198,8 @@ fn changer(caller: &AdminCaller) -> Changer<'_> {
 /// and the last 20 changes, newest first. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/admin/policies", tag = "admin", responses((status = 200, body = PolicyView)))]
 pub async fn list_policies(
-    state: web::Data<AppState>,
     _caller: AdminCaller,
+    state: web::Data<AppState>,
 ) -> ApiResult<web::Json<PolicyView>> {
     let view = state
         .db
@@ -239,11 +240,11 @@ pub async fn list_policies(
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn add_policy(
-    state: web::Data<AppState>,
     caller: AdminCaller,
-    body: web::Json<NewPolicyRuleRequest>,
+    state: web::Data<AppState>,
+    body: deferred::Json<NewPolicyRuleRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    let body = body.read().await?.into_inner();
     let view = state
         .db
         .run(move |conn| {
@@ -274,8 +275,8 @@ pub async fn add_policy(
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn remove_policy(
-    state: web::Data<AppState>,
     caller: AdminCaller,
+    state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<web::Json<PolicyChangeView>> {
     let id = id.into_inner();
@@ -305,11 +306,11 @@ pub async fn remove_policy(
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn check_policy(
-    state: web::Data<AppState>,
     caller: AdminCaller,
-    body: web::Json<PolicyCheckRequest>,
+    state: web::Data<AppState>,
+    body: deferred::Json<PolicyCheckRequest>,
 ) -> ApiResult<web::Json<PolicyCheckView>> {
-    let body = body.into_inner();
+    let body = body.read().await?.into_inner();
     let view = state
         .db
         .run(move |conn| {
@@ -381,11 +382,11 @@ pub async fn check_policy(
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn dry_run_policy(
-    state: web::Data<AppState>,
     _caller: AdminCaller,
-    body: web::Json<PolicyChange>,
+    state: web::Data<AppState>,
+    body: deferred::Json<PolicyChange>,
 ) -> ApiResult<web::Json<DryRunReport>> {
-    let change = body.into_inner();
+    let change = body.read().await?.into_inner();
     let report = state
         .db
         .run(move |conn| {

@@ -9,6 +9,7 @@ use crate::http::api::not_found_as;
 use crate::http::api::pagination::Page;
 use crate::http::api::users::UserView;
 use crate::auth::AdminCaller;
+use crate::http::access::deferred;
 use crate::db::api_tokens::ApiToken;
 use crate::db::sessions::Session;
 use crate::db::users::User;
@@ -85,11 +86,11 @@ pub struct UserListView {
     (status = 403, body = crate::http::error::ErrorBody),
 ))]
 pub async fn list_users(
-    state: web::Data<AppState>,
     _admin: AdminCaller,
-    page: web::Query<Page>,
+    state: web::Data<AppState>,
+    page: deferred::Query<Page>,
 ) -> ApiResult<web::Json<UserListView>> {
-    let (offset, limit) = page.resolve()?;
+    let (offset, limit) = page.read().await?.resolve()?;
     let (users, total) = state
         .db
         .run(move |conn| Ok::<_, ApiError>((User::list(conn, offset, limit)?, User::count(conn)?)))
@@ -114,11 +115,11 @@ pub async fn list_users(
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_user(
-    state: web::Data<AppState>,
     admin: AdminCaller,
-    body: web::Json<NewUserRequest>,
+    state: web::Data<AppState>,
+    body: deferred::Json<NewUserRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    let body = body.read().await?.into_inner();
     let user = crate::accounts::create_user(
         &state.db,
         &body.email,
@@ -153,13 +154,13 @@ pub async fn create_user(
     (status = 409, body = crate::http::error::ErrorBody),
 ))]
 pub async fn update_user(
-    state: web::Data<AppState>,
     admin: AdminCaller,
+    state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<UserChangesRequest>,
+    body: deferred::Json<UserChangesRequest>,
 ) -> ApiResult<web::Json<UserView>> {
     let id = id.into_inner();
-    let changes = body.into_inner();
+    let changes = body.read().await?.into_inner();
     let admin_id = admin.0.user.id.clone();
     let caller = admin.0.clone();
     let user = state

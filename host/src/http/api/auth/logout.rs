@@ -16,7 +16,7 @@ use crate::state::AppState;
     (status = 204, description = "Signed out"),
     (status = 401, body = crate::http::error::ErrorBody),
 ))]
-pub async fn logout(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+pub async fn logout(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     if let AuthMethod::Session { token_hash } = caller.method {
         state
             .db

@@ -1,10 +1,8 @@
 use actix_web::{HttpResponse, web};
 
 use crate::access::audit::{self, AuditEvent};
-use crate::access::{self, Level};
-use crate::http::api::not_found_as;
-use crate::auth::Caller;
 use crate::db::datasets::Dataset;
+use crate::http::access::{OnDataset, View};
 use crate::db::write_transaction;
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -23,18 +21,17 @@ use crate::time::now_millis;
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn delete_dataset(
+    // Someone who cannot see the dataset is told it does not exist, as everywhere.
+    on: OnDataset<View>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
     let user_id = caller.user.id.clone();
     let files = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            // Someone who cannot see the dataset is told it does not exist, as everywhere.
-            access::require_dataset(conn, &caller, &dataset, Level::View)?;
             // Deleting is the owner's or a site admin's alone (docs/api.md): `admin` through a
             // share or a team lets people share and change a dataset, but removing it takes
             // every version away from its owner, which no one else may decide.

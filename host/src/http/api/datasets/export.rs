@@ -9,11 +9,9 @@ use bytes::Bytes;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::access::{self, Level};
-use crate::http::api::not_found_as;
-use crate::auth::Caller;
 use crate::db::dataset_versions::DatasetVersion;
-use crate::db::datasets::Dataset;
+use crate::http::access::{OnDataset, View, deferred};
+use crate::http::api::not_found_as;
 use crate::http::download::attachment;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::export::{self, ExportSource, ExportSpec};
@@ -122,24 +120,20 @@ impl ExportQuery {
     (status = 502, description = "The format plugin failed", body = crate::http::error::ErrorBody),
 ))]
 pub async fn export_dataset(
+    on: OnDataset<View>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    query: web::Query<ExportQuery>,
+    query: deferred::Query<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let query = query.into_inner();
+    let query = query.read().await?.into_inner();
     let plugin = find_plugin(&state, &query.format)?;
-    let id = id.into_inner();
-    let wanted = query.version;
-    let (dataset, version) = state
+    let dataset = on.dataset;
+    let number = query.version.unwrap_or(dataset.latest_version);
+    let dataset_id = dataset.id.clone();
+    let version = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            access::require_dataset(conn, &caller, &dataset, Level::View)?;
-            let number = wanted.unwrap_or(dataset.latest_version);
-            let version = DatasetVersion::find(conn, &dataset.id, number)
-                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
-            Ok::<_, ApiError>((dataset, version))
+            DatasetVersion::find(conn, &dataset_id, number)
+                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))
         })
         .await?;
 

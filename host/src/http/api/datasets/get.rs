@@ -1,11 +1,8 @@
 use actix_web::web;
 
 use super::{DatasetSummaryView, DatasetView, VersionView, parse_columns};
-use crate::access::{self, Level};
-use crate::http::api::not_found_as;
-use crate::auth::Caller;
 use crate::db::dataset_versions::DatasetVersion;
-use crate::db::datasets::Dataset;
+use crate::http::access::{OnDataset, View};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -19,16 +16,13 @@ use crate::state::AppState;
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn get_dataset(
+    on: OnDataset<View>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
 ) -> ApiResult<web::Json<DatasetView>> {
-    let id = id.into_inner();
+    let OnDataset { dataset, held, .. } = on;
     let view = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            let level = access::require_dataset(conn, &caller, &dataset, Level::View)?;
             let versions = DatasetVersion::list(conn, &dataset.id)?;
             let latest = versions
                 .iter()
@@ -40,7 +34,7 @@ pub async fn get_dataset(
                 summary: DatasetSummaryView::from(dataset),
                 columns,
                 rows,
-                access: level.as_str().to_owned(),
+                access: held.as_str().to_owned(),
                 versions: versions.into_iter().map(VersionView::from).collect(),
             })
         })

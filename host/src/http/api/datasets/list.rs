@@ -6,6 +6,7 @@ use super::DatasetSummaryView;
 use crate::access;
 use crate::http::api::pagination::Page;
 use crate::auth::Caller;
+use crate::http::access::deferred;
 use crate::db::datasets::{Dataset, DatasetFilter};
 use crate::db::teams::Team;
 use crate::http::error::{ApiError, ApiResult};
@@ -56,13 +57,13 @@ pub struct DatasetListView {
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn list_datasets(
-    state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<Page>,
-    query: web::Query<DatasetQuery>,
+    state: web::Data<AppState>,
+    page: deferred::Query<Page>,
+    query: deferred::Query<DatasetQuery>,
 ) -> ApiResult<web::Json<DatasetListView>> {
-    let (offset, limit) = page.resolve()?;
-    let query = query.into_inner();
+    let (offset, limit) = page.read().await?.resolve()?;
+    let query = query.read().await?.into_inner();
     let (items, total) = state
         .db
         .run(move |conn| {

@@ -3,11 +3,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::parse_columns;
-use crate::access::{self, Level};
-use crate::http::api::not_found_as;
-use crate::auth::Caller;
 use crate::db::dataset_versions::DatasetVersion;
-use crate::db::datasets::Dataset;
+use crate::http::access::{OnDataset, View, deferred};
+use crate::http::api::not_found_as;
 use crate::http::error::ApiResult;
 use crate::ingest::{ColumnInfo, preview};
 use crate::state::AppState;
@@ -69,23 +67,21 @@ pub struct RowsView {
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn get_rows(
+    on: OnDataset<View>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    query: web::Query<RowsQuery>,
+    query: deferred::Query<RowsQuery>,
 ) -> ApiResult<web::Json<RowsView>> {
+    let query = query.read().await?;
     let (offset, limit) = crate::http::paging::row_window(
         query.offset,
         query.limit,
         state.config.max_preview_rows as i64,
     )?;
-    let id = id.into_inner();
     let wanted = query.version;
+    let dataset = on.dataset;
     let version = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            access::require_dataset(conn, &caller, &dataset, Level::View)?;
             let number = wanted.unwrap_or(dataset.latest_version);
             DatasetVersion::find(conn, &dataset.id, number)
                 .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))

@@ -3,11 +3,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::DatasetSummaryView;
-use crate::access::{self, Level};
-use crate::http::api::not_found_as;
+use crate::access::Level;
+use crate::http::access::{Edit, OnDataset, deferred};
 use crate::http::api::required_text;
 use crate::http::api::teams::team_for_caller;
-use crate::auth::Caller;
 use crate::db::datasets::{Dataset, DatasetChanges};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -59,12 +58,11 @@ pub struct DatasetChangesRequest {
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn update_dataset(
+    on: OnDataset<Edit>,
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Json<DatasetChangesRequest>,
+    body: deferred::Json<DatasetChangesRequest>,
 ) -> ApiResult<web::Json<DatasetSummaryView>> {
-    let body = body.into_inner();
+    let body = body.read().await?.into_inner();
     let mut changes = DatasetChanges {
         updated_at: now_millis(),
         ..Default::default()
@@ -89,14 +87,17 @@ pub async fn update_dataset(
             None => None,
         });
     }
-    let id = id.into_inner();
+    let OnDataset {
+        dataset,
+        caller,
+        held,
+        ..
+    } = on;
     let dataset = state
         .db
         .run(move |conn| {
-            let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-            let level = access::require_dataset(conn, &caller, &dataset, Level::Edit)?;
             if let Some(team) = &body.team {
-                if level < Level::Admin {
+                if held < Level::Admin {
                     return Err(ApiError::forbidden(
                         "only the dataset's owner can move it to another team",
                     ));

@@ -28,8 +28,7 @@ use futures_util::{Stream, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
 use super::UploadedView;
-use crate::access::{self, Level};
-use crate::http::api::not_found_as;
+use crate::http::access::{Edit, OnDataset};
 use crate::http::api::required_text;
 use crate::http::api::teams::team_for_caller;
 use crate::auth::Caller;
@@ -459,8 +458,8 @@ fn default_name(filename: &str) -> String {
     (status = 503, description = "The server has max_concurrent_uploads uploads in progress; see Retry-After", body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_dataset(
-    state: web::Data<AppState>,
     caller: Caller,
+    state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
@@ -545,27 +544,17 @@ pub async fn create_dataset(
     (status = 503, body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_version(
+    on: OnDataset<Edit>,
     state: web::Data<AppState>,
-    caller: Caller,
     req: HttpRequest,
-    id: web::Path<String>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     require_multipart(&req)?;
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
     let _slot = admit(&state, &caller)?;
-    let id = id.into_inner();
-    {
-        let caller = caller.clone();
-        let id = id.clone();
-        state
-            .db
-            .run(move |conn| {
-                let dataset = Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-                access::require_dataset(conn, &caller, &dataset, Level::Edit)?;
-                Ok::<_, ApiError>(())
-            })
-            .await?;
-    }
+    let id = dataset.id;
     let form = read_form(&state, &req, payload).await?;
     if form.name.is_some() || form.team.is_some() || form.description.is_some() {
         return Err(ApiError::bad_request(

@@ -7,6 +7,7 @@ use crate::access::audit::{self, AuditEvent};
 use crate::http::api::{MAX_EXPIRES_IN_SECONDS, required_text};
 use crate::auth::{AuthMethod, Caller, Scope, secrets};
 use crate::db::api_tokens::ApiToken;
+use crate::http::access::deferred;
 use crate::db::{new_id, write_transaction};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -65,11 +66,11 @@ pub struct CreatedTokenView {
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_token(
-    state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NewTokenRequest>,
+    state: web::Data<AppState>,
+    body: deferred::Json<NewTokenRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    let body = body.read().await?.into_inner();
     let name = required_text("name", &body.name, 100)?;
     let mut scopes = body.scopes.unwrap_or_else(|| vec![Scope::Read]);
     scopes.sort_by_key(|s| s.as_str());

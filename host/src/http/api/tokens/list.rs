@@ -12,8 +12,8 @@ use crate::state::AppState;
 /// `revoked_at`, `expires_at`). Not paged: a person holds few tokens. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts", responses((status = 200, body = Vec<TokenView>)))]
 pub async fn list_tokens(
-    state: web::Data<AppState>,
     caller: Caller,
+    state: web::Data<AppState>,
 ) -> ApiResult<web::Json<Vec<TokenView>>> {
     let user_id = caller.user.id.clone();
     let tokens = state

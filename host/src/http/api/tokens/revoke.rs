@@ -15,8 +15,8 @@ use crate::time::now_millis;
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
 pub async fn revoke_token(
-    state: web::Data<AppState>,
     caller: Caller,
+    state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let user_id = caller.user.id.clone();

@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, ResponseError, web};
+
+use crate::auth::AdminCaller;
+use crate::http::access::deferred;
 use serde::Deserialize;
 use time::Date;
 use time::macros::format_description;
@@ -17,7 +20,7 @@ use crate::state::AppState;
 use crate::time::{from_rfc3339, to_rfc3339};
 
 use super::{offset_of, pager, query_string};
-use crate::http::pages::page::{admin_signed_in, error_page, readable_time, respond, user_context};
+use crate::http::pages::page::{Page, error_page, readable_time, respond, user_context};
 
 /// The audit log's filters, named as `GET /api/v1/admin/audit` names them, so the same query
 /// string serves the page, its pager and the CSV export.
@@ -48,13 +51,14 @@ fn time_bound(text: &str, until: bool) -> Option<i64> {
 /// The audit log, newest first, filtered by a plain GET form and paged. The export link
 /// carries the same filters to the API's CSV; verifying the chain needs `admin-audit.js`.
 pub async fn admin_audit_page(
+    page: Page<AdminCaller>,
     state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<AuditPageQuery>,
+    query: deferred::Query<AuditPageQuery>,
 ) -> HttpResponse {
-    let caller = match admin_signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(refusal) => return refusal,
+    let Page(AdminCaller(caller)) = page;
+    let query = match query.read().await {
+        Ok(query) => query,
+        Err(err) => return err.error_response(),
     };
     let query = query.into_inner();
     let text = |value: &Option<String>| value.as_deref().map(str::trim).unwrap_or("").to_owned();

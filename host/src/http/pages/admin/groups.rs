@@ -1,6 +1,9 @@
 //! Groups and their members.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, ResponseError, web};
+
+use crate::auth::AdminCaller;
+use crate::http::access::deferred;
 use serde::Deserialize;
 
 use crate::db::groups::UserGroup;
@@ -9,7 +12,7 @@ use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::time::to_rfc3339;
 
-use crate::http::pages::page::{admin_signed_in, error_page, readable_time, respond, user_context};
+use crate::http::pages::page::{Page, error_page, readable_time, respond, user_context};
 
 #[derive(Debug, Deserialize)]
 pub struct GroupQuery {
@@ -20,13 +23,14 @@ pub struct GroupQuery {
 /// Every group with its number of members; `?group=<id>` also shows that group's members. Creating,
 /// deleting and changing members go through `/api/v1/groups` from `admin-groups.js`.
 pub async fn admin_groups_page(
+    page: Page<AdminCaller>,
     state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<GroupQuery>,
+    query: deferred::Query<GroupQuery>,
 ) -> HttpResponse {
-    let caller = match admin_signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(refusal) => return refusal,
+    let Page(AdminCaller(caller)) = page;
+    let query = match query.read().await {
+        Ok(query) => query,
+        Err(err) => return err.error_response(),
     };
     let chosen = query.into_inner().group.filter(|g| !g.is_empty());
     let found = state

@@ -1,22 +1,24 @@
 //! Installed plugins, what they ask for and what an admin approved.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
+
+use crate::auth::AdminCaller;
 
 use crate::db::plugins::{PluginRecord, SOURCE_INSTALLED};
 use crate::http::error::ApiError;
 use crate::plugins::manifest::Stored;
 use crate::state::AppState;
 
-use crate::http::pages::page::{admin_signed_in, error_page, respond, user_context};
+use crate::http::pages::page::{Page, error_page, respond, user_context};
 
 /// Every plugin, enabled or not: what it is, its state, what its manifest asks for and what an
 /// admin approved. Installing, approving, enabling, disabling and removing go through
 /// `/api/v1/admin/plugins` from `admin-plugins.js`.
-pub async fn admin_plugins_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let caller = match admin_signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(refusal) => return refusal,
-    };
+pub async fn admin_plugins_page(
+    page: Page<AdminCaller>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Page(AdminCaller(caller)) = page;
     let records = match state.db.run(PluginRecord::list).await {
         Ok(records) => records,
         Err(err) => return error_page(Some(&caller), &ApiError::from(err)),

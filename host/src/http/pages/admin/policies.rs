@@ -1,7 +1,9 @@
 //! The access policy page: the rules, a change previewed with the dry run before it is saved,
 //! and a check of who may do what.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
+
+use crate::auth::AdminCaller;
 
 use crate::access::policy::RuleLine;
 use crate::db::AnyConnection;
@@ -13,7 +15,7 @@ use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::time::to_rfc3339;
 
-use crate::http::pages::page::{admin_signed_in, error_page, respond, user_context};
+use crate::http::pages::page::{Page, error_page, respond, user_context};
 
 /// A rule's subject as people wrote it: `user:ana@example.org` rather than the stored id, and
 /// group and team names; anything else (roles, dataset patterns) as it is.
@@ -41,11 +43,11 @@ const CHECK_DATASETS: i64 = 500;
 
 /// The access policy for site admins: the rules, a form that previews a change (a new rule or
 /// a removal) with the dry run before saving it, and a check of who may do what.
-pub async fn admin_policies_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let caller = match admin_signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(refusal) => return refusal,
-    };
+pub async fn admin_policies_page(
+    page: Page<AdminCaller>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Page(AdminCaller(caller)) = page;
     let found = state
         .db
         .run(|conn| {

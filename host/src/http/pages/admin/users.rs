@@ -1,6 +1,9 @@
 //! Accounts: every user with role and state; scripts create, promote and disable.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, ResponseError, web};
+
+use crate::auth::AdminCaller;
+use crate::http::access::deferred;
 
 use crate::db::users::User;
 use crate::http::error::ApiError;
@@ -8,20 +11,21 @@ use crate::state::AppState;
 use crate::time::to_rfc3339;
 
 use super::{OffsetQuery, offset_of, pager};
-use crate::http::pages::page::{admin_signed_in, error_page, readable_time, respond, user_context};
+use crate::http::pages::page::{Page, error_page, readable_time, respond, user_context};
 
 const USERS_PAGE: i64 = 100;
 
 /// Every account, by email, with what an admin changes on it: the role and whether it may sign
 /// in. Creating and changing go through `/api/v1/admin/users` from `admin-users.js`.
 pub async fn admin_users_page(
+    page: Page<AdminCaller>,
     state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<OffsetQuery>,
+    query: deferred::Query<OffsetQuery>,
 ) -> HttpResponse {
-    let caller = match admin_signed_in(&req).await {
-        Ok(caller) => caller,
-        Err(refusal) => return refusal,
+    let Page(AdminCaller(caller)) = page;
+    let query = match query.read().await {
+        Ok(query) => query,
+        Err(err) => return err.error_response(),
     };
     let offset = offset_of(query.offset.as_deref());
     let found = state
