@@ -36,6 +36,7 @@ pub fn build_app(
         )
         .app_data(web::QueryConfig::default().error_handler(query_error_handler))
         .app_data(web::PathConfig::default().error_handler(path_error_handler))
+        .configure(crate::http::openapi::routes)
         .configure(api::routes)
         .configure(crate::http::pages::routes)
         .default_service(web::to(api::not_found))
@@ -95,15 +96,10 @@ async fn security_headers(
     Ok(response)
 }
 
-/// The address a connection reached on this server (its socket's own address): what a link
-/// is given out at when no `public_url` is configured, since no client can forge it.
-#[derive(Debug, Clone, Copy)]
-pub struct LocalAddress(pub std::net::SocketAddr);
-
 /// Set on every accepted connection (`HttpServer::on_connect`): responses that stream their
 /// body (downloads, exports) write the headers and the body separately, and with Nagle's
 /// algorithm on, the body would wait for the client's delayed acknowledgement of the headers.
-/// The connection's own address is kept for [`LocalAddress`].
+/// The connection's own address is kept for [`LocalAddress`](crate::http::client::LocalAddress).
 pub fn on_connect(connection: &dyn std::any::Any, data: &mut actix_web::dev::Extensions) {
     let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
         return;
@@ -112,6 +108,6 @@ pub fn on_connect(connection: &dyn std::any::Any, data: &mut actix_web::dev::Ext
         tracing::debug!(error = %err, "cannot set TCP_NODELAY");
     }
     if let Ok(local) = tcp.local_addr() {
-        data.insert(LocalAddress(local));
+        data.insert(crate::http::client::LocalAddress(local));
     }
 }

@@ -61,3 +61,8 @@ pub fn visitor(req: &HttpRequest, config: &Config) -> Visitor {
             .map(|v| v.chars().take(300).collect()),
     }
 }
+
+/// The address a connection reached on this server (its socket's own address): what a link
+/// is given out at when no `public_url` is configured, since no client can forge it.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalAddress(pub std::net::SocketAddr);

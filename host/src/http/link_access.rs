@@ -17,8 +17,7 @@ use crate::db::export_jobs::{ExportJob, JobStatus};
 use crate::db::share_links::ShareLink;
 use crate::db::users::User;
 use crate::export::{ExportSource, ExportSpec};
-use crate::http::api::datasets::export::{ExportProgress, find_plugin, stream_export_watched};
-use crate::http::api::datasets::parse_columns;
+use crate::http::export_stream::{ExportProgress, find_plugin, stream_export_watched};
 use crate::http::download::{
     RangeRequest, Span, Unsatisfiable, attachment, file_body, file_response,
 };
@@ -134,7 +133,7 @@ pub fn shared_of(conn: &mut AnyConnection, link: &ShareLink) -> Result<Shared, A
     let dataset = Dataset::find(conn, &dataset_id)?;
     let number = link.version.unwrap_or(dataset.latest_version);
     let version = DatasetVersion::find(conn, &dataset.id, number)?;
-    let all: Vec<String> = parse_columns(&version.schema_json)
+    let all: Vec<String> = crate::ingest::stored_columns(&version.schema_json)
         .into_iter()
         .map(|c| c.name)
         .collect();

@@ -84,8 +84,8 @@ use crate::http::api;
     components(schemas(
         crate::http::error::ErrorBody,
         crate::http::error::ErrorCode,
-        crate::http::api::vocabulary::AuditFormat,
-        crate::http::api::vocabulary::JobStatus,
+        crate::http::views::vocabulary::AuditFormat,
+        crate::http::views::vocabulary::JobStatus,
     )),
     modifiers(
         &Security,
@@ -685,6 +685,18 @@ pub fn document_for(config: &crate::Config) -> String {
         }
     }
     doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// The document and its reader: `/api/v1/openapi.json` (registered ahead of the API's scope,
+/// which it sits in), the page that renders it and that page's script. Composed by the app
+/// beside the API's own routes, since the document is written from them.
+pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::http::routing::{self, public};
+    cfg.service(
+        routing::path(&format!("{}/openapi.json", api::API_PREFIX)).get(public(openapi_json)),
+    )
+    .service(routing::path("/api/docs").get(public(docs_page)))
+    .service(routing::path("/static/js/api-docs.js").get(public(docs_script)));
 }
 
 pub async fn openapi_json(state: actix_web::web::Data<crate::state::AppState>) -> HttpResponse {

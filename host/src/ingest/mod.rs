@@ -17,7 +17,7 @@ pub mod xlsx;
 use std::path::Path;
 
 pub use format::SourceFormat;
-pub use schema::ColumnInfo;
+pub use schema::{ColumnInfo, stored_columns};
 
 
 /// Tunables taken from the configuration.

@@ -18,6 +18,12 @@ pub struct ColumnInfo {
     pub data_type: String,
 }
 
+/// A version's columns as stored with it (`schema_json`). Read in this one place; a value that
+/// cannot be read (no version writes one) shows as no columns.
+pub fn stored_columns(stored: &str) -> Vec<ColumnInfo> {
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
 pub fn type_name(data_type: &DataType) -> String {
     match data_type {
         DataType::Int8

@@ -28,7 +28,11 @@ const LAYERS: &[&str] = &[
 ];
 
 fn source_files(module: &str) -> Vec<PathBuf> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    source_files_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), module)
+}
+
+/// The files of `module` in the folder `src`: `module.rs` and everything under `module/`.
+fn source_files_in(src: &Path, module: &str) -> Vec<PathBuf> {
     let file = src.join(format!("{module}.rs"));
     let folder = src.join(module);
     let mut files = Vec::new();
@@ -65,6 +69,11 @@ fn code(path: &Path) -> String {
 /// The top-level modules `code` names: `crate::x::...` and each first name inside
 /// `crate::{x::..., y}`.
 fn modules_named(code: &str) -> BTreeSet<String> {
+    modules_named_under(code, "crate::")
+}
+
+/// The modules under `prefix` (`crate::`, `crate::http::`) that `code` names.
+fn modules_named_under(code: &str, prefix: &str) -> BTreeSet<String> {
     let ident = |text: &str| -> String {
         text.trim_start()
             .chars()
@@ -72,8 +81,8 @@ fn modules_named(code: &str) -> BTreeSet<String> {
             .collect()
     };
     let mut names = BTreeSet::new();
-    for (at, _) in code.match_indices("crate::") {
-        let rest = &code[at + "crate::".len()..];
+    for (at, _) in code.match_indices(prefix) {
+        let rest = &code[at + prefix.len()..];
         if let Some(group) = rest.strip_prefix('{') {
             // The top-level entries of the group: split at commas outside nested braces.
             let mut depth = 0;
@@ -139,6 +148,59 @@ fn modules_import_down_the_layers_only() {
         up.is_empty(),
         "imports that point up the layers ({}): {}",
         LAYERS.join(" < "),
+        up.join(", ")
+    );
+}
+
+/// The transport layer's own modules, from the bottom up. The pages and the JSON API are
+/// siblings that share what lies beneath them (access, downloads, the views both render) and
+/// never import each other ([`SIBLINGS`]); the document is written from the API; the app
+/// composes them all.
+#[rustfmt::skip]
+const HTTP_LAYERS: &[&str] = &[
+    "error", "client", "cookies", "extract", "paging", "access", "routing",
+    "download", "export_stream", "views", "link_access",
+    "pages", "api", "openapi", "app",
+];
+
+/// Modules of one rank in [`HTTP_LAYERS`]: neither may name the other.
+const SIBLINGS: &[(&str, &str)] = &[("pages", "api")];
+
+#[test]
+fn the_transport_layer_imports_down_its_own_layers_only() {
+    let http = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join("http");
+    for entry in std::fs::read_dir(&http).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "mod" {
+            continue;
+        }
+        assert!(
+            HTTP_LAYERS.contains(&name.as_str()),
+            "host/src/http/{name} is in no layer: add it to HTTP_LAYERS in {}",
+            file!()
+        );
+    }
+    let rank = |module: &str| HTTP_LAYERS.iter().position(|m| *m == module);
+    let mut up = Vec::new();
+    for (at, module) in HTTP_LAYERS.iter().enumerate() {
+        for file in source_files_in(&http, module) {
+            for named in modules_named_under(&code(&file), "crate::http::") {
+                let sibling = SIBLINGS
+                    .iter()
+                    .any(|(a, b)| (a, b) == (module, &named.as_str()) || (b, a) == (module, &named.as_str()));
+                if sibling || rank(&named).is_some_and(|target| target > at) {
+                    up.push(format!("{module} -> {named}"));
+                }
+            }
+        }
+    }
+    up.sort();
+    up.dedup();
+    assert!(
+        up.is_empty(),
+        "imports that point up the transport layer's modules ({}): {}",
+        HTTP_LAYERS.join(" < "),
         up.join(", ")
     );
 }

@@ -20,7 +20,7 @@ use super::{Access, Caller, Decide, View, app_state, decided, path_segment};
 use crate::access::{self, Level};
 use crate::db::datasets::Dataset;
 use crate::db::export_jobs::ExportJob;
-use crate::http::api::not_found_as;
+use crate::http::error::not_found_as;
 use crate::http::error::ApiError;
 
 /// Who may use an export job for what.

@@ -11,7 +11,7 @@ use futures_util::future::LocalBoxFuture;
 use super::{Access, Caller, Decide, app_state, decided, path_segment};
 use crate::db::AnyConnection;
 use crate::db::teams::{ROLE_OWNER, Team};
-use crate::http::api::not_found_as;
+use crate::http::error::not_found_as;
 use crate::http::error::ApiError;
 
 /// A role in a team a route needs, as a type.

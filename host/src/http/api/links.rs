@@ -9,105 +9,22 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::audit::{self, AuditEvent};
-use crate::access::policy::Snapshot;
 use crate::access::token::{self, Operation};
 use crate::access::Level;
-use crate::http::api::datasets::parse_columns;
 use crate::http::api::resolve_expiry;
 use crate::auth::{Caller, password};
 use crate::http::access::{Admin, OnDataset, OnExport, OnLink, ShareFile, deferred};
 use crate::db::dataset_versions::DatasetVersion;
-use crate::db::datasets::Dataset;
-use crate::db::export_jobs::{ExportJob, JobStatus};
+use crate::db::export_jobs::JobStatus;
 use crate::db::link_access_log::LinkAccess;
 use crate::db::share_links::ShareLink;
-use crate::db::users::User;
 use crate::db::{AnyConnection, new_id, write_transaction};
 use crate::http::error::{ApiError, ApiResult};
 use crate::links::{self, manage};
 use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
 
-/// What a link shares.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LinkItemView {
-    #[schema(value_type = crate::http::api::vocabulary::LinkItemKind)]
-    pub kind: String,
-    /// The dataset's or the export job's id.
-    pub id: String,
-    /// The dataset's name, or the export's file name.
-    pub name: String,
-}
-
-/// Who made a link: the link acts with their rights.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LinkCreatorView {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(examples(json!({
-    "id": "01932f76-3c4d-7e5f-a6b7-c8d9e0f1a2b3",
-    "name": "For the review panel",
-    "item": {"kind": "dataset", "id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f", "name": "Lake temperatures"},
-    "dataset_id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
-    "created_by": {"id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10", "name": "Ada Lovelace", "email": "ada@example.org"},
-    "level": "download",
-    "state": "active",
-    "needs_level": "admin",
-    "version": null,
-    "formats": ["csv", "xlsx"],
-    "columns": null,
-    "expires_at": "2026-03-03T12:00:00Z",
-    "max_downloads": 2,
-    "downloads_completed": 0,
-    "downloads_left": 2,
-    "has_password": true,
-    "self_destruct": false,
-    "created_at": "2026-03-02T12:00:00Z",
-    "revoked_at": null,
-    "last_access_at": null
-})))]
-pub struct LinkView {
-    pub id: String,
-    pub name: String,
-    pub item: LinkItemView,
-    /// The dataset the link shares, itself or through one of its exports.
-    pub dataset_id: Option<String>,
-    pub created_by: LinkCreatorView,
-    #[schema(value_type = crate::http::api::vocabulary::LinkLevel)]
-    pub level: String,
-    #[schema(value_type = crate::http::api::vocabulary::LinkState)]
-    pub state: String,
-    /// The level on the dataset the creator must keep for the link to work: `admin` for a
-    /// dataset link or an export shared by someone else, `view` for an export shared by
-    /// whoever ran it.
-    #[schema(value_type = crate::access::Level)]
-    pub needs_level: String,
-    /// The pinned dataset version, or none for the latest.
-    pub version: Option<i32>,
-    /// The formats it may download in; `null` for every installed format.
-    pub formats: Option<Vec<String>>,
-    /// The columns it reveals; `null` for all.
-    pub columns: Option<Vec<String>>,
-    #[schema(format = DateTime)]
-    pub expires_at: Option<String>,
-    pub max_downloads: Option<i64>,
-    /// Downloads that counted (see docs/access.md, "What counts as a download").
-    pub downloads_completed: i64,
-    /// `null` without a limit.
-    pub downloads_left: Option<i64>,
-    pub has_password: bool,
-    pub self_destruct: bool,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub revoked_at: Option<String>,
-    #[schema(format = DateTime)]
-    pub last_access_at: Option<String>,
-}
+pub use crate::http::views::links::{LinkCreatorView, LinkItemView, LinkView, link_view, link_views};
 
 /// A new link: the only time its slug and token are shown.
 #[derive(Debug, Serialize, ToSchema)]
@@ -160,7 +77,7 @@ pub struct LinkCreatedView {
 })))]
 pub struct NewLinkRequest {
     /// An export's file can only be shared for `download`.
-    #[schema(value_type = crate::http::api::vocabulary::LinkLevel)]
+    #[schema(value_type = crate::http::views::vocabulary::LinkLevel)]
     pub level: String,
     /// Seconds from now until the link expires, at most a hundred years; not with
     /// `expires_at`.
@@ -228,89 +145,13 @@ pub struct LinkChangeRequest {
 pub struct LinkAccessView {
     #[schema(format = DateTime)]
     pub at: String,
-    #[schema(value_type = crate::http::api::vocabulary::LinkAccessEvent)]
+    #[schema(value_type = crate::http::views::vocabulary::LinkAccessEvent)]
     pub event: String,
     /// Why it was refused or broken off.
     pub reason: Option<String>,
     /// The visitor's address, cut to its /24 or /48 unless `log_full_addresses` is set.
     pub address: Option<String>,
     pub user_agent: Option<String>,
-}
-
-fn item_view(conn: &mut AnyConnection, link: &ShareLink) -> LinkItemView {
-    match (&link.dataset_id, &link.export_job_id) {
-        (_, Some(job_id)) => LinkItemView {
-            kind: "export".into(),
-            id: job_id.clone(),
-            name: ExportJob::find(conn, job_id)
-                .ok()
-                .and_then(|j| j.file_name)
-                .unwrap_or_else(|| "export".into()),
-        },
-        (Some(dataset_id), None) => LinkItemView {
-            kind: "dataset".into(),
-            id: dataset_id.clone(),
-            name: Dataset::find(conn, dataset_id)
-                .map(|d| d.name)
-                .unwrap_or_else(|_| "(deleted dataset)".into()),
-        },
-        (None, None) => LinkItemView {
-            kind: "dataset".into(),
-            id: String::new(),
-            name: "(nothing)".into(),
-        },
-    }
-}
-
-/// The link as its owners see it; `snapshot` decides whether its creator still holds what it
-/// needs.
-pub fn link_view(
-    conn: &mut AnyConnection,
-    snapshot: &Snapshot,
-    link: &ShareLink,
-    now: i64,
-) -> Result<LinkView, ApiError> {
-    let creator = User::find(conn, &link.owner_id).ok();
-    Ok(LinkView {
-        id: link.id.clone(),
-        name: link.name.clone(),
-        item: item_view(conn, link),
-        dataset_id: link.dataset_id.clone(),
-        created_by: LinkCreatorView {
-            id: link.owner_id.clone(),
-            name: creator.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
-            email: creator.map(|u| u.email).unwrap_or_default(),
-        },
-        level: link.level.clone(),
-        state: links::state_of(snapshot, link, now)?.as_str().to_owned(),
-        needs_level: link.needs_level.clone(),
-        version: link.version,
-        formats: link.formats(),
-        columns: link.columns(),
-        expires_at: link.expires_at.map(to_rfc3339),
-        max_downloads: link.max_downloads,
-        downloads_completed: link.downloads_completed,
-        downloads_left: link.downloads_left(),
-        has_password: link.password_hash.is_some(),
-        self_destruct: link.self_destruct,
-        created_at: to_rfc3339(link.created_at),
-        revoked_at: link.revoked_at.map(to_rfc3339),
-        last_access_at: link.last_access_at.map(to_rfc3339),
-    })
-}
-
-/// Views of several links, from one snapshot.
-pub fn link_views(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    links: &[ShareLink],
-) -> Result<Vec<LinkView>, ApiError> {
-    let now = now_millis();
-    let snapshot = caller.access.snapshot(conn, now)?;
-    links
-        .iter()
-        .map(|link| link_view(conn, &snapshot, link, now))
-        .collect()
 }
 
 /// The address links are given out at: the configured `public_url`; else what a trusted
@@ -327,7 +168,7 @@ fn public_base(state: &AppState, req: &HttpRequest) -> String {
         return forwarded;
     }
     let local = req
-        .conn_data::<crate::http::app::LocalAddress>()
+        .conn_data::<crate::http::client::LocalAddress>()
         .map(|local| local.0)
         .unwrap_or_else(|| req.app_config().local_addr());
     format!("http://{local}")
@@ -552,7 +393,7 @@ pub async fn create_dataset_link(
                 }
             }
             if let Some(columns) = &body.columns {
-                let known: Vec<String> = parse_columns(&version.schema_json)
+                let known: Vec<String> = crate::ingest::stored_columns(&version.schema_json)
                     .into_iter()
                     .map(|c| c.name)
                     .collect();

@@ -20,7 +20,7 @@ pub mod shares;
 pub mod teams;
 pub mod tokens;
 pub mod users;
-pub mod vocabulary;
+pub use crate::http::views::vocabulary;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -35,11 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/.well-known/tessera/biscuit-keys").get(public(link::keys::list_token_keys)))
         .service(routing::path("/readyz").get(public(ops::readyz)))
         .service(routing::path("/metrics").get(public(ops::metrics)))
-        .service(routing::path("/api/docs").get(public(crate::http::openapi::docs_page)))
-        .service(routing::path("/static/js/api-docs.js").get(public(crate::http::openapi::docs_script)))
         .service(
             web::scope(API_PREFIX)
-                .service(routing::scoped(API_PREFIX, "/openapi.json").get(public(crate::http::openapi::openapi_json)))
                 .service(routing::scoped(API_PREFIX, "/auth/login").post(public(auth::login::login)))
                 .service(routing::scoped(API_PREFIX, "/auth/logout").post(auth::logout::logout))
                 .service(routing::scoped(API_PREFIX, "/me").get(users::get_me))
@@ -223,12 +220,7 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 }
 
 /// A row that is not there, named for the client (`dataset not found`).
-pub fn not_found_as(err: crate::db::DbError, what: &str) -> ApiError {
-    match err {
-        crate::db::DbError::NotFound => ApiError::not_found(what),
-        other => other.into(),
-    }
-}
+pub use crate::http::error::not_found_as;
 
 /// Trims a required text field and checks its length.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {

@@ -31,7 +31,7 @@ use crate::time::{now_millis, to_rfc3339};
 /// Whom a share is with.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShareSubjectView {
-    #[schema(value_type = crate::http::api::vocabulary::ShareSubjectKind)]
+    #[schema(value_type = crate::http::views::vocabulary::ShareSubjectKind)]
     pub kind: String,
     /// The user's, group's or team's id, or the email address.
     pub id: String,

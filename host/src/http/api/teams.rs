@@ -49,7 +49,7 @@ impl From<Team> for TeamView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TeamMemberView {
     pub user: UserRef,
-    #[schema(value_type = crate::http::api::vocabulary::TeamRole)]
+    #[schema(value_type = crate::http::views::vocabulary::TeamRole)]
     pub role: String,
 }
 
@@ -90,7 +90,7 @@ pub struct TeamMemberRequest {
     #[schema(min_length = 1)]
     pub user: String,
     /// The role to give, `member` unless said.
-    #[schema(value_type = Option<crate::http::api::vocabulary::TeamRole>)]
+    #[schema(value_type = Option<crate::http::views::vocabulary::TeamRole>)]
     pub role: Option<String>,
 }
 

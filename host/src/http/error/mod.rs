@@ -211,6 +211,15 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A row the request names that does not exist: "`what` not found" (`404`), any other
+/// database failure as itself.
+pub fn not_found_as(err: crate::db::DbError, what: &str) -> ApiError {
+    match err {
+        crate::db::DbError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}
+
 /// JSON bodies that fail to parse answer in the catalogue's shape too.
 pub fn json_error_handler(
     err: actix_web::error::JsonPayloadError,

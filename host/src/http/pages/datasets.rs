@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::{self, Level};
 use crate::auth::Caller;
 use crate::http::access::{OnDataset, View, deferred};
-use crate::http::api::datasets::parse_columns;
-use crate::http::api::exports::JobView;
+use crate::http::views::exports::JobView;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::{Dataset, DatasetFilter};
 use crate::db::export_jobs::ExportJob;
@@ -230,7 +229,7 @@ pub async fn dataset_page(
                 .collect()
         })
         .collect();
-    let columns: Vec<ColumnRow> = parse_columns(&latest.schema_json)
+    let columns: Vec<ColumnRow> = crate::ingest::stored_columns(&latest.schema_json)
         .into_iter()
         .map(|c| ColumnRow {
             name: c.name,

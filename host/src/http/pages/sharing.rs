@@ -92,7 +92,7 @@ pub async fn links_page(page: Page<Caller>, state: web::Data<AppState>) -> HttpR
             // The same links as `GET /api/v1/links`: the caller's, and every link on the
             // datasets they administer.
             let links = crate::links::manage::visible_links(conn, &list_caller, None)?;
-            crate::http::api::links::link_views(conn, &list_caller, &links)
+            crate::http::views::links::link_views(conn, &list_caller, &links)
         })
         .await;
     let links = match found {

@@ -33,7 +33,7 @@ pub struct AuditQuery {
     pub until: Option<String>,
     /// `json` (default: a page) or `csv` (every matching entry, as a file; `offset` and
     /// `limit` do not apply).
-    #[param(value_type = Option<crate::http::api::vocabulary::AuditFormat>)]
+    #[param(value_type = Option<crate::http::views::vocabulary::AuditFormat>)]
     pub format: Option<String>,
 }
 
@@ -59,7 +59,7 @@ pub struct AuditEntryView {
     /// e.g. `share.create`, `access.dataset`, `login.fail`.
     pub action: String,
     pub target: String,
-    #[schema(value_type = crate::http::api::vocabulary::AuditOutcome)]
+    #[schema(value_type = crate::http::views::vocabulary::AuditOutcome)]
     pub outcome: String,
     /// What the action was about, by action: the rule that decided, the level needed and held,
     /// the share's terms...

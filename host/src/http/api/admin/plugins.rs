@@ -51,7 +51,7 @@ pub struct AdminPluginView {
     pub api_version: String,
     pub author: String,
     pub description: String,
-    #[schema(value_type = crate::http::api::vocabulary::PluginSource)]
+    #[schema(value_type = crate::http::views::vocabulary::PluginSource)]
     pub source: String,
     pub enabled: bool,
     /// Whether this server process has the plugin loaded and ready.

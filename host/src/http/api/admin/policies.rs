@@ -22,7 +22,7 @@ use crate::time::{now_millis, to_rfc3339};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PolicyRuleView {
     pub id: String,
-    #[schema(value_type = crate::http::api::vocabulary::RuleType)]
+    #[schema(value_type = crate::http::views::vocabulary::RuleType)]
     pub ptype: String,
     /// The subject, with ids in place of the names it was written with.
     pub v0: String,
@@ -109,7 +109,7 @@ pub struct PolicyView {
 pub struct NewPolicyRuleRequest {
     /// `p`: a permission (`v0` subject, `v1` object, `v2` level); `g`: a role (`v0` subject
     /// holds `v1`).
-    #[schema(value_type = crate::http::api::vocabulary::RuleType)]
+    #[schema(value_type = crate::http::views::vocabulary::RuleType)]
     pub ptype: String,
     /// The subject: `user:<email or id>`, `group:<name or id>` (an admin-managed group),
     /// `team:<name or id>` (`team:<name>#owner` for its owners) or `role:<name>` (lower-case

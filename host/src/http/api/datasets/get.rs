@@ -1,6 +1,6 @@
 use actix_web::web;
 
-use super::{DatasetSummaryView, DatasetView, VersionView, parse_columns};
+use super::{DatasetSummaryView, DatasetView, VersionView};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::http::access::{OnDataset, View};
 use crate::http::error::{ApiError, ApiResult};
@@ -28,7 +28,7 @@ pub async fn get_dataset(
                 .iter()
                 .find(|v| v.version == dataset.latest_version);
             let (columns, rows) = latest
-                .map(|v| (parse_columns(&v.schema_json), v.row_count))
+                .map(|v| (crate::ingest::stored_columns(&v.schema_json), v.row_count))
                 .unwrap_or_default();
             Ok::<_, ApiError>(DatasetView {
                 summary: DatasetSummaryView::from(dataset),

@@ -16,10 +16,6 @@ use crate::db::datasets::Dataset;
 use crate::ingest::ColumnInfo;
 use crate::time::to_rfc3339;
 
-pub(crate) fn parse_columns(stored: &str) -> Vec<ColumnInfo> {
-    serde_json::from_str(stored).unwrap_or_default()
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionView {
     /// From 1, one more for each upload.
@@ -47,7 +43,7 @@ impl From<DatasetVersion> for VersionView {
         Self {
             version: v.version,
             rows: v.row_count,
-            columns: parse_columns(&v.schema_json),
+            columns: crate::ingest::stored_columns(&v.schema_json),
             size_bytes: v.size_bytes,
             source_bytes: v.source_bytes,
             source_format: v.source_format,

@@ -2,7 +2,6 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::parse_columns;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::http::access::{OnDataset, View, deferred};
 use crate::http::api::not_found_as;
@@ -95,7 +94,7 @@ pub async fn get_rows(
         offset,
         limit,
         total_rows: version.row_count,
-        columns: parse_columns(&version.schema_json),
+        columns: crate::ingest::stored_columns(&version.schema_json),
         rows,
     }))
 }

@@ -26,9 +26,9 @@ use crate::time::{now_millis, to_rfc3339};
 })))]
 pub struct LinkInfoView {
     pub name: String,
-    #[schema(value_type = crate::http::api::vocabulary::LinkItemKind)]
+    #[schema(value_type = crate::http::views::vocabulary::LinkItemKind)]
     pub kind: String,
-    #[schema(value_type = crate::http::api::vocabulary::LinkLevel)]
+    #[schema(value_type = crate::http::views::vocabulary::LinkLevel)]
     pub level: String,
     /// The name of the person who made the link.
     pub owner: String,

@@ -27,7 +27,7 @@ pub struct TokenKeyView {
     /// The same in Biscuit's own text form, `ed25519/<hex>`, as its libraries and command
     /// line take it.
     pub biscuit_public_key: String,
-    #[schema(value_type = crate::http::api::vocabulary::KeyStatus)]
+    #[schema(value_type = crate::http::views::vocabulary::KeyStatus)]
     pub status: String,
     #[schema(format = DateTime)]
     pub created_at: String,
