@@ -132,20 +132,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/exports")
-                        .post(exports::create_export)
-                        .get(exports::list_exports),
+                        .post(exports::create::create_export)
+                        .get(exports::list::list_exports),
                 )
-                .service(routing::scoped(API_PREFIX, "/exports/{id}").get(exports::get_export))
+                .service(routing::scoped(API_PREFIX, "/exports/{id}").get(exports::get::get_export))
                 .service(
                     routing::scoped(API_PREFIX, "/exports/{id}/cancel")
-                        .post(exports::cancel_export),
+                        .post(exports::cancel::cancel_export),
                 )
                 .service(
-                    routing::scoped(API_PREFIX, "/exports/{id}/events").get(exports::export_events),
+                    routing::scoped(API_PREFIX, "/exports/{id}/events").get(exports::events::export_events),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/exports/{id}/download")
-                        .get(exports::download_export),
+                        .get(exports::download::download_export),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/shares")
@@ -159,23 +159,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/links")
-                        .post(links::create_dataset_link)
-                        .get(links::list_dataset_links),
+                        .post(links::create::create_dataset_link)
+                        .get(links::list::list_dataset_links),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/exports/{id}/links")
-                        .post(links::create_export_link),
+                        .post(links::create::create_export_link),
                 )
-                .service(routing::scoped(API_PREFIX, "/links").get(links::list_links))
+                .service(routing::scoped(API_PREFIX, "/links").get(links::list::list_links))
                 .service(
                     routing::scoped(API_PREFIX, "/links/{id}")
-                        .get(links::get_link)
-                        .patch(links::update_link)
-                        .delete(links::revoke_link),
+                        .get(links::get::get_link)
+                        .patch(links::update::update_link)
+                        .delete(links::revoke::revoke_link),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/links/{id}/access-log")
-                        .get(links::link_access_log),
+                        .get(links::access_log::link_access_log),
                 )
                 .service(routing::scoped(API_PREFIX, "/link").get(public(link::get::get_link_info)))
                 .service(routing::scoped(API_PREFIX, "/link/rows").get(public(link::rows::list_link_rows)))

@@ -1,0 +1,67 @@
+use super::*;
+use crate::http::download;
+
+/// The finished export's file. Supports `Range: bytes=start-end`, so downloads resume.
+///
+/// Who may see the job (as for `GET /api/v1/exports/{id}`). `409` while the job is not
+/// `done`, `410` once its file has expired (queue it again), `416` for a range outside the
+/// file. The media type and the file name (`Content-Disposition`) are the format's. Changes
+/// nothing.
+#[utoipa::path(get, path = "/api/v1/exports/{id}/download", tag = "exports", params(("id" = String, Path),
+    ("Range" = Option<String>, Header, description = "One byte range, `bytes=start-end` or `bytes=start-` (RFC 9110, section 14.1.2)", example = "bytes=0-1048575")), responses(
+    (status = 200, description = "The file"),
+    (status = 206, description = "The requested range"),
+    (status = 404, body = crate::http::error::ErrorBody),
+    (status = 409, description = "Not finished", body = crate::http::error::ErrorBody),
+    (status = 410, description = "Expired", body = crate::http::error::ErrorBody),
+    (status = 416, description = "Range outside the file", body = crate::http::error::ErrorBody),
+))]
+pub async fn download_export(
+    on: OnExport<View>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let job = on.job;
+    match job.status {
+        JobStatus::Done => {}
+        JobStatus::Expired => {
+            return Err(ApiError::new(
+                ErrorCode::Gone,
+                "this export has expired; run it again",
+            ));
+        }
+        other => {
+            return Err(ApiError::conflict(format!(
+                "the export is {other}, not done"
+            )));
+        }
+    }
+    let (Some(relative), Some(media_type)) = (job.artifact_path.clone(), job.media_type.clone())
+    else {
+        return Err(ApiError::internal("a done job without its artifact"));
+    };
+    let file_name = JobView::from(job)
+        .file_name
+        .unwrap_or_else(|| "export".into());
+    let path = state.storage.absolute(&relative);
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        // Expired or self-destructed between reading the job and opening its file.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::new(
+                ErrorCode::Gone,
+                "this export has expired; run it again",
+            ));
+        }
+        Err(err) => return Err(ApiError::internal(err)),
+    };
+    let size = file.metadata().await.map_err(ApiError::internal)?.len();
+    let span = match download::RangeRequest::of(&req).select(size) {
+        Ok(span) => span,
+        Err(refused) => return Ok(refused.response()),
+    };
+    let body = download::file_body(file, span)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(download::file_response(span, &media_type, &file_name).streaming(body))
+}
