@@ -31,10 +31,10 @@ use crate::http::routing::{self, public};
 pub const API_PREFIX: &str = "/api/v1";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(routing::path("/healthz").get(public(ops::healthz)))
+    cfg.service(routing::path("/healthz").get(public(ops::health::get_health)))
         .service(routing::path("/.well-known/tessera/biscuit-keys").get(public(link::keys::list_token_keys)))
-        .service(routing::path("/readyz").get(public(ops::readyz)))
-        .service(routing::path("/metrics").get(public(ops::metrics)))
+        .service(routing::path("/readyz").get(public(ops::readiness::get_readiness)))
+        .service(routing::path("/metrics").get(public(ops::metrics::get_metrics)))
         .service(routing::path("/api/docs").get(public(crate::http::openapi::docs_page)))
         .service(routing::path("/static/js/api-docs.js").get(public(crate::http::openapi::docs_script)))
         .service(
@@ -42,7 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routing::scoped(API_PREFIX, "/openapi.json").get(public(crate::http::openapi::openapi_json)))
                 .service(routing::scoped(API_PREFIX, "/auth/login").post(public(auth::login::login)))
                 .service(routing::scoped(API_PREFIX, "/auth/logout").post(auth::logout::logout))
-                .service(routing::scoped(API_PREFIX, "/me").get(users::get_me))
+                .service(routing::scoped(API_PREFIX, "/me").get(users::me::get_me))
                 .service(
                     routing::scoped(API_PREFIX, "/tokens")
                         .get(tokens::list::list_tokens)
@@ -54,34 +54,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/teams")
-                        .get(teams::list_teams)
-                        .post(teams::create_team),
+                        .get(teams::list::list_teams)
+                        .post(teams::create::create_team),
                 )
-                .service(routing::scoped(API_PREFIX, "/teams/{id}").get(teams::get_team))
+                .service(routing::scoped(API_PREFIX, "/teams/{id}").get(teams::get::get_team))
                 .service(
-                    routing::scoped(API_PREFIX, "/teams/{id}/members").post(teams::put_team_member),
+                    routing::scoped(API_PREFIX, "/teams/{id}/members").post(teams::add_member::add_team_member),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/teams/{id}/members/{user_id}")
-                        .delete(teams::remove_team_member),
+                        .delete(teams::remove_member::remove_team_member),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/groups")
-                        .get(groups::list_groups)
-                        .post(groups::create_group),
+                        .get(groups::list::list_groups)
+                        .post(groups::create::create_group),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/groups/{id}")
-                        .get(groups::get_group)
-                        .delete(groups::delete_group),
+                        .get(groups::get::get_group)
+                        .delete(groups::delete::delete_group),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/groups/{id}/members")
-                        .post(groups::add_group_member),
+                        .post(groups::add_member::add_group_member),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/groups/{id}/members/{user_id}")
-                        .delete(groups::remove_group_member),
+                        .delete(groups::remove_member::remove_group_member),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/users")
@@ -115,7 +115,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     routing::scoped(API_PREFIX, "/datasets/{id}/export")
                         .get(datasets::export::export_dataset),
                 )
-                .service(routing::scoped(API_PREFIX, "/plugins").get(plugins::list_plugins))
+                .service(routing::scoped(API_PREFIX, "/plugins").get(plugins::list::list_plugins))
                 .service(
                     routing::scoped(API_PREFIX, "/admin/plugins")
                         .get(admin::plugins::list_admin_plugins)
@@ -152,13 +152,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/shares")
-                        .post(shares::create_share)
-                        .get(shares::list_shares),
+                        .post(shares::create::create_share)
+                        .get(shares::list::list_shares),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/shares/{share_id}")
-                        .patch(shares::update_share)
-                        .delete(shares::revoke_share),
+                        .patch(shares::update::update_share)
+                        .delete(shares::revoke::revoke_share),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/links")
@@ -186,7 +186,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     routing::scoped(API_PREFIX, "/link/download").get(public(link::download::download_link)),
                 )
                 .service(
-                    routing::scoped(API_PREFIX, "/shared-with-me").get(shares::list_shared_with_me),
+                    routing::scoped(API_PREFIX, "/shared-with-me").get(shares::shared_with_me::list_shared_with_me),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/policies")

@@ -1,5 +1,3 @@
-//! The export formats this host offers: every loaded exporter plugin.
-
 use actix_web::web;
 use serde::Serialize;
 use utoipa::ToSchema;
