@@ -85,12 +85,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/users")
-                        .get(admin::users::list_users)
-                        .post(admin::users::create_user),
+                        .get(admin::users::list::list_users)
+                        .post(admin::users::create::create_user),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/users/{id}")
-                        .patch(admin::users::update_user),
+                        .patch(admin::users::update::update_user),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets")
@@ -118,20 +118,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routing::scoped(API_PREFIX, "/plugins").get(plugins::list::list_plugins))
                 .service(
                     routing::scoped(API_PREFIX, "/admin/plugins")
-                        .get(admin::plugins::list_admin_plugins)
-                        .post(admin::plugins::install_plugin),
+                        .get(admin::plugins::list::list_admin_plugins)
+                        .post(admin::plugins::install::install_plugin),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/plugins/{id}/enable")
-                        .post(admin::plugins::enable_plugin),
+                        .post(admin::plugins::enable::enable_plugin),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/plugins/{id}/disable")
-                        .post(admin::plugins::disable_plugin),
+                        .post(admin::plugins::disable::disable_plugin),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/plugins/{id}")
-                        .delete(admin::plugins::remove_plugin),
+                        .delete(admin::plugins::remove::remove_plugin),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/exports")
@@ -190,25 +190,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/policies")
-                        .get(admin::policies::list_policies)
-                        .post(admin::policies::add_policy),
+                        .get(admin::policies::list::list_policies)
+                        .post(admin::policies::add::add_policy),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/policies/check")
-                        .post(admin::policies::check_policy),
+                        .post(admin::policies::check::check_policy),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/policies/dry-run")
-                        .post(admin::policies::dry_run_policy),
+                        .post(admin::policies::dry_run::dry_run_policy),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/policies/{id}")
-                        .delete(admin::policies::remove_policy),
+                        .delete(admin::policies::remove::remove_policy),
                 )
-                .service(routing::scoped(API_PREFIX, "/admin/audit").get(admin::audit::list_audit))
+                .service(routing::scoped(API_PREFIX, "/admin/audit").get(admin::audit::list::list_audit))
                 .service(
                     routing::scoped(API_PREFIX, "/admin/audit/verify")
-                        .get(admin::audit::verify_audit),
+                        .get(admin::audit::verify::verify_audit),
                 ),
         );
 }
