@@ -11,7 +11,7 @@ pub mod policy;
 pub mod rules;
 pub mod token;
 
-pub use caller::Caller;
+pub use caller::{AdminCaller, AuthMethod, Caller, Scope, parse_scopes};
 use crate::db::datasets::Dataset;
 use crate::db::{AnyConnection, DbError, DbResult};
 use audit::AuditEvent;

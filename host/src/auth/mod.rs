@@ -1,7 +1,7 @@
 //! Who is calling: passwords, sessions, API tokens, CSRF and sign-in throttling.
 //!
-//! Authentication ends in a [`Caller`] (defined with the access decisions it is the subject
-//! of, in [`crate::access::caller`]), which the transport layer's extractor builds and every
+//! Authentication ends in a [`Caller`](crate::access::Caller) (defined with the access
+//! decisions it is the subject of, in [`crate::access::caller`]), which the transport layer's extractor builds and every
 //! protected handler takes as an argument. What that caller may do with a given resource is
 //! decided in [`crate::access`].
 
@@ -10,7 +10,6 @@ pub mod secrets;
 pub mod signin;
 pub mod throttle;
 
-pub use crate::access::caller::{AdminCaller, AuthMethod, Caller, Scope, parse_scopes};
 
 /// The sign-in session cookie (HttpOnly).
 pub const SESSION_COOKIE: &str = "tessera_session";

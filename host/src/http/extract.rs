@@ -8,10 +8,8 @@ use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::{
-    AuthMethod, CSRF_HEADER, Caller, SESSION_COOKIE, Scope, parse_scopes,
-    secrets,
-};
+use crate::auth::{CSRF_HEADER, SESSION_COOKIE, secrets};
+use crate::access::{AuthMethod, Caller, Scope, parse_scopes};
 use crate::db::DbError;
 use crate::db::api_tokens::ApiToken;
 use crate::db::sessions::Session;

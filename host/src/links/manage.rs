@@ -11,7 +11,7 @@ use super::{creator_allows, explain_creator, needed_level};
 use crate::access::audit::{self, AuditEvent};
 use crate::access::policy::{Snapshot, dataset_object, user_subject};
 use crate::access::{self, Level};
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::db::AnyConnection;
 use crate::db::DbError;
 use crate::db::datasets::Dataset;

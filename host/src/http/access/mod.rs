@@ -49,7 +49,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-pub use crate::auth::{AdminCaller, Caller};
+pub use crate::access::{AdminCaller, Caller};
 pub use dataset::{Admin, Edit, Needs, OnDataset, View};
 pub use deferred::{Deferred, Later};
 pub use export::{ExportRule, OnExport, ShareFile};

@@ -20,7 +20,6 @@ pub mod shares;
 pub mod teams;
 pub mod tokens;
 pub mod users;
-pub use crate::http::views::vocabulary;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -31,15 +30,15 @@ use crate::http::routing::{self, public};
 pub const API_PREFIX: &str = "/api/v1";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(routing::path("/healthz").get(public(ops::healthz)))
+    cfg.service(routing::path("/healthz").get(public(ops::health::get_health)))
         .service(routing::path("/.well-known/tessera/biscuit-keys").get(public(link::keys::list_token_keys)))
-        .service(routing::path("/readyz").get(public(ops::readyz)))
-        .service(routing::path("/metrics").get(public(ops::metrics)))
+        .service(routing::path("/readyz").get(public(ops::readiness::get_readiness)))
+        .service(routing::path("/metrics").get(public(ops::metrics::get_metrics)))
         .service(
             web::scope(API_PREFIX)
                 .service(routing::scoped(API_PREFIX, "/auth/login").post(public(auth::login::login)))
                 .service(routing::scoped(API_PREFIX, "/auth/logout").post(auth::logout::logout))
-                .service(routing::scoped(API_PREFIX, "/me").get(users::get_me))
+                .service(routing::scoped(API_PREFIX, "/me").get(users::me::get_me))
                 .service(
                     routing::scoped(API_PREFIX, "/tokens")
                         .get(tokens::list::list_tokens)
@@ -51,43 +50,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/teams")
-                        .get(teams::list_teams)
-                        .post(teams::create_team),
+                        .get(teams::list::list_teams)
+                        .post(teams::create::create_team),
                 )
-                .service(routing::scoped(API_PREFIX, "/teams/{id}").get(teams::get_team))
+                .service(routing::scoped(API_PREFIX, "/teams/{id}").get(teams::get::get_team))
                 .service(
-                    routing::scoped(API_PREFIX, "/teams/{id}/members").post(teams::put_team_member),
+                    routing::scoped(API_PREFIX, "/teams/{id}/members").post(teams::add_member::add_team_member),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/teams/{id}/members/{user_id}")
-                        .delete(teams::remove_team_member),
+                        .delete(teams::remove_member::remove_team_member),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/groups")
-                        .get(groups::list_groups)
-                        .post(groups::create_group),
+                        .get(groups::list::list_groups)
+                        .post(groups::create::create_group),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/groups/{id}")
-                        .get(groups::get_group)
-                        .delete(groups::delete_group),
+                        .get(groups::get::get_group)
+                        .delete(groups::delete::delete_group),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/groups/{id}/members")
-                        .post(groups::add_group_member),
+                        .post(groups::add_member::add_group_member),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/groups/{id}/members/{user_id}")
-                        .delete(groups::remove_group_member),
+                        .delete(groups::remove_member::remove_group_member),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/users")
-                        .get(admin::users::list_users)
-                        .post(admin::users::create_user),
+                        .get(admin::users::list::list_users)
+                        .post(admin::users::create::create_user),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/users/{id}")
-                        .patch(admin::users::update_user),
+                        .patch(admin::users::update::update_user),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets")
@@ -112,23 +111,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     routing::scoped(API_PREFIX, "/datasets/{id}/export")
                         .get(datasets::export::export_dataset),
                 )
-                .service(routing::scoped(API_PREFIX, "/plugins").get(plugins::list_plugins))
+                .service(routing::scoped(API_PREFIX, "/plugins").get(plugins::list::list_plugins))
                 .service(
                     routing::scoped(API_PREFIX, "/admin/plugins")
-                        .get(admin::plugins::list_admin_plugins)
-                        .post(admin::plugins::install_plugin),
+                        .get(admin::plugins::list::list_admin_plugins)
+                        .post(admin::plugins::install::install_plugin),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/plugins/{id}/enable")
-                        .post(admin::plugins::enable_plugin),
+                        .post(admin::plugins::enable::enable_plugin),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/plugins/{id}/disable")
-                        .post(admin::plugins::disable_plugin),
+                        .post(admin::plugins::disable::disable_plugin),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/plugins/{id}")
-                        .delete(admin::plugins::remove_plugin),
+                        .delete(admin::plugins::remove::remove_plugin),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/exports")
@@ -149,13 +148,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/shares")
-                        .post(shares::create_share)
-                        .get(shares::list_shares),
+                        .post(shares::create::create_share)
+                        .get(shares::list::list_shares),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/shares/{share_id}")
-                        .patch(shares::update_share)
-                        .delete(shares::revoke_share),
+                        .patch(shares::update::update_share)
+                        .delete(shares::revoke::revoke_share),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/links")
@@ -183,29 +182,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     routing::scoped(API_PREFIX, "/link/download").get(public(link::download::download_link)),
                 )
                 .service(
-                    routing::scoped(API_PREFIX, "/shared-with-me").get(shares::list_shared_with_me),
+                    routing::scoped(API_PREFIX, "/shared-with-me").get(shares::shared_with_me::list_shared_with_me),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/policies")
-                        .get(admin::policies::list_policies)
-                        .post(admin::policies::add_policy),
+                        .get(admin::policies::list::list_policies)
+                        .post(admin::policies::add::add_policy),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/policies/check")
-                        .post(admin::policies::check_policy),
+                        .post(admin::policies::check::check_policy),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/policies/dry-run")
-                        .post(admin::policies::dry_run_policy),
+                        .post(admin::policies::dry_run::dry_run_policy),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/policies/{id}")
-                        .delete(admin::policies::remove_policy),
+                        .delete(admin::policies::remove::remove_policy),
                 )
-                .service(routing::scoped(API_PREFIX, "/admin/audit").get(admin::audit::list_audit))
+                .service(routing::scoped(API_PREFIX, "/admin/audit").get(admin::audit::list::list_audit))
                 .service(
                     routing::scoped(API_PREFIX, "/admin/audit/verify")
-                        .get(admin::audit::verify_audit),
+                        .get(admin::audit::verify::verify_audit),
                 ),
         );
 }
@@ -220,7 +219,6 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 }
 
 /// A row that is not there, named for the client (`dataset not found`).
-pub use crate::http::error::not_found_as;
 
 /// Trims a required text field and checks its length.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::auth::Caller;
+use crate::access::Caller;
 
 use crate::db::api_tokens::ApiToken;
 use crate::http::error::ApiError;

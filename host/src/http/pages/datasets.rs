@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError, web};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Level};
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::http::access::{OnDataset, View, deferred};
 use crate::http::views::exports::JobView;
 use crate::db::dataset_versions::DatasetVersion;

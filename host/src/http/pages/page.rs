@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::{html, render};
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::http::access::{Access, Decide};
 use crate::http::extract::authenticate;
 use crate::http::error::{ApiError, ErrorCode};

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::http::access::OnLink;
 
 use crate::access::holders::Recipient;

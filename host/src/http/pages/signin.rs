@@ -19,7 +19,8 @@ use serde::Deserialize;
 
 use super::{html, render};
 use crate::http::extract::authenticate;
-use crate::auth::{AuthMethod, CSRF_COOKIE, SESSION_COOKIE, secrets, signin, throttle};
+use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, secrets, signin, throttle};
+use crate::access::AuthMethod;
 use crate::config::Config;
 use crate::db::sessions::Session;
 use crate::http::error::{ApiError, ErrorCode};

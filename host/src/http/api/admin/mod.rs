@@ -1,4 +1,4 @@
-//! The admin API: only site admins reach it ([`crate::auth::AdminCaller`]).
+//! The admin API: only site admins reach it ([`crate::access::AdminCaller`]).
 
 pub mod audit;
 pub mod plugins;

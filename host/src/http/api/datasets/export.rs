@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 
 use crate::db::dataset_versions::DatasetVersion;
 use crate::http::access::{OnDataset, View, deferred};
-use crate::http::api::not_found_as;
+use crate::http::error::not_found_as;
 use crate::http::download::attachment;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::export_stream::{find_plugin, stream_export};

@@ -5,7 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::DatasetSummaryView;
 use crate::access;
 use crate::http::api::pagination::Page;
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::http::access::deferred;
 use crate::db::datasets::{Dataset, DatasetFilter};
 use crate::db::teams::Team;

@@ -31,7 +31,7 @@ use super::UploadedView;
 use crate::http::access::{Edit, OnDataset};
 use crate::http::api::required_text;
 use crate::http::api::teams::team_for_caller;
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::new_id;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::http::access::{OnDataset, OnExport, View, deferred};
-use crate::http::api::not_found_as;
+use crate::http::error::not_found_as;
 use crate::db::export_jobs::{ExportJob, JobStatus};
 use crate::db::new_id;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};

@@ -1,7 +1,7 @@
 use actix_web::web;
 
 use super::TokenView;
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::db::api_tokens::ApiToken;
 use crate::http::error::ApiResult;
 use crate::state::AppState;

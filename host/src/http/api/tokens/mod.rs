@@ -7,7 +7,7 @@ pub mod revoke;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{Scope, parse_scopes};
+use crate::access::{Scope, parse_scopes};
 use crate::db::api_tokens::ApiToken;
 use crate::time::to_rfc3339;
 

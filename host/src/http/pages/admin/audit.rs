@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, ResponseError, web};
 
-use crate::auth::AdminCaller;
+use crate::access::AdminCaller;
 use crate::http::access::deferred;
 use serde::Deserialize;
 use time::Date;

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::auth::AdminCaller;
+use crate::access::AdminCaller;
 
 use crate::db::plugins::{PluginRecord, SOURCE_INSTALLED};
 use crate::http::error::ApiError;

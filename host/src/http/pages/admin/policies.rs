@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::auth::AdminCaller;
+use crate::access::AdminCaller;
 
 use crate::access::policy::RuleLine;
 use crate::db::AnyConnection;

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, ResponseError, web};
 
-use crate::auth::AdminCaller;
+use crate::access::AdminCaller;
 use crate::http::access::deferred;
 
 use crate::db::users::User;

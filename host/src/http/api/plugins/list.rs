@@ -1,10 +1,8 @@
-//! The export formats this host offers: every loaded exporter plugin.
-
 use actix_web::web;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::http::error::ApiResult;
 use crate::state::AppState;
 

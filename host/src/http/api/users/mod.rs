@@ -1,12 +1,13 @@
-//! The caller's own account, and the public shape of a user.
+//! Users as the API shows them: [`UserView`] to the account's holder and site admins,
+//! [`UserRef`] to everyone else (teams and groups list their members by it); and the caller's
+//! own account (`GET /api/v1/me`).
 
-use actix_web::web;
+pub mod me;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
 use crate::db::users::User;
-use crate::http::error::ApiResult;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(examples(json!({
@@ -64,16 +65,4 @@ impl From<User> for UserRef {
             name: user.name,
         }
     }
-}
-
-/// The signed-in caller.
-///
-/// Any signed-in caller, with a session or a token of any scope: who the credentials belong
-/// to. Changes nothing.
-#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses(
-    (status = 200, body = UserView),
-    (status = 401, body = crate::http::error::ErrorBody),
-))]
-pub async fn get_me(caller: Caller) -> ApiResult<web::Json<UserView>> {
-    Ok(web::Json(caller.user.into()))
 }

@@ -1,16 +1,12 @@
-//! The audit log for site admins: filter it, page through it, export it as CSV, and verify
-//! that its hash chain is whole.
-
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::audit::{self, ChainReport};
-use crate::http::api::pagination::Page;
-use crate::auth::AdminCaller;
-use crate::http::access::deferred;
+use crate::access::AdminCaller;
 use crate::db::audit_log::{AuditFilter, AuditRow};
+use crate::http::access::deferred;
+use crate::http::api::pagination::Page;
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::time::{from_rfc3339, to_rfc3339};
@@ -212,20 +208,4 @@ pub async fn list_audit(
             "format must be json or csv (got '{other}')"
         ))),
     }
-}
-
-/// Walks the whole hash chain and reports any entry changed or removed.
-///
-/// Site admins only (`admin` scope). Reads every entry, so on a long log it takes a moment;
-/// `intact` is `false` and `problems` names each entry changed, missing from the middle or cut
-/// from the end. Changes nothing.
-#[utoipa::path(get, path = "/api/v1/admin/audit/verify", tag = "admin", responses(
-    (status = 200, body = ChainReport, example = json!({"entries": 42, "intact": true, "problems": []})),
-))]
-pub async fn verify_audit(
-    _caller: AdminCaller,
-    state: web::Data<AppState>,
-) -> ApiResult<web::Json<ChainReport>> {
-    let report = state.db.run(audit::verify).await?;
-    Ok(web::Json(report))
 }

@@ -1,0 +1,52 @@
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::access::audit;
+use crate::access::Caller;
+use crate::db::groups::UserGroup;
+use crate::db::write_transaction;
+use crate::http::access::require_group_manager;
+use crate::http::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Removes a member (the group's creator, a site admin, or the member themselves).
+///
+/// For the group's creator and site admins, and for any member leaving (`user_id` their own
+/// id), admin-managed groups included. Someone else gets `403`. A user who is not a member
+/// answers `404`, so a second removal does too. Audited (`group.member.remove`).
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/members/{user_id}", tag = "groups",
+    params(("id" = String, Path), ("user_id" = String, Path, description = "The member's user id")), responses(
+    (status = 204, description = "Removed"),
+    (status = 403, body = crate::http::error::ErrorBody),
+    (status = 404, body = crate::http::error::ErrorBody),
+))]
+pub async fn remove_group_member(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (group_id, user_id) = path.into_inner();
+    state
+        .db
+        .run(move |conn| {
+            // Leaving a group is one's own business; removing someone else is its manager's.
+            if user_id != caller.user.id {
+                require_group_manager(conn, &group_id, &caller)?;
+            }
+            write_transaction(conn, |conn| {
+                if !UserGroup::remove_member(conn, &group_id, &user_id)? {
+                    return Err(ApiError::not_found("group member"));
+                }
+                audit::caller_action(
+                    conn,
+                    &caller,
+                    "group.member.remove",
+                    format!("group:{group_id}"),
+                    json!({"user": user_id}),
+                )?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

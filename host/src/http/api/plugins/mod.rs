@@ -1,0 +1,3 @@
+//! The export formats this host offers: every loaded exporter plugin.
+
+pub mod list;

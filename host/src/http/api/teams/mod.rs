@@ -1,0 +1,60 @@
+//! Teams: research groups owning datasets together. Any user may create a team and becomes
+//! its owner; team owners and site admins manage membership.
+
+pub mod add_member;
+pub mod create;
+pub mod get;
+pub mod list;
+pub mod remove_member;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::access::Caller;
+use crate::db::teams::Team;
+use crate::http::error::ApiError;
+use crate::time::to_rfc3339;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "01932f71-5d2c-7e40-a3b1-2c9d8e7f6a05",
+    "name": "Limnology",
+    "description": "Lake and river research",
+    "created_at": "2026-03-02T09:30:00Z"
+})))]
+pub struct TeamView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<Team> for TeamView {
+    fn from(team: Team) -> Self {
+        Self {
+            id: team.id,
+            name: team.name,
+            description: team.description,
+            created_at: to_rfc3339(team.created_at),
+        }
+    }
+}
+
+/// The team a caller names (by id or name) for a dataset: it must exist and, unless the caller
+/// is a site admin, count the caller among its members.
+pub fn team_for_caller(
+    conn: &mut crate::db::AnyConnection,
+    caller: &Caller,
+    reference: &str,
+) -> Result<Team, ApiError> {
+    let team = Team::find_by_reference(conn, reference.trim())
+        .map_err(|_| ApiError::validation(format!("there is no team '{reference}'")))?;
+    if !caller.is_admin() && Team::role_of(conn, &team.id, &caller.user.id)?.is_none() {
+        return Err(ApiError::forbidden(format!(
+            "you are not a member of team '{}'",
+            team.name
+        )));
+    }
+    Ok(team)
+}
