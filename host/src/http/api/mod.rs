@@ -218,8 +218,6 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     actix_web::ResponseError::error_response(&err)
 }
 
-/// A row that is not there, named for the client (`dataset not found`).
-
 /// Trims a required text field and checks its length.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     crate::human::required_text(field, value, max).map_err(ApiError::validation)
