@@ -21,6 +21,7 @@ pub mod logging;
 pub mod metrics;
 pub mod net;
 pub mod plugins;
+pub mod sharing;
 pub mod state;
 pub mod storage;
 pub mod time;

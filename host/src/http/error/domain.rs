@@ -11,6 +11,7 @@ use crate::export::ExportError;
 use crate::ingest::IngestError;
 use crate::links::LinkError;
 use crate::plugins::PluginError;
+use crate::sharing::SharingError;
 use crate::plugins::admin::PluginAdminError;
 
 impl From<crate::db::DbError> for ApiError {
@@ -157,6 +158,16 @@ impl From<LinkError> for ApiError {
             LinkError::PasswordRequired => ErrorCode::PasswordRequired,
         };
         ApiError::new(code, err.to_string())
+    }
+}
+
+impl From<SharingError> for ApiError {
+    fn from(err: SharingError) -> Self {
+        match err {
+            SharingError::Invalid(message) => ApiError::validation(message),
+            SharingError::NotFound => ApiError::not_found("share"),
+            SharingError::Db(db) => db.into(),
+        }
     }
 }
 

@@ -2,18 +2,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{ShareView, parse_level, share_event, share_view};
-use crate::access::audit;
-use crate::db::groups::UserGroup;
-use crate::db::shares::{EMAIL, Share};
-use crate::db::teams::Team;
-use crate::db::users::{User, normalize_email};
-use crate::db::{AnyConnection, new_id, write_transaction};
+use super::{ShareView, parse_level, share_view};
 use crate::http::access::{Admin, OnDataset, deferred};
 use crate::http::api::resolve_expiry;
 use crate::http::error::{ApiError, ApiResult};
+use crate::sharing;
 use crate::state::AppState;
-use crate::time::{now_millis, to_rfc3339};
+use crate::time::now_millis;
 
 /// Share with exactly one of `user`, `group` or `team`; a body naming none or several is
 /// refused (`422`).
@@ -47,39 +42,6 @@ pub struct NewShareRequest {
     pub expires_at: Option<String>,
 }
 
-fn resolve_subject(
-    conn: &mut AnyConnection,
-    body: &NewShareRequest,
-) -> Result<(&'static str, String), ApiError> {
-    match (&body.user, &body.group, &body.team) {
-        // An address is shared with as such, whether or not it has an account: looking the
-        // account up here would answer differently for the two.
-        (Some(user), None, None) if user.contains('@') => {
-            let address = normalize_email(user);
-            if crate::accounts::looks_like_email(&address) {
-                Ok((EMAIL, address))
-            } else {
-                Err(ApiError::validation(format!(
-                    "'{user}' is not an email address"
-                )))
-            }
-        }
-        // Ids are random: whoever has one already knows the account exists.
-        (Some(user), None, None) => User::find(conn, user)
-            .map(|u| ("user", u.id))
-            .map_err(|_| ApiError::validation(format!("there is no user with the id '{user}'"))),
-        (None, Some(group), None) => UserGroup::find_by_reference(conn, group)
-            .map(|g| ("group", g.id))
-            .map_err(|_| ApiError::validation(format!("there is no group '{group}'"))),
-        (None, None, Some(team)) => Team::find_by_reference(conn, team)
-            .map(|t| ("team", t.id))
-            .map_err(|_| ApiError::validation(format!("there is no team '{team}'"))),
-        _ => Err(ApiError::validation(
-            "say whom to share with: exactly one of user, group or team",
-        )),
-    }
-}
-
 /// Shares the dataset with a user, a group or a team.
 ///
 /// Needs `admin` on the dataset (`403` with less, `404` without any access), so nobody can
@@ -109,38 +71,13 @@ pub async fn create_share(
             let level = parse_level(&body.level)?;
             let now = now_millis();
             let expires_at = resolve_expiry(body.expires_in, body.expires_at.as_deref(), now)?;
-            let (kind, subject_id) = resolve_subject(conn, &body)?;
-            let share = Share {
-                id: new_id(),
-                dataset_id: dataset.id.clone(),
-                subject_kind: kind.to_owned(),
-                subject_id,
-                level: level.as_str().to_owned(),
-                expires_at,
-                created_by: Some(caller.user.id.clone()),
-                created_at: now,
-                updated_at: now,
-                accepted_at: None,
+            let named = sharing::Named {
+                user: body.user.as_deref(),
+                group: body.group.as_deref(),
+                team: body.team.as_deref(),
             };
-            write_transaction(conn, |conn| {
-                Share::create(conn, &share)?;
-                audit::record(
-                    conn,
-                    now,
-                    share_event(
-                        &caller,
-                        "share.create",
-                        &dataset.id,
-                        serde_json::json!({
-                            "share": share.id,
-                            "subject": format!("{}:{}", share.subject_kind, share.subject_id),
-                            "level": share.level,
-                            "expires_at": share.expires_at.map(to_rfc3339),
-                        }),
-                    ),
-                )?;
-                Ok::<_, ApiError>(())
-            })?;
+            let recipient = sharing::recipient(conn, &named)?;
+            let share = sharing::grant(conn, &caller, &dataset.id, recipient, level, expires_at, now)?;
             Ok::<_, ApiError>(share_view(conn, share)?)
         })
         .await?;

@@ -1,13 +1,6 @@
-//! Sharing a dataset with people: a user, a group or a team, at view, edit or admin, until an
-//! optional expiry. Only those with admin on the dataset share, change or revoke; a change
-//! takes effect on the next request, on every replica.
-//!
-//! Sharing with an email address never tells whether the address has an account: the share is
-//! made to the address itself (see [`crate::db::shares`]), answered and listed the same way
-//! either way, and marked pending until an account holding the address has seen it. It grants
-//! to that account as soon as one exists, however it is created. Were unknown addresses
-//! refused (what this replaced: 422 against 201), anyone who owns a dataset could probe which
-//! addresses have accounts.
+//! Sharing a dataset with people, over the API: each operation reads its request, leaves the
+//! share itself to the domain ([`crate::sharing`], where sharing with an email address is
+//! explained) and answers with the share as its owners see it.
 
 pub mod create;
 pub mod list;
@@ -19,8 +12,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::access::Level;
-use crate::access::audit::{self, AuditEvent};
-use crate::access::Caller;
 use crate::db::shares::Share;
 use crate::db::{AnyConnection, DbError};
 use crate::http::error::ApiError;
@@ -96,20 +87,4 @@ fn share_view(conn: &mut AnyConnection, share: Share) -> Result<ShareView, DbErr
         created_at: to_rfc3339(share.created_at),
         updated_at: to_rfc3339(share.updated_at),
     })
-}
-
-/// A share change as the audit log records it: who did it, to which dataset, with what.
-fn share_event(
-    caller: &Caller,
-    action: &'static str,
-    dataset_id: &str,
-    detail: serde_json::Value,
-) -> AuditEvent {
-    AuditEvent::new(
-        audit::actor_user(&caller.user.id),
-        action,
-        format!("dataset:{dataset_id}"),
-    )
-    .detail(detail)
-    .address(caller.address.clone())
 }

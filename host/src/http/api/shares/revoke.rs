@@ -1,12 +1,8 @@
 use actix_web::{HttpResponse, web};
 
-use super::share_event;
-use crate::access::audit;
-use crate::db::shares::Share;
-use crate::db::write_transaction;
 use crate::http::access::{Admin, OnDataset};
-use crate::http::error::not_found_as;
 use crate::http::error::{ApiError, ApiResult};
+use crate::sharing;
 use crate::state::AppState;
 use crate::time::now_millis;
 
@@ -32,27 +28,9 @@ pub async fn revoke_share(
     state
         .db
         .run(move |conn| {
-            let share =
-                Share::find(conn, &dataset.id, &share_id).map_err(|e| not_found_as(e, "share"))?;
-            let now = now_millis();
-            write_transaction(conn, |conn| {
-                Share::delete(conn, &share.id)?;
-                audit::record(
-                    conn,
-                    now,
-                    share_event(
-                        &caller,
-                        "share.revoke",
-                        &dataset.id,
-                        serde_json::json!({
-                            "share": share.id,
-                            "subject": format!("{}:{}", share.subject_kind, share.subject_id),
-                        }),
-                    ),
-                )?;
-                Ok::<_, ApiError>(())
-            })
+            sharing::revoke(conn, &caller, &dataset.id, &share_id, now_millis())
         })
-        .await?;
+        .await
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,16 +2,13 @@ use actix_web::web;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{ShareView, parse_level, share_event, share_view};
-use crate::access::audit;
-use crate::db::shares::Share;
-use crate::db::write_transaction;
+use super::{ShareView, parse_level, share_view};
 use crate::http::access::{Admin, OnDataset, deferred};
 use crate::http::api::resolve_expiry;
-use crate::http::error::not_found_as;
 use crate::http::error::{ApiError, ApiResult};
+use crate::sharing;
 use crate::state::AppState;
-use crate::time::{now_millis, to_rfc3339};
+use crate::time::now_millis;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -54,14 +51,10 @@ pub async fn update_share(
     let view = state
         .db
         .run(move |conn| {
-            let mut share =
-                Share::find(conn, &dataset.id, &share_id).map_err(|e| not_found_as(e, "share"))?;
             let now = now_millis();
-            if let Some(level) = &body.level {
-                share.level = parse_level(level)?.as_str().to_owned();
-            }
-            match (body.expires_in, &body.expires_at) {
-                (None, None) => {}
+            let level = body.level.as_deref().map(parse_level).transpose()?;
+            let expires_at = match (body.expires_in, &body.expires_at) {
+                (None, None) => None,
                 // "No expiry" and an expiry in seconds: one of them is a mistake, and guessing
                 // which would change the share in a way its sharer did not mean.
                 (Some(_), Some(None)) => {
@@ -69,31 +62,12 @@ pub async fn update_share(
                         "give expires_in or expires_at, not both",
                     ));
                 }
-                (None, Some(None)) => share.expires_at = None,
-                (seconds, Some(Some(at))) => {
-                    share.expires_at = resolve_expiry(seconds, Some(at), now)?
-                }
-                (seconds, None) => share.expires_at = resolve_expiry(seconds, None, now)?,
-            }
-            share.updated_at = now;
-            write_transaction(conn, |conn| {
-                Share::update(conn, &share)?;
-                audit::record(
-                    conn,
-                    now,
-                    share_event(
-                        &caller,
-                        "share.update",
-                        &dataset.id,
-                        serde_json::json!({
-                            "share": share.id,
-                            "level": share.level,
-                            "expires_at": share.expires_at.map(to_rfc3339),
-                        }),
-                    ),
-                )?;
-                Ok::<_, ApiError>(())
-            })?;
+                (None, Some(None)) => Some(None),
+                (seconds, Some(Some(at))) => Some(resolve_expiry(seconds, Some(at), now)?),
+                (seconds, None) => Some(resolve_expiry(seconds, None, now)?),
+            };
+            let change = sharing::Change { level, expires_at };
+            let share = sharing::change(conn, &caller, &dataset.id, &share_id, change, now)?;
             Ok::<_, ApiError>(share_view(conn, share)?)
         })
         .await?;

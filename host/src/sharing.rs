@@ -1,0 +1,216 @@
+//! Sharing a dataset with people: a user, a group or a team, at view, edit or admin, until an
+//! optional expiry. Deciding who may share (admin on the dataset) is the caller's business
+//! (`crate::http::access`); this module makes, changes and revokes the share and writes each to
+//! the audit log in the same transaction. A change takes effect on the next request, on every
+//! replica.
+//!
+//! Sharing with an email address never tells whether the address has an account: the share is
+//! made to the address itself (see [`crate::db::shares`]), answered and listed the same way
+//! either way, and marked pending until an account holding the address has seen it. It grants
+//! to that account as soon as one exists, however it is created. Were unknown addresses
+//! refused (what this replaced: 422 against 201), anyone who owns a dataset could probe which
+//! addresses have accounts.
+
+use crate::access::audit::{self, AuditEvent};
+use crate::access::{Caller, Level};
+use crate::db::groups::UserGroup;
+use crate::db::shares::{EMAIL, Share};
+use crate::db::teams::Team;
+use crate::db::users::{User, normalize_email};
+use crate::db::{AnyConnection, DbError, new_id, write_transaction};
+use crate::time::to_rfc3339;
+
+/// Why a share could not be made, changed or revoked.
+#[derive(Debug, thiserror::Error)]
+pub enum SharingError {
+    /// The request names no one, several, or someone who does not exist: the sentence says.
+    #[error("{0}")]
+    Invalid(String),
+    /// No such share on this dataset.
+    #[error("share not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Whom to share with, as a request names them: exactly one of a user (an id, or an email
+/// address), a group or a team (an id or a name).
+pub struct Named<'a> {
+    pub user: Option<&'a str>,
+    pub group: Option<&'a str>,
+    pub team: Option<&'a str>,
+}
+
+/// The recipient `named` stands for: its kind and id (or address).
+pub fn recipient(
+    conn: &mut AnyConnection,
+    named: &Named,
+) -> Result<(&'static str, String), SharingError> {
+    let invalid = |message: String| SharingError::Invalid(message);
+    match (named.user, named.group, named.team) {
+        // An address is shared with as such, whether or not it has an account: looking the
+        // account up here would answer differently for the two.
+        (Some(user), None, None) if user.contains('@') => {
+            let address = normalize_email(user);
+            if crate::accounts::looks_like_email(&address) {
+                Ok((EMAIL, address))
+            } else {
+                Err(invalid(format!("'{user}' is not an email address")))
+            }
+        }
+        // Ids are random: whoever has one already knows the account exists.
+        (Some(user), None, None) => User::find(conn, user)
+            .map(|u| ("user", u.id))
+            .map_err(|_| invalid(format!("there is no user with the id '{user}'"))),
+        (None, Some(group), None) => UserGroup::find_by_reference(conn, group)
+            .map(|g| ("group", g.id))
+            .map_err(|_| invalid(format!("there is no group '{group}'"))),
+        (None, None, Some(team)) => Team::find_by_reference(conn, team)
+            .map(|t| ("team", t.id))
+            .map_err(|_| invalid(format!("there is no team '{team}'"))),
+        _ => Err(invalid(
+            "say whom to share with: exactly one of user, group or team".to_owned(),
+        )),
+    }
+}
+
+/// Shares the dataset with `recipient` (from [`recipient`]); a second share to the same
+/// recipient is a conflict. Audited (`share.create`).
+pub fn grant(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset_id: &str,
+    recipient: (&'static str, String),
+    level: Level,
+    expires_at: Option<i64>,
+    now: i64,
+) -> Result<Share, SharingError> {
+    let (kind, subject_id) = recipient;
+    let share = Share {
+        id: new_id(),
+        dataset_id: dataset_id.to_owned(),
+        subject_kind: kind.to_owned(),
+        subject_id,
+        level: level.as_str().to_owned(),
+        expires_at,
+        created_by: Some(caller.user.id.clone()),
+        created_at: now,
+        updated_at: now,
+        accepted_at: None,
+    };
+    write_transaction(conn, |conn| {
+        Share::create(conn, &share)?;
+        audit::record(
+            conn,
+            now,
+            event(
+                caller,
+                "share.create",
+                dataset_id,
+                serde_json::json!({
+                    "share": share.id,
+                    "subject": format!("{}:{}", share.subject_kind, share.subject_id),
+                    "level": share.level,
+                    "expires_at": share.expires_at.map(to_rfc3339),
+                }),
+            ),
+        )?;
+        Ok::<_, SharingError>(())
+    })?;
+    Ok(share)
+}
+
+/// A change to a share: a new level, a new end (`Some(None)`: none), or both.
+pub struct Change {
+    pub level: Option<Level>,
+    pub expires_at: Option<Option<i64>>,
+}
+
+/// Changes the share `share_id` of the dataset. Audited (`share.update`).
+pub fn change(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset_id: &str,
+    share_id: &str,
+    change: Change,
+    now: i64,
+) -> Result<Share, SharingError> {
+    let mut share = find(conn, dataset_id, share_id)?;
+    if let Some(level) = change.level {
+        share.level = level.as_str().to_owned();
+    }
+    if let Some(expires_at) = change.expires_at {
+        share.expires_at = expires_at;
+    }
+    share.updated_at = now;
+    write_transaction(conn, |conn| {
+        Share::update(conn, &share)?;
+        audit::record(
+            conn,
+            now,
+            event(
+                caller,
+                "share.update",
+                dataset_id,
+                serde_json::json!({
+                    "share": share.id,
+                    "level": share.level,
+                    "expires_at": share.expires_at.map(to_rfc3339),
+                }),
+            ),
+        )?;
+        Ok::<_, SharingError>(())
+    })?;
+    Ok(share)
+}
+
+/// Revokes the share `share_id` of the dataset. Audited (`share.revoke`).
+pub fn revoke(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset_id: &str,
+    share_id: &str,
+    now: i64,
+) -> Result<(), SharingError> {
+    let share = find(conn, dataset_id, share_id)?;
+    write_transaction(conn, |conn| {
+        Share::delete(conn, &share.id)?;
+        audit::record(
+            conn,
+            now,
+            event(
+                caller,
+                "share.revoke",
+                dataset_id,
+                serde_json::json!({
+                    "share": share.id,
+                    "subject": format!("{}:{}", share.subject_kind, share.subject_id),
+                }),
+            ),
+        )?;
+        Ok::<_, SharingError>(())
+    })
+}
+
+fn find(conn: &mut AnyConnection, dataset_id: &str, share_id: &str) -> Result<Share, SharingError> {
+    Share::find(conn, dataset_id, share_id).map_err(|e| match e {
+        DbError::NotFound => SharingError::NotFound,
+        other => other.into(),
+    })
+}
+
+/// A share change as the audit log records it: who did it, to which dataset, with what.
+fn event(
+    caller: &Caller,
+    action: &'static str,
+    dataset_id: &str,
+    detail: serde_json::Value,
+) -> AuditEvent {
+    AuditEvent::new(
+        audit::actor_user(&caller.user.id),
+        action,
+        format!("dataset:{dataset_id}"),
+    )
+    .detail(detail)
+    .address(caller.address.clone())
+}
