@@ -82,21 +82,18 @@ pub fn policy(state: &AppState, command: PolicyCommand) -> anyhow::Result<()> {
             let Some(level) = Level::parse(&level) else {
                 bail!("the level must be view, edit or admin");
             };
-            let object = if object.starts_with("dataset:") {
-                object
-            } else {
-                policy::dataset_object(&object)
-            };
+            let object = policy::Object::written(&object);
             let subject = rules::validate(
                 conn,
                 &RuleLine {
                     ptype: "p".into(),
                     v0: subject,
-                    v1: object.clone(),
+                    v1: object.to_string(),
                     v2: level.as_str().into(),
                 },
             )?
             .v0;
+            let subject = policy::Subject::written(subject);
             let why = Snapshot::load(conn, now, None)?.explain(&subject, &object, level)?;
             println!(
                 "{}: {subject} {} {} {object}",

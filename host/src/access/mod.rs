@@ -79,7 +79,7 @@ pub fn decide_dataset(
             held: Some(Level::Admin),
             rule: "site admins manage every dataset".to_owned(),
             origin: None,
-            path: vec![user_subject(&caller.user.id)],
+            path: vec![user_subject(&caller.user.id).into()],
         });
     }
     let now = crate::time::now_millis();

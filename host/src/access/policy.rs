@@ -163,13 +163,74 @@ pub struct Snapshot {
     origins: Vec<Origin>,
 }
 
-/// Subjects are written `user:<id>` and so on.
-pub fn user_subject(user_id: &str) -> String {
-    format!("user:{user_id}")
+/// Who an access question is about, as the rules name them: `user:<id>`, `group:<id>`,
+/// `team:<id>`, `role:<name>`, `email:<address>`. A type of its own, apart from [`Object`], so
+/// that a question cannot be asked with the two swapped (both were strings once).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Subject(String);
+
+/// What an access question is about, as the rules name it: `dataset:<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Object(String);
+
+impl Subject {
+    /// A subject as an admin wrote it in a rule (checked by [`crate::access::rules::validate`]).
+    pub fn written(text: impl Into<String>) -> Subject {
+        Subject(text.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-pub fn dataset_object(dataset_id: &str) -> String {
-    format!("dataset:{dataset_id}")
+impl Object {
+    /// An object as an admin wrote it: `dataset:<id>`, or a bare dataset id.
+    pub fn written(text: &str) -> Object {
+        if text.starts_with("dataset:") {
+            Object(text.to_owned())
+        } else {
+            dataset_object(text)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Display for Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<Subject> for String {
+    fn from(subject: Subject) -> String {
+        subject.0
+    }
+}
+
+impl From<Object> for String {
+    fn from(object: Object) -> String {
+        object.0
+    }
+}
+
+/// A user as a subject: `user:<id>`.
+pub fn user_subject(user_id: &str) -> Subject {
+    Subject(format!("user:{user_id}"))
+}
+
+/// A dataset as an object: `dataset:<id>`.
+pub fn dataset_object(dataset_id: &str) -> Object {
+    Object(format!("dataset:{dataset_id}"))
 }
 
 fn grant(dataset_id: &str, level: &str) -> String {
@@ -347,7 +408,7 @@ impl Snapshot {
                 None,
                 format!("user:{user_id} is a member of group:{group_id}"),
             );
-            links.push((user_subject(user_id), format!("group:{group_id}"), at));
+            links.push((user_subject(user_id).into(), format!("group:{group_id}"), at));
         }
         for (team_id, user_id, role) in &inputs.team_members {
             let at = origin(
@@ -355,9 +416,9 @@ impl Snapshot {
                 None,
                 format!("user:{user_id} is a {role} of team:{team_id}"),
             );
-            links.push((user_subject(user_id), format!("team:{team_id}"), at));
+            links.push((user_subject(user_id).into(), format!("team:{team_id}"), at));
             if role == ROLE_OWNER {
-                links.push((user_subject(user_id), format!("team:{team_id}#owner"), at));
+                links.push((user_subject(user_id).into(), format!("team:{team_id}#owner"), at));
             }
         }
         for (dataset_id, owner_id, team_id) in &inputs.datasets {
@@ -366,7 +427,7 @@ impl Snapshot {
                 None,
                 format!("user:{owner_id} owns dataset:{dataset_id}"),
             );
-            links.push((user_subject(owner_id), grant(dataset_id, "admin"), at));
+            links.push((user_subject(owner_id).into(), grant(dataset_id, "admin"), at));
             if let Some(team_id) = team_id {
                 let at = origin(
                     "team_dataset",
@@ -391,7 +452,7 @@ impl Snapshot {
                 None,
                 format!("user:{user_id} holds the email address {email}"),
             );
-            links.push((user_subject(user_id), format!("email:{email}"), at));
+            links.push((user_subject(user_id).into(), format!("email:{email}"), at));
         }
         let mut valid_until: Option<i64> = None;
         for share in &inputs.shares {
@@ -479,7 +540,7 @@ impl Snapshot {
                 held: None,
                 rule: format!("the account {subject} is deactivated"),
                 origin: None,
-                path: vec![subject],
+                path: vec![subject.clone().into()],
             });
         }
         if self.site_admins.contains(user_id) {
@@ -488,19 +549,26 @@ impl Snapshot {
                 held: Some(Level::Admin),
                 rule: format!("{subject} is a site admin; site admins manage every dataset"),
                 origin: None,
-                path: vec![subject],
+                path: vec![subject.clone().into()],
             });
         }
         self.explain(&subject, &dataset_object(dataset_id), needed)
     }
 
     /// Casbin's answer: may `subject` act at `level` on `object`?
-    pub fn allows(&self, subject: &str, object: &str, level: Level) -> Result<bool, PolicyError> {
-        Ok(self.enforcer.enforce((subject, object, level.as_str()))?)
+    pub fn allows(
+        &self,
+        subject: &Subject,
+        object: &Object,
+        level: Level,
+    ) -> Result<bool, PolicyError> {
+        Ok(self
+            .enforcer
+            .enforce((subject.as_str(), object.as_str(), level.as_str()))?)
     }
 
     /// The highest level `subject` holds on `object`.
-    pub fn level(&self, subject: &str, object: &str) -> Result<Option<Level>, PolicyError> {
+    pub fn level(&self, subject: &Subject, object: &Object) -> Result<Option<Level>, PolicyError> {
         for level in [Level::Admin, Level::Edit, Level::View] {
             if self.allows(subject, object, level)? {
                 return Ok(Some(level));
@@ -512,8 +580,8 @@ impl Snapshot {
     /// The datasets among `ids` that `subject` may view: the same answer as asking
     /// [`Snapshot::allows`] for each, from one walk of the subject's links instead of one
     /// enforcement per dataset (listings ask about every dataset at once).
-    pub fn viewable_among(&self, subject: &str, ids: Vec<String>) -> Vec<String> {
-        let reach = self.reachable(subject);
+    pub fn viewable_among(&self, subject: &Subject, ids: Vec<String>) -> Vec<String> {
+        let reach = self.reachable(subject.as_str());
         // Every level of a `p` rule includes view; a rule counts when its subject is reached.
         let patterns: Vec<&str> = self
             .rules
@@ -524,7 +592,7 @@ impl Snapshot {
         ids.into_iter()
             .filter(|id| {
                 let object = dataset_object(id);
-                patterns.iter().any(|p| key_match(&object, p))
+                patterns.iter().any(|p| key_match(object.as_str(), p))
                     || ["view", "edit", "admin"]
                         .iter()
                         .any(|level| reach.contains_key(format!("{object}/{level}").as_str()))
@@ -535,13 +603,13 @@ impl Snapshot {
     /// Decides and explains.
     pub fn explain(
         &self,
-        subject: &str,
-        object: &str,
+        subject: &Subject,
+        object: &Object,
         needed: Level,
     ) -> Result<Explanation, PolicyError> {
         let held = self.level(subject, object)?;
         let allowed = self.allows(subject, object, needed)?;
-        let reach = self.reachable(subject);
+        let reach = self.reachable(subject.as_str());
         let path_to = |node: &str| -> Vec<String> {
             let mut path = vec![node.to_owned()];
             let mut at = node;
@@ -573,7 +641,7 @@ impl Snapshot {
             }
             for (rule, at) in &self.rules {
                 let implies = Level::parse(&rule.v2).is_some_and(|l| l >= level);
-                if implies && reach.contains_key(rule.v0.as_str()) && key_match(object, &rule.v1) {
+                if implies && reach.contains_key(rule.v0.as_str()) && key_match(object.as_str(), &rule.v1) {
                     let origin = self.origins[*at].clone();
                     return Ok(Explanation {
                         allowed,
@@ -593,7 +661,7 @@ impl Snapshot {
                 needed.as_str()
             ),
             origin: None,
-            path: vec![subject.to_owned()],
+            path: vec![subject.to_string()],
         })
     }
 
@@ -846,7 +914,7 @@ mod tests {
     fn accounts_hold_nothing_when_deactivated_and_everything_as_site_admins() {
         let s = Snapshot::build(1, inputs(), None).unwrap();
         // Carol's group still holds view on d1, but her account is deactivated.
-        assert!(s.allows("user:carol", "dataset:d1", Level::View).unwrap());
+        assert!(s.allows(&Subject::written("user:carol"), &Object::written("dataset:d1"), Level::View).unwrap());
         assert!(!s.account_allows("carol", "d1", Level::View).unwrap());
         let why = s.explain_account("carol", "d1", Level::View).unwrap();
         assert!(
@@ -902,13 +970,13 @@ mod tests {
         };
         let before = Snapshot::build(1, inputs(), None).unwrap();
         let after = Snapshot::build(1, inputs(), Some(&change)).unwrap();
-        assert_eq!(before.level("user:zoe", "dataset:d2").unwrap(), None);
+        assert_eq!(before.level(&Subject::written("user:zoe"), &Object::written("dataset:d2")).unwrap(), None);
         assert_eq!(
-            after.level("user:zoe", "dataset:d2").unwrap(),
+            after.level(&Subject::written("user:zoe"), &Object::written("dataset:d2")).unwrap(),
             Some(Level::View)
         );
         let why = after
-            .explain("user:zoe", "dataset:d2", Level::View)
+            .explain(&Subject::written("user:zoe"), &Object::written("dataset:d2"), Level::View)
             .unwrap();
         assert_eq!(why.path, vec!["user:zoe", "role:auditor"]);
         assert!(
@@ -922,7 +990,7 @@ mod tests {
             remove: vec!["r0".into()],
         };
         let without = Snapshot::build(1, inputs(), Some(&change)).unwrap();
-        assert_eq!(without.level("user:zoe", "dataset:d2").unwrap(), None);
+        assert_eq!(without.level(&Subject::written("user:zoe"), &Object::written("dataset:d2")).unwrap(), None);
     }
 
     // Issue 14, item 16: a group any user made must not carry what an admin's rule grants.
@@ -942,7 +1010,7 @@ mod tests {
             .group_members
             .push(("squat".into(), "mallory".into()));
         let s = Snapshot::build(1, squatted, Some(&change)).unwrap();
-        assert_eq!(s.level("user:mallory", "dataset:d1").unwrap(), None);
+        assert_eq!(s.level(&Subject::written("user:mallory"), &Object::written("dataset:d1")).unwrap(), None);
         // The same rule on an admin-managed group applies.
         let mut managed = inputs();
         managed
@@ -951,7 +1019,7 @@ mod tests {
         managed.managed_groups.insert("squat".into());
         let s = Snapshot::build(1, managed, Some(&change)).unwrap();
         assert_eq!(
-            s.level("user:mallory", "dataset:d1").unwrap(),
+            s.level(&Subject::written("user:mallory"), &Object::written("dataset:d1")).unwrap(),
             Some(Level::View)
         );
     }
@@ -1006,8 +1074,8 @@ mod tests {
         }
         // Not vacuous: some see some datasets, some see none.
         let after = Snapshot::build(1, inputs(), Some(&change)).unwrap();
-        assert_eq!(after.viewable_among("user:carol", ids.clone()).len(), 4);
-        assert_eq!(after.viewable_among("user:frank", ids.clone()), ["d3"]);
-        assert!(after.viewable_among("user:zoe", ids).is_empty());
+        assert_eq!(after.viewable_among(&Subject::written("user:carol"), ids.clone()).len(), 4);
+        assert_eq!(after.viewable_among(&Subject::written("user:frank"), ids.clone()), ["d3"]);
+        assert!(after.viewable_among(&Subject::written("user:zoe"), ids).is_empty());
     }
 }

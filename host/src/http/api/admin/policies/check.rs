@@ -2,7 +2,7 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::policy::{Explanation, RuleLine, dataset_object};
+use crate::access::policy::{Explanation, Object, RuleLine, Subject};
 use crate::access::rules;
 use crate::access::{Level, audit};
 use crate::access::AdminCaller;
@@ -68,35 +68,32 @@ pub async fn check_policy(
             let action = Level::parse(&body.action).ok_or_else(|| {
                 ApiError::validation("action must be view, edit or admin")
             })?;
-            let object = if body.object.starts_with("dataset:") {
-                body.object.clone()
-            } else {
-                dataset_object(&body.object)
-            };
+            let object = Object::written(&body.object);
             // The same checks a rule's subject gets, so emails and names work here too.
             let subject = rules::validate(
                 conn,
                 &RuleLine {
                     ptype: "p".into(),
                     v0: body.subject.clone(),
-                    v1: object.clone(),
+                    v1: object.to_string(),
                     v2: action.as_str().into(),
                 },
             )?
             .v0;
+            let subject = Subject::written(subject);
             let snapshot = caller.0.access.snapshot(conn, now_millis())?;
             let explanation = snapshot.explain(&subject, &object, action)?;
             audit::record(
                 conn,
                 now_millis(),
-                audit::AuditEvent::new(audit::actor_user(&caller.0.user.id), "policy.check", object.clone())
-                    .detail(serde_json::json!({"subject": subject, "action": action.as_str(), "allowed": explanation.allowed}))
+                audit::AuditEvent::new(audit::actor_user(&caller.0.user.id), "policy.check", object.to_string())
+                    .detail(serde_json::json!({"subject": subject.as_str(), "action": action.as_str(), "allowed": explanation.allowed}))
                     .address(caller.0.address.clone()),
             )?;
             Ok::<_, ApiError>(PolicyCheckView {
                 explanation,
-                subject,
-                object,
+                subject: subject.into(),
+                object: object.into(),
                 action: action.as_str().to_owned(),
             })
         })
