@@ -11,6 +11,7 @@ pub mod background;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod datasets;
 pub mod db;
 pub mod export;
 pub mod http;

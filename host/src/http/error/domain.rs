@@ -5,6 +5,7 @@
 use super::{ApiError, ErrorCode};
 use crate::access::AccessError;
 use crate::accounts::AccountError;
+use crate::datasets::DatasetError;
 use crate::auth::password::Busy;
 use crate::auth::signin::SignInError;
 use crate::export::ExportError;
@@ -167,6 +168,16 @@ impl From<SharingError> for ApiError {
             SharingError::Invalid(message) => ApiError::validation(message),
             SharingError::NotFound => ApiError::not_found("share"),
             SharingError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<DatasetError> for ApiError {
+    fn from(err: DatasetError) -> Self {
+        match err {
+            DatasetError::Storage(cause) => ApiError::internal(cause),
+            DatasetError::NotOwner => ApiError::forbidden(err.to_string()),
+            DatasetError::Db(db) => db.into(),
         }
     }
 }

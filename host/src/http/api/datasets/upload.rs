@@ -32,16 +32,13 @@ use crate::http::access::{Edit, OnDataset};
 use crate::http::api::required_text;
 use crate::http::api::teams::team_for_caller;
 use crate::access::Caller;
-use crate::db::dataset_versions::DatasetVersion;
-use crate::db::datasets::Dataset;
-use crate::db::new_id;
+use crate::datasets;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::human;
 use crate::ingest::admission::{self, Refusal, UploadSlot};
 use crate::ingest::checks::DelimitedCheck;
-use crate::ingest::{self, IngestOptions, IngestSummary, Ingested, SourceFormat};
+use crate::ingest::{self, IngestOptions, Ingested, SourceFormat};
 use crate::state::AppState;
-use crate::storage::Storage;
 use crate::time::now_millis;
 
 /// Text fields are small; this caps each one.
@@ -400,43 +397,6 @@ async fn convert(state: &AppState, file: &ReceivedFile) -> Result<Ingested, ApiE
     Ok(ingested)
 }
 
-fn version_row(
-    dataset_id: &str,
-    version: i32,
-    file: &ReceivedFile,
-    summary: &IngestSummary,
-    user_id: &str,
-    now: i64,
-) -> Result<DatasetVersion, ApiError> {
-    Ok(DatasetVersion {
-        dataset_id: dataset_id.to_owned(),
-        version,
-        file_path: Storage::version_relative_path(dataset_id, version),
-        original_filename: file.filename.clone(),
-        source_format: file.format.as_str().to_owned(),
-        row_count: summary.rows,
-        schema_json: serde_json::to_string(&summary.columns).map_err(ApiError::internal)?,
-        size_bytes: summary.size_bytes,
-        source_bytes: file.bytes as i64,
-        sha256: summary.sha256.clone(),
-        created_by: Some(user_id.to_owned()),
-        created_at: now,
-    })
-}
-
-fn default_name(filename: &str) -> String {
-    let stem = filename
-        .rsplit_once('.')
-        .map(|(stem, _)| stem)
-        .unwrap_or(filename);
-    let stem = stem.trim();
-    if stem.is_empty() {
-        "Untitled dataset".to_owned()
-    } else {
-        stem.chars().take(200).collect()
-    }
-}
-
 /// Uploads a file as a new dataset.
 ///
 /// Any signed-in caller (a token needs `write`); the caller owns the new dataset, and with
@@ -471,7 +431,7 @@ pub async fn create_dataset(
     };
     let name = match &form.name {
         Some(name) => required_text("name", name, 200)?,
-        None => default_name(&file.filename),
+        None => datasets::default_name(&file.filename),
     };
     let description = form.description.unwrap_or_default().trim().to_owned();
 
@@ -490,38 +450,28 @@ pub async fn create_dataset(
     };
 
     let ingested = convert(&state, &file).await?;
-    let now = now_millis();
-    let dataset = Dataset {
-        id: new_id(),
+    let summary = ingested.summary.clone();
+    let new = datasets::NewDataset {
         owner_id: caller.user.id.clone(),
         team_id,
         name,
         description,
-        tags: "[]".into(),
-        licence: None,
-        latest_version: 1,
-        created_at: now,
-        updated_at: now,
     };
-    let summary = ingested.summary.clone();
-    let version = version_row(&dataset.id, 1, &file, &summary, &caller.user.id, now)?;
-    let view = UploadedView::new(dataset.id.clone(), dataset.name.clone(), 1, summary);
-    let storage = state.storage.clone();
-    let relative = version.file_path.clone();
-    web::block(move || storage.persist(ingested.parquet, &relative))
-        .await?
-        .map_err(ApiError::internal)?;
-    let files = vec![version.file_path.clone()];
-    let result = state
-        .db
-        .run(move |conn| Dataset::create(conn, &dataset, &version))
-        .await;
-    if let Err(err) = result {
-        state.storage.remove_files(&files);
-        return Err(err.into());
-    }
+    let (dataset, _) =
+        datasets::create(&state.db, &state.storage, new, &upload_of(&file), ingested, now_millis())
+            .await?;
+    let view = UploadedView::new(dataset.id, dataset.name, 1, summary);
     tracing::info!(user = %caller.user.id, dataset = %view.id, rows = view.rows, "dataset created");
     Ok(HttpResponse::Created().json(view))
+}
+
+/// The file as the domain needs it.
+fn upload_of(file: &ReceivedFile) -> datasets::Upload<'_> {
+    datasets::Upload {
+        filename: &file.filename,
+        format: file.format,
+        bytes: file.bytes,
+    }
 }
 
 /// Uploads a new version of a dataset (editors); earlier versions stay readable.
@@ -565,53 +515,17 @@ pub async fn create_version(
         return Err(ApiError::bad_request("the upload has no 'file' field"));
     };
     let ingested = convert(&state, &file).await?;
-    let now = now_millis();
     let summary = ingested.summary.clone();
-    let row_template = version_row(&id, 0, &file, &summary, &caller.user.id, now)?;
-
-    // The version number is fixed inside the transaction, so the file is stored under a
-    // provisional name first and renamed once the number is known, before the commit.
-    let provisional = format!("datasets/{id}/incoming-{}.parquet", new_id());
-    let storage = state.storage.clone();
-    let target = provisional.clone();
-    web::block(move || storage.persist(ingested.parquet, &target))
-        .await?
-        .map_err(ApiError::internal)?;
-    let storage = state.storage.clone();
-    let dataset_id = id.clone();
-    let from = provisional.clone();
-    let result = state
-        .db
-        .run(move |conn| {
-            crate::db::write_transaction::<_, ApiError, _>(conn, |conn| {
-                let version = Dataset::add_version(
-                    conn,
-                    &dataset_id,
-                    |number| DatasetVersion {
-                        version: number,
-                        file_path: Storage::version_relative_path(&dataset_id, number),
-                        ..row_template
-                    },
-                    now,
-                )?;
-                // A failed rename rolls the new row back with it.
-                std::fs::rename(
-                    storage.absolute(&from),
-                    storage.absolute(&version.file_path),
-                )
-                .map_err(ApiError::internal)?;
-                let name = Dataset::find(conn, &dataset_id)?.name;
-                Ok((version, name))
-            })
-        })
-        .await;
-    let (version, name) = match result {
-        Ok(done) => done,
-        Err(err) => {
-            state.storage.remove_files(&[provisional]);
-            return Err(err);
-        }
-    };
+    let (version, name) = datasets::add_version(
+        &state.db,
+        &state.storage,
+        &id,
+        &upload_of(&file),
+        ingested,
+        &caller.user.id,
+        now_millis(),
+    )
+    .await?;
     tracing::info!(user = %caller.user.id, dataset = %id, version = version.version, "dataset version added");
     Ok(HttpResponse::Created().json(UploadedView::new(id, name, version.version, summary)))
 }
