@@ -17,11 +17,11 @@ use diesel::prelude::*;
 use tessera::access::Level;
 use tessera::access::policy::{Snapshot, dataset_object, user_subject};
 use tessera::access::token::{self, AccessRequest, Attenuation, Operation};
-use tessera::http::app::build_app;
 use tessera::db::export_jobs::ExportJob;
 use tessera::db::schema::{datasets, group_members, user_groups, users};
 use tessera::db::share_links::ShareLink;
 use tessera::db::shares::Share;
+use tessera::http::app::build_app;
 use tessera::state::AppState;
 use tessera::{Config, links};
 

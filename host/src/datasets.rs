@@ -81,7 +81,11 @@ fn version_row(
 }
 
 /// Moves the converted file to `relative` in the data folder, off the async threads.
-async fn persist(storage: &Storage, ingested: Ingested, relative: &str) -> Result<(), DatasetError> {
+async fn persist(
+    storage: &Storage,
+    ingested: Ingested,
+    relative: &str,
+) -> Result<(), DatasetError> {
     let storage = storage.clone();
     let relative = relative.to_owned();
     tokio::task::spawn_blocking(move || storage.persist(ingested.parquet, &relative))
@@ -112,7 +116,14 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let version = version_row(&dataset.id, 1, upload, &ingested.summary, &dataset.owner_id, now)?;
+    let version = version_row(
+        &dataset.id,
+        1,
+        upload,
+        &ingested.summary,
+        &dataset.owner_id,
+        now,
+    )?;
     persist(storage, ingested, &version.file_path).await?;
     let files = vec![version.file_path.clone()];
     let (made, first) = (dataset.clone(), version.clone());

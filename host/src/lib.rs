@@ -27,6 +27,6 @@ pub mod state;
 pub mod storage;
 pub mod time;
 
-pub use http::app::build_app;
 pub use config::Config;
+pub use http::app::build_app;
 pub use state::AppState;

@@ -88,7 +88,10 @@ pub fn for_dataset(
 /// gone reads the same on both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recipient {
-    User { name: String, email: String },
+    User {
+        name: String,
+        email: String,
+    },
     Group(String),
     Team(String),
     /// A share to an address: only the address, since the name of an account holding it would

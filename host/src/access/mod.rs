@@ -11,10 +11,10 @@ pub mod policy;
 pub mod rules;
 pub mod token;
 
-pub use caller::{AdminCaller, AuthMethod, Caller, Scope, parse_scopes};
 use crate::db::datasets::Dataset;
 use crate::db::{AnyConnection, DbError, DbResult};
 use audit::AuditEvent;
+pub use caller::{AdminCaller, AuthMethod, Caller, Scope, parse_scopes};
 use policy::{Explanation, dataset_object, user_subject};
 
 /// Levels of access to a dataset, each including the ones before.

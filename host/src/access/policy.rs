@@ -408,7 +408,11 @@ impl Snapshot {
                 None,
                 format!("user:{user_id} is a member of group:{group_id}"),
             );
-            links.push((user_subject(user_id).into(), format!("group:{group_id}"), at));
+            links.push((
+                user_subject(user_id).into(),
+                format!("group:{group_id}"),
+                at,
+            ));
         }
         for (team_id, user_id, role) in &inputs.team_members {
             let at = origin(
@@ -418,7 +422,11 @@ impl Snapshot {
             );
             links.push((user_subject(user_id).into(), format!("team:{team_id}"), at));
             if role == ROLE_OWNER {
-                links.push((user_subject(user_id).into(), format!("team:{team_id}#owner"), at));
+                links.push((
+                    user_subject(user_id).into(),
+                    format!("team:{team_id}#owner"),
+                    at,
+                ));
             }
         }
         for (dataset_id, owner_id, team_id) in &inputs.datasets {
@@ -427,7 +435,11 @@ impl Snapshot {
                 None,
                 format!("user:{owner_id} owns dataset:{dataset_id}"),
             );
-            links.push((user_subject(owner_id).into(), grant(dataset_id, "admin"), at));
+            links.push((
+                user_subject(owner_id).into(),
+                grant(dataset_id, "admin"),
+                at,
+            ));
             if let Some(team_id) = team_id {
                 let at = origin(
                     "team_dataset",
@@ -641,7 +653,10 @@ impl Snapshot {
             }
             for (rule, at) in &self.rules {
                 let implies = Level::parse(&rule.v2).is_some_and(|l| l >= level);
-                if implies && reach.contains_key(rule.v0.as_str()) && key_match(object.as_str(), &rule.v1) {
+                if implies
+                    && reach.contains_key(rule.v0.as_str())
+                    && key_match(object.as_str(), &rule.v1)
+                {
                     let origin = self.origins[*at].clone();
                     return Ok(Explanation {
                         allowed,
@@ -914,7 +929,14 @@ mod tests {
     fn accounts_hold_nothing_when_deactivated_and_everything_as_site_admins() {
         let s = Snapshot::build(1, inputs(), None).unwrap();
         // Carol's group still holds view on d1, but her account is deactivated.
-        assert!(s.allows(&Subject::written("user:carol"), &Object::written("dataset:d1"), Level::View).unwrap());
+        assert!(
+            s.allows(
+                &Subject::written("user:carol"),
+                &Object::written("dataset:d1"),
+                Level::View
+            )
+            .unwrap()
+        );
         assert!(!s.account_allows("carol", "d1", Level::View).unwrap());
         let why = s.explain_account("carol", "d1", Level::View).unwrap();
         assert!(
@@ -970,13 +992,30 @@ mod tests {
         };
         let before = Snapshot::build(1, inputs(), None).unwrap();
         let after = Snapshot::build(1, inputs(), Some(&change)).unwrap();
-        assert_eq!(before.level(&Subject::written("user:zoe"), &Object::written("dataset:d2")).unwrap(), None);
         assert_eq!(
-            after.level(&Subject::written("user:zoe"), &Object::written("dataset:d2")).unwrap(),
+            before
+                .level(
+                    &Subject::written("user:zoe"),
+                    &Object::written("dataset:d2")
+                )
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            after
+                .level(
+                    &Subject::written("user:zoe"),
+                    &Object::written("dataset:d2")
+                )
+                .unwrap(),
             Some(Level::View)
         );
         let why = after
-            .explain(&Subject::written("user:zoe"), &Object::written("dataset:d2"), Level::View)
+            .explain(
+                &Subject::written("user:zoe"),
+                &Object::written("dataset:d2"),
+                Level::View,
+            )
             .unwrap();
         assert_eq!(why.path, vec!["user:zoe", "role:auditor"]);
         assert!(
@@ -990,7 +1029,15 @@ mod tests {
             remove: vec!["r0".into()],
         };
         let without = Snapshot::build(1, inputs(), Some(&change)).unwrap();
-        assert_eq!(without.level(&Subject::written("user:zoe"), &Object::written("dataset:d2")).unwrap(), None);
+        assert_eq!(
+            without
+                .level(
+                    &Subject::written("user:zoe"),
+                    &Object::written("dataset:d2")
+                )
+                .unwrap(),
+            None
+        );
     }
 
     // Issue 14, item 16: a group any user made must not carry what an admin's rule grants.
@@ -1010,7 +1057,14 @@ mod tests {
             .group_members
             .push(("squat".into(), "mallory".into()));
         let s = Snapshot::build(1, squatted, Some(&change)).unwrap();
-        assert_eq!(s.level(&Subject::written("user:mallory"), &Object::written("dataset:d1")).unwrap(), None);
+        assert_eq!(
+            s.level(
+                &Subject::written("user:mallory"),
+                &Object::written("dataset:d1")
+            )
+            .unwrap(),
+            None
+        );
         // The same rule on an admin-managed group applies.
         let mut managed = inputs();
         managed
@@ -1019,7 +1073,11 @@ mod tests {
         managed.managed_groups.insert("squat".into());
         let s = Snapshot::build(1, managed, Some(&change)).unwrap();
         assert_eq!(
-            s.level(&Subject::written("user:mallory"), &Object::written("dataset:d1")).unwrap(),
+            s.level(
+                &Subject::written("user:mallory"),
+                &Object::written("dataset:d1")
+            )
+            .unwrap(),
             Some(Level::View)
         );
     }
@@ -1074,8 +1132,20 @@ mod tests {
         }
         // Not vacuous: some see some datasets, some see none.
         let after = Snapshot::build(1, inputs(), Some(&change)).unwrap();
-        assert_eq!(after.viewable_among(&Subject::written("user:carol"), ids.clone()).len(), 4);
-        assert_eq!(after.viewable_among(&Subject::written("user:frank"), ids.clone()), ["d3"]);
-        assert!(after.viewable_among(&Subject::written("user:zoe"), ids).is_empty());
+        assert_eq!(
+            after
+                .viewable_among(&Subject::written("user:carol"), ids.clone())
+                .len(),
+            4
+        );
+        assert_eq!(
+            after.viewable_among(&Subject::written("user:frank"), ids.clone()),
+            ["d3"]
+        );
+        assert!(
+            after
+                .viewable_among(&Subject::written("user:zoe"), ids)
+                .is_empty()
+        );
     }
 }

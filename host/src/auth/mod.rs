@@ -10,7 +10,6 @@ pub mod secrets;
 pub mod signin;
 pub mod throttle;
 
-
 /// The sign-in session cookie (HttpOnly).
 pub const SESSION_COOKIE: &str = "tessera_session";
 /// The CSRF token cookie, readable by the page's scripts, echoed in [`CSRF_HEADER`].

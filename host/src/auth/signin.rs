@@ -96,16 +96,16 @@ pub async fn sign_in(
     let Some(user) = user.filter(|_| matches) else {
         let account = account_key.clone();
         db.run(move |conn| {
-                audit::record(
-                    conn,
-                    now,
-                    AuditEvent::new("anonymous", "login.fail", account)
-                        .outcome("denied")
-                        .detail(serde_json::json!({"reason": "wrong email or password"}))
-                        .address(logged_address),
-                )
-                .map(|_| ())
-            })
+            audit::record(
+                conn,
+                now,
+                AuditEvent::new("anonymous", "login.fail", account)
+                    .outcome("denied")
+                    .detail(serde_json::json!({"reason": "wrong email or password"}))
+                    .address(logged_address),
+            )
+            .map(|_| ())
+        })
         .await?;
         tracing::info!(
             decision = "deny",
@@ -132,25 +132,25 @@ pub async fn sign_in(
         expires_at,
     };
     db.run(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                admitted.give_back(conn)?;
-                Session::delete_expired(conn, now)?;
-                Session::create(conn, &session)?;
-                audit::record(
-                    conn,
-                    now,
-                    AuditEvent::new(
-                        audit::actor_user(&session.user_id),
-                        "login.success",
-                        account_key,
-                    )
-                    .outcome("granted")
-                    .address(success_address),
+        crate::db::write_transaction(conn, |conn| {
+            admitted.give_back(conn)?;
+            Session::delete_expired(conn, now)?;
+            Session::create(conn, &session)?;
+            audit::record(
+                conn,
+                now,
+                AuditEvent::new(
+                    audit::actor_user(&session.user_id),
+                    "login.success",
+                    account_key,
                 )
-                .map(|_| ())
-            })
+                .outcome("granted")
+                .address(success_address),
+            )
+            .map(|_| ())
         })
-        .await?;
+    })
+    .await?;
     tracing::info!(decision = "grant", user = %user.id, "signed in");
 
     Ok(SignedIn {

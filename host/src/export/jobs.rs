@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::{ExportError, ExportSource, ExportSpec, export_to_file};
+use crate::db::Database;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
-use crate::db::Database;
 use crate::db::export_jobs::{ExportJob, JobResult};
 use crate::plugins::PluginRegistry;
 use crate::storage::Storage;

@@ -8,8 +8,8 @@ use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::{CSRF_HEADER, SESSION_COOKIE, secrets};
 use crate::access::{AuthMethod, Caller, Scope, parse_scopes};
+use crate::auth::{CSRF_HEADER, SESSION_COOKIE, secrets};
 use crate::db::DbError;
 use crate::db::api_tokens::ApiToken;
 use crate::db::sessions::Session;
@@ -44,8 +44,9 @@ pub async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         .cloned()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let safe = is_safe(req.method());
-    let address =
-        state.config.logged_address(crate::http::client::address(&req, &state.config));
+    let address = state
+        .config
+        .logged_address(crate::http::client::address(&req, &state.config));
     let access = state.access.clone();
     let now = now_millis();
 

@@ -17,11 +17,11 @@ use crate::db::export_jobs::{ExportJob, JobStatus};
 use crate::db::share_links::ShareLink;
 use crate::db::users::User;
 use crate::export::{ExportSource, ExportSpec};
-use crate::http::export_stream::{ExportProgress, find_plugin, stream_export_watched};
 use crate::http::download::{
     RangeRequest, Span, Unsatisfiable, attachment, file_body, file_response,
 };
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::export_stream::{ExportProgress, find_plugin, stream_export_watched};
 use crate::ingest::preview;
 use crate::links::download::{self, CountedBody, Extent, Produced};
 use crate::links::{self, Credential, Reach, Resolved, Visitor};

@@ -10,7 +10,11 @@ use crate::http::error::ApiError;
 pub const DEFAULT_ROWS: i64 = 100;
 
 /// The window `offset`, `limit` asks for, checked against the server's `max` rows at a time.
-pub fn row_window(offset: Option<i64>, limit: Option<i64>, max: i64) -> Result<(i64, i64), ApiError> {
+pub fn row_window(
+    offset: Option<i64>,
+    limit: Option<i64>,
+    max: i64,
+) -> Result<(i64, i64), ApiError> {
     let offset = offset.unwrap_or(0);
     let limit = limit.unwrap_or(DEFAULT_ROWS.min(max));
     if offset < 0 {

@@ -19,7 +19,6 @@ use std::path::Path;
 pub use format::SourceFormat;
 pub use schema::{ColumnInfo, stored_columns};
 
-
 /// Tunables taken from the configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct IngestOptions {

@@ -28,6 +28,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_util::Stream;
 
+use super::LinkError;
 use super::{Cleared, Resolved, Visitor, log_access, token_blocks};
 use crate::access::audit::{self, AuditEvent};
 use crate::db::link_access_log::LinkAccess;
@@ -35,7 +36,6 @@ use crate::db::link_downloads::{self, LinkDownload};
 use crate::db::share_links::ShareLink;
 use crate::db::token_keys::BlockDownloads;
 use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
-use super::LinkError;
 use crate::storage::Storage;
 
 /// How long an active download may go unvouched for before its slot is given back: far

@@ -7,16 +7,16 @@
 //! Decisions that rest on administering the dataset are made by the access layer and audited
 //! like every other; a creator reaching their own link needs no decision.
 
+use super::LinkError;
 use super::{creator_allows, explain_creator, needed_level};
+use crate::access::Caller;
 use crate::access::audit::{self, AuditEvent};
 use crate::access::policy::{Snapshot, dataset_object, user_subject};
 use crate::access::{self, Level};
-use crate::access::Caller;
 use crate::db::AnyConnection;
 use crate::db::DbError;
 use crate::db::datasets::Dataset;
 use crate::db::share_links::ShareLink;
-use super::LinkError;
 use crate::time::now_millis;
 
 /// The links the caller made or may manage, newest first; with `dataset`, every link on that

@@ -246,15 +246,11 @@ pub fn resolve(
                 Ok(presented) => presented,
                 Err(err) => {
                     count_failure(conn, visitor, config, now)?;
-                    return Err(LinkError::InvalidToken(
-                        match err {
-                            TokenError::TooLarge { .. } => err.to_string(),
-                            _ => {
-                                "the token is invalid: it was changed, or not issued by this server"
-                                    .to_owned()
-                            }
-                        },
-                    ));
+                    return Err(LinkError::InvalidToken(match err {
+                        TokenError::TooLarge { .. } => err.to_string(),
+                        _ => "the token is invalid: it was changed, or not issued by this server"
+                            .to_owned(),
+                    }));
                 }
             };
             let link = match ShareLink::find(conn, &presented.link_id) {
@@ -283,13 +279,7 @@ pub fn resolve(
         LinkState::Revoked => return Err(LinkError::NoSuchLink),
         LinkState::Expired => {
             let at = link.expires_at.map(to_rfc3339).unwrap_or_default();
-            return Err(refuse(
-                conn,
-                &link,
-                visitor,
-                now,
-                LinkError::Expired(at),
-            ));
+            return Err(refuse(conn, &link, visitor, now, LinkError::Expired(at)));
         }
         LinkState::UsedUp => {
             return Err(refuse(

@@ -288,7 +288,11 @@ impl TestApp {
     /// Uploads a CSV as `filename`, asserts it was created and returns the dataset's id.
     pub async fn upload_dataset(&self, user: &TestUser, filename: &str, csv: &[u8]) -> String {
         let response = self.upload(user, filename, csv.to_vec()).await;
-        assert_eq!(response.status(), StatusCode::CREATED, "uploading {filename}");
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "uploading {filename}"
+        );
         let created: Value = response.json().await.unwrap();
         created["id"].as_str().unwrap().to_owned()
     }

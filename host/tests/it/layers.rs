@@ -168,7 +168,9 @@ const SIBLINGS: &[(&str, &str)] = &[("pages", "api")];
 
 #[test]
 fn the_transport_layer_imports_down_its_own_layers_only() {
-    let http = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join("http");
+    let http = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join("http");
     for entry in std::fs::read_dir(&http).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -186,9 +188,9 @@ fn the_transport_layer_imports_down_its_own_layers_only() {
     for (at, module) in HTTP_LAYERS.iter().enumerate() {
         for file in source_files_in(&http, module) {
             for named in modules_named_under(&code(&file), "crate::http::") {
-                let sibling = SIBLINGS
-                    .iter()
-                    .any(|(a, b)| (a, b) == (module, &named.as_str()) || (b, a) == (module, &named.as_str()));
+                let sibling = SIBLINGS.iter().any(|(a, b)| {
+                    (a, b) == (module, &named.as_str()) || (b, a) == (module, &named.as_str())
+                });
                 if sibling || rank(&named).is_some_and(|target| target > at) {
                     up.push(format!("{module} -> {named}"));
                 }

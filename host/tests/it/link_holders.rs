@@ -94,12 +94,13 @@ async fn a_tokens_download_limit_is_exact_under_concurrency(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "download"}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download"}),
+        )
+        .await;
     let parent = created["token"].as_str().unwrap().to_owned();
     for (limit, parallel) in [(1u64, 20usize), (3, 20)] {
         let limited = narrow(&parent, |a| a.max_downloads = Some(limit));
@@ -149,13 +150,16 @@ async fn a_view_link_reads_only_the_first_rows(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = app.upload_dataset(&ada, "plankton.csv", &numbered_csv(200)).await;
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "view"}),
-    )
-    .await;
+    let id = app
+        .upload_dataset(&ada, "plankton.csv", &numbered_csv(200))
+        .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "view"}),
+        )
+        .await;
     let slug = created["slug"].as_str().unwrap();
     let token = created["token"].as_str().unwrap();
     // The default cap: the rows the link's page shows.
@@ -219,11 +223,23 @@ async fn a_view_link_reads_only_the_first_rows(backend: Backend) {
             .send()
             .await
             .unwrap();
-        assert_eq!(by_slug.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(
+            by_slug.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}"
+        );
         let by_token = get_with(&app, token, &format!("/api/v1/link/rows?{query}")).await;
-        assert_eq!(by_token.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(
+            by_token.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}"
+        );
         let own = app
-            .as_user(&ada, Method::GET, &format!("/api/v1/datasets/{id}/rows?{query}"))
+            .as_user(
+                &ada,
+                Method::GET,
+                &format!("/api/v1/datasets/{id}/rows?{query}"),
+            )
             .send()
             .await
             .unwrap();
@@ -237,13 +253,16 @@ async fn a_view_links_rows_are_a_setting(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = app.upload_dataset(&ada, "plankton.csv", &numbered_csv(20)).await;
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "view"}),
-    )
-    .await;
+    let id = app
+        .upload_dataset(&ada, "plankton.csv", &numbered_csv(20))
+        .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "view"}),
+        )
+        .await;
     let rows: Value = stranger()
         .get(app.url(&format!(
             "/s/{}/rows?limit=100",
@@ -277,7 +296,9 @@ async fn narrowed_tokens_hold_on_metadata(backend: Backend) {
     let ada = app.user("ada@example.org").await;
     let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     let links = format!("/api/v1/datasets/{id}/links");
-    let download = app.make_link(&ada, &links, json!({"level": "download"})).await;
+    let download = app
+        .make_link(&ada, &links, json!({"level": "download"}))
+        .await;
     let view = app.make_link(&ada, &links, json!({"level": "view"})).await;
     for created in [&download, &view] {
         let parent = created["token"].as_str().unwrap();
@@ -394,12 +415,13 @@ async fn what_counts_as_a_download(backend: Backend) {
     assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
 
     // An export's file: its size is known.
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/exports/{job_id}/links"),
-        json!({"level": "download", "max_downloads": 3}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/exports/{job_id}/links"),
+            json!({"level": "download", "max_downloads": 3}),
+        )
+        .await;
     let link_id = created["id"].as_str().unwrap().to_owned();
     let url = app.url(&format!(
         "/s/{}/download",
@@ -476,12 +498,13 @@ async fn what_counts_as_a_download(backend: Backend) {
     );
 
     // A dataset's download in a format: the export's rows tell how far it got.
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "download", "max_downloads": 2}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download", "max_downloads": 2}),
+        )
+        .await;
     let link_id = created["id"].as_str().unwrap().to_owned();
     let url = app.url(&format!(
         "/s/{}/download",
@@ -601,12 +624,13 @@ async fn the_token_keys_are_published(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "download"}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download"}),
+        )
+        .await;
     let token = created["token"].as_str().unwrap();
     let published = stranger()
         .get(app.url("/.well-known/tessera/biscuit-keys"))
@@ -649,8 +673,12 @@ async fn a_token_at_another_links_address_is_forbidden(backend: Backend) {
     let ada = app.user("ada@example.org").await;
     let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
     let links = format!("/api/v1/datasets/{id}/links");
-    let a = app.make_link(&ada, &links, json!({"level": "download"})).await;
-    let b = app.make_link(&ada, &links, json!({"level": "download"})).await;
+    let a = app
+        .make_link(&ada, &links, json!({"level": "download"}))
+        .await;
+    let b = app
+        .make_link(&ada, &links, json!({"level": "download"}))
+        .await;
     let crossed = stranger()
         .get(app.url(&format!("/s/{}/download", b["slug"].as_str().unwrap())))
         .bearer_auth(a["token"].as_str().unwrap())

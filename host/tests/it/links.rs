@@ -205,12 +205,13 @@ async fn passwords_levels_expiry_and_revocation_guard_every_path(backend: Backen
     let path = format!("/api/v1/datasets/{id}/links");
 
     // A changed password ends sessions opened with the old one.
-    let protected = app.make_link(
-        &ada,
-        &path,
-        json!({"level": "view", "password": "first-pass"}),
-    )
-    .await;
+    let protected = app
+        .make_link(
+            &ada,
+            &path,
+            json!({"level": "view", "password": "first-pass"}),
+        )
+        .await;
     let slug = protected["slug"].as_str().unwrap();
     let cookie = session_cookie(&open_with_password(&app, slug, "first-pass").await).unwrap();
     let rows = stranger()
@@ -242,12 +243,9 @@ async fn passwords_levels_expiry_and_revocation_guard_every_path(backend: Backen
     assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
 
     // A view link cannot become a download by editing the URL.
-    let viewing = app.make_link(
-        &ada,
-        &path,
-        json!({"level": "view", "columns": ["site"]}),
-    )
-    .await;
+    let viewing = app
+        .make_link(&ada, &path, json!({"level": "view", "columns": ["site"]}))
+        .await;
     let slug = viewing["slug"].as_str().unwrap();
     let edited = stranger()
         .get(app.url(&format!("/s/{slug}/download")))
@@ -268,12 +266,9 @@ async fn passwords_levels_expiry_and_revocation_guard_every_path(backend: Backen
     );
 
     // A late visitor is told the link expired, on every path.
-    let brief = app.make_link(
-        &ada,
-        &path,
-        json!({"level": "download", "expires_in": 1}),
-    )
-    .await;
+    let brief = app
+        .make_link(&ada, &path, json!({"level": "download", "expires_in": 1}))
+        .await;
     let slug = brief["slug"].as_str().unwrap().to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
     for sub in ["", "/download", "/rows"] {
@@ -286,7 +281,9 @@ async fn passwords_levels_expiry_and_revocation_guard_every_path(backend: Backen
     }
 
     // A revoked link and one that never existed look alike to a stranger.
-    let doomed = app.make_link(&ada, &path, json!({"level": "download"})).await;
+    let doomed = app
+        .make_link(&ada, &path, json!({"level": "download"}))
+        .await;
     let revoked = app
         .as_user(
             &ada,
@@ -353,12 +350,13 @@ async fn tokens_narrow_offline_and_die_with_their_link(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "download", "formats": ["csv", "json"]}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download", "formats": ["csv", "json"]}),
+        )
+        .await;
     let parent = created["token"].as_str().unwrap().to_owned();
     let get = |token: String, path: &'static str| {
         let app_url = app.url(path);
@@ -551,12 +549,13 @@ async fn parallel_downloads_complete_exactly_the_limit(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "download", "max_downloads": 3}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download", "max_downloads": 3}),
+        )
+        .await;
     let url = app.url(&format!(
         "/s/{}/download",
         created["slug"].as_str().unwrap()
@@ -643,12 +642,13 @@ async fn a_broken_download_gives_its_slot_back(backend: Backend) {
     let ada = app.user("ada@example.org").await;
     let big = big_csv();
     let id = app.upload_dataset(&ada, "plankton.csv", &big).await;
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "download", "max_downloads": 1}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download", "max_downloads": 1}),
+        )
+        .await;
     let link_id = created["id"].as_str().unwrap().to_owned();
     let url = app.url(&format!(
         "/s/{}/download",
@@ -693,12 +693,13 @@ async fn grouped_writes_keep_limits_exact_and_fail_alone(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "download", "max_downloads": 5}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download", "max_downloads": 5}),
+        )
+        .await;
     let link_id = created["id"].as_str().unwrap().to_owned();
     let writers: Vec<_> = (0..32i64)
         .map(|i| {
@@ -759,12 +760,13 @@ async fn queued_writes_are_committed_before_the_database_closes(backend: Backend
     };
     let ada = app.user("ada@example.org").await;
     let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "download"}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download"}),
+        )
+        .await;
     let link_id = created["id"].as_str().unwrap().to_owned();
     let url = app.state.config.effective_database_url();
     let (told_tx, told) = std::sync::mpsc::channel();
@@ -897,12 +899,13 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         .await;
     let job_id = job["job_id"].as_str().unwrap().to_owned();
     assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/exports/{job_id}/links"),
-        json!({"level": "download", "max_downloads": 1, "self_destruct": true}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/exports/{job_id}/links"),
+            json!({"level": "download", "max_downloads": 1, "self_destruct": true}),
+        )
+        .await;
     let url = app.url(&format!(
         "/s/{}/download",
         created["slug"].as_str().unwrap()
@@ -993,12 +996,13 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         .await;
     let job_id = job["job_id"].as_str().unwrap().to_owned();
     assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
-    let brief = app.make_link(
-        &ada,
-        &format!("/api/v1/exports/{job_id}/links"),
-        json!({"level": "download", "expires_in": 1, "self_destruct": true}),
-    )
-    .await;
+    let brief = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/exports/{job_id}/links"),
+            json!({"level": "download", "expires_in": 1, "self_destruct": true}),
+        )
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
     // What the background sweep does every few seconds, done now.
     let job = {
@@ -1116,12 +1120,13 @@ async fn export_and_link_downloads_answer_alike(backend: Backend) {
         .await;
     let job_id = job["job_id"].as_str().unwrap().to_owned();
     assert_eq!(wait_for_end(&app, &ada, &job_id).await["status"], "done");
-    let link = app.make_link(
-        &ada,
-        &format!("/api/v1/exports/{job_id}/links"),
-        json!({"level": "download"}),
-    )
-    .await;
+    let link = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/exports/{job_id}/links"),
+            json!({"level": "download"}),
+        )
+        .await;
     let job_path = format!("/api/v1/exports/{job_id}/download");
     let link_url = app.url(&format!("/s/{}/download", link["slug"].as_str().unwrap()));
     let ask = |headers: &[(&str, &str)]| {
@@ -1236,12 +1241,13 @@ async fn the_command_line_reads_and_narrows_tokens(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
-    let created = app.make_link(
-        &ada,
-        &format!("/api/v1/datasets/{id}/links"),
-        json!({"level": "download"}),
-    )
-    .await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download"}),
+        )
+        .await;
     let parent = created["token"].as_str().unwrap();
     // No server, key or database needed: only the token.
     let run = |args: &[&str]| {

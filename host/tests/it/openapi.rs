@@ -497,8 +497,8 @@ async fn every_request_example_is_accepted_by_the_server() {
 #[test]
 fn the_documented_word_sets_are_the_servers() {
     use tessera::access::Level;
-    use tessera::access::token::Operation;
     use tessera::access::Scope;
+    use tessera::access::token::Operation;
     use tessera::db::share_links::LinkState;
     let doc = generated_document();
     let words = |name: &str| -> Vec<String> {

@@ -72,7 +72,9 @@ async fn csv_formulas_are_neutralised_for_spreadsheets(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = app.upload_dataset(&ada, "notes.csv", FORMULAS_CSV.as_bytes()).await;
+    let id = app
+        .upload_dataset(&ada, "notes.csv", FORMULAS_CSV.as_bytes())
+        .await;
     let raw = [
         "=HYPERLINK(\"http://127.0.0.1:9/\",\"open\")",
         "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -172,7 +174,9 @@ async fn ndjson_is_served_as_json_lines(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = app.upload_dataset(&ada, "counts.csv", "n,x\n1,0.5\n2,1.5\n".as_bytes()).await;
+    let id = app
+        .upload_dataset(&ada, "counts.csv", "n,x\n1,0.5\n2,1.5\n".as_bytes())
+        .await;
     let options = query(r#"{"structure":"ndjson"}"#);
     let (status, media_type, disposition, body) = fetch(
         &app,
@@ -274,7 +278,9 @@ async fn an_export_of_no_rows_is_an_empty_file(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = app.upload_dataset(&ada, "people.csv", "id,name\n1,Ada\n2,Grace\n".as_bytes()).await;
+    let id = app
+        .upload_dataset(&ada, "people.csv", "id,name\n1,Ada\n2,Grace\n".as_bytes())
+        .await;
     let nobody = r#"{"column":"id","op":"=","value":99}"#;
     for query in [
         "limit=0".to_owned(),
@@ -323,7 +329,9 @@ async fn a_huge_limit_exports_every_row(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = app.upload_dataset(&ada, "people.csv", "id,name\n1,Ada\n2,Grace\n".as_bytes()).await;
+    let id = app
+        .upload_dataset(&ada, "people.csv", "id,name\n1,Ada\n2,Grace\n".as_bytes())
+        .await;
     for query in [
         "sort=-id&limit=9223372036854775807",
         "sort=-id&offset=1",

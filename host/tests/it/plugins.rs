@@ -359,7 +359,8 @@ async fn export_config_filters_sorts_and_renames(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "ID,name\n3,Åsa\n1,Zoë\n");
 
-    let filter = crate::common::urlencode(r#"{"column": "born", "op": ">=", "value": "1990-01-01"}"#);
+    let filter =
+        crate::common::urlencode(r#"{"column": "born", "op": ">=", "value": "1990-01-01"}"#);
     let (_, _, body) = export_text(
         &app,
         &user,
@@ -368,11 +369,15 @@ async fn export_config_filters_sorts_and_renames(backend: Backend) {
     .await;
     assert_eq!(body, "id\n1\n3\n");
 
-    let filter = crate::common::urlencode(r#"{"column": "seen_at", "op": "<", "value": "2024-02-01T00:00:00"}"#);
+    let filter = crate::common::urlencode(
+        r#"{"column": "seen_at", "op": "<", "value": "2024-02-01T00:00:00"}"#,
+    );
     let (_, _, body) = export_text(&app, &user, &path(format!("columns=id&filter={filter}"))).await;
     assert_eq!(body, "id\n1\n");
 
-    let filter = crate::common::urlencode(r#"{"not": {"column": "name", "op": "in", "value": ["Zoë", "漢字"]}}"#);
+    let filter = crate::common::urlencode(
+        r#"{"not": {"column": "name", "op": "in", "value": ["Zoë", "漢字"]}}"#,
+    );
     let (_, _, body) = export_text(
         &app,
         &user,

@@ -40,7 +40,9 @@ async fn a_given_export_time_gives_the_same_bytes(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = app.upload_dataset(&ada, "people.csv", TRICKY_CSV.as_bytes()).await;
+    let id = app
+        .upload_dataset(&ada, "people.csv", TRICKY_CSV.as_bytes())
+        .await;
     for format in TIMED_FORMATS {
         // Queued with the time in another zone: the manifest keeps the instant, in UTC.
         let job = queue(
@@ -155,7 +157,9 @@ async fn export_verify_reruns_a_manifest(backend: Backend) {
         return;
     };
     let ada = app.user("ada@example.org").await;
-    let id = app.upload_dataset(&ada, "people.csv", TRICKY_CSV.as_bytes()).await;
+    let id = app
+        .upload_dataset(&ada, "people.csv", TRICKY_CSV.as_bytes())
+        .await;
     // A job without a given time: its manifest records the request's, which is enough.
     let job = queue(
         &app,

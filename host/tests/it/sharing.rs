@@ -57,7 +57,9 @@ async fn group_share_reaches_members_only_until_revoked(backend: Backend) {
     let ada = app.user("ada@example.org").await;
     let bob = app.user("bob@example.org").await;
     let eve = app.user("eve@example.org").await;
-    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
+    let dataset = app
+        .upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n")
+        .await;
     let path = format!("/api/v1/datasets/{dataset}");
     assert_eq!(
         status_of(&app, &bob, Method::GET, &path).await,
@@ -216,7 +218,9 @@ async fn shares_expire(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let bob = app.user("bob@example.org").await;
-    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
+    let dataset = app
+        .upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n")
+        .await;
     let path = format!("/api/v1/datasets/{dataset}");
     let shared = app
         .as_user(&ada, Method::POST, &format!("{path}/shares"))
@@ -250,7 +254,9 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
     let root = app.admin("root@example.org").await;
     let ada = app.user("ada@example.org").await;
     let bob = app.user("bob@example.org").await;
-    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
+    let dataset = app
+        .upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n")
+        .await;
     let path = format!("/api/v1/datasets/{dataset}");
     let before = app.get_json(&root, "/api/v1/admin/policies").await;
     assert!(before["model"].as_str().unwrap().contains("[matchers]"));
@@ -405,7 +411,9 @@ async fn a_change_on_one_replica_is_enforced_by_the_other(backend: Backend) {
     };
     let ada = first.user("ada@example.org").await;
     let bob = first.user("bob@example.org").await;
-    let dataset = first.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
+    let dataset = first
+        .upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n")
+        .await;
     // A second server on the same database, with its own process state.
     let second = first.replica().await;
     let path = format!("/api/v1/datasets/{dataset}");
@@ -446,7 +454,9 @@ async fn audit_chain_finds_changed_and_removed_entries(backend: Backend) {
     };
     let root = app.admin("root@example.org").await;
     let ada = app.user("ada@example.org").await;
-    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
+    let dataset = app
+        .upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n")
+        .await;
     for _ in 0..3 {
         app.get_json(&ada, &format!("/api/v1/datasets/{dataset}"))
             .await;
@@ -553,7 +563,9 @@ async fn every_route_refuses_a_caller_without_rights(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let mallory = app.user("mallory@example.org").await;
-    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
+    let dataset = app
+        .upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n")
+        .await;
     let job: Value = app
         .post_json(
             &ada,
@@ -682,7 +694,9 @@ async fn policy_and_audit_commands_reach_the_running_server(backend: Backend) {
     };
     let ada = app.user("ada@example.org").await;
     let bob = app.user("bob@example.org").await;
-    let dataset = app.upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n").await;
+    let dataset = app
+        .upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\nB,2\n")
+        .await;
     let path = format!("/api/v1/datasets/{dataset}");
 
     let (ok, out) = tessera_cli(

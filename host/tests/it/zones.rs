@@ -345,7 +345,9 @@ async fn zoned_datetimes_export_in_every_format(backend: Backend) {
         &format!(
             "/api/v1/datasets/{id}/export?format=json&options={}&filter={}",
             crate::common::urlencode(r#"{"structure":"ndjson"}"#),
-            crate::common::urlencode(r#"{"column":"ts","op":">","value":"2024-06-01T12:00:00+02:00"}"#)
+            crate::common::urlencode(
+                r#"{"column":"ts","op":">","value":"2024-06-01T12:00:00+02:00"}"#
+            )
         ),
     )
     .await;

@@ -16,8 +16,8 @@ use super::{Access, Caller, Decide, app_state, decided, path_segment};
 use crate::access::{self, Level};
 use crate::db::AnyConnection;
 use crate::db::datasets::Dataset;
-use crate::http::error::not_found_as;
 use crate::http::error::ApiError;
+use crate::http::error::not_found_as;
 
 /// A level of access a route needs, as a type.
 pub trait Needs: 'static {

@@ -20,8 +20,8 @@ use super::{Access, Caller, Decide, View, app_state, decided, path_segment};
 use crate::access::{self, Level};
 use crate::db::datasets::Dataset;
 use crate::db::export_jobs::ExportJob;
-use crate::http::error::not_found_as;
 use crate::http::error::ApiError;
+use crate::http::error::not_found_as;
 
 /// Who may use an export job for what.
 pub trait ExportRule: 'static {

@@ -10,8 +10,8 @@ use futures_util::future::LocalBoxFuture;
 use super::{Access, Caller, Decide, app_state, decided, path_segment};
 use crate::db::AnyConnection;
 use crate::db::groups::UserGroup;
-use crate::http::error::not_found_as;
 use crate::http::error::ApiError;
+use crate::http::error::not_found_as;
 
 /// The group of the path's `{id}`, for a caller who may change it.
 pub struct OnGroup {

@@ -11,8 +11,8 @@ use futures_util::future::LocalBoxFuture;
 use super::{Access, Caller, Decide, app_state, decided, path_segment};
 use crate::db::AnyConnection;
 use crate::db::teams::{ROLE_OWNER, Team};
-use crate::http::error::not_found_as;
 use crate::http::error::ApiError;
+use crate::http::error::not_found_as;
 
 /// A role in a team a route needs, as a type.
 pub trait TeamRole: 'static {

@@ -31,12 +31,17 @@ pub const API_PREFIX: &str = "/api/v1";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(routing::path("/healthz").get(public(ops::health::get_health)))
-        .service(routing::path("/.well-known/tessera/biscuit-keys").get(public(link::keys::list_token_keys)))
+        .service(
+            routing::path("/.well-known/tessera/biscuit-keys")
+                .get(public(link::keys::list_token_keys)),
+        )
         .service(routing::path("/readyz").get(public(ops::readiness::get_readiness)))
         .service(routing::path("/metrics").get(public(ops::metrics::get_metrics)))
         .service(
             web::scope(API_PREFIX)
-                .service(routing::scoped(API_PREFIX, "/auth/login").post(public(auth::login::login)))
+                .service(
+                    routing::scoped(API_PREFIX, "/auth/login").post(public(auth::login::login)),
+                )
                 .service(routing::scoped(API_PREFIX, "/auth/logout").post(auth::logout::logout))
                 .service(routing::scoped(API_PREFIX, "/me").get(users::me::get_me))
                 .service(
@@ -55,7 +60,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(routing::scoped(API_PREFIX, "/teams/{id}").get(teams::get::get_team))
                 .service(
-                    routing::scoped(API_PREFIX, "/teams/{id}/members").post(teams::add_member::add_team_member),
+                    routing::scoped(API_PREFIX, "/teams/{id}/members")
+                        .post(teams::add_member::add_team_member),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/teams/{id}/members/{user_id}")
@@ -140,7 +146,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .post(exports::cancel::cancel_export),
                 )
                 .service(
-                    routing::scoped(API_PREFIX, "/exports/{id}/events").get(exports::events::export_events),
+                    routing::scoped(API_PREFIX, "/exports/{id}/events")
+                        .get(exports::events::export_events),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/exports/{id}/download")
@@ -177,12 +184,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(links::access_log::link_access_log),
                 )
                 .service(routing::scoped(API_PREFIX, "/link").get(public(link::get::get_link_info)))
-                .service(routing::scoped(API_PREFIX, "/link/rows").get(public(link::rows::list_link_rows)))
                 .service(
-                    routing::scoped(API_PREFIX, "/link/download").get(public(link::download::download_link)),
+                    routing::scoped(API_PREFIX, "/link/rows")
+                        .get(public(link::rows::list_link_rows)),
                 )
                 .service(
-                    routing::scoped(API_PREFIX, "/shared-with-me").get(shares::shared_with_me::list_shared_with_me),
+                    routing::scoped(API_PREFIX, "/link/download")
+                        .get(public(link::download::download_link)),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/shared-with-me")
+                        .get(shares::shared_with_me::list_shared_with_me),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/policies")
@@ -201,7 +213,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     routing::scoped(API_PREFIX, "/admin/policies/{id}")
                         .delete(admin::policies::remove::remove_policy),
                 )
-                .service(routing::scoped(API_PREFIX, "/admin/audit").get(admin::audit::list::list_audit))
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/audit").get(admin::audit::list::list_audit),
+                )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/audit/verify")
                         .get(admin::audit::verify::verify_audit),

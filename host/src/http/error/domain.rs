@@ -5,15 +5,15 @@
 use super::{ApiError, ErrorCode};
 use crate::access::AccessError;
 use crate::accounts::AccountError;
-use crate::datasets::DatasetError;
 use crate::auth::password::Busy;
 use crate::auth::signin::SignInError;
+use crate::datasets::DatasetError;
 use crate::export::ExportError;
 use crate::ingest::IngestError;
 use crate::links::LinkError;
 use crate::plugins::PluginError;
-use crate::sharing::SharingError;
 use crate::plugins::admin::PluginAdminError;
+use crate::sharing::SharingError;
 
 impl From<crate::db::DbError> for ApiError {
     fn from(err: crate::db::DbError) -> Self {

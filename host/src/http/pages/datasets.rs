@@ -4,10 +4,8 @@
 use actix_web::{HttpResponse, ResponseError, web};
 use serde::{Deserialize, Serialize};
 
-use crate::access::{self, Level};
 use crate::access::Caller;
-use crate::http::access::{OnDataset, View, deferred};
-use crate::http::views::exports::JobView;
+use crate::access::{self, Level};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::{Dataset, DatasetFilter};
 use crate::db::export_jobs::ExportJob;
@@ -15,7 +13,9 @@ use crate::db::groups::UserGroup;
 use crate::db::shares::Share;
 use crate::db::teams::Team;
 use crate::db::users::User;
+use crate::http::access::{OnDataset, View, deferred};
 use crate::http::error::ApiError;
+use crate::http::views::exports::JobView;
 use crate::ingest::preview;
 use crate::state::AppState;
 use crate::time::to_rfc3339;
@@ -223,11 +223,7 @@ pub async fn dataset_page(
         };
     let preview: Vec<Vec<String>> = rows
         .into_iter()
-        .map(|row| {
-            row.into_iter()
-                .map(|v| super::cell_text(&v))
-                .collect()
-        })
+        .map(|row| row.into_iter().map(|v| super::cell_text(&v)).collect())
         .collect();
     let columns: Vec<ColumnRow> = crate::ingest::stored_columns(&latest.schema_json)
         .into_iter()

@@ -37,7 +37,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "components/share_dialog.html",
         include_str!("../../../../templates/components/share_dialog.html"),
     ),
-    ("login.html", include_str!("../../../../templates/login.html")),
+    (
+        "login.html",
+        include_str!("../../../../templates/login.html"),
+    ),
     (
         "datasets.html",
         include_str!("../../../../templates/datasets.html"),
@@ -58,7 +61,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "link_refused.html",
         include_str!("../../../../templates/link_refused.html"),
     ),
-    ("links.html", include_str!("../../../../templates/links.html")),
+    (
+        "links.html",
+        include_str!("../../../../templates/links.html"),
+    ),
     (
         "admin_policies.html",
         include_str!("../../../../templates/admin_policies.html"),
@@ -232,7 +238,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/admin/policies").get(admin::admin_policies_page))
         .service(routing::path("/admin/plugins").get(admin::admin_plugins_page))
         .service(routing::path("/admin/audit").get(admin::admin_audit_page))
-        .service(routing::path("/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}").get(public(static_file)));
+        .service(
+            routing::path("/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}").get(public(static_file)),
+        );
 }
 
 /// A cell (or an option's value) as a page shows it: text as it is, an empty cell as nothing,

@@ -15,8 +15,8 @@ use time::macros::format_description;
 use super::{html, render};
 use crate::access::Caller;
 use crate::http::access::{Access, Decide};
-use crate::http::extract::authenticate;
 use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::authenticate;
 
 #[derive(Serialize)]
 pub(super) struct UserContext {

@@ -18,12 +18,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, render};
-use crate::http::extract::authenticate;
-use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, secrets, signin, throttle};
 use crate::access::AuthMethod;
+use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, secrets, signin, throttle};
 use crate::config::Config;
 use crate::db::sessions::Session;
 use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::authenticate;
 use crate::state::AppState;
 
 use super::page::{error_page, see_other};
@@ -228,7 +228,8 @@ pub async fn login_form(
         email.clone(),
         password,
     )
-    .await {
+    .await
+    {
         Ok(signed) => {
             let [session, csrf] = crate::http::cookies::session_cookies(&state.config, &signed);
             let mut used = form_cookie(&state.config, "");

@@ -97,7 +97,6 @@ pub struct LinkView {
     pub last_access_at: Option<String>,
 }
 
-
 fn item_view(conn: &mut AnyConnection, link: &ShareLink) -> LinkItemView {
     match (&link.dataset_id, &link.export_job_id) {
         (_, Some(job_id)) => LinkItemView {

@@ -2,8 +2,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::http::api::users::UserView;
 use crate::auth::signin;
+use crate::http::api::users::UserView;
 use crate::http::error::ApiResult;
 use crate::state::AppState;
 use crate::time::to_rfc3339;

@@ -1,8 +1,8 @@
 use actix_web::cookie::Cookie;
 use actix_web::{HttpResponse, web};
 
-use crate::auth::{CSRF_COOKIE, SESSION_COOKIE};
 use crate::access::{AuthMethod, Caller};
+use crate::auth::{CSRF_COOKIE, SESSION_COOKIE};
 use crate::db::sessions::Session;
 use crate::http::error::ApiResult;
 use crate::state::AppState;

@@ -9,12 +9,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::db::dataset_versions::DatasetVersion;
+use crate::export::{ExportSource, ExportSpec};
 use crate::http::access::{OnDataset, View, deferred};
-use crate::http::error::not_found_as;
 use crate::http::download::attachment;
+use crate::http::error::not_found_as;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::export_stream::{find_plugin, stream_export};
-use crate::export::{ExportSource, ExportSpec};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]

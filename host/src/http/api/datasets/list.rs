@@ -4,11 +4,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::DatasetSummaryView;
 use crate::access;
-use crate::http::api::pagination::Page;
 use crate::access::Caller;
-use crate::http::access::deferred;
 use crate::db::datasets::{Dataset, DatasetFilter};
 use crate::db::teams::Team;
+use crate::http::access::deferred;
+use crate::http::api::pagination::Page;
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 

@@ -4,8 +4,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::dataset_versions::DatasetVersion;
 use crate::http::access::{OnDataset, View, deferred};
-use crate::http::error::not_found_as;
 use crate::http::error::ApiResult;
+use crate::http::error::not_found_as;
 use crate::ingest::{ColumnInfo, preview};
 use crate::state::AppState;
 

@@ -4,10 +4,10 @@ use utoipa::ToSchema;
 
 use super::DatasetSummaryView;
 use crate::access::Level;
+use crate::db::datasets::{Dataset, DatasetChanges};
 use crate::http::access::{Edit, OnDataset, deferred};
 use crate::http::api::required_text;
 use crate::http::api::teams::team_for_caller;
-use crate::db::datasets::{Dataset, DatasetChanges};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::time::now_millis;

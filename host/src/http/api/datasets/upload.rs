@@ -28,11 +28,11 @@ use futures_util::{Stream, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
 use super::UploadedView;
+use crate::access::Caller;
+use crate::datasets;
 use crate::http::access::{Edit, OnDataset};
 use crate::http::api::required_text;
 use crate::http::api::teams::team_for_caller;
-use crate::access::Caller;
-use crate::datasets;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::human;
 use crate::ingest::admission::{self, Refusal, UploadSlot};
@@ -457,9 +457,15 @@ pub async fn create_dataset(
         name,
         description,
     };
-    let (dataset, _) =
-        datasets::create(&state.db, &state.storage, new, &upload_of(&file), ingested, now_millis())
-            .await?;
+    let (dataset, _) = datasets::create(
+        &state.db,
+        &state.storage,
+        new,
+        &upload_of(&file),
+        ingested,
+        now_millis(),
+    )
+    .await?;
     let view = UploadedView::new(dataset.id, dataset.name, 1, summary);
     tracing::info!(user = %caller.user.id, dataset = %view.id, rows = view.rows, "dataset created");
     Ok(HttpResponse::Created().json(view))

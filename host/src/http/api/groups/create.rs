@@ -4,8 +4,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::GroupView;
-use crate::access::audit;
 use crate::access::Caller;
+use crate::access::audit;
 use crate::db::groups::UserGroup;
 use crate::db::{new_id, write_transaction};
 use crate::http::access::deferred;

@@ -19,10 +19,7 @@ use crate::state::AppState;
     (status = 403, body = crate::http::error::ErrorBody),
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
-pub async fn delete_group(
-    on: OnGroup,
-    state: web::Data<AppState>,
-) -> ApiResult<HttpResponse> {
+pub async fn delete_group(on: OnGroup, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let OnGroup { group, caller } = on;
     let id = group.id;
     state

@@ -5,8 +5,8 @@ use utoipa::ToSchema;
 use super::GroupView;
 use crate::access::Caller;
 use crate::db::groups::UserGroup;
-use crate::http::error::not_found_as;
 use crate::http::api::users::UserRef;
+use crate::http::error::not_found_as;
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 

@@ -8,10 +8,7 @@ use super::*;
     (status = 200, body = LinkView),
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
-pub async fn get_link(
-    on: OnLink,
-    state: web::Data<AppState>,
-) -> ApiResult<web::Json<LinkView>> {
+pub async fn get_link(on: OnLink, state: web::Data<AppState>) -> ApiResult<web::Json<LinkView>> {
     let OnLink { link, caller } = on;
     let view = state
         .db

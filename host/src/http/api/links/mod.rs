@@ -11,27 +11,29 @@ pub mod list;
 pub mod revoke;
 pub mod update;
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use crate::access::Caller;
+use crate::access::Level;
 use crate::access::audit::{self, AuditEvent};
 use crate::access::token::{self, Operation};
-use crate::access::Level;
-use crate::http::api::resolve_expiry;
 use crate::auth::password;
-use crate::access::Caller;
-use crate::http::access::{Admin, OnDataset, OnExport, OnLink, ShareFile, deferred};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::export_jobs::JobStatus;
 use crate::db::link_access_log::LinkAccess;
 use crate::db::share_links::ShareLink;
 use crate::db::{AnyConnection, new_id, write_transaction};
+use crate::http::access::{Admin, OnDataset, OnExport, OnLink, ShareFile, deferred};
+use crate::http::api::resolve_expiry;
 use crate::http::error::{ApiError, ApiResult};
 use crate::links::{self, manage};
 use crate::state::AppState;
 use crate::time::{now_millis, to_rfc3339};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-pub use crate::http::views::links::{LinkCreatorView, LinkItemView, LinkView, link_view, link_views};
+pub use crate::http::views::links::{
+    LinkCreatorView, LinkItemView, LinkView, link_view, link_views,
+};
 
 /// The address links are given out at: the configured `public_url`; else what a trusted
 /// proxy says it was reached at (`X-Forwarded-Proto`, `X-Forwarded-Host`); else the address

@@ -10,10 +10,7 @@ use super::*;
     (status = 204, description = "Revoked"),
     (status = 404, body = crate::http::error::ErrorBody),
 ))]
-pub async fn revoke_link(
-    on: OnLink,
-    state: web::Data<AppState>,
-) -> ApiResult<HttpResponse> {
+pub async fn revoke_link(on: OnLink, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let OnLink { link, caller } = on;
     state
         .db

@@ -77,7 +77,15 @@ pub async fn create_share(
                 team: body.team.as_deref(),
             };
             let recipient = sharing::recipient(conn, &named)?;
-            let share = sharing::grant(conn, &caller, &dataset.id, recipient, level, expires_at, now)?;
+            let share = sharing::grant(
+                conn,
+                &caller,
+                &dataset.id,
+                recipient,
+                level,
+                expires_at,
+                now,
+            )?;
             Ok::<_, ApiError>(share_view(conn, share)?)
         })
         .await?;

@@ -27,9 +27,7 @@ pub async fn revoke_share(
     } = on;
     state
         .db
-        .run(move |conn| {
-            sharing::revoke(conn, &caller, &dataset.id, &share_id, now_millis())
-        })
+        .run(move |conn| sharing::revoke(conn, &caller, &dataset.id, &share_id, now_millis()))
         .await
         .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())

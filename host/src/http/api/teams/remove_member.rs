@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::access::audit;
 use crate::access::Caller;
+use crate::access::audit;
 use crate::db::teams::{ROLE_OWNER, Team};
 use crate::db::write_transaction;
 use crate::http::access::require_team_owner;

@@ -4,12 +4,12 @@ use utoipa::ToSchema;
 
 use super::TokenView;
 use crate::access::audit::{self, AuditEvent};
-use crate::http::api::{MAX_EXPIRES_IN_SECONDS, required_text};
-use crate::auth::secrets;
 use crate::access::{AuthMethod, Caller, Scope};
+use crate::auth::secrets;
 use crate::db::api_tokens::ApiToken;
-use crate::http::access::deferred;
 use crate::db::{new_id, write_transaction};
+use crate::http::access::deferred;
+use crate::http::api::{MAX_EXPIRES_IN_SECONDS, required_text};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::time::{from_rfc3339, now_millis};

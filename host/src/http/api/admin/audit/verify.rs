@@ -1,7 +1,7 @@
 use actix_web::web;
 
-use crate::access::audit::{self, ChainReport};
 use crate::access::AdminCaller;
+use crate::access::audit::{self, ChainReport};
 use crate::http::error::ApiResult;
 use crate::state::AppState;
 

@@ -1,8 +1,8 @@
 use actix_web::web;
 
 use super::{AdminPluginView, synced_view};
-use crate::access::audit;
 use crate::access::AdminCaller;
+use crate::access::audit;
 use crate::db::write_transaction;
 use crate::http::error::{ApiError, ApiResult};
 use crate::plugins::admin;

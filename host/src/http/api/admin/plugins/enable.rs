@@ -3,8 +3,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{AdminPluginView, synced_view};
-use crate::access::audit;
 use crate::access::AdminCaller;
+use crate::access::audit;
 use crate::db::write_transaction;
 use crate::http::access::deferred;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};

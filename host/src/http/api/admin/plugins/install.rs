@@ -5,8 +5,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{AdminPluginView, synced_view};
-use crate::access::audit;
 use crate::access::AdminCaller;
+use crate::access::audit;
 use crate::http::access::deferred;
 use crate::http::error::{ApiError, ApiResult};
 use crate::plugins::admin::{self, InstallOptions, MAX_COMPONENT_BYTES};

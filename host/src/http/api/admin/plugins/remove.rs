@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
 
-use crate::access::audit;
 use crate::access::AdminCaller;
+use crate::access::audit;
 use crate::db::write_transaction;
 use crate::http::error::{ApiError, ApiResult};
 use crate::plugins::admin;

@@ -3,9 +3,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{PolicyChangeView, changer};
+use crate::access::AdminCaller;
 use crate::access::policy::RuleLine;
 use crate::access::rules;
-use crate::access::AdminCaller;
 use crate::http::access::deferred;
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;

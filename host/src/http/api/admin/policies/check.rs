@@ -2,10 +2,10 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::AdminCaller;
 use crate::access::policy::{Explanation, Object, RuleLine, Subject};
 use crate::access::rules;
 use crate::access::{Level, audit};
-use crate::access::AdminCaller;
 use crate::http::access::deferred;
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;

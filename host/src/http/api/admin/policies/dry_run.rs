@@ -1,8 +1,8 @@
 use actix_web::web;
 
+use crate::access::AdminCaller;
 use crate::access::policy::{self, DryRunReport, PolicyChange};
 use crate::access::rules;
-use crate::access::AdminCaller;
 use crate::db::policy_rules::PolicyRule;
 use crate::http::access::deferred;
 use crate::http::error::not_found_as;

@@ -3,8 +3,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::PolicyRuleView;
-use crate::access::policy;
 use crate::access::AdminCaller;
+use crate::access::policy;
 use crate::db::policy_rules::{PolicyRule, PolicyVersion};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;

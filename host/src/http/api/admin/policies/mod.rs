@@ -11,10 +11,10 @@ pub mod remove;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::access::AdminCaller;
 use crate::access::audit;
 use crate::access::policy::RuleLine;
 use crate::access::rules::Changer;
-use crate::access::AdminCaller;
 use crate::db::policy_rules::PolicyRule;
 use crate::time::to_rfc3339;
 

@@ -1,11 +1,11 @@
 use actix_web::web;
 
 use super::{PolicyChangeView, changer};
+use crate::access::AdminCaller;
 use crate::access::policy;
 use crate::access::rules;
-use crate::access::AdminCaller;
-use crate::http::error::not_found_as;
 use crate::http::error::ApiResult;
+use crate::http::error::not_found_as;
 use crate::state::AppState;
 use crate::time::now_millis;
 

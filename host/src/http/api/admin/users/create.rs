@@ -2,8 +2,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::access::audit;
 use crate::access::AdminCaller;
+use crate::access::audit;
 use crate::http::access::deferred;
 use crate::http::api::users::UserView;
 use crate::http::error::ApiResult;

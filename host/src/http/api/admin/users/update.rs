@@ -2,14 +2,14 @@ use actix_web::web;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::access::audit;
 use crate::access::AdminCaller;
+use crate::access::audit;
 use crate::db::api_tokens::ApiToken;
 use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::http::access::deferred;
-use crate::http::error::not_found_as;
 use crate::http::api::users::UserView;
+use crate::http::error::not_found_as;
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::time::now_millis;
