@@ -10,19 +10,23 @@
 //! callers do, before), nor count a link's downloads: [`crate::links::download`] wraps the
 //! body given here, and keeps or gives back the download's slot at its end.
 //!
-//! The responses carry no validator (no `ETag`, no `Last-Modified`), so a client has nothing
-//! an `If-Range` could name: such a request gets the whole file, as §13.1.5 requires of a
-//! validator that does not match, rather than a part of a file that may have changed.
+//! Each response names the file's version with a strong `ETag` and its `Last-Modified` time
+//! ([`Validator`]), so that a client resuming a download can send `If-Range` and get the rest
+//! only if the file is still the one it began; any other `If-Range` gets the whole file
+//! (§13.1.5). A `Range` in a unit other than bytes is ignored (§14.2: the whole file, `200`).
 
 use std::io;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{
     self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue, HeaderMap,
+    HttpDate,
 };
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use bytes::Bytes;
 use futures_util::Stream;
+use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::http::error::{ErrorBody, ErrorCode, ErrorDetail};
@@ -30,12 +34,52 @@ use crate::http::error::{ErrorBody, ErrorCode, ErrorDetail};
 /// The most one read takes from the file, and one piece of the body carries.
 const PIECE: u64 = 256 * 1024;
 
-/// What a request asks of a file's bytes: its `Range`, and whether it sent `If-Range`. Taken
-/// from the request so that it can travel to the blocking pool, where a file is opened.
+/// What names one version of a file that never changes once written (an export's file): a
+/// strong `ETag` and the time it was finished. The tag is a digest of what identifies the
+/// file, so that it does not tell a link's holder the export job's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validator {
+    etag: String,
+    last_modified: Option<SystemTime>,
+}
+
+impl Validator {
+    /// The validator of export job `job_id`'s file of `size` bytes, finished at `finished_at`
+    /// (milliseconds since the epoch).
+    pub fn of_export(job_id: &str, size: u64, finished_at: Option<i64>) -> Validator {
+        let digest = Sha256::digest(format!("{job_id}:{size}").as_bytes());
+        Validator {
+            etag: format!("\"{}\"", &hex::encode(digest)[..32]),
+            // HTTP dates have whole seconds.
+            last_modified: finished_at
+                .and_then(|ms| u64::try_from(ms / 1000).ok())
+                .map(|seconds| UNIX_EPOCH + Duration::from_secs(seconds)),
+        }
+    }
+
+    /// Whether an `If-Range` value names this version: the same entity tag compared strongly
+    /// (a weak tag never matches), or exactly its `Last-Modified` date (§13.1.5).
+    fn matches(&self, if_range: &str) -> bool {
+        let if_range = if_range.trim();
+        if if_range.starts_with('"') {
+            return if_range == self.etag;
+        }
+        if if_range.starts_with("W/") {
+            return false;
+        }
+        match (if_range.parse::<HttpDate>(), self.last_modified) {
+            (Ok(date), Some(modified)) => SystemTime::from(date) == modified,
+            _ => false,
+        }
+    }
+}
+
+/// What a request asks of a file's bytes: its `Range`, and its `If-Range`. Taken from the
+/// request so that it can travel to the blocking pool, where a file is opened.
 #[derive(Debug, Clone, Default)]
 pub struct RangeRequest {
     range: Option<String>,
-    if_range: bool,
+    if_range: Option<String>,
 }
 
 impl RangeRequest {
@@ -44,23 +88,34 @@ impl RangeRequest {
     }
 
     fn from_headers(headers: &HeaderMap) -> RangeRequest {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &header::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
         RangeRequest {
             // A value that is not text is no range this server understands: ignored.
-            range: headers
-                .get(header::RANGE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            if_range: headers.contains_key(header::IF_RANGE),
+            range: text(header::RANGE),
+            if_range: text(header::IF_RANGE),
         }
     }
 
-    /// The bytes to send of a file of `size` bytes: all of it without a `Range` (or with an
-    /// `If-Range`, which cannot match: see the module's doc), else the one range asked for.
-    pub fn select(&self, size: u64) -> Result<Span, Unsatisfiable> {
+    /// The bytes to send of the file of `size` bytes that `validator` names: all of it without
+    /// a `Range`, with a `Range` in another unit than bytes, or with an `If-Range` that names
+    /// another version of the file; else the one range asked for.
+    pub fn select(&self, size: u64, validator: &Validator) -> Result<Span, Unsatisfiable> {
         let Some(range) = &self.range else {
             return Ok(Span::whole(size));
         };
-        if self.if_range {
+        if !in_bytes(range) {
+            return Ok(Span::whole(size));
+        }
+        if self
+            .if_range
+            .as_deref()
+            .is_some_and(|if_range| !validator.matches(if_range))
+        {
             return Ok(Span::whole(size));
         }
         match parse_range(range, size) {
@@ -75,11 +130,22 @@ impl RangeRequest {
     }
 }
 
+/// Whether a `Range` value is in bytes, the one unit served here (units are compared without
+/// regard to case, §14.1).
+fn in_bytes(range: &str) -> bool {
+    range
+        .split_once('=')
+        .is_some_and(|(unit, _)| unit.trim().eq_ignore_ascii_case("bytes"))
+}
+
 /// Parses a single `bytes=` range (RFC 9110 §14.1.2) into a half-open `[start, end)`;
 /// `None` when this server will not satisfy it: outside the file, or more than one range
 /// (which §14.2 lets a server refuse; a download resumes with one).
 pub fn parse_range(value: &str, size: u64) -> Option<(u64, u64)> {
-    let spec = value.trim().strip_prefix("bytes=")?;
+    let (unit, spec) = value.split_once('=')?;
+    if !unit.trim().eq_ignore_ascii_case("bytes") {
+        return None;
+    }
     if spec.contains(',') {
         return None;
     }
@@ -172,9 +238,15 @@ impl Unsatisfiable {
 }
 
 /// The head of a response that carries `span` of a file: `200`, or `206` with its
-/// `Content-Range`; the media type, `Content-Length`, `Accept-Ranges: bytes`, the file's name
-/// as an attachment, and no caching (what is downloaded is someone's data).
-pub fn file_response(span: Span, media_type: &str, file_name: &str) -> HttpResponseBuilder {
+/// `Content-Range`; the media type, `Content-Length`, `Accept-Ranges: bytes`, the file's
+/// version (`ETag`, `Last-Modified`), its name as an attachment, and no caching (what is
+/// downloaded is someone's data).
+pub fn file_response(
+    span: Span,
+    validator: &Validator,
+    media_type: &str,
+    file_name: &str,
+) -> HttpResponseBuilder {
     let status = if span.is_partial() {
         StatusCode::PARTIAL_CONTENT
     } else {
@@ -185,8 +257,12 @@ pub fn file_response(span: Span, media_type: &str, file_name: &str) -> HttpRespo
         .content_type(media_type)
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::ETAG, validator.etag.clone()))
         .insert_header(attachment(file_name))
         .no_chunking(span.byte_count());
+    if let Some(modified) = validator.last_modified {
+        response.insert_header((header::LAST_MODIFIED, HttpDate::from(modified)));
+    }
     if span.is_partial() {
         response.insert_header((
             header::CONTENT_RANGE,
@@ -273,6 +349,11 @@ mod tests {
         RangeRequest::from_headers(&headers)
     }
 
+    /// The validator of a file finished on 2026-03-02 at 09:20:00 UTC.
+    fn file() -> Validator {
+        Validator::of_export("job-1", 100, Some(1_772_443_200_123))
+    }
+
     fn part(start: u64, end: u64, size: u64) -> Span {
         Span {
             start,
@@ -304,7 +385,10 @@ mod tests {
     fn an_empty_file_satisfies_no_range() {
         assert_eq!(parse_range("bytes=0-", 0), None);
         assert_eq!(parse_range("bytes=-5", 0), None);
-        assert_eq!(asking(None, None).select(0).unwrap(), Span::whole(0));
+        assert_eq!(
+            asking(None, None).select(0, &file()).unwrap(),
+            Span::whole(0)
+        );
     }
 
     #[test]
@@ -316,7 +400,7 @@ mod tests {
 
     #[test]
     fn without_a_range_the_whole_file_is_sent() {
-        let span = asking(None, None).select(100).unwrap();
+        let span = asking(None, None).select(100, &file()).unwrap();
         assert_eq!(span, Span::whole(100));
         assert!(!span.is_partial());
         assert!(span.runs_to_end());
@@ -326,16 +410,20 @@ mod tests {
     #[test]
     fn one_range_is_a_part() {
         assert_eq!(
-            asking(Some("bytes=10-19"), None).select(100).unwrap(),
+            asking(Some("bytes=10-19"), None)
+                .select(100, &file())
+                .unwrap(),
             part(10, 20, 100)
         );
-        let open = asking(Some("bytes=10-"), None).select(100).unwrap();
+        let open = asking(Some("bytes=10-"), None)
+            .select(100, &file())
+            .unwrap();
         assert_eq!(open, part(10, 100, 100));
         assert!(open.runs_to_end());
         // A range that covers the file is still answered as a range.
         assert!(
             asking(Some("bytes=0-"), None)
-                .select(100)
+                .select(100, &file())
                 .unwrap()
                 .is_partial()
         );
@@ -343,7 +431,9 @@ mod tests {
 
     #[test]
     fn a_range_outside_or_several_are_unsatisfiable() {
-        let outside = asking(Some("bytes=100-"), None).select(100).unwrap_err();
+        let outside = asking(Some("bytes=100-"), None)
+            .select(100, &file())
+            .unwrap_err();
         assert_eq!(outside.size, 100);
         let response = outside.response();
         assert_eq!(response.status(), StatusCode::RANGE_NOT_SATISFIABLE);
@@ -351,38 +441,99 @@ mod tests {
             response.headers().get(header::CONTENT_RANGE).unwrap(),
             "bytes */100"
         );
-        assert!(asking(Some("bytes=0-1,5-6"), None).select(100).is_err());
+        assert!(
+            asking(Some("bytes=0-1,5-6"), None)
+                .select(100, &file())
+                .is_err()
+        );
     }
 
     #[test]
-    fn if_range_without_a_validator_to_match_sends_the_whole_file() {
-        for validator in ["\"an-etag\"", "Wed, 21 Oct 2015 07:28:00 GMT"] {
+    fn if_range_naming_another_version_sends_the_whole_file() {
+        for validator in [
+            "\"an-etag\"",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "not a validator",
+        ] {
             let span = asking(Some("bytes=10-"), Some(validator))
-                .select(100)
+                .select(100, &file())
                 .unwrap();
             assert_eq!(span, Span::whole(100), "{validator}");
             // Even a range it could not satisfy: the range is not looked at.
             let span = asking(Some("bytes=500-"), Some(validator))
-                .select(100)
+                .select(100, &file())
                 .unwrap();
             assert_eq!(span, Span::whole(100), "{validator}");
         }
         // An If-Range without a Range changes nothing.
         assert_eq!(
-            asking(None, Some("\"an-etag\"")).select(100).unwrap(),
+            asking(None, Some("\"an-etag\""))
+                .select(100, &file())
+                .unwrap(),
             Span::whole(100)
         );
     }
 
     #[test]
+    fn if_range_naming_this_version_gets_the_range() {
+        let etag = file().etag;
+        assert_eq!(
+            asking(Some("bytes=10-"), Some(&etag))
+                .select(100, &file())
+                .unwrap(),
+            part(10, 100, 100)
+        );
+        // The finish time, to the second, as an HTTP date.
+        assert_eq!(
+            asking(Some("bytes=10-"), Some("Mon, 02 Mar 2026 09:20:00 GMT"))
+                .select(100, &file())
+                .unwrap(),
+            part(10, 100, 100)
+        );
+        // A weak tag is never enough to join two parts (§13.1.5).
+        assert_eq!(
+            asking(Some("bytes=10-"), Some(&format!("W/{etag}")))
+                .select(100, &file())
+                .unwrap(),
+            Span::whole(100)
+        );
+        // Another file of the same job (another size) has another tag.
+        assert_ne!(Validator::of_export("job-1", 101, None).etag, etag);
+        assert_ne!(Validator::of_export("job-2", 100, None).etag, etag);
+    }
+
+    #[test]
+    fn a_range_in_another_unit_is_ignored() {
+        for range in ["items=0-1", "pages=1", "none"] {
+            assert_eq!(
+                asking(Some(range), None).select(100, &file()).unwrap(),
+                Span::whole(100),
+                "{range}"
+            );
+        }
+        // Units are compared without regard to case.
+        assert_eq!(
+            asking(Some("Bytes=10-19"), None)
+                .select(100, &file())
+                .unwrap(),
+            part(10, 20, 100)
+        );
+    }
+
+    #[test]
     fn the_head_says_which_bytes_it_carries() {
-        let whole = file_response(Span::whole(100), "text/csv", "a.csv").finish();
+        let whole = file_response(Span::whole(100), &file(), "text/csv", "a.csv").finish();
         assert_eq!(whole.status(), StatusCode::OK);
         assert_eq!(whole.headers().get(header::ACCEPT_RANGES).unwrap(), "bytes");
         assert_eq!(whole.headers().get(header::CONTENT_LENGTH).unwrap(), "100");
         assert!(whole.headers().get(header::CONTENT_RANGE).is_none());
+        assert_eq!(whole.headers().get(header::ETAG).unwrap(), &file().etag);
+        assert_eq!(
+            whole.headers().get(header::LAST_MODIFIED).unwrap(),
+            "Mon, 02 Mar 2026 09:20:00 GMT"
+        );
 
-        let tail = file_response(part(90, 100, 100), "text/csv", "a.csv").finish();
+        let tail = file_response(part(90, 100, 100), &file(), "text/csv", "a.csv").finish();
         assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
         assert_eq!(
             tail.headers().get(header::CONTENT_RANGE).unwrap(),

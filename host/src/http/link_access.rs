@@ -18,7 +18,7 @@ use crate::db::share_links::ShareLink;
 use crate::db::users::User;
 use crate::export::{ExportSource, ExportSpec};
 use crate::http::download::{
-    RangeRequest, Span, Unsatisfiable, attachment, file_body, file_response,
+    RangeRequest, Span, Unsatisfiable, Validator, attachment, file_body, file_response,
 };
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::export_stream::{ExportProgress, find_plugin, stream_export_watched};
@@ -321,6 +321,7 @@ struct AdmittedFile {
     media_type: String,
     file: std::fs::File,
     span: Span,
+    validator: Validator,
     ticket: download::Ticket,
 }
 
@@ -347,7 +348,8 @@ fn admit_export_file(
         )
     })?;
     let size = file.metadata().map_err(ApiError::internal)?.len();
-    let span = match range.select(size) {
+    let validator = Validator::of_export(&job.id, size, job.finished_at);
+    let span = match range.select(size, &validator) {
         Ok(span) => span,
         Err(refused) => return Ok(Found::Unsatisfiable(refused)),
     };
@@ -382,6 +384,7 @@ fn admit_export_file(
         media_type,
         file,
         span,
+        validator,
         ticket,
     })))
 }
@@ -396,6 +399,7 @@ async fn serve_export_file(
         media_type,
         file,
         span,
+        validator,
         ticket,
     } = admitted;
     let body = match file_body(tokio::fs::File::from_std(file), span).await {
@@ -407,7 +411,7 @@ async fn serve_export_file(
         }
     };
     Ok(
-        file_response(span, &media_type, &file_name).streaming(CountedBody::new(
+        file_response(span, &validator, &media_type, &file_name).streaming(CountedBody::new(
             body,
             ticket,
             state.db.clone(),

@@ -3,12 +3,16 @@ use crate::http::download;
 
 /// The finished export's file. Supports `Range: bytes=start-end`, so downloads resume.
 ///
+/// The answer names the file's version (`ETag`, `Last-Modified`); a resumed download sends
+/// either as `If-Range` and gets the rest only if the file is unchanged, else all of it.
+///
 /// Who may see the job (as for `GET /api/v1/exports/{id}`). `409` while the job is not
 /// `done`, `410` once its file has expired (queue it again), `416` for a range outside the
 /// file. The media type and the file name (`Content-Disposition`) are the format's. Changes
 /// nothing.
 #[utoipa::path(get, path = "/api/v1/exports/{id}/download", tag = "exports", params(("id" = String, Path),
-    ("Range" = Option<String>, Header, description = "One byte range, `bytes=start-end` or `bytes=start-` (RFC 9110, section 14.1.2)", example = "bytes=0-1048575")), responses(
+    ("Range" = Option<String>, Header, description = "One byte range, `bytes=start-end` or `bytes=start-` (RFC 9110, section 14.1.2)", example = "bytes=0-1048575"),
+    ("If-Range" = Option<String>, Header, description = "The `ETag` or `Last-Modified` of the file a resumed download began: the range is served only if the file is still that one (RFC 9110, section 13.1.5)")), responses(
     (status = 200, description = "The file"),
     (status = 206, description = "The requested range"),
     (status = 404, body = crate::http::error::ErrorBody),
@@ -40,6 +44,7 @@ pub async fn download_export(
     else {
         return Err(ApiError::internal("a done job without its artifact"));
     };
+    let (job_id, finished_at) = (job.id.clone(), job.finished_at);
     let file_name = JobView::from(job)
         .file_name
         .unwrap_or_else(|| "export".into());
@@ -56,12 +61,13 @@ pub async fn download_export(
         Err(err) => return Err(ApiError::internal(err)),
     };
     let size = file.metadata().await.map_err(ApiError::internal)?.len();
-    let span = match download::RangeRequest::of(&req).select(size) {
+    let validator = download::Validator::of_export(&job_id, size, finished_at);
+    let span = match download::RangeRequest::of(&req).select(size, &validator) {
         Ok(span) => span,
         Err(refused) => return Ok(refused.response()),
     };
     let body = download::file_body(file, span)
         .await
         .map_err(ApiError::internal)?;
-    Ok(download::file_response(span, &media_type, &file_name).streaming(body))
+    Ok(download::file_response(span, &validator, &media_type, &file_name).streaming(body))
 }

@@ -21,6 +21,7 @@ use crate::state::AppState;
     params(
         LinkDownloadQuery,
         ("Range" = Option<String>, Header, description = "Export links: one byte range, e.g. `bytes=1024-`, to resume a download"),
+        ("If-Range" = Option<String>, Header, description = "Export links: the `ETag` or `Last-Modified` of the file a resumed download began; the range is served only if the file is still that one"),
     ),
     responses(
     (status = 200, description = "The file, in the format's media type, as an attachment"),
