@@ -1,4 +1,11 @@
-use super::*;
+use actix_web::web;
+
+use crate::db::export_jobs::ExportJob;
+use crate::http::access::{OnExport, View};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::views::exports::JobView;
+use crate::state::AppState;
+use crate::time::now_millis;
 
 /// Cancels a queued or running export.
 ///

@@ -1,4 +1,15 @@
-use super::*;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::export_jobs::{ExportJob, JobStatus};
+use crate::db::new_id;
+use crate::export::ExportSpec;
+use crate::http::access::{OnDataset, View, deferred};
+use crate::http::error::{ApiError, ApiResult, ErrorCode, not_found_as};
+use crate::state::AppState;
+use crate::time::now_millis;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(examples(json!({

@@ -1,5 +1,11 @@
-use super::*;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::db::export_jobs::JobStatus;
+use crate::http::access::{OnExport, View};
 use crate::http::download;
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::views::exports::JobView;
+use crate::state::AppState;
 
 /// The finished export's file. Supports `Range: bytes=start-end`, so downloads resume.
 ///

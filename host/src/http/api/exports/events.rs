@@ -1,4 +1,14 @@
-use super::*;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use bytes::Bytes;
+
+use crate::db::export_jobs::ExportJob;
+use crate::http::access::{OnExport, View};
+use crate::http::error::ApiResult;
+use crate::http::views::exports::JobView;
+use crate::state::AppState;
 
 /// Progress as server-sent events: a `progress` event about twice a second while the job
 /// runs, then one `done`, `failed`, `cancelled` or `expired` event, then the stream ends.

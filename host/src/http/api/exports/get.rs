@@ -1,4 +1,8 @@
-use super::*;
+use actix_web::web;
+
+use crate::http::access::{OnExport, View};
+use crate::http::error::ApiResult;
+use crate::http::views::exports::JobView;
 
 /// A queued export's state and progress.
 ///

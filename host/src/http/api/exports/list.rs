@@ -1,4 +1,10 @@
-use super::*;
+use actix_web::web;
+
+use crate::db::export_jobs::ExportJob;
+use crate::http::access::{OnDataset, View};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::views::exports::JobView;
+use crate::state::AppState;
 
 /// The caller's exports of a dataset (site admins: everyone's), newest first, with their
 /// manifests: the export history.

@@ -1,4 +1,12 @@
-use super::*;
+use actix_web::web;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::link_access_log::LinkAccess;
+use crate::http::access::OnLink;
+use crate::http::error::ApiResult;
+use crate::state::AppState;
+use crate::time::to_rfc3339;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(examples(json!({

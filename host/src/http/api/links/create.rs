@@ -1,4 +1,14 @@
-use super::*;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::{LinkCreatedView, NewLinkRequest, public_base, store, terms};
+use crate::access::Level;
+use crate::db::dataset_versions::DatasetVersion;
+use crate::db::export_jobs::JobStatus;
+use crate::db::share_links::ShareLink;
+use crate::http::access::{Admin, OnDataset, OnExport, ShareFile, deferred};
+use crate::http::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::time::now_millis;
 
 /// Creates a share link to a dataset (needs admin on it, as sharing does).
 ///

@@ -1,4 +1,10 @@
-use super::*;
+use actix_web::web;
+
+use crate::http::access::OnLink;
+use crate::http::error::ApiResult;
+use crate::http::views::links::{LinkView, link_view};
+use crate::state::AppState;
+use crate::time::now_millis;
 
 /// One link the caller made or may manage.
 ///

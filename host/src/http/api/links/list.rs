@@ -1,4 +1,14 @@
-use super::*;
+use actix_web::web;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::access::Caller;
+use crate::db::share_links::ShareLink;
+use crate::http::access::{Admin, OnDataset, deferred};
+use crate::http::error::ApiResult;
+use crate::http::views::links::{LinkView, link_views};
+use crate::links::manage;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LinkListQuery {

@@ -11,25 +11,22 @@ pub mod list;
 pub mod revoke;
 pub mod update;
 
+use actix_web::HttpRequest;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use crate::access::Caller;
 use crate::access::Level;
 use crate::access::audit::{self, AuditEvent};
 use crate::access::token::{self, Operation};
 use crate::auth::password;
-use crate::db::dataset_versions::DatasetVersion;
-use crate::db::export_jobs::JobStatus;
-use crate::db::link_access_log::LinkAccess;
 use crate::db::share_links::ShareLink;
 use crate::db::{AnyConnection, new_id, write_transaction};
-use crate::http::access::{Admin, OnDataset, OnExport, OnLink, ShareFile, deferred};
 use crate::http::api::resolve_expiry;
-use crate::http::error::{ApiError, ApiResult};
-use crate::links::{self, manage};
+use crate::http::error::ApiError;
+use crate::links;
 use crate::state::AppState;
-use crate::time::{now_millis, to_rfc3339};
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use crate::time::to_rfc3339;
 
 pub use crate::http::views::links::{
     LinkCreatorView, LinkItemView, LinkView, link_view, link_views,

@@ -1,4 +1,13 @@
-use super::*;
+use actix_web::{HttpResponse, web};
+
+use crate::access::audit;
+use crate::access::audit::AuditEvent;
+use crate::db::share_links::ShareLink;
+use crate::db::write_transaction;
+use crate::http::access::OnLink;
+use crate::http::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::time::now_millis;
 
 /// Revokes a link: its address and every token derived from it stop working at once (for its
 /// creator or the dataset's admins, whatever the creator's rights now).

@@ -1,4 +1,19 @@
-use super::*;
+use actix_web::web;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::check_password;
+use crate::access::audit;
+use crate::access::audit::AuditEvent;
+use crate::db::share_links::ShareLink;
+use crate::db::write_transaction;
+use crate::http::access::{OnLink, deferred};
+use crate::http::api::resolve_expiry;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::views::links::{LinkView, link_view};
+use crate::links::manage;
+use crate::state::AppState;
+use crate::time::{now_millis, to_rfc3339};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
