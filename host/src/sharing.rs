@@ -13,6 +13,7 @@
 
 use crate::access::audit::{self, AuditEvent};
 use crate::access::{Caller, Level};
+use crate::db::datasets::Dataset;
 use crate::db::groups::UserGroup;
 use crate::db::shares::{EMAIL, Share};
 use crate::db::teams::Team;
@@ -213,4 +214,54 @@ fn event(
     )
     .detail(detail)
     .address(caller.address.clone())
+}
+
+/// A live share with someone, as they see it: the share, its dataset, and the sharer's name
+/// while their account is there.
+pub struct SharedWithYou {
+    pub share: Share,
+    pub dataset: Dataset,
+    pub shared_by: Option<String>,
+}
+
+/// Everything shared with `user`: directly, with their email address, or through their groups
+/// and teams; live shares only. Listing them marks what was shared with the address as seen,
+/// so that its sharer no longer sees it pending (the one read that writes).
+pub fn shared_with(
+    conn: &mut AnyConnection,
+    user: &User,
+    now: i64,
+) -> Result<Vec<SharedWithYou>, SharingError> {
+    let email = normalize_email(&user.email);
+    if Share::has_unseen_for_email(conn, &email)? {
+        write_transaction(conn, |conn| Share::accept_for_email(conn, &email, now))?;
+    }
+    let mut subjects = vec![
+        ("user".to_owned(), user.id.clone()),
+        (EMAIL.to_owned(), email),
+    ];
+    for group in UserGroup::ids_for_user(conn, &user.id)? {
+        subjects.push(("group".to_owned(), group));
+    }
+    for team in Team::ids_for_user(conn, &user.id)? {
+        subjects.push(("team".to_owned(), team));
+    }
+    let mut found = Vec::new();
+    for share in Share::to_subjects(conn, &subjects, now)? {
+        // A dataset deleted since the share was read: nothing to show.
+        let Ok(dataset) = Dataset::find(conn, &share.dataset_id) else {
+            continue;
+        };
+        let shared_by = share
+            .created_by
+            .as_deref()
+            .and_then(|id| User::find(conn, id).ok())
+            .map(|u| u.name);
+        found.push(SharedWithYou {
+            share,
+            dataset,
+            shared_by,
+        });
+    }
+    Ok(found)
 }

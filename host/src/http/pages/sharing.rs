@@ -6,12 +6,7 @@ use crate::access::Caller;
 use crate::http::access::OnLink;
 
 use crate::access::holders::Recipient;
-use crate::db::datasets::Dataset;
-use crate::db::groups::UserGroup;
 use crate::db::link_access_log::LinkAccess;
-use crate::db::shares::Share;
-use crate::db::teams::Team;
-use crate::db::users::User;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::time::to_rfc3339;
@@ -20,52 +15,26 @@ use super::page::{Page, error_page, respond, user_context};
 
 pub async fn shared_page(page: Page<Caller>, state: web::Data<AppState>) -> HttpResponse {
     let Page(caller) = page;
-    let user_id = caller.user.id.clone();
-    let email = crate::db::users::normalize_email(&caller.user.email);
+    let user = caller.user.clone();
     let found = state
         .db
         .run(move |conn| {
-            // Seeing a share made to one's address is what makes it no longer pending.
-            let now = crate::time::now_millis();
-            if Share::has_unseen_for_email(conn, &email)? {
-                crate::db::write_transaction(conn, |conn| {
-                    Share::accept_for_email(conn, &email, now)
-                })?;
-            }
-            let mut subjects = vec![
-                ("user".to_owned(), user_id.clone()),
-                (crate::db::shares::EMAIL.to_owned(), email.clone()),
-            ];
-            for group in UserGroup::ids_for_user(conn, &user_id)? {
-                subjects.push(("group".to_owned(), group));
-            }
-            for team in Team::ids_for_user(conn, &user_id)? {
-                subjects.push(("team".to_owned(), team));
-            }
             let mut rows = Vec::new();
-            for share in Share::to_subjects(conn, &subjects, crate::time::now_millis())? {
-                let Ok(dataset) = Dataset::find(conn, &share.dataset_id) else {
-                    continue;
-                };
-                let through = match Recipient::of(conn, &share) {
+            for found in crate::sharing::shared_with(conn, &user, crate::time::now_millis())? {
+                let through = match Recipient::of(conn, &found.share) {
                     Recipient::User { .. } => "you".to_owned(),
                     Recipient::Email(_) => "your email address".to_owned(),
                     Recipient::Group(name) => format!("group {name}"),
                     Recipient::Team(name) => format!("team {name}"),
                     Recipient::Gone(kind) => format!("a {kind}"),
                 };
-                let shared_by = share
-                    .created_by
-                    .as_deref()
-                    .and_then(|id| User::find(conn, id).ok())
-                    .map(|u| u.name);
                 rows.push(serde_json::json!({
-                    "dataset_id": dataset.id,
-                    "dataset_name": dataset.name,
-                    "level": share.level,
+                    "dataset_id": found.dataset.id,
+                    "dataset_name": found.dataset.name,
+                    "level": found.share.level,
                     "through": through,
-                    "shared_by": shared_by,
-                    "expires_at": share.expires_at.map(to_rfc3339),
+                    "shared_by": found.shared_by,
+                    "expires_at": found.share.expires_at.map(to_rfc3339),
                 }));
             }
             Ok::<_, ApiError>(rows)

@@ -4,13 +4,8 @@ use utoipa::ToSchema;
 
 use super::{ShareView, share_view};
 use crate::access::Caller;
-use crate::db::datasets::Dataset;
-use crate::db::groups::UserGroup;
-use crate::db::shares::{EMAIL, Share};
-use crate::db::teams::Team;
-use crate::db::users::{User, normalize_email};
-use crate::db::write_transaction;
 use crate::http::error::{ApiError, ApiResult};
+use crate::sharing;
 use crate::state::AppState;
 use crate::time::now_millis;
 
@@ -52,35 +47,12 @@ pub async fn list_shared_with_me(
     let views = state
         .db
         .run(move |conn| {
-            let now = now_millis();
-            if Share::has_unseen_for_email(conn, &caller.user.email)? {
-                write_transaction(conn, |conn| {
-                    Share::accept_for_email(conn, &caller.user.email, now)
-                })?;
-            }
-            let mut subjects = vec![
-                ("user".to_owned(), caller.user.id.clone()),
-                (EMAIL.to_owned(), normalize_email(&caller.user.email)),
-            ];
-            for group in UserGroup::ids_for_user(conn, &caller.user.id)? {
-                subjects.push(("group".to_owned(), group));
-            }
-            for team in Team::ids_for_user(conn, &caller.user.id)? {
-                subjects.push(("team".to_owned(), team));
-            }
             let mut views = Vec::new();
-            for share in Share::to_subjects(conn, &subjects, now)? {
-                let Ok(dataset) = Dataset::find(conn, &share.dataset_id) else {
-                    continue;
-                };
-                let shared_by = match &share.created_by {
-                    Some(id) => User::find(conn, id).ok().map(|u| u.name),
-                    None => None,
-                };
+            for found in sharing::shared_with(conn, &caller.user, now_millis())? {
                 views.push(SharedWithMeView {
-                    share: share_view(conn, share)?,
-                    dataset_name: dataset.name,
-                    shared_by,
+                    share: share_view(conn, found.share)?,
+                    dataset_name: found.dataset.name,
+                    shared_by: found.shared_by,
                 });
             }
             Ok::<_, ApiError>(views)
