@@ -1,25 +1,40 @@
-//! Creating accounts, shared by `tessera user create` and the admin API so that both check
-//! the same rules.
+//! Accounts: creating one, shared by `tessera user create` and the admin API so that both
+//! check the same rules, and a site admin suspending, restoring or promoting one. Who may is
+//! decided above (the admin API takes a site admin); each change is audited in its transaction.
 
+use crate::access::Caller;
+use crate::access::audit;
 use crate::auth::password;
+use crate::db::api_tokens::ApiToken;
+use crate::db::sessions::Session;
 use crate::db::users::{NewUser, User, normalize_email};
-use crate::db::{Database, DbError, new_id};
+use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
 use crate::time::now_millis;
 
-/// Why an account could not be created.
+/// Why an account could not be created or changed.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     /// The request breaks a rule (email shape, name, password policy): the sentence says which.
     #[error("{0}")]
     Invalid(String),
+    /// No account has this id.
+    #[error("user not found")]
+    NotFound,
+    /// The change would leave the site without an active admin, whom nobody could replace.
+    #[error("this would leave no active site admin")]
+    LastAdmin,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("cannot hash the password: {0}")]
     Hashing(String),
 }
 
+/// Creates an active account; `by` is the site admin who asked (audited as
+/// `admin.user.create` in the same transaction), `None` from the command line, whose operator
+/// holds the server's files.
 pub async fn create_user(
     db: &Database,
+    by: Option<&Caller>,
     email: &str,
     name: &str,
     plain_password: &str,
@@ -49,7 +64,64 @@ pub async fn create_user(
         created_at: now,
         updated_at: now,
     };
-    Ok(db.run(move |conn| User::create(conn, &new)).await?)
+    let by = by.cloned();
+    Ok(db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                let user = User::create(conn, &new)?;
+                if let Some(admin) = &by {
+                    audit::caller_action(
+                        conn,
+                        admin,
+                        "admin.user.create",
+                        format!("user:{}", user.id),
+                        serde_json::json!({"email": user.email, "is_admin": user.is_admin}),
+                    )?;
+                }
+                Ok::<_, DbError>(user)
+            })
+        })
+        .await?)
+}
+
+/// Suspends or restores the account `user_id` (`is_active`), or makes or unmakes it a site
+/// admin (`is_admin`); an absent flag stays. A suspended account loses its sessions and API
+/// tokens at once. Refused when it would leave no active site admin. Audited
+/// (`admin.user.update`) by the admin `by`.
+pub fn change_flags(
+    conn: &mut AnyConnection,
+    by: &Caller,
+    user_id: &str,
+    is_active: Option<bool>,
+    is_admin: Option<bool>,
+    now: i64,
+) -> Result<User, AccountError> {
+    write_transaction(conn, |conn| {
+        let before = User::find(conn, user_id).map_err(|e| match e {
+            DbError::NotFound => AccountError::NotFound,
+            other => other.into(),
+        })?;
+        let user = User::set_flags(conn, user_id, is_active, is_admin, now)?;
+        if before.is_admin
+            && before.is_active
+            && !(user.is_admin && user.is_active)
+            && User::count_active_admins(conn)? == 0
+        {
+            return Err(AccountError::LastAdmin);
+        }
+        if !user.is_active {
+            Session::delete_for_user(conn, &user.id)?;
+            ApiToken::revoke_all_for_user(conn, &user.id, now)?;
+        }
+        audit::caller_action(
+            conn,
+            by,
+            "admin.user.update",
+            format!("user:{}", user.id),
+            serde_json::json!({"is_active": user.is_active, "is_admin": user.is_admin}),
+        )?;
+        Ok(user)
+    })
 }
 
 /// Whether `email` (normalised) has the shape of an address: the check accounts and shares by

@@ -73,9 +73,10 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
         } => {
             let password = tessera::cli::read_password_stdin()?;
             let state = open_state(config).await?;
-            let user = tessera::accounts::create_user(&state.db, &email, &name, &password, admin)
-                .await
-                .map_err(|e| anyhow::anyhow!(e))?;
+            let user =
+                tessera::accounts::create_user(&state.db, None, &email, &name, &password, admin)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e))?;
             println!(
                 "created {} {} ({})",
                 if user.is_admin { "admin" } else { "user" },

@@ -181,10 +181,16 @@ impl TestApp {
     /// Creates a user directly through the account service (as `tessera user create` does).
     pub async fn create_user(&self, email: &str, admin: bool) -> TestUser {
         let password = "correct horse battery staple";
-        let user =
-            tessera::accounts::create_user(&self.state.db, email, "Test User", password, admin)
-                .await
-                .expect("create user");
+        let user = tessera::accounts::create_user(
+            &self.state.db,
+            None,
+            email,
+            "Test User",
+            password,
+            admin,
+        )
+        .await
+        .expect("create user");
         TestUser {
             id: user.id,
             email: email.to_owned(),

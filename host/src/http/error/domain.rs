@@ -132,6 +132,8 @@ impl From<AccountError> for ApiError {
     fn from(err: AccountError) -> Self {
         match err {
             AccountError::Invalid(message) => ApiError::validation(message),
+            AccountError::NotFound => ApiError::not_found("user"),
+            AccountError::LastAdmin => ApiError::conflict(err.to_string()),
             AccountError::Db(db) => db.into(),
             AccountError::Hashing(cause) => ApiError::internal(cause),
         }

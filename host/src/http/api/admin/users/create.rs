@@ -3,7 +3,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::access::AdminCaller;
-use crate::access::audit;
 use crate::http::access::deferred;
 use crate::http::api::users::UserView;
 use crate::http::error::ApiResult;
@@ -56,6 +55,7 @@ pub async fn create_user(
     let body = body.read().await?.into_inner();
     let user = crate::accounts::create_user(
         &state.db,
+        Some(&admin.0),
         &body.email,
         &body.name,
         &body.password,
@@ -63,13 +63,5 @@ pub async fn create_user(
     )
     .await?;
     tracing::info!(admin = %admin.0.user.id, user = %user.id, "user created");
-    let (target, detail) = (
-        format!("user:{}", user.id),
-        serde_json::json!({"email": user.email, "is_admin": user.is_admin}),
-    );
-    state
-        .db
-        .run(move |conn| audit::caller_action(conn, &admin.0, "admin.user.create", target, detail))
-        .await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }

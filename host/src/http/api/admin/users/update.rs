@@ -3,14 +3,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::access::AdminCaller;
-use crate::access::audit;
-use crate::db::api_tokens::ApiToken;
-use crate::db::sessions::Session;
-use crate::db::users::User;
+use crate::accounts;
 use crate::http::access::deferred;
 use crate::http::api::users::UserView;
-use crate::http::error::not_found_as;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::state::AppState;
 use crate::time::now_millis;
 
@@ -47,34 +43,17 @@ pub async fn update_user(
     let id = id.into_inner();
     let changes = body.read().await?.into_inner();
     let admin_id = admin.0.user.id.clone();
-    let caller = admin.0.clone();
     let user = state
         .db
         .run(move |conn| {
-            crate::db::write_transaction::<_, ApiError, _>(conn, |conn| {
-                let now = now_millis();
-                let before = User::find(conn, &id).map_err(|e| not_found_as(e, "user"))?;
-                let user = User::set_flags(conn, &id, changes.is_active, changes.is_admin, now)?;
-                if before.is_admin
-                    && before.is_active
-                    && !(user.is_admin && user.is_active)
-                    && User::count_active_admins(conn)? == 0
-                {
-                    return Err(ApiError::conflict("this would leave no active site admin"));
-                }
-                if !user.is_active {
-                    Session::delete_for_user(conn, &user.id)?;
-                    ApiToken::revoke_all_for_user(conn, &user.id, now)?;
-                }
-                audit::caller_action(
-                    conn,
-                    &caller,
-                    "admin.user.update",
-                    format!("user:{}", user.id),
-                    serde_json::json!({"is_active": user.is_active, "is_admin": user.is_admin}),
-                )?;
-                Ok(user)
-            })
+            accounts::change_flags(
+                conn,
+                &admin.0,
+                &id,
+                changes.is_active,
+                changes.is_admin,
+                now_millis(),
+            )
         })
         .await?;
     tracing::info!(admin = %admin_id, user = %user.id, active = user.is_active, admin_flag = user.is_admin, "user changed");
