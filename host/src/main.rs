@@ -302,15 +302,15 @@ async fn plugin_command(config: tessera::Config, command: PluginCommand) -> anyh
             // Made above, without the server's state.
             PluginCommand::New { .. } => {}
             PluginCommand::Enable { id, approve } => {
-                admin::enable(&mut conn, &id, approve, now)?;
+                admin::enable(&mut conn, None, &id, approve, now)?;
                 println!("enabled {id}");
             }
             PluginCommand::Disable { id } => {
-                admin::disable(&mut conn, &id, now)?;
+                admin::disable(&mut conn, None, &id, now)?;
                 println!("disabled {id}");
             }
             PluginCommand::Remove { id } => {
-                admin::remove(&mut conn, &id)?;
+                admin::remove(&mut conn, None, &id)?;
                 println!("removed {id}");
             }
         }

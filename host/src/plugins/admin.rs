@@ -7,6 +7,9 @@
 //! A plugin that asks for access beyond memory and time (a scratch folder, say) stays disabled
 //! until an administrator enables it with that access approved; the approval is recorded with
 //! the plugin, and a new version asking for more is disabled again until approved again.
+//!
+//! Each change made by a site admin through the API (`by`) is audited in its transaction
+//! (`admin.plugin.*`); the command line passes no one, its operator holding the server's files.
 
 use sha2::{Digest, Sha256};
 
@@ -14,9 +17,11 @@ use super::capabilities::Grants;
 use super::error::PluginError;
 use super::manifest::{Capabilities, Manifest, Stored};
 use super::registry::PluginRegistry;
-use crate::db::AnyConnection;
+use crate::access::Caller;
+use crate::access::audit;
 use crate::db::plugin_components::PluginComponent;
 use crate::db::plugins::{PluginRecord, SOURCE_FOLDER, SOURCE_INSTALLED};
+use crate::db::{AnyConnection, DbError, write_transaction};
 
 /// The largest component an administrator may upload.
 pub const MAX_COMPONENT_BYTES: usize = 64 << 20;
@@ -49,7 +54,7 @@ pub fn install(
     registry: &PluginRegistry,
     manifest_toml: &str,
     component: &[u8],
-    installed_by: Option<&str>,
+    by: Option<&Caller>,
     options: InstallOptions,
     now: i64,
 ) -> Result<PluginRecord, PluginAdminError> {
@@ -116,11 +121,11 @@ pub fn install(
         approved: approved
             .as_ref()
             .and_then(|a| serde_json::to_string(a).ok()),
-        installed_by: installed_by.map(str::to_owned),
+        installed_by: by.map(|caller| caller.user.id.clone()),
         created_at: existing.as_ref().map_or(now, |r| r.created_at),
         updated_at: now,
     };
-    crate::db::write_transaction::<_, crate::db::DbError, _>(conn, |conn| {
+    write_transaction::<_, DbError, _>(conn, |conn| {
         PluginComponent::store(
             conn,
             &PluginComponent {
@@ -132,15 +137,22 @@ pub fn install(
         )?;
         PluginRecord::save(conn, &record)?;
         PluginComponent::remove_unreferenced(conn)?;
-        Ok(())
+        audited(
+            conn,
+            by,
+            "admin.plugin.install",
+            &record.id,
+            serde_json::json!({"version": record.version, "enabled": record.enabled, "approve": options.approve}),
+        )
     })?;
-    tracing::info!(plugin = %record.id, version = %record.version, enabled = record.enabled, by = ?installed_by, "plugin installed");
+    tracing::info!(plugin = %record.id, version = %record.version, enabled = record.enabled, by = ?record.installed_by, "plugin installed");
     Ok(record)
 }
 
 /// Enables a plugin; `approve` approves the access its manifest asks for.
 pub fn enable(
     conn: &mut AnyConnection,
+    by: Option<&Caller>,
     id: &str,
     approve: bool,
     now: i64,
@@ -164,7 +176,16 @@ pub fn enable(
             requests: manifest.capabilities.access_requests(),
         });
     }
-    PluginRecord::set_enabled(conn, id, true, approved.as_deref(), now)?;
+    write_transaction::<_, DbError, _>(conn, |conn| {
+        PluginRecord::set_enabled(conn, id, true, approved.as_deref(), now)?;
+        audited(
+            conn,
+            by,
+            "admin.plugin.enable",
+            id,
+            serde_json::json!({"approve": approve}),
+        )
+    })?;
     tracing::info!(plugin = %id, "plugin enabled");
     PluginRecord::find(conn, id)?.ok_or_else(|| PluginAdminError::NotFound(id.into()))
 }
@@ -172,19 +193,27 @@ pub fn enable(
 /// Disables a plugin: no new export uses it; exports already running finish.
 pub fn disable(
     conn: &mut AnyConnection,
+    by: Option<&Caller>,
     id: &str,
     now: i64,
 ) -> Result<PluginRecord, PluginAdminError> {
     let record =
         PluginRecord::find(conn, id)?.ok_or_else(|| PluginAdminError::NotFound(id.into()))?;
-    PluginRecord::set_enabled(conn, id, false, record.approved.as_deref(), now)?;
+    write_transaction::<_, DbError, _>(conn, |conn| {
+        PluginRecord::set_enabled(conn, id, false, record.approved.as_deref(), now)?;
+        audited(conn, by, "admin.plugin.disable", id, serde_json::json!({}))
+    })?;
     tracing::info!(plugin = %id, "plugin disabled");
     PluginRecord::find(conn, id)?.ok_or_else(|| PluginAdminError::NotFound(id.into()))
 }
 
 /// Removes an installed plugin and its component. A plugin from the plugins folder cannot be
 /// removed here: it would come back at the next start; disable it, or delete its folder.
-pub fn remove(conn: &mut AnyConnection, id: &str) -> Result<(), PluginAdminError> {
+pub fn remove(
+    conn: &mut AnyConnection,
+    by: Option<&Caller>,
+    id: &str,
+) -> Result<(), PluginAdminError> {
     let record =
         PluginRecord::find(conn, id)?.ok_or_else(|| PluginAdminError::NotFound(id.into()))?;
     if record.source == SOURCE_FOLDER {
@@ -192,12 +221,26 @@ pub fn remove(conn: &mut AnyConnection, id: &str) -> Result<(), PluginAdminError
             "plugin '{id}' ships in the server's plugins folder; disable it instead, or delete its folder"
         )));
     }
-    crate::db::write_transaction::<_, crate::db::DbError, _>(conn, |conn| {
+    write_transaction::<_, DbError, _>(conn, |conn| {
         PluginRecord::delete(conn, id)?;
         PluginComponent::remove_unreferenced(conn)?;
-        Ok(())
+        audited(conn, by, "admin.plugin.remove", id, serde_json::json!({}))
     })?;
     tracing::info!(plugin = %id, "plugin removed");
+    Ok(())
+}
+
+/// The audit entry of a change `by` made to plugin `id`, when someone made it through the API.
+fn audited(
+    conn: &mut AnyConnection,
+    by: Option<&Caller>,
+    action: &'static str,
+    id: &str,
+    detail: serde_json::Value,
+) -> Result<(), DbError> {
+    if let Some(caller) = by {
+        audit::caller_action(conn, caller, action, format!("plugin:{id}"), detail)?;
+    }
     Ok(())
 }
 

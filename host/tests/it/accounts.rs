@@ -235,6 +235,14 @@ async fn deactivation_ends_sessions_and_tokens_at_once(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::CONFLICT);
+    // The suspension is audited; the refused change is not.
+    let trail = app
+        .get_json(&admin, "/api/v1/admin/audit?action=admin.user.update")
+        .await;
+    let entries = trail["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{trail}");
+    assert_eq!(entries[0]["target"], format!("user:{}", user.id), "{trail}");
+    assert_eq!(entries[0]["detail"]["is_active"], false, "{trail}");
 }
 
 async fn admin_api_refuses_others(backend: Backend) {
@@ -284,6 +292,14 @@ async fn admin_api_refuses_others(backend: Backend) {
     assert_eq!(duplicate.status(), StatusCode::CONFLICT);
     let listed: Value = app.get_json(&admin, "/api/v1/admin/users").await;
     assert_eq!(listed["total"], 3);
+    // The account made is in the audit trail, once, by the admin; the refused ones are not.
+    let trail = app
+        .get_json(&admin, "/api/v1/admin/audit?action=admin.user.create")
+        .await;
+    let entries = trail["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{trail}");
+    assert_eq!(entries[0]["actor"], format!("user:{}", admin.id), "{trail}");
+    assert_eq!(entries[0]["detail"]["email"], "new@example.org", "{trail}");
 }
 
 // Issue 14, item 25 (found by the API conformance run): changes that read and then write in

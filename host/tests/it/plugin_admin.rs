@@ -177,6 +177,40 @@ async fn plugins_install_and_go_without_a_restart(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // Every change an admin made is in the audit trail, in order, and nothing refused is.
+    let trail = app
+        .get_json(
+            &admin,
+            &format!("/api/v1/admin/audit?limit=50&actor=user:{}", admin.id),
+        )
+        .await;
+    let mut changes: Vec<(String, String)> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("admin.plugin."))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["target"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // The trail lists the newest first.
+    changes.reverse();
+    let expected = [
+        ("admin.plugin.install", "plugin:markdown"),
+        ("admin.plugin.enable", "plugin:markdown"),
+        ("admin.plugin.disable", "plugin:csv"),
+        ("admin.plugin.enable", "plugin:csv"),
+        ("admin.plugin.remove", "plugin:markdown"),
+    ];
+    assert_eq!(
+        changes,
+        expected.map(|(a, t)| (a.to_owned(), t.to_owned())),
+        "{trail}"
+    );
 }
 
 async fn install_refuses_what_is_not_a_plugin(backend: Backend) {

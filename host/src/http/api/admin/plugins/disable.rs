@@ -2,9 +2,7 @@ use actix_web::web;
 
 use super::{AdminPluginView, synced_view};
 use crate::access::AdminCaller;
-use crate::access::audit;
-use crate::db::write_transaction;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::plugins::admin;
 use crate::state::AppState;
 use crate::time::now_millis;
@@ -27,19 +25,7 @@ pub async fn disable_plugin(
     let target = id.clone();
     state
         .db
-        .run(move |conn| {
-            write_transaction(conn, |conn| {
-                admin::disable(conn, &target, now_millis()).map_err(ApiError::from)?;
-                audit::caller_action(
-                    conn,
-                    &admin.0,
-                    "admin.plugin.disable",
-                    format!("plugin:{target}"),
-                    serde_json::json!({}),
-                )?;
-                Ok::<_, ApiError>(())
-            })
-        })
+        .run(move |conn| admin::disable(conn, Some(&admin.0), &target, now_millis()))
         .await?;
     Ok(web::Json(synced_view(&state, id).await?))
 }

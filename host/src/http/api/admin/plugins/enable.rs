@@ -4,8 +4,6 @@ use utoipa::ToSchema;
 
 use super::{AdminPluginView, synced_view};
 use crate::access::AdminCaller;
-use crate::access::audit;
-use crate::db::write_transaction;
 use crate::http::access::deferred;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::plugins::admin;
@@ -56,19 +54,7 @@ pub async fn enable_plugin(
     let target = id.clone();
     state
         .db
-        .run(move |conn| {
-            write_transaction(conn, |conn| {
-                admin::enable(conn, &target, approve, now_millis()).map_err(ApiError::from)?;
-                audit::caller_action(
-                    conn,
-                    &admin.0,
-                    "admin.plugin.enable",
-                    format!("plugin:{target}"),
-                    serde_json::json!({"approve": approve}),
-                )?;
-                Ok::<_, ApiError>(())
-            })
-        })
+        .run(move |conn| admin::enable(conn, Some(&admin.0), &target, approve, now_millis()))
         .await?;
     Ok(web::Json(synced_view(&state, id).await?))
 }

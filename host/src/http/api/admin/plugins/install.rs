@@ -6,7 +6,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{AdminPluginView, synced_view};
 use crate::access::AdminCaller;
-use crate::access::audit;
 use crate::http::access::deferred;
 use crate::http::error::{ApiError, ApiResult};
 use crate::plugins::admin::{self, InstallOptions, MAX_COMPONENT_BYTES};
@@ -103,7 +102,6 @@ pub async fn install_plugin(
         enable: query.enable,
         approve: query.approve,
     };
-    let user_id = admin.0.user.id.clone();
     let registry = state.plugins.clone();
     // Compiling a component is CPU work: off the async threads.
     let record = state
@@ -114,21 +112,11 @@ pub async fn install_plugin(
                 &registry,
                 &manifest,
                 &component,
-                Some(&user_id),
+                Some(&admin.0),
                 options,
                 now_millis(),
             )
             .map_err(ApiError::from)
-        })
-        .await?;
-    let (target, detail) = (
-        format!("plugin:{}", record.id),
-        serde_json::json!({"version": record.version, "enabled": record.enabled, "approve": options.approve}),
-    );
-    state
-        .db
-        .run(move |conn| {
-            audit::caller_action(conn, &admin.0, "admin.plugin.install", target, detail)
         })
         .await?;
     let view = synced_view(&state, record.id).await?;

@@ -1,8 +1,6 @@
 use actix_web::{HttpResponse, web};
 
 use crate::access::AdminCaller;
-use crate::access::audit;
-use crate::db::write_transaction;
 use crate::http::error::{ApiError, ApiResult};
 use crate::plugins::admin;
 use crate::state::AppState;
@@ -29,17 +27,7 @@ pub async fn remove_plugin(
     state
         .db
         .run(move |conn| {
-            write_transaction(conn, |conn| {
-                admin::remove(conn, &id).map_err(ApiError::from)?;
-                audit::caller_action(
-                    conn,
-                    &admin.0,
-                    "admin.plugin.remove",
-                    format!("plugin:{id}"),
-                    serde_json::json!({}),
-                )?;
-                Ok::<_, ApiError>(())
-            })?;
+            admin::remove(conn, Some(&admin.0), &id)?;
             registry.sync(conn, now_millis())?;
             Ok::<_, ApiError>(())
         })
