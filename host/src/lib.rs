@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod datasets;
 pub mod db;
+pub mod error_code;
 pub mod export;
 pub mod http;
 pub mod human;

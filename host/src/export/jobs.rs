@@ -78,7 +78,7 @@ pub const INTERNAL_MESSAGE: &str = "internal error";
 
 /// The error code a failed job records, the same catalogue as the API's.
 fn error_code(err: &ExportError) -> String {
-    err.kind().to_owned()
+    err.kind().as_str()
 }
 
 /// Runs `job` to its end (blocking: call it from the blocking pool).

@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
+use crate::error_code::ErrorCode;
 use crate::plugins::exporter::{Batch, DatasetInfo, ExportRequest, ExportSession, FormatInfo};
 use crate::plugins::{LoadedPlugin, PluginError, PluginRuntime};
 
@@ -211,11 +212,11 @@ pub enum ExportError {
 impl ExportError {
     /// The stable name of this failure, as a failed export job records it and as the API's
     /// error catalogue names it.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorCode {
         match self {
             ExportError::Plugin(e) => e.kind(),
-            ExportError::Invalid(_) => "validation_failed",
-            ExportError::Data(_) | ExportError::Cancelled => "internal",
+            ExportError::Invalid(_) => ErrorCode::ValidationFailed,
+            ExportError::Data(_) | ExportError::Cancelled => ErrorCode::Internal,
         }
     }
 }

@@ -5,6 +5,7 @@
 use crate::access::AccessError;
 use crate::access::policy::PolicyError;
 use crate::db::DbError;
+use crate::error_code::ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -52,17 +53,17 @@ pub enum LinkError {
 impl LinkError {
     /// The refusal's stable name, as the access and audit logs record it (the API's error
     /// catalogue names it the same).
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            LinkError::NoSuchLink | LinkError::NotFound(_) => "not_found",
-            LinkError::InvalidToken(_) => "invalid_token",
-            LinkError::Refused(_) => "forbidden",
-            LinkError::Expired(_) => "link_expired",
-            LinkError::UsedUp(_) => "link_used_up",
-            LinkError::Suspended => "link_suspended",
-            LinkError::PasswordRequired => "password_required",
-            LinkError::Throttled(_) | LinkError::TokenBusy => "too_many_attempts",
-            LinkError::Policy(_) | LinkError::Db(_) => "internal",
+            LinkError::NoSuchLink | LinkError::NotFound(_) => ErrorCode::NotFound,
+            LinkError::InvalidToken(_) => ErrorCode::InvalidToken,
+            LinkError::Refused(_) => ErrorCode::Forbidden,
+            LinkError::Expired(_) => ErrorCode::LinkExpired,
+            LinkError::UsedUp(_) => ErrorCode::LinkUsedUp,
+            LinkError::Suspended => ErrorCode::LinkSuspended,
+            LinkError::PasswordRequired => ErrorCode::PasswordRequired,
+            LinkError::Throttled(_) | LinkError::TokenBusy => ErrorCode::TooManyAttempts,
+            LinkError::Policy(_) | LinkError::Db(_) => ErrorCode::Internal,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! How a plugin call fails: [`PluginError`], naming which of its limits a plugin passed or what
 //! else went wrong, and the stable name of each.
 
+use crate::error_code::ErrorCode;
+
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
     #[error("the plugin crashed: {0}")]
@@ -24,15 +26,15 @@ pub enum PluginError {
 impl PluginError {
     /// The stable name of this failure, as a failed export job records it and as the API's
     /// error catalogue names it (the transport maps each variant to the same code).
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            PluginError::Trapped(_) => "plugin_trapped",
-            PluginError::Timeout(_) => "plugin_timeout",
-            PluginError::MemoryLimit(_) => "plugin_memory_limit",
-            PluginError::DiskLimit(_) => "plugin_disk_limit",
-            PluginError::BadOutput(_) => "plugin_bad_output",
-            PluginError::InvalidOptions(_) => "invalid_export_options",
-            PluginError::Failed(_) | PluginError::Load(_) => "plugin_failed",
+            PluginError::Trapped(_) => ErrorCode::PluginTrapped,
+            PluginError::Timeout(_) => ErrorCode::PluginTimeout,
+            PluginError::MemoryLimit(_) => ErrorCode::PluginMemoryLimit,
+            PluginError::DiskLimit(_) => ErrorCode::PluginDiskLimit,
+            PluginError::BadOutput(_) => ErrorCode::PluginBadOutput,
+            PluginError::InvalidOptions(_) => ErrorCode::InvalidExportOptions,
+            PluginError::Failed(_) | PluginError::Load(_) => ErrorCode::PluginFailed,
         }
     }
 }

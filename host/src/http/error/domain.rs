@@ -77,15 +77,7 @@ impl From<IngestError> for ApiError {
 
 impl From<PluginError> for ApiError {
     fn from(err: PluginError) -> Self {
-        let code = match &err {
-            PluginError::Trapped(_) => ErrorCode::PluginTrapped,
-            PluginError::Timeout(_) => ErrorCode::PluginTimeout,
-            PluginError::MemoryLimit(_) => ErrorCode::PluginMemoryLimit,
-            PluginError::DiskLimit(_) => ErrorCode::PluginDiskLimit,
-            PluginError::BadOutput(_) => ErrorCode::PluginBadOutput,
-            PluginError::InvalidOptions(_) => ErrorCode::InvalidExportOptions,
-            PluginError::Failed(_) | PluginError::Load(_) => ErrorCode::PluginFailed,
-        };
+        let code = err.kind();
         tracing::warn!(error = %err, code = code.as_str(), "plugin call failed");
         ApiError::new(code, err.to_string())
     }
@@ -152,13 +144,7 @@ impl From<LinkError> for ApiError {
                     ..ApiError::new(ErrorCode::TooManyAttempts, err.to_string())
                 };
             }
-            LinkError::NoSuchLink | LinkError::NotFound(_) => ErrorCode::NotFound,
-            LinkError::InvalidToken(_) => ErrorCode::InvalidToken,
-            LinkError::Refused(_) => ErrorCode::Forbidden,
-            LinkError::Expired(_) => ErrorCode::LinkExpired,
-            LinkError::UsedUp(_) => ErrorCode::LinkUsedUp,
-            LinkError::Suspended => ErrorCode::LinkSuspended,
-            LinkError::PasswordRequired => ErrorCode::PasswordRequired,
+            _ => err.kind(),
         };
         ApiError::new(code, err.to_string())
     }
@@ -234,7 +220,7 @@ mod tests {
         ];
         for failure in failures {
             let kind = failure.kind();
-            assert_eq!(ApiError::from(failure).code.as_str(), kind);
+            assert_eq!(ApiError::from(failure).code, kind);
         }
     }
 
@@ -257,7 +243,7 @@ mod tests {
         for refusal in refusals {
             let (kind, sentence) = (refusal.kind(), refusal.to_string());
             let api = ApiError::from(refusal);
-            assert_eq!(api.code.as_str(), kind);
+            assert_eq!(api.code, kind);
             assert_eq!(api.message, sentence);
         }
     }

@@ -1,6 +1,8 @@
 //! The one error catalogue of the HTTP API.
 //!
-//! Every failure a client can see has a stable snake_case [`ErrorCode`] with its HTTP status,
+//! Every failure a client can see has a stable snake_case [`ErrorCode`] (named beneath, in
+//! [`crate::error_code`], so that a failed job or a refused link records the same name) with
+//! its HTTP status here,
 //! and reaches the wire in one shape: `{"error": {"code": "...", "message": "..."}}`. Lower
 //! layers (database, storage, ingest) have their own error types and convert into [`ApiError`]
 //! here, once. An internal error tells the client only "internal error"; its cause goes to the
@@ -14,56 +16,9 @@ use utoipa::ToSchema;
 
 mod domain;
 
-/// Stable, documented error codes. Clients match on these, never on messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    BadRequest,
-    InvalidJson,
-    ValidationFailed,
-    Unauthenticated,
-    InvalidCredentials,
-    CsrfTokenMissing,
-    Forbidden,
-    InsufficientScope,
-    NotFound,
-    MethodNotAllowed,
-    Conflict,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    UnsupportedFormat,
-    EmptyFile,
-    MalformedFile,
-    RaggedRows,
-    TooManyAttempts,
-    TooManyUploads,
-    UploadsBusy,
-    UploadTooSlow,
-    TooManyColumns,
-    TooManyRows,
-    WorkbookTooLarge,
-    UnknownFormat,
-    Gone,
-    RangeNotSatisfiable,
-    InvalidExportOptions,
-    InvalidToken,
-    PasswordRequired,
-    LinkExpired,
-    LinkUsedUp,
-    /// The link's creator no longer holds the access the link needs.
-    LinkSuspended,
-    InvalidPlugin,
-    ApprovalRequired,
-    PluginTrapped,
-    PluginTimeout,
-    PluginMemoryLimit,
-    PluginDiskLimit,
-    PluginBadOutput,
-    PluginFailed,
-    Unavailable,
-    Internal,
-}
+pub use crate::error_code::ErrorCode;
 
+/// Each code's HTTP status: the transport's own reading of the catalogue.
 impl ErrorCode {
     pub fn status(self) -> StatusCode {
         use ErrorCode::*;
@@ -98,13 +53,6 @@ impl ErrorCode {
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
-    }
-
-    pub fn as_str(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "internal".to_owned())
     }
 }
 
