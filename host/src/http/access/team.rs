@@ -28,7 +28,9 @@ pub struct Owner;
 impl TeamRole for Member {
     fn require(conn: &mut AnyConnection, team_id: &str, caller: &Caller) -> Result<Team, ApiError> {
         let team = Team::find(conn, team_id).map_err(|e| not_found_as(e, "team"))?;
-        if !caller.is_admin() && Team::role_of(conn, &team.id, &caller.user.id)?.is_none() {
+        if !caller.is_admin()
+            && Team::role_of(conn, team.team_id(), caller.user.user_id())?.is_none()
+        {
             return Err(ApiError::not_found("team"));
         }
         Ok(team)
@@ -52,7 +54,7 @@ pub fn require_team_owner(
     if caller.is_admin() {
         return Ok(team);
     }
-    match Team::role_of(conn, team_id, &caller.user.id)?.as_deref() {
+    match Team::role_of(conn, team.team_id(), caller.user.user_id())?.as_deref() {
         Some(ROLE_OWNER) => Ok(team),
         Some(_) => Err(ApiError::forbidden(
             "only the team's owners can manage its members",

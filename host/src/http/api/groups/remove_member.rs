@@ -4,6 +4,7 @@ use serde_json::json;
 use crate::access::Caller;
 use crate::access::audit;
 use crate::db::groups::UserGroup;
+use crate::db::ids::{GroupId, UserId};
 use crate::db::write_transaction;
 use crate::http::access::require_group_manager;
 use crate::http::error::{ApiError, ApiResult};
@@ -34,7 +35,8 @@ pub async fn remove_group_member(
                 require_group_manager(conn, &group_id, &caller)?;
             }
             write_transaction(conn, |conn| {
-                if !UserGroup::remove_member(conn, &group_id, &user_id)? {
+                let (group, user) = (GroupId::new(&group_id), UserId::new(&user_id));
+                if !UserGroup::remove_member(conn, group, user)? {
                     return Err(ApiError::not_found("group member"));
                 }
                 audit::caller_action(

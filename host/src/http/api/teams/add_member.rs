@@ -4,6 +4,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::access::audit;
+use crate::db::ids::TeamId;
 use crate::db::teams::{ROLE_MEMBER, ROLE_OWNER, Team, TeamMember};
 use crate::db::users::User;
 use crate::db::{DbError, write_transaction};
@@ -63,7 +64,8 @@ pub async fn add_team_member(
                 other => other.into(),
             })?;
             if role == ROLE_MEMBER
-                && Team::role_of(conn, &team_id, &user.id)?.as_deref() == Some(ROLE_OWNER)
+                && Team::role_of(conn, TeamId::new(&team_id), user.user_id())?.as_deref()
+                    == Some(ROLE_OWNER)
                 && Team::count_owners(conn, &team_id)? <= 1
             {
                 return Err(ApiError::conflict("a team needs at least one owner"));

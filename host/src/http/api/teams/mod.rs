@@ -50,7 +50,7 @@ pub fn team_for_caller(
 ) -> Result<Team, ApiError> {
     let team = Team::find_by_reference(conn, reference.trim())
         .map_err(|_| ApiError::validation(format!("there is no team '{reference}'")))?;
-    if !caller.is_admin() && Team::role_of(conn, &team.id, &caller.user.id)?.is_none() {
+    if !caller.is_admin() && Team::role_of(conn, team.team_id(), caller.user.user_id())?.is_none() {
         return Err(ApiError::forbidden(format!(
             "you are not a member of team '{}'",
             team.name

@@ -3,6 +3,7 @@ use serde_json::json;
 
 use crate::access::Caller;
 use crate::access::audit;
+use crate::db::ids::{TeamId, UserId};
 use crate::db::teams::{ROLE_OWNER, Team};
 use crate::db::write_transaction;
 use crate::http::access::require_team_owner;
@@ -32,17 +33,18 @@ pub async fn remove_team_member(
     state
         .db
         .run(move |conn| {
+            let (team, user) = (TeamId::new(&team_id), UserId::new(&user_id));
             // Leaving a team is one's own business; removing someone else is an owner's.
             if user_id != caller.user.id {
                 require_team_owner(conn, &team_id, &caller)?;
             }
-            if Team::role_of(conn, &team_id, &user_id)?.as_deref() == Some(ROLE_OWNER)
+            if Team::role_of(conn, team, user)?.as_deref() == Some(ROLE_OWNER)
                 && Team::count_owners(conn, &team_id)? <= 1
             {
                 return Err(ApiError::conflict("a team needs at least one owner"));
             }
             write_transaction(conn, |conn| {
-                if !Team::remove_member(conn, &team_id, &user_id)? {
+                if !Team::remove_member(conn, team, user)? {
                     return Err(ApiError::not_found("team member"));
                 }
                 audit::caller_action(

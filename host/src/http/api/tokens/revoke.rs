@@ -2,6 +2,7 @@ use actix_web::{HttpResponse, web};
 
 use crate::access::Caller;
 use crate::db::api_tokens::ApiToken;
+use crate::db::ids::{TokenId, UserId};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::time::now_millis;
@@ -24,7 +25,10 @@ pub async fn revoke_token(
     let token_id = id.clone();
     let revoked = state
         .db
-        .run(move |conn| ApiToken::revoke(conn, &user_id, &token_id, now_millis()))
+        .run(move |conn| {
+            let (user, token) = (UserId::new(&user_id), TokenId::new(&token_id));
+            ApiToken::revoke(conn, user, token, now_millis())
+        })
         .await?;
     if !revoked {
         return Err(ApiError::not_found("token"));
