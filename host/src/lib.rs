@@ -14,6 +14,7 @@ pub mod config;
 pub mod datasets;
 pub mod db;
 pub mod export;
+pub mod groups;
 pub mod http;
 pub mod human;
 pub mod ingest;
@@ -25,6 +26,7 @@ pub mod plugins;
 pub mod sharing;
 pub mod state;
 pub mod storage;
+pub mod teams;
 pub mod time;
 
 pub use config::Config;

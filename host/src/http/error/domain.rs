@@ -9,11 +9,13 @@ use crate::auth::password::Busy;
 use crate::auth::signin::SignInError;
 use crate::datasets::DatasetError;
 use crate::export::ExportError;
+use crate::groups::GroupError;
 use crate::ingest::IngestError;
 use crate::links::LinkError;
 use crate::plugins::PluginError;
 use crate::plugins::admin::PluginAdminError;
 use crate::sharing::SharingError;
+use crate::teams::TeamError;
 
 impl From<crate::db::DbError> for ApiError {
     fn from(err: crate::db::DbError) -> Self {
@@ -182,6 +184,39 @@ impl From<DatasetError> for ApiError {
     }
 }
 
+impl From<TeamError> for ApiError {
+    fn from(err: TeamError) -> Self {
+        match err {
+            TeamError::NotFound => ApiError::not_found("team"),
+            TeamError::NoSuchMember => ApiError::not_found("team member"),
+            TeamError::NotAnOwner | TeamError::NotAMember(_) => {
+                ApiError::forbidden(err.to_string())
+            }
+            TeamError::LastOwner => ApiError::conflict(err.to_string()),
+            TeamError::NoSuchUser(_) | TeamError::NoSuchTeam(_) => {
+                ApiError::validation(err.to_string())
+            }
+            TeamError::Invalid(message) => ApiError::validation(message),
+            TeamError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<GroupError> for ApiError {
+    fn from(err: GroupError) -> Self {
+        match err {
+            GroupError::NotFound => ApiError::not_found("group"),
+            GroupError::NoSuchMember => ApiError::not_found("group member"),
+            GroupError::ManagedNeedsAdmin
+            | GroupError::ManagedByAdmins
+            | GroupError::NotTheManager => ApiError::forbidden(err.to_string()),
+            GroupError::NoSuchUser(_) => ApiError::validation(err.to_string()),
+            GroupError::Invalid(message) => ApiError::validation(message),
+            GroupError::Db(db) => db.into(),
+        }
+    }
+}
+
 impl From<Busy> for ApiError {
     fn from(busy: Busy) -> Self {
         tracing::warn!("password hashing is saturated; a request was turned away");
@@ -233,6 +268,71 @@ mod tests {
         for failure in failures {
             let kind = failure.kind();
             assert_eq!(ApiError::from(failure).code.as_str(), kind);
+        }
+    }
+
+    /// Teams and groups answered with these codes and sentences while their
+    /// handlers decided for themselves; their domain errors must answer the same (issue 15).
+    #[test]
+    fn team_and_group_refusals_answer_as_before() {
+        let answers: Vec<(ApiError, u16, &str)> = vec![
+            (TeamError::NotFound.into(), 404, "team not found"),
+            (TeamError::NoSuchMember.into(), 404, "team member not found"),
+            (
+                TeamError::NotAnOwner.into(),
+                403,
+                "only the team's owners can manage its members",
+            ),
+            (
+                TeamError::LastOwner.into(),
+                409,
+                "a team needs at least one owner",
+            ),
+            (
+                TeamError::NoSuchUser("x@example.org".into()).into(),
+                422,
+                "there is no user 'x@example.org'",
+            ),
+            (
+                TeamError::NoSuchTeam("Limnology".into()).into(),
+                422,
+                "there is no team 'Limnology'",
+            ),
+            (
+                TeamError::NotAMember("Limnology".into()).into(),
+                403,
+                "you are not a member of team 'Limnology'",
+            ),
+            (GroupError::NotFound.into(), 404, "group not found"),
+            (
+                GroupError::NoSuchMember.into(),
+                404,
+                "group member not found",
+            ),
+            (
+                GroupError::ManagedNeedsAdmin.into(),
+                403,
+                "only site admins create admin-managed groups",
+            ),
+            (
+                GroupError::ManagedByAdmins.into(),
+                403,
+                "only site admins change an admin-managed group",
+            ),
+            (
+                GroupError::NotTheManager.into(),
+                403,
+                "only the group's creator or a site admin can change it",
+            ),
+            (
+                GroupError::NoSuchUser("x".into()).into(),
+                422,
+                "there is no user 'x'",
+            ),
+        ];
+        for (api, status, sentence) in answers {
+            assert_eq!(api.code.status().as_u16(), status, "{sentence}");
+            assert_eq!(api.message, sentence);
         }
     }
 
