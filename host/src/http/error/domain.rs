@@ -7,6 +7,7 @@ use crate::access::AccessError;
 use crate::accounts::AccountError;
 use crate::auth::password::Busy;
 use crate::auth::signin::SignInError;
+use crate::auth::tokens::TokenError;
 use crate::datasets::DatasetError;
 use crate::export::ExportError;
 use crate::groups::GroupError;
@@ -217,6 +218,19 @@ impl From<GroupError> for ApiError {
     }
 }
 
+impl From<TokenError> for ApiError {
+    fn from(err: TokenError) -> Self {
+        match err {
+            TokenError::Invalid(message) => ApiError::validation(message),
+            TokenError::AdminScope
+            | TokenError::ScopeBeyondParent(_)
+            | TokenError::ExpiryBeyondParent(_) => ApiError::forbidden(err.to_string()),
+            TokenError::NotFound => ApiError::not_found("token"),
+            TokenError::Db(db) => db.into(),
+        }
+    }
+}
+
 impl From<Busy> for ApiError {
     fn from(busy: Busy) -> Self {
         tracing::warn!("password hashing is saturated; a request was turned away");
@@ -271,10 +285,10 @@ mod tests {
         }
     }
 
-    /// Teams and groups answered with these codes and sentences while their
+    /// Teams, groups and API tokens answered with these codes and sentences while their
     /// handlers decided for themselves; their domain errors must answer the same (issue 15).
     #[test]
-    fn team_and_group_refusals_answer_as_before() {
+    fn team_group_and_token_refusals_answer_as_before() {
         let answers: Vec<(ApiError, u16, &str)> = vec![
             (TeamError::NotFound.into(), 404, "team not found"),
             (TeamError::NoSuchMember.into(), 404, "team member not found"),
@@ -329,6 +343,22 @@ mod tests {
                 422,
                 "there is no user 'x'",
             ),
+            (
+                TokenError::AdminScope.into(),
+                403,
+                "only site admins can create tokens with the admin scope",
+            ),
+            (
+                TokenError::ScopeBeyondParent("write").into(),
+                403,
+                "this API token cannot create a token with the 'write' scope, which it does not hold",
+            ),
+            (
+                TokenError::ExpiryBeyondParent("2027-01-31T12:00:00Z".into()).into(),
+                403,
+                "this API token expires at 2027-01-31T12:00:00Z; it cannot create a token that lives longer",
+            ),
+            (TokenError::NotFound.into(), 404, "token not found"),
         ];
         for (api, status, sentence) in answers {
             assert_eq!(api.code.status().as_u16(), status, "{sentence}");
