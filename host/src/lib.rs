@@ -15,6 +15,7 @@ pub mod datasets;
 pub mod db;
 pub mod error_code;
 pub mod export;
+pub mod groups;
 pub mod http;
 pub mod human;
 pub mod ingest;
@@ -26,6 +27,7 @@ pub mod plugins;
 pub mod sharing;
 pub mod state;
 pub mod storage;
+pub mod teams;
 pub mod time;
 
 pub use config::Config;

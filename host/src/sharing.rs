@@ -15,6 +15,7 @@ use crate::access::audit::{self, AuditEvent};
 use crate::access::{Caller, Level};
 use crate::db::datasets::Dataset;
 use crate::db::groups::UserGroup;
+use crate::db::ids::{DatasetId, ShareId};
 use crate::db::shares::{EMAIL, Share};
 use crate::db::teams::Team;
 use crate::db::users::{User, normalize_email};
@@ -80,7 +81,7 @@ pub fn recipient(
 pub fn grant(
     conn: &mut AnyConnection,
     caller: &Caller,
-    dataset_id: &str,
+    dataset_id: DatasetId,
     recipient: (&'static str, String),
     level: Level,
     expires_at: Option<i64>,
@@ -89,7 +90,7 @@ pub fn grant(
     let (kind, subject_id) = recipient;
     let share = Share {
         id: new_id(),
-        dataset_id: dataset_id.to_owned(),
+        dataset_id: dataset_id.as_str().to_owned(),
         subject_kind: kind.to_owned(),
         subject_id,
         level: level.as_str().to_owned(),
@@ -131,8 +132,8 @@ pub struct Change {
 pub fn change(
     conn: &mut AnyConnection,
     caller: &Caller,
-    dataset_id: &str,
-    share_id: &str,
+    dataset_id: DatasetId,
+    share_id: ShareId,
     change: Change,
     now: i64,
 ) -> Result<Share, SharingError> {
@@ -169,8 +170,8 @@ pub fn change(
 pub fn revoke(
     conn: &mut AnyConnection,
     caller: &Caller,
-    dataset_id: &str,
-    share_id: &str,
+    dataset_id: DatasetId,
+    share_id: ShareId,
     now: i64,
 ) -> Result<(), SharingError> {
     let share = find(conn, dataset_id, share_id)?;
@@ -193,7 +194,11 @@ pub fn revoke(
     })
 }
 
-fn find(conn: &mut AnyConnection, dataset_id: &str, share_id: &str) -> Result<Share, SharingError> {
+fn find(
+    conn: &mut AnyConnection,
+    dataset_id: DatasetId,
+    share_id: ShareId,
+) -> Result<Share, SharingError> {
     Share::find(conn, dataset_id, share_id).map_err(|e| match e {
         DbError::NotFound => SharingError::NotFound,
         other => other.into(),
@@ -204,7 +209,7 @@ fn find(conn: &mut AnyConnection, dataset_id: &str, share_id: &str) -> Result<Sh
 fn event(
     caller: &Caller,
     action: &'static str,
-    dataset_id: &str,
+    dataset_id: DatasetId,
     detail: serde_json::Value,
 ) -> AuditEvent {
     AuditEvent::new(

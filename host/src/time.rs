@@ -6,6 +6,10 @@
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// The longest `expires_in` any request takes: a hundred years, in seconds. Held well inside
+/// what RFC 3339 can write back (years up to 9999) and what milliseconds in an `i64` can count.
+pub const MAX_EXPIRES_IN_SECONDS: i64 = 100 * 365 * 24 * 3600;
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_millis() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64

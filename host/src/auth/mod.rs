@@ -1,4 +1,5 @@
-//! Who is calling: passwords, sessions, API tokens, CSRF and sign-in throttling.
+//! Who is calling: passwords, sessions, API tokens (made and revoked in [`tokens`]), CSRF and
+//! sign-in throttling.
 //!
 //! Authentication ends in a [`Caller`](crate::access::Caller) (defined with the access
 //! decisions it is the subject of, in [`crate::access::caller`]), which the transport layer's extractor builds and every
@@ -9,6 +10,7 @@ pub mod password;
 pub mod secrets;
 pub mod signin;
 pub mod throttle;
+pub mod tokens;
 
 /// The sign-in session cookie (HttpOnly).
 pub const SESSION_COOKIE: &str = "tessera_session";

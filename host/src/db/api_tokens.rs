@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::ids::{TokenId, UserId};
 use super::schema::api_tokens;
 use super::{AnyConnection, DbResult};
 
@@ -58,11 +59,16 @@ impl ApiToken {
     }
 
     /// Revokes one of the user's tokens; `false` when the user has no such token.
-    pub fn revoke(conn: &mut AnyConnection, user_id: &str, id: &str, now: i64) -> DbResult<bool> {
+    pub fn revoke(
+        conn: &mut AnyConnection,
+        user_id: UserId,
+        id: TokenId,
+        now: i64,
+    ) -> DbResult<bool> {
         let changed = diesel::update(
             api_tokens::table
-                .filter(api_tokens::id.eq(id))
-                .filter(api_tokens::user_id.eq(user_id))
+                .filter(api_tokens::id.eq(id.as_str()))
+                .filter(api_tokens::user_id.eq(user_id.as_str()))
                 .filter(api_tokens::revoked_at.is_null()),
         )
         .set(api_tokens::revoked_at.eq(now))

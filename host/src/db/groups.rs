@@ -6,6 +6,7 @@
 use diesel::prelude::*;
 
 use super::access_state::AccessState;
+use super::ids::{GroupId, UserId};
 use super::schema::{group_members, user_groups, users};
 use super::users::User;
 use super::{AnyConnection, DbError, DbResult};
@@ -91,9 +92,13 @@ impl UserGroup {
             .load(conn)?)
     }
 
-    pub fn is_member(conn: &mut AnyConnection, group_id: &str, user_id: &str) -> DbResult<bool> {
+    pub fn is_member(
+        conn: &mut AnyConnection,
+        group_id: GroupId,
+        user_id: UserId,
+    ) -> DbResult<bool> {
         Ok(group_members::table
-            .find((group_id, user_id))
+            .find((group_id.as_str(), user_id.as_str()))
             .count()
             .get_result::<i64>(conn)?
             > 0)
@@ -110,7 +115,8 @@ impl UserGroup {
 
     /// Adds a member; adding one twice is not an error.
     pub fn add_member(conn: &mut AnyConnection, member: &GroupMember) -> DbResult<()> {
-        if !UserGroup::is_member(conn, &member.group_id, &member.user_id)? {
+        let (group_id, user_id) = (GroupId::new(&member.group_id), UserId::new(&member.user_id));
+        if !UserGroup::is_member(conn, group_id, user_id)? {
             diesel::insert_into(group_members::table)
                 .values(member)
                 .execute(conn)?;
@@ -119,13 +125,16 @@ impl UserGroup {
         Ok(())
     }
 
+    /// Removes the user from the group; `false` when they were not a member.
     pub fn remove_member(
         conn: &mut AnyConnection,
-        group_id: &str,
-        user_id: &str,
+        group_id: GroupId,
+        user_id: UserId,
     ) -> DbResult<bool> {
         let removed =
-            diesel::delete(group_members::table.find((group_id, user_id))).execute(conn)? == 1;
+            diesel::delete(group_members::table.find((group_id.as_str(), user_id.as_str())))
+                .execute(conn)?
+                == 1;
         AccessState::bump(conn)?;
         Ok(removed)
     }

@@ -17,6 +17,7 @@ pub mod dataset_versions;
 pub mod datasets;
 pub mod export_jobs;
 pub mod groups;
+pub mod ids;
 pub mod link_access_log;
 pub mod link_downloads;
 pub mod link_sessions;

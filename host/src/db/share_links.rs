@@ -9,6 +9,7 @@
 
 use diesel::prelude::*;
 
+use super::ids::{ExportJobId, LinkId};
 use super::prepared::{Kept, on_backend};
 use super::schema::share_links;
 use super::{AnyConnection, DbResult};
@@ -322,12 +323,12 @@ impl ShareLink {
     /// only when it was made for that link alone).
     pub fn others_for_export(
         conn: &mut AnyConnection,
-        export_job_id: &str,
-        except: &str,
+        export_job_id: ExportJobId,
+        except: LinkId,
     ) -> DbResult<i64> {
         Ok(share_links::table
-            .filter(share_links::export_job_id.eq(export_job_id))
-            .filter(share_links::id.ne(except))
+            .filter(share_links::export_job_id.eq(export_job_id.as_str()))
+            .filter(share_links::id.ne(except.as_str()))
             .filter(share_links::revoked_at.is_null())
             .filter(share_links::destroyed_at.is_null())
             .count()

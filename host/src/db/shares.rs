@@ -8,6 +8,7 @@
 use diesel::prelude::*;
 
 use super::access_state::AccessState;
+use super::ids::{DatasetId, ShareId};
 use super::schema::shares;
 use super::{AnyConnection, DbError, DbResult};
 
@@ -75,10 +76,11 @@ impl Share {
         AccessState::bump(conn)
     }
 
-    pub fn find(conn: &mut AnyConnection, dataset_id: &str, id: &str) -> DbResult<Share> {
+    /// The share `id` of the dataset.
+    pub fn find(conn: &mut AnyConnection, dataset_id: DatasetId, id: ShareId) -> DbResult<Share> {
         Ok(shares::table
-            .find(id)
-            .filter(shares::dataset_id.eq(dataset_id))
+            .find(id.as_str())
+            .filter(shares::dataset_id.eq(dataset_id.as_str()))
             .select(Share::as_select())
             .get_result(conn)?)
     }

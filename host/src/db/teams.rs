@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use super::access_state::AccessState;
+use super::ids::{TeamId, UserId};
 use super::schema::{team_members, teams, users};
 use super::users::User;
 use super::{AnyConnection, DbError, DbResult};
@@ -97,11 +98,11 @@ impl Team {
     /// The user's role in the team, if a member.
     pub fn role_of(
         conn: &mut AnyConnection,
-        team_id: &str,
-        user_id: &str,
+        team_id: TeamId,
+        user_id: UserId,
     ) -> DbResult<Option<String>> {
         Ok(team_members::table
-            .find((team_id, user_id))
+            .find((team_id.as_str(), user_id.as_str()))
             .select(team_members::role)
             .get_result(conn)
             .optional()?)
@@ -129,9 +130,16 @@ impl Team {
         AccessState::bump(conn)
     }
 
-    pub fn remove_member(conn: &mut AnyConnection, team_id: &str, user_id: &str) -> DbResult<bool> {
+    /// Removes the user from the team; `false` when they were not a member.
+    pub fn remove_member(
+        conn: &mut AnyConnection,
+        team_id: TeamId,
+        user_id: UserId,
+    ) -> DbResult<bool> {
         let removed =
-            diesel::delete(team_members::table.find((team_id, user_id))).execute(conn)? == 1;
+            diesel::delete(team_members::table.find((team_id.as_str(), user_id.as_str())))
+                .execute(conn)?
+                == 1;
         AccessState::bump(conn)?;
         Ok(removed)
     }

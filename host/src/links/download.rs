@@ -31,6 +31,7 @@ use futures_util::Stream;
 use super::LinkError;
 use super::{Cleared, Resolved, Visitor, log_access, token_blocks};
 use crate::access::audit::{self, AuditEvent};
+use crate::db::ids::ExportJobId;
 use crate::db::link_access_log::LinkAccess;
 use crate::db::link_downloads::{self, LinkDownload};
 use crate::db::share_links::ShareLink;
@@ -442,7 +443,10 @@ fn record_end(
             .detail(serde_json::json!({"reason": "last download completed"})),
     )?;
     match &link.export_job_id {
-        Some(job_id) if ShareLink::others_for_export(conn, job_id, &link.id)? == 0 => {
+        Some(job_id)
+            if ShareLink::others_for_export(conn, ExportJobId::new(job_id), link.link_id())?
+                == 0 =>
+        {
             crate::db::export_jobs::ExportJob::expire_for_link(conn, job_id, now)
         }
         _ => Ok(None),

@@ -32,6 +32,7 @@ use crate::access::policy::{AccessControl, Explanation, PolicyError, Snapshot};
 use crate::access::token::{self, AccessRequest, Operation, Presented, TokenError, TokenKeys};
 use crate::auth::{secrets, throttle};
 use crate::config::Config;
+use crate::db::ids::ExportJobId;
 use crate::db::link_access_log::LinkAccess;
 use crate::db::link_sessions::LinkSession;
 use crate::db::login_throttle::LoginThrottle;
@@ -574,7 +575,13 @@ pub fn destroy_expired(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>
                     .detail(serde_json::json!({"reason": "expired"})),
             )?;
             match &link.export_job_id {
-                Some(job_id) if ShareLink::others_for_export(conn, job_id, &link.id)? == 0 => {
+                Some(job_id)
+                    if ShareLink::others_for_export(
+                        conn,
+                        ExportJobId::new(job_id),
+                        link.link_id(),
+                    )? == 0 =>
+                {
                     crate::db::export_jobs::ExportJob::expire_for_link(conn, job_id, now)
                 }
                 _ => Ok(None),

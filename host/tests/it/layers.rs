@@ -18,7 +18,8 @@ const LAYERS: &[&str] = &[
     // Persistence, and the counters read from it.
     "db", "metrics",
     // The domain.
-    "access", "auth", "accounts", "sharing", "ingest", "datasets", "plugins", "export", "links",
+    "access", "auth", "accounts", "teams", "groups", "sharing", "ingest", "datasets", "plugins",
+    "export", "links",
     // The domain composed for one process, and its work between requests.
     "state", "background",
     // Transport: HTTP errors, extractors, routes, the JSON API and the pages.

@@ -53,9 +53,9 @@ pub use crate::access::{AdminCaller, Caller};
 pub use dataset::{Admin, Edit, Needs, OnDataset, View};
 pub use deferred::{Deferred, Later};
 pub use export::{ExportRule, OnExport, ShareFile};
-pub use group::{OnGroup, require_group_manager};
+pub use group::OnGroup;
 pub use link::OnLink;
-pub use team::{Member, OnTeam, Owner, TeamRole, require_team_owner};
+pub use team::{Member, OnTeam, Owner, TeamRole};
 
 use crate::http::error::ApiError;
 use crate::state::AppState;

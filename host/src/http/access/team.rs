@@ -1,6 +1,7 @@
 //! `OnTeam<R>`: the team a path's `{id}` names, for its members ([`Member`]) or its owners
 //! ([`Owner`]); site admins are both. Someone outside the team is told it does not exist
-//! (`404` "team"); a member who is not an owner, asking for an owner's right, gets `403`.
+//! (`404` "team"); a member who is not an owner, asking for an owner's right, gets `403`. The
+//! rules are the domain's ([`crate::teams`]); this puts them in a route's type.
 
 use std::marker::PhantomData;
 
@@ -10,14 +11,19 @@ use futures_util::future::LocalBoxFuture;
 
 use super::{Access, Caller, Decide, app_state, decided, path_segment};
 use crate::db::AnyConnection;
-use crate::db::teams::{ROLE_OWNER, Team};
+use crate::db::ids::TeamId;
+use crate::db::teams::Team;
 use crate::http::error::ApiError;
-use crate::http::error::not_found_as;
+use crate::teams::{self, TeamError};
 
 /// A role in a team a route needs, as a type.
 pub trait TeamRole: 'static {
     /// The team, if the caller holds the role in it.
-    fn require(conn: &mut AnyConnection, team_id: &str, caller: &Caller) -> Result<Team, ApiError>;
+    fn require(
+        conn: &mut AnyConnection,
+        team_id: TeamId,
+        caller: &Caller,
+    ) -> Result<Team, TeamError>;
 }
 
 /// Any member of the team.
@@ -26,38 +32,22 @@ pub struct Member;
 pub struct Owner;
 
 impl TeamRole for Member {
-    fn require(conn: &mut AnyConnection, team_id: &str, caller: &Caller) -> Result<Team, ApiError> {
-        let team = Team::find(conn, team_id).map_err(|e| not_found_as(e, "team"))?;
-        if !caller.is_admin() && Team::role_of(conn, &team.id, &caller.user.id)?.is_none() {
-            return Err(ApiError::not_found("team"));
-        }
-        Ok(team)
+    fn require(
+        conn: &mut AnyConnection,
+        team_id: TeamId,
+        caller: &Caller,
+    ) -> Result<Team, TeamError> {
+        teams::require_member(conn, team_id, caller)
     }
 }
 
 impl TeamRole for Owner {
-    fn require(conn: &mut AnyConnection, team_id: &str, caller: &Caller) -> Result<Team, ApiError> {
-        require_team_owner(conn, team_id, caller)
-    }
-}
-
-/// The team, if the caller owns it (or is a site admin): `403` for a member who does not,
-/// `404` for anyone else.
-pub fn require_team_owner(
-    conn: &mut AnyConnection,
-    team_id: &str,
-    caller: &Caller,
-) -> Result<Team, ApiError> {
-    let team = Team::find(conn, team_id).map_err(|e| not_found_as(e, "team"))?;
-    if caller.is_admin() {
-        return Ok(team);
-    }
-    match Team::role_of(conn, team_id, &caller.user.id)?.as_deref() {
-        Some(ROLE_OWNER) => Ok(team),
-        Some(_) => Err(ApiError::forbidden(
-            "only the team's owners can manage its members",
-        )),
-        None => Err(ApiError::not_found("team")),
+    fn require(
+        conn: &mut AnyConnection,
+        team_id: TeamId,
+        caller: &Caller,
+    ) -> Result<Team, TeamError> {
+        teams::require_owner(conn, team_id, caller)
     }
 }
 
@@ -80,7 +70,7 @@ impl<R: TeamRole> Decide for OnTeam<R> {
             let deciding = caller.clone();
             let team = state
                 .db
-                .run(move |conn| R::require(conn, &id, &deciding))
+                .run(move |conn| R::require(conn, TeamId::new(&id), &deciding))
                 .await?;
             Ok(OnTeam {
                 team,

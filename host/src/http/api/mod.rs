@@ -237,8 +237,7 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
     crate::human::required_text(field, value, max).map_err(ApiError::validation)
 }
 
-/// The longest `expires_in` any request takes: a hundred years, in seconds.
-pub const MAX_EXPIRES_IN_SECONDS: i64 = 100 * 365 * 24 * 3600;
+pub use crate::time::MAX_EXPIRES_IN_SECONDS;
 
 /// An expiry given as seconds from now or as an RFC 3339 time (not both), in the future.
 pub fn resolve_expiry(

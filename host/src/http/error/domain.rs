@@ -7,13 +7,16 @@ use crate::access::AccessError;
 use crate::accounts::AccountError;
 use crate::auth::password::Busy;
 use crate::auth::signin::SignInError;
+use crate::auth::tokens::TokenError;
 use crate::datasets::DatasetError;
 use crate::export::ExportError;
+use crate::groups::GroupError;
 use crate::ingest::IngestError;
 use crate::links::LinkError;
 use crate::plugins::PluginError;
 use crate::plugins::admin::PluginAdminError;
 use crate::sharing::SharingError;
+use crate::teams::TeamError;
 
 impl From<crate::db::DbError> for ApiError {
     fn from(err: crate::db::DbError) -> Self {
@@ -170,6 +173,52 @@ impl From<DatasetError> for ApiError {
     }
 }
 
+impl From<TeamError> for ApiError {
+    fn from(err: TeamError) -> Self {
+        match err {
+            TeamError::NotFound => ApiError::not_found("team"),
+            TeamError::NoSuchMember => ApiError::not_found("team member"),
+            TeamError::NotAnOwner | TeamError::NotAMember(_) => {
+                ApiError::forbidden(err.to_string())
+            }
+            TeamError::LastOwner => ApiError::conflict(err.to_string()),
+            TeamError::NoSuchUser(_) | TeamError::NoSuchTeam(_) => {
+                ApiError::validation(err.to_string())
+            }
+            TeamError::Invalid(message) => ApiError::validation(message),
+            TeamError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<GroupError> for ApiError {
+    fn from(err: GroupError) -> Self {
+        match err {
+            GroupError::NotFound => ApiError::not_found("group"),
+            GroupError::NoSuchMember => ApiError::not_found("group member"),
+            GroupError::ManagedNeedsAdmin
+            | GroupError::ManagedByAdmins
+            | GroupError::NotTheManager => ApiError::forbidden(err.to_string()),
+            GroupError::NoSuchUser(_) => ApiError::validation(err.to_string()),
+            GroupError::Invalid(message) => ApiError::validation(message),
+            GroupError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(err: TokenError) -> Self {
+        match err {
+            TokenError::Invalid(message) => ApiError::validation(message),
+            TokenError::AdminScope
+            | TokenError::ScopeBeyondParent(_)
+            | TokenError::ExpiryBeyondParent(_) => ApiError::forbidden(err.to_string()),
+            TokenError::NotFound => ApiError::not_found("token"),
+            TokenError::Db(db) => db.into(),
+        }
+    }
+}
+
 impl From<Busy> for ApiError {
     fn from(busy: Busy) -> Self {
         tracing::warn!("password hashing is saturated; a request was turned away");
@@ -221,6 +270,87 @@ mod tests {
         for failure in failures {
             let kind = failure.kind();
             assert_eq!(ApiError::from(failure).code, kind);
+        }
+    }
+
+    /// Teams, groups and API tokens answered with these codes and sentences while their
+    /// handlers decided for themselves; their domain errors must answer the same (issue 15).
+    #[test]
+    fn team_group_and_token_refusals_answer_as_before() {
+        let answers: Vec<(ApiError, u16, &str)> = vec![
+            (TeamError::NotFound.into(), 404, "team not found"),
+            (TeamError::NoSuchMember.into(), 404, "team member not found"),
+            (
+                TeamError::NotAnOwner.into(),
+                403,
+                "only the team's owners can manage its members",
+            ),
+            (
+                TeamError::LastOwner.into(),
+                409,
+                "a team needs at least one owner",
+            ),
+            (
+                TeamError::NoSuchUser("x@example.org".into()).into(),
+                422,
+                "there is no user 'x@example.org'",
+            ),
+            (
+                TeamError::NoSuchTeam("Limnology".into()).into(),
+                422,
+                "there is no team 'Limnology'",
+            ),
+            (
+                TeamError::NotAMember("Limnology".into()).into(),
+                403,
+                "you are not a member of team 'Limnology'",
+            ),
+            (GroupError::NotFound.into(), 404, "group not found"),
+            (
+                GroupError::NoSuchMember.into(),
+                404,
+                "group member not found",
+            ),
+            (
+                GroupError::ManagedNeedsAdmin.into(),
+                403,
+                "only site admins create admin-managed groups",
+            ),
+            (
+                GroupError::ManagedByAdmins.into(),
+                403,
+                "only site admins change an admin-managed group",
+            ),
+            (
+                GroupError::NotTheManager.into(),
+                403,
+                "only the group's creator or a site admin can change it",
+            ),
+            (
+                GroupError::NoSuchUser("x".into()).into(),
+                422,
+                "there is no user 'x'",
+            ),
+            (
+                TokenError::AdminScope.into(),
+                403,
+                "only site admins can create tokens with the admin scope",
+            ),
+            (
+                TokenError::ScopeBeyondParent("write").into(),
+                403,
+                "this API token cannot create a token with the 'write' scope, which it does not hold",
+            ),
+            (
+                TokenError::ExpiryBeyondParent("2027-01-31T12:00:00Z".into()).into(),
+                403,
+                "this API token expires at 2027-01-31T12:00:00Z; it cannot create a token that lives longer",
+            ),
+            (TokenError::NotFound.into(), 404, "token not found"),
+        ];
+        for (api, status, sentence) in answers {
+            assert_eq!(api.code.status().as_u16(), status, "{sentence}");
+            assert_eq!(api.message, sentence);
         }
     }
 

@@ -1,14 +1,10 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::access::audit;
-use crate::db::groups::{GroupMember, UserGroup};
-use crate::db::users::User;
-use crate::db::{DbError, write_transaction};
+use crate::groups;
 use crate::http::access::{OnGroup, deferred};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::state::AppState;
 use crate::time::now_millis;
 
@@ -38,35 +34,11 @@ pub async fn add_group_member(
     state: web::Data<AppState>,
     body: deferred::Json<GroupMemberRequest>,
 ) -> ApiResult<HttpResponse> {
-    let reference = body.read().await?.into_inner().user;
+    let user = body.read().await?.into_inner().user;
     let OnGroup { group, caller } = on;
-    let group_id = group.id;
     state
         .db
-        .run(move |conn| {
-            let user = User::find_by_reference(conn, &reference).map_err(|e| match e {
-                DbError::NotFound => {
-                    ApiError::validation(format!("there is no user '{reference}'"))
-                }
-                other => other.into(),
-            })?;
-            let member = GroupMember {
-                group_id,
-                user_id: user.id,
-                added_at: now_millis(),
-            };
-            write_transaction(conn, |conn| {
-                UserGroup::add_member(conn, &member)?;
-                audit::caller_action(
-                    conn,
-                    &caller,
-                    "group.member.add",
-                    format!("group:{}", member.group_id),
-                    json!({"user": member.user_id}),
-                )?;
-                Ok::<_, ApiError>(())
-            })
-        })
+        .run(move |conn| groups::add_member(conn, &caller, group.group_id(), &user, now_millis()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

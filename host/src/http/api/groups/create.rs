@@ -1,16 +1,12 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
 use super::GroupView;
 use crate::access::Caller;
-use crate::access::audit;
-use crate::db::groups::UserGroup;
-use crate::db::{new_id, write_transaction};
+use crate::groups::{self, NewGroup};
 use crate::http::access::deferred;
-use crate::http::api::required_text;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::state::AppState;
 use crate::time::now_millis;
 
@@ -46,43 +42,17 @@ pub async fn create_group(
     state: web::Data<AppState>,
     body: deferred::Json<NewGroupRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.read().await?;
-    if body.managed && !caller.is_admin() {
-        tracing::info!(
-            decision = "deny",
-            user = %caller.user.id,
-            reason = "not a site admin",
-            "admin-managed group refused"
-        );
-        return Err(ApiError::forbidden(
-            "only site admins create admin-managed groups",
-        ));
-    }
-    let group = UserGroup {
-        id: new_id(),
-        name: required_text("name", &body.name, 100)?,
-        description: body.description.trim().chars().take(2000).collect(),
-        created_by: Some(caller.user.id.clone()),
-        created_at: now_millis(),
-        managed: body.managed,
-    };
-    let audited = caller.clone();
+    let body = body.read().await?.into_inner();
     let group = state
         .db
         .run(move |conn| {
-            write_transaction(conn, |conn| {
-                let group = UserGroup::create(conn, &group)?;
-                audit::caller_action(
-                    conn,
-                    &audited,
-                    "group.create",
-                    format!("group:{}", group.id),
-                    json!({"name": group.name, "managed": group.managed}),
-                )?;
-                Ok::<_, ApiError>(group)
-            })
+            let new = NewGroup {
+                name: &body.name,
+                description: &body.description,
+                managed: body.managed,
+            };
+            groups::create(conn, &caller, new, now_millis())
         })
         .await?;
-    tracing::info!(user = %caller.user.id, group = %group.id, managed = group.managed, "group created");
     Ok(HttpResponse::Created().json(GroupView::from(group)))
 }

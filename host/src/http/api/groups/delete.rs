@@ -1,11 +1,8 @@
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
-use crate::access::audit;
-use crate::db::groups::UserGroup;
-use crate::db::write_transaction;
+use crate::groups;
 use crate::http::access::OnGroup;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::state::AppState;
 
 /// Deletes a group (its creator or a site admin).
@@ -21,22 +18,9 @@ use crate::state::AppState;
 ))]
 pub async fn delete_group(on: OnGroup, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let OnGroup { group, caller } = on;
-    let id = group.id;
     state
         .db
-        .run(move |conn| {
-            write_transaction(conn, |conn| {
-                UserGroup::delete(conn, &id)?;
-                audit::caller_action(
-                    conn,
-                    &caller,
-                    "group.delete",
-                    format!("group:{id}"),
-                    json!({}),
-                )?;
-                Ok::<_, ApiError>(())
-            })
-        })
+        .run(move |conn| groups::delete(conn, &caller, group.group_id()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,12 +1,9 @@
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
 use crate::access::Caller;
-use crate::access::audit;
-use crate::db::groups::UserGroup;
-use crate::db::write_transaction;
-use crate::http::access::require_group_manager;
-use crate::http::error::{ApiError, ApiResult};
+use crate::db::ids::{GroupId, UserId};
+use crate::groups;
+use crate::http::error::ApiResult;
 use crate::state::AppState;
 
 /// Removes a member (the group's creator, a site admin, or the member themselves).
@@ -29,23 +26,8 @@ pub async fn remove_group_member(
     state
         .db
         .run(move |conn| {
-            // Leaving a group is one's own business; removing someone else is its manager's.
-            if user_id != caller.user.id {
-                require_group_manager(conn, &group_id, &caller)?;
-            }
-            write_transaction(conn, |conn| {
-                if !UserGroup::remove_member(conn, &group_id, &user_id)? {
-                    return Err(ApiError::not_found("group member"));
-                }
-                audit::caller_action(
-                    conn,
-                    &caller,
-                    "group.member.remove",
-                    format!("group:{group_id}"),
-                    json!({"user": user_id}),
-                )?;
-                Ok(())
-            })
+            let (group_id, user_id) = (GroupId::new(&group_id), UserId::new(&user_id));
+            groups::remove_member(conn, &caller, group_id, user_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

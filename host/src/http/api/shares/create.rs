@@ -80,7 +80,7 @@ pub async fn create_share(
             let share = sharing::grant(
                 conn,
                 &caller,
-                &dataset.id,
+                dataset.dataset_id(),
                 recipient,
                 level,
                 expires_at,

@@ -1,5 +1,6 @@
 use actix_web::{HttpResponse, web};
 
+use crate::db::ids::ShareId;
 use crate::http::access::{Admin, OnDataset};
 use crate::http::error::{ApiError, ApiResult};
 use crate::sharing;
@@ -27,7 +28,10 @@ pub async fn revoke_share(
     } = on;
     state
         .db
-        .run(move |conn| sharing::revoke(conn, &caller, &dataset.id, &share_id, now_millis()))
+        .run(move |conn| {
+            let share_id = ShareId::new(&share_id);
+            sharing::revoke(conn, &caller, dataset.dataset_id(), share_id, now_millis())
+        })
         .await
         .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())

@@ -3,6 +3,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{ShareView, parse_level, share_view};
+use crate::db::ids::ShareId;
 use crate::http::access::{Admin, OnDataset, deferred};
 use crate::http::api::resolve_expiry;
 use crate::http::error::{ApiError, ApiResult};
@@ -67,7 +68,14 @@ pub async fn update_share(
                 (seconds, None) => Some(resolve_expiry(seconds, None, now)?),
             };
             let change = sharing::Change { level, expires_at };
-            let share = sharing::change(conn, &caller, &dataset.id, &share_id, change, now)?;
+            let share = sharing::change(
+                conn,
+                &caller,
+                dataset.dataset_id(),
+                ShareId::new(&share_id),
+                change,
+                now,
+            )?;
             Ok::<_, ApiError>(share_view(conn, share)?)
         })
         .await?;

@@ -1,15 +1,11 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::access::audit;
-use crate::db::teams::{ROLE_MEMBER, ROLE_OWNER, Team, TeamMember};
-use crate::db::users::User;
-use crate::db::{DbError, write_transaction};
 use crate::http::access::{OnTeam, Owner, deferred};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::state::AppState;
+use crate::teams;
 use crate::time::now_millis;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,46 +41,20 @@ pub async fn add_team_member(
     state: web::Data<AppState>,
     body: deferred::Json<TeamMemberRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.read().await?;
-    let role = body.role.clone().unwrap_or_else(|| ROLE_MEMBER.to_owned());
-    if role != ROLE_OWNER && role != ROLE_MEMBER {
-        return Err(ApiError::validation("role must be 'owner' or 'member'"));
-    }
+    let body = body.read().await?.into_inner();
     let OnTeam { team, caller, .. } = on;
-    let team_id = team.id;
-    let reference = body.user.clone();
     state
         .db
         .run(move |conn| {
-            let user = User::find_by_reference(conn, &reference).map_err(|e| match e {
-                DbError::NotFound => {
-                    ApiError::validation(format!("there is no user '{reference}'"))
-                }
-                other => other.into(),
-            })?;
-            if role == ROLE_MEMBER
-                && Team::role_of(conn, &team_id, &user.id)?.as_deref() == Some(ROLE_OWNER)
-                && Team::count_owners(conn, &team_id)? <= 1
-            {
-                return Err(ApiError::conflict("a team needs at least one owner"));
-            }
-            let member = TeamMember {
-                team_id,
-                user_id: user.id,
+            let role = body.role.as_deref();
+            teams::put_member(
+                conn,
+                &caller,
+                team.team_id(),
+                &body.user,
                 role,
-                added_at: now_millis(),
-            };
-            write_transaction(conn, |conn| {
-                Team::put_member(conn, &member)?;
-                audit::caller_action(
-                    conn,
-                    &caller,
-                    "team.member.put",
-                    format!("team:{}", member.team_id),
-                    json!({"user": member.user_id, "role": member.role}),
-                )?;
-                Ok(())
-            })
+                now_millis(),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -4,12 +4,10 @@ use utoipa::ToSchema;
 
 use super::TeamView;
 use crate::access::Caller;
-use crate::db::new_id;
-use crate::db::teams::Team;
 use crate::http::access::deferred;
-use crate::http::api::required_text;
 use crate::http::error::ApiResult;
 use crate::state::AppState;
+use crate::teams::{self, NewTeam};
 use crate::time::now_millis;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -39,19 +37,16 @@ pub async fn create_team(
     state: web::Data<AppState>,
     body: deferred::Json<NewTeamRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.read().await?;
-    let team = Team {
-        id: new_id(),
-        name: required_text("name", &body.name, 100)?,
-        description: body.description.trim().chars().take(2000).collect(),
-        created_by: Some(caller.user.id.clone()),
-        created_at: now_millis(),
-    };
-    let owner = caller.user.id.clone();
+    let body = body.read().await?.into_inner();
     let team = state
         .db
-        .run(move |conn| Team::create(conn, &team, &owner))
+        .run(move |conn| {
+            let new = NewTeam {
+                name: &body.name,
+                description: &body.description,
+            };
+            teams::create(conn, &caller, new, now_millis())
+        })
         .await?;
-    tracing::info!(user = %caller.user.id, team = %team.id, "team created");
     Ok(HttpResponse::Created().json(TeamView::from(team)))
 }

@@ -41,20 +41,12 @@ impl From<Team> for TeamView {
     }
 }
 
-/// The team a caller names (by id or name) for a dataset: it must exist and, unless the caller
-/// is a site admin, count the caller among its members.
+/// The team a caller names (by id or name) to give a dataset to, as [`crate::teams::named`]
+/// decides, with a refusal in the API's words: for the dataset handlers, which take a team.
 pub fn team_for_caller(
     conn: &mut crate::db::AnyConnection,
     caller: &Caller,
     reference: &str,
 ) -> Result<Team, ApiError> {
-    let team = Team::find_by_reference(conn, reference.trim())
-        .map_err(|_| ApiError::validation(format!("there is no team '{reference}'")))?;
-    if !caller.is_admin() && Team::role_of(conn, &team.id, &caller.user.id)?.is_none() {
-        return Err(ApiError::forbidden(format!(
-            "you are not a member of team '{}'",
-            team.name
-        )));
-    }
-    Ok(team)
+    crate::teams::named(conn, caller, reference).map_err(ApiError::from)
 }

@@ -1,13 +1,10 @@
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
 use crate::access::Caller;
-use crate::access::audit;
-use crate::db::teams::{ROLE_OWNER, Team};
-use crate::db::write_transaction;
-use crate::http::access::require_team_owner;
-use crate::http::error::{ApiError, ApiResult};
+use crate::db::ids::{TeamId, UserId};
+use crate::http::error::ApiResult;
 use crate::state::AppState;
+use crate::teams;
 
 /// Removes a member (team owners, site admins, or members removing themselves).
 ///
@@ -32,28 +29,8 @@ pub async fn remove_team_member(
     state
         .db
         .run(move |conn| {
-            // Leaving a team is one's own business; removing someone else is an owner's.
-            if user_id != caller.user.id {
-                require_team_owner(conn, &team_id, &caller)?;
-            }
-            if Team::role_of(conn, &team_id, &user_id)?.as_deref() == Some(ROLE_OWNER)
-                && Team::count_owners(conn, &team_id)? <= 1
-            {
-                return Err(ApiError::conflict("a team needs at least one owner"));
-            }
-            write_transaction(conn, |conn| {
-                if !Team::remove_member(conn, &team_id, &user_id)? {
-                    return Err(ApiError::not_found("team member"));
-                }
-                audit::caller_action(
-                    conn,
-                    &caller,
-                    "team.member.remove",
-                    format!("team:{team_id}"),
-                    json!({"user": user_id}),
-                )?;
-                Ok(())
-            })
+            let (team_id, user_id) = (TeamId::new(&team_id), UserId::new(&user_id));
+            teams::remove_member(conn, &caller, team_id, user_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,8 +1,9 @@
 use actix_web::{HttpResponse, web};
 
 use crate::access::Caller;
-use crate::db::api_tokens::ApiToken;
-use crate::http::error::{ApiError, ApiResult};
+use crate::auth::tokens;
+use crate::db::ids::TokenId;
+use crate::http::error::ApiResult;
 use crate::state::AppState;
 use crate::time::now_millis;
 
@@ -19,16 +20,10 @@ pub async fn revoke_token(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let user_id = caller.user.id.clone();
     let id = id.into_inner();
-    let token_id = id.clone();
-    let revoked = state
+    state
         .db
-        .run(move |conn| ApiToken::revoke(conn, &user_id, &token_id, now_millis()))
+        .run(move |conn| tokens::revoke(conn, &caller, TokenId::new(&id), now_millis()))
         .await?;
-    if !revoked {
-        return Err(ApiError::not_found("token"));
-    }
-    tracing::info!(user = %caller.user.id, token = %id, "API token revoked");
     Ok(HttpResponse::NoContent().finish())
 }
