@@ -1,17 +1,18 @@
 //! Datasets and their versions: a converted upload becomes a new dataset, or the next version of
-//! one. The Parquet file is stored first and the rows committed after it, so that a committed
+//! one; its metadata changes; it is deleted. The Parquet file is stored first and the rows committed after it, so that a committed
 //! version always has its file; a failure at either step leaves neither behind. A version's
 //! number is fixed inside the transaction that adds it, so concurrent uploads to one dataset get
 //! consecutive numbers. Who may upload is decided above (`crate::http::access`), and how an
 //! upload is read and converted beneath (`crate::ingest`).
 
-use crate::access::Caller;
 use crate::access::audit::{self, AuditEvent};
+use crate::access::{Caller, Level};
 use crate::db::dataset_versions::DatasetVersion;
-use crate::db::datasets::Dataset;
+use crate::db::datasets::{Dataset, DatasetChanges};
 use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
 use crate::ingest::{IngestSummary, Ingested, SourceFormat};
 use crate::storage::Storage;
+use crate::teams::{self, TeamError};
 
 /// Why a dataset or a version could not be added.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,15 @@ pub enum DatasetError {
     /// Deleting a dataset is its owner's or a site admin's alone.
     #[error("only the dataset's owner or a site admin may delete it")]
     NotOwner,
+    /// Moving a dataset to another team, or out of one, takes `admin` on it.
+    #[error("only the dataset's owner can move it to another team")]
+    NotAdmin,
+    /// A metadata field breaks its rule: the sentence says which.
+    #[error("{0}")]
+    Invalid(String),
+    /// The team it was to move to is unknown, or not the caller's.
+    #[error(transparent)]
+    Team(#[from] TeamError),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -230,5 +240,113 @@ pub fn delete(
             })),
         )?;
         Ok(files)
+    })
+}
+
+/// A change to a dataset's metadata, as a request gives it: an absent field (`None`) stays as
+/// it is; for the licence and the team, `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct MetadataChange {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub licence: Option<Option<String>>,
+    /// A team's id or name.
+    pub team: Option<Option<String>>,
+}
+
+impl MetadataChange {
+    /// The fields checked and cleaned (trimmed, within their lengths, tags without repeats),
+    /// as the row takes them; the team is resolved by [`update`].
+    fn checked(&self, now: i64) -> Result<DatasetChanges, DatasetError> {
+        let text = |what, value: &str, max| {
+            crate::human::required_text(what, value, max).map_err(DatasetError::Invalid)
+        };
+        let mut changes = DatasetChanges {
+            updated_at: now,
+            ..Default::default()
+        };
+        if let Some(name) = &self.name {
+            changes.name = Some(text("name", name, 200)?);
+        }
+        if let Some(description) = &self.description {
+            if description.chars().count() > 10_000 {
+                return Err(DatasetError::Invalid(
+                    "description must be at most 10000 characters".into(),
+                ));
+            }
+            changes.description = Some(description.trim().to_owned());
+        }
+        if let Some(tags) = &self.tags {
+            if tags.len() > 50 {
+                return Err(DatasetError::Invalid("at most 50 tags".into()));
+            }
+            let mut clean: Vec<String> = Vec::new();
+            for tag in tags {
+                let tag = text("a tag", tag, 64)?;
+                if !clean.contains(&tag) {
+                    clean.push(tag);
+                }
+            }
+            changes.tags = Some(
+                serde_json::to_string(&clean).map_err(|e| DatasetError::Storage(e.to_string()))?,
+            );
+        }
+        if let Some(licence) = &self.licence {
+            changes.licence = Some(match licence {
+                Some(licence) => Some(text("licence", licence, 200)?),
+                None => None,
+            });
+        }
+        Ok(changes)
+    }
+}
+
+/// Changes `dataset`'s metadata for `caller`, who holds `held` on it (at least `edit`, decided
+/// above). Moving it to another team, or out of one, takes `admin` and membership of the new
+/// team, since it changes who reaches the dataset. The same change twice leaves the same
+/// metadata. Audited (`dataset.update`, with the fields changed).
+pub fn update(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    held: Level,
+    dataset: &Dataset,
+    change: &MetadataChange,
+    now: i64,
+) -> Result<Dataset, DatasetError> {
+    let mut changes = change.checked(now)?;
+    if let Some(team) = &change.team {
+        if held < Level::Admin {
+            return Err(DatasetError::NotAdmin);
+        }
+        changes.team_id = Some(match team {
+            Some(reference) => Some(teams::named(conn, caller, reference)?.id),
+            None => None,
+        });
+    }
+    let fields: Vec<&str> = [
+        ("name", change.name.is_some()),
+        ("description", change.description.is_some()),
+        ("tags", change.tags.is_some()),
+        ("licence", change.licence.is_some()),
+        ("team", change.team.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, given)| given.then_some(field))
+    .collect();
+    write_transaction(conn, |conn| {
+        let updated = Dataset::update(conn, &dataset.id, &changes)?;
+        audit::record(
+            conn,
+            now,
+            AuditEvent::new(
+                audit::actor_user(&caller.user.id),
+                "dataset.update",
+                format!("dataset:{}", dataset.id),
+            )
+            .detail(serde_json::json!({"fields": fields, "team": updated.team_id}))
+            .address(caller.address.clone()),
+        )?;
+        Ok(updated)
     })
 }

@@ -461,6 +461,28 @@ async fn metadata_changes_and_deletion(backend: Backend) {
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_code(unknown).await, "invalid_json");
+    // Each change is in the audit trail with the fields it named; the refused ones are not.
+    let root = app.admin("root@example.org").await;
+    let trail = app
+        .get_json(
+            &root,
+            &format!("/api/v1/admin/audit?action=dataset.update&target=dataset:{id}"),
+        )
+        .await;
+    let fields: Vec<Value> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"]["fields"].clone())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            json!(["licence"]),
+            json!(["name", "description", "tags", "licence"])
+        ],
+        "{trail}"
+    );
 
     let bob = app.user("bob@example.org").await;
     let refused = app

@@ -167,7 +167,9 @@ impl From<DatasetError> for ApiError {
     fn from(err: DatasetError) -> Self {
         match err {
             DatasetError::Storage(cause) => ApiError::internal(cause),
-            DatasetError::NotOwner => ApiError::forbidden(err.to_string()),
+            DatasetError::NotOwner | DatasetError::NotAdmin => ApiError::forbidden(err.to_string()),
+            DatasetError::Invalid(message) => ApiError::validation(message),
+            DatasetError::Team(team) => team.into(),
             DatasetError::Db(db) => db.into(),
         }
     }

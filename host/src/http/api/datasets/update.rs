@@ -3,12 +3,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::DatasetSummaryView;
-use crate::access::Level;
-use crate::db::datasets::{Dataset, DatasetChanges};
+use crate::datasets::{self, MetadataChange};
 use crate::http::access::{Edit, OnDataset, deferred};
-use crate::http::api::required_text;
-use crate::http::api::teams::team_for_caller;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::state::AppState;
 use crate::time::now_millis;
 
@@ -63,30 +60,13 @@ pub async fn update_dataset(
     body: deferred::Json<DatasetChangesRequest>,
 ) -> ApiResult<web::Json<DatasetSummaryView>> {
     let body = body.read().await?.into_inner();
-    let mut changes = DatasetChanges {
-        updated_at: now_millis(),
-        ..Default::default()
+    let change = MetadataChange {
+        name: body.name,
+        description: body.description,
+        tags: body.tags,
+        licence: body.licence,
+        team: body.team,
     };
-    if let Some(name) = &body.name {
-        changes.name = Some(required_text("name", name, 200)?);
-    }
-    if let Some(description) = &body.description {
-        if description.chars().count() > 10_000 {
-            return Err(ApiError::validation(
-                "description must be at most 10000 characters",
-            ));
-        }
-        changes.description = Some(description.trim().to_owned());
-    }
-    if let Some(tags) = &body.tags {
-        changes.tags = Some(validate_tags(tags)?);
-    }
-    if let Some(licence) = &body.licence {
-        changes.licence = Some(match licence {
-            Some(l) => Some(required_text("licence", l, 200)?),
-            None => None,
-        });
-    }
     let OnDataset {
         dataset,
         caller,
@@ -95,34 +75,7 @@ pub async fn update_dataset(
     } = on;
     let dataset = state
         .db
-        .run(move |conn| {
-            if let Some(team) = &body.team {
-                if held < Level::Admin {
-                    return Err(ApiError::forbidden(
-                        "only the dataset's owner can move it to another team",
-                    ));
-                }
-                changes.team_id = Some(match team {
-                    Some(reference) => Some(team_for_caller(conn, &caller, reference)?.id),
-                    None => None,
-                });
-            }
-            Ok::<_, ApiError>(Dataset::update(conn, &dataset.id, &changes)?)
-        })
+        .run(move |conn| datasets::update(conn, &caller, held, &dataset, &change, now_millis()))
         .await?;
     Ok(web::Json(dataset.into()))
-}
-
-fn validate_tags(tags: &[String]) -> Result<String, ApiError> {
-    if tags.len() > 50 {
-        return Err(ApiError::validation("at most 50 tags"));
-    }
-    let mut clean: Vec<String> = Vec::new();
-    for tag in tags {
-        let tag = required_text("a tag", tag, 64)?;
-        if !clean.contains(&tag) {
-            clean.push(tag);
-        }
-    }
-    serde_json::to_string(&clean).map_err(ApiError::internal)
 }

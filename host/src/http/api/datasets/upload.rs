@@ -32,7 +32,6 @@ use crate::access::Caller;
 use crate::datasets;
 use crate::http::access::{Edit, OnDataset};
 use crate::http::api::required_text;
-use crate::http::api::teams::team_for_caller;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::human;
 use crate::ingest::admission::{self, Refusal, UploadSlot};
@@ -442,7 +441,7 @@ pub async fn create_dataset(
             Some(
                 state
                     .db
-                    .run(move |conn| team_for_caller(conn, &caller, &reference).map(|t| t.id))
+                    .run(move |conn| crate::teams::named(conn, &caller, &reference).map(|t| t.id))
                     .await?,
             )
         }

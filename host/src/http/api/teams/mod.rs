@@ -10,9 +10,7 @@ pub mod remove_member;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::access::Caller;
 use crate::db::teams::Team;
-use crate::http::error::ApiError;
 use crate::time::to_rfc3339;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,14 +37,4 @@ impl From<Team> for TeamView {
             created_at: to_rfc3339(team.created_at),
         }
     }
-}
-
-/// The team a caller names (by id or name) to give a dataset to, as [`crate::teams::named`]
-/// decides, with a refusal in the API's words: for the dataset handlers, which take a team.
-pub fn team_for_caller(
-    conn: &mut crate::db::AnyConnection,
-    caller: &Caller,
-    reference: &str,
-) -> Result<Team, ApiError> {
-    crate::teams::named(conn, caller, reference).map_err(ApiError::from)
 }
