@@ -16,6 +16,7 @@
 //! of that creator on the next request, on every replica; getting the right back restores
 //! them.
 
+pub mod create;
 pub mod download;
 pub mod error;
 pub mod manage;

@@ -56,6 +56,12 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+impl From<crate::time::ExpiryError> for ApiError {
+    fn from(err: crate::time::ExpiryError) -> Self {
+        ApiError::validation(err.to_string())
+    }
+}
+
 impl From<IngestError> for ApiError {
     fn from(err: IngestError) -> Self {
         match err {
@@ -150,6 +156,11 @@ impl From<LinkError> for ApiError {
                     ..ApiError::new(ErrorCode::TooManyAttempts, err.to_string())
                 };
             }
+            LinkError::Expiry(expiry) => return expiry.into(),
+            LinkError::Busy(busy) => return busy.into(),
+            LinkError::Hashing(_) | LinkError::Minting(_) => return ApiError::internal(err),
+            LinkError::Invalid(_) => ErrorCode::ValidationFailed,
+            LinkError::Revoked | LinkError::ExportNotDone(_) => ErrorCode::Conflict,
             LinkError::NoSuchLink | LinkError::NotFound(_) => ErrorCode::NotFound,
             LinkError::InvalidToken(_) => ErrorCode::InvalidToken,
             LinkError::Refused(_) => ErrorCode::Forbidden,
@@ -251,6 +262,11 @@ mod tests {
             LinkError::PasswordRequired,
             LinkError::Throttled(5),
             LinkError::TokenBusy,
+            LinkError::Invalid("x".into()),
+            LinkError::Expiry(crate::time::ExpiryError::Past),
+            LinkError::Revoked,
+            LinkError::ExportNotDone(crate::db::export_jobs::JobStatus::Running),
+            LinkError::Busy(Busy { retry_after: 2 }),
         ];
         for refusal in refusals {
             let (kind, sentence) = (refusal.kind(), refusal.to_string());

@@ -2,7 +2,7 @@ use actix_web::web;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::check_password;
+use crate::links::create::hash_password;
 use crate::access::audit;
 use crate::access::audit::AuditEvent;
 use crate::db::share_links::ShareLink;
@@ -93,7 +93,7 @@ pub async fn update_link(
             let password = match &body.password {
                 None => None,
                 Some(None) => Some(None),
-                Some(Some(text)) => Some(Some(check_password(text)?)),
+                Some(Some(text)) => Some(Some(hash_password(text)?)),
             };
             write_transaction(conn, |conn| {
                 if let Some(expires_at) = expiry {
