@@ -52,7 +52,7 @@ pub struct Created {
 }
 
 /// The hash of a link's password, once it is long enough.
-pub fn hash_password(text: &str) -> Result<String, LinkError> {
+pub(super) fn hash_password(text: &str) -> Result<String, LinkError> {
     if text.chars().count() < MIN_PASSWORD_CHARS {
         return Err(LinkError::Invalid(format!(
             "a link password needs at least {MIN_PASSWORD_CHARS} characters"
