@@ -20,6 +20,7 @@ pub mod create;
 pub mod download;
 pub mod error;
 pub mod manage;
+pub mod password;
 
 pub use error::LinkError;
 
