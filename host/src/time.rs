@@ -95,12 +95,18 @@ mod tests {
         assert_eq!(resolve_expiry(None, None, NOW), Ok(None));
         assert_eq!(resolve_expiry(Some(60), None, NOW), Ok(Some(NOW + 60_000)));
         let later = to_rfc3339(NOW + 1000);
-        assert_eq!(resolve_expiry(None, Some(&later), NOW), Ok(Some(NOW + 1000)));
+        assert_eq!(
+            resolve_expiry(None, Some(&later), NOW),
+            Ok(Some(NOW + 1000))
+        );
         assert_eq!(
             resolve_expiry(Some(60), Some(&later), NOW),
             Err(ExpiryError::Both)
         );
-        assert_eq!(resolve_expiry(Some(0), None, NOW), Err(ExpiryError::OutOfRange));
+        assert_eq!(
+            resolve_expiry(Some(0), None, NOW),
+            Err(ExpiryError::OutOfRange)
+        );
         assert_eq!(
             resolve_expiry(Some(MAX_EXPIRES_IN_SECONDS + 1), None, NOW),
             Err(ExpiryError::OutOfRange)

@@ -90,7 +90,7 @@ pub fn find_manageable(
 
 /// Refuses to change a link whose creator no longer holds the level it needs (it is
 /// suspended: changing it would act with rights nobody holds); the refusal is audited.
-pub fn require_creator_right(
+fn require_creator_right(
     conn: &mut AnyConnection,
     snapshot: &Snapshot,
     caller: &Caller,

@@ -185,7 +185,7 @@ fn refuse_with(
 }
 
 /// Counts a failed guess (unknown slug, wrong password, forged token) against the address.
-pub fn count_failure(
+fn count_failure(
     conn: &mut AnyConnection,
     visitor: &Visitor,
     config: &Config,
@@ -202,7 +202,7 @@ pub fn count_failure(
 }
 
 /// Refuses an address that guessed wrong too often (`429` with `Retry-After`).
-pub fn check_throttle(
+fn check_throttle(
     conn: &mut AnyConnection,
     visitor: &Visitor,
     now: i64,

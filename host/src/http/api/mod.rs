@@ -237,17 +237,8 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
     crate::human::required_text(field, value, max).map_err(ApiError::validation)
 }
 
+/// The longest `expires_in` any request takes ([`crate::time::MAX_EXPIRES_IN_SECONDS`]).
 pub use crate::time::MAX_EXPIRES_IN_SECONDS;
-
-/// An expiry given as seconds from now or as an RFC 3339 time (not both), in the future
-/// ([`crate::time::resolve_expiry`]), refused as `validation_failed`.
-pub fn resolve_expiry(
-    expires_in: Option<i64>,
-    expires_at: Option<&str>,
-    now: i64,
-) -> Result<Option<i64>, ApiError> {
-    Ok(crate::time::resolve_expiry(expires_in, expires_at, now)?)
-}
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`) in PATCH bodies.
 pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>

@@ -115,14 +115,8 @@ pub async fn create_export_link(
                 needs,
             };
             let new = new_link(&body);
-            let created = create::export_link(
-                conn,
-                &app.token_keys,
-                &caller,
-                file,
-                &new,
-                now_millis(),
-            )?;
+            let created =
+                create::export_link(conn, &app.token_keys, &caller, file, &new, now_millis())?;
             created_view(conn, &app.access, created, &base)
         })
         .await?;
