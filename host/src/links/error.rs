@@ -1,11 +1,16 @@
-//! Why a link refuses a request, in the link's own words: the transport turns each into a
-//! status and a sentence (`crate::http::error`), and the refusals a holder meets are also
-//! written, with [`LinkError::kind`], to the link's access log and the audit log.
+//! Why a link refuses a request, or its owner's change to it, in the link's own words: the
+//! transport turns each into a status and a sentence (`crate::http::error`), and the refusals a
+//! holder meets are also written, with [`LinkError::kind`], to the link's access log and the
+//! audit log.
 
 use crate::access::AccessError;
 use crate::access::policy::PolicyError;
+use crate::access::token::TokenError;
+use crate::auth::password::{Busy, PasswordError};
 use crate::db::DbError;
+use crate::db::export_jobs::JobStatus;
 use crate::error_code::ErrorCode;
+use crate::time::ExpiryError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -44,6 +49,27 @@ pub enum LinkError {
     /// Other downloads with the same token kept taking the slots this one was checked against.
     #[error("too many downloads with this token at once; try again")]
     TokenBusy,
+    /// The terms of a new link, or of a change to one, do not hold: the sentence says which.
+    #[error("{0}")]
+    Invalid(String),
+    /// The expiry a new link or a change gives cannot be used.
+    #[error(transparent)]
+    Expiry(#[from] ExpiryError),
+    /// A revoked (or destroyed) link cannot be changed.
+    #[error("this link is revoked; make a new one")]
+    Revoked,
+    /// Only a finished export's file can be shared; the export is in this state.
+    #[error("the export is {0}; a link can share only a finished export's file")]
+    ExportNotDone(JobStatus),
+    /// The password gate is full: a link's password was not checked.
+    #[error(transparent)]
+    Busy(#[from] Busy),
+    /// A link's password could not be hashed.
+    #[error("cannot hash the link's password: {0}")]
+    Hashing(PasswordError),
+    /// A new link's token could not be made.
+    #[error("cannot mint the link's token: {0}")]
+    Minting(TokenError),
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error(transparent)]
@@ -63,7 +89,13 @@ impl LinkError {
             LinkError::Suspended => ErrorCode::LinkSuspended,
             LinkError::PasswordRequired => ErrorCode::PasswordRequired,
             LinkError::Throttled(_) | LinkError::TokenBusy => ErrorCode::TooManyAttempts,
-            LinkError::Policy(_) | LinkError::Db(_) => ErrorCode::Internal,
+            LinkError::Invalid(_) | LinkError::Expiry(_) => ErrorCode::ValidationFailed,
+            LinkError::Revoked | LinkError::ExportNotDone(_) => ErrorCode::Conflict,
+            LinkError::Busy(_) => ErrorCode::Unavailable,
+            LinkError::Policy(_)
+            | LinkError::Db(_)
+            | LinkError::Hashing(_)
+            | LinkError::Minting(_) => ErrorCode::Internal,
         }
     }
 }

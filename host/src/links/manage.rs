@@ -2,22 +2,23 @@
 //! every link on a dataset they administer (its owner, its team's owners, recipients at admin
 //! level, site admins), whoever made it. A link whose creator has since lost their access is
 //! still there for the dataset's admins to find and revoke; changing one (its expiry, limit or
-//! password) needs its creator's current right as well, since the link acts with it.
+//! password) needs its creator's current right as well, since the link acts with it. Each
+//! change and revocation is written with its audit entry in one transaction.
 //!
 //! Decisions that rest on administering the dataset are made by the access layer and audited
 //! like every other; a creator reaching their own link needs no decision.
 
 use super::LinkError;
+use super::create::hash_password;
 use super::{creator_allows, explain_creator, needed_level};
 use crate::access::Caller;
 use crate::access::audit::{self, AuditEvent};
 use crate::access::policy::{Snapshot, dataset_object, user_subject};
 use crate::access::{self, Level};
-use crate::db::AnyConnection;
-use crate::db::DbError;
 use crate::db::datasets::Dataset;
 use crate::db::share_links::ShareLink;
-use crate::time::now_millis;
+use crate::db::{AnyConnection, DbError, write_transaction};
+use crate::time::{now_millis, resolve_expiry_change, to_rfc3339};
 
 /// The links the caller made or may manage, newest first; with `dataset`, every link on that
 /// dataset, which needs admin on it (a decision that is audited).
@@ -89,7 +90,7 @@ pub fn find_manageable(
 
 /// Refuses to change a link whose creator no longer holds the level it needs (it is
 /// suspended: changing it would act with rights nobody holds); the refusal is audited.
-pub fn require_creator_right(
+fn require_creator_right(
     conn: &mut AnyConnection,
     snapshot: &Snapshot,
     caller: &Caller,
@@ -124,4 +125,100 @@ pub fn require_creator_right(
         .address(caller.address.clone()),
     )?;
     Err(LinkError::Refused(message))
+}
+
+/// A change to a link's terms, as its owner asks for it: each field absent (`None`) stays as
+/// it is, and `Some(None)` removes the expiry, the limit or the password.
+pub struct Change<'a> {
+    /// A new expiry in seconds from now; not with `expires_at`.
+    pub expires_in: Option<i64>,
+    /// A new expiry (RFC 3339), or none.
+    pub expires_at: Option<Option<&'a str>>,
+    pub max_downloads: Option<Option<i64>>,
+    /// A new password (sessions opened with the old one end), or none.
+    pub password: Option<Option<&'a str>>,
+}
+
+/// Changes a link the caller manages ([`find_manageable`]) and returns it as it now is: not a
+/// revoked one, nor one whose creator lacks the level it needs ([`require_creator_right`]),
+/// and never a limit below the downloads already made. Audited (`link.update`).
+pub fn change(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    link: &ShareLink,
+    change: &Change,
+    now: i64,
+) -> Result<ShareLink, LinkError> {
+    if link.revoked_at.is_some() || link.destroyed_at.is_some() {
+        return Err(LinkError::Revoked);
+    }
+    let snapshot = caller.access.snapshot(conn, now)?;
+    require_creator_right(conn, &snapshot, caller, link)?;
+    let expiry = resolve_expiry_change(change.expires_in, change.expires_at, now)?;
+    let least = link.downloads_completed.max(1);
+    if let Some(Some(max)) = change.max_downloads
+        && max < least
+    {
+        return Err(LinkError::Invalid(format!(
+            "max_downloads must be at least {least} (downloads already made)"
+        )));
+    }
+    let password = match change.password {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(text)) => Some(Some(hash_password(text)?)),
+    };
+    write_transaction(conn, |conn| {
+        if let Some(expires_at) = expiry {
+            ShareLink::set_expiry(conn, &link.id, expires_at)?;
+        }
+        if let Some(max) = change.max_downloads {
+            ShareLink::set_max_downloads(conn, &link.id, max)?;
+        }
+        if let Some(hash) = password.clone() {
+            ShareLink::set_password(conn, &link.id, hash)?;
+        }
+        audit::record(
+            conn,
+            now,
+            AuditEvent::new(
+                audit::actor_user(&caller.user.id),
+                "link.update",
+                format!("link:{}", link.id),
+            )
+            .detail(serde_json::json!({
+                "expires_at": expiry.map(|e| e.map(to_rfc3339)),
+                "max_downloads": change.max_downloads,
+                "password_changed": password.is_some(),
+            }))
+            .address(caller.address.clone()),
+        )?;
+        Ok::<_, LinkError>(())
+    })?;
+    Ok(ShareLink::find(conn, &link.id)?)
+}
+
+/// Revokes a link the caller manages ([`find_manageable`]), whatever its creator's rights now:
+/// its address and every token derived from it stop working at once; its access log stays.
+/// Revoking again keeps the first time. Audited (`link.revoke`).
+pub fn revoke(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    link: &ShareLink,
+    now: i64,
+) -> Result<(), LinkError> {
+    write_transaction(conn, |conn| {
+        ShareLink::revoke(conn, &link.id, now)?;
+        audit::record(
+            conn,
+            now,
+            AuditEvent::new(
+                audit::actor_user(&caller.user.id),
+                "link.revoke",
+                format!("link:{}", link.id),
+            )
+            .address(caller.address.clone()),
+        )?;
+        Ok::<_, LinkError>(())
+    })
 }

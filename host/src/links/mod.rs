@@ -16,9 +16,11 @@
 //! of that creator on the next request, on every replica; getting the right back restores
 //! them.
 
+pub mod create;
 pub mod download;
 pub mod error;
 pub mod manage;
+pub mod password;
 
 pub use error::LinkError;
 
@@ -184,7 +186,7 @@ fn refuse_with(
 }
 
 /// Counts a failed guess (unknown slug, wrong password, forged token) against the address.
-pub fn count_failure(
+fn count_failure(
     conn: &mut AnyConnection,
     visitor: &Visitor,
     config: &Config,
@@ -201,11 +203,7 @@ pub fn count_failure(
 }
 
 /// Refuses an address that guessed wrong too often (`429` with `Retry-After`).
-pub fn check_throttle(
-    conn: &mut AnyConnection,
-    visitor: &Visitor,
-    now: i64,
-) -> Result<(), LinkError> {
+fn check_throttle(conn: &mut AnyConnection, visitor: &Visitor, now: i64) -> Result<(), LinkError> {
     match LoginThrottle::locked_for(conn, &visitor.throttle_key(), now)? {
         Some(seconds) => Err(LinkError::Throttled(seconds)),
         None => Ok(()),

@@ -237,34 +237,8 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
     crate::human::required_text(field, value, max).map_err(ApiError::validation)
 }
 
+/// The longest `expires_in` any request takes ([`crate::time::MAX_EXPIRES_IN_SECONDS`]).
 pub use crate::time::MAX_EXPIRES_IN_SECONDS;
-
-/// An expiry given as seconds from now or as an RFC 3339 time (not both), in the future.
-pub fn resolve_expiry(
-    expires_in: Option<i64>,
-    expires_at: Option<&str>,
-    now: i64,
-) -> Result<Option<i64>, ApiError> {
-    match (expires_in, expires_at) {
-        (None, None) => Ok(None),
-        (Some(_), Some(_)) => Err(ApiError::validation(
-            "give expires_in or expires_at, not both",
-        )),
-        (Some(seconds), None) if (1..=MAX_EXPIRES_IN_SECONDS).contains(&seconds) => {
-            Ok(Some(now + seconds * 1000))
-        }
-        (Some(_), None) => Err(ApiError::validation(
-            "expires_in must be a positive number of seconds (at most a hundred years)",
-        )),
-        (None, Some(text)) => match crate::time::from_rfc3339(text) {
-            Some(at) if at > now => Ok(Some(at)),
-            Some(_) => Err(ApiError::validation("expires_at must be in the future")),
-            None => Err(ApiError::validation(format!(
-                "expires_at must be an RFC 3339 time such as 2030-01-31T12:00:00Z (got '{text}')"
-            ))),
-        },
-    }
-}
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`) in PATCH bodies.
 pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>

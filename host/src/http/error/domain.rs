@@ -59,6 +59,12 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+impl From<crate::time::ExpiryError> for ApiError {
+    fn from(err: crate::time::ExpiryError) -> Self {
+        ApiError::validation(err.to_string())
+    }
+}
+
 impl From<IngestError> for ApiError {
     fn from(err: IngestError) -> Self {
         match err {
@@ -147,6 +153,9 @@ impl From<LinkError> for ApiError {
                     ..ApiError::new(ErrorCode::TooManyAttempts, err.to_string())
                 };
             }
+            LinkError::Expiry(expiry) => return expiry.into(),
+            LinkError::Busy(busy) => return busy.into(),
+            LinkError::Hashing(_) | LinkError::Minting(_) => return ApiError::internal(err),
             _ => err.kind(),
         };
         ApiError::new(code, err.to_string())
@@ -371,6 +380,11 @@ mod tests {
             LinkError::PasswordRequired,
             LinkError::Throttled(5),
             LinkError::TokenBusy,
+            LinkError::Invalid("x".into()),
+            LinkError::Expiry(crate::time::ExpiryError::Past),
+            LinkError::Revoked,
+            LinkError::ExportNotDone(crate::db::export_jobs::JobStatus::Running),
+            LinkError::Busy(Busy { retry_after: 2 }),
         ];
         for refusal in refusals {
             let (kind, sentence) = (refusal.kind(), refusal.to_string());

@@ -1,12 +1,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{LinkCreatedView, NewLinkRequest, public_base, store, terms};
-use crate::access::Level;
-use crate::db::dataset_versions::DatasetVersion;
-use crate::db::export_jobs::JobStatus;
-use crate::db::share_links::ShareLink;
+use super::{LinkCreatedView, NewLinkRequest, created_view, new_link, public_base};
 use crate::http::access::{Admin, OnDataset, OnExport, ShareFile, deferred};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
+use crate::links::create::{self, ExportFile};
 use crate::state::AppState;
 use crate::time::now_millis;
 
@@ -54,62 +51,17 @@ pub async fn create_dataset_link(
     let view = state
         .db
         .run(move |conn| {
-            let now = now_millis();
-            let terms = terms(&body, now)?;
-            let number = body.version.unwrap_or(dataset.latest_version);
-            let version = DatasetVersion::find(conn, &dataset.id, number).map_err(|_| {
-                ApiError::validation(format!("this dataset has no version {number}"))
-            })?;
-            if let Some(formats) = &body.formats {
-                if formats.is_empty() {
-                    return Err(ApiError::validation(
-                        "formats, when given, must name at least one",
-                    ));
-                }
-                if let Some(unknown) = formats.iter().find(|f| !installed.contains(f)) {
-                    return Err(ApiError::validation(format!(
-                        "there is no export format '{unknown}'; installed: {}",
-                        installed.join(", ")
-                    )));
-                }
-            }
-            if let Some(columns) = &body.columns {
-                let known: Vec<String> = crate::ingest::stored_columns(&version.schema_json)
-                    .into_iter()
-                    .map(|c| c.name)
-                    .collect();
-                if columns.is_empty() {
-                    return Err(ApiError::validation(
-                        "columns, when given, must name at least one",
-                    ));
-                }
-                if let Some(unknown) = columns.iter().find(|c| !known.contains(c)) {
-                    return Err(ApiError::validation(format!(
-                        "version {number} has no column '{unknown}'"
-                    )));
-                }
-            }
-            let link = ShareLink {
-                dataset_id: Some(dataset.id.clone()),
-                version: body.version,
-                allowed_formats: body
-                    .formats
-                    .as_ref()
-                    .map(|f| serde_json::json!(f).to_string()),
-                allowed_columns: body
-                    .columns
-                    .as_ref()
-                    .map(|c| serde_json::json!(c).to_string()),
-                // Making a dataset link needs admin; so does keeping it working.
-                ..terms.into_link(
-                    &caller.user.id,
-                    body.name.clone().unwrap_or_else(|| dataset.name.clone()),
-                    body.self_destruct,
-                    Level::Admin,
-                    now,
-                )
-            };
-            store(conn, &app, &caller, link, &base)
+            let new = new_link(&body);
+            let created = create::dataset_link(
+                conn,
+                &app.token_keys,
+                &caller,
+                &dataset,
+                &installed,
+                &new,
+                now_millis(),
+            )?;
+            created_view(conn, &app.access, created, &base)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -157,36 +109,15 @@ pub async fn create_export_link(
     let view = state
         .db
         .run(move |conn| {
-            if job.status != JobStatus::Done {
-                return Err(ApiError::conflict(format!(
-                    "the export is {}; a link can share only a finished export's file",
-                    job.status
-                )));
-            }
-            if body.level != "download" {
-                return Err(ApiError::validation(
-                    "an export's file can only be shared for download (level download)",
-                ));
-            }
-            if body.formats.is_some() || body.columns.is_some() || body.version.is_some() {
-                return Err(ApiError::validation(
-                    "formats, columns and version apply to dataset links; an export's file is fixed",
-                ));
-            }
-            let now = now_millis();
-            let terms = terms(&body, now)?;
-            let name = body
-                .name
-                .clone()
-                .or(job.file_name.clone())
-                .unwrap_or_else(|| "export".into());
-            let link = ShareLink {
-                dataset_id: Some(dataset.id.clone()),
-                export_job_id: Some(job.id.clone()),
-                version: Some(job.version),
-                ..terms.into_link(&caller.user.id, name, body.self_destruct, needs, now)
+            let file = ExportFile {
+                job: &job,
+                dataset: &dataset,
+                needs,
             };
-            store(conn, &app, &caller, link, &base)
+            let new = new_link(&body);
+            let created =
+                create::export_link(conn, &app.token_keys, &caller, file, &new, now_millis())?;
+            created_view(conn, &app.access, created, &base)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))

@@ -15,18 +15,11 @@ use actix_web::HttpRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::Caller;
-use crate::access::Level;
-use crate::access::audit::{self, AuditEvent};
-use crate::access::token::{self, Operation};
-use crate::auth::password;
-use crate::db::share_links::ShareLink;
-use crate::db::{AnyConnection, new_id, write_transaction};
-use crate::http::api::resolve_expiry;
+use crate::access::policy::AccessControl;
+use crate::db::AnyConnection;
 use crate::http::error::ApiError;
-use crate::links;
+use crate::links::create::{Created, NewLink};
 use crate::state::AppState;
-use crate::time::to_rfc3339;
 
 pub use crate::http::views::links::{
     LinkCreatorView, LinkItemView, LinkView, link_view, link_views,
@@ -77,127 +70,31 @@ fn forwarded_base(req: &HttpRequest) -> Option<String> {
     Some(format!("{scheme}://{authority}"))
 }
 
-fn check_password(text: &str) -> Result<String, ApiError> {
-    if text.chars().count() < 6 {
-        return Err(ApiError::validation(
-            "a link password needs at least 6 characters",
-        ));
-    }
-    password::hash(text).map_err(ApiError::internal)
-}
-
-/// The checks every new link passes, whatever it shares.
-struct LinkTerms {
-    level: Operation,
-    expires_at: Option<i64>,
-    max_downloads: Option<i64>,
-    password_hash: Option<String>,
-}
-
-impl LinkTerms {
-    /// A new link with these terms that shares nothing yet; the caller names the item and the
-    /// level the creator must keep on its dataset (`needs`).
-    fn into_link(
-        self,
-        owner_id: &str,
-        name: String,
-        self_destruct: bool,
-        needs: Level,
-        now: i64,
-    ) -> ShareLink {
-        ShareLink {
-            id: new_id(),
-            owner_id: owner_id.to_owned(),
-            dataset_id: None,
-            export_job_id: None,
-            slug_hash: String::new(),
-            name,
-            level: self.level.as_str().to_owned(),
-            version: None,
-            allowed_formats: None,
-            allowed_columns: None,
-            expires_at: self.expires_at,
-            max_downloads: self.max_downloads,
-            downloads_taken: 0,
-            downloads_completed: 0,
-            password_hash: self.password_hash,
-            password_epoch: 0,
-            self_destruct,
-            created_at: now,
-            revoked_at: None,
-            destroyed_at: None,
-            last_access_at: None,
-            needs_level: needs.as_str().to_owned(),
-        }
-    }
-}
-
-fn terms(body: &NewLinkRequest, now: i64) -> Result<LinkTerms, ApiError> {
-    let level = Operation::parse(&body.level).ok_or_else(|| {
-        ApiError::validation(format!(
-            "level must be view or download (got '{}')",
-            body.level
-        ))
-    })?;
-    let expires_at = resolve_expiry(body.expires_in, body.expires_at.as_deref(), now)?;
-    if body.max_downloads.is_some_and(|n| n < 1) {
-        return Err(ApiError::validation("max_downloads must be at least 1"));
-    }
-    if body.max_downloads.is_some() && level == Operation::View {
-        return Err(ApiError::validation(
-            "a view link has no downloads to limit; use level download",
-        ));
-    }
-    if body.self_destruct && body.max_downloads.is_none() && expires_at.is_none() {
-        return Err(ApiError::validation(
-            "self_destruct needs max_downloads or an expiry to know when to destroy the link",
-        ));
-    }
-    let password_hash = body.password.as_deref().map(check_password).transpose()?;
-    Ok(LinkTerms {
-        level,
-        expires_at,
+/// The new link a request asks for, in the domain's words.
+fn new_link(body: &NewLinkRequest) -> NewLink<'_> {
+    NewLink {
+        level: &body.level,
+        expires_in: body.expires_in,
+        expires_at: body.expires_at.as_deref(),
         max_downloads: body.max_downloads,
-        password_hash,
-    })
+        password: body.password.as_deref(),
+        self_destruct: body.self_destruct,
+        version: body.version,
+        formats: body.formats.as_deref(),
+        columns: body.columns.as_deref(),
+        name: body.name.as_deref(),
+    }
 }
 
-/// Stores the link, audits it and returns what the creator sees once.
-fn store(
+/// What the creator sees once: the link, its address under `base` and its token.
+fn created_view(
     conn: &mut AnyConnection,
-    state: &AppState,
-    caller: &Caller,
-    mut link: ShareLink,
+    access: &AccessControl,
+    created: Created,
     base: &str,
 ) -> Result<LinkCreatedView, ApiError> {
-    let slug = links::new_slug();
-    link.slug_hash = links::slug_hash(&slug);
-    let level = Operation::parse(&link.level).unwrap_or(Operation::View);
-    let token = token::mint(&state.token_keys, &link.id, level).map_err(ApiError::internal)?;
-    write_transaction(conn, |conn| {
-        ShareLink::create(conn, &link)?;
-        audit::record(
-            conn,
-            link.created_at,
-            AuditEvent::new(
-                audit::actor_user(&caller.user.id),
-                "link.create",
-                format!("link:{}", link.id),
-            )
-            .detail(serde_json::json!({
-                "dataset": link.dataset_id,
-                "export": link.export_job_id,
-                "level": link.level,
-                "expires_at": link.expires_at.map(to_rfc3339),
-                "max_downloads": link.max_downloads,
-                "password": link.password_hash.is_some(),
-                "self_destruct": link.self_destruct,
-            }))
-            .address(caller.address.clone()),
-        )?;
-        Ok::<_, ApiError>(())
-    })?;
-    let snapshot = state.access.snapshot(conn, link.created_at)?;
+    let Created { link, slug, token } = created;
+    let snapshot = access.snapshot(conn, link.created_at)?;
     Ok(LinkCreatedView {
         id: link.id.clone(),
         url: format!("{base}/s/{slug}"),

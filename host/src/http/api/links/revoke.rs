@@ -1,11 +1,8 @@
 use actix_web::{HttpResponse, web};
 
-use crate::access::audit;
-use crate::access::audit::AuditEvent;
-use crate::db::share_links::ShareLink;
-use crate::db::write_transaction;
 use crate::http::access::OnLink;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
+use crate::links::manage;
 use crate::state::AppState;
 use crate::time::now_millis;
 
@@ -23,23 +20,7 @@ pub async fn revoke_link(on: OnLink, state: web::Data<AppState>) -> ApiResult<Ht
     let OnLink { link, caller } = on;
     state
         .db
-        .run(move |conn| {
-            let now = now_millis();
-            write_transaction(conn, |conn| {
-                ShareLink::revoke(conn, &link.id, now)?;
-                audit::record(
-                    conn,
-                    now,
-                    AuditEvent::new(
-                        audit::actor_user(&caller.user.id),
-                        "link.revoke",
-                        format!("link:{}", link.id),
-                    )
-                    .address(caller.address.clone()),
-                )?;
-                Ok::<_, ApiError>(())
-            })
-        })
+        .run(move |conn| manage::revoke(conn, &caller, &link, now_millis()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

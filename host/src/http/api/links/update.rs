@@ -2,18 +2,12 @@ use actix_web::web;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::check_password;
-use crate::access::audit;
-use crate::access::audit::AuditEvent;
-use crate::db::share_links::ShareLink;
-use crate::db::write_transaction;
 use crate::http::access::{OnLink, deferred};
-use crate::http::api::resolve_expiry;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::views::links::{LinkView, link_view};
 use crate::links::manage;
 use crate::state::AppState;
-use crate::time::{now_millis, to_rfc3339};
+use crate::time::now_millis;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -64,65 +58,15 @@ pub async fn update_link(
     let view = state
         .db
         .run(move |conn| {
-            if link.revoked_at.is_some() || link.destroyed_at.is_some() {
-                return Err(ApiError::conflict("this link is revoked; make a new one"));
-            }
             let now = now_millis();
+            let change = manage::Change {
+                expires_in: body.expires_in,
+                expires_at: body.expires_at.as_ref().map(Option::as_deref),
+                max_downloads: body.max_downloads,
+                password: body.password.as_ref().map(Option::as_deref),
+            };
+            let link = manage::change(conn, &caller, &link, &change, now)?;
             let snapshot = caller.access.snapshot(conn, now)?;
-            manage::require_creator_right(conn, &snapshot, &caller, &link)?;
-            let expiry = match (body.expires_in, &body.expires_at) {
-                (None, None) => None,
-                // "No expiry" and an expiry in seconds contradict each other.
-                (Some(_), Some(None)) => {
-                    return Err(ApiError::validation(
-                        "give expires_in or expires_at, not both",
-                    ));
-                }
-                (None, Some(None)) => Some(None),
-                (seconds, Some(Some(at))) => Some(resolve_expiry(seconds, Some(at), now)?),
-                (seconds, None) => Some(resolve_expiry(seconds, None, now)?),
-            };
-            if let Some(Some(max)) = body.max_downloads
-                && max < link.downloads_completed.max(1)
-            {
-                return Err(ApiError::validation(format!(
-                    "max_downloads must be at least {} (downloads already made)",
-                    link.downloads_completed.max(1)
-                )));
-            }
-            let password = match &body.password {
-                None => None,
-                Some(None) => Some(None),
-                Some(Some(text)) => Some(Some(check_password(text)?)),
-            };
-            write_transaction(conn, |conn| {
-                if let Some(expires_at) = expiry {
-                    ShareLink::set_expiry(conn, &link.id, expires_at)?;
-                }
-                if let Some(max) = body.max_downloads {
-                    ShareLink::set_max_downloads(conn, &link.id, max)?;
-                }
-                if let Some(hash) = password.clone() {
-                    ShareLink::set_password(conn, &link.id, hash)?;
-                }
-                audit::record(
-                    conn,
-                    now,
-                    AuditEvent::new(
-                        audit::actor_user(&caller.user.id),
-                        "link.update",
-                        format!("link:{}", link.id),
-                    )
-                    .detail(serde_json::json!({
-                        "expires_at": expiry.map(|e| e.map(to_rfc3339)),
-                        "max_downloads": body.max_downloads,
-                        "password_changed": password.is_some(),
-                    }))
-                    .address(caller.address.clone()),
-                )?;
-                Ok::<_, ApiError>(())
-            })?;
-            let link = ShareLink::find(conn, &link.id)?;
             link_view(conn, &snapshot, &link, now)
         })
         .await?;

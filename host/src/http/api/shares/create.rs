@@ -4,11 +4,10 @@ use utoipa::ToSchema;
 
 use super::{ShareView, parse_level, share_view};
 use crate::http::access::{Admin, OnDataset, deferred};
-use crate::http::api::resolve_expiry;
 use crate::http::error::{ApiError, ApiResult};
 use crate::sharing;
 use crate::state::AppState;
-use crate::time::now_millis;
+use crate::time::{now_millis, resolve_expiry};
 
 /// Share with exactly one of `user`, `group` or `team`; a body naming none or several is
 /// refused (`422`).

@@ -5,11 +5,10 @@ use utoipa::ToSchema;
 use super::{ShareView, parse_level, share_view};
 use crate::db::ids::ShareId;
 use crate::http::access::{Admin, OnDataset, deferred};
-use crate::http::api::resolve_expiry;
 use crate::http::error::{ApiError, ApiResult};
 use crate::sharing;
 use crate::state::AppState;
-use crate::time::now_millis;
+use crate::time::{now_millis, resolve_expiry_change};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -54,19 +53,11 @@ pub async fn update_share(
         .run(move |conn| {
             let now = now_millis();
             let level = body.level.as_deref().map(parse_level).transpose()?;
-            let expires_at = match (body.expires_in, &body.expires_at) {
-                (None, None) => None,
-                // "No expiry" and an expiry in seconds: one of them is a mistake, and guessing
-                // which would change the share in a way its sharer did not mean.
-                (Some(_), Some(None)) => {
-                    return Err(ApiError::validation(
-                        "give expires_in or expires_at, not both",
-                    ));
-                }
-                (None, Some(None)) => Some(None),
-                (seconds, Some(Some(at))) => Some(resolve_expiry(seconds, Some(at), now)?),
-                (seconds, None) => Some(resolve_expiry(seconds, None, now)?),
-            };
+            let expires_at = resolve_expiry_change(
+                body.expires_in,
+                body.expires_at.as_ref().map(Option::as_deref),
+                now,
+            )?;
             let change = sharing::Change { level, expires_at };
             let share = sharing::change(
                 conn,
