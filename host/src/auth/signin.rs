@@ -1,6 +1,6 @@
 //! Signing in with an email and a password: throttled per account and per address (the attempt
 //! taken before the password is hashed), hashed behind the password gate, audited, ending in a
-//! session. The API's login and the sign-in page share it.
+//! session. The API's login and the sign-in page share it, and signing out.
 
 use std::net::IpAddr;
 
@@ -159,4 +159,10 @@ pub async fn sign_in(
         csrf_token,
         expires_at,
     })
+}
+
+/// Ends the session whose token hashes to `token_hash`: its cookie stops working at once, on
+/// every replica. Ending one already gone is no error.
+pub async fn sign_out(db: &Database, token_hash: String) -> Result<(), DbError> {
+    db.run(move |conn| Session::delete(conn, &token_hash)).await
 }

@@ -15,6 +15,7 @@
 pub mod batch;
 pub mod jobs;
 mod pieces;
+pub mod queue;
 pub mod spec;
 pub mod stats;
 

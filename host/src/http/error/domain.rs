@@ -10,6 +10,7 @@ use crate::auth::signin::SignInError;
 use crate::auth::tokens::TokenError;
 use crate::datasets::DatasetError;
 use crate::export::ExportError;
+use crate::export::queue::QueueError;
 use crate::groups::GroupError;
 use crate::ingest::IngestError;
 use crate::links::LinkError;
@@ -114,6 +115,19 @@ impl From<ExportError> for ApiError {
             ExportError::Invalid(message) => ApiError::validation(message),
             ExportError::Plugin(e) => e.into(),
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<QueueError> for ApiError {
+    fn from(err: QueueError) -> Self {
+        match err {
+            QueueError::UnknownFormat(_) => {
+                ApiError::new(ErrorCode::UnknownFormat, err.to_string())
+            }
+            QueueError::NoSuchVersion(_) => ApiError::new(ErrorCode::NotFound, err.to_string()),
+            QueueError::Export(export) => export.into(),
+            QueueError::Db(db) => db.into(),
         }
     }
 }

@@ -21,7 +21,6 @@ use super::{html, render};
 use crate::access::AuthMethod;
 use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, secrets, signin, throttle};
 use crate::config::Config;
-use crate::db::sessions::Session;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::authenticate;
 use crate::state::AppState;
@@ -284,10 +283,8 @@ pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
     if let Ok(caller) = authenticate(req.clone()).await
         && let AuthMethod::Session { token_hash } = caller.method
     {
-        let _ = state
-            .db
-            .run(move |conn| Session::delete(conn, &token_hash))
-            .await;
+        // The cookies go whatever happens: a session left in the database expires alone.
+        let _ = crate::auth::signin::sign_out(&state.db, token_hash).await;
     }
     let mut session = actix_web::cookie::Cookie::new(SESSION_COOKIE, "");
     session.set_path("/");

@@ -2,8 +2,8 @@ use actix_web::cookie::Cookie;
 use actix_web::{HttpResponse, web};
 
 use crate::access::{AuthMethod, Caller};
+use crate::auth::signin;
 use crate::auth::{CSRF_COOKIE, SESSION_COOKIE};
-use crate::db::sessions::Session;
 use crate::http::error::ApiResult;
 use crate::state::AppState;
 
@@ -19,10 +19,7 @@ use crate::state::AppState;
 ))]
 pub async fn logout(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     if let AuthMethod::Session { token_hash } = caller.method {
-        state
-            .db
-            .run(move |conn| Session::delete(conn, &token_hash))
-            .await?;
+        signin::sign_out(&state.db, token_hash).await?;
     }
     let mut expired_session = Cookie::new(SESSION_COOKIE, "");
     expired_session.set_path("/");
