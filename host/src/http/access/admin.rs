@@ -2,11 +2,10 @@
 //! Anyone else is refused with `403`, and the refusal goes in the audit log (`access.admin`)
 //! like every refusal.
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 
-use super::{Access, AdminCaller, Caller, Decide, app_state, decided};
+use super::{AdminCaller, Caller, Decide, app_state};
 use crate::access::audit::{self, AuditEvent};
 use crate::http::error::ApiError;
 
@@ -62,13 +61,4 @@ impl Decide for AdminCaller {
     }
 }
 
-impl FromRequest for AdminCaller {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        decided(req)
-    }
-}
-
-impl Access for AdminCaller {}
+super::access_extractor!(AdminCaller);

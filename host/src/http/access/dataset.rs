@@ -8,11 +8,10 @@
 
 use std::marker::PhantomData;
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 
-use super::{Access, Caller, Decide, app_state, decided, path_segment};
+use super::{Caller, Decide, decide_on_path};
 use crate::access::{self, Level};
 use crate::db::AnyConnection;
 use crate::db::datasets::Dataset;
@@ -55,20 +54,13 @@ impl<L: Needs> Decide for OnDataset<L> {
         req: &HttpRequest,
         caller: Caller,
     ) -> LocalBoxFuture<'static, Result<Self, ApiError>> {
-        let id = path_segment(req, "id");
-        let state = app_state(req);
+        let decided = decide_on_path(req, &caller, |conn, id, caller| {
+            let dataset = Dataset::find(conn, id).map_err(|e| not_found_as(e, "dataset"))?;
+            let held = require(conn, caller, &dataset, L::LEVEL)?;
+            Ok((dataset, held))
+        });
         Box::pin(async move {
-            let (id, state) = (id?, state?);
-            let deciding = caller.clone();
-            let (dataset, held) = state
-                .db
-                .run(move |conn| {
-                    let dataset =
-                        Dataset::find(conn, &id).map_err(|e| not_found_as(e, "dataset"))?;
-                    let held = require(conn, &deciding, &dataset, L::LEVEL)?;
-                    Ok::<_, ApiError>((dataset, held))
-                })
-                .await?;
+            let (dataset, held) = decided.await?;
             Ok(OnDataset {
                 dataset,
                 caller,
@@ -120,13 +112,4 @@ pub(super) fn sees(
     Ok(view.allowed)
 }
 
-impl<L: Needs> FromRequest for OnDataset<L> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        decided(req)
-    }
-}
-
-impl<L: Needs> Access for OnDataset<L> {}
+super::access_extractor!(OnDataset<L: Needs>);

@@ -11,12 +11,11 @@
 
 use std::marker::PhantomData;
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 
 use super::dataset::sees;
-use super::{Access, Caller, Decide, View, app_state, decided, path_segment};
+use super::{Caller, Decide, View, decide_on_path};
 use crate::access::{self, Level};
 use crate::db::datasets::Dataset;
 use crate::db::export_jobs::ExportJob;
@@ -82,28 +81,22 @@ impl<R: ExportRule> Decide for OnExport<R> {
         req: &HttpRequest,
         caller: Caller,
     ) -> LocalBoxFuture<'static, Result<Self, ApiError>> {
-        let id = path_segment(req, "id");
-        let state = app_state(req);
+        let decided = decide_on_path(req, &caller, |conn, id, caller| {
+            let job = ExportJob::find(conn, id).map_err(|e| not_found_as(e, "export"))?;
+            let dataset =
+                Dataset::find(conn, &job.dataset_id).map_err(|e| not_found_as(e, "export"))?;
+            if !sees(conn, caller, &dataset)? {
+                return Err(ApiError::not_found("export"));
+            }
+            let Some(needed) = R::needed(caller, &job) else {
+                return Err(ApiError::not_found("export"));
+            };
+            access::require_dataset(conn, caller, &dataset, needed)
+                .map_err(|e| R::refused(e.into()))?;
+            Ok((job, dataset, needed))
+        });
         Box::pin(async move {
-            let (id, state) = (id?, state?);
-            let deciding = caller.clone();
-            let (job, dataset, needed) = state
-                .db
-                .run(move |conn| {
-                    let job = ExportJob::find(conn, &id).map_err(|e| not_found_as(e, "export"))?;
-                    let dataset = Dataset::find(conn, &job.dataset_id)
-                        .map_err(|e| not_found_as(e, "export"))?;
-                    if !sees(conn, &deciding, &dataset)? {
-                        return Err(ApiError::not_found("export"));
-                    }
-                    let Some(needed) = R::needed(&deciding, &job) else {
-                        return Err(ApiError::not_found("export"));
-                    };
-                    access::require_dataset(conn, &deciding, &dataset, needed)
-                        .map_err(|e| R::refused(e.into()))?;
-                    Ok::<_, ApiError>((job, dataset, needed))
-                })
-                .await?;
+            let (job, dataset, needed) = decided.await?;
             Ok(OnExport {
                 job,
                 dataset,
@@ -115,13 +108,4 @@ impl<R: ExportRule> Decide for OnExport<R> {
     }
 }
 
-impl<R: ExportRule> FromRequest for OnExport<R> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        decided(req)
-    }
-}
-
-impl<R: ExportRule> Access for OnExport<R> {}
+super::access_extractor!(OnExport<R: ExportRule>);

@@ -4,11 +4,10 @@
 //! directory every signed-in user reads, so there is nothing to hide by answering `404`. The
 //! rule is the domain's ([`crate::groups::require_manager`]); this puts it in a route's type.
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 
-use super::{Access, Caller, Decide, app_state, decided, path_segment};
+use super::{Caller, Decide, decide_on_path};
 use crate::db::groups::UserGroup;
 use crate::db::ids::GroupId;
 use crate::groups;
@@ -25,27 +24,16 @@ impl Decide for OnGroup {
         req: &HttpRequest,
         caller: Caller,
     ) -> LocalBoxFuture<'static, Result<Self, ApiError>> {
-        let id = path_segment(req, "id");
-        let state = app_state(req);
+        let group = decide_on_path(req, &caller, |conn, id, caller| {
+            Ok(groups::require_manager(conn, GroupId::new(id), caller)?)
+        });
         Box::pin(async move {
-            let (id, state) = (id?, state?);
-            let deciding = caller.clone();
-            let group = state
-                .db
-                .run(move |conn| groups::require_manager(conn, GroupId::new(&id), &deciding))
-                .await?;
-            Ok(OnGroup { group, caller })
+            Ok(OnGroup {
+                group: group.await?,
+                caller,
+            })
         })
     }
 }
 
-impl FromRequest for OnGroup {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        decided(req)
-    }
-}
-
-impl Access for OnGroup {}
+super::access_extractor!(OnGroup);

@@ -2,11 +2,10 @@
 //! whoever holds admin on its dataset (that decision audited). Anyone else is told it does not
 //! exist (`404` "link"). The rule is the links domain's ([`crate::links::manage`]).
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 
-use super::{Access, Caller, Decide, app_state, decided, path_segment};
+use super::{Caller, Decide, decide_on_path};
 use crate::db::share_links::ShareLink;
 use crate::http::error::ApiError;
 use crate::links::manage;
@@ -22,27 +21,16 @@ impl Decide for OnLink {
         req: &HttpRequest,
         caller: Caller,
     ) -> LocalBoxFuture<'static, Result<Self, ApiError>> {
-        let id = path_segment(req, "id");
-        let state = app_state(req);
+        let link = decide_on_path(req, &caller, |conn, id, caller| {
+            Ok(manage::find_manageable(conn, caller, id)?)
+        });
         Box::pin(async move {
-            let (id, state) = (id?, state?);
-            let deciding = caller.clone();
-            let link = state
-                .db
-                .run(move |conn| manage::find_manageable(conn, &deciding, &id))
-                .await?;
-            Ok(OnLink { link, caller })
+            Ok(OnLink {
+                link: link.await?,
+                caller,
+            })
         })
     }
 }
 
-impl FromRequest for OnLink {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        decided(req)
-    }
-}
-
-impl Access for OnLink {}
+super::access_extractor!(OnLink);

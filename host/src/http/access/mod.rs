@@ -57,6 +57,7 @@ pub use group::OnGroup;
 pub use link::OnLink;
 pub use team::{Member, OnTeam, Owner, TeamRole};
 
+use crate::db::AnyConnection;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -85,6 +86,43 @@ fn decided<D: Decide>(req: &HttpRequest) -> LocalBoxFuture<'static, Result<D, Ap
     let caller = Caller::from_request(req, &mut Payload::None);
     let req = req.clone();
     Box::pin(async move { D::decide(&req, caller.await?).await })
+}
+
+/// Makes a [`Decide`] type an access extractor: a handler's first argument, which
+/// authenticates the caller and then decides ([`decided`]).
+macro_rules! access_extractor {
+    ($extractor:ident $(<$param:ident: $bound:ident>)?) => {
+        impl$(<$param: $bound>)? actix_web::FromRequest for $extractor$(<$param>)? {
+            type Error = crate::http::error::ApiError;
+            type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+            fn from_request(
+                req: &actix_web::HttpRequest,
+                _: &mut actix_web::dev::Payload,
+            ) -> Self::Future {
+                super::decided(req)
+            }
+        }
+
+        impl$(<$param: $bound>)? super::Access for $extractor$(<$param>)? {}
+    };
+}
+use access_extractor;
+
+/// A decision about what the path's `{id}` names, for `caller`: `decide` loads it and decides
+/// with a connection, on the database pool. What every extractor of a resource does.
+fn decide_on_path<T: Send + 'static>(
+    req: &HttpRequest,
+    caller: &Caller,
+    decide: impl FnOnce(&mut AnyConnection, &str, &Caller) -> Result<T, ApiError> + Send + 'static,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let id = path_segment(req, "id");
+    let state = app_state(req);
+    let deciding = caller.clone();
+    Box::pin(async move {
+        let (id, state) = (id?, state?);
+        state.db.run(move |conn| decide(conn, &id, &deciding)).await
+    })
 }
 
 impl Decide for Caller {

@@ -5,11 +5,10 @@
 
 use std::marker::PhantomData;
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 
-use super::{Access, Caller, Decide, app_state, decided, path_segment};
+use super::{Caller, Decide, decide_on_path};
 use crate::db::AnyConnection;
 use crate::db::ids::TeamId;
 use crate::db::teams::Team;
@@ -63,17 +62,12 @@ impl<R: TeamRole> Decide for OnTeam<R> {
         req: &HttpRequest,
         caller: Caller,
     ) -> LocalBoxFuture<'static, Result<Self, ApiError>> {
-        let id = path_segment(req, "id");
-        let state = app_state(req);
+        let team = decide_on_path(req, &caller, |conn, id, caller| {
+            Ok(R::require(conn, TeamId::new(id), caller)?)
+        });
         Box::pin(async move {
-            let (id, state) = (id?, state?);
-            let deciding = caller.clone();
-            let team = state
-                .db
-                .run(move |conn| R::require(conn, TeamId::new(&id), &deciding))
-                .await?;
             Ok(OnTeam {
-                team,
+                team: team.await?,
                 caller,
                 role: PhantomData,
             })
@@ -81,13 +75,4 @@ impl<R: TeamRole> Decide for OnTeam<R> {
     }
 }
 
-impl<R: TeamRole> FromRequest for OnTeam<R> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        decided(req)
-    }
-}
-
-impl<R: TeamRole> Access for OnTeam<R> {}
+super::access_extractor!(OnTeam<R: TeamRole>);
