@@ -36,28 +36,7 @@ pub struct LinkCreatorView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(examples(json!({
-    "id": "01932f76-3c4d-7e5f-a6b7-c8d9e0f1a2b3",
-    "name": "For the review panel",
-    "item": {"kind": "dataset", "id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f", "name": "Lake temperatures"},
-    "dataset_id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
-    "created_by": {"id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10", "name": "Ada Lovelace", "email": "ada@example.org"},
-    "level": "download",
-    "state": "active",
-    "needs_level": "admin",
-    "version": null,
-    "formats": ["csv", "xlsx"],
-    "columns": null,
-    "expires_at": "2026-03-03T12:00:00Z",
-    "max_downloads": 2,
-    "downloads_completed": 0,
-    "downloads_left": 2,
-    "has_password": true,
-    "self_destruct": false,
-    "created_at": "2026-03-02T12:00:00Z",
-    "revoked_at": null,
-    "last_access_at": null
-})))]
+#[schema(examples(link_example))]
 pub struct LinkView {
     pub id: String,
     pub name: String,
@@ -171,4 +150,30 @@ pub fn link_views(
         .iter()
         .map(|link| link_view(conn, &snapshot, link, now))
         .collect()
+}
+
+/// The document's example of a link, which the example of a new link holds too.
+pub fn link_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": "01932f76-3c4d-7e5f-a6b7-c8d9e0f1a2b3",
+        "name": "For the review panel",
+        "item": {"kind": "dataset", "id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f", "name": "Lake temperatures"},
+        "dataset_id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
+        "created_by": {"id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10", "name": "Ada Lovelace", "email": "ada@example.org"},
+        "level": "download",
+        "state": "active",
+        "needs_level": "admin",
+        "version": null,
+        "formats": ["csv", "xlsx"],
+        "columns": null,
+        "expires_at": "2026-03-03T12:00:00Z",
+        "max_downloads": 2,
+        "downloads_completed": 0,
+        "downloads_left": 2,
+        "has_password": true,
+        "self_destruct": false,
+        "created_at": "2026-03-02T12:00:00Z",
+        "revoked_at": null,
+        "last_access_at": null
+    })
 }

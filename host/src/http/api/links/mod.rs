@@ -106,34 +106,7 @@ fn created_view(
 
 /// A new link: the only time its slug and token are shown.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(examples(json!({
-    "id": "01932f76-3c4d-7e5f-a6b7-c8d9e0f1a2b3",
-    "slug": "q7Vn2xK9pL4mR8sT1wY6zA",
-    "url": "https://data.example.org/s/q7Vn2xK9pL4mR8sT1wY6zA",
-    "token": "En0KEwoEbGluaxgDIgkKBwgKEgMYgAgSJAgAEiD...",
-    "link": {
-    "id": "01932f76-3c4d-7e5f-a6b7-c8d9e0f1a2b3",
-    "name": "For the review panel",
-    "item": {"kind": "dataset", "id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f", "name": "Lake temperatures"},
-    "dataset_id": "01932f73-2b4d-7f60-9c8e-5a6b7c8d9e0f",
-    "created_by": {"id": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10", "name": "Ada Lovelace", "email": "ada@example.org"},
-    "level": "download",
-    "state": "active",
-    "needs_level": "admin",
-    "version": null,
-    "formats": ["csv", "xlsx"],
-    "columns": null,
-    "expires_at": "2026-03-03T12:00:00Z",
-    "max_downloads": 2,
-    "downloads_completed": 0,
-    "downloads_left": 2,
-    "has_password": true,
-    "self_destruct": false,
-    "created_at": "2026-03-02T12:00:00Z",
-    "revoked_at": null,
-    "last_access_at": null
-}
-})))]
+#[schema(examples(link_created_example))]
 pub struct LinkCreatedView {
     pub id: String,
     pub slug: String,
@@ -188,4 +161,15 @@ pub struct NewLinkRequest {
     pub columns: Option<Vec<String>>,
     /// A name for the owner's list (default: the dataset's name, or the export's file name).
     pub name: Option<String>,
+}
+
+/// The document's example of a new link: the example link, with its address and token.
+fn link_created_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": "01932f76-3c4d-7e5f-a6b7-c8d9e0f1a2b3",
+        "slug": "q7Vn2xK9pL4mR8sT1wY6zA",
+        "url": "https://data.example.org/s/q7Vn2xK9pL4mR8sT1wY6zA",
+        "token": "En0KEwoEbGluaxgDIgkKBwgKEgMYgAgSJAgAEiD...",
+        "link": crate::http::views::links::link_example(),
+    })
 }
