@@ -11,7 +11,7 @@ use crate::auth::secrets;
 use crate::db::api_tokens::ApiToken;
 use crate::db::ids::TokenId;
 use crate::db::{AnyConnection, DbError, new_id, write_transaction};
-use crate::time::{MAX_EXPIRES_IN_SECONDS, from_rfc3339, to_rfc3339};
+use crate::time::to_rfc3339;
 
 /// Why a token could not be made or revoked.
 #[derive(Debug, thiserror::Error)]
@@ -144,36 +144,16 @@ fn invalid(message: &str) -> TokenError {
     TokenError::Invalid(message.to_owned())
 }
 
-/// The expiry asked for: `expires_in` seconds from now or the time `expires_at`, not both, in
-/// the future; `None` when neither is given.
+/// The expiry a request gives, read as every other expiry is ([`crate::time::resolve_expiry`]);
+/// seconds beyond what an `i64` holds are out of range like any beyond a hundred years.
 fn requested_expiry(
     expires_in: Option<u64>,
     expires_at: Option<&str>,
     now: i64,
 ) -> Result<Option<i64>, TokenError> {
-    let requested = match (expires_in, expires_at) {
-        (Some(_), Some(_)) => return Err(invalid("give expires_in or expires_at, not both")),
-        // Held to the same range as every other expiry: beyond it the time could not be
-        // written back as RFC 3339, and past 2^63 the number would wrap.
-        (Some(seconds), None) => match i64::try_from(seconds) {
-            Ok(seconds) if (1..=MAX_EXPIRES_IN_SECONDS).contains(&seconds) => {
-                Some(now + seconds * 1000)
-            }
-            _ => {
-                return Err(invalid(
-                    "expires_in must be a positive number of seconds (at most a hundred years)",
-                ));
-            }
-        },
-        (None, Some(text)) => Some(from_rfc3339(text).ok_or_else(|| {
-            invalid("expires_at must be an RFC 3339 time, e.g. 2027-01-31T12:00:00Z")
-        })?),
-        (None, None) => None,
-    };
-    if requested.is_some_and(|t| t <= now) {
-        return Err(invalid("the expiry must be in the future"));
-    }
-    Ok(requested)
+    let seconds = expires_in.map(|seconds| i64::try_from(seconds).unwrap_or(i64::MAX));
+    crate::time::resolve_expiry(seconds, expires_at, now)
+        .map_err(|refused| TokenError::Invalid(refused.to_string()))
 }
 
 /// The audit entry of a token's creation, or of its refusal.

@@ -237,9 +237,6 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
     crate::human::required_text(field, value, max).map_err(ApiError::validation)
 }
 
-/// The longest `expires_in` any request takes ([`crate::time::MAX_EXPIRES_IN_SECONDS`]).
-pub use crate::time::MAX_EXPIRES_IN_SECONDS;
-
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`) in PATCH bodies.
 pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
