@@ -43,14 +43,16 @@ pub fn delimited_to_parquet(
     target: &Path,
     options: IngestOptions,
 ) -> Result<(), IngestError> {
+    let header = header_names(source, separator)?;
     let scan = |infer: Option<usize>| {
-        LazyCsvReader::new(path_ref(source))
+        let frame = LazyCsvReader::new(path_ref(source))
             .with_separator(separator)
             .with_has_header(true)
             .with_infer_schema_length(infer)
             .with_try_parse_dates(true)
             .with_raise_if_empty(true)
-            .finish()
+            .finish()?;
+        with_header_names(frame, &header)
     };
     match scan(Some(options.infer_schema_rows.max(1))).and_then(|lf| sink_parquet(lf, target)) {
         Ok(()) => Ok(()),
@@ -63,6 +65,36 @@ pub fn delimited_to_parquet(
         }
         Err(err) => Err(polars_error(err)),
     }
+}
+
+/// The header's names as RFC 4180 reads them: a doubled quote inside a quoted name is one
+/// quote (`"we""ird"` is `we"ird`), which polars' own reading of the header keeps doubled.
+fn header_names(source: &Path, separator: u8) -> Result<Vec<String>, IngestError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .has_headers(true)
+        .from_path(source)
+        .map_err(|e| IngestError::Malformed(format!("the header could not be read: {e}")))?;
+    let header = reader
+        .headers()
+        .map_err(|e| IngestError::Malformed(format!("the header could not be read: {e}")))?;
+    Ok(header.iter().map(str::to_owned).collect())
+}
+
+/// The frame with its columns named as the header names them, where polars named them
+/// otherwise.
+fn with_header_names(mut frame: LazyFrame, header: &[String]) -> PolarsResult<LazyFrame> {
+    let schema = frame.collect_schema()?;
+    let read: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    if read.len() != header.len() || read == header {
+        return Ok(frame);
+    }
+    let (from, to): (Vec<&String>, Vec<&String>) = read
+        .iter()
+        .zip(header)
+        .filter(|(read, named)| read != named)
+        .unzip();
+    Ok(frame.rename(from, to, true))
 }
 
 pub fn parquet_to_parquet(

@@ -637,7 +637,78 @@ async fn workbooks_keep_their_shape_and_types(backend: Backend) {
     );
 }
 
+/// Issue 16: a quoted header name with a doubled quote is one quote, as RFC 4180 reads it (it
+/// was stored doubled), and the rows beneath it are read as before.
+async fn quoted_header_names_are_read_as_rfc_4180_says(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let csv = b"\"we\"\"ird col\",\"plain\",\"a, b\"\n1,x,2\n".to_vec();
+    let response = app.upload(&user, "quoted.csv", csv).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    let names: Vec<&str> = created["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["we\"ird col", "plain", "a, b"], "{created}");
+    let id = created["id"].as_str().unwrap();
+    let rows = app
+        .get_json(&user, &format!("/api/v1/datasets/{id}/rows"))
+        .await;
+    assert_eq!(rows["rows"], serde_json::json!([[1, "x", 2]]));
+}
+
+/// Issue 16: an empty string can be uploaded. A quoted empty field (`""`) is an empty string,
+/// an unquoted one is missing (null), as most tools read CSV; a CSV export writes them back
+/// the same way, so the difference survives a round trip.
+async fn quoted_empty_fields_are_empty_strings(backend: Backend) {
+    let Some(app) = crate::plugins::app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let csv = b"a,b,c\n\"\",1,x\n,2,\n\"q\",3,\"\"\n".to_vec();
+    let response = app.upload(&user, "empty.csv", csv).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    let id = created["id"].as_str().unwrap();
+    let rows = app
+        .get_json(&user, &format!("/api/v1/datasets/{id}/rows"))
+        .await;
+    assert_eq!(
+        rows["rows"],
+        serde_json::json!([["", 1, "x"], [null, 2, null], ["q", 3, ""]])
+    );
+    let exported = app
+        .as_user(
+            &user,
+            reqwest::Method::GET,
+            &format!("/api/v1/datasets/{id}/export?format=csv"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(exported.status(), StatusCode::OK);
+    let text = exported.text().await.unwrap();
+    let again = app
+        .upload(&user, "again.csv", text.clone().into_bytes())
+        .await;
+    let again: Value = again.json().await.unwrap();
+    let rows_again = app
+        .get_json(
+            &user,
+            &format!("/api/v1/datasets/{}/rows", again["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(rows_again["rows"], rows["rows"], "exported as:\n{text}");
+}
+
 crate::on_both_backends!(
+    quoted_empty_fields_are_empty_strings,
+    quoted_header_names_are_read_as_rfc_4180_says,
     slow_uploads_are_bounded_and_others_still_answer,
     workbook_bombs_and_wide_files_are_refused,
     every_format_is_held_to_the_column_and_size_limits,
