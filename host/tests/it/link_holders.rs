@@ -215,6 +215,10 @@ async fn a_view_link_reads_only_the_first_rows(backend: Backend) {
         .unwrap();
     assert!(page.contains(&format!("row number {}", cap - 1)));
     assert!(!page.contains(&format!("row number {cap}<")));
+    // Issue 16: a view link has no downloads, so its page counts none; and a dataset link's
+    // size is not the upload's (what it serves is made while it is sent).
+    assert!(!page.contains("Downloads left"), "{page}");
+    assert!(page.contains("depends on the format"), "{page}");
     // A window outside the bounds is refused as the dataset's own rows refuse it, not quietly
     // brought within (issue 15: paging checked one way).
     for query in ["offset=-1", "limit=0", "limit=1001"] {

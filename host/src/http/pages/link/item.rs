@@ -24,7 +24,8 @@ pub struct ItemPage<'a> {
     pub what: &'a str,
     pub size: &'a str,
     pub expires: &'a str,
-    pub downloads_left: &'a str,
+    /// For download links only: a view link has no downloads to count.
+    pub downloads_left: Option<&'a str>,
     /// Where the download button points, for download links.
     pub download_href: Option<&'a str>,
     /// Column names and rows, for view links.
@@ -87,7 +88,9 @@ pub async fn show_link(
                 version.row_count,
                 shared.columns.len()
             ),
-            crate::human::stored_size(version.source_bytes),
+            // A dataset link serves an export made while it is sent, in the format the
+            // visitor picks: its size is not known before, and the upload's would mislead.
+            "made as you download it; it depends on the format".to_owned(),
         ),
         _ => ("nothing".into(), "0 bytes".into()),
     };
@@ -122,6 +125,10 @@ pub async fn show_link(
         None
     };
     let download_href = (link.level == "download").then(|| format!("/s/{slug}/download"));
+    let downloads_left = link
+        .downloads_left()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "no limit".into());
     html(
         StatusCode::OK,
         shared_item(&ItemPage {
@@ -133,10 +140,7 @@ pub async fn show_link(
                 .expires_at
                 .map(to_rfc3339)
                 .unwrap_or_else(|| "never".into()),
-            downloads_left: &link
-                .downloads_left()
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "no limit".into()),
+            downloads_left: download_href.as_ref().map(|_| downloads_left.as_str()),
             download_href: download_href.as_deref(),
             preview_columns: preview.as_ref().map(|(columns, _)| columns.clone()),
             preview_rows: preview.map(|(_, rows)| rows),
@@ -156,7 +160,7 @@ mod tests {
             what: "dataset",
             size: "1 KB",
             expires: "never",
-            downloads_left: "2",
+            downloads_left: Some("2"),
             download_href: Some("/s/abc/download"),
             preview_columns: None,
             preview_rows: None,
