@@ -119,6 +119,9 @@ pub fn policy(state: &AppState, command: PolicyCommand) -> anyhow::Result<()> {
                 report.lost.len(),
                 report.pairs_checked
             );
+            if let Some(sentence) = report.left_out.sentence() {
+                println!("{sentence}");
+            }
             for (sign, deltas) in [("+", &report.gained), ("-", &report.lost)] {
                 for d in deltas {
                     println!(

@@ -39,6 +39,20 @@ function forget() {
   saveButton.disabled = true;
 }
 
+/** Says whom the dry run did not compare, so that "no one" is not read as "no one ever". */
+function leftOut({ disabled_users, site_admins }) {
+  const parts = [];
+  if (disabled_users > 0) {
+    parts.push(`${disabled_users} disabled account${disabled_users === 1 ? "" : "s"} ` +
+      "(the change applies to them if they are enabled again)");
+  }
+  if (site_admins > 0) {
+    parts.push(`${site_admins} site admin${site_admins === 1 ? "" : "s"} ` +
+      "(they manage every dataset either way)");
+  }
+  return parts.length ? `Not compared: ${parts.join(" and ")}. ` : "";
+}
+
 async function preview(change, description, apply, saveLabel) {
   status.textContent = "";
   forget();
@@ -48,7 +62,7 @@ async function preview(change, description, apply, saveLabel) {
     status.textContent = `This rule cannot be used: ${reason(result)}`;
     return;
   }
-  const { gained, lost, pairs_checked } = result.json;
+  const { gained, lost, pairs_checked, left_out } = result.json;
   rows.replaceChildren();
   for (const [sign, list] of [["gains", gained], ["loses", lost]]) {
     for (const delta of list) {
@@ -65,7 +79,8 @@ async function preview(change, description, apply, saveLabel) {
   changeText.textContent = description;
   summary.textContent =
     `${gained.length} would gain access and ${lost.length} would lose it ` +
-    `(${pairs_checked} person–dataset pairs compared). Nothing is changed until you save.`;
+    `(${pairs_checked} person–dataset pairs compared). ${leftOut(left_out)}` +
+    "Nothing is changed until you save.";
   saveButton.textContent = saveLabel;
   region.hidden = false;
   pending = apply;

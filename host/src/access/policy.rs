@@ -812,10 +812,46 @@ pub struct DryRunReport {
     pub lost: Vec<AccessDelta>,
     /// How many user-dataset pairs were compared.
     pub pairs_checked: usize,
+    /// The accounts not compared, and why: said, so that a change that would reach them
+    /// once they are enabled again is not taken for one that reaches no one.
+    pub left_out: LeftOut,
+}
+
+/// The accounts a dry run does not compare.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct LeftOut {
+    /// Disabled accounts: they reach nothing now; were one enabled again, the change would
+    /// apply to it as to anyone.
+    pub disabled_users: usize,
+    /// Site admins: they manage every dataset whatever the rules.
+    pub site_admins: usize,
+}
+
+impl LeftOut {
+    /// The sentence a person reads, or `None` when no one was left out.
+    pub fn sentence(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.disabled_users > 0 {
+            parts.push(format!(
+                "{} disabled account{} (the change applies to them if they are enabled again)",
+                self.disabled_users,
+                if self.disabled_users == 1 { "" } else { "s" }
+            ));
+        }
+        if self.site_admins > 0 {
+            parts.push(format!(
+                "{} site admin{} (they manage every dataset either way)",
+                self.site_admins,
+                if self.site_admins == 1 { "" } else { "s" }
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("Not compared: {}.", parts.join(" and ")))
+    }
 }
 
 /// Compares every active user's level on every dataset before and after `change`. Site
-/// admins are left out: they manage everything either way.
+/// admins are left out (they manage everything either way), and so are disabled accounts;
+/// the report counts both.
 pub fn dry_run(
     conn: &mut AnyConnection,
     now: i64,
@@ -835,10 +871,22 @@ pub fn dry_run(
         .select((datasets::id, datasets::name))
         .load(conn)
         .map_err(DbError::from)?;
+    let flags: Vec<(bool, bool)> = users::table
+        .select((users::is_active, users::is_admin))
+        .load(conn)
+        .map_err(DbError::from)?;
+    let left_out = LeftOut {
+        disabled_users: flags.iter().filter(|(active, _)| !active).count(),
+        site_admins: flags
+            .iter()
+            .filter(|(active, admin)| *active && *admin)
+            .count(),
+    };
     let mut report = DryRunReport {
         gained: Vec::new(),
         lost: Vec::new(),
         pairs_checked: 0,
+        left_out,
     };
     for (user_id, email) in &people {
         let subject = user_subject(user_id);

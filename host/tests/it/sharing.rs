@@ -283,6 +283,36 @@ async fn admin_rules_are_checked_previewed_and_enforced(backend: Backend) {
         status_of(&app, &bob, Method::GET, &path).await,
         StatusCode::NOT_FOUND
     );
+    // Issue 16: whom it did not compare is said, not silently skipped: the site admin, and
+    // an account disabled since (which the same change would reach once enabled again).
+    assert_eq!(
+        report["left_out"],
+        json!({"disabled_users": 0, "site_admins": 1}),
+        "{report}"
+    );
+    let carol = app.user("carol@example.org").await;
+    let disabled = app
+        .as_user(
+            &root,
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{}", carol.id),
+        )
+        .json(&json!({"is_active": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), StatusCode::OK);
+    let proposed =
+        json!({"add": [{"ptype": "g", "v0": "user:carol@example.org", "v1": "role:auditor"}]});
+    let report: Value = app
+        .post_json(&root, "/api/v1/admin/policies/dry-run", proposed)
+        .await;
+    assert!(report["gained"].as_array().unwrap().is_empty(), "{report}");
+    assert_eq!(
+        report["left_out"],
+        json!({"disabled_users": 1, "site_admins": 1}),
+        "{report}"
+    );
 
     // Applying it takes effect at once, versioned, and the check explains why.
     let added = app

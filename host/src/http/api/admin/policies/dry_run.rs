@@ -33,7 +33,8 @@ use crate::time::now_millis;
             "after": "view"
         }],
         "lost": [],
-        "pairs_checked": 2
+        "pairs_checked": 2,
+        "left_out": {"disabled_users": 1, "site_admins": 1}
     })),
     (status = 404, description = "a rule to remove is not there", body = crate::http::error::ErrorBody),
     (status = 422, body = crate::http::error::ErrorBody),
