@@ -43,9 +43,14 @@ pub struct Named<'a> {
     pub team: Option<&'a str>,
 }
 
-/// The recipient `named` stands for: its kind and id (or address).
+/// The recipient `named` stands for, for `caller`: its kind and id (or address). A user is
+/// named by an email address, an id, or a full name (`Tomasz Kowalski`, in any case) among the
+/// people the caller shares a team or a group with: a name is looked up nowhere else, so it
+/// cannot be used to learn who has an account. A group or a team is named by its id or its
+/// name, in any case.
 pub fn recipient(
     conn: &mut AnyConnection,
+    caller: &Caller,
     named: &Named,
 ) -> Result<(&'static str, String), SharingError> {
     let invalid = |message: String| SharingError::Invalid(message);
@@ -61,9 +66,11 @@ pub fn recipient(
             }
         }
         // Ids are random: whoever has one already knows the account exists.
-        (Some(user), None, None) => User::find(conn, user)
-            .map(|u| ("user", u.id))
-            .map_err(|_| invalid(format!("there is no user with the id '{user}'"))),
+        (Some(user), None, None) => match User::find(conn, user) {
+            Ok(found) => Ok(("user", found.id)),
+            Err(DbError::NotFound) => person_named(conn, caller, user).map(|id| ("user", id)),
+            Err(other) => Err(other.into()),
+        },
         (None, Some(group), None) => UserGroup::find_by_reference(conn, group)
             .map(|g| ("group", g.id))
             .map_err(|_| invalid(format!("there is no group '{group}'"))),
@@ -74,6 +81,68 @@ pub fn recipient(
             "say whom to share with: exactly one of user, group or team".to_owned(),
         )),
     }
+}
+
+/// The one person called `name` (compared without regard to case or repeated spaces) among
+/// those who share a team or a group with `caller`.
+fn person_named(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    name: &str,
+) -> Result<String, SharingError> {
+    let wanted = comparable_name(name);
+    let mut found: Vec<User> = Vec::new();
+    for person in people_around(conn, caller)? {
+        if comparable_name(&person.name) == wanted && !found.iter().any(|p| p.id == person.id) {
+            found.push(person);
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0).id),
+        0 => Err(SharingError::Invalid(format!(
+            "no one called '{}' shares a team or a group with you; share with their email \
+             address instead",
+            name.trim()
+        ))),
+        n => Err(SharingError::Invalid(format!(
+            "{n} people called '{}' share a team or a group with you; share with the email \
+             address of the one you mean",
+            name.trim()
+        ))),
+    }
+}
+
+/// The people `caller` shares a team or a group with, or put in a group they made (the caller
+/// among them).
+fn people_around(conn: &mut AnyConnection, caller: &Caller) -> Result<Vec<User>, SharingError> {
+    let mut people = Vec::new();
+    for team in Team::ids_for_user(conn, &caller.user.id)? {
+        people.extend(
+            Team::members(conn, &team)?
+                .into_iter()
+                .map(|(_, user)| user),
+        );
+    }
+    let mut groups = UserGroup::ids_for_user(conn, &caller.user.id)?;
+    groups.extend(UserGroup::ids_made_by(conn, &caller.user.id)?);
+    groups.sort();
+    groups.dedup();
+    for group in groups {
+        people.extend(
+            UserGroup::members(conn, &group)?
+                .into_iter()
+                .map(|(_, user)| user),
+        );
+    }
+    Ok(people)
+}
+
+/// A name as people compare names: lower case, single spaces.
+fn comparable_name(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Shares the dataset with `recipient` (from [`recipient`]); a second share to the same

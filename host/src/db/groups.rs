@@ -52,12 +52,23 @@ impl UserGroup {
             .get_result(conn)?)
     }
 
+    /// The group of this name: the one spelt so, else the one spelt so in another case when
+    /// only one is.
     pub fn find_by_name(conn: &mut AnyConnection, name: &str) -> DbResult<Option<UserGroup>> {
-        Ok(user_groups::table
+        let exact = user_groups::table
             .filter(user_groups::name.eq(name))
             .select(UserGroup::as_select())
             .first(conn)
-            .optional()?)
+            .optional()?;
+        if exact.is_some() {
+            return Ok(exact);
+        }
+        let mut alike: Vec<UserGroup> = user_groups::table
+            .filter(super::lower(user_groups::name).eq(name.to_lowercase()))
+            .select(UserGroup::as_select())
+            .limit(2)
+            .load(conn)?;
+        Ok((alike.len() == 1).then(|| alike.remove(0)))
     }
 
     /// A group by id or by name.
@@ -74,6 +85,14 @@ impl UserGroup {
     pub fn managed_ids(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
         Ok(user_groups::table
             .filter(user_groups::managed.eq(true))
+            .select(user_groups::id)
+            .load(conn)?)
+    }
+
+    /// The ids of the groups `user_id` made (and so manages, unless admin-managed).
+    pub fn ids_made_by(conn: &mut AnyConnection, user_id: &str) -> DbResult<Vec<String>> {
+        Ok(user_groups::table
+            .filter(user_groups::created_by.eq(user_id))
             .select(user_groups::id)
             .load(conn)?)
     }

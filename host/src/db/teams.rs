@@ -65,11 +65,27 @@ impl Team {
     }
 
     /// Finds a team by id or by exact name.
+    /// A team by id or by name: the name spelt so, else spelt so in another case when only
+    /// one team is.
     pub fn find_by_reference(conn: &mut AnyConnection, reference: &str) -> DbResult<Team> {
-        Ok(teams::table
+        let exact = teams::table
             .filter(teams::id.eq(reference).or(teams::name.eq(reference)))
             .select(Team::as_select())
-            .first(conn)?)
+            .first(conn)
+            .optional()?;
+        if let Some(team) = exact {
+            return Ok(team);
+        }
+        let mut alike: Vec<Team> = teams::table
+            .filter(super::lower(teams::name).eq(reference.to_lowercase()))
+            .select(Team::as_select())
+            .limit(2)
+            .load(conn)?;
+        if alike.len() == 1 {
+            Ok(alike.remove(0))
+        } else {
+            Err(DbError::NotFound)
+        }
     }
 
     pub fn list_all(conn: &mut AnyConnection) -> DbResult<Vec<Team>> {

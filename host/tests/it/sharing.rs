@@ -690,7 +690,104 @@ pub fn percent_encoded_variants(path: &str) -> Vec<String> {
     variants
 }
 
+/// Issue 16: sharing with "Tomasz Kowalski" (a full name) worked only with an id or an email;
+/// a group's name had to match its case. A name is looked up among the people the sharer
+/// shares a team or a group with, and nowhere else, so that it tells nothing about accounts.
+async fn people_and_groups_are_named_as_people_write_them(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let root = app.admin("root@example.org").await;
+    let ada = app.user("ada@example.org").await;
+    let mut ids = Vec::new();
+    for (email, name) in [
+        ("tomasz@example.org", "Tomasz Kowalski"),
+        ("zofia@example.org", "Zofia Nowak"),
+        ("other.tomasz@example.org", "Tomasz  KOWALSKI"),
+    ] {
+        let made: Value = app
+            .post_json(
+                &root,
+                "/api/v1/admin/users",
+                json!({"email": email, "name": name, "password": "long enough password"}),
+            )
+            .await;
+        ids.push(made["id"].as_str().unwrap().to_owned());
+    }
+    let tomasz = TestUser {
+        email: "tomasz@example.org".into(),
+        ..ada.clone()
+    };
+    create_group(&app, &ada, "Field Team", &[&tomasz]).await;
+    let dataset = app
+        .upload_dataset(&ada, "plankton.csv", b"site,count\nA,1\n")
+        .await;
+    let share = |body: Value| {
+        app.as_user(
+            &ada,
+            Method::POST,
+            &format!("/api/v1/datasets/{dataset}/shares"),
+        )
+        .json(&body)
+        .send()
+    };
+
+    // The full name, in another case and spacing, of someone in a group with Ada.
+    let shared = share(json!({"user": "  tomasz   kowalski ", "level": "view"}))
+        .await
+        .unwrap();
+    let status = shared.status();
+    let shared: Value = shared.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{shared}");
+    assert_eq!(shared["subject"]["kind"], "user");
+    assert_eq!(shared["subject"]["id"], ids[0].as_str());
+
+    // Someone Ada shares nothing with is not found by name, though the account exists; the
+    // same answer as for a name no one has.
+    for name in ["Zofia Nowak", "Nobody Atall"] {
+        let refused = share(json!({"user": name, "level": "view"})).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        let message = refused.json::<Value>().await.unwrap()["error"]["message"].clone();
+        assert!(
+            message
+                .as_str()
+                .unwrap()
+                .contains("shares a team or a group with you"),
+            "{message}"
+        );
+    }
+
+    // Two people of that name around Ada: she is asked to say which.
+    let namesake = TestUser {
+        email: "other.tomasz@example.org".into(),
+        ..ada.clone()
+    };
+    create_group(&app, &ada, "Second team", &[&namesake]).await;
+    let other = app.upload_dataset(&ada, "other.csv", b"a\n1\n").await;
+    let ambiguous = app
+        .as_user(
+            &ada,
+            Method::POST,
+            &format!("/api/v1/datasets/{other}/shares"),
+        )
+        .json(&json!({"user": "Tomasz Kowalski", "level": "view"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ambiguous.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(ambiguous.text().await.unwrap().contains("2 people called"),);
+
+    // A group's name in any case.
+    let shared = share(json!({"group": "field team", "level": "view"}))
+        .await
+        .unwrap();
+    assert_eq!(shared.status(), StatusCode::CREATED);
+    let shared: Value = shared.json().await.unwrap();
+    assert_eq!(shared["subject"]["name"], "Field Team");
+}
+
 crate::on_both_backends!(
+    people_and_groups_are_named_as_people_write_them,
     group_share_reaches_members_only_until_revoked,
     shares_expire,
     admin_rules_are_checked_previewed_and_enforced,

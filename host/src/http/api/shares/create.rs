@@ -20,14 +20,15 @@ use crate::time::{now_millis, resolve_expiry};
     json!({"team": "Limnology", "level": "view", "expires_at": "2030-01-31T12:00:00Z"})
 ))]
 pub struct NewShareRequest {
-    /// A user's id, or an email address: it need not have an account yet (the share applies to
-    /// the account that holds the address, once there is one).
+    /// A user's id, an email address (it need not have an account yet: the share applies to
+    /// the account that holds the address, once there is one), or the full name of someone who
+    /// shares a team or a group with you (in any case).
     #[schema(min_length = 1)]
     pub user: Option<String>,
-    /// A group's id or name.
+    /// A group's id or name (in any case).
     #[schema(min_length = 1)]
     pub group: Option<String>,
-    /// A team's id or name.
+    /// A team's id or name (in any case).
     #[schema(min_length = 1)]
     pub team: Option<String>,
     #[schema(value_type = crate::access::Level)]
@@ -75,7 +76,7 @@ pub async fn create_share(
                 group: body.group.as_deref(),
                 team: body.team.as_deref(),
             };
-            let recipient = sharing::recipient(conn, &named)?;
+            let recipient = sharing::recipient(conn, &caller, &named)?;
             let share = sharing::grant(
                 conn,
                 &caller,
