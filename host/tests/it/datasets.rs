@@ -543,7 +543,41 @@ async fn leftovers_of_a_crash_are_cleaned_on_start(backend: Backend) {
     assert_eq!(rows.status(), StatusCode::OK);
 }
 
+/// Issue 16: the datasets page stopped at 200 with no way to the rest. It pages, a hundred at
+/// a time, keeping the search, and every dataset is reachable.
+async fn the_datasets_page_reaches_every_dataset(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    for i in 0..105 {
+        let id = app
+            .upload_dataset(&ada, &format!("lake {i:03}.csv"), b"a\n1\n")
+            .await;
+        assert!(!id.is_empty());
+    }
+    let page = |query: &str| {
+        let request = app.as_user(&ada, Method::GET, &format!("/datasets{query}"));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let names = |html: &str| html.matches(">lake ").count();
+    let first = page("").await;
+    assert_eq!(names(&first), 100);
+    assert!(first.contains("Datasets 1 to 100 of 105"), "{first}");
+    assert!(first.contains("href=\"?offset=100\""), "{first}");
+    let second = page("?offset=100").await;
+    assert_eq!(names(&second), 5);
+    assert!(second.contains("Datasets 101 to 105 of 105"));
+    assert!(second.contains(">Previous datasets</a>"));
+    assert!(!second.contains(">Next datasets</a>"));
+    // A search keeps its words from page to page, and a short result has no pager.
+    let searched = page("?q=lake+10").await;
+    assert_eq!(names(&searched), 5, "lake 100 to 104");
+    assert!(!searched.contains("class=\"pager\""));
+}
+
 crate::on_both_backends!(
+    the_datasets_page_reaches_every_dataset,
     csv_upload_is_typed_and_reads_back,
     every_supported_format_uploads,
     bad_uploads_get_clear_errors_and_leave_nothing,

@@ -32,7 +32,11 @@ use super::page::{Page, error_page, respond, user_context};
 pub struct DatasetsQuery {
     q: Option<String>,
     team: Option<String>,
+    offset: Option<String>,
 }
+
+/// Datasets a page of the list shows; the pager reaches the rest.
+const DATASETS_PAGE: i64 = 100;
 
 #[derive(Serialize)]
 struct DatasetRow {
@@ -62,6 +66,7 @@ pub async fn datasets_page(
     let page_caller = caller.clone();
     let team_filter = query.team.clone().filter(|t| !t.is_empty());
     let text = query.q.clone().filter(|t| !t.trim().is_empty());
+    let offset = super::pager::offset_of(query.offset.as_deref());
     let listed = state
         .db
         .run(move |conn| {
@@ -77,7 +82,7 @@ pub async fn datasets_page(
                 team_id: team_filter,
                 text,
             };
-            let (datasets, total) = Dataset::list(conn, &filter, 0, 200)?;
+            let (datasets, total) = Dataset::list(conn, &filter, offset, DATASETS_PAGE)?;
             let ids: Vec<String> = datasets.iter().map(|d| d.id.clone()).collect();
             let counts = DatasetVersion::latest_row_counts(conn, &ids)?;
             let rows: Vec<DatasetRow> = datasets
@@ -113,6 +118,15 @@ pub async fn datasets_page(
             "section": "datasets",
             "datasets": datasets,
             "total": total,
+            "pager": super::pager::pager(
+                &[
+                    ("q", query.q.as_deref().unwrap_or_default()),
+                    ("team", query.team.as_deref().unwrap_or_default()),
+                ],
+                offset,
+                DATASETS_PAGE,
+                total,
+            ),
             "teams": teams,
             "q": query.q.unwrap_or_default(),
             "team_filter": query.team.unwrap_or_default(),

@@ -9,6 +9,7 @@ mod datasets;
 mod link;
 mod options_form;
 mod page;
+mod pager;
 mod sharing;
 mod signin;
 
