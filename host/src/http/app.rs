@@ -40,6 +40,7 @@ pub fn build_app(
         .configure(api::routes)
         .configure(crate::http::pages::routes)
         .default_service(web::to(api::not_found))
+        .wrap(actix_web::middleware::from_fn(errors_as_pages))
         .wrap(actix_web::middleware::from_fn(security_headers))
         .wrap(NormalizePath::new(TrailingSlash::Trim))
         .wrap_fn(move |req, srv| {
@@ -58,6 +59,49 @@ pub fn build_app(
                 result
             })
         })
+}
+
+/// A browser that opens an address and meets an error gets it as a page, with the sentence
+/// the API would give, never as raw JSON: an unknown address, a used-up download, a refusal.
+/// Only where the request asks for HTML (`Accept: text/html`, as a browser's navigation does)
+/// and outside `/api/`; scripts and API clients keep the JSON they read. The status and the
+/// headers that explain it (`Retry-After`, `Content-Range`, `Allow`) are kept.
+async fn errors_as_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let wants_page = !req.path().starts_with("/api/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    let response = next.call(req).await?.map_into_boxed_body();
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|kind| kind.as_bytes().starts_with(b"application/json"));
+    if !wants_page || !json || !(status.is_client_error() || status.is_server_error()) {
+        return Ok(response);
+    }
+    let (req, res) = response.into_parts();
+    let kept: Vec<(header::HeaderName, HeaderValue)> =
+        [header::RETRY_AFTER, header::CONTENT_RANGE, header::ALLOW]
+            .into_iter()
+            .filter_map(|name| res.headers().get(&name).cloned().map(|value| (name, value)))
+            .collect();
+    let body = actix_web::body::to_bytes(res.into_body())
+        .await
+        .unwrap_or_default();
+    let error: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let code = error["error"]["code"].as_str().unwrap_or("internal");
+    let message = error["error"]["message"].as_str().unwrap_or_default();
+    let mut page = crate::http::pages::failure_page(None, status, code == "internal", message);
+    for (name, value) in kept {
+        page.headers_mut().insert(name, value);
+    }
+    Ok(ServiceResponse::new(req, page))
 }
 
 /// Headers every response carries, errors included.

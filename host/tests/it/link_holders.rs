@@ -693,7 +693,70 @@ async fn a_token_at_another_links_address_is_forbidden(backend: Backend) {
     assert_eq!(error_code(crossed).await, "forbidden");
 }
 
+/// Issue 16: a browser gets an error as a page, never raw JSON (an unknown address, a used-up
+/// download); scripts and the API keep JSON.
+async fn browsers_get_errors_as_pages(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let link = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download", "max_downloads": 1}),
+        )
+        .await;
+    let slug = link["slug"].as_str().unwrap();
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let open = |path: String, accept: &'static str| {
+        let request = stranger().get(app.url(&path)).header("accept", accept);
+        async move { request.send().await.unwrap() }
+    };
+    let first = open(format!("/s/{slug}/download?format=csv"), browser).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    first.bytes().await.unwrap();
+
+    for (path, status, words) in [
+        (
+            format!("/s/{slug}/download?format=csv"),
+            StatusCode::GONE,
+            "No longer available",
+        ),
+        (
+            "/no/such/page".to_owned(),
+            StatusCode::NOT_FOUND,
+            "Not found",
+        ),
+    ] {
+        let page = open(path.clone(), browser).await;
+        assert_eq!(page.status(), status, "{path}");
+        assert!(
+            page.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains(words) && html.contains("<html"),
+            "{path}: {html}"
+        );
+        // A script asking for anything keeps the JSON it reads.
+        let script = open(path.clone(), "*/*").await;
+        assert_eq!(script.status(), status);
+        assert!(!error_code(script).await.is_empty(), "{path}");
+    }
+    // The API answers JSON even to a browser.
+    let api = open("/api/v1/nowhere".to_owned(), browser).await;
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(api).await, "not_found");
+}
+
 crate::on_both_backends!(
+    browsers_get_errors_as_pages,
     a_tokens_download_limit_is_exact_under_concurrency,
     a_view_link_reads_only_the_first_rows,
     a_view_links_rows_are_a_setting,

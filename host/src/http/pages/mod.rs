@@ -10,6 +10,8 @@ mod link;
 mod options_form;
 mod page;
 mod pager;
+
+pub use page::failure_page;
 mod sharing;
 mod signin;
 

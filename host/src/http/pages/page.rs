@@ -87,16 +87,35 @@ impl<D: Decide> Access for Page<D> {}
 
 /// A failure as a page with a sentence, at its status.
 pub(super) fn error_page(caller: Option<&Caller>, err: &ApiError) -> HttpResponse {
-    let heading = match err.code.status() {
+    failure_page(
+        caller,
+        err.code.status(),
+        err.code == ErrorCode::Internal,
+        &err.message,
+    )
+}
+
+/// A failure at `status` as a page saying `message` (or, for an `internal` one, only that
+/// the details are in the server's log).
+pub fn failure_page(
+    caller: Option<&Caller>,
+    status: StatusCode,
+    internal: bool,
+    message: &str,
+) -> HttpResponse {
+    let heading = match status {
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::UNAUTHORIZED => "Sign in first",
+        StatusCode::GONE => "No longer available",
+        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
         StatusCode::SERVICE_UNAVAILABLE => "Try again in a moment",
         _ => "Something went wrong",
     };
-    let message = if err.code == ErrorCode::Internal {
+    let message = if internal {
         "Tessera could not show this page. The details are in the server's log."
     } else {
-        err.message.as_str()
+        message
     };
     let body = render(
         "link_refused.html",
@@ -107,7 +126,7 @@ pub(super) fn error_page(caller: Option<&Caller>, err: &ApiError) -> HttpRespons
         }),
     )
     .unwrap_or_else(|_| "Tessera could not show this page.".to_owned());
-    html(err.code.status(), body)
+    html(status, body)
 }
 
 /// A page for a signed-in caller, or the error page if the template fails.
