@@ -252,8 +252,12 @@ if (form) {
   }
 
   function addToHistory(view) {
-    let table = document.getElementById("export-history");
+    const table = document.getElementById("export-history");
     if (!table) return;
+    // The first export of the dataset: the empty table shows, its notice goes.
+    table.closest("[role=region]").hidden = false;
+    document.getElementById("export-history-empty").hidden = true;
+    if (table.querySelector(`tr[data-job="${CSS.escape(view.id)}"]`)) return;
     const row = table.tBodies[0].insertRow(0);
     row.dataset.job = view.id;
     for (const text of [view.created_at, view.format, String(view.version), view.status, String(view.rows_done), megabytes(view.bytes_done)]) {

@@ -250,6 +250,12 @@ test("export as CSV and as Excel through queued jobs, the progress bar reaching 
     });
     assert.match(await status.innerText(), /2 of 2 rows/);
     assert.equal(await page.locator("#job-progress").getAttribute("value"), "100");
+    // Issue 16: the job joins the history at once, the dataset's first one included (the
+    // table was missing until a reload when there was no export before).
+    const newest = page.locator("#export-history tbody tr").first();
+    assert.ok(await newest.isVisible());
+    assert.equal(await newest.locator("td").nth(1).innerText(), format);
+    assert.equal(await page.locator("#export-history-empty").isVisible(), false);
     await shot(page, `13-export-${format}-done`);
     const [download] = await Promise.all([
       page.waitForEvent("download"),
