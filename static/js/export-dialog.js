@@ -198,8 +198,16 @@ if (form) {
     return plain ? plain[1] : fallback;
   }
 
-  function megabytes(bytes) {
-    return bytes < 1e6 ? `${Math.max(1, Math.round(bytes / 1e3))} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
+  // Sizes as the server writes them (host/src/human.rs): binary units, one decimal.
+  function readableSize(bytes) {
+    const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit += 1;
+    }
+    return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
   }
 
   form.addEventListener("submit", async (event) => {
@@ -221,7 +229,7 @@ if (form) {
         if (done) break;
         parts.push(value);
         received += value.length;
-        status.textContent = `Downloading… ${megabytes(received)}`;
+        status.textContent = `Downloading… ${readableSize(received)}`;
       }
     } catch {
       status.textContent = "The export broke off before the end; nothing was saved. Try again, or export in the background.";
@@ -235,7 +243,7 @@ if (form) {
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-    status.textContent = `Downloaded ${link.download} (${megabytes(received)}).`;
+    status.textContent = `Downloaded ${link.download} (${readableSize(received)}).`;
   });
 
   // The queued export.
@@ -260,7 +268,7 @@ if (form) {
     if (table.querySelector(`tr[data-job="${CSS.escape(view.id)}"]`)) return;
     const row = table.tBodies[0].insertRow(0);
     row.dataset.job = view.id;
-    for (const text of [view.created_at, view.format, String(view.version), view.status, String(view.rows_done), megabytes(view.bytes_done)]) {
+    for (const text of [view.created_at, view.format, String(view.version), view.status, String(view.rows_done), readableSize(view.bytes_done)]) {
       row.insertCell().textContent = text;
     }
     const cell = row.insertCell();
@@ -292,7 +300,7 @@ if (form) {
         break;
       case "done":
         bar.value = 100;
-        jobStatus.textContent = `Done: ${rowsText(view)}, ${megabytes(view.bytes_done)}.`;
+        jobStatus.textContent = `Done: ${rowsText(view)}, ${readableSize(view.bytes_done)}.`;
         download.href = view.download_url;
         download.textContent = view.file_name ? `Download ${view.file_name}` : "Download the file";
         download.hidden = false;

@@ -109,7 +109,7 @@ pub async fn datasets_page(
         Ok(listed) => listed,
         Err(err) => return error_page(Some(&caller), &err),
     };
-    let max_upload = format!("{} MB", state.config.max_upload_bytes / 1_000_000);
+    let max_upload = crate::human::size(state.config.max_upload_bytes);
     respond(
         &caller,
         "datasets.html",
