@@ -26,6 +26,43 @@ pub fn stored_size(bytes: i64) -> String {
     size(u64::try_from(bytes).unwrap_or(0))
 }
 
+/// How far `at` is from `now` (both in milliseconds), as people say it: "in 3 days",
+/// "2 hours ago", "in less than a minute". The unit is the largest that fits, rounded down, so
+/// that "in 1 day" is never said of something 23 hours away.
+pub fn relative_time(at: i64, now: i64) -> String {
+    let (ahead, millis) = if at >= now {
+        (true, at - now)
+    } else {
+        (false, now - at)
+    };
+    let seconds = millis / 1000;
+    let (count, unit) = [
+        (365 * 24 * 3600, "year"),
+        (30 * 24 * 3600, "month"),
+        (7 * 24 * 3600, "week"),
+        (24 * 3600, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+    ]
+    .into_iter()
+    .find(|(length, _)| seconds >= *length)
+    .map(|(length, unit)| (seconds / length, unit))
+    .unwrap_or((0, "minute"));
+    if count == 0 {
+        return if ahead {
+            "in less than a minute".to_owned()
+        } else {
+            "less than a minute ago".to_owned()
+        };
+    }
+    let plural = if count == 1 { "" } else { "s" };
+    if ahead {
+        format!("in {count} {unit}{plural}")
+    } else {
+        format!("{count} {unit}{plural} ago")
+    }
+}
+
 /// A required free-text field (a name, a title): trimmed, not empty, at most `max` characters.
 /// The error is a sentence naming the field.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, String> {
@@ -41,6 +78,19 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Str
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn relative_times_read_as_people_say_them() {
+        use super::relative_time;
+        let now = 1_772_443_200_000;
+        let hour = 3_600_000;
+        assert_eq!(relative_time(now + 3 * 24 * hour + 5, now), "in 3 days");
+        assert_eq!(relative_time(now + 23 * hour, now), "in 23 hours");
+        assert_eq!(relative_time(now + 24 * hour, now), "in 1 day");
+        assert_eq!(relative_time(now - 2 * hour, now), "2 hours ago");
+        assert_eq!(relative_time(now + 30_000, now), "in less than a minute");
+        assert_eq!(relative_time(now - 400 * 24 * hour, now), "1 year ago");
+    }
+
     use super::*;
 
     #[test]

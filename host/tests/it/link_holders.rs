@@ -755,7 +755,61 @@ async fn browsers_get_errors_as_pages(backend: Backend) {
     assert_eq!(error_code(api).await, "not_found");
 }
 
+/// Issue 16: the page a link's visitor sees says what they are given: the dataset's
+/// description, licence and how to cite it, the expiry in words (the exact time beside it),
+/// and the formats the link allows to download, to choose from.
+async fn a_links_page_says_what_it_serves(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv", "json"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let changed = app
+        .as_user(&ada, Method::PATCH, &format!("/api/v1/datasets/{id}"))
+        .json(&json!({"description": "Counts from three reefs", "licence": "CC-BY-4.0"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    let link = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download", "formats": ["csv", "json"], "expires_in": 3 * 86400 + 600}),
+        )
+        .await;
+    let slug = link["slug"].as_str().unwrap();
+    let page = stranger()
+        .get(app.url(&format!("/s/{slug}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for words in [
+        "Counts from three reefs",
+        "CC-BY-4.0",
+        "Cite as:",
+        "[Data set]",
+        "in 3 days",
+        "<option value=\"csv\">",
+        "<option value=\"json\">",
+    ] {
+        assert!(page.contains(words), "{words}: {page}");
+    }
+    // The form's choice is what is downloaded.
+    let json = stranger()
+        .get(app.url(&format!("/s/{slug}/download?format=json")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), StatusCode::OK);
+    assert!(json.text().await.unwrap().contains("\"site\""));
+}
+
 crate::on_both_backends!(
+    a_links_page_says_what_it_serves,
     browsers_get_errors_as_pages,
     a_tokens_download_limit_is_exact_under_concurrency,
     a_view_link_reads_only_the_first_rows,

@@ -23,7 +23,19 @@ pub struct ItemPage<'a> {
     pub owner: &'a str,
     pub what: &'a str,
     pub size: &'a str,
+    /// The dataset's description, licence and how to cite it, when the link shares a dataset
+    /// or one of its exports.
+    pub description: Option<&'a str>,
+    pub licence: Option<&'a str>,
+    pub citation: Option<&'a str>,
+    /// "never", or the time in words ("in 3 days") with the exact time beside it.
     pub expires: &'a str,
+    pub expires_at: Option<&'a str>,
+    /// The formats a download link lets the visitor choose (a dataset link), or the one its
+    /// file is in (an export link).
+    pub formats: Vec<String>,
+    /// An export's file: its one format is not asked for in the download's address.
+    pub is_export: bool,
     /// For download links only: a view link has no downloads to count.
     pub downloads_left: Option<&'a str>,
     /// Where the download button points, for download links.
@@ -125,6 +137,37 @@ pub async fn show_link(
         None
     };
     let download_href = (link.level == "download").then(|| format!("/s/{slug}/download"));
+    let now = now_millis();
+    let formats = match (&shared.job, link.formats()) {
+        (Some(job), _) => vec![job.format.clone()],
+        (None, Some(allowed)) => allowed,
+        // Every installed format the visitor can pick.
+        (None, None) => {
+            let mut ids: Vec<String> = state
+                .plugins
+                .list()
+                .iter()
+                .map(|p| p.manifest.id.clone())
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let citation = shared.dataset.as_ref().map(|dataset| {
+        let year = to_rfc3339(dataset.created_at)
+            .get(..4)
+            .unwrap_or_default()
+            .to_owned();
+        let version = shared
+            .version
+            .as_ref()
+            .map(|v| format!(" (version {})", v.version))
+            .unwrap_or_default();
+        format!(
+            "{owner} ({year}). {}{version} [Data set]. Shared through Tessera.",
+            dataset.name
+        )
+    });
     let downloads_left = link
         .downloads_left()
         .map(|n| n.to_string())
@@ -136,10 +179,24 @@ pub async fn show_link(
             owner: &owner,
             what: &what,
             size: &size,
+            description: shared
+                .dataset
+                .as_ref()
+                .map(|d| d.description.as_str())
+                .filter(|d| !d.trim().is_empty()),
+            licence: shared.dataset.as_ref().and_then(|d| d.licence.as_deref()),
+            citation: citation.as_deref(),
             expires: &link
                 .expires_at
-                .map(to_rfc3339)
+                .map(|at| crate::human::relative_time(at, now))
                 .unwrap_or_else(|| "never".into()),
+            expires_at: link.expires_at.map(to_rfc3339).as_deref(),
+            formats: if download_href.is_some() {
+                formats
+            } else {
+                Vec::new()
+            },
+            is_export: shared.job.is_some(),
             downloads_left: download_href.as_ref().map(|_| downloads_left.as_str()),
             download_href: download_href.as_deref(),
             preview_columns: preview.as_ref().map(|(columns, _)| columns.clone()),
@@ -159,7 +216,13 @@ mod tests {
             owner: "Ada & co",
             what: "dataset",
             size: "1 KB",
+            description: None,
+            licence: None,
+            citation: None,
             expires: "never",
+            expires_at: None,
+            formats: vec!["csv".into()],
+            is_export: false,
             downloads_left: Some("2"),
             download_href: Some("/s/abc/download"),
             preview_columns: None,
