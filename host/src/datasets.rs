@@ -41,6 +41,22 @@ pub struct Upload<'a> {
     pub filename: &'a str,
     pub format: SourceFormat,
     pub bytes: u64,
+    /// The uploader's change note for the version it makes (checked by [`change_note`]).
+    pub message: &'a str,
+}
+
+/// The longest change note a version takes.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// A version's change note as given: trimmed, at most [`MAX_MESSAGE_CHARS`] characters.
+pub fn change_note(message: &str) -> Result<String, DatasetError> {
+    let message = message.trim();
+    if message.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(DatasetError::Invalid(format!(
+            "message must be at most {MAX_MESSAGE_CHARS} characters"
+        )));
+    }
+    Ok(message.to_owned())
 }
 
 /// A dataset about to be made: who owns it, the team that shares it, its name and description.
@@ -87,6 +103,7 @@ fn version_row(
         sha256: summary.sha256.clone(),
         created_by: Some(user_id.to_owned()),
         created_at: now,
+        message: change_note(upload.message)?,
     })
 }
 

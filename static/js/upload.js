@@ -12,10 +12,13 @@ drop.closest("[hidden].needs-script")?.removeAttribute("hidden");
 const input = document.getElementById("file");
 const bar = document.getElementById("upload-progress");
 const status = document.getElementById("upload-status");
+// A new version's change note, where the page offers one.
+const note = document.getElementById("version-message");
 
 function upload(file) {
   const form = new FormData();
   form.append("file", file, file.name);
+  if (note && note.value.trim()) form.append("message", note.value.trim());
   const request = new XMLHttpRequest();
   request.open("POST", target);
   request.setRequestHeader("X-CSRF-Token", csrfToken());

@@ -25,6 +25,8 @@ pub struct DatasetVersion {
     pub sha256: String,
     pub created_by: Option<String>,
     pub created_at: i64,
+    /// The uploader's change note: what changed and why (empty when none was given).
+    pub message: String,
 }
 
 impl DatasetVersion {

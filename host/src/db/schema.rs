@@ -114,6 +114,7 @@ diesel::table! {
         sha256 -> Text,
         created_by -> Nullable<Text>,
         created_at -> BigInt,
+        message -> Text,
     }
 }
 

@@ -576,7 +576,73 @@ async fn the_datasets_page_reaches_every_dataset(backend: Backend) {
     assert!(!searched.contains("class=\"pager\""));
 }
 
+/// Issue 16: every version records who uploaded it and a change note (the `message` field of
+/// the upload, in the API as in the page); a note beyond its limit is refused and nothing is
+/// stored.
+async fn versions_carry_their_uploader_and_change_note(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let created: Value = app
+        .upload_to(
+            &ada,
+            "/api/v1/datasets",
+            "lake.csv",
+            b"depth\n1\n".to_vec(),
+            &[("message", "  First survey, March  ")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let versions = format!("/api/v1/datasets/{id}/versions");
+    let second = app
+        .upload_to(
+            &ada,
+            &versions,
+            "lake.csv",
+            b"depth\n1\n2\n".to_vec(),
+            &[("message", "Added the April dive")],
+        )
+        .await;
+    assert_eq!(second.status(), StatusCode::CREATED);
+    let too_long = "x".repeat(2001);
+    let refused = app
+        .upload_to(
+            &ada,
+            &versions,
+            "lake.csv",
+            b"depth\n3\n".to_vec(),
+            &[("message", too_long.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let files_before = app.stored_files();
+
+    let detail = app.get_json(&ada, &format!("/api/v1/datasets/{id}")).await;
+    let listed = detail["versions"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "the refused upload made no version");
+    assert_eq!(listed[0]["message"], "First survey, March");
+    assert_eq!(listed[1]["message"], "Added the April dive");
+    assert_eq!(listed[1]["created_by"], ada.id.as_str());
+    assert_eq!(app.stored_files(), files_before);
+    // The page's history names the uploader and shows the note.
+    let page = app
+        .as_user(&ada, Method::GET, &format!("/datasets/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Added the April dive"), "{page}");
+    assert!(page.contains("<td>Test User</td>"), "{page}");
+}
+
 crate::on_both_backends!(
+    versions_carry_their_uploader_and_change_note,
     the_datasets_page_reaches_every_dataset,
     csv_upload_is_typed_and_reads_back,
     every_supported_format_uploads,

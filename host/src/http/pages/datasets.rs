@@ -154,6 +154,9 @@ struct VersionRow {
     size: String,
     sha256: String,
     created_at: String,
+    /// The uploader's name, and their change note.
+    uploaded_by: String,
+    message: String,
 }
 
 pub async fn dataset_page(
@@ -176,6 +179,15 @@ pub async fn dataset_page(
         .db
         .run(move |conn| {
             let versions = DatasetVersion::list(conn, &dataset.id)?;
+            // Who uploaded each version, by name.
+            let mut uploaders = std::collections::HashMap::new();
+            for id in versions.iter().filter_map(|v| v.created_by.clone()) {
+                if !uploaders.contains_key(&id)
+                    && let Ok(user) = User::find(conn, &id)
+                {
+                    uploaders.insert(id, user.name);
+                }
+            }
             let only = (!page_caller.is_admin()).then_some(page_caller.user.id.as_str());
             let exports: Vec<JobView> =
                 ExportJob::list_for_dataset(conn, &dataset.id, only, EXPORT_HISTORY)?
@@ -210,10 +222,12 @@ pub async fn dataset_page(
                     }));
                 }
             }
-            Ok::<_, ApiError>((dataset, level, versions, shares, holders, exports))
+            Ok::<_, ApiError>((
+                dataset, level, versions, uploaders, shares, holders, exports,
+            ))
         })
         .await;
-    let (dataset, level, versions, shares, holders, exports) = match found {
+    let (dataset, level, versions, uploaders, shares, holders, exports) = match found {
         Ok(found) => found,
         Err(err) => return error_page(Some(&caller), &err),
     };
@@ -256,6 +270,12 @@ pub async fn dataset_page(
             size: crate::human::stored_size(v.size_bytes),
             sha256: v.sha256,
             created_at: to_rfc3339(v.created_at),
+            uploaded_by: v
+                .created_by
+                .as_ref()
+                .and_then(|id| uploaders.get(id).cloned())
+                .unwrap_or_else(|| "(deleted user)".to_owned()),
+            message: v.message,
         })
         .collect();
     let formats: Vec<serde_json::Value> = state

@@ -36,6 +36,8 @@ pub struct VersionView {
     pub created_by: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// The uploader's change note (empty when none was given).
+    pub message: String,
 }
 
 impl From<DatasetVersion> for VersionView {
@@ -51,6 +53,7 @@ impl From<DatasetVersion> for VersionView {
             sha256: v.sha256,
             created_by: v.created_by,
             created_at: to_rfc3339(v.created_at),
+            message: v.message,
         }
     }
 }
@@ -187,7 +190,8 @@ impl From<Dataset> for DatasetSummaryView {
         "original_filename": "lakes.csv",
         "sha256": "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592",
         "created_by": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
-        "created_at": "2026-03-02T10:00:00Z"
+        "created_at": "2026-03-02T10:00:00Z",
+        "message": "First survey, March"
     }]
 })))]
 pub struct DatasetView {

@@ -49,6 +49,7 @@ struct UploadForm {
     name: Option<String>,
     description: Option<String>,
     team: Option<String>,
+    message: Option<String>,
 }
 
 struct ReceivedFile {
@@ -77,6 +78,10 @@ pub struct UploadRequest {
     /// The team (id or name) the dataset belongs to; the caller must be a member (`403`). New
     /// datasets only.
     team: Option<String>,
+    /// The version's change note: what changed and why, kept with the version and shown in
+    /// its history (trimmed; at most 2,000 characters).
+    #[schema(max_length = 2000)]
+    message: Option<String>,
 }
 
 fn require_multipart(req: &HttpRequest) -> Result<(), ApiError> {
@@ -228,6 +233,7 @@ async fn read_fields(state: &AppState, mut multipart: Multipart) -> Result<Uploa
         name: None,
         description: None,
         team: None,
+        message: None,
     };
     while let Some(field) = multipart.try_next().await.map_err(multipart_error)? {
         let field_name = field.name().unwrap_or_default().to_owned();
@@ -241,9 +247,11 @@ async fn read_fields(state: &AppState, mut multipart: Multipart) -> Result<Uploa
             "name" => form.name = Some(read_text(field, "name").await?),
             "description" => form.description = Some(read_text(field, "description").await?),
             "team" => form.team = Some(read_text(field, "team").await?),
+            "message" => form.message = Some(read_text(field, "message").await?),
             other => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown form field '{other}'; expected file, name, description or team"
+                    "unknown form field '{other}'; expected file, name, description, team or \
+                     message"
                 )));
             }
         }
@@ -433,6 +441,9 @@ pub async fn create_dataset(
         None => datasets::default_name(&file.filename),
     };
     let description = form.description.unwrap_or_default().trim().to_owned();
+    if let Some(message) = &form.message {
+        datasets::change_note(message)?;
+    }
 
     // Check the team before spending time on conversion.
     let team_id = match form.team.filter(|t| !t.trim().is_empty()) {
@@ -460,7 +471,7 @@ pub async fn create_dataset(
         &state.db,
         &state.storage,
         new,
-        &upload_of(&file),
+        &upload_of(&file, form.message.as_deref()),
         ingested,
         now_millis(),
     )
@@ -471,11 +482,12 @@ pub async fn create_dataset(
 }
 
 /// The file as the domain needs it.
-fn upload_of(file: &ReceivedFile) -> datasets::Upload<'_> {
+fn upload_of<'a>(file: &'a ReceivedFile, message: Option<&'a str>) -> datasets::Upload<'a> {
     datasets::Upload {
         filename: &file.filename,
         format: file.format,
         bytes: file.bytes,
+        message: message.unwrap_or_default(),
     }
 }
 
@@ -519,13 +531,16 @@ pub async fn create_version(
     let Some(file) = form.file else {
         return Err(ApiError::bad_request("the upload has no 'file' field"));
     };
+    if let Some(message) = &form.message {
+        datasets::change_note(message)?;
+    }
     let ingested = convert(&state, &file).await?;
     let summary = ingested.summary.clone();
     let (version, name) = datasets::add_version(
         &state.db,
         &state.storage,
         &id,
-        &upload_of(&file),
+        &upload_of(&file, form.message.as_deref()),
         ingested,
         &caller.user.id,
         now_millis(),
