@@ -34,4 +34,5 @@ mod signin;
 mod teams;
 mod tokens;
 mod uploads;
+mod web_style;
 mod zones;
