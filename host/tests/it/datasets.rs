@@ -639,6 +639,27 @@ async fn versions_carry_their_uploader_and_change_note(backend: Backend) {
         .unwrap();
     assert!(page.contains("Added the April dive"), "{page}");
     assert!(page.contains("<td>Test User</td>"), "{page}");
+    assert!(page.contains("Rows 1 to 2 of 2</caption>"), "{page}");
+
+    // The preview shows any version, saying when it is not the latest.
+    let first = app
+        .as_user(&ada, Method::GET, &format!("/datasets/{id}?version=1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("Rows 1 to 1 of 1, version 1 (not the latest)"),
+        "{first}"
+    );
+    let missing = app
+        .as_user(&ada, Method::GET, &format!("/datasets/{id}?version=9"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
 crate::on_both_backends!(

@@ -138,6 +138,8 @@ pub async fn datasets_page(
 #[derive(Debug, Deserialize)]
 pub struct DatasetQuery {
     offset: Option<i64>,
+    /// The version the preview shows (the latest when absent).
+    version: Option<i32>,
 }
 
 #[derive(Serialize)]
@@ -238,11 +240,19 @@ pub async fn dataset_page(
     else {
         return error_page(Some(&caller), &ApiError::not_found("dataset version"));
     };
+    // The preview shows any version asked for; the details stay the latest's.
+    let shown_number = query.version.unwrap_or(dataset.latest_version);
+    let Some(shown) = versions.iter().find(|v| v.version == shown_number).cloned() else {
+        return error_page(
+            Some(&caller),
+            &ApiError::not_found(&format!("version {shown_number} of this dataset")),
+        );
+    };
     let offset = query
         .offset
         .unwrap_or(0)
-        .clamp(0, (latest.row_count - 1).max(0));
-    let path = state.storage.absolute(&latest.file_path);
+        .clamp(0, (shown.row_count - 1).max(0));
+    let path = state.storage.absolute(&shown.file_path);
     let rows =
         match web::block(move || preview::read_rows(&path, offset, PREVIEW_PAGE as u32)).await {
             Ok(Ok(rows)) => rows,
@@ -253,7 +263,7 @@ pub async fn dataset_page(
         .into_iter()
         .map(|row| row.into_iter().map(|v| super::cell_text(&v)).collect())
         .collect();
-    let columns: Vec<ColumnRow> = crate::ingest::stored_columns(&latest.schema_json)
+    let columns: Vec<ColumnRow> = crate::ingest::stored_columns(&shown.schema_json)
         .into_iter()
         .map(|c| ColumnRow {
             name: c.name,
@@ -326,6 +336,14 @@ pub async fn dataset_page(
             "rows": latest.row_count,
             "columns": columns,
             "preview": preview,
+            "preview_rows": shown.row_count,
+            "shown_version": shown.version,
+            // Kept in the preview pager's links when it is not the latest.
+            "version_query": if shown.version == dataset.latest_version {
+                String::new()
+            } else {
+                format!("&version={}", shown.version)
+            },
             "offset": offset,
             "page": PREVIEW_PAGE,
             "versions": versions,
