@@ -185,7 +185,7 @@ pub fn dataset_link(
         }
     }
     let level = terms.level;
-    let name = new.name.map_or_else(|| dataset.name.clone(), str::to_owned);
+    let name = link_name(new.name, &dataset.name, &terms, now)?;
     let link = ShareLink {
         dataset_id: Some(dataset.id.clone()),
         version: new.version,
@@ -194,6 +194,47 @@ pub fn dataset_link(
         ..terms.into_link(&caller.user.id, name, new.self_destruct, Level::Admin, now)
     };
     store(conn, keys, caller, link, level)
+}
+
+/// The link's name: the one given (trimmed, 1 to 200 characters), else one that tells it from
+/// the item's other links in the owner's list: the item, what the link lets people do and its
+/// terms, and when it was made ("Lake temperatures: download, 2 downloads, password, until
+/// 2026-12-10; made 2026-12-07 18:44 UTC").
+fn link_name(
+    given: Option<&str>,
+    item: &str,
+    terms: &Terms,
+    now: i64,
+) -> Result<String, LinkError> {
+    if let Some(given) = given {
+        return crate::human::required_text("name", given, 200).map_err(LinkError::Invalid);
+    }
+    let mut parts = vec![terms.level.as_str().to_owned()];
+    if let Some(max) = terms.max_downloads {
+        parts.push(format!("{max} download{}", if max == 1 { "" } else { "s" }));
+    }
+    if terms.password_hash.is_some() {
+        parts.push("password".to_owned());
+    }
+    if let Some(until) = terms.expires_at {
+        parts.push(format!("until {}", day_of(until)));
+    }
+    let made = crate::time::to_rfc3339(now);
+    let made = format!(
+        "{} {} UTC",
+        made.get(..10).unwrap_or_default(),
+        made.get(11..16).unwrap_or_default()
+    );
+    let name = format!("{item}: {}; made {made}", parts.join(", "));
+    Ok(name.chars().take(200).collect())
+}
+
+/// The day of a stored time, `2026-12-10`.
+fn day_of(millis: i64) -> String {
+    crate::time::to_rfc3339(millis)
+        .get(..10)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// An export's file to share: the job that made it, its dataset, and the level that let the
@@ -234,11 +275,8 @@ pub fn export_link(
     }
     let terms = Terms::check(new, now)?;
     let level = terms.level;
-    let name = new
-        .name
-        .map(str::to_owned)
-        .or_else(|| job.file_name.clone())
-        .unwrap_or_else(|| "export".into());
+    let item = job.file_name.clone().unwrap_or_else(|| "export".into());
+    let name = link_name(new.name, &item, &terms, now)?;
     let link = ShareLink {
         dataset_id: Some(dataset.id.clone()),
         export_job_id: Some(job.id.clone()),

@@ -808,7 +808,47 @@ async fn a_links_page_says_what_it_serves(backend: Backend) {
     assert!(json.text().await.unwrap().contains("\"site\""));
 }
 
+/// Issue 16: links made without a name could not be told apart (each was the dataset's name).
+/// The default says what the link lets people do, its terms and when it was made.
+async fn links_without_a_name_can_be_told_apart(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let path = format!("/api/v1/datasets/{id}/links");
+    let view = app.make_link(&ada, &path, json!({"level": "view"})).await;
+    let limited = app
+        .make_link(
+            &ada,
+            &path,
+            json!({"level": "download", "max_downloads": 2, "password": "tide-pool-7"}),
+        )
+        .await;
+    let named = app
+        .make_link(
+            &ada,
+            &path,
+            json!({"level": "view", "name": "  for the panel "}),
+        )
+        .await;
+    let name = |link: &Value| link["link"]["name"].as_str().unwrap().to_owned();
+    assert!(
+        name(&view).starts_with("plankton: view; made "),
+        "{}",
+        name(&view)
+    );
+    assert!(
+        name(&limited).starts_with("plankton: download, 2 downloads, password; made "),
+        "{}",
+        name(&limited)
+    );
+    assert_ne!(name(&view), name(&limited));
+    assert_eq!(name(&named), "for the panel");
+}
+
 crate::on_both_backends!(
+    links_without_a_name_can_be_told_apart,
     a_links_page_says_what_it_serves,
     browsers_get_errors_as_pages,
     a_tokens_download_limit_is_exact_under_concurrency,

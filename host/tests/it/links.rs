@@ -114,7 +114,8 @@ async fn expiring_limited_password_link(backend: Backend) {
     assert!(
         html.contains("plankton")
             && html.contains("Downloads left")
-            && html.contains(">Download</a>")
+            && html.contains(">Download</a>"),
+        "{html}"
     );
 
     for _ in 0..2 {

@@ -142,17 +142,16 @@ pub async fn show_link(
         (Some(job), _) => vec![job.format.clone()],
         (None, Some(allowed)) => allowed,
         // Every installed format the visitor can pick.
-        (None, None) => {
-            let mut ids: Vec<String> = state
-                .plugins
-                .list()
-                .iter()
-                .map(|p| p.manifest.id.clone())
-                .collect();
-            ids.sort();
-            ids
-        }
+        (None, None) => state
+            .plugins
+            .list()
+            .iter()
+            .map(|p| p.manifest.id.clone())
+            .collect(),
     };
+    // The first is the one the plain "Download" gives: CSV when the link allows it.
+    let mut formats = formats;
+    formats.sort_by_key(|f| (f != "csv", f.clone()));
     let citation = shared.dataset.as_ref().map(|dataset| {
         let year = to_rfc3339(dataset.created_at)
             .get(..4)
