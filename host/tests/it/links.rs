@@ -1032,6 +1032,24 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(late.status(), StatusCode::GONE);
+    // Issue 16: the owner's list offers nothing that no longer makes sense for a link that
+    // destroyed itself: it says so, with no Revoke and no Extend, only its access log.
+    let mine = app
+        .as_user(&ada, Method::GET, "/links")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let brief_id = brief["id"].as_str().unwrap();
+    let row_start = mine
+        .find(&format!("<tr data-link=\"{brief_id}\">"))
+        .expect("the link is listed");
+    let row = &mine[row_start..row_start + mine[row_start..].find("</tr>").unwrap()];
+    assert!(row.contains("self-destructed"), "{row}");
+    assert!(!row.contains(">Revoke<") && !row.contains("Extend or change"), "{row}");
+    assert!(row.contains("Access log"), "{row}");
 }
 
 async fn guessing_is_throttled_per_address(backend: Backend) {
