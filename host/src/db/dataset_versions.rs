@@ -54,13 +54,31 @@ impl DatasetVersion {
         conn: &mut AnyConnection,
         dataset_ids: &[String],
     ) -> DbResult<HashMap<String, i64>> {
-        let counts: Vec<(String, i64)> = dataset_versions::table
+        Ok(Self::latest_sizes(conn, dataset_ids)?
+            .into_iter()
+            .map(|(id, (rows, _))| (id, rows))
+            .collect())
+    }
+
+    /// Each dataset's latest version's row count and stored size in bytes, by dataset id.
+    pub fn latest_sizes(
+        conn: &mut AnyConnection,
+        dataset_ids: &[String],
+    ) -> DbResult<HashMap<String, (i64, i64)>> {
+        let sizes: Vec<(String, i64, i64)> = dataset_versions::table
             .inner_join(datasets::table)
             .filter(dataset_versions::version.eq(datasets::latest_version))
             .filter(dataset_versions::dataset_id.eq_any(dataset_ids))
-            .select((dataset_versions::dataset_id, dataset_versions::row_count))
+            .select((
+                dataset_versions::dataset_id,
+                dataset_versions::row_count,
+                dataset_versions::size_bytes,
+            ))
             .load(conn)?;
-        Ok(counts.into_iter().collect())
+        Ok(sizes
+            .into_iter()
+            .map(|(id, rows, bytes)| (id, (rows, bytes)))
+            .collect())
     }
 
     /// Every stored file path, for the start-up sweep of orphaned files.

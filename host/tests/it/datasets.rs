@@ -662,7 +662,65 @@ async fn versions_carry_their_uploader_and_change_note(backend: Backend) {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
+/// Issue 16: the datasets list says whose each dataset is, marks what others shared with the
+/// reader, and shows its size, tags and when it changed (in words, the exact time beside).
+async fn the_datasets_list_says_whose_and_how_big(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let bob = app.user("bob@example.org").await;
+    let own = app.upload_dataset(&ada, "mine.csv", b"a\n1\n").await;
+    let tagged = app
+        .as_user(&ada, Method::PATCH, &format!("/api/v1/datasets/{own}"))
+        .json(&json!({"tags": ["limnology"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tagged.status(), StatusCode::OK);
+    let theirs = app.upload_dataset(&bob, "theirs.csv", b"b\n2\n").await;
+    let shared = app
+        .as_user(
+            &bob,
+            Method::POST,
+            &format!("/api/v1/datasets/{theirs}/shares"),
+        )
+        .json(&json!({"user": ada.id, "level": "view"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shared.status(), StatusCode::CREATED);
+
+    let page = app
+        .as_user(&ada, Method::GET, "/datasets")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = |name: &str| {
+        let start = page.find(&format!(">{name}</a>")).expect("listed");
+        page[start..start + page[start..].find("</tr>").unwrap()].to_owned()
+    };
+    let mine = row("mine");
+    let others = row("theirs");
+    assert!(!mine.contains("shared with you"), "{mine}");
+    assert!(others.contains("shared with you"), "{others}");
+    assert!(
+        mine.contains("<span class=\"tag\">limnology</span>"),
+        "{mine}"
+    );
+    assert!(mine.contains("<td>Test User</td>"), "{mine}");
+    assert!(
+        mine.contains(" bytes</td>") || mine.contains(" KiB</td>"),
+        "{mine}"
+    );
+    assert!(mine.contains("less than a minute ago</time>"), "{mine}");
+}
+
 crate::on_both_backends!(
+    the_datasets_list_says_whose_and_how_big,
     versions_carry_their_uploader_and_change_note,
     the_datasets_page_reaches_every_dataset,
     csv_upload_is_typed_and_reads_back,

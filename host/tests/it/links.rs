@@ -1048,7 +1048,10 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
         .expect("the link is listed");
     let row = &mine[row_start..row_start + mine[row_start..].find("</tr>").unwrap()];
     assert!(row.contains("self-destructed"), "{row}");
-    assert!(!row.contains(">Revoke<") && !row.contains("Extend or change"), "{row}");
+    assert!(
+        !row.contains(">Revoke<") && !row.contains("Extend or change"),
+        "{row}"
+    );
     assert!(row.contains("Access log"), "{row}");
 }
 

@@ -43,8 +43,16 @@ struct DatasetRow {
     id: String,
     name: String,
     rows: i64,
+    /// The latest version's stored size, as people read sizes.
+    size: String,
     version: i32,
+    /// When it last changed, in words ("3 hours ago"), and exactly.
+    updated: String,
     updated_at: String,
+    /// The owner's name, and whether someone else shared it with the reader.
+    owner: String,
+    shared_with_me: bool,
+    tags: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -84,15 +92,33 @@ pub async fn datasets_page(
             };
             let (datasets, total) = Dataset::list(conn, &filter, offset, DATASETS_PAGE)?;
             let ids: Vec<String> = datasets.iter().map(|d| d.id.clone()).collect();
-            let counts = DatasetVersion::latest_row_counts(conn, &ids)?;
+            let sizes = DatasetVersion::latest_sizes(conn, &ids)?;
+            let mut owners = std::collections::HashMap::new();
+            for owner in datasets.iter().map(|d| d.owner_id.clone()) {
+                if let std::collections::hash_map::Entry::Vacant(entry) = owners.entry(owner) {
+                    let name = User::find(conn, entry.key())
+                        .map(|u| u.name)
+                        .unwrap_or_else(|_| "(deleted user)".to_owned());
+                    entry.insert(name);
+                }
+            }
+            let now = crate::time::now_millis();
             let rows: Vec<DatasetRow> = datasets
                 .into_iter()
-                .map(|d| DatasetRow {
-                    rows: counts.get(&d.id).copied().unwrap_or(0),
-                    version: d.latest_version,
-                    updated_at: to_rfc3339(d.updated_at),
-                    id: d.id,
-                    name: d.name,
+                .map(|d| {
+                    let (rows, bytes) = sizes.get(&d.id).copied().unwrap_or((0, 0));
+                    DatasetRow {
+                        rows,
+                        size: crate::human::stored_size(bytes),
+                        version: d.latest_version,
+                        updated: crate::human::relative_time(d.updated_at, now),
+                        updated_at: to_rfc3339(d.updated_at),
+                        owner: owners.get(&d.owner_id).cloned().unwrap_or_default(),
+                        shared_with_me: d.owner_id != page_caller.user.id,
+                        tags: serde_json::from_str(&d.tags).unwrap_or_default(),
+                        id: d.id,
+                        name: d.name,
+                    }
                 })
                 .collect();
             let teams: Vec<TeamOption> = teams
