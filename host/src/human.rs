@@ -63,6 +63,27 @@ pub fn relative_time(at: i64, now: i64) -> String {
     }
 }
 
+/// A wait in words: "30 seconds", "2 minutes", "1 minute and 5 seconds", "2 hours and 1
+/// minute"; the sign-in page, the link password page and every "try again in" say it so.
+pub fn wait_in_words(seconds: u64) -> String {
+    fn unit(n: u64, one: &str) -> String {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    }
+    let seconds = seconds.max(1);
+    let (hours, minutes, rest) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    match (hours, minutes, rest) {
+        (0, 0, s) => unit(s, "second"),
+        (0, m, 0) => unit(m, "minute"),
+        (0, m, s) => format!("{} and {}", unit(m, "minute"), unit(s, "second")),
+        (h, 0, _) => unit(h, "hour"),
+        (h, m, _) => format!("{} and {}", unit(h, "hour"), unit(m, "minute")),
+    }
+}
+
 /// A required free-text field (a name, a title): trimmed, not empty, at most `max` characters.
 /// The error is a sentence naming the field.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, String> {
@@ -78,6 +99,18 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Str
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn waits_read_as_people_say_them() {
+        use super::wait_in_words;
+        assert_eq!(wait_in_words(1), "1 second");
+        assert_eq!(wait_in_words(30), "30 seconds");
+        assert_eq!(wait_in_words(60), "1 minute");
+        assert_eq!(wait_in_words(65), "1 minute and 5 seconds");
+        assert_eq!(wait_in_words(900), "15 minutes");
+        assert_eq!(wait_in_words(7260), "2 hours and 1 minute");
+        assert_eq!(wait_in_words(0), "1 second");
+    }
+
     #[test]
     fn relative_times_read_as_people_say_them() {
         use super::relative_time;

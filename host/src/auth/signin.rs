@@ -17,7 +17,7 @@ use crate::time::now_millis;
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     /// Too many attempts for the account or the address; try again after the wait.
-    #[error("too many attempts; try again in {seconds} seconds")]
+    #[error("too many attempts; try again in {}", crate::human::wait_in_words(*seconds))]
     Throttled { seconds: u64 },
     /// The password gate is full; nothing was tried.
     #[error(transparent)]

@@ -158,26 +158,6 @@ pub fn take_link_password(
     }))
 }
 
-/// A wait in words, for pages: "30 seconds", "2 minutes", "1 minute and 5 seconds".
-pub fn wait_in_words(seconds: u64) -> String {
-    fn unit(n: u64, one: &str) -> String {
-        if n == 1 {
-            format!("1 {one}")
-        } else {
-            format!("{n} {one}s")
-        }
-    }
-    let seconds = seconds.max(1);
-    let (hours, minutes, rest) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
-    match (hours, minutes, rest) {
-        (0, 0, s) => unit(s, "second"),
-        (0, m, 0) => unit(m, "minute"),
-        (0, m, s) => format!("{} and {}", unit(m, "minute"), unit(s, "second")),
-        (h, 0, _) => unit(h, "hour"),
-        (h, m, _) => format!("{} and {}", unit(h, "hour"), unit(m, "minute")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -190,16 +170,5 @@ mod tests {
         let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
         assert_eq!(address_key(Some(a)), address_key(Some(b)));
         assert_ne!(address_key(Some(a)), address_key(Some(c)));
-    }
-
-    #[test]
-    fn waits_read_as_words() {
-        assert_eq!(wait_in_words(1), "1 second");
-        assert_eq!(wait_in_words(30), "30 seconds");
-        assert_eq!(wait_in_words(60), "1 minute");
-        assert_eq!(wait_in_words(65), "1 minute and 5 seconds");
-        assert_eq!(wait_in_words(900), "15 minutes");
-        assert_eq!(wait_in_words(7260), "2 hours and 1 minute");
-        assert_eq!(wait_in_words(0), "1 second");
     }
 }

@@ -44,7 +44,7 @@ pub enum LinkError {
     )]
     PasswordRequired,
     /// The address guessed wrong too often; it may try again after this many seconds.
-    #[error("too many failed attempts; try again in {0} seconds")]
+    #[error("too many failed attempts; try again in {}", crate::human::wait_in_words(*.0))]
     Throttled(u64),
     /// Other downloads with the same token kept taking the slots this one was checked against.
     #[error("too many downloads with this token at once; try again")]

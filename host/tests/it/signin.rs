@@ -363,7 +363,7 @@ async fn a_stranger_slows_down_their_own_guessing_but_cannot_lock_the_owner_out(
         .parse()
         .unwrap();
     let text = page.text().await.unwrap();
-    let words = tessera::auth::throttle::wait_in_words(wait);
+    let words = tessera::human::wait_in_words(wait);
     assert!(
         text.contains(&format!("Wait {words} before you try again")),
         "{words}: {text}"

@@ -250,8 +250,8 @@ impl From<Busy> for ApiError {
         ApiError {
             code: ErrorCode::Unavailable,
             message: format!(
-                "the server is busy checking passwords; try again in {} seconds",
-                busy.retry_after
+                "the server is busy checking passwords; try again in {}",
+                crate::human::wait_in_words(busy.retry_after)
             ),
             retry_after: Some(busy.retry_after),
         }

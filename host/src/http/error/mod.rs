@@ -120,7 +120,10 @@ impl ApiError {
     pub fn too_many_attempts(retry_after: u64) -> Self {
         Self {
             code: ErrorCode::TooManyAttempts,
-            message: format!("too many failed attempts; try again in {retry_after} seconds"),
+            message: format!(
+                "too many failed attempts; try again in {}",
+                crate::human::wait_in_words(retry_after)
+            ),
             retry_after: Some(retry_after),
         }
     }

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::{html, render};
 use crate::access::AuthMethod;
-use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, secrets, signin, throttle};
+use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, secrets, signin};
 use crate::config::Config;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::authenticate;
@@ -253,11 +253,11 @@ pub async fn login_form(
                 ErrorCode::TooManyAttempts => format!(
                     "Too many wrong passwords for this account or from your network. Wait {} \
                      before you try again.",
-                    throttle::wait_in_words(err.retry_after.unwrap_or(60))
+                    crate::human::wait_in_words(err.retry_after.unwrap_or(60))
                 ),
                 ErrorCode::Unavailable => format!(
                     "Tessera is busy checking other sign-ins. Try again in {}.",
-                    throttle::wait_in_words(err.retry_after.unwrap_or(5))
+                    crate::human::wait_in_words(err.retry_after.unwrap_or(5))
                 ),
                 _ => err.message.clone(),
             };

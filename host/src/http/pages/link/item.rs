@@ -234,8 +234,8 @@ mod tests {
         assert!(!html.contains("<script>alert"));
         assert!(html.contains("Ada &amp; co"));
         assert!(
-            html.contains("href=\"&#x2f;s&#x2f;abc&#x2f;download\"")
-                || html.contains("href=\"/s/abc/download\"")
+            html.contains("href=\"&#x2f;s&#x2f;abc&#x2f;download?format=csv\"")
+                || html.contains("href=\"/s/abc/download?format=csv\"")
         );
     }
 }
