@@ -81,7 +81,9 @@ impl LoadedPlugin {
         }
     }
 
-    /// Checks export options against the plugin's schema, naming every problem and where.
+    /// Checks export options against the plugin's schema, naming every problem by the
+    /// option's label as the export form shows it (its `title`), with its description; a
+    /// pattern an option must match is described, never quoted as a regular expression.
     pub fn validate_options(&self, options: &serde_json::Value) -> Result<(), PluginError> {
         // Only read on refusal: the schema's own words for a property help the person fix it.
         let schema: serde_json::Value =
@@ -97,16 +99,27 @@ impl LoadedPlugin {
                     jsonschema::error::ValidationErrorKind::Not { .. } => {
                         format!("{} is not accepted", error.instance())
                     }
+                    // A regular expression explains nothing to most people: the description
+                    // beside it says what the option takes.
+                    jsonschema::error::ValidationErrorKind::Pattern { .. } => {
+                        format!("{} is not in the form this option takes", error.instance())
+                    }
                     _ => error.to_string(),
                 };
-                let hint = path
+                let property = path
                     .strip_prefix('/')
                     .filter(|name| !name.contains('/'))
-                    .and_then(|name| schema["properties"][name]["description"].as_str());
+                    .map(|name| &schema["properties"][name]);
+                let label = property.and_then(|p| p["title"].as_str());
+                let hint = property.and_then(|p| p["description"].as_str());
+                let place = match label {
+                    Some(label) => format!("“{label}” (options{path})"),
+                    None => format!("options{path}"),
+                };
                 match (path.is_empty(), hint) {
                     (true, _) => format!("options: {what}"),
-                    (false, Some(hint)) => format!("options{path}: {what} ({hint})"),
-                    (false, None) => format!("options{path}: {what}"),
+                    (false, Some(hint)) => format!("{place}: {what} ({hint})"),
+                    (false, None) => format!("{place}: {what}"),
                 }
             })
             .collect();

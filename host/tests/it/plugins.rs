@@ -194,6 +194,33 @@ async fn export_refusals_are_clear(backend: Backend) {
     for part in ["options/delimiter", "options/header", "colour"] {
         assert!(message.contains(part), "{message} should name {part}");
     }
+    // Issue 16: each option by the label the export form shows, and no regular expression.
+    for label in ["“Delimiter”", "“Header row”"] {
+        assert!(message.contains(label), "{message} should say {label}");
+    }
+    let response = app
+        .as_user(
+            &user,
+            Method::GET,
+            &format!(
+                "/api/v1/datasets/{id}/export?format=csv&options={}",
+                crate::common::urlencode(r#"{"null_text":"a\"b"}"#)
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("“Text for empty cells”") && message.contains("not in the form"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("^[^"),
+        "a regular expression shown: {message}"
+    );
     let stranger = app.user("bob@example.org").await;
     let response = app
         .as_user(
