@@ -793,8 +793,8 @@ async fn a_links_page_says_what_it_serves(backend: Backend) {
         "Cite as:",
         "[Data set]",
         "in 3 days",
-        "<option value=\"csv\">",
-        "<option value=\"json\">",
+        "<option value=\"csv\"",
+        "<option value=\"json\"",
     ] {
         assert!(page.contains(words), "{words}: {page}");
     }
