@@ -285,6 +285,17 @@ impl TestApp {
             .unwrap()
     }
 
+    /// GETs the page at `path` with the user's token and returns its HTML.
+    pub async fn page_html(&self, user: &TestUser, path: &str) -> String {
+        self.as_user(user, Method::GET, path)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Uploads `bytes` as a file named `filename` and returns the response.
     pub async fn upload(&self, user: &TestUser, filename: &str, bytes: Vec<u8>) -> Response {
         self.upload_to(user, "/api/v1/datasets", filename, bytes, &[])

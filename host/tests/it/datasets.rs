@@ -629,27 +629,15 @@ async fn versions_carry_their_uploader_and_change_note(backend: Backend) {
     assert_eq!(listed[1]["created_by"], ada.id.as_str());
     assert_eq!(app.stored_files(), files_before);
     // The page's history names the uploader and shows the note.
-    let page = app
-        .as_user(&ada, Method::GET, &format!("/datasets/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page_html(&ada, &format!("/datasets/{id}")).await;
     assert!(page.contains("Added the April dive"), "{page}");
     assert!(page.contains("<td>Test User</td>"), "{page}");
     assert!(page.contains("Rows 1 to 2 of 2</caption>"), "{page}");
 
     // The preview shows any version, saying when it is not the latest.
     let first = app
-        .as_user(&ada, Method::GET, &format!("/datasets/{id}?version=1"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page_html(&ada, &format!("/datasets/{id}?version=1"))
+        .await;
     assert!(
         first.contains("Rows 1 to 1 of 1, version 1 (not the latest)"),
         "{first}"
@@ -691,14 +679,7 @@ async fn the_datasets_list_says_whose_and_how_big(backend: Backend) {
         .unwrap();
     assert_eq!(shared.status(), StatusCode::CREATED);
 
-    let page = app
-        .as_user(&ada, Method::GET, "/datasets")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page_html(&ada, "/datasets").await;
     let row = |name: &str| {
         let start = page.find(&format!(">{name}</a>")).expect("listed");
         page[start..start + page[start..].find("</tr>").unwrap()].to_owned()

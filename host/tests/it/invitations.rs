@@ -97,14 +97,7 @@ async fn sharing_with_an_email_never_tells_whether_it_has_an_account(backend: Ba
         shape(find("bob@example.org"), "bob@example.org"),
         shape(find("carol@example.org"), "carol@example.org")
     );
-    let page = app
-        .as_user(&ada, Method::GET, &format!("/datasets/{dataset}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page_html(&ada, &format!("/datasets/{dataset}")).await;
     assert_eq!(
         holder_row(&page, "bob@example.org"),
         holder_row(&page, "carol@example.org")

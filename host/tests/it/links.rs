@@ -1034,14 +1034,7 @@ async fn export_links_resume_once_and_self_destruct(backend: Backend) {
     assert_eq!(late.status(), StatusCode::GONE);
     // Issue 16: the owner's list offers nothing that no longer makes sense for a link that
     // destroyed itself: it says so, with no Revoke and no Extend, only its access log.
-    let mine = app
-        .as_user(&ada, Method::GET, "/links")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let mine = app.page_html(&ada, "/links").await;
     let brief_id = brief["id"].as_str().unwrap();
     let row_start = mine
         .find(&format!("<tr data-link=\"{brief_id}\">"))
