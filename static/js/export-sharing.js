@@ -1,5 +1,6 @@
 // Sharing on a dataset's page, for those who administer it: with people, groups and teams
-// (POST/DELETE /api/v1/datasets/{id}/shares), and links with expiry, download limit, password,
+// (POST/PATCH/DELETE /api/v1/datasets/{id}/shares: a level changed in place, stopping asked to
+// be confirmed), and links with expiry, download limit, password,
 // self-destruct and a pinned version (POST /api/v1/datasets/{id}/links), whose link and token
 // are shown once to copy.
 
@@ -37,13 +38,56 @@ if (shareForm) {
       shareStatus.textContent = `Not shared: ${result.message}`;
     }
   });
+  // A share's level changes in place; a refusal puts the level back and says why.
+  for (const select of document.querySelectorAll("select.share-level")) {
+    select.addEventListener("change", async () => {
+      const path = `/api/v1/datasets/${dataset}/shares/${encodeURIComponent(select.dataset.share)}`;
+      const result = await send("PATCH", path, { level: select.value });
+      if (result.ok) {
+        select.dataset.level = select.value;
+        shareStatus.textContent = `Level changed to ${select.value}; it takes effect at once.`;
+      } else {
+        select.value = select.dataset.level;
+        shareStatus.textContent = `Level not changed: ${result.message}`;
+      }
+    });
+  }
+  // Stopping a share asks to be confirmed, in place: the first press arms the button and
+  // offers to keep the share; the second stops it.
   for (const button of document.querySelectorAll("button.revoke-share")) {
+    const label = button.textContent;
+    const name = button.getAttribute("aria-label");
+    const keep = document.createElement("button");
+    keep.type = "button";
+    keep.textContent = "Keep sharing";
+    keep.hidden = true;
+    button.after(keep);
+    const disarm = () => {
+      delete button.dataset.armed;
+      button.textContent = label;
+      button.setAttribute("aria-label", name);
+      keep.hidden = true;
+    };
+    keep.addEventListener("click", () => {
+      disarm();
+      shareStatus.textContent = "Still shared.";
+      button.focus();
+    });
     button.addEventListener("click", async () => {
+      if (!button.dataset.armed) {
+        button.dataset.armed = "1";
+        button.textContent = "Confirm: stop sharing";
+        button.setAttribute("aria-label", `Confirm: ${name.toLowerCase()}`);
+        keep.hidden = false;
+        shareStatus.textContent = "Press again to stop sharing, or keep sharing.";
+        return;
+      }
       const result = await send("DELETE", `/api/v1/datasets/${dataset}/shares/${encodeURIComponent(button.dataset.share)}`);
       if (result.ok) {
         button.closest("tr").remove();
         shareStatus.textContent = "Sharing stopped; it takes effect at once.";
       } else {
+        disarm();
         shareStatus.textContent = `Could not stop sharing: ${result.message}`;
       }
     });

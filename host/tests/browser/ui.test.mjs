@@ -299,6 +299,21 @@ test("share with a colleague, and a one-download link with a password for a stra
   assert.deepEqual((await holder.locator("td").allInnerTexts()).slice(1), ["view", "a share by email, not seen yet"]);
   await shot(page, "14-shared-with-colleague");
 
+  // Issue 16: a share's level changes in place, and stopping it asks to be confirmed.
+  await page.getByLabel("Access of colleague@example.org").selectOption("edit");
+  await page.getByText("Level changed to edit").waitFor();
+  await page.reload();
+  assert.equal(await page.getByLabel("Access of colleague@example.org").inputValue(), "edit");
+  const stop = page.getByRole("button", { name: "Stop sharing with colleague@example.org" });
+  await stop.click();
+  await page.getByRole("button", { name: "Keep sharing" }).click();
+  assert.equal(await page.locator("#shares").getByText("colleague@example.org").count(), 1, "kept");
+  await stop.click();
+  assert.equal(await stop.innerText(), "Confirm: stop sharing");
+  await stop.click();
+  await page.getByText("Sharing stopped").waitFor();
+  assert.equal(await page.locator("#shares").getByText("colleague@example.org").count(), 0, "stopped");
+
   await page.getByLabel("Downloads allowed").fill("1");
   await page.getByLabel("Password").fill("tide-pool-7");
   await page.getByRole("button", { name: "Create link" }).click();
