@@ -166,9 +166,11 @@ if (form) {
 
   columnRows.dataset.original = [...columnRows.querySelectorAll("tr")].map((row) => row.dataset.column).join("\u0000");
 
-  // The server names a refused option by its key ("options/null_text"); say it as the form does.
+  // The server names a refused option by its label and key ("“Text for empty cells”
+  // (options/null_text)"), or by its key alone; say it as the form does, once.
   function optionLabels(message) {
-    return message.replace(/options\/([A-Za-z0-9_-]+)/gi, (whole, name) => {
+    const labelled = message.replace(/“([^”]*)” \(options\/[A-Za-z0-9_-]+\)/g, "the option “$1”");
+    return labelled.replace(/options\/([A-Za-z0-9_-]+)/gi, (whole, name) => {
       const control = form.querySelector(
         `.options[data-format="${CSS.escape(formatSelect.value)}"] [data-option="${CSS.escape(name)}"]`,
       );
@@ -308,7 +310,7 @@ if (form) {
         addToHistory(view);
         break;
       case "failed":
-        jobStatus.textContent = `The export failed: ${sentence(view.error?.message ?? "no reason given")}`;
+        jobStatus.textContent = `The export failed: ${sentence(optionLabels(view.error?.message ?? "no reason given"))}`;
         cancelButton.hidden = true;
         break;
       case "cancelled":

@@ -98,20 +98,30 @@ if (linkForm) {
   const dataset = encodeURIComponent(linkForm.dataset.dataset);
   // An exported file is fixed: it can only be downloaded, and has no version to choose.
   const item = document.getElementById("link-item");
-  item?.addEventListener("change", () => {
-    const file = item.value !== "";
+  // An export's file also has its one format and its columns fixed.
+  const fixedByFile = () => {
+    const file = item !== null && item.value !== "";
     const level = document.getElementById("link-level");
     const version = document.getElementById("link-version");
     if (file) level.value = "download";
     level.disabled = file;
     version.disabled = file;
-  });
+    for (const id of ["link-formats", "link-columns"]) {
+      const fieldset = document.getElementById(id);
+      if (fieldset) fieldset.disabled = file;
+    }
+  };
+  item?.addEventListener("change", fixedByFile);
   linkForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(linkForm);
     const body = { level: data.get("level"), self_destruct: data.get("self_destruct") === "on" };
-    const hours = Number(data.get("hours"));
-    if (hours > 0) body.expires_in = hours * 3600;
+    const expiry = Number(data.get("expiry"));
+    if (expiry > 0) body.expires_in = expiry * Number(data.get("expiry_unit"));
+    const formats = data.getAll("formats");
+    if (formats.length > 0) body.formats = formats;
+    const columns = data.getAll("columns");
+    if (columns.length > 0) body.columns = columns;
     const max = Number(data.get("max_downloads"));
     if (max > 0) body.max_downloads = max;
     if (data.get("password")) body.password = data.get("password");
@@ -125,6 +135,9 @@ if (linkForm) {
       document.getElementById("link-url").value = result.json.url;
       document.getElementById("link-token").value = result.json.token;
       document.getElementById("link-made").hidden = false;
+      // Ready for the next link; this one is listed in My links.
+      linkForm.reset();
+      fixedByFile();
       linkStatus.textContent = "Link created. Copy it now: it is not shown again. It is listed in My links.";
     } else {
       linkStatus.textContent = `No link made: ${result.message}`;

@@ -232,3 +232,33 @@ test("a finished export's file shared through a link, downloaded by someone with
   await stranger.close();
   await context.close();
 });
+
+test("the link form offers what the API can: formats, columns and an expiry in days, then resets", async () => {
+  const context = await browser.newContext();
+  const page = await openDataset(context);
+  await page.getByLabel("Expires after").fill("3");
+  await page.getByLabel("Expiry unit").selectOption("86400");
+  await page.getByLabel("Downloads allowed").fill("2");
+  const formats = page.locator("#link-formats");
+  await formats.getByLabel("csv", { exact: true }).check();
+  const columns = page.locator("#link-columns");
+  for (const column of ["id", "site", "score"]) {
+    await columns.getByLabel(column, { exact: true }).check();
+  }
+  await page.getByRole("button", { name: "Create link" }).click();
+  await page.waitForFunction(() => document.getElementById("link-status").textContent.startsWith("Link created"));
+  // The form is ready for the next link.
+  assert.equal(await page.getByLabel("Downloads allowed").inputValue(), "");
+  assert.equal(await formats.getByLabel("csv", { exact: true }).isChecked(), false);
+  await shot(page, "dataset-link-form");
+
+  const listed = await api(page, "GET", `/datasets/${datasetId}/links`);
+  assert.equal(listed.status, 200);
+  const made = listed.json.find((link) => link.max_downloads === 2 && link.columns);
+  assert.ok(made, JSON.stringify(listed.json));
+  assert.deepEqual(made.formats, ["csv"]);
+  assert.deepEqual(made.columns, ["id", "site", "score"]);
+  const days = (Date.parse(made.expires_at) - Date.parse(made.created_at)) / 86_400_000;
+  assert.ok(Math.abs(days - 3) < 0.01, `expires after ${days} days`);
+  await context.close();
+});
