@@ -31,6 +31,9 @@ pub struct AuditFilter {
     pub outcome: Option<String>,
     pub since: Option<i64>,
     pub until: Option<i64>,
+    /// Leave out granted access checks (`access.*` entries with outcome `granted`): every page
+    /// and file opened writes one, and they drown the changes and refusals.
+    pub hide_granted_access: bool,
 }
 
 impl AuditRow {
@@ -121,6 +124,13 @@ impl AuditRow {
             }
             if let Some(until) = filter.until {
                 query = query.filter(audit_log::at.lt(until));
+            }
+            if filter.hide_granted_access {
+                query = query.filter(diesel::dsl::not(
+                    audit_log::action
+                        .like("access.%")
+                        .and(audit_log::outcome.eq("granted")),
+                ));
             }
             query
         };

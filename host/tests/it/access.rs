@@ -289,7 +289,46 @@ async fn nothing_is_read_before_access_is_decided(backend: Backend) {
     assert_eq!(audited.len(), 1, "only the API's refusal: {audited:?}");
 }
 
+/// Issue 16: the audit log can hide page views (granted access checks, one for every page and
+/// file opened), keeping the refusals and the changes, on the API and on the page alike.
+async fn the_audit_log_hides_page_views_on_demand(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let root = app.admin("root@example.org").await;
+    let ada = app.user("ada@example.org").await;
+    let bob = app.user("bob@example.org").await;
+    let id = app.upload_dataset(&ada, "lake.csv", b"a\n1\n").await;
+    let path = format!("/api/v1/datasets/{id}");
+    assert_eq!(app.get_json(&ada, &path).await["id"], id.as_str());
+    let refused = app.as_user(&bob, Method::GET, &path).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+
+    let granted = |entries: &[Value]| {
+        entries
+            .iter()
+            .filter(|e| {
+                e["action"].as_str().unwrap().starts_with("access.") && e["outcome"] == "granted"
+            })
+            .count()
+    };
+    let everything = audit(&app, &root, "").await;
+    assert!(granted(&everything) > 0, "views are recorded");
+    let quiet = audit(&app, &root, "hide_granted_access=true").await;
+    assert_eq!(granted(&quiet), 0);
+    assert!(
+        quiet.iter().any(|e| e["outcome"] == "denied"),
+        "refusals stay"
+    );
+    assert_eq!(quiet.len(), everything.len() - granted(&everything));
+    // The page: the box stays ticked, and the CSV download keeps the choice.
+    let page = app.page_html(&root, "/admin/audit?hide_views=on").await;
+    assert!(page.contains("name=\"hide_views\" checked"), "{page}");
+    assert!(page.contains("hide_granted_access=true"), "{page}");
+}
+
 crate::on_both_backends!(
+    the_audit_log_hides_page_views_on_demand,
     decisions_are_audited_as_before,
     nothing_is_read_before_access_is_decided,
 );

@@ -32,6 +32,8 @@ pub struct AuditPageQuery {
     outcome: Option<String>,
     since: Option<String>,
     until: Option<String>,
+    /// "on" from the form's checkbox: leave out granted access checks (page views).
+    hide_views: Option<String>,
     offset: Option<String>,
 }
 
@@ -70,6 +72,7 @@ pub async fn admin_audit_page(
         text(&query.since),
         text(&query.until),
     );
+    let hide_views = query.hide_views.as_deref().is_some_and(|v| !v.is_empty());
     // What the form shows again: the filters as given, before emails become ids.
     let form = serde_json::json!({
         "actor": actor,
@@ -78,6 +81,7 @@ pub async fn admin_audit_page(
         "outcome": outcome,
         "since": since,
         "until": until,
+        "hide_views": hide_views,
     });
     let offset = offset_of(query.offset.as_deref());
 
@@ -115,6 +119,7 @@ pub async fn admin_audit_page(
         ("outcome", outcome.as_str()),
         ("since", since.as_str()),
         ("until", until.as_str()),
+        ("hide_views", if hide_views { "on" } else { "" }),
     ];
     if !problems.is_empty() {
         return respond(
@@ -160,6 +165,7 @@ pub async fn admin_audit_page(
                 outcome: Some(outcome).filter(|o| !o.is_empty()),
                 since: since_at,
                 until: until_at,
+                hide_granted_access: hide_views,
             };
             let (rows, total) = AuditRow::list(conn, &filter, offset, AUDIT_PAGE)?;
             let mut emails: HashMap<String, Option<String>> = HashMap::new();
@@ -221,6 +227,14 @@ pub async fn admin_audit_page(
         ("outcome", filter.outcome.as_deref().unwrap_or("")),
         ("since", &since_text),
         ("until", &until_text),
+        (
+            "hide_granted_access",
+            if filter.hide_granted_access {
+                "true"
+            } else {
+                ""
+            },
+        ),
     ]);
     let filtered = page_filters.iter().any(|(_, value)| !value.is_empty());
     respond(

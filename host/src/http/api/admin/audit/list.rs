@@ -27,6 +27,9 @@ pub struct AuditQuery {
     /// Entries before this time (RFC 3339; `422` otherwise).
     #[param(format = DateTime)]
     pub until: Option<String>,
+    /// `true` leaves out granted access checks (`access.*` entries with outcome `granted`),
+    /// which every page and file opened writes; refusals stay.
+    pub hide_granted_access: Option<bool>,
     /// `json` (default: a page) or `csv` (every matching entry, as a file; `offset` and
     /// `limit` do not apply).
     #[param(value_type = Option<crate::http::views::vocabulary::AuditFormat>)]
@@ -121,6 +124,7 @@ fn filter_of(query: &AuditQuery) -> Result<AuditFilter, ApiError> {
         outcome: query.outcome.clone(),
         since: time("since", &query.since)?,
         until: time("until", &query.until)?,
+        hide_granted_access: query.hide_granted_access.unwrap_or(false),
     })
 }
 
