@@ -14,6 +14,7 @@ pub mod config;
 pub mod datasets;
 pub mod db;
 pub mod error_code;
+pub mod explore;
 pub mod export;
 pub mod groups;
 pub mod http;

@@ -143,8 +143,19 @@ if (form) {
     if (version > 0) result.version = version;
     if (included.length < rows.length || reordered) result.columns = names;
     if (Object.keys(rename).length > 0) result.rename = rename;
-    const rowFilter = filter();
+    // The table's view, when kept, narrows the rows further and orders them unless the
+    // dialog sorts.
+    const viewOnly = document.getElementById("export-view-only")?.checked;
+    const viewFilter = viewOnly ? document.getElementById("export-view-filter")?.value : "";
+    const viewSort = viewOnly ? document.getElementById("export-view-sort")?.value : "";
+    let rowFilter = filter();
+    if (viewFilter) rowFilter = rowFilter ? { and: [JSON.parse(viewFilter), rowFilter] } : JSON.parse(viewFilter);
     if (rowFilter) result.filter = rowFilter;
+    if (sort.length === 0 && viewSort) {
+      for (const key of viewSort.split(",")) {
+        sort.push(key.startsWith("-") ? { column: key.slice(1), descending: true } : { column: key, descending: false });
+      }
+    }
     if (sort.length > 0) result.sort = sort;
     const offset = document.getElementById("export-offset").value;
     const limit = document.getElementById("export-limit").value;

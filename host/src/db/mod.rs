@@ -13,6 +13,7 @@
 pub mod access_state;
 pub mod api_tokens;
 pub mod audit_log;
+pub mod column_summaries;
 pub mod dataset_versions;
 pub mod datasets;
 pub mod export_jobs;

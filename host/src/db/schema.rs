@@ -346,3 +346,12 @@ diesel::table! {
         user_agent -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    column_summaries (dataset_id, version) {
+        dataset_id -> Text,
+        version -> Integer,
+        summary_json -> Text,
+        computed_at -> BigInt,
+    }
+}

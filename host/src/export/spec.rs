@@ -13,7 +13,9 @@
 //! ]}
 //! ```
 //!
-//! Operators: `=`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not_in`, `is_null`, `is_not_null`.
+//! Operators: `=`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not_in`, `is_null`, `is_not_null`, and
+//! `contains` (text columns: the value appears in the cell, whatever its letters' case; what the
+//! dataset page's search writes, so that an export of the page's view keeps its search).
 //! Dates and datetimes compare with ISO 8601 text (`"2024-01-31"`).
 
 use std::collections::BTreeMap;
@@ -126,8 +128,11 @@ impl ExportSpec {
             }
             frame = frame.sort_by_exprs(
                 exprs,
+                // Empty cells last whichever the direction: a reader sorting by depth wants the
+                // deepest first, not the rows without a depth.
                 SortMultipleOptions::default()
                     .with_order_descending_multi(descending)
+                    .with_nulls_last(true)
                     .with_maintain_order(true),
             );
         }
@@ -322,6 +327,19 @@ fn filter_expr(filter: &Value, schema: &Schema, depth: usize) -> Result<Expr, Ex
         ">=" => target.gt_eq(scalar(value)?),
         "is_null" => target.is_null(),
         "is_not_null" => target.is_not_null(),
+        "contains" => {
+            if dtype != DataType::String {
+                return Err(invalid(format!(
+                    "filter: 'contains' looks in text, and column '{column}' holds {dtype}"
+                )));
+            }
+            let needle = value.and_then(Value::as_str).ok_or_else(|| {
+                invalid(format!(
+                    "filter: 'contains' on '{column}' needs a text \"value\""
+                ))
+            })?;
+            contains_ignoring_case(column, needle)
+        }
         "in" | "not_in" => {
             let Some(values) = value.and_then(Value::as_array) else {
                 return Err(invalid(format!(
@@ -351,10 +369,28 @@ fn filter_expr(filter: &Value, schema: &Schema, depth: usize) -> Result<Expr, Ex
         }
         other => {
             return Err(invalid(format!(
-                "filter: unknown op '{other}'; use =, !=, <, <=, >, >=, in, not_in, is_null or is_not_null"
+                "filter: unknown op '{other}'; use =, !=, <, <=, >, >=, in, not_in, is_null, is_not_null or contains"
             )));
         }
     })
+}
+
+/// Whether the text column holds `needle`, compared in lower case (Unicode's, so that "étang"
+/// finds "Étang"). A null cell never matches. Written as an element-wise function over each
+/// batch: polars' own substring search needs its regular-expression engine, not built here.
+fn contains_ignoring_case(column: &str, needle: &str) -> Expr {
+    let needle = needle.to_lowercase();
+    col(column).map(
+        move |cells: Column| {
+            let text = cells.str()?;
+            let found: BooleanChunked = text
+                .iter()
+                .map(|cell| Some(cell.is_some_and(|c| c.to_lowercase().contains(&needle))))
+                .collect();
+            Ok(found.with_name(cells.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
+    )
 }
 
 /// The column as filters compare it. A zoned datetime holds UTC instants whatever its label;

@@ -35,4 +35,5 @@ pub mod openapi;
 pub mod pages;
 pub mod paging;
 pub mod routing;
+pub mod table_view;
 pub mod views;

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { api, base, launch, shot, signIn, uploadCsv } from "./support.mjs";
+import { api, base, launch, openTab, shot, signIn, uploadCsv } from "./support.mjs";
 
 let browser;
 let datasetId;
@@ -32,10 +32,11 @@ after(async () => {
   await browser?.close();
 });
 
-async function openDataset(context) {
+/** The dataset's page, at one of its parts (the export dialog unless told). */
+async function openDataset(context, part = "exports") {
   const page = await context.newPage();
   await signIn(page);
-  await page.goto(`${base}/datasets/${datasetId}`);
+  await page.goto(`${base}/datasets/${datasetId}#${part}`);
   await page.getByRole("heading", { level: 1, name: "trial results" }).waitFor();
   return page;
 }
@@ -129,7 +130,7 @@ test("a queued NDJSON export reaches 100% and joins the history with its manifes
 
 test("an editor changes the details and uploads a new version", async () => {
   const context = await browser.newContext();
-  const page = await openDataset(context);
+  const page = await openDataset(context, "history");
   await page.getByText("Edit the name, description, licence and tags").click();
   await page.getByLabel("Description").fill("Field trial, spring season");
   await page.getByLabel("Licence").fill("CC-BY-4.0");
@@ -177,7 +178,7 @@ test("the dataset page fits a phone: wide tables scroll inside their box, not th
 
 test("who has access: a group share reaches its members, shown with the way it does", async () => {
   const context = await browser.newContext();
-  const page = await openDataset(context);
+  const page = await openDataset(context, "sharing");
   const member = await api(page, "POST", "/admin/users", {
     email: "field.member@example.org",
     name: "Fiona Field",
@@ -211,6 +212,7 @@ test("a finished export's file shared through a link, downloaded by someone with
     timeout: 60_000,
   });
   await page.reload();
+  await openTab(page, "Share");
   const item = page.getByLabel("Shares");
   const fileOption = await item.locator("option", { hasText: /the exported file .*\.csv/ }).first().getAttribute("value");
   await item.selectOption(fileOption);
@@ -235,7 +237,7 @@ test("a finished export's file shared through a link, downloaded by someone with
 
 test("the link form offers what the API can: formats, columns and an expiry in days, then resets", async () => {
   const context = await browser.newContext();
-  const page = await openDataset(context);
+  const page = await openDataset(context, "sharing");
   await page.getByLabel("Expires after").fill("3");
   await page.getByLabel("Expiry unit").selectOption("86400");
   await page.getByLabel("Downloads allowed").fill("2");

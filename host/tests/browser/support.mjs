@@ -73,3 +73,10 @@ export async function uploadCsv(page, fileName, csv) {
   if (response.status() !== 201) throw new Error(`upload: ${response.status()} ${await response.text()}`);
   return (await response.json()).id;
 }
+
+/** Opens a part of the dataset page by its tab ("Data", "Columns", "Versions", "Export",
+ *  "Share"), as a reader clicks it. */
+export async function openTab(page, name) {
+  await page.locator("nav.tabs").getByRole("link", { name, exact: true }).click();
+  await page.locator("nav.tabs a[aria-current='true']", { hasText: name }).waitFor();
+}

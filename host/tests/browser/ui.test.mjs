@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { base, email, launch, shot, signIn } from "./support.mjs";
+import { base, email, launch, openTab, shot, signIn } from "./support.mjs";
 
 let browser;
 
@@ -244,6 +244,7 @@ test("export as CSV and as Excel through queued jobs, the progress bar reaching 
   await signIn(page);
   await page.getByRole("link", { name: "reef survey" }).click();
   await page.waitForURL(/\/datasets\/[0-9a-f-]+$/);
+  await openTab(page, "Export");
   for (const [format, extension] of [["csv", ".csv"], ["xlsx", ".xlsx"]]) {
     await page.getByLabel("Format", { exact: true }).selectOption(format);
     await page.getByRole("button", { name: "Export in the background" }).click();
@@ -287,6 +288,7 @@ test("share with a colleague, and a one-download link with a password for a stra
   await page.getByRole("link", { name: "Datasets" }).click();
   await page.getByRole("link", { name: "reef survey" }).click();
   await page.waitForURL(/\/datasets\/[0-9a-f-]+$/);
+  await openTab(page, "Share");
 
   await page.getByLabel("Email or name").fill("colleague@example.org");
   await page.getByLabel("Level").selectOption("view");

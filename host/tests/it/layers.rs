@@ -19,7 +19,7 @@ const LAYERS: &[&str] = &[
     "db", "metrics",
     // The domain.
     "access", "auth", "accounts", "teams", "groups", "sharing", "ingest", "datasets", "plugins",
-    "export", "links",
+    "export", "explore", "links",
     // The domain composed for one process, and its work between requests.
     "state", "background",
     // Transport: HTTP errors, extractors, routes, the JSON API and the pages.

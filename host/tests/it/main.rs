@@ -11,6 +11,7 @@ mod access;
 mod accounts;
 mod dataset_delete;
 mod datasets;
+mod explore;
 mod exports;
 mod formats;
 mod group_policies;

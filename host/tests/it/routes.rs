@@ -32,8 +32,8 @@ const NOT_IN_THE_DOCUMENT: &[(&str, &str)] = &[
     ("/admin/plugins", "page"),
     ("/admin/audit", "page"),
     (
-        "/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}",
-        "the pages' scripts and styles",
+        "/static/{path:((css|js)/[a-z0-9-]+\\.(css|js)|vendor/[a-z0-9.-]+/[a-z0-9.-]+\\.js)}",
+        "the pages' scripts, styles and vendored libraries",
     ),
     ("/api/docs", "the document's reader, a page"),
     ("/static/js/api-docs.js", "the document reader's script"),

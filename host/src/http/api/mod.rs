@@ -114,6 +114,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(datasets::rows::get_rows),
                 )
                 .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/summary")
+                        .get(datasets::summary::get_dataset_summary),
+                )
+                .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/export")
                         .get(datasets::export::export_dataset),
                 )

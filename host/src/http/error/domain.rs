@@ -272,6 +272,16 @@ impl From<SignInError> for ApiError {
     }
 }
 
+impl From<crate::explore::ExploreError> for ApiError {
+    fn from(err: crate::explore::ExploreError) -> Self {
+        use crate::explore::ExploreError;
+        match err {
+            ExploreError::Invalid(message) => ApiError::new(ErrorCode::ValidationFailed, message),
+            other @ ExploreError::Data(_) => ApiError::internal(other),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

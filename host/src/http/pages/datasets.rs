@@ -16,7 +16,6 @@ use crate::db::users::User;
 use crate::http::access::{OnDataset, View, deferred};
 use crate::http::error::ApiError;
 use crate::http::views::exports::JobView;
-use crate::ingest::preview;
 use crate::state::AppState;
 use crate::time::to_rfc3339;
 
@@ -27,6 +26,7 @@ const EXPORT_HISTORY: i64 = 20;
 const PREVIEW_PAGE: i64 = 50;
 use super::options_form;
 use super::page::{Page, error_page, respond, user_context};
+use super::table_view;
 
 #[derive(Debug, Deserialize)]
 pub struct DatasetsQuery {
@@ -166,7 +166,23 @@ pub struct DatasetQuery {
     offset: Option<i64>,
     /// The version the preview shows (the latest when absent).
     version: Option<i32>,
+    /// The table's view (see [`table_view`]).
+    filter: Option<String>,
+    sort: Option<String>,
+    q: Option<String>,
+    /// "Go to row": the row (from 1) to show first.
+    row: Option<String>,
+    /// "Add a filter": a column, a comparison and a value, added to the view's filter.
+    add_column: Option<String>,
+    add_op: Option<String>,
+    add_value: Option<String>,
 }
+
+/// Columns offered as facets at most, and values listed in each.
+const FACET_COLUMNS: usize = 4;
+const FACET_VALUES: u32 = 10;
+/// A column is a facet when it holds between 2 and this many different values.
+const FACET_MOST_DISTINCT: i64 = 20;
 
 #[derive(Serialize)]
 struct ColumnRow {
@@ -274,27 +290,19 @@ pub async fn dataset_page(
             &ApiError::not_found(&format!("version {shown_number} of this dataset")),
         );
     };
-    let offset = query
-        .offset
-        .unwrap_or(0)
-        .clamp(0, (shown.row_count - 1).max(0));
-    let path = state.storage.absolute(&shown.file_path);
-    let rows =
-        match web::block(move || preview::read_rows(&path, offset, PREVIEW_PAGE as u32)).await {
-            Ok(Ok(rows)) => rows,
-            Ok(Err(err)) => return error_page(Some(&caller), &err.into()),
-            Err(err) => return error_page(Some(&caller), &ApiError::internal(err)),
-        };
-    let preview: Vec<Vec<String>> = rows
+    let columns: Vec<(String, String)> = crate::ingest::stored_columns(&shown.schema_json)
         .into_iter()
-        .map(|row| row.into_iter().map(|v| super::cell_text(&v)).collect())
+        .map(|c| (c.name, c.data_type))
         .collect();
-    let columns: Vec<ColumnRow> = crate::ingest::stored_columns(&shown.schema_json)
+    let table = match explore_table(&state, &query, &shown, &columns, dataset.latest_version).await
+    {
+        Ok(Explored::Table(table)) => table,
+        Ok(Explored::Redirect(to)) => return super::page::see_other(&to),
+        Err(err) => return error_page(Some(&caller), &err),
+    };
+    let columns: Vec<ColumnRow> = columns
         .into_iter()
-        .map(|c| ColumnRow {
-            name: c.name,
-            r#type: c.data_type,
-        })
+        .map(|(name, r#type)| ColumnRow { name, r#type })
         .collect();
     let versions: Vec<VersionRow> = versions
         .into_iter()
@@ -361,17 +369,9 @@ pub async fn dataset_page(
             "can_edit": level >= Level::Edit,
             "rows": latest.row_count,
             "columns": columns,
-            "preview": preview,
+            "table": table,
             "preview_rows": shown.row_count,
             "shown_version": shown.version,
-            // Kept in the preview pager's links when it is not the latest.
-            "version_query": if shown.version == dataset.latest_version {
-                String::new()
-            } else {
-                format!("&version={}", shown.version)
-            },
-            "offset": offset,
-            "page": PREVIEW_PAGE,
             "versions": versions,
             "formats": formats,
             "shares": shares,
@@ -379,4 +379,287 @@ pub async fn dataset_page(
             "exports": exports,
         }),
     )
+}
+
+/// What the dataset page's table needs, or where to send the browser instead (after "add a
+/// filter", to the address of the view it made).
+enum Explored {
+    Table(Box<TableContext>),
+    Redirect(String),
+}
+
+#[derive(Serialize)]
+struct TableContext {
+    headers: Vec<table_view::Header>,
+    rows: Vec<Vec<String>>,
+    /// The first row shown (from 0), the rows the view keeps, the version's rows.
+    offset: i64,
+    matching: i64,
+    total: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    /// Whether the first row shown is the one "go to row" asked for.
+    jumped: bool,
+    conditions: Vec<table_view::Condition>,
+    /// The view's parameters as given, for the forms that keep them.
+    search: String,
+    filter: String,
+    sort: String,
+    /// Whether the view keeps or orders rows, and the address without it.
+    narrowed: bool,
+    whole: String,
+    /// The view's rows as an export takes them: the filter with the search in it, the sort.
+    export_filter: String,
+    export_sort: String,
+    /// What was wrong with the view's address, or with the filter being added.
+    view_error: Option<String>,
+    add_error: Option<String>,
+    add_column: String,
+    add_op: String,
+    add_value: String,
+    facets: Vec<FacetContext>,
+    summaries: Vec<SummaryContext>,
+}
+
+#[derive(Serialize)]
+struct FacetContext {
+    column: String,
+    values: Vec<FacetLink>,
+}
+
+#[derive(Serialize)]
+struct FacetLink {
+    text: String,
+    count: i64,
+    /// The view with this value as a condition; `active` when it is one already.
+    href: String,
+    active: bool,
+}
+
+#[derive(Serialize)]
+struct SummaryContext {
+    #[serde(flatten)]
+    summary: crate::explore::summary::ColumnSummary,
+    /// The chart's bars, `{"kind", "labels", "counts"}`, as JSON for the page's script.
+    chart: Option<String>,
+}
+
+async fn explore_table(
+    state: &AppState,
+    query: &DatasetQuery,
+    shown: &DatasetVersion,
+    columns: &[(String, String)],
+    latest: i32,
+) -> Result<Explored, ApiError> {
+    use crate::explore::summary;
+
+    let mut view_error = None;
+    let view = match crate::http::table_view::from_query(
+        query.filter.as_deref(),
+        query.sort.as_deref(),
+        query.q.as_deref(),
+    ) {
+        Ok(view) => view,
+        Err(err) => {
+            view_error = Some(err.message.clone());
+            Default::default()
+        }
+    };
+    let mut address = table_view::Address {
+        version: (shown.version != latest).then_some(shown.version),
+        view,
+    };
+
+    // "Add a filter" becomes the address of the view with it, or a sentence beside the form.
+    let mut add_error = None;
+    if let Some(column) = query.add_column.as_deref().filter(|c| !c.is_empty()) {
+        let op = query.add_op.as_deref().unwrap_or("=");
+        let value = query.add_value.as_deref().unwrap_or_default();
+        match columns.iter().find(|(name, _)| name == column) {
+            None => add_error = Some(format!("This version has no column “{column}”.")),
+            Some((_, r#type)) => match table_view::condition_from_form(column, r#type, op, value) {
+                Ok(condition) => {
+                    return Ok(Explored::Redirect(
+                        address.with_condition(condition).href(0),
+                    ));
+                }
+                Err(message) => add_error = Some(message),
+            },
+        }
+    }
+
+    let jumped = query
+        .row
+        .as_deref()
+        .and_then(|r| r.trim().parse::<i64>().ok());
+    let offset = match jumped {
+        Some(row) => (row - 1).max(0),
+        None => query.offset.unwrap_or(0).max(0),
+    };
+    let path = state.storage.absolute(&shown.file_path);
+    let total = shown.row_count;
+    let read = {
+        let (view, path) = (address.view.clone(), path.clone());
+        web::block(move || view.window(&path, total, offset, PREVIEW_PAGE as u32)).await
+    };
+    let window = match read.map_err(ApiError::internal)? {
+        Ok(window) => window,
+        // A view the version cannot give (a column it lacks) shows the whole table, and why.
+        Err(crate::explore::ExploreError::Invalid(message)) => {
+            view_error = Some(message);
+            address.view = Default::default();
+            let (view, path) = (address.view.clone(), path.clone());
+            web::block(move || view.window(&path, total, offset, PREVIEW_PAGE as u32))
+                .await
+                .map_err(ApiError::internal)??
+        }
+        Err(other) => return Err(other.into()),
+    };
+
+    // Summaries are computed once per version; a failure leaves the table without them.
+    let summaries = match summary::for_version(&state.db, &state.storage, shown).await {
+        Ok(summaries) => summaries,
+        Err(err) => {
+            tracing::warn!(error = %err, "column summaries failed");
+            Vec::new()
+        }
+    };
+    let faceted: Vec<String> = summaries
+        .iter()
+        .filter(|s| matches!(s.data_type.as_str(), "string" | "boolean" | "integer"))
+        .filter(|s| (2..=FACET_MOST_DISTINCT).contains(&s.distinct))
+        .map(|s| s.name.clone())
+        .take(FACET_COLUMNS)
+        .collect();
+    let facets = if faceted.is_empty() {
+        Vec::new()
+    } else {
+        let view = address.view.clone();
+        web::block(move || view.facets(&path, &faceted, FACET_VALUES))
+            .await
+            .map_err(ApiError::internal)?
+            .unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "facets failed");
+                Vec::new()
+            })
+    };
+    let current = address.view.filter.clone();
+    let facets = facets
+        .into_iter()
+        .map(|facet| FacetContext {
+            values: facet
+                .values
+                .into_iter()
+                .map(|v| {
+                    let condition = if v.value.is_null() {
+                        serde_json::json!({"column": facet.column, "op": "is_null"})
+                    } else {
+                        serde_json::json!({"column": facet.column, "op": "=", "value": v.value})
+                    };
+                    let active = current.as_ref().is_some_and(|f| {
+                        f == &condition
+                            || f.get("and")
+                                .and_then(|a| a.as_array())
+                                .is_some_and(|parts| parts.contains(&condition))
+                    });
+                    FacetLink {
+                        text: if v.value.is_null() {
+                            "(empty)".to_owned()
+                        } else {
+                            super::cell_text(&v.value)
+                        },
+                        count: v.count,
+                        href: address.with_condition(condition).href(0),
+                        active,
+                    }
+                })
+                .collect(),
+            column: facet.column,
+        })
+        .collect();
+
+    let schema_filter = {
+        let mut schema = polars::prelude::Schema::default();
+        for (name, r#type) in columns {
+            if r#type == "string" {
+                schema.insert(name.as_str().into(), polars::prelude::DataType::String);
+            }
+        }
+        address.view.combined_filter(&schema).ok().flatten()
+    };
+    let page = PREVIEW_PAGE;
+    let whole = table_view::Address {
+        version: address.version,
+        view: Default::default(),
+    };
+    Ok(Explored::Table(Box::new(TableContext {
+        headers: address.headers(columns),
+        rows: window
+            .rows
+            .into_iter()
+            .map(|row| row.into_iter().map(|v| super::cell_text(&v)).collect())
+            .collect(),
+        offset,
+        matching: window.matching,
+        total,
+        previous: (offset > 0).then(|| address.href((offset - page).max(0))),
+        next: (offset + page < window.matching).then(|| address.href(offset + page)),
+        jumped: jumped.is_some(),
+        conditions: address.conditions(),
+        search: address.view.search.clone().unwrap_or_default(),
+        filter: address
+            .view
+            .filter
+            .as_ref()
+            .map(|f| f.to_string())
+            .unwrap_or_default(),
+        sort: table_view::sort_text(&address.view.sort),
+        narrowed: !address.view.keeps_all() || !address.view.sort.is_empty(),
+        whole: whole.href(0),
+        export_filter: schema_filter.map(|f| f.to_string()).unwrap_or_default(),
+        export_sort: table_view::sort_text(&address.view.sort),
+        view_error,
+        add_error,
+        add_column: query.add_column.clone().unwrap_or_default(),
+        add_op: query.add_op.clone().unwrap_or_default(),
+        add_value: query.add_value.clone().unwrap_or_default(),
+        facets,
+        summaries: summaries
+            .into_iter()
+            .map(|summary| SummaryContext {
+                chart: chart_of(&summary),
+                summary,
+            })
+            .collect(),
+    })))
+}
+
+/// A summary's bars for the page's chart: a histogram's ranges or the most frequent values.
+fn chart_of(summary: &crate::explore::summary::ColumnSummary) -> Option<String> {
+    let (kind, labels, counts): (&str, Vec<String>, Vec<i64>) =
+        if let Some(bins) = summary.histogram.as_ref().filter(|b| !b.is_empty()) {
+            (
+                "histogram",
+                bins.iter()
+                    .map(|b| {
+                        let (from, to) = (super::cell_text(&b.from), super::cell_text(&b.to));
+                        if from == to {
+                            from
+                        } else {
+                            format!("{from} – {to}")
+                        }
+                    })
+                    .collect(),
+                bins.iter().map(|b| b.count).collect(),
+            )
+        } else if let Some(top) = summary.top_values.as_ref().filter(|t| !t.is_empty()) {
+            (
+                "top",
+                top.iter().map(|t| super::cell_text(&t.value)).collect(),
+                top.iter().map(|t| t.count).collect(),
+            )
+        } else {
+            return None;
+        };
+    Some(serde_json::json!({"kind": kind, "labels": labels, "counts": counts}).to_string())
 }

@@ -14,6 +14,7 @@ mod pager;
 pub use page::failure_page;
 mod sharing;
 mod signin;
+mod table_view;
 
 use std::sync::LazyLock;
 
@@ -169,6 +170,16 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../../../static/js/admin-plugins.js"),
     ),
     (
+        "js/dataset-page.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/dataset-page.js"),
+    ),
+    (
+        "vendor/chart.js/chart.umd.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/vendor/chart.js/chart.umd.min.js"),
+    ),
+    (
         "js/admin-audit.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/js/admin-audit.js"),
@@ -242,7 +253,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/admin/plugins").get(admin::admin_plugins_page))
         .service(routing::path("/admin/audit").get(admin::admin_audit_page))
         .service(
-            routing::path("/static/{path:(css|js)/[a-z0-9-]+\\.(css|js)}").get(public(static_file)),
+            routing::path(
+                "/static/{path:((css|js)/[a-z0-9-]+\\.(css|js)|vendor/[a-z0-9.-]+/[a-z0-9.-]+\\.js)}",
+            )
+            .get(public(static_file)),
         );
 }
 

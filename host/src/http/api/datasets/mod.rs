@@ -5,6 +5,7 @@ pub mod export;
 pub mod get;
 pub mod list;
 pub mod rows;
+pub mod summary;
 pub mod update;
 pub mod upload;
 

@@ -3,10 +3,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::dataset_versions::DatasetVersion;
+use crate::explore::ExploreError;
+use crate::explore::view::Facet;
 use crate::http::access::{OnDataset, View, deferred};
-use crate::http::error::ApiResult;
-use crate::http::error::not_found_as;
-use crate::ingest::{ColumnInfo, preview};
+use crate::http::error::{ApiError, ApiResult, not_found_as};
+use crate::http::table_view;
+use crate::ingest::ColumnInfo;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -21,7 +23,22 @@ pub struct RowsQuery {
     /// Version to read (default: the latest); one that does not exist answers `404`.
     #[param(minimum = 1)]
     pub version: Option<i32>,
+    /// Rows to keep, in the export's JSON filter language (docs/export.md), e.g.
+    /// `{"column":"depth_m","op":">","value":1}`; `offset` and `limit` then count the kept rows.
+    pub filter: Option<String>,
+    /// Sort keys, comma-separated; a leading `-` sorts descending: `depth_m,-site`.
+    pub sort: Option<String>,
+    /// Text to find in any text column, whatever its case (at most 200 characters).
+    pub q: Option<String>,
+    /// Columns to count values of among the kept rows, comma-separated (at most 10): the
+    /// answer's `facets` list their 20 most frequent values.
+    pub facets: Option<String>,
 }
+
+/// Most columns one request may facet.
+const MAX_FACETS: usize = 10;
+/// Values listed per facet.
+const FACET_VALUES: u32 = 20;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(examples(json!({
@@ -30,6 +47,7 @@ pub struct RowsQuery {
     "offset": 0,
     "limit": 100,
     "total_rows": 3,
+    "matching_rows": 3,
     "columns": [
         {"name": "id", "type": "integer"},
         {"name": "site", "type": "string"},
@@ -49,16 +67,24 @@ pub struct RowsView {
     pub limit: i64,
     /// Rows in the whole version.
     pub total_rows: i64,
+    /// Rows the filter and search keep (`total_rows` without either).
+    pub matching_rows: i64,
     pub columns: Vec<ColumnInfo>,
     /// One array of cell values per row, in column order: numbers and booleans as JSON,
     /// dates and times as ISO 8601 text, empty cells as `null`.
     pub rows: Vec<Vec<serde_json::Value>>,
+    /// The most frequent values of each column asked for in `facets`, among the kept rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Vec<Facet>>,
 }
 
-/// A window of rows of a dataset version, for preview.
+/// A window of rows of a dataset version, for preview, optionally filtered, searched, sorted
+/// and faceted.
 ///
 /// Needs `view` on the dataset (`404` without any access). Paged with `offset` and `limit`
-/// (at most `max_preview_rows` at a time); `total_rows` counts the version's rows. The decision
+/// (at most `max_preview_rows` at a time); `total_rows` counts the version's rows,
+/// `matching_rows` those the `filter` and `q` keep. A filter, sort or facet naming an unknown
+/// column, or a filter that does not parse, answers `422` with a sentence saying which. The decision
 /// is audited (`access.dataset`). Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/rows", tag = "datasets", params(("id" = String, Path), RowsQuery), responses(
     (status = 200, body = RowsView),
@@ -86,15 +112,43 @@ pub async fn get_rows(
                 .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))
         })
         .await?;
+    let view = table_view::from_query(
+        query.filter.as_deref(),
+        query.sort.as_deref(),
+        query.q.as_deref(),
+    )?;
+    let faceted: Option<Vec<String>> = query.facets.as_deref().map(|list| {
+        list.split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    });
+    if faceted.as_ref().is_some_and(|f| f.len() > MAX_FACETS) {
+        return Err(ApiError::validation(format!(
+            "facets: at most {MAX_FACETS} columns at a time"
+        )));
+    }
     let path = state.storage.absolute(&version.file_path);
-    let rows = web::block(move || preview::read_rows(&path, offset, limit as u32)).await??;
+    let total = version.row_count;
+    let (window, facets) = web::block(move || {
+        let window = view.window(&path, total, offset, limit as u32)?;
+        let facets = match faceted {
+            Some(columns) => Some(view.facets(&path, &columns, FACET_VALUES)?),
+            None => None,
+        };
+        Ok::<_, ExploreError>((window, facets))
+    })
+    .await??;
     Ok(web::Json(RowsView {
         dataset_id: version.dataset_id,
         version: version.version,
         offset,
         limit,
-        total_rows: version.row_count,
+        total_rows: total,
+        matching_rows: window.matching,
         columns: crate::ingest::stored_columns(&version.schema_json),
-        rows,
+        rows: window.rows,
+        facets,
     }))
 }
