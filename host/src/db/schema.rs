@@ -97,6 +97,8 @@ diesel::table! {
         latest_version -> Integer,
         created_at -> BigInt,
         updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+        deleted_by -> Nullable<Text>,
     }
 }
 

@@ -33,6 +33,7 @@ mod sharing;
 mod signin;
 mod teams;
 mod tokens;
+mod trash;
 mod uploads;
 mod web_style;
 mod zones;

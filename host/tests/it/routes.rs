@@ -25,6 +25,7 @@ const NOT_IN_THE_DOCUMENT: &[(&str, &str)] = &[
     ("/shared", "page"),
     ("/links", "page"),
     ("/links/{id}/log", "page"),
+    ("/trash", "page"),
     ("/account", "page"),
     ("/admin/users", "page"),
     ("/admin/groups", "page"),

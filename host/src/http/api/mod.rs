@@ -19,6 +19,7 @@ pub mod plugins;
 pub mod shares;
 pub mod teams;
 pub mod tokens;
+pub mod trash;
 pub mod users;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -104,6 +105,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(datasets::get::get_dataset)
                         .patch(datasets::update::update_dataset)
                         .delete(datasets::delete::delete_dataset),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/restore")
+                        .post(datasets::restore::restore_dataset),
+                )
+                .service(routing::scoped(API_PREFIX, "/trash").get(trash::list::list_trash))
+                .service(
+                    routing::scoped(API_PREFIX, "/trash/{id}").delete(trash::purge::purge_dataset),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/versions")

@@ -192,6 +192,7 @@ impl From<DatasetError> for ApiError {
             DatasetError::Storage(cause) => ApiError::internal(cause),
             DatasetError::NotOwner | DatasetError::NotAdmin => ApiError::forbidden(err.to_string()),
             DatasetError::Invalid(message) => ApiError::validation(message),
+            DatasetError::NotInTrash => ApiError::not_found("dataset in the trash"),
             DatasetError::Team(team) => team.into(),
             DatasetError::Db(db) => db.into(),
         }

@@ -14,6 +14,7 @@ mod pager;
 pub use page::failure_page;
 mod sharing;
 mod signin;
+mod trash;
 
 use std::sync::LazyLock;
 
@@ -104,6 +105,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "shared_with_me.html",
         include_str!("../../../../templates/shared_with_me.html"),
     ),
+    (
+        "trash.html",
+        include_str!("../../../../templates/trash.html"),
+    ),
 ];
 
 /// Static files, by the path they are served at.
@@ -173,6 +178,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/js/admin-audit.js"),
     ),
+    (
+        "js/trash.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/trash.js"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
@@ -225,6 +235,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/logout").post(public(signin::logout)))
         .service(routing::path("/datasets").get(datasets::datasets_page))
         .service(routing::path("/datasets/{id}").get(datasets::dataset_page))
+        .service(routing::path("/trash").get(trash::trash_page))
         .service(routing::path("/shared").get(sharing::shared_page))
         .service(routing::path("/links").get(sharing::links_page))
         .service(routing::path("/links/{id}/log").get(sharing::link_log_page))
