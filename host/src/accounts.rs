@@ -1,6 +1,8 @@
 //! Accounts: creating one, shared by `tessera user create` and the admin API so that both
 //! check the same rules, and a site admin suspending, restoring or promoting one. Who may is
 //! decided above (the admin API takes a site admin); each change is audited in its transaction.
+//! Also finding a person by the name people know them by ([`people_named`]), for sharing and
+//! team membership alike.
 
 use crate::access::Caller;
 use crate::access::audit;
@@ -10,6 +12,54 @@ use crate::db::sessions::Session;
 use crate::db::users::{NewUser, User, normalize_email};
 use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
 use crate::time::now_millis;
+
+/// The people called `name` (compared without regard to case or repeated spaces) among those
+/// who share a team or a group with the user `around` (or belong to a group they made): a name
+/// is no secret among them, while looking one up site-wide would tell who has an account.
+/// Each person once; the caller decides what none or several mean.
+pub fn people_named(
+    conn: &mut AnyConnection,
+    around: &str,
+    name: &str,
+) -> Result<Vec<User>, DbError> {
+    use crate::db::groups::UserGroup;
+    use crate::db::teams::Team;
+    let wanted = comparable_name(name);
+    let mut people = Vec::new();
+    for team in Team::ids_for_user(conn, around)? {
+        people.extend(
+            Team::members(conn, &team)?
+                .into_iter()
+                .map(|(_, user)| user),
+        );
+    }
+    let mut groups = UserGroup::ids_for_user(conn, around)?;
+    groups.extend(UserGroup::ids_made_by(conn, around)?);
+    groups.sort();
+    groups.dedup();
+    for group in groups {
+        people.extend(
+            UserGroup::members(conn, &group)?
+                .into_iter()
+                .map(|(_, user)| user),
+        );
+    }
+    let mut found: Vec<User> = Vec::new();
+    for person in people {
+        if comparable_name(&person.name) == wanted && !found.iter().any(|p| p.id == person.id) {
+            found.push(person);
+        }
+    }
+    Ok(found)
+}
+
+/// A name as people compare names: lower case, single spaces.
+fn comparable_name(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
 
 /// Why an account could not be created or changed.
 #[derive(Debug, thiserror::Error)]

@@ -266,6 +266,16 @@ impl Dataset {
         })
     }
 
+    /// The datasets in use that `owner_id` owns, by name.
+    pub fn owned_by(conn: &mut AnyConnection, owner_id: &str) -> DbResult<Vec<Dataset>> {
+        Ok(datasets::table
+            .filter(datasets::deleted_at.is_null())
+            .filter(datasets::owner_id.eq(owner_id))
+            .order((datasets::name.asc(), datasets::id.asc()))
+            .select(Dataset::as_select())
+            .load(conn)?)
+    }
+
     /// The ids of the datasets in use.
     pub fn all_ids(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
         Ok(datasets::table

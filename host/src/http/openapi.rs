@@ -23,6 +23,7 @@ use crate::http::api;
         api::teams::list::list_teams,
         api::teams::create::create_team,
         api::teams::get::get_team,
+        api::teams::update::update_team,
         api::teams::add_member::add_team_member,
         api::teams::remove_member::remove_team_member,
         api::groups::list::list_groups,

@@ -31,6 +31,7 @@ mod routes;
 mod schema_parity;
 mod sharing;
 mod signin;
+mod team_pages;
 mod teams;
 mod tokens;
 mod trash;

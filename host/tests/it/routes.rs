@@ -26,6 +26,7 @@ const NOT_IN_THE_DOCUMENT: &[(&str, &str)] = &[
     ("/links", "page"),
     ("/links/{id}/log", "page"),
     ("/trash", "page"),
+    ("/teams", "page"),
     ("/account", "page"),
     ("/admin/users", "page"),
     ("/admin/groups", "page"),

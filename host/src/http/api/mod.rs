@@ -59,7 +59,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(teams::list::list_teams)
                         .post(teams::create::create_team),
                 )
-                .service(routing::scoped(API_PREFIX, "/teams/{id}").get(teams::get::get_team))
+                .service(
+                    routing::scoped(API_PREFIX, "/teams/{id}")
+                        .get(teams::get::get_team)
+                        .patch(teams::update::update_team),
+                )
                 .service(
                     routing::scoped(API_PREFIX, "/teams/{id}/members")
                         .post(teams::add_member::add_team_member),

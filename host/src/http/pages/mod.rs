@@ -14,6 +14,7 @@ mod pager;
 pub use page::failure_page;
 mod sharing;
 mod signin;
+mod teams;
 mod trash;
 
 use std::sync::LazyLock;
@@ -109,6 +110,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "trash.html",
         include_str!("../../../../templates/trash.html"),
     ),
+    (
+        "teams.html",
+        include_str!("../../../../templates/teams.html"),
+    ),
 ];
 
 /// Static files, by the path they are served at.
@@ -183,6 +188,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/js/trash.js"),
     ),
+    (
+        "js/teams.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/teams.js"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
@@ -236,6 +246,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/datasets").get(datasets::datasets_page))
         .service(routing::path("/datasets/{id}").get(datasets::dataset_page))
         .service(routing::path("/trash").get(trash::trash_page))
+        .service(routing::path("/teams").get(teams::teams_page))
         .service(routing::path("/shared").get(sharing::shared_page))
         .service(routing::path("/links").get(sharing::links_page))
         .service(routing::path("/links/{id}/log").get(sharing::link_log_page))
