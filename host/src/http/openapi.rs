@@ -35,6 +35,7 @@ use crate::http::api;
         api::admin::users::list::list_users,
         api::admin::users::create::create_user,
         api::admin::users::update::update_user,
+        api::admin::users::password_reset::create_password_reset,
         api::admin::plugins::list::list_admin_plugins,
         api::admin::plugins::install::install_plugin,
         api::admin::plugins::enable::enable_plugin,

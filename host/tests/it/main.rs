@@ -24,6 +24,7 @@ mod migrations;
 mod openapi;
 mod ops;
 mod outputs;
+mod password_resets;
 mod plugin_admin;
 mod plugins;
 mod reproducible;

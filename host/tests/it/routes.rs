@@ -27,6 +27,10 @@ const NOT_IN_THE_DOCUMENT: &[(&str, &str)] = &[
     ("/links/{id}/log", "page"),
     ("/trash", "page"),
     ("/teams", "page"),
+    (
+        "/reset-password/{token}",
+        "a password-reset link's page, for its holder",
+    ),
     ("/account", "page"),
     ("/admin/users", "page"),
     ("/admin/groups", "page"),

@@ -100,6 +100,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .patch(admin::users::update::update_user),
                 )
                 .service(
+                    routing::scoped(API_PREFIX, "/admin/users/{id}/password-reset")
+                        .post(admin::users::password_reset::create_password_reset),
+                )
+                .service(
                     routing::scoped(API_PREFIX, "/datasets")
                         .get(datasets::list::list_datasets)
                         .post(datasets::upload::create_dataset),

@@ -151,6 +151,9 @@ impl From<AccountError> for ApiError {
             AccountError::LastAdmin => ApiError::conflict(err.to_string()),
             AccountError::Db(db) => db.into(),
             AccountError::Hashing(cause) => ApiError::internal(cause),
+            AccountError::ResetLink(refusal) => {
+                ApiError::new(ErrorCode::NotFound, refusal.to_string())
+            }
         }
     }
 }

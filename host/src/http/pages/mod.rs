@@ -10,6 +10,7 @@ mod link;
 mod options_form;
 mod page;
 mod pager;
+mod password_reset;
 
 pub use page::failure_page;
 mod sharing;
@@ -109,6 +110,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "trash.html",
         include_str!("../../../../templates/trash.html"),
+    ),
+    (
+        "reset_password.html",
+        include_str!("../../../../templates/reset_password.html"),
     ),
     (
         "teams.html",
@@ -258,6 +263,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/s/{slug}/download").get(public(link::download_by_slug)))
         .service(routing::path("/s/{slug}/rows").get(public(link::list_rows_by_slug)))
         .service(routing::path("/account").get(account::account_page))
+        .service(
+            routing::path("/reset-password/{token}")
+                .get(public(password_reset::reset_password_page))
+                .post(public(password_reset::reset_password_form)),
+        )
         .service(routing::path("/admin/users").get(admin::admin_users_page))
         .service(routing::path("/admin/groups").get(admin::admin_groups_page))
         .service(routing::path("/admin/policies").get(admin::admin_policies_page))
