@@ -9,6 +9,7 @@ mod common;
 
 mod access;
 mod accounts;
+mod audit_page;
 mod dataset_delete;
 mod datasets;
 mod exports;
