@@ -1,10 +1,11 @@
 //! The work a serving process does between requests: the export workers, and the sweeps that
-//! expire export files, destroy self-destructing links, give back the download slots of
+//! expire export files, empty the trash of datasets kept past `trash_days`, destroy
+//! self-destructing links, give back the download slots of
 //! stopped servers and follow plugin changes made elsewhere.
 //!
 //! `tessera serve` starts it ([`start`]); building an [`AppState`] does not, so the command
 //! line and tests that need no workers get none. Each loop only schedules: what it runs is the
-//! domain's (`export::jobs`, `links`, `links::download`, the plugin registry). Every loop works
+//! domain's (`export::jobs`, `datasets`, `links`, `links::download`, the plugin registry). Every loop works
 //! from the database, so any number of replicas can run them side by side.
 
 use std::time::Duration;
@@ -16,6 +17,10 @@ pub const EXPORT_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// How often export files past their expiry are removed.
 pub const ARTIFACT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often datasets kept in the trash past `trash_days` are deleted for good; the trash
+/// keeps days, so a few minutes late is no matter.
+pub const TRASH_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// How often expired self-destructing links are looked for.
 pub const LINK_SWEEP_INTERVAL: Duration = Duration::from_secs(15);
@@ -29,6 +34,7 @@ pub fn start(state: &AppState) {
         spawn_export_worker(state.clone(), worker);
     }
     spawn_artifact_sweep(state.clone());
+    spawn_trash_sweep(state.clone());
     spawn_link_sweep(state.clone());
     spawn_plugin_sync(state.clone());
 }
@@ -63,6 +69,38 @@ fn spawn_artifact_sweep(state: AppState) {
             crate::export::jobs::expire_artifacts(&state.job_runner()).await;
         }
     });
+}
+
+/// Deletes for good the datasets in the trash past `trash_days`, rows first, then their files
+/// (were that interrupted, the start-up sweep finds the files unreferenced).
+fn spawn_trash_sweep(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(TRASH_SWEEP_INTERVAL).await;
+            empty_trash(&state).await;
+        }
+    });
+}
+
+/// One pass of the trash sweep; tests call it instead of waiting for the loop.
+pub async fn empty_trash(state: &AppState) {
+    let now = crate::time::now_millis();
+    let days = state.config.trash_days;
+    match state
+        .db
+        .run(move |conn| crate::datasets::empty_trash(conn, days, now))
+        .await
+    {
+        Ok(files) => {
+            let storage = state.storage.clone();
+            if let Err(err) =
+                tokio::task::spawn_blocking(move || storage.remove_files(&files)).await
+            {
+                tracing::warn!(error = %err, "cannot remove the files of purged datasets");
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "cannot empty the trash"),
+    }
 }
 
 /// Destroys self-destructing links at their expiry (any replica may; each link once),

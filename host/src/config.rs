@@ -71,6 +71,9 @@ pub struct Config {
     pub export_workers: usize,
     /// Hours a queued export's artifact stays downloadable.
     pub artifact_ttl_hours: u64,
+    /// Days a deleted dataset stays in its owner's trash, restorable, before it is deleted
+    /// for good (files too).
+    pub trash_days: u64,
     /// Reverse proxies whose `X-Forwarded-For` is believed: comma-separated addresses or
     /// CIDR ranges. From anyone else the header is ignored.
     pub trusted_proxies: String,
@@ -130,6 +133,7 @@ impl Default for Config {
             plugin_cache_dir: PathBuf::new(),
             export_workers: 2,
             artifact_ttl_hours: 24,
+            trash_days: 30,
             trusted_proxies: String::new(),
             log_full_addresses: false,
             public_url: String::new(),
@@ -305,6 +309,9 @@ impl Config {
                  at least 1"
                     .into(),
             ));
+        }
+        if self.trash_days == 0 {
+            return Err(ConfigError::Invalid("trash_days must be at least 1".into()));
         }
         if self.login_max_failures == 0 {
             return Err(ConfigError::Invalid(

@@ -1,8 +1,9 @@
 //! Datasets and their versions: a converted upload becomes a new dataset, or the next version of
-//! one; its metadata changes; it is deleted. The Parquet file is stored first and the rows committed after it, so that a committed
+//! one; its metadata changes; it is trashed, restored or deleted. The Parquet file is stored first and the rows committed after it, so that a committed
 //! version always has its file; a failure at either step leaves neither behind. A version's
 //! number is fixed inside the transaction that adds it, so concurrent uploads to one dataset get
-//! consecutive numbers. Who may upload is decided above (`crate::http::access`), and how an
+//! consecutive numbers. A deleted dataset goes to the trash first ([`trash`]), from which its
+//! owner restores it or deletes it for good ([`restore`], [`purge`], [`empty_trash`]). Who may upload is decided above (`crate::http::access`), and how an
 //! upload is read and converted beneath (`crate::ingest`).
 
 use crate::access::audit::{self, AuditEvent};
@@ -23,6 +24,10 @@ pub enum DatasetError {
     /// Deleting a dataset is its owner's or a site admin's alone.
     #[error("only the dataset's owner or a site admin may delete it")]
     NotOwner,
+    /// The dataset is not in the trash, or not in the caller's (their own, or every one for a
+    /// site admin).
+    #[error("no such dataset in the trash")]
+    NotInTrash,
     /// Moving a dataset to another team, or out of one, takes `admin` on it.
     #[error("only the dataset's owner can move it to another team")]
     NotAdmin,
@@ -142,6 +147,8 @@ pub async fn create(
         latest_version: 1,
         created_at: now,
         updated_at: now,
+        deleted_at: None,
+        deleted_by: None,
     };
     let version = version_row(
         &dataset.id,
@@ -207,25 +214,42 @@ pub async fn add_version(
     result
 }
 
-/// Deletes the dataset with its versions, shares, links and export jobs; returns the files to
-/// remove once the rows are gone (were that interrupted, the start-up sweep finds them
-/// unreferenced). Only its owner or a site admin: `admin` through a share or a team lets people
-/// share and change a dataset, but removing it takes every version away from its owner, which
-/// no one else may decide. Audited (`dataset.delete`), refusals too.
-pub fn delete(
+/// Whether `caller` may trash, restore or purge `dataset`, and the rule that says so: only its
+/// owner or a site admin. `admin` through a share or a team lets people share and change a
+/// dataset, but removing it takes every version away from its owner, which no one else may
+/// decide.
+fn removal_rule(caller: &Caller, dataset: &Dataset) -> Option<&'static str> {
+    if dataset.owner_id == caller.user.id {
+        Some("the owner deletes their dataset")
+    } else if caller.is_admin() {
+        Some("site admins manage every dataset")
+    } else {
+        None
+    }
+}
+
+fn removal_event(caller: &Caller, action: &'static str, dataset_id: &str) -> AuditEvent {
+    AuditEvent::new(
+        audit::actor_user(&caller.user.id),
+        action,
+        format!("dataset:{dataset_id}"),
+    )
+    .address(caller.address.clone())
+}
+
+/// Moves the dataset to the trash (`DELETE /api/v1/datasets/{id}`): from then on it is gone
+/// from every list, search, access decision, link and export, but its owner (or a site admin)
+/// can restore it until the trash sweep deletes it for good, `trash_days` later
+/// ([`empty_trash`]). Only its owner or a site admin ([`removal_rule`]). Audited
+/// (`dataset.trash`), refusals too.
+pub fn trash(
     conn: &mut AnyConnection,
     caller: &Caller,
     dataset: &Dataset,
     now: i64,
-) -> Result<Vec<String>, DatasetError> {
-    let owner = dataset.owner_id == caller.user.id;
-    let event = AuditEvent::new(
-        audit::actor_user(&caller.user.id),
-        "dataset.delete",
-        format!("dataset:{}", dataset.id),
-    )
-    .address(caller.address.clone());
-    if !(caller.is_admin() || owner) {
+) -> Result<(), DatasetError> {
+    let event = removal_event(caller, "dataset.trash", &dataset.id);
+    let Some(rule) = removal_rule(caller, dataset) else {
         tracing::info!(
             decision = "deny",
             user = %caller.user.id,
@@ -242,22 +266,115 @@ pub fn delete(
                 .detail(serde_json::json!({"reason": refusal.to_string()})),
         )?;
         return Err(refusal);
-    }
+    };
     write_transaction(conn, |conn| {
+        Dataset::trash(conn, &dataset.id, &caller.user.id, now)?;
+        audit::record(conn, now, event.detail(serde_json::json!({"rule": rule})))?;
+        Ok(())
+    })
+}
+
+/// The dataset `id` in the trash, if `caller` may restore or purge it; anyone else is told
+/// it is not there, as a dataset they cannot see.
+fn trashed_for(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Dataset, &'static str), DatasetError> {
+    let dataset = Dataset::find_trashed(conn, id).map_err(|e| match e {
+        DbError::NotFound => DatasetError::NotInTrash,
+        other => other.into(),
+    })?;
+    match removal_rule(caller, &dataset) {
+        Some(rule) => Ok((dataset, rule)),
+        None => Err(DatasetError::NotInTrash),
+    }
+}
+
+/// Takes the dataset `id` out of the trash, with its versions, shares, team and links as they
+/// were. Its owner or a site admin. Audited (`dataset.restore`).
+pub fn restore(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+    now: i64,
+) -> Result<Dataset, DatasetError> {
+    write_transaction(conn, |conn| {
+        let (dataset, rule) = trashed_for(conn, caller, id)?;
+        let restored = Dataset::restore(conn, &dataset.id)?;
+        audit::record(
+            conn,
+            now,
+            removal_event(caller, "dataset.restore", &dataset.id)
+                .detail(serde_json::json!({"rule": rule})),
+        )?;
+        Ok(restored)
+    })
+}
+
+/// Deletes the dataset `id`, which is in the trash, for good, with its versions, shares, links
+/// and export jobs; returns the files to remove once the rows are gone (were that interrupted,
+/// the start-up sweep finds them unreferenced). Its owner or a site admin. Audited
+/// (`dataset.purge`).
+pub fn purge(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+    now: i64,
+) -> Result<Vec<String>, DatasetError> {
+    write_transaction(conn, |conn| {
+        let (dataset, rule) = trashed_for(conn, caller, id)?;
         let files = Dataset::delete(conn, &dataset.id)?;
         audit::record(
             conn,
             now,
-            event.detail(serde_json::json!({
-                "rule": if owner {
-                    "the owner deletes their dataset"
-                } else {
-                    "site admins manage every dataset"
-                },
-            })),
+            removal_event(caller, "dataset.purge", &dataset.id)
+                .detail(serde_json::json!({"rule": rule, "name": dataset.name})),
         )?;
         Ok(files)
     })
+}
+
+/// The trash `caller` sees: their own trashed datasets, or every one for a site admin.
+pub fn trash_of(conn: &mut AnyConnection, caller: &Caller) -> Result<Vec<Dataset>, DatasetError> {
+    let owner = (!caller.is_admin()).then_some(caller.user.id.as_str());
+    Ok(Dataset::trashed(conn, owner)?)
+}
+
+/// When a dataset trashed at `deleted_at` is deleted for good.
+pub fn purge_due(deleted_at: i64, trash_days: u64) -> i64 {
+    deleted_at.saturating_add((trash_days as i64).saturating_mul(24 * 3600 * 1000))
+}
+
+/// Deletes for good every dataset trashed more than `trash_days` ago (the background sweep);
+/// returns the files to remove. Each dataset in its own transaction, audited
+/// (`dataset.purge` by `system`), so one failure leaves the others done.
+pub fn empty_trash(
+    conn: &mut AnyConnection,
+    trash_days: u64,
+    now: i64,
+) -> Result<Vec<String>, DatasetError> {
+    let cutoff = now.saturating_sub((trash_days as i64).saturating_mul(24 * 3600 * 1000));
+    let mut files = Vec::new();
+    for id in Dataset::trashed_before(conn, cutoff)? {
+        let removed = write_transaction::<_, DatasetError, _>(conn, |conn| {
+            let removed = Dataset::delete(conn, &id)?;
+            audit::record(
+                conn,
+                now,
+                AuditEvent::new("system", "dataset.purge", format!("dataset:{id}"))
+                    .detail(serde_json::json!({"rule": "the trash keeps a dataset for trash_days", "trash_days": trash_days})),
+            )?;
+            Ok(removed)
+        });
+        match removed {
+            Ok(removed) => files.extend(removed),
+            // Restored or purged by someone else meanwhile.
+            Err(DatasetError::Db(DbError::NotFound)) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(files)
 }
 
 /// A change to a dataset's metadata, as a request gives it: an absent field (`None`) stays as

@@ -90,13 +90,7 @@ fn person_named(
     caller: &Caller,
     name: &str,
 ) -> Result<String, SharingError> {
-    let wanted = comparable_name(name);
-    let mut found: Vec<User> = Vec::new();
-    for person in people_around(conn, caller)? {
-        if comparable_name(&person.name) == wanted && !found.iter().any(|p| p.id == person.id) {
-            found.push(person);
-        }
-    }
+    let mut found = crate::accounts::people_named(conn, &caller.user.id, name)?;
     match found.len() {
         1 => Ok(found.remove(0).id),
         0 => Err(SharingError::Invalid(format!(
@@ -110,39 +104,6 @@ fn person_named(
             name.trim()
         ))),
     }
-}
-
-/// The people `caller` shares a team or a group with, or put in a group they made (the caller
-/// among them).
-fn people_around(conn: &mut AnyConnection, caller: &Caller) -> Result<Vec<User>, SharingError> {
-    let mut people = Vec::new();
-    for team in Team::ids_for_user(conn, &caller.user.id)? {
-        people.extend(
-            Team::members(conn, &team)?
-                .into_iter()
-                .map(|(_, user)| user),
-        );
-    }
-    let mut groups = UserGroup::ids_for_user(conn, &caller.user.id)?;
-    groups.extend(UserGroup::ids_made_by(conn, &caller.user.id)?);
-    groups.sort();
-    groups.dedup();
-    for group in groups {
-        people.extend(
-            UserGroup::members(conn, &group)?
-                .into_iter()
-                .map(|(_, user)| user),
-        );
-    }
-    Ok(people)
-}
-
-/// A name as people compare names: lower case, single spaces.
-fn comparable_name(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
 }
 
 /// Shares the dataset with `recipient` (from [`recipient`]); a second share to the same

@@ -75,6 +75,37 @@ pub fn create(
     Ok(team)
 }
 
+/// Renames `team` or changes its description (`None` keeps either as it is). For the team's
+/// owners and site admins, which the caller has decided ([`require_owner`]); the rules are
+/// [`create`]'s. Audited (`team.update`).
+pub fn update(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    team: &Team,
+    name: Option<&str>,
+    description: Option<&str>,
+) -> Result<Team, TeamError> {
+    let name = match name {
+        Some(name) => crate::human::required_text("name", name, 100).map_err(TeamError::Invalid)?,
+        None => team.name.clone(),
+    };
+    let description: String = match description {
+        Some(description) => description.trim().chars().take(2000).collect(),
+        None => team.description.clone(),
+    };
+    write_transaction(conn, |conn| {
+        let updated = Team::rename(conn, &team.id, &name, &description)?;
+        audit::caller_action(
+            conn,
+            caller,
+            "team.update",
+            format!("team:{}", team.id),
+            json!({"name": updated.name, "previous_name": team.name}),
+        )?;
+        Ok(updated)
+    })
+}
+
 /// The team, if `caller` is one of its members or a site admin; anyone else is told it does
 /// not exist.
 pub fn require_member(
@@ -122,7 +153,8 @@ pub fn named(
     Ok(team)
 }
 
-/// Puts the user `user` (an id or an email) in the team with `role` (`member` unless given), or
+/// Puts the user `user` (an id, an email, or the name of someone who shares a team or a group
+/// with the caller) in the team with `role` (`member` unless given), or
 /// changes their role: the same call twice leaves the same membership. For the team's owners
 /// and site admins, which the caller has decided ([`require_owner`]). The last owner cannot be
 /// made a member. Audited (`team.member.put`).
@@ -140,10 +172,7 @@ pub fn put_member(
             "role must be 'owner' or 'member'".to_owned(),
         ));
     }
-    let user = User::find_by_reference(conn, user).map_err(|e| match e {
-        DbError::NotFound => TeamError::NoSuchUser(user.to_owned()),
-        other => other.into(),
-    })?;
+    let user = person(conn, caller, user)?;
     if role == ROLE_MEMBER && is_last_owner(conn, team_id, user.user_id())? {
         return Err(TeamError::LastOwner);
     }
@@ -195,6 +224,29 @@ pub fn remove_member(
         )?;
         Ok(())
     })
+}
+
+/// The person `reference` names: an email, an id, or (failing that) the name of the one person
+/// so called who shares a team or a group with the caller.
+fn person(conn: &mut AnyConnection, caller: &Caller, reference: &str) -> Result<User, TeamError> {
+    let reference = reference.trim();
+    match User::find_by_reference(conn, reference) {
+        Ok(user) => return Ok(user),
+        Err(DbError::NotFound) => {}
+        Err(other) => return Err(other.into()),
+    }
+    if reference.contains('@') {
+        return Err(TeamError::NoSuchUser(reference.to_owned()));
+    }
+    let mut found = crate::accounts::people_named(conn, &caller.user.id, reference)?;
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(TeamError::NoSuchUser(reference.to_owned())),
+        n => Err(TeamError::Invalid(format!(
+            "{n} people called '{reference}' share a team or a group with you; add the one you \
+             mean by their email address"
+        ))),
+    }
 }
 
 fn find(conn: &mut AnyConnection, team_id: TeamId) -> Result<Team, TeamError> {

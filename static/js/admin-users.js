@@ -1,6 +1,7 @@
-// Users, for site admins: creates an account through POST /api/v1/admin/users, and changes a
-// role or disables and enables an account through PATCH /api/v1/admin/users/{id}. Each row is
-// redrawn from the server's answer, so the page shows what was stored.
+// Users, for site admins: creates an account through POST /api/v1/admin/users, changes a
+// role or disables and enables an account through PATCH /api/v1/admin/users/{id}, and makes a
+// password-reset link through POST /api/v1/admin/users/{id}/password-reset, shown once to
+// pass on. Each row is redrawn from the server's answer, so the page shows what was stored.
 
 import { call, reason } from "./http.js";
 
@@ -45,7 +46,35 @@ async function change(row, changes, done) {
   }
 }
 
+const resetSection = document.getElementById("reset-link");
+
+/** Makes a password-reset link for the row's person and shows it, once. */
+async function resetLink(row, button) {
+  const email = row.querySelector(".email").textContent.trim();
+  button.disabled = true;
+  const result = await call("POST", `/api/v1/admin/users/${encodeURIComponent(row.dataset.user)}/password-reset`);
+  button.disabled = false;
+  if (result.status !== 201) {
+    status.textContent = `No link made: ${reason(result)}`;
+    return;
+  }
+  const until = `${result.json.expires_at.slice(0, 10)} ${result.json.expires_at.slice(11, 16)} UTC`;
+  document.getElementById("reset-link-for").textContent =
+    `For ${result.json.email}, working once until ${until}. Any link made before for them no longer works.`;
+  const url = document.getElementById("reset-link-url");
+  url.value = result.json.url;
+  resetSection.hidden = false;
+  url.focus();
+  url.select();
+  status.textContent = `A password-reset link for ${email} is shown below; pass it on to them.`;
+}
+
 function wire(row) {
+  const reset = row.querySelector("button.reset-link");
+  if (reset) {
+    reset.hidden = false;
+    reset.addEventListener("click", () => resetLink(row, reset));
+  }
   const role = row.querySelector("button.role-change");
   const active = row.querySelector("button.active-change");
   if (role) {

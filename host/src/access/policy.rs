@@ -270,7 +270,9 @@ impl Inputs {
                     team_members::role,
                 ))
                 .load(conn)?,
+            // A dataset in the trash gives no one any access.
             datasets: datasets::table
+                .filter(datasets::deleted_at.is_null())
                 .select((datasets::id, datasets::owner_id, datasets::team_id))
                 .load(conn)?,
             shares: Vec::new(),
@@ -867,6 +869,7 @@ pub fn dry_run(
         .load(conn)
         .map_err(DbError::from)?;
     let all: Vec<(String, String)> = datasets::table
+        .filter(datasets::deleted_at.is_null())
         .order(datasets::name.asc())
         .select((datasets::id, datasets::name))
         .load(conn)

@@ -1,5 +1,9 @@
 //! Datasets: the metadata of an uploaded table. The data itself is a series of immutable
 //! Parquet versions ([`super::dataset_versions`]); `latest_version` points at the newest.
+//!
+//! A deleted dataset goes to the trash first (`deleted_at` set): every query here but the
+//! trash's own ([`Dataset::find_trashed`], [`Dataset::trashed`], [`Dataset::trashed_before`])
+//! treats it as gone, so no list, search or access decision can reach it by accident.
 
 use diesel::prelude::*;
 
@@ -22,6 +26,10 @@ pub struct Dataset {
     pub latest_version: i32,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When it was moved to the trash; `None` while it is in use.
+    pub deleted_at: Option<i64>,
+    /// Who moved it to the trash.
+    pub deleted_by: Option<String>,
 }
 
 /// A metadata change; `None` leaves a field as it is.
@@ -65,11 +73,87 @@ impl Dataset {
         })
     }
 
+    /// A dataset in use; one in the trash is [`DbError::NotFound`], as if it were gone.
     pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<Dataset> {
         Ok(datasets::table
             .find(id)
+            .filter(datasets::deleted_at.is_null())
             .select(Dataset::as_select())
             .get_result(conn)?)
+    }
+
+    /// A dataset in the trash; one in use (or unknown) is [`DbError::NotFound`].
+    pub fn find_trashed(conn: &mut AnyConnection, id: &str) -> DbResult<Dataset> {
+        Ok(datasets::table
+            .find(id)
+            .filter(datasets::deleted_at.is_not_null())
+            .select(Dataset::as_select())
+            .get_result(conn)?)
+    }
+
+    /// Moves a dataset in use to the trash.
+    pub fn trash(conn: &mut AnyConnection, id: &str, by: &str, now: i64) -> DbResult<()> {
+        crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
+            let moved = diesel::update(
+                datasets::table
+                    .find(id)
+                    .filter(datasets::deleted_at.is_null()),
+            )
+            .set((
+                datasets::deleted_at.eq(Some(now)),
+                datasets::deleted_by.eq(Some(by)),
+            ))
+            .execute(conn)?;
+            if moved == 0 {
+                return Err(DbError::NotFound);
+            }
+            // Whoever reached it through its owner, a team or a share reaches it no longer.
+            AccessState::bump(conn)?;
+            Ok(())
+        })
+    }
+
+    /// Takes a dataset out of the trash, as it was.
+    pub fn restore(conn: &mut AnyConnection, id: &str) -> DbResult<Dataset> {
+        crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
+            let restored = diesel::update(
+                datasets::table
+                    .find(id)
+                    .filter(datasets::deleted_at.is_not_null()),
+            )
+            .set((
+                datasets::deleted_at.eq(None::<i64>),
+                datasets::deleted_by.eq(None::<String>),
+            ))
+            .execute(conn)?;
+            if restored == 0 {
+                return Err(DbError::NotFound);
+            }
+            AccessState::bump(conn)?;
+            Dataset::find(conn, id)
+        })
+    }
+
+    /// The datasets in the trash, most recently trashed first: `owner`'s, or every one.
+    pub fn trashed(conn: &mut AnyConnection, owner: Option<&str>) -> DbResult<Vec<Dataset>> {
+        let mut query = datasets::table
+            .filter(datasets::deleted_at.is_not_null())
+            .into_boxed();
+        if let Some(owner) = owner {
+            query = query.filter(datasets::owner_id.eq(owner.to_owned()));
+        }
+        Ok(query
+            .order((datasets::deleted_at.desc(), datasets::id.asc()))
+            .select(Dataset::as_select())
+            .load(conn)?)
+    }
+
+    /// The ids of the datasets trashed before `cutoff`, for the sweep that empties the trash.
+    pub fn trashed_before(conn: &mut AnyConnection, cutoff: i64) -> DbResult<Vec<String>> {
+        Ok(datasets::table
+            .filter(datasets::deleted_at.lt(cutoff))
+            .select(datasets::id)
+            .load(conn)?)
     }
 
     pub fn list(
@@ -79,7 +163,9 @@ impl Dataset {
         limit: i64,
     ) -> DbResult<(Vec<Dataset>, i64)> {
         let query = || {
-            let mut query = datasets::table.into_boxed();
+            let mut query = datasets::table
+                .filter(datasets::deleted_at.is_null())
+                .into_boxed();
             if let Some(ids) = &filter.visible_to {
                 query = query.filter(datasets::id.eq_any(ids.clone()));
             }
@@ -161,7 +247,7 @@ impl Dataset {
         })
     }
 
-    /// Deletes the dataset and its version rows; returns the versions' file paths so that the
+    /// Deletes the dataset (in use or in the trash) and its version rows; returns the versions' file paths so that the
     /// caller removes the files after the commit.
     pub fn delete(conn: &mut AnyConnection, id: &str) -> DbResult<Vec<String>> {
         crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
@@ -180,8 +266,22 @@ impl Dataset {
         })
     }
 
+    /// The datasets in use that `owner_id` owns, by name.
+    pub fn owned_by(conn: &mut AnyConnection, owner_id: &str) -> DbResult<Vec<Dataset>> {
+        Ok(datasets::table
+            .filter(datasets::deleted_at.is_null())
+            .filter(datasets::owner_id.eq(owner_id))
+            .order((datasets::name.asc(), datasets::id.asc()))
+            .select(Dataset::as_select())
+            .load(conn)?)
+    }
+
+    /// The ids of the datasets in use.
     pub fn all_ids(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
-        Ok(datasets::table.select(datasets::id).load(conn)?)
+        Ok(datasets::table
+            .filter(datasets::deleted_at.is_null())
+            .select(datasets::id)
+            .load(conn)?)
     }
 
     pub fn tag_list(&self) -> Vec<String> {

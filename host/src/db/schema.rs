@@ -24,6 +24,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Text,
         user_id -> Text,
@@ -97,6 +108,8 @@ diesel::table! {
         latest_version -> Integer,
         created_at -> BigInt,
         updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+        deleted_by -> Nullable<Text>,
     }
 }
 

@@ -57,6 +57,25 @@ impl Team {
         })
     }
 
+    /// Renames the team and sets its description; a name another team has is a conflict.
+    pub fn rename(
+        conn: &mut AnyConnection,
+        id: &str,
+        name: &str,
+        description: &str,
+    ) -> DbResult<Team> {
+        diesel::update(teams::table.find(id))
+            .set((teams::name.eq(name), teams::description.eq(description)))
+            .execute(conn)
+            .map_err(|e| match DbError::from(e) {
+                DbError::Conflict(_) => {
+                    DbError::Conflict(format!("a team named '{name}' already exists"))
+                }
+                other => other,
+            })?;
+        Team::find(conn, id)
+    }
+
     pub fn find(conn: &mut AnyConnection, id: &str) -> DbResult<Team> {
         Ok(teams::table
             .find(id)

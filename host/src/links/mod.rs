@@ -2,7 +2,8 @@
 //! the checks every route of a link runs in the same order, so that no sub-path skips one.
 //!
 //! Order of checks: throttle (per address, IPv6 by /64) → the link exists and is not revoked
-//! (a stranger cannot tell an unknown link from a revoked one) → not expired, not used up
+//! (a stranger cannot tell an unknown link from a revoked one, nor from one whose dataset is in
+//! the trash) → not expired, not used up
 //! (410, said to the holder) → its creator still holds the level it needs (else 410
 //! `link_suspended`) → the password session, for slug access → the level allows the
 //! operation → the token's own checks, for token access. Every refusal is written to the
@@ -276,6 +277,9 @@ pub fn resolve(
     };
     match link.state(now) {
         LinkState::Revoked => return Err(LinkError::NoSuchLink),
+        // Its dataset is in the trash: the link answers as if the dataset were gone, and works
+        // again if it is restored.
+        _ if shares_trashed_dataset(conn, &link)? => return Err(LinkError::NoSuchLink),
         LinkState::Expired => {
             let at = link.expires_at.map(to_rfc3339).unwrap_or_default();
             return Err(refuse(conn, &link, visitor, now, LinkError::Expired(at)));
@@ -354,6 +358,25 @@ pub fn explain_creator(snapshot: &Snapshot, link: &ShareLink) -> Result<Explanat
             origin: None,
             path: vec![],
         }),
+    }
+}
+
+/// Whether what `link` shares (a dataset, or an export of one) belongs to a dataset in the
+/// trash.
+fn shares_trashed_dataset(conn: &mut AnyConnection, link: &ShareLink) -> Result<bool, DbError> {
+    let dataset_id = match (&link.dataset_id, &link.export_job_id) {
+        (Some(id), _) => id.clone(),
+        (None, Some(job)) => match crate::db::export_jobs::ExportJob::find(conn, job) {
+            Ok(job) => job.dataset_id,
+            Err(DbError::NotFound) => return Ok(false),
+            Err(other) => return Err(other),
+        },
+        (None, None) => return Ok(false),
+    };
+    match crate::db::datasets::Dataset::find_trashed(conn, &dataset_id) {
+        Ok(_) => Ok(true),
+        Err(DbError::NotFound) => Ok(false),
+        Err(other) => Err(other),
     }
 }
 

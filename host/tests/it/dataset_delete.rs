@@ -49,12 +49,13 @@ async fn only_the_owner_or_a_site_admin_deletes_a_dataset(backend: Backend) {
     assert_eq!(error_code(refused).await, "forbidden");
     let still = app.as_user(&ada, Method::GET, &path).send().await.unwrap();
     assert_eq!(still.status(), StatusCode::OK);
-    // The refusal is in the audit log, with its reason.
+    // The refusal is in the audit log, with its reason (deleting moves to the trash since
+    // issue 16, hence the action's name).
     let denied = app
         .get_json(
             &root,
             &format!(
-                "/api/v1/admin/audit?action=dataset.delete&outcome=denied&actor=user:{}",
+                "/api/v1/admin/audit?action=dataset.trash&outcome=denied&actor=user:{}",
                 bob.id
             ),
         )

@@ -506,6 +506,14 @@ async fn metadata_changes_and_deletion(backend: Backend) {
             .status(),
         StatusCode::NOT_FOUND
     );
+    // Issue 16: deleting moves it to the trash, files and all; deleting it there removes them.
+    assert_ne!(app.stored_files(), Vec::<String>::new());
+    let purged = app
+        .as_user(&ada, Method::DELETE, &format!("/api/v1/trash/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(purged.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.stored_files(), Vec::<String>::new());
 }
 

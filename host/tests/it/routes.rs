@@ -25,6 +25,12 @@ const NOT_IN_THE_DOCUMENT: &[(&str, &str)] = &[
     ("/shared", "page"),
     ("/links", "page"),
     ("/links/{id}/log", "page"),
+    ("/trash", "page"),
+    ("/teams", "page"),
+    (
+        "/reset-password/{token}",
+        "a password-reset link's page, for its holder",
+    ),
     ("/account", "page"),
     ("/admin/users", "page"),
     ("/admin/groups", "page"),

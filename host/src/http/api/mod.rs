@@ -19,6 +19,7 @@ pub mod plugins;
 pub mod shares;
 pub mod teams;
 pub mod tokens;
+pub mod trash;
 pub mod users;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -58,7 +59,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(teams::list::list_teams)
                         .post(teams::create::create_team),
                 )
-                .service(routing::scoped(API_PREFIX, "/teams/{id}").get(teams::get::get_team))
+                .service(
+                    routing::scoped(API_PREFIX, "/teams/{id}")
+                        .get(teams::get::get_team)
+                        .patch(teams::update::update_team),
+                )
                 .service(
                     routing::scoped(API_PREFIX, "/teams/{id}/members")
                         .post(teams::add_member::add_team_member),
@@ -95,6 +100,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .patch(admin::users::update::update_user),
                 )
                 .service(
+                    routing::scoped(API_PREFIX, "/admin/users/{id}/password-reset")
+                        .post(admin::users::password_reset::create_password_reset),
+                )
+                .service(
                     routing::scoped(API_PREFIX, "/datasets")
                         .get(datasets::list::list_datasets)
                         .post(datasets::upload::create_dataset),
@@ -104,6 +113,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(datasets::get::get_dataset)
                         .patch(datasets::update::update_dataset)
                         .delete(datasets::delete::delete_dataset),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/restore")
+                        .post(datasets::restore::restore_dataset),
+                )
+                .service(routing::scoped(API_PREFIX, "/trash").get(trash::list::list_trash))
+                .service(
+                    routing::scoped(API_PREFIX, "/trash/{id}").delete(trash::purge::purge_dataset),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/versions")

@@ -151,6 +151,9 @@ impl From<AccountError> for ApiError {
             AccountError::LastAdmin => ApiError::conflict(err.to_string()),
             AccountError::Db(db) => db.into(),
             AccountError::Hashing(cause) => ApiError::internal(cause),
+            AccountError::ResetLink(refusal) => {
+                ApiError::new(ErrorCode::NotFound, refusal.to_string())
+            }
         }
     }
 }
@@ -192,6 +195,7 @@ impl From<DatasetError> for ApiError {
             DatasetError::Storage(cause) => ApiError::internal(cause),
             DatasetError::NotOwner | DatasetError::NotAdmin => ApiError::forbidden(err.to_string()),
             DatasetError::Invalid(message) => ApiError::validation(message),
+            DatasetError::NotInTrash => ApiError::not_found("dataset in the trash"),
             DatasetError::Team(team) => team.into(),
             DatasetError::Db(db) => db.into(),
         }

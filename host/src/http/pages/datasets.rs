@@ -52,6 +52,8 @@ struct DatasetRow {
     /// The owner's name, and whether someone else shared it with the reader.
     owner: String,
     shared_with_me: bool,
+    /// The reader owns it, so may delete it (move it to the trash).
+    owned: bool,
     tags: Vec<String>,
 }
 
@@ -115,6 +117,7 @@ pub async fn datasets_page(
                         updated_at: to_rfc3339(d.updated_at),
                         owner: owners.get(&d.owner_id).cloned().unwrap_or_default(),
                         shared_with_me: d.owner_id != page_caller.user.id,
+                        owned: d.owner_id == page_caller.user.id,
                         tags: serde_json::from_str(&d.tags).unwrap_or_default(),
                         id: d.id,
                         name: d.name,

@@ -10,11 +10,14 @@ mod link;
 mod options_form;
 mod page;
 mod pager;
+mod password_reset;
 
 pub use page::failure_page;
 mod sharing;
 mod signin;
 mod table_view;
+mod teams;
+mod trash;
 
 use std::sync::LazyLock;
 
@@ -105,6 +108,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "shared_with_me.html",
         include_str!("../../../../templates/shared_with_me.html"),
     ),
+    (
+        "trash.html",
+        include_str!("../../../../templates/trash.html"),
+    ),
+    (
+        "reset_password.html",
+        include_str!("../../../../templates/reset_password.html"),
+    ),
+    (
+        "teams.html",
+        include_str!("../../../../templates/teams.html"),
+    ),
 ];
 
 /// Static files, by the path they are served at.
@@ -184,6 +199,16 @@ const STATIC: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/js/admin-audit.js"),
     ),
+    (
+        "js/trash.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/trash.js"),
+    ),
+    (
+        "js/teams.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/teams.js"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
@@ -236,6 +261,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/logout").post(public(signin::logout)))
         .service(routing::path("/datasets").get(datasets::datasets_page))
         .service(routing::path("/datasets/{id}").get(datasets::dataset_page))
+        .service(routing::path("/trash").get(trash::trash_page))
+        .service(routing::path("/teams").get(teams::teams_page))
         .service(routing::path("/shared").get(sharing::shared_page))
         .service(routing::path("/links").get(sharing::links_page))
         .service(routing::path("/links/{id}/log").get(sharing::link_log_page))
@@ -247,6 +274,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/s/{slug}/download").get(public(link::download_by_slug)))
         .service(routing::path("/s/{slug}/rows").get(public(link::list_rows_by_slug)))
         .service(routing::path("/account").get(account::account_page))
+        .service(
+            routing::path("/reset-password/{token}")
+                .get(public(password_reset::reset_password_page))
+                .post(public(password_reset::reset_password_form)),
+        )
         .service(routing::path("/admin/users").get(admin::admin_users_page))
         .service(routing::path("/admin/groups").get(admin::admin_groups_page))
         .service(routing::path("/admin/policies").get(admin::admin_policies_page))

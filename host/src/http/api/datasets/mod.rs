@@ -1,9 +1,10 @@
-//! Datasets: upload, list, read, preview, change and delete.
+//! Datasets: upload, list, read, preview, change, delete (to the trash) and restore.
 
 pub mod delete;
 pub mod export;
 pub mod get;
 pub mod list;
+pub mod restore;
 pub mod rows;
 pub mod summary;
 pub mod update;

@@ -25,11 +25,11 @@ pub use crate::http::views::links::{
     LinkCreatorView, LinkItemView, LinkView, link_view, link_views,
 };
 
-/// The address links are given out at: the configured `public_url`; else what a trusted
+/// The address links (and password-reset links) are given out at: the configured `public_url`; else what a trusted
 /// proxy says it was reached at (`X-Forwarded-Proto`, `X-Forwarded-Host`); else the address
 /// this connection reached. Never a `Host` or forwarded header any client may send, so nobody
 /// can have the server hand out links to another site.
-fn public_base(state: &AppState, req: &HttpRequest) -> String {
+pub(crate) fn public_base(state: &AppState, req: &HttpRequest) -> String {
     if !state.config.public_url.is_empty() {
         return state.config.public_url.trim_end_matches('/').to_owned();
     }

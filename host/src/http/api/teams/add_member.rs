@@ -12,7 +12,8 @@ use crate::time::now_millis;
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"user": "colleague@example.org", "role": "member"})))]
 pub struct TeamMemberRequest {
-    /// The user's id or email; an account that does not exist is refused (`422`).
+    /// The user's id, email, or name (the one person so called who shares a team or a group
+    /// with the caller); an account that does not exist is refused (`422`).
     #[schema(min_length = 1)]
     pub user: String,
     /// The role to give, `member` unless said.

@@ -1,11 +1,12 @@
 //! Teams: research groups owning datasets together. Any user may create a team and becomes
-//! its owner; team owners and site admins manage membership.
+//! its owner; team owners and site admins rename it and manage membership.
 
 pub mod add_member;
 pub mod create;
 pub mod get;
 pub mod list;
 pub mod remove_member;
+pub mod update;
 
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -37,7 +37,20 @@ pub struct AuditPageQuery {
     offset: Option<String>,
 }
 
+/// Entries a page shows: enough to scan, few enough to read down to the pager (issue 16).
 const AUDIT_PAGE: i64 = 50;
+
+/// Characters of an entry's details shown in its row; the rest folds away, so that one entry
+/// with a long detail (a policy change, a dry run) does not stretch its row past a screen.
+const DETAIL_SHOWN: usize = 160;
+
+/// An entry's details split for its row: what is shown, and the rest behind "more".
+fn folded(detail: &str) -> (String, String) {
+    match detail.char_indices().nth(DETAIL_SHOWN) {
+        Some((at, _)) => (detail[..at].to_owned(), detail[at..].to_owned()),
+        None => (detail.to_owned(), String::new()),
+    }
+}
 
 /// `since` or `until` as given: an RFC 3339 time, or a plain date meaning that whole day in UTC
 /// (from its first moment for `since`, through its last for `until`).
@@ -180,6 +193,7 @@ pub async fn admin_audit_page(
                 .into_iter()
                 .map(|row| {
                     let (reason, detail) = reason_and_detail(&row.detail);
+                    let (detail, detail_more) = folded(&detail);
                     serde_json::json!({
                         "seq": row.seq,
                         "at": to_rfc3339(row.at),
@@ -192,6 +206,7 @@ pub async fn admin_audit_page(
                         "outcome": row.outcome,
                         "reason": reason,
                         "detail": detail,
+                        "detail_more": detail_more,
                         "address": row.address,
                     })
                 })
@@ -282,6 +297,15 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::http::pages::admin::pager;
+
+    #[test]
+    fn long_details_fold_after_their_first_characters() {
+        let long = "é".repeat(DETAIL_SHOWN + 5);
+        let (shown, more) = folded(&long);
+        assert_eq!(shown.chars().count(), DETAIL_SHOWN);
+        assert_eq!(more.chars().count(), 5);
+        assert_eq!(folded("short"), ("short".to_owned(), String::new()));
+    }
 
     #[test]
     fn a_plain_date_is_a_whole_day_in_utc() {
