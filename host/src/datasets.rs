@@ -10,7 +10,8 @@ use crate::access::{Caller, Level};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::{Dataset, DatasetChanges};
 use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
-use crate::ingest::{IngestSummary, Ingested, SourceFormat};
+use crate::ingest::schema::SchemaChange;
+use crate::ingest::{ColumnInfo, IngestSummary, Ingested, SourceFormat};
 use crate::storage::Storage;
 use crate::teams::{self, TeamError};
 
@@ -29,6 +30,11 @@ pub enum DatasetError {
     /// A metadata field breaks its rule: the sentence says which.
     #[error("{0}")]
     Invalid(String),
+    /// A new version's columns differ from the current version's, and the uploader did not
+    /// confirm that they meant it (issue 16): readers and links that follow the latest version
+    /// would otherwise meet other columns unannounced.
+    #[error("the columns differ from version {version}'s: {}", change.describe())]
+    SchemaChanged { version: i32, change: SchemaChange },
     /// The team it was to move to is unknown, or not the caller's.
     #[error(transparent)]
     Team(#[from] TeamError),
@@ -164,7 +170,24 @@ pub async fn create(
     Ok((dataset, version))
 }
 
+/// The current version of `dataset_id` and how `columns` differ from its columns: what an
+/// upload would change, told before it is committed.
+pub fn compare_with_current(
+    conn: &mut AnyConnection,
+    dataset_id: &str,
+    columns: &[ColumnInfo],
+) -> Result<(DatasetVersion, SchemaChange), DatasetError> {
+    let dataset = Dataset::find(conn, dataset_id)?;
+    let current = DatasetVersion::find(conn, dataset_id, dataset.latest_version)?;
+    let change =
+        SchemaChange::between(&crate::ingest::stored_columns(&current.schema_json), columns);
+    Ok((current, change))
+}
+
 /// Adds the converted upload as the dataset's next version; returns it with the dataset's name.
+/// Unless `schema_change_confirmed`, an upload whose columns differ from the current version's
+/// is refused ([`DatasetError::SchemaChanged`]) and leaves nothing behind.
+#[allow(clippy::too_many_arguments)]
 pub async fn add_version(
     db: &Database,
     storage: &Storage,
@@ -172,17 +195,53 @@ pub async fn add_version(
     upload: &Upload<'_>,
     ingested: Ingested,
     user_id: &str,
+    schema_change_confirmed: bool,
     now: i64,
 ) -> Result<(DatasetVersion, String), DatasetError> {
     let template = version_row(dataset_id, 0, upload, &ingested.summary, user_id, now)?;
+    let columns = (!schema_change_confirmed).then(|| ingested.summary.columns.clone());
     // The version number is fixed inside the transaction, so the file is stored under a
     // provisional name first and renamed once the number is known, before the commit.
-    let provisional = format!("datasets/{dataset_id}/incoming-{}.parquet", new_id());
+    let provisional = provisional_path(dataset_id);
     persist(storage, ingested, &provisional).await?;
-    let (store, id, from) = (storage.clone(), dataset_id.to_owned(), provisional.clone());
+    commit_version(db, storage, template, provisional, columns, now).await
+}
+
+/// Where a version's file waits, in the dataset's folder, until its number is known.
+fn provisional_path(dataset_id: &str) -> String {
+    format!("datasets/{dataset_id}/incoming-{}.parquet", new_id())
+}
+
+/// Commits `template` as the dataset's next version, its file moved from `provisional` to
+/// the version's own path inside the transaction. With `unchanged_columns`, the new version
+/// must have the current one's columns, checked in the same transaction. On failure the
+/// provisional file is removed.
+async fn commit_version(
+    db: &Database,
+    storage: &Storage,
+    template: DatasetVersion,
+    provisional: String,
+    unchanged_columns: Option<Vec<ColumnInfo>>,
+    now: i64,
+) -> Result<(DatasetVersion, String), DatasetError> {
+    let (store, from) = (storage.clone(), provisional.clone());
     let result = db
         .run(move |conn| {
             crate::db::write_transaction::<_, DatasetError, _>(conn, |conn| {
+                let id = template.dataset_id.clone();
+                let checked = match &unchanged_columns {
+                    Some(columns) => {
+                        let (current, change) = compare_with_current(conn, &id, columns)?;
+                        if !change.is_empty() {
+                            return Err(DatasetError::SchemaChanged {
+                                version: current.version,
+                                change,
+                            });
+                        }
+                        Some(current.version)
+                    }
+                    None => None,
+                };
                 let version = Dataset::add_version(
                     conn,
                     &id,
@@ -193,6 +252,14 @@ pub async fn add_version(
                     },
                     now,
                 )?;
+                // Another version committed between the check and this one: the check was
+                // against a version that is no longer the current one.
+                if checked.is_some_and(|current| version.version != current + 1) {
+                    return Err(DbError::Conflict(
+                        "another version was uploaded at the same time; try again".into(),
+                    )
+                    .into());
+                }
                 // A failed rename rolls the new row back with it.
                 std::fs::rename(store.absolute(&from), store.absolute(&version.file_path))
                     .map_err(|e| DatasetError::Storage(e.to_string()))?;

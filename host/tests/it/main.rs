@@ -34,5 +34,6 @@ mod signin;
 mod teams;
 mod tokens;
 mod uploads;
+mod versions;
 mod web_style;
 mod zones;

@@ -192,6 +192,13 @@ impl From<DatasetError> for ApiError {
             DatasetError::Storage(cause) => ApiError::internal(cause),
             DatasetError::NotOwner | DatasetError::NotAdmin => ApiError::forbidden(err.to_string()),
             DatasetError::Invalid(message) => ApiError::validation(message),
+            DatasetError::SchemaChanged { .. } => ApiError::new(
+                ErrorCode::SchemaChanged,
+                format!(
+                    "{err}; to make it the new version anyway, upload it again with \
+                     confirm_schema_change=true"
+                ),
+            ),
             DatasetError::Team(team) => team.into(),
             DatasetError::Db(db) => db.into(),
         }
