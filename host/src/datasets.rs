@@ -4,6 +4,10 @@
 //! number is fixed inside the transaction that adds it, so concurrent uploads to one dataset get
 //! consecutive numbers. Who may upload is decided above (`crate::http::access`), and how an
 //! upload is read and converted beneath (`crate::ingest`).
+//!
+//! A version is never rewritten (issue 16): one can be withdrawn (its file deleted, its row
+//! and SHA-256 kept, its data no longer served: [`served`] says so wherever data is read), and
+//! an older one made current again as a new version copying its file ([`restore`]).
 
 use crate::access::audit::{self, AuditEvent};
 use crate::access::{Caller, Level};
@@ -35,11 +39,138 @@ pub enum DatasetError {
     /// would otherwise meet other columns unannounced.
     #[error("the columns differ from version {version}'s: {}", change.describe())]
     SchemaChanged { version: i32, change: SchemaChange },
+    /// The dataset has no version of this number.
+    #[error("version {0} of this dataset not found")]
+    NoSuchVersion(i32),
+    /// The version asked for was withdrawn: its data is no longer served.
+    #[error(transparent)]
+    Withdrawn(#[from] Withdrawn),
+    /// The current version cannot be withdrawn: the dataset would have none to serve.
+    #[error(
+        "version {0} is the current version; make another one current first (restore an older \
+         version or upload a new one), then withdraw it"
+    )]
+    CurrentVersion(i32),
     /// The team it was to move to is unknown, or not the caller's.
     #[error(transparent)]
     Team(#[from] TeamError),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+/// Why a version's data is not served: its owner (or an admin of the dataset) withdrew it.
+#[derive(Debug, Clone)]
+pub struct Withdrawn {
+    pub version: i32,
+    /// When, in Unix milliseconds.
+    pub at: i64,
+    pub reason: Option<String>,
+}
+
+impl std::fmt::Display for Withdrawn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "version {} of this dataset was withdrawn on {}",
+            self.version,
+            crate::time::to_rfc3339(self.at)
+        )?;
+        match &self.reason {
+            Some(reason) => write!(f, ", because: {reason}"),
+            None => write!(f, "; no reason was given"),
+        }
+    }
+}
+
+impl std::error::Error for Withdrawn {}
+
+/// `version` if its data may be served, or why not: every way a version's rows or files are
+/// read (preview, export, rows, links) asks this first.
+pub fn served(version: DatasetVersion) -> Result<DatasetVersion, Withdrawn> {
+    match version.withdrawn_at {
+        Some(at) => Err(Withdrawn {
+            version: version.version,
+            at,
+            reason: version.withdraw_reason,
+        }),
+        None => Ok(version),
+    }
+}
+
+/// Version `number` of `dataset_id`, or [`DatasetError::NoSuchVersion`].
+fn find_version(
+    conn: &mut AnyConnection,
+    dataset_id: &str,
+    number: i32,
+) -> Result<DatasetVersion, DatasetError> {
+    DatasetVersion::find(conn, dataset_id, number).map_err(|e| match e {
+        DbError::NotFound => DatasetError::NoSuchVersion(number),
+        other => other.into(),
+    })
+}
+
+/// A reason or note as given: trimmed, absent when empty, at most [`MAX_MESSAGE_CHARS`].
+fn optional_note(what: &str, text: Option<&str>) -> Result<Option<String>, DatasetError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(DatasetError::Invalid(format!(
+            "{what} must be at most {MAX_MESSAGE_CHARS} characters"
+        )));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// Withdraws version `number` of `dataset` for `caller` (who holds `admin` on it, decided
+/// above): its data is no longer served, links pinned to it answer that it was withdrawn, and
+/// its file is to be deleted (returned, for the caller to remove once committed); its row and
+/// SHA-256 stay, so that what was shared can still be verified. The current version cannot be
+/// withdrawn ([`DatasetError::CurrentVersion`]). Withdrawing a withdrawn version changes
+/// nothing. Audited (`dataset.version.withdraw`, with the reason).
+pub fn withdraw(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset: &Dataset,
+    number: i32,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<(DatasetVersion, Option<String>), DatasetError> {
+    let reason = optional_note("the reason", reason)?;
+    write_transaction(conn, |conn| {
+        let version = find_version(conn, &dataset.id, number)?;
+        if version.withdrawn_at.is_some() {
+            return Ok((version, None));
+        }
+        if Dataset::find(conn, &dataset.id)?.latest_version == number {
+            return Err(DatasetError::CurrentVersion(number));
+        }
+        let withdrawn = DatasetVersion::withdraw(
+            conn,
+            &dataset.id,
+            number,
+            &caller.user.id,
+            reason.as_deref(),
+            now,
+        )?;
+        audit::record(
+            conn,
+            now,
+            AuditEvent::new(
+                audit::actor_user(&caller.user.id),
+                "dataset.version.withdraw",
+                format!("dataset:{}", dataset.id),
+            )
+            .detail(serde_json::json!({
+                "version": number,
+                "sha256": withdrawn.sha256,
+                "reason": reason,
+            }))
+            .address(caller.address.clone()),
+        )?;
+        let file = withdrawn.file_path.clone();
+        Ok((withdrawn, Some(file)))
+    })
 }
 
 /// The uploaded file as it arrived, beside the rows read from it.
@@ -110,6 +241,9 @@ fn version_row(
         created_by: Some(user_id.to_owned()),
         created_at: now,
         message: change_note(upload.message)?,
+        withdrawn_at: None,
+        withdrawn_by: None,
+        withdraw_reason: None,
     })
 }
 

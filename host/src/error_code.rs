@@ -38,6 +38,8 @@ pub enum ErrorCode {
     WorkbookTooLarge,
     UnknownFormat,
     Gone,
+    /// The dataset version asked for was withdrawn: its data is no longer served.
+    VersionWithdrawn,
     RangeNotSatisfiable,
     InvalidExportOptions,
     InvalidToken,

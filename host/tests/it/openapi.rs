@@ -416,6 +416,7 @@ async fn seeded_for_examples(
         ("/api/v1/admin/plugins/{id}", "markdown".to_owned()),
         ("{share_id}", id(&share)),
         ("{user_id}", colleague.id),
+        ("{version}", "1".to_owned()),
     ];
     (admin, parameters)
 }

@@ -1,7 +1,7 @@
 //! Issue 16: a dataset's versions cannot hurt anyone by surprise. An upload says how its
 //! columns differ before it is committed, and a different schema needs a confirmation.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::{Backend, TestApp, error_code};
@@ -111,4 +111,207 @@ async fn a_changed_schema_is_shown_before_and_needs_a_confirmation(backend: Back
     assert_eq!(error_code(stranger).await, "not_found");
 }
 
-crate::on_both_backends!(a_changed_schema_is_shown_before_and_needs_a_confirmation);
+/// A server with the first-party export formats, for exports and downloads.
+async fn with_formats(backend: Backend) -> Option<TestApp> {
+    TestApp::start_with(backend, |config| {
+        config.plugins_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins/dist").into();
+    })
+    .await
+}
+
+/// Uploads a dataset with two versions of the same columns; returns its id.
+async fn two_versions(app: &TestApp, owner: &crate::common::TestUser) -> String {
+    let id = app
+        .upload_dataset(owner, "lake.csv", b"site,depth\nA,1\nB,2\n")
+        .await;
+    let second = app
+        .upload_to(
+            owner,
+            &format!("/api/v1/datasets/{id}/versions"),
+            "lake.csv",
+            b"site,depth\nA,1\nB,2\nC,3\n".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(second.status(), StatusCode::CREATED);
+    id
+}
+
+/// A withdrawn version stays in the history with its checksum, its file is deleted, its data
+/// is served nowhere, and a link pinned to it says why; links that follow the latest version
+/// go on. Only owners and admins of the dataset withdraw, never the current version.
+async fn a_withdrawn_version_is_kept_but_no_longer_served(backend: Backend) {
+    let Some(app) = with_formats(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let bob = app.user("bob@example.org").await;
+    let root = app.admin("root@example.org").await;
+    let id = two_versions(&app, &ada).await;
+    let shared = app
+        .as_user(&ada, Method::POST, &format!("/api/v1/datasets/{id}/shares"))
+        .json(&json!({"user": bob.id, "level": "edit"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shared.status(), StatusCode::CREATED);
+    let links = format!("/api/v1/datasets/{id}/links");
+    let pinned = app
+        .make_link(&ada, &links, json!({"level": "download", "version": 1}))
+        .await;
+    let following = app
+        .make_link(&ada, &links, json!({"level": "download"}))
+        .await;
+    let before: Value = app.get_json(&ada, &format!("/api/v1/datasets/{id}")).await;
+    let sha256 = before["versions"][0]["sha256"].clone();
+    let withdraw = |number: i32| format!("/api/v1/datasets/{id}/versions/{number}/withdraw");
+
+    // An editor may not; nor may anyone withdraw the current version.
+    let refused = app
+        .as_user(&bob, Method::POST, &withdraw(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let current = app
+        .as_user(&ada, Method::POST, &withdraw(2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(current.status(), StatusCode::CONFLICT);
+    let missing = app
+        .as_user(&ada, Method::POST, &withdraw(9))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let withdrawn = app
+        .as_user(&ada, Method::POST, &withdraw(1))
+        .json(&json!({"reason": "  Participant 12 withdrew consent "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    let withdrawn: Value = withdrawn.json().await.unwrap();
+    assert_eq!(withdrawn["version"], 1);
+    assert_eq!(withdrawn["withdrawn_by"], ada.id.as_str());
+    assert_eq!(withdrawn["withdraw_reason"], "Participant 12 withdrew consent");
+    assert_eq!(withdrawn["sha256"], sha256, "the checksum is kept");
+    assert!(withdrawn["withdrawn_at"].is_string());
+    let files = app.stored_files();
+    assert!(
+        !files.iter().any(|f| f.ends_with("v1.parquet")) && files.iter().any(|f| f.ends_with("v2.parquet")),
+        "{files:?}"
+    );
+    // Again: nothing changes.
+    let again: Value = app
+        .as_user(&ada, Method::POST, &withdraw(1))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["withdrawn_at"], withdrawn["withdrawn_at"]);
+
+    let detail: Value = app.get_json(&ada, &format!("/api/v1/datasets/{id}")).await;
+    assert_eq!(detail["versions"][0]["withdrawn_at"], withdrawn["withdrawn_at"]);
+    assert_eq!(detail["versions"][1]["withdrawn_at"], Value::Null);
+    assert_eq!(detail["latest_version"], 2);
+
+    // Its data is served nowhere.
+    for path in [
+        format!("/api/v1/datasets/{id}/rows?version=1"),
+        format!("/api/v1/datasets/{id}/export?format=csv&version=1"),
+    ] {
+        let response = app.as_user(&ada, Method::GET, &path).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::GONE, "{path}");
+        assert_eq!(error_code(response).await, "version_withdrawn");
+    }
+    let export = app
+        .as_user(&ada, Method::POST, &format!("/api/v1/datasets/{id}/exports"))
+        .json(&json!({"format": "csv", "version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), StatusCode::GONE);
+    let new_link = app
+        .as_user(&ada, Method::POST, &links)
+        .json(&json!({"level": "download", "version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(new_link.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let preview = app
+        .as_user(&ada, Method::GET, &format!("/datasets/{id}?version=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status(), StatusCode::GONE);
+
+    // The pinned link answers 410, and a browser reads when and why.
+    let slug = pinned["slug"].as_str().unwrap();
+    let page = app
+        .client
+        .get(app.url(&format!("/s/{slug}")))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("This version was withdrawn")
+            && page.contains("Participant 12 withdrew consent")
+            && page.contains(withdrawn["withdrawn_at"].as_str().unwrap()),
+        "{page}"
+    );
+    let by_token = app
+        .client
+        .get(app.url("/api/v1/link/download?format=csv"))
+        .bearer_auth(pinned["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), StatusCode::GONE);
+    assert_eq!(error_code(by_token).await, "version_withdrawn");
+    let by_address = app
+        .client
+        .get(app.url(&format!("/s/{slug}/download?format=csv")))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_address.status(), StatusCode::GONE);
+    // The link that follows the latest version goes on.
+    let latest = app
+        .client
+        .get(app.url("/api/v1/link/download?format=csv"))
+        .bearer_auth(following["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(latest.status(), StatusCode::OK);
+    assert_eq!(latest.text().await.unwrap(), "site,depth\nA,1\nB,2\nC,3\n");
+
+    // The version list marks it, with who, when and why; the audit trail keeps it.
+    let page = app.page_html(&ada, &format!("/datasets/{id}")).await;
+    assert!(
+        page.contains("<strong>Withdrawn</strong> on ")
+            && page.contains("by Test User: Participant 12 withdrew consent"),
+        "{page}"
+    );
+    let audit = app
+        .get_json(&root, "/api/v1/admin/audit?action=dataset.version.withdraw")
+        .await;
+    let items = audit["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{audit}");
+    assert_eq!(items[0]["detail"]["version"], 1);
+    assert_eq!(items[0]["detail"]["sha256"], sha256);
+}
+
+crate::on_both_backends!(
+    a_changed_schema_is_shown_before_and_needs_a_confirmation,
+    a_withdrawn_version_is_kept_but_no_longer_served,
+);

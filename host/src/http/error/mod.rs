@@ -43,7 +43,7 @@ impl ErrorCode {
             UploadTooSlow => StatusCode::REQUEST_TIMEOUT,
             TooManyColumns | TooManyRows | WorkbookTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnknownFormat => StatusCode::NOT_FOUND,
-            Gone => StatusCode::GONE,
+            Gone | VersionWithdrawn => StatusCode::GONE,
             RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             InvalidExportOptions | InvalidPlugin => StatusCode::UNPROCESSABLE_ENTITY,
             ApprovalRequired => StatusCode::CONFLICT,

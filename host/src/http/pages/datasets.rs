@@ -185,6 +185,10 @@ struct VersionRow {
     /// The uploader's name, and their change note.
     uploaded_by: String,
     message: String,
+    /// The dataset's current version (the one its details and following links show).
+    current: bool,
+    /// When, by whom and why it was withdrawn, in words; absent while it is served.
+    withdrawn: Option<String>,
 }
 
 pub async fn dataset_page(
@@ -209,7 +213,11 @@ pub async fn dataset_page(
             let versions = DatasetVersion::list(conn, &dataset.id)?;
             // Who uploaded each version, by name.
             let mut uploaders = std::collections::HashMap::new();
-            for id in versions.iter().filter_map(|v| v.created_by.clone()) {
+            let people = versions
+                .iter()
+                .flat_map(|v| [v.created_by.clone(), v.withdrawn_by.clone()])
+                .flatten();
+            for id in people {
                 if !uploaders.contains_key(&id)
                     && let Ok(user) = User::find(conn, &id)
                 {
@@ -274,6 +282,10 @@ pub async fn dataset_page(
             &ApiError::not_found(&format!("version {shown_number} of this dataset")),
         );
     };
+    let shown = match crate::datasets::served(shown) {
+        Ok(shown) => shown,
+        Err(withdrawn) => return error_page(Some(&caller), &withdrawn.into()),
+    };
     let offset = query
         .offset
         .unwrap_or(0)
@@ -312,6 +324,18 @@ pub async fn dataset_page(
                 .and_then(|id| uploaders.get(id).cloned())
                 .unwrap_or_else(|| "(deleted user)".to_owned()),
             message: v.message,
+            current: v.version == dataset.latest_version,
+            withdrawn: v.withdrawn_at.map(|at| {
+                let by = v
+                    .withdrawn_by
+                    .as_ref()
+                    .and_then(|id| uploaders.get(id).cloned())
+                    .unwrap_or_else(|| "(deleted user)".to_owned());
+                match &v.withdraw_reason {
+                    Some(reason) => format!("on {} by {by}: {reason}", to_rfc3339(at)),
+                    None => format!("on {} by {by}", to_rfc3339(at)),
+                }
+            }),
         })
         .collect();
     let formats: Vec<serde_json::Value> = state
@@ -359,6 +383,7 @@ pub async fn dataset_page(
             },
             "access": level.as_str(),
             "can_edit": level >= Level::Edit,
+            "can_admin": level >= Level::Admin,
             "rows": latest.row_count,
             "columns": columns,
             "preview": preview,

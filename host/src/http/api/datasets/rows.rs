@@ -4,7 +4,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::dataset_versions::DatasetVersion;
 use crate::http::access::{OnDataset, View, deferred};
-use crate::http::error::ApiResult;
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::error::not_found_as;
 use crate::ingest::{ColumnInfo, preview};
 use crate::state::AppState;
@@ -59,10 +59,12 @@ pub struct RowsView {
 ///
 /// Needs `view` on the dataset (`404` without any access). Paged with `offset` and `limit`
 /// (at most `max_preview_rows` at a time); `total_rows` counts the version's rows. The decision
-/// is audited (`access.dataset`). Changes nothing.
+/// is audited (`access.dataset`). A withdrawn version's rows are not served (`410
+/// version_withdrawn`). Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/rows", tag = "datasets", params(("id" = String, Path), RowsQuery), responses(
     (status = 200, body = RowsView),
     (status = 404, body = crate::http::error::ErrorBody),
+    (status = 410, description = "`version_withdrawn`: the version was withdrawn", body = crate::http::error::ErrorBody),
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn get_rows(
@@ -82,8 +84,9 @@ pub async fn get_rows(
         .db
         .run(move |conn| {
             let number = wanted.unwrap_or(dataset.latest_version);
-            DatasetVersion::find(conn, &dataset.id, number)
-                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))
+            let version = DatasetVersion::find(conn, &dataset.id, number)
+                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
+            Ok::<_, ApiError>(crate::datasets::served(version)?)
         })
         .await?;
     let path = state.storage.absolute(&version.file_path);
