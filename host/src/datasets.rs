@@ -338,7 +338,75 @@ pub async fn add_version(
     // provisional name first and renamed once the number is known, before the commit.
     let provisional = provisional_path(dataset_id);
     persist(storage, ingested, &provisional).await?;
-    commit_version(db, storage, template, provisional, columns, now).await
+    commit_version(db, storage, template, provisional, columns, now, |_, _| Ok(())).await
+}
+
+/// Makes version `number` of `dataset_id` current again for `caller` (who holds `edit` on it,
+/// decided above): a new version copying its file, so nothing is rewritten and the history
+/// says what happened, with the change note "Restored version n" and `note` after it. A
+/// withdrawn version cannot be restored. Its columns may differ from the current version's:
+/// choosing the version is the confirmation. Audited (`dataset.version.restore`).
+pub async fn restore(
+    db: &Database,
+    storage: &Storage,
+    caller: &Caller,
+    dataset_id: &str,
+    number: i32,
+    note: Option<&str>,
+    now: i64,
+) -> Result<DatasetVersion, DatasetError> {
+    let note = optional_note("the note", note)?;
+    let id = dataset_id.to_owned();
+    let old = served(db.run(move |conn| find_version(conn, &id, number)).await?)?;
+    let message = match &note {
+        Some(note) => format!("Restored version {number}: {note}"),
+        None => format!("Restored version {number}"),
+    };
+    let provisional = provisional_path(dataset_id);
+    let (from, to) = (
+        storage.absolute(&old.file_path),
+        storage.absolute(&provisional),
+    );
+    tokio::task::spawn_blocking(move || std::fs::copy(from, to))
+        .await
+        .map_err(|e| DatasetError::Storage(e.to_string()))?
+        .map_err(|e| DatasetError::Storage(e.to_string()))?;
+    let template = DatasetVersion {
+        dataset_id: dataset_id.to_owned(),
+        version: 0,
+        file_path: String::new(),
+        created_by: Some(caller.user.id.clone()),
+        created_at: now,
+        message,
+        withdrawn_at: None,
+        withdrawn_by: None,
+        withdraw_reason: None,
+        ..old
+    };
+    let (actor, address) = (caller.user.id.clone(), caller.address.clone());
+    let (version, _) = commit_version(db, storage, template, provisional, None, now, move |conn, made| {
+        // Withdrawn while its file was copied: the copy must not bring its data back.
+        served(find_version(conn, &made.dataset_id, number)?)?;
+        audit::record(
+            conn,
+            now,
+            AuditEvent::new(
+                audit::actor_user(&actor),
+                "dataset.version.restore",
+                format!("dataset:{}", made.dataset_id),
+            )
+            .detail(serde_json::json!({
+                "restored": number,
+                "version": made.version,
+                "sha256": made.sha256,
+                "note": note,
+            }))
+            .address(address),
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(version)
 }
 
 /// Where a version's file waits, in the dataset's folder, until its number is known.
@@ -348,8 +416,9 @@ fn provisional_path(dataset_id: &str) -> String {
 
 /// Commits `template` as the dataset's next version, its file moved from `provisional` to
 /// the version's own path inside the transaction. With `unchanged_columns`, the new version
-/// must have the current one's columns, checked in the same transaction. On failure the
-/// provisional file is removed.
+/// must have the current one's columns, checked in the same transaction; `also` runs in it
+/// too, once the version is added (to check more, or audit). On failure the provisional file
+/// is removed.
 async fn commit_version(
     db: &Database,
     storage: &Storage,
@@ -357,6 +426,9 @@ async fn commit_version(
     provisional: String,
     unchanged_columns: Option<Vec<ColumnInfo>>,
     now: i64,
+    also: impl FnOnce(&mut AnyConnection, &DatasetVersion) -> Result<(), DatasetError>
+    + Send
+    + 'static,
 ) -> Result<(DatasetVersion, String), DatasetError> {
     let (store, from) = (storage.clone(), provisional.clone());
     let result = db
@@ -394,6 +466,7 @@ async fn commit_version(
                     )
                     .into());
                 }
+                also(conn, &version)?;
                 // A failed rename rolls the new row back with it.
                 std::fs::rename(store.absolute(&from), store.absolute(&version.file_path))
                     .map_err(|e| DatasetError::Storage(e.to_string()))?;

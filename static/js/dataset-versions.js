@@ -75,5 +75,15 @@ table?.addEventListener("click", (event) => {
         await done(result, () => `Version ${number} is withdrawn; its data is no longer served.`);
       },
     });
+  } else if (button.dataset.restore) {
+    const number = button.dataset.restore;
+    askInPlace(button, {
+      label: `A note for the change note "Restored version ${number}" (optional)`,
+      confirm: `Make version ${number} current`,
+      run: async (text) => {
+        const result = await call("POST", versionPath(number, "restore"), text ? { note: text } : {});
+        await done(result, (made) => `Version ${number} is current again, as version ${made.version}.`);
+      },
+    });
   }
 });

@@ -311,7 +311,119 @@ async fn a_withdrawn_version_is_kept_but_no_longer_served(backend: Backend) {
     assert_eq!(items[0]["detail"]["sha256"], sha256);
 }
 
+/// An older version becomes current again as a new version copying its file, with a change
+/// note that says so; a withdrawn one cannot come back; a viewer may not restore.
+async fn an_older_version_is_made_current_as_a_new_version(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let bob = app.user("bob@example.org").await;
+    let root = app.admin("root@example.org").await;
+    let id = app
+        .upload_dataset(&ada, "lake.csv", b"site,depth\nA,1\nB,2\n")
+        .await;
+    let versions = format!("/api/v1/datasets/{id}/versions");
+    for csv in [&b"site,temp\nA,4.5\n"[..], &b"site,temp\nA,4.5\nB,5.0\n"[..]] {
+        let made = app
+            .upload_to(
+                &ada,
+                &format!("{versions}?confirm_schema_change=true"),
+                "lake.csv",
+                csv.to_vec(),
+                &[],
+            )
+            .await;
+        assert_eq!(made.status(), StatusCode::CREATED);
+    }
+    let shared = app
+        .as_user(&ada, Method::POST, &format!("/api/v1/datasets/{id}/shares"))
+        .json(&json!({"user": bob.id, "level": "view"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shared.status(), StatusCode::CREATED);
+    let restore = |number: i32| format!("{versions}/{number}/restore");
+    let viewer = app
+        .as_user(&bob, Method::POST, &restore(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(viewer.status(), StatusCode::FORBIDDEN);
+
+    let restored = app
+        .as_user(&ada, Method::POST, &restore(1))
+        .json(&json!({"note": "the temperature probe was faulty"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restored.status(), StatusCode::CREATED);
+    let restored: Value = restored.json().await.unwrap();
+    assert_eq!(restored["version"], 4);
+    assert_eq!(
+        restored["message"],
+        "Restored version 1: the temperature probe was faulty"
+    );
+    assert_eq!(restored["created_by"], ada.id.as_str());
+
+    let detail: Value = app.get_json(&ada, &format!("/api/v1/datasets/{id}")).await;
+    assert_eq!(detail["latest_version"], 4);
+    assert_eq!(detail["rows"], 2);
+    let listed = detail["versions"].as_array().unwrap();
+    assert_eq!(listed[3]["sha256"], listed[0]["sha256"], "the same data");
+    assert_eq!(listed[3]["columns"], listed[0]["columns"]);
+    let rows: Value = app
+        .get_json(&ada, &format!("/api/v1/datasets/{id}/rows"))
+        .await;
+    assert_eq!(rows["rows"], json!([["A", 1], ["B", 2]]));
+    // Nothing was rewritten: every version keeps its own file.
+    assert_eq!(
+        app.stored_files()
+            .iter()
+            .filter(|f| f.ends_with(".parquet"))
+            .count(),
+        4
+    );
+    let plain: Value = app
+        .as_user(&ada, Method::POST, &restore(2))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plain["message"], "Restored version 2");
+
+    // A withdrawn version stays withdrawn.
+    let withdrawn = app
+        .as_user(&ada, Method::POST, &format!("{versions}/3/withdraw"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    let refused = app
+        .as_user(&ada, Method::POST, &restore(3))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::GONE);
+    assert_eq!(error_code(refused).await, "version_withdrawn");
+
+    let page = app.page_html(&ada, &format!("/datasets/{id}")).await;
+    assert!(
+        page.contains("Restored version 1: the temperature probe was faulty")
+            && page.contains("data-restore=\"1\"")
+            && !page.contains("data-restore=\"5\""),
+        "{page}"
+    );
+    let audit = app
+        .get_json(&root, "/api/v1/admin/audit?action=dataset.version.restore")
+        .await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 2, "{audit}");
+}
+
 crate::on_both_backends!(
     a_changed_schema_is_shown_before_and_needs_a_confirmation,
     a_withdrawn_version_is_kept_but_no_longer_served,
+    an_older_version_is_made_current_as_a_new_version,
 );

@@ -114,6 +114,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .post(datasets::versions::withdraw_version),
                 )
                 .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/versions/{version}/restore")
+                        .post(datasets::versions::restore_version),
+                )
+                .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/rows")
                         .get(datasets::rows::get_rows),
                 )

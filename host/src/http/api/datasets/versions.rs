@@ -2,13 +2,13 @@
 //! data must no longer be served, make an older one current again, pin the links that follow
 //! the latest version to one. Uploading a version is [`super::upload`].
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::VersionView;
 use crate::datasets;
-use crate::http::access::{Admin, OnDataset, deferred};
+use crate::http::access::{Admin, Edit, OnDataset, deferred};
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 use crate::time::now_millis;
@@ -90,4 +90,56 @@ pub async fn withdraw_version(
     }
     tracing::info!(dataset = %version.dataset_id, version = version.version, "dataset version withdrawn");
     Ok(web::Json(version.into()))
+}
+
+/// A note to add to a restored version's change note; the body may be left out.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(examples(json!({"note": "Version 3 had the wrong calibration"})))]
+pub struct RestoreRequest {
+    /// Added after "Restored version n: " (trimmed; at most 2,000 characters).
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+/// Makes an older version current again, as a new version (editors).
+///
+/// Needs `edit` on the dataset (`403` with less, `404` without any access). The new version
+/// copies the older one's stored file (same rows, columns and SHA-256; nothing is rewritten)
+/// and its change note says "Restored version n", with the optional `note` after it. Its
+/// columns may differ from the current version's: choosing the version is the confirmation.
+/// A withdrawn version cannot be restored (`410 version_withdrawn`). Not idempotent: each
+/// call makes a version. Audited (`dataset.version.restore`).
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/versions/{version}/restore", tag = "datasets",
+    params(("id" = String, Path), ("version" = i32, Path, minimum = 1)),
+    request_body(content = Option<RestoreRequest>, description = "Optional"), responses(
+    (status = 201, description = "The new, current version", body = VersionView),
+    (status = 403, body = crate::http::error::ErrorBody),
+    (status = 404, body = crate::http::error::ErrorBody),
+    (status = 410, description = "`version_withdrawn`: the version was withdrawn", body = crate::http::error::ErrorBody),
+    (status = 422, body = crate::http::error::ErrorBody),
+))]
+pub async fn restore_version(
+    on: OnDataset<Edit>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: deferred::Bytes,
+) -> ApiResult<HttpResponse> {
+    let number = version_number(path)?;
+    let request: RestoreRequest = optional_body(&body.read().await?)?;
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
+    let version = datasets::restore(
+        &state.db,
+        &state.storage,
+        &caller,
+        &dataset.id,
+        number,
+        request.note.as_deref(),
+        now_millis(),
+    )
+    .await?;
+    tracing::info!(dataset = %dataset.id, restored = number, version = version.version, "dataset version restored");
+    Ok(HttpResponse::Created().json(VersionView::from(version)))
 }
