@@ -17,18 +17,22 @@ function versionPath(number, action) {
   return `/api/v1/datasets/${encodeURIComponent(dataset)}/versions/${number}/${action}`;
 }
 
-/** Asks in place, beside the button, for a reason or a note and a confirmation. */
-function askInPlace(button, { label, confirm, run }) {
+/**
+ * Asks in place, beside the button, for a confirmation: with `label`, a reason or a note is
+ * asked for too (optional); with `question`, only the question is put.
+ */
+function askInPlace(button, { label, question, confirm, run }) {
   const cell = button.closest("td");
   const form = document.createElement("form");
   form.className = "ask";
   const id = `ask-${button.dataset.withdraw ?? button.dataset.restore ?? button.dataset.pin}-${Date.now()}`;
-  const labelled = document.createElement("label");
-  labelled.htmlFor = id;
-  labelled.textContent = label;
+  const labelled = document.createElement(label ? "label" : "span");
+  if (label) labelled.htmlFor = id;
+  labelled.textContent = label ?? question;
   const input = document.createElement("input");
   input.id = id;
   input.maxLength = 2000;
+  input.hidden = !label;
   const go = document.createElement("button");
   go.type = "submit";
   go.textContent = confirm;
@@ -39,7 +43,7 @@ function askInPlace(button, { label, confirm, run }) {
   const actions = button.closest(".actions");
   actions.hidden = true;
   cell.append(form);
-  input.focus();
+  (label ? input : go).focus();
   cancel.addEventListener("click", () => {
     form.remove();
     actions.hidden = false;
@@ -73,6 +77,18 @@ table?.addEventListener("click", (event) => {
       run: async (text) => {
         const result = await call("POST", versionPath(number, "withdraw"), text ? { reason: text } : {});
         await done(result, () => `Version ${number} is withdrawn; its data is no longer served.`);
+      },
+    });
+  } else if (button.dataset.pin) {
+    const number = button.dataset.pin;
+    askInPlace(button, {
+      question: `Links that follow the latest version will serve version ${number} from now on, whatever is uploaded later.`,
+      confirm: `Pin links to version ${number}`,
+      run: async () => {
+        const result = await call("POST", versionPath(number, "pin-links"));
+        await done(result, (made) =>
+          made.pinned === 1 ? `1 link is now pinned to version ${number}.` : `${made.pinned} links are now pinned to version ${number}.`,
+        );
       },
     });
   } else if (button.dataset.restore) {

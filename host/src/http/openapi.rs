@@ -47,6 +47,7 @@ use crate::http::api;
         api::datasets::upload::create_version,
         api::datasets::versions::withdraw_version,
         api::datasets::versions::restore_version,
+        api::datasets::versions::pin_links,
         api::datasets::rows::get_rows,
         api::datasets::export::export_dataset,
         api::plugins::list::list_plugins,

@@ -422,7 +422,118 @@ async fn an_older_version_is_made_current_as_a_new_version(backend: Backend) {
     assert_eq!(audit["items"].as_array().unwrap().len(), 2, "{audit}");
 }
 
+/// Links say whether they follow the latest version or which one they are pinned to, and an
+/// owner pins the following ones to a version, which a later upload no longer changes.
+async fn following_links_are_said_so_and_can_be_pinned(backend: Backend) {
+    let Some(app) = with_formats(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let bob = app.user("bob@example.org").await;
+    let root = app.admin("root@example.org").await;
+    let id = two_versions(&app, &ada).await;
+    let shared = app
+        .as_user(&ada, Method::POST, &format!("/api/v1/datasets/{id}/shares"))
+        .json(&json!({"user": bob.id, "level": "edit"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shared.status(), StatusCode::CREATED);
+    let links = format!("/api/v1/datasets/{id}/links");
+    let following = app
+        .make_link(&ada, &links, json!({"level": "download", "name": "follower"}))
+        .await;
+    app.make_link(&ada, &links, json!({"level": "view"})).await;
+    app.make_link(&ada, &links, json!({"level": "download", "version": 1}))
+        .await;
+    let revoked = app.make_link(&ada, &links, json!({"level": "download"})).await;
+    let gone = app
+        .as_user(
+            &ada,
+            Method::DELETE,
+            &format!("/api/v1/links/{}", revoked["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+
+    let page = app.page_html(&ada, &format!("/datasets/{id}")).await;
+    assert!(
+        page.contains("2 follow the latest version (a new upload changes what they serve); 1 pinned to version 1."),
+        "{page}"
+    );
+    assert!(page.contains("data-pin=\"2\""), "{page}");
+    let mine = app.page_html(&ada, "/links").await;
+    assert!(
+        mine.contains("(follows the latest version)") && mine.contains("(pinned to version 1)"),
+        "{mine}"
+    );
+
+    let pin = |number: i32| format!("/api/v1/datasets/{id}/versions/{number}/pin-links");
+    let editor = app
+        .as_user(&bob, Method::POST, &pin(2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(editor.status(), StatusCode::FORBIDDEN);
+    let pinned: Value = app.post_json(&ada, &pin(2), json!(null)).await;
+    assert_eq!(pinned, json!({"version": 2, "pinned": 2}));
+    let again: Value = app.post_json(&ada, &pin(2), json!(null)).await;
+    assert_eq!(again["pinned"], 0);
+    let link: Value = app
+        .get_json(
+            &ada,
+            &format!("/api/v1/links/{}", following["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(link["version"], 2);
+
+    // A new upload no longer changes what the pinned link serves.
+    let third = app
+        .upload_to(
+            &ada,
+            &format!("/api/v1/datasets/{id}/versions"),
+            "lake.csv",
+            b"site,depth\nZ,9\n".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(third.status(), StatusCode::CREATED);
+    let served = app
+        .client
+        .get(app.url("/api/v1/link/download?format=csv"))
+        .bearer_auth(following["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.text().await.unwrap(), "site,depth\nA,1\nB,2\nC,3\n");
+    let page = app.page_html(&ada, &format!("/datasets/{id}")).await;
+    assert!(
+        page.contains("0 follow the latest version; 1 pinned to version 1; 2 pinned to version 2."),
+        "{page}"
+    );
+
+    // Not to a withdrawn version, nor one that does not exist.
+    let withdrawn = app
+        .as_user(&ada, Method::POST, &format!("/api/v1/datasets/{id}/versions/1/withdraw"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    let refused = app.as_user(&ada, Method::POST, &pin(1)).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let missing = app.as_user(&ada, Method::POST, &pin(9)).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let audit = app
+        .get_json(&root, "/api/v1/admin/audit?action=link.pin")
+        .await;
+    let items = audit["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{audit}");
+}
+
 crate::on_both_backends!(
+    following_links_are_said_so_and_can_be_pinned,
     a_changed_schema_is_shown_before_and_needs_a_confirmation,
     a_withdrawn_version_is_kept_but_no_longer_served,
     an_older_version_is_made_current_as_a_new_version,

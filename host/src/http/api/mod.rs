@@ -118,6 +118,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .post(datasets::versions::restore_version),
                 )
                 .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/versions/{version}/pin-links")
+                        .post(datasets::versions::pin_links),
+                )
+                .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/rows")
                         .get(datasets::rows::get_rows),
                 )

@@ -10,6 +10,7 @@ use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::{Dataset, DatasetFilter};
 use crate::db::export_jobs::ExportJob;
 use crate::db::groups::UserGroup;
+use crate::db::share_links::ShareLink;
 use crate::db::shares::Share;
 use crate::db::teams::Team;
 use crate::db::users::User;
@@ -191,6 +192,33 @@ struct VersionRow {
     withdrawn: Option<String>,
 }
 
+/// Which version the dataset's live links serve, for its admins (issue 16): how many follow the
+/// latest version and how many are pinned to each.
+#[derive(Serialize, Default)]
+struct LinkVersions {
+    following: usize,
+    /// `(version, links)`, oldest version first.
+    pinned: Vec<(i32, usize)>,
+}
+
+impl LinkVersions {
+    fn of(links: &[ShareLink]) -> Self {
+        let mut counts = LinkVersions::default();
+        let mut pinned = std::collections::BTreeMap::new();
+        let live = links.iter().filter(|l| {
+            l.export_job_id.is_none() && l.revoked_at.is_none() && l.destroyed_at.is_none()
+        });
+        for link in live {
+            match link.version {
+                Some(version) => *pinned.entry(version).or_insert(0) += 1,
+                None => counts.following += 1,
+            }
+        }
+        counts.pinned = pinned.into_iter().collect();
+        counts
+    }
+}
+
 pub async fn dataset_page(
     page: Page<OnDataset<View>>,
     state: web::Data<AppState>,
@@ -232,8 +260,10 @@ pub async fn dataset_page(
                     .collect();
             let mut shares = Vec::new();
             let mut holders = Vec::new();
+            let mut links = LinkVersions::default();
             if level == Level::Admin {
                 holders = access::holders::for_dataset(conn, &page_caller, &dataset.id)?;
+                links = LinkVersions::of(&ShareLink::list_for_dataset(conn, &dataset.id)?);
                 for share in Share::for_dataset(conn, &dataset.id)? {
                     let name = match share.subject_kind.as_str() {
                         "user" => User::find(conn, &share.subject_id)
@@ -259,11 +289,11 @@ pub async fn dataset_page(
                 }
             }
             Ok::<_, ApiError>((
-                dataset, level, versions, uploaders, shares, holders, exports,
+                dataset, level, versions, uploaders, shares, holders, exports, links,
             ))
         })
         .await;
-    let (dataset, level, versions, uploaders, shares, holders, exports) = match found {
+    let (dataset, level, versions, uploaders, shares, holders, exports, links) = match found {
         Ok(found) => found,
         Err(err) => return error_page(Some(&caller), &err),
     };
@@ -402,6 +432,7 @@ pub async fn dataset_page(
             "shares": shares,
             "holders": holders,
             "exports": exports,
+            "links": links,
         }),
     )
 }

@@ -3,7 +3,7 @@
 //! the latest version to one. Uploading a version is [`super::upload`].
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::VersionView;
@@ -142,4 +142,50 @@ pub async fn restore_version(
     .await?;
     tracing::info!(dataset = %dataset.id, restored = number, version = version.version, "dataset version restored");
     Ok(HttpResponse::Created().json(VersionView::from(version)))
+}
+
+/// How many links a pin changed.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"version": 2, "pinned": 3})))]
+pub struct PinnedLinksView {
+    /// The version they now serve.
+    pub version: i32,
+    /// Links that followed the latest version and now serve this one.
+    pub pinned: usize,
+}
+
+/// Pins the dataset's links that follow its latest version to this version (owners and admins
+/// of the dataset).
+///
+/// Needs `admin` on the dataset (`403` with less, `404` without any access). Every live link
+/// to the dataset itself that follows its latest version (made with no `version`) serves this
+/// version from now on, whatever is uploaded later; links already pinned, links to an export's
+/// file and revoked links stay as they are. A withdrawn version cannot be pinned to (`422`).
+/// Answers how many were pinned; again, none (idempotent). Audited (`link.pin`).
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/versions/{version}/pin-links", tag = "sharing",
+    params(("id" = String, Path), ("version" = i32, Path, minimum = 1)), responses(
+    (status = 200, body = PinnedLinksView),
+    (status = 403, body = crate::http::error::ErrorBody),
+    (status = 404, body = crate::http::error::ErrorBody),
+    (status = 422, description = "The version was withdrawn", body = crate::http::error::ErrorBody),
+))]
+pub async fn pin_links(
+    on: OnDataset<Admin>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<web::Json<PinnedLinksView>> {
+    let number = version_number(path)?;
+    let OnDataset {
+        dataset, caller, ..
+    } = on;
+    let pinned = state
+        .db
+        .run(move |conn| {
+            crate::links::manage::pin_following(conn, &caller, &dataset, number, now_millis())
+        })
+        .await?;
+    Ok(web::Json(PinnedLinksView {
+        version: number,
+        pinned,
+    }))
 }
