@@ -325,6 +325,8 @@ pub fn export_verify(state: &AppState, manifest: &str) -> anyhow::Result<ExportC
         )
     })?;
     drop(conn);
+    // A withdrawn version's file is gone: the export cannot be made again.
+    let version = crate::datasets::served(version)?;
     if version.sha256 != manifest.dataset.sha256 {
         report.push(format!(
             "dataset {} version {}: SHA-256 {} here, {} in the manifest: not the data the export \

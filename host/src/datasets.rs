@@ -5,13 +5,18 @@
 //! consecutive numbers. A deleted dataset goes to the trash first ([`trash`]), from which its
 //! owner restores it or deletes it for good ([`restore`], [`purge`], [`empty_trash`]). Who may upload is decided above (`crate::http::access`), and how an
 //! upload is read and converted beneath (`crate::ingest`).
+//!
+//! A version is never rewritten (issue 16): one can be withdrawn (its file deleted, its row
+//! and SHA-256 kept, its data no longer served: [`served`] says so wherever data is read), and
+//! an older one made current again as a new version copying its file ([`restore`]).
 
 use crate::access::audit::{self, AuditEvent};
 use crate::access::{Caller, Level};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::{Dataset, DatasetChanges};
 use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
-use crate::ingest::{IngestSummary, Ingested, SourceFormat};
+use crate::ingest::schema::SchemaChange;
+use crate::ingest::{ColumnInfo, IngestSummary, Ingested, SourceFormat};
 use crate::storage::Storage;
 use crate::teams::{self, TeamError};
 
@@ -34,11 +39,143 @@ pub enum DatasetError {
     /// A metadata field breaks its rule: the sentence says which.
     #[error("{0}")]
     Invalid(String),
+    /// A new version's columns differ from the current version's, and the uploader did not
+    /// confirm that they meant it (issue 16): readers and links that follow the latest version
+    /// would otherwise meet other columns unannounced.
+    #[error("the columns differ from version {version}'s: {}", change.describe())]
+    SchemaChanged { version: i32, change: SchemaChange },
+    /// The dataset has no version of this number.
+    #[error("version {0} of this dataset not found")]
+    NoSuchVersion(i32),
+    /// The version asked for was withdrawn: its data is no longer served.
+    #[error(transparent)]
+    Withdrawn(#[from] Withdrawn),
+    /// The current version cannot be withdrawn: the dataset would have none to serve.
+    #[error(
+        "version {0} is the current version; make another one current first (restore an older \
+         version or upload a new one), then withdraw it"
+    )]
+    CurrentVersion(i32),
     /// The team it was to move to is unknown, or not the caller's.
     #[error(transparent)]
     Team(#[from] TeamError),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+/// Why a version's data is not served: its owner (or an admin of the dataset) withdrew it.
+#[derive(Debug, Clone)]
+pub struct Withdrawn {
+    pub version: i32,
+    /// When, in Unix milliseconds.
+    pub at: i64,
+    pub reason: Option<String>,
+}
+
+impl std::fmt::Display for Withdrawn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "version {} of this dataset was withdrawn on {}",
+            self.version,
+            crate::time::to_rfc3339(self.at)
+        )?;
+        match &self.reason {
+            Some(reason) => write!(f, ", because: {reason}"),
+            None => write!(f, "; no reason was given"),
+        }
+    }
+}
+
+impl std::error::Error for Withdrawn {}
+
+/// `version` if its data may be served, or why not: every way a version's rows or files are
+/// read (preview, export, rows, links) asks this first.
+pub fn served(version: DatasetVersion) -> Result<DatasetVersion, Withdrawn> {
+    match version.withdrawn_at {
+        Some(at) => Err(Withdrawn {
+            version: version.version,
+            at,
+            reason: version.withdraw_reason,
+        }),
+        None => Ok(version),
+    }
+}
+
+/// Version `number` of `dataset_id`, or [`DatasetError::NoSuchVersion`].
+fn find_version(
+    conn: &mut AnyConnection,
+    dataset_id: &str,
+    number: i32,
+) -> Result<DatasetVersion, DatasetError> {
+    DatasetVersion::find(conn, dataset_id, number).map_err(|e| match e {
+        DbError::NotFound => DatasetError::NoSuchVersion(number),
+        other => other.into(),
+    })
+}
+
+/// A reason or note as given: trimmed, absent when empty, at most [`MAX_MESSAGE_CHARS`].
+fn optional_note(what: &str, text: Option<&str>) -> Result<Option<String>, DatasetError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(DatasetError::Invalid(format!(
+            "{what} must be at most {MAX_MESSAGE_CHARS} characters"
+        )));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// Withdraws version `number` of `dataset` for `caller` (who holds `admin` on it, decided
+/// above): its data is no longer served, links pinned to it answer that it was withdrawn, and
+/// its file is to be deleted (returned, for the caller to remove once committed); its row and
+/// SHA-256 stay, so that what was shared can still be verified. The current version cannot be
+/// withdrawn ([`DatasetError::CurrentVersion`]). Withdrawing a withdrawn version changes
+/// nothing. Audited (`dataset.version.withdraw`, with the reason).
+pub fn withdraw(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset: &Dataset,
+    number: i32,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<(DatasetVersion, Option<String>), DatasetError> {
+    let reason = optional_note("the reason", reason)?;
+    write_transaction(conn, |conn| {
+        let version = find_version(conn, &dataset.id, number)?;
+        if version.withdrawn_at.is_some() {
+            return Ok((version, None));
+        }
+        if Dataset::find(conn, &dataset.id)?.latest_version == number {
+            return Err(DatasetError::CurrentVersion(number));
+        }
+        let withdrawn = DatasetVersion::withdraw(
+            conn,
+            &dataset.id,
+            number,
+            &caller.user.id,
+            reason.as_deref(),
+            now,
+        )?;
+        audit::record(
+            conn,
+            now,
+            AuditEvent::new(
+                audit::actor_user(&caller.user.id),
+                "dataset.version.withdraw",
+                format!("dataset:{}", dataset.id),
+            )
+            .detail(serde_json::json!({
+                "version": number,
+                "sha256": withdrawn.sha256,
+                "reason": reason,
+            }))
+            .address(caller.address.clone()),
+        )?;
+        let file = withdrawn.file_path.clone();
+        Ok((withdrawn, Some(file)))
+    })
 }
 
 /// The uploaded file as it arrived, beside the rows read from it.
@@ -109,6 +246,9 @@ fn version_row(
         created_by: Some(user_id.to_owned()),
         created_at: now,
         message: change_note(upload.message)?,
+        withdrawn_at: None,
+        withdrawn_by: None,
+        withdraw_reason: None,
     })
 }
 
@@ -171,7 +311,26 @@ pub async fn create(
     Ok((dataset, version))
 }
 
+/// The current version of `dataset_id` and how `columns` differ from its columns: what an
+/// upload would change, told before it is committed.
+pub fn compare_with_current(
+    conn: &mut AnyConnection,
+    dataset_id: &str,
+    columns: &[ColumnInfo],
+) -> Result<(DatasetVersion, SchemaChange), DatasetError> {
+    let dataset = Dataset::find(conn, dataset_id)?;
+    let current = DatasetVersion::find(conn, dataset_id, dataset.latest_version)?;
+    let change = SchemaChange::between(
+        &crate::ingest::stored_columns(&current.schema_json),
+        columns,
+    );
+    Ok((current, change))
+}
+
 /// Adds the converted upload as the dataset's next version; returns it with the dataset's name.
+/// Unless `schema_change_confirmed`, an upload whose columns differ from the current version's
+/// is refused ([`DatasetError::SchemaChanged`]) and leaves nothing behind.
+#[allow(clippy::too_many_arguments)]
 pub async fn add_version(
     db: &Database,
     storage: &Storage,
@@ -179,17 +338,134 @@ pub async fn add_version(
     upload: &Upload<'_>,
     ingested: Ingested,
     user_id: &str,
+    schema_change_confirmed: bool,
     now: i64,
 ) -> Result<(DatasetVersion, String), DatasetError> {
     let template = version_row(dataset_id, 0, upload, &ingested.summary, user_id, now)?;
+    let columns = (!schema_change_confirmed).then(|| ingested.summary.columns.clone());
     // The version number is fixed inside the transaction, so the file is stored under a
     // provisional name first and renamed once the number is known, before the commit.
-    let provisional = format!("datasets/{dataset_id}/incoming-{}.parquet", new_id());
+    let provisional = provisional_path(dataset_id);
     persist(storage, ingested, &provisional).await?;
-    let (store, id, from) = (storage.clone(), dataset_id.to_owned(), provisional.clone());
+    commit_version(db, storage, template, provisional, columns, now, |_, _| {
+        Ok(())
+    })
+    .await
+}
+
+/// Makes version `number` of `dataset_id` current again for `caller` (who holds `edit` on it,
+/// decided above): a new version copying its file, so nothing is rewritten and the history
+/// says what happened, with the change note "Restored version n" and `note` after it. A
+/// withdrawn version cannot be restored. Its columns may differ from the current version's:
+/// choosing the version is the confirmation. Audited (`dataset.version.restore`).
+pub async fn restore_version(
+    db: &Database,
+    storage: &Storage,
+    caller: &Caller,
+    dataset_id: &str,
+    number: i32,
+    note: Option<&str>,
+    now: i64,
+) -> Result<DatasetVersion, DatasetError> {
+    let note = optional_note("the note", note)?;
+    let id = dataset_id.to_owned();
+    let old = served(db.run(move |conn| find_version(conn, &id, number)).await?)?;
+    let message = match &note {
+        Some(note) => format!("Restored version {number}: {note}"),
+        None => format!("Restored version {number}"),
+    };
+    let provisional = provisional_path(dataset_id);
+    let (from, to) = (
+        storage.absolute(&old.file_path),
+        storage.absolute(&provisional),
+    );
+    tokio::task::spawn_blocking(move || std::fs::copy(from, to))
+        .await
+        .map_err(|e| DatasetError::Storage(e.to_string()))?
+        .map_err(|e| DatasetError::Storage(e.to_string()))?;
+    let template = DatasetVersion {
+        dataset_id: dataset_id.to_owned(),
+        version: 0,
+        file_path: String::new(),
+        created_by: Some(caller.user.id.clone()),
+        created_at: now,
+        message,
+        withdrawn_at: None,
+        withdrawn_by: None,
+        withdraw_reason: None,
+        ..old
+    };
+    let (actor, address) = (caller.user.id.clone(), caller.address.clone());
+    let (version, _) = commit_version(
+        db,
+        storage,
+        template,
+        provisional,
+        None,
+        now,
+        move |conn, made| {
+            // Withdrawn while its file was copied: the copy must not bring its data back.
+            served(find_version(conn, &made.dataset_id, number)?)?;
+            audit::record(
+                conn,
+                now,
+                AuditEvent::new(
+                    audit::actor_user(&actor),
+                    "dataset.version.restore",
+                    format!("dataset:{}", made.dataset_id),
+                )
+                .detail(serde_json::json!({
+                    "restored": number,
+                    "version": made.version,
+                    "sha256": made.sha256,
+                    "note": note,
+                }))
+                .address(address),
+            )?;
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(version)
+}
+
+/// Where a version's file waits, in the dataset's folder, until its number is known.
+fn provisional_path(dataset_id: &str) -> String {
+    format!("datasets/{dataset_id}/incoming-{}.parquet", new_id())
+}
+
+/// Commits `template` as the dataset's next version, its file moved from `provisional` to
+/// the version's own path inside the transaction. With `unchanged_columns`, the new version
+/// must have the current one's columns, checked in the same transaction; `also` runs in it
+/// too, once the version is added (to check more, or audit). On failure the provisional file
+/// is removed.
+async fn commit_version(
+    db: &Database,
+    storage: &Storage,
+    template: DatasetVersion,
+    provisional: String,
+    unchanged_columns: Option<Vec<ColumnInfo>>,
+    now: i64,
+    also: impl FnOnce(&mut AnyConnection, &DatasetVersion) -> Result<(), DatasetError> + Send + 'static,
+) -> Result<(DatasetVersion, String), DatasetError> {
+    let (store, from) = (storage.clone(), provisional.clone());
     let result = db
         .run(move |conn| {
             crate::db::write_transaction::<_, DatasetError, _>(conn, |conn| {
+                let id = template.dataset_id.clone();
+                let checked = match &unchanged_columns {
+                    Some(columns) => {
+                        let (current, change) = compare_with_current(conn, &id, columns)?;
+                        if !change.is_empty() {
+                            return Err(DatasetError::SchemaChanged {
+                                version: current.version,
+                                change,
+                            });
+                        }
+                        Some(current.version)
+                    }
+                    None => None,
+                };
                 let version = Dataset::add_version(
                     conn,
                     &id,
@@ -200,6 +476,15 @@ pub async fn add_version(
                     },
                     now,
                 )?;
+                // Another version committed between the check and this one: the check was
+                // against a version that is no longer the current one.
+                if checked.is_some_and(|current| version.version != current + 1) {
+                    return Err(DbError::Conflict(
+                        "another version was uploaded at the same time; try again".into(),
+                    )
+                    .into());
+                }
+                also(conn, &version)?;
                 // A failed rename rolls the new row back with it.
                 std::fs::rename(store.absolute(&from), store.absolute(&version.file_path))
                     .map_err(|e| DatasetError::Storage(e.to_string()))?;
@@ -293,7 +578,7 @@ fn trashed_for(
 
 /// Takes the dataset `id` out of the trash, with its versions, shares, team and links as they
 /// were. Its owner or a site admin. Audited (`dataset.restore`).
-pub fn restore(
+pub fn restore_from_trash(
     conn: &mut AnyConnection,
     caller: &Caller,
     id: &str,

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    /// A new version's columns differ from the current one's, and the upload did not confirm it.
+    SchemaChanged,
     PayloadTooLarge,
     UnsupportedMediaType,
     UnsupportedFormat,
@@ -36,6 +38,8 @@ pub enum ErrorCode {
     WorkbookTooLarge,
     UnknownFormat,
     Gone,
+    /// The dataset version asked for was withdrawn: its data is no longer served.
+    VersionWithdrawn,
     RangeNotSatisfiable,
     InvalidExportOptions,
     InvalidToken,

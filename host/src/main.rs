@@ -169,6 +169,7 @@ async fn run(cli: Cli, config: tessera::Config) -> anyhow::Result<()> {
                     &mut conn, &found.id, number,
                 )
                 .map_err(|_| anyhow::anyhow!("dataset '{dataset}' has no version {number}"))?;
+                let found_version = tessera::datasets::served(found_version)?;
                 anyhow::Ok((found, found_version))
             })
             .await??;

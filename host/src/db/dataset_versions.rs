@@ -27,6 +27,13 @@ pub struct DatasetVersion {
     pub created_at: i64,
     /// The uploader's change note: what changed and why (empty when none was given).
     pub message: String,
+    /// When the version was withdrawn: its file is deleted and its data no longer served;
+    /// the row, with its SHA-256, stays for the audit trail (issue 16).
+    pub withdrawn_at: Option<i64>,
+    /// Who withdrew it (a user id).
+    pub withdrawn_by: Option<String>,
+    /// Why, in the words of who withdrew it (absent when none was given).
+    pub withdraw_reason: Option<String>,
 }
 
 impl DatasetVersion {
@@ -39,6 +46,25 @@ impl DatasetVersion {
             .find((dataset_id, version))
             .select(DatasetVersion::as_select())
             .get_result(conn)?)
+    }
+
+    /// Marks the version withdrawn; its file is removed by the caller after the commit.
+    pub fn withdraw(
+        conn: &mut AnyConnection,
+        dataset_id: &str,
+        version: i32,
+        by: &str,
+        reason: Option<&str>,
+        now: i64,
+    ) -> DbResult<DatasetVersion> {
+        diesel::update(dataset_versions::table.find((dataset_id, version)))
+            .set((
+                dataset_versions::withdrawn_at.eq(now),
+                dataset_versions::withdrawn_by.eq(by),
+                dataset_versions::withdraw_reason.eq(reason),
+            ))
+            .execute(conn)?;
+        Self::find(conn, dataset_id, version)
     }
 
     pub fn list(conn: &mut AnyConnection, dataset_id: &str) -> DbResult<Vec<DatasetVersion>> {

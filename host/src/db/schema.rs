@@ -128,6 +128,9 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> BigInt,
         message -> Text,
+        withdrawn_at -> Nullable<BigInt>,
+        withdrawn_by -> Nullable<Text>,
+        withdraw_reason -> Nullable<Text>,
     }
 }
 

@@ -198,6 +198,25 @@ impl ShareLink {
             .load(conn)?)
     }
 
+    /// Pins every live link to the dataset itself that follows its latest version (not
+    /// revoked, not destroyed) to `version`; returns how many were pinned.
+    pub fn pin_following(
+        conn: &mut AnyConnection,
+        dataset_id: &str,
+        version: i32,
+    ) -> DbResult<usize> {
+        Ok(diesel::update(
+            share_links::table
+                .filter(share_links::dataset_id.eq(dataset_id))
+                .filter(share_links::export_job_id.is_null())
+                .filter(share_links::version.is_null())
+                .filter(share_links::revoked_at.is_null())
+                .filter(share_links::destroyed_at.is_null()),
+        )
+        .set(share_links::version.eq(Some(version)))
+        .execute(conn)?)
+    }
+
     pub fn revoke(conn: &mut AnyConnection, id: &str, now: i64) -> DbResult<()> {
         diesel::update(
             share_links::table

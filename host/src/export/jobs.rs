@@ -124,6 +124,10 @@ pub fn run_job(state: &JobRunner, job: ExportJob) -> Result<(), crate::db::DbErr
     };
     let dataset = Dataset::find(&mut conn, &job.dataset_id)?;
     let version = DatasetVersion::find(&mut conn, &job.dataset_id, job.version)?;
+    // Withdrawn after the job was queued: its file is gone, and its data is not to be served.
+    if let Err(withdrawn) = crate::datasets::served(version.clone()) {
+        return fail(&mut conn, &ExportError::Invalid(withdrawn.to_string()));
+    }
     let source = ExportSource::new(
         &state.storage,
         dataset,

@@ -28,6 +28,9 @@ pub enum QueueError {
     UnknownFormat(String),
     #[error("version {0} of this dataset not found")]
     NoSuchVersion(i32),
+    /// The version was withdrawn: its data is no longer served.
+    #[error(transparent)]
+    Withdrawn(#[from] crate::datasets::Withdrawn),
     /// The columns, filter, sort, options or time do not fit the version or the format.
     #[error(transparent)]
     Export(#[from] ExportError),
@@ -53,6 +56,7 @@ pub fn queue(
         DbError::NotFound => QueueError::NoSuchVersion(number),
         other => other.into(),
     })?;
+    let version = crate::datasets::served(version)?;
     check_spec(storage, &version, &order.spec)?;
     // A given time is kept as the job will use it (normalised), so that the manifest's
     // configuration and its `exported_at` agree.

@@ -111,7 +111,8 @@ pub fn owner_of(conn: &mut AnyConnection, link: &ShareLink) -> String {
         .unwrap_or_else(|_| "someone".into())
 }
 
-/// What `link` shares, or `410 link_used_up` when its export's file is gone.
+/// What `link` shares, or `410 link_used_up` when its export's file is gone, `410
+/// version_withdrawn` when the version it serves was withdrawn.
 pub fn shared_of(conn: &mut AnyConnection, link: &ShareLink) -> Result<Shared, ApiError> {
     if let Some(job_id) = &link.export_job_id {
         let job = ExportJob::find(conn, job_id)?;
@@ -121,6 +122,8 @@ pub fn shared_of(conn: &mut AnyConnection, link: &ShareLink) -> Result<Shared, A
                 "the shared file is no longer available",
             ));
         }
+        // An export's file holds its version's data: a withdrawn version's is not served.
+        crate::datasets::served(DatasetVersion::find(conn, &job.dataset_id, job.version)?)?;
         return Ok(Shared {
             dataset: None,
             version: None,
@@ -132,7 +135,8 @@ pub fn shared_of(conn: &mut AnyConnection, link: &ShareLink) -> Result<Shared, A
     let dataset_id = link.dataset_id.clone().unwrap_or_default();
     let dataset = Dataset::find(conn, &dataset_id)?;
     let number = link.version.unwrap_or(dataset.latest_version);
-    let version = DatasetVersion::find(conn, &dataset.id, number)?;
+    // A link pinned to a withdrawn version answers why, not the data (issue 16).
+    let version = crate::datasets::served(DatasetVersion::find(conn, &dataset.id, number)?)?;
     let all: Vec<String> = crate::ingest::stored_columns(&version.schema_json)
         .into_iter()
         .map(|c| c.name)

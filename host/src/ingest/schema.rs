@@ -24,6 +24,88 @@ pub fn stored_columns(stored: &str) -> Vec<ColumnInfo> {
     serde_json::from_str(stored).unwrap_or_default()
 }
 
+/// How a version's columns differ from the one before it: what a reader of the dataset, or a
+/// link that follows its latest version, would meet unannounced. Columns are matched by name;
+/// a column only moved keeps its name and type, so it is no change here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SchemaChange {
+    /// Columns the new version has and the current one does not.
+    pub added: Vec<ColumnInfo>,
+    /// Columns the current version has and the new one does not (with their current type).
+    pub removed: Vec<ColumnInfo>,
+    /// Columns in both, with another type.
+    pub retyped: Vec<Retyped>,
+}
+
+/// A column kept under its name with another type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Retyped {
+    pub column: String,
+    /// Its type in the current version.
+    pub from: String,
+    /// Its type in the new one.
+    pub to: String,
+}
+
+impl SchemaChange {
+    /// The difference from `current` to `new`, each listed in its own version's column order.
+    pub fn between(current: &[ColumnInfo], new: &[ColumnInfo]) -> Self {
+        let find = |columns: &[ColumnInfo], name: &str| -> Option<String> {
+            columns
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.data_type.clone())
+        };
+        let mut change = SchemaChange::default();
+        for column in new {
+            match find(current, &column.name) {
+                None => change.added.push(column.clone()),
+                Some(from) if from != column.data_type => change.retyped.push(Retyped {
+                    column: column.name.clone(),
+                    from,
+                    to: column.data_type.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+        change.removed = current
+            .iter()
+            .filter(|c| find(new, &c.name).is_none())
+            .cloned()
+            .collect();
+        change
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.retyped.is_empty()
+    }
+
+    /// The change in a sentence: "added depth (float); removed site; score changed from
+    /// integer to string".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.added.is_empty() {
+            let names: Vec<String> = self
+                .added
+                .iter()
+                .map(|c| format!("{} ({})", c.name, c.data_type))
+                .collect();
+            parts.push(format!("added {}", names.join(", ")));
+        }
+        if !self.removed.is_empty() {
+            let names: Vec<&str> = self.removed.iter().map(|c| c.name.as_str()).collect();
+            parts.push(format!("removed {}", names.join(", ")));
+        }
+        for retyped in &self.retyped {
+            parts.push(format!(
+                "{} changed from {} to {}",
+                retyped.column, retyped.from, retyped.to
+            ));
+        }
+        parts.join("; ")
+    }
+}
+
 pub fn type_name(data_type: &DataType) -> String {
     match data_type {
         DataType::Int8
@@ -76,6 +158,49 @@ pub fn describe_parquet(path: &Path) -> Result<(i64, Vec<ColumnInfo>), IngestErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn column(name: &str, data_type: &str) -> ColumnInfo {
+        ColumnInfo {
+            name: name.into(),
+            data_type: data_type.into(),
+        }
+    }
+
+    // Issue 16: a new version's columns are compared by name; a move is no change.
+    #[test]
+    fn a_schema_change_names_added_removed_and_retyped_columns() {
+        let current = [
+            column("id", "integer"),
+            column("site", "string"),
+            column("score", "integer"),
+        ];
+        let moved = [
+            column("site", "string"),
+            column("id", "integer"),
+            column("score", "integer"),
+        ];
+        assert!(SchemaChange::between(&current, &moved).is_empty());
+        let new = [
+            column("id", "integer"),
+            column("score", "string"),
+            column("depth", "float"),
+        ];
+        let change = SchemaChange::between(&current, &new);
+        assert_eq!(change.added, [column("depth", "float")]);
+        assert_eq!(change.removed, [column("site", "string")]);
+        assert_eq!(
+            change.retyped,
+            [Retyped {
+                column: "score".into(),
+                from: "integer".into(),
+                to: "string".into()
+            }]
+        );
+        assert_eq!(
+            change.describe(),
+            "added depth (float); removed site; score changed from integer to string"
+        );
+    }
 
     // Issue 14, item 22: instants arrive labelled in many ways (`UTC` from text with offsets,
     // `+00:00` or a named zone from Parquet); the values are UTC whatever the label, and every

@@ -155,6 +155,8 @@ pub fn dataset_link(
     let number = new.version.unwrap_or(dataset.latest_version);
     let version = DatasetVersion::find(conn, &dataset.id, number)
         .map_err(|_| LinkError::Invalid(format!("this dataset has no version {number}")))?;
+    let version =
+        crate::datasets::served(version).map_err(|w| LinkError::Invalid(w.to_string()))?;
     if let Some(formats) = new.formats {
         if formats.is_empty() {
             return Err(LinkError::Invalid(
@@ -262,6 +264,9 @@ pub fn export_link(
     if job.status != JobStatus::Done {
         return Err(LinkError::ExportNotDone(job.status));
     }
+    // The file holds its version's data: a withdrawn version's is not shared.
+    crate::datasets::served(DatasetVersion::find(conn, &dataset.id, job.version)?)
+        .map_err(|w| LinkError::Invalid(w.to_string()))?;
     if new.level != "download" {
         return Err(LinkError::Invalid(
             "an export's file can only be shared for download (level download)".to_owned(),

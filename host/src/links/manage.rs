@@ -3,7 +3,8 @@
 //! level, site admins), whoever made it. A link whose creator has since lost their access is
 //! still there for the dataset's admins to find and revoke; changing one (its expiry, limit or
 //! password) needs its creator's current right as well, since the link acts with it. Each
-//! change and revocation is written with its audit entry in one transaction.
+//! change and revocation is written with its audit entry in one transaction. A dataset's admins
+//! also pin the links that follow its latest version to one version ([`pin_following`]).
 //!
 //! Decisions that rest on administering the dataset are made by the access layer and audited
 //! like every other; a creator reaching their own link needs no decision.
@@ -15,6 +16,7 @@ use crate::access::Caller;
 use crate::access::audit::{self, AuditEvent};
 use crate::access::policy::{Snapshot, dataset_object, user_subject};
 use crate::access::{self, Level};
+use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::share_links::ShareLink;
 use crate::db::{AnyConnection, DbError, write_transaction};
@@ -196,6 +198,40 @@ pub fn change(
         Ok::<_, LinkError>(())
     })?;
     Ok(ShareLink::find(conn, &link.id)?)
+}
+
+/// Pins every link to `dataset` that follows its latest version to version `number`, so that
+/// a new upload no longer changes what they serve (issue 16); links already pinned, export
+/// links and revoked ones stay as they are. For `caller`, who holds `admin` on the dataset
+/// (decided above). A withdrawn version cannot be pinned to. Returns how many were pinned.
+/// Audited (`link.pin`, with the version and the count).
+pub fn pin_following(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    dataset: &Dataset,
+    number: i32,
+    now: i64,
+) -> Result<usize, LinkError> {
+    let version = DatasetVersion::find(conn, &dataset.id, number).map_err(|e| match e {
+        DbError::NotFound => LinkError::NotFound("version"),
+        other => other.into(),
+    })?;
+    crate::datasets::served(version).map_err(|w| LinkError::Invalid(w.to_string()))?;
+    write_transaction(conn, |conn| {
+        let pinned = ShareLink::pin_following(conn, &dataset.id, number)?;
+        audit::record(
+            conn,
+            now,
+            AuditEvent::new(
+                audit::actor_user(&caller.user.id),
+                "link.pin",
+                format!("dataset:{}", dataset.id),
+            )
+            .detail(serde_json::json!({"version": number, "links": pinned}))
+            .address(caller.address.clone()),
+        )?;
+        Ok::<_, LinkError>(pinned)
+    })
 }
 
 /// Revokes a link the caller manages ([`find_manageable`]), whatever its creator's rights now:

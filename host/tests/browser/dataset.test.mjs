@@ -156,6 +156,50 @@ test("an editor changes the details and uploads a new version", async () => {
   await context.close();
 });
 
+test("a different schema is shown and confirmed; an older version made current; one withdrawn", async () => {
+  const context = await browser.newContext();
+  const page = await openDataset(context);
+  const rows = () => page.locator("#versions tbody tr");
+  const before = await rows().count();
+  // Without the note column: the check says so, with both row counts, and asks first.
+  await page.setInputFiles("#file", {
+    name: "trial results v3.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("id,site,score,flag\n1,North,4.5,true\n"),
+  });
+  const check = page.locator("#version-check");
+  await check.getByRole("button", { name: "Upload anyway" }).waitFor({ timeout: 30_000 });
+  const said = await check.innerText();
+  assert.match(said, /has 1 rows; version \d+, the current one, has 5/);
+  assert.match(said, /Columns removed: note\./);
+  await shot(page, "dataset-version-check");
+  await check.getByRole("button", { name: "Upload anyway" }).click();
+  await page.waitForFunction((n) => document.querySelectorAll("#versions tbody tr").length === n, before + 1, {
+    timeout: 30_000,
+  });
+
+  // The version before it comes back as a new version, its note saying so.
+  const previous = before;
+  await page.getByRole("button", { name: "Make current" }).first().waitFor();
+  await rows().filter({ hasText: `trial results v2.csv` }).getByRole("button", { name: "Make current" }).click();
+  await page.getByLabel(/A note for the change note/).fill("the note column is needed");
+  await page.getByRole("button", { name: `Make version ${previous} current` }).click();
+  await page.waitForFunction((n) => document.querySelectorAll("#versions tbody tr").length === n, before + 2, {
+    timeout: 30_000,
+  });
+  assert.match(await rows().first().innerText(), new RegExp(`Restored version ${previous}: the note column is needed`));
+
+  // The schema-changing version is withdrawn, with a reason, and marked so.
+  const third = rows().filter({ hasText: "trial results v3.csv" });
+  await third.getByRole("button", { name: "Withdraw" }).click();
+  await page.getByLabel(/Why is version \d+ withdrawn/).fill("uploaded by mistake");
+  await third.getByRole("button", { name: /Withdraw version \d+/ }).click();
+  await rows().filter({ hasText: "uploaded by mistake" }).waitFor({ timeout: 30_000 });
+  assert.match(await rows().filter({ hasText: "trial results v3.csv" }).innerText(), /Withdrawn on .* by .*: uploaded by mistake/);
+  await shot(page, "dataset-versions-withdrawn");
+  await context.close();
+});
+
 test("without JavaScript the export form still downloads", async () => {
   const context = await browser.newContext({ javaScriptEnabled: false, acceptDownloads: true });
   const page = await openDataset(context);

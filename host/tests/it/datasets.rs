@@ -323,8 +323,15 @@ async fn versions_accumulate_and_stay_readable(backend: Backend) {
         .unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/datasets/{id}/versions");
+    // The second version adds a column, which an upload must confirm (issue 16).
     let second = app
-        .upload_to(&user, &path, "v2.csv", b"a,b\n1,2\n3,4\n".to_vec(), &[])
+        .upload_to(
+            &user,
+            &format!("{path}?confirm_schema_change=true"),
+            "v2.csv",
+            b"a,b\n1,2\n3,4\n".to_vec(),
+            &[],
+        )
         .await;
     assert_eq!(second.status(), StatusCode::CREATED);
     let second: Value = second.json().await.unwrap();

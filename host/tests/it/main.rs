@@ -39,5 +39,6 @@ mod teams;
 mod tokens;
 mod trash;
 mod uploads;
+mod versions;
 mod web_style;
 mod zones;

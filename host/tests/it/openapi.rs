@@ -350,8 +350,8 @@ fn every_example_fits_its_schema() {
 
 /// A server seeded with what the examples name (the run of `scripts/test-api` seeds the same):
 /// the account colleague@example.org, the team "Limnology", the group "Field team", a dataset
-/// with the columns the examples use, a share, a link and a finished export. Returns the
-/// admin who made them and the value each path parameter takes.
+/// with the columns the examples use (in two versions), a share, a link and a finished export.
+/// Returns the admin who made them and the value each path parameter takes.
 async fn seeded_for_examples(
     app: &TestApp,
 ) -> (crate::common::TestUser, Vec<(&'static str, String)>) {
@@ -405,6 +405,18 @@ async fn seeded_for_examples(
         crate::exports::wait_for_end(app, &admin, &export).await["status"],
         "done"
     );
+    // A second version for the examples that withdraw or restore one: withdrawing it (once
+    // restoring made a third) leaves the export's and the links' version 1 served.
+    let second = app
+        .upload_to(
+            &admin,
+            &format!("/api/v1/datasets/{dataset}/versions"),
+            "lakes.csv",
+            csv.as_bytes().to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(second.status(), StatusCode::CREATED);
     let id = |value: &Value| value["id"].as_str().unwrap().to_owned();
     let parameters = vec![
         ("/api/v1/datasets/{id}", dataset),
@@ -416,6 +428,7 @@ async fn seeded_for_examples(
         ("/api/v1/admin/plugins/{id}", "markdown".to_owned()),
         ("{share_id}", id(&share)),
         ("{user_id}", colleague.id),
+        ("{version}", "2".to_owned()),
     ];
     (admin, parameters)
 }

@@ -127,6 +127,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .post(datasets::upload::create_version),
                 )
                 .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/versions/{version}/withdraw")
+                        .post(datasets::versions::withdraw_version),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/versions/{version}/restore")
+                        .post(datasets::versions::restore_version),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/versions/{version}/pin-links")
+                        .post(datasets::versions::pin_links),
+                )
+                .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/rows")
                         .get(datasets::rows::get_rows),
                 )

@@ -126,6 +126,7 @@ impl From<QueueError> for ApiError {
                 ApiError::new(ErrorCode::UnknownFormat, err.to_string())
             }
             QueueError::NoSuchVersion(_) => ApiError::new(ErrorCode::NotFound, err.to_string()),
+            QueueError::Withdrawn(withdrawn) => withdrawn.into(),
             QueueError::Export(export) => export.into(),
             QueueError::Db(db) => db.into(),
         }
@@ -196,9 +197,25 @@ impl From<DatasetError> for ApiError {
             DatasetError::NotOwner | DatasetError::NotAdmin => ApiError::forbidden(err.to_string()),
             DatasetError::Invalid(message) => ApiError::validation(message),
             DatasetError::NotInTrash => ApiError::not_found("dataset in the trash"),
+            DatasetError::SchemaChanged { .. } => ApiError::new(
+                ErrorCode::SchemaChanged,
+                format!(
+                    "{err}; to make it the new version anyway, upload it again with \
+                     confirm_schema_change=true"
+                ),
+            ),
+            DatasetError::NoSuchVersion(_) => ApiError::new(ErrorCode::NotFound, err.to_string()),
+            DatasetError::Withdrawn(withdrawn) => withdrawn.into(),
+            DatasetError::CurrentVersion(_) => ApiError::conflict(err.to_string()),
             DatasetError::Team(team) => team.into(),
             DatasetError::Db(db) => db.into(),
         }
+    }
+}
+
+impl From<crate::datasets::Withdrawn> for ApiError {
+    fn from(withdrawn: crate::datasets::Withdrawn) -> Self {
+        ApiError::new(ErrorCode::VersionWithdrawn, withdrawn.to_string())
     }
 }
 

@@ -10,6 +10,7 @@ use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::{Dataset, DatasetFilter};
 use crate::db::export_jobs::ExportJob;
 use crate::db::groups::UserGroup;
+use crate::db::share_links::ShareLink;
 use crate::db::shares::Share;
 use crate::db::teams::Team;
 use crate::db::users::User;
@@ -204,6 +205,37 @@ struct VersionRow {
     /// The uploader's name, and their change note.
     uploaded_by: String,
     message: String,
+    /// The dataset's current version (the one its details and following links show).
+    current: bool,
+    /// When, by whom and why it was withdrawn, in words; absent while it is served.
+    withdrawn: Option<String>,
+}
+
+/// Which version the dataset's live links serve, for its admins (issue 16): how many follow the
+/// latest version and how many are pinned to each.
+#[derive(Serialize, Default)]
+struct LinkVersions {
+    following: usize,
+    /// `(version, links)`, oldest version first.
+    pinned: Vec<(i32, usize)>,
+}
+
+impl LinkVersions {
+    fn of(links: &[ShareLink]) -> Self {
+        let mut counts = LinkVersions::default();
+        let mut pinned = std::collections::BTreeMap::new();
+        let live = links.iter().filter(|l| {
+            l.export_job_id.is_none() && l.revoked_at.is_none() && l.destroyed_at.is_none()
+        });
+        for link in live {
+            match link.version {
+                Some(version) => *pinned.entry(version).or_insert(0) += 1,
+                None => counts.following += 1,
+            }
+        }
+        counts.pinned = pinned.into_iter().collect();
+        counts
+    }
 }
 
 pub async fn dataset_page(
@@ -228,7 +260,11 @@ pub async fn dataset_page(
             let versions = DatasetVersion::list(conn, &dataset.id)?;
             // Who uploaded each version, by name.
             let mut uploaders = std::collections::HashMap::new();
-            for id in versions.iter().filter_map(|v| v.created_by.clone()) {
+            let people = versions
+                .iter()
+                .flat_map(|v| [v.created_by.clone(), v.withdrawn_by.clone()])
+                .flatten();
+            for id in people {
                 if !uploaders.contains_key(&id)
                     && let Ok(user) = User::find(conn, &id)
                 {
@@ -243,8 +279,10 @@ pub async fn dataset_page(
                     .collect();
             let mut shares = Vec::new();
             let mut holders = Vec::new();
+            let mut links = LinkVersions::default();
             if level == Level::Admin {
                 holders = access::holders::for_dataset(conn, &page_caller, &dataset.id)?;
+                links = LinkVersions::of(&ShareLink::list_for_dataset(conn, &dataset.id)?);
                 for share in Share::for_dataset(conn, &dataset.id)? {
                     let name = match share.subject_kind.as_str() {
                         "user" => User::find(conn, &share.subject_id)
@@ -270,11 +308,11 @@ pub async fn dataset_page(
                 }
             }
             Ok::<_, ApiError>((
-                dataset, level, versions, uploaders, shares, holders, exports,
+                dataset, level, versions, uploaders, shares, holders, exports, links,
             ))
         })
         .await;
-    let (dataset, level, versions, uploaders, shares, holders, exports) = match found {
+    let (dataset, level, versions, uploaders, shares, holders, exports, links) = match found {
         Ok(found) => found,
         Err(err) => return error_page(Some(&caller), &err),
     };
@@ -292,6 +330,10 @@ pub async fn dataset_page(
             Some(&caller),
             &ApiError::not_found(&format!("version {shown_number} of this dataset")),
         );
+    };
+    let shown = match crate::datasets::served(shown) {
+        Ok(shown) => shown,
+        Err(withdrawn) => return error_page(Some(&caller), &withdrawn.into()),
     };
     let columns: Vec<(String, String)> = crate::ingest::stored_columns(&shown.schema_json)
         .into_iter()
@@ -323,6 +365,18 @@ pub async fn dataset_page(
                 .and_then(|id| uploaders.get(id).cloned())
                 .unwrap_or_else(|| "(deleted user)".to_owned()),
             message: v.message,
+            current: v.version == dataset.latest_version,
+            withdrawn: v.withdrawn_at.map(|at| {
+                let by = v
+                    .withdrawn_by
+                    .as_ref()
+                    .and_then(|id| uploaders.get(id).cloned())
+                    .unwrap_or_else(|| "(deleted user)".to_owned());
+                match &v.withdraw_reason {
+                    Some(reason) => format!("on {} by {by}: {reason}", to_rfc3339(at)),
+                    None => format!("on {} by {by}", to_rfc3339(at)),
+                }
+            }),
         })
         .collect();
     let formats: Vec<serde_json::Value> = state
@@ -370,6 +424,7 @@ pub async fn dataset_page(
             },
             "access": level.as_str(),
             "can_edit": level >= Level::Edit,
+            "can_admin": level >= Level::Admin,
             "rows": latest.row_count,
             "columns": columns,
             "table": table,
@@ -380,6 +435,7 @@ pub async fn dataset_page(
             "shares": shares,
             "holders": holders,
             "exports": exports,
+            "links": links,
         }),
     )
 }

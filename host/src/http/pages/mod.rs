@@ -150,6 +150,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../../../static/js/upload.js"),
     ),
     (
+        "js/dataset-versions.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/dataset-versions.js"),
+    ),
+    (
         "js/export-sharing.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/js/export-sharing.js"),

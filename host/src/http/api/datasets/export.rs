@@ -112,10 +112,12 @@ impl ExportQuery {
 /// (`unknown_format`), `422` for columns, a filter, a sort, options or an `exported_at` the
 /// dataset or format does not take, `502` when the format's plugin fails before writing.
 /// A failure after the first bytes ends the stream early. The same query gives the same bytes
-/// when `exported_at` is given (see `docs/export.md`). Changes nothing.
+/// when `exported_at` is given (see `docs/export.md`). A withdrawn version is not exported
+/// (`410 version_withdrawn`). Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/export", tag = "datasets", params(("id" = String, Path), ExportQuery), responses(
     (status = 200, description = "The exported file, streamed"),
     (status = 404, description = "No such dataset, version or format", body = crate::http::error::ErrorBody),
+    (status = 410, description = "`version_withdrawn`: the version was withdrawn", body = crate::http::error::ErrorBody),
     (status = 422, description = "Invalid columns or options", body = crate::http::error::ErrorBody),
     (status = 502, description = "The format plugin failed", body = crate::http::error::ErrorBody),
 ))]
@@ -132,8 +134,9 @@ pub async fn export_dataset(
     let version = state
         .db
         .run(move |conn| {
-            DatasetVersion::find(conn, &dataset_id, number)
-                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))
+            let version = DatasetVersion::find(conn, &dataset_id, number)
+                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
+            Ok::<_, ApiError>(crate::datasets::served(version)?)
         })
         .await?;
 

@@ -9,6 +9,7 @@ pub mod rows;
 pub mod summary;
 pub mod update;
 pub mod upload;
+pub mod versions;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -19,6 +20,25 @@ use crate::ingest::ColumnInfo;
 use crate::time::to_rfc3339;
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "version": 1,
+    "rows": 3,
+    "columns": [
+        {"name": "id", "type": "integer"},
+        {"name": "site", "type": "string"}
+    ],
+    "size_bytes": 2048,
+    "source_bytes": 163,
+    "source_format": "csv",
+    "original_filename": "lakes.csv",
+    "sha256": "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592",
+    "created_by": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+    "created_at": "2026-03-02T10:00:00Z",
+    "message": "First survey, March",
+    "withdrawn_at": "2026-04-10T09:30:00Z",
+    "withdrawn_by": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
+    "withdraw_reason": "Participant 12 withdrew consent"
+})))]
 pub struct VersionView {
     /// From 1, one more for each upload.
     #[schema(minimum = 1)]
@@ -40,6 +60,14 @@ pub struct VersionView {
     pub created_at: String,
     /// The uploader's change note (empty when none was given).
     pub message: String,
+    /// When it was withdrawn (`null` while it is served): its data is no longer served and
+    /// its file is deleted; this row and its `sha256` stay.
+    #[schema(format = DateTime)]
+    pub withdrawn_at: Option<String>,
+    /// Who withdrew it (a user id).
+    pub withdrawn_by: Option<String>,
+    /// Why, as they said it (`null` when they gave no reason).
+    pub withdraw_reason: Option<String>,
 }
 
 impl From<DatasetVersion> for VersionView {
@@ -56,6 +84,9 @@ impl From<DatasetVersion> for VersionView {
             created_by: v.created_by,
             created_at: to_rfc3339(v.created_at),
             message: v.message,
+            withdrawn_at: v.withdrawn_at.map(to_rfc3339),
+            withdrawn_by: v.withdrawn_by,
+            withdraw_reason: v.withdraw_reason,
         }
     }
 }
@@ -193,7 +224,10 @@ impl From<Dataset> for DatasetSummaryView {
         "sha256": "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592",
         "created_by": "01932f6e-4c1a-7d2b-9a51-3f0e8c2d7b10",
         "created_at": "2026-03-02T10:00:00Z",
-        "message": "First survey, March"
+        "message": "First survey, March",
+        "withdrawn_at": null,
+        "withdrawn_by": null,
+        "withdraw_reason": null
     }]
 })))]
 pub struct DatasetView {

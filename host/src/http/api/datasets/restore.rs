@@ -26,7 +26,7 @@ pub async fn restore_dataset(
     let id = id.into_inner();
     let restored = state
         .db
-        .run(move |conn| datasets::restore(conn, &caller, &id, now_millis()))
+        .run(move |conn| datasets::restore_from_trash(conn, &caller, &id, now_millis()))
         .await
         .map_err(ApiError::from)?;
     Ok(web::Json(restored.into()))

@@ -84,11 +84,13 @@ pub struct RowsView {
 /// Needs `view` on the dataset (`404` without any access). Paged with `offset` and `limit`
 /// (at most `max_preview_rows` at a time); `total_rows` counts the version's rows,
 /// `matching_rows` those the `filter` and `q` keep. A filter, sort or facet naming an unknown
-/// column, or a filter that does not parse, answers `422` with a sentence saying which. The decision
-/// is audited (`access.dataset`). Changes nothing.
+/// column, or a filter that does not parse, answers `422` with a sentence saying which. The
+/// decision is audited (`access.dataset`). A withdrawn version's rows are not served (`410
+/// version_withdrawn`). Changes nothing.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/rows", tag = "datasets", params(("id" = String, Path), RowsQuery), responses(
     (status = 200, body = RowsView),
     (status = 404, body = crate::http::error::ErrorBody),
+    (status = 410, description = "`version_withdrawn`: the version was withdrawn", body = crate::http::error::ErrorBody),
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn get_rows(
@@ -108,8 +110,9 @@ pub async fn get_rows(
         .db
         .run(move |conn| {
             let number = wanted.unwrap_or(dataset.latest_version);
-            DatasetVersion::find(conn, &dataset.id, number)
-                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))
+            let version = DatasetVersion::find(conn, &dataset.id, number)
+                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
+            Ok::<_, ApiError>(crate::datasets::served(version)?)
         })
         .await?;
     let view = table_view::from_query(

@@ -5,7 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::explore::summary::{self, ColumnSummary};
 use crate::http::access::{OnDataset, View, deferred};
-use crate::http::error::{ApiResult, not_found_as};
+use crate::http::error::{ApiError, ApiResult, not_found_as};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -44,10 +44,12 @@ pub struct SummaryView {
 ///
 /// Needs `view` on the dataset (`404` without any access). Computed over the whole version on
 /// the first request and kept, so later requests answer at once. The decision is audited
-/// (`access.dataset`). Changes nothing the caller can see.
+/// (`access.dataset`). A withdrawn version's summary is not served (`410 version_withdrawn`).
+/// Changes nothing the caller can see.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/summary", tag = "datasets", params(("id" = String, Path), SummaryQuery), responses(
     (status = 200, body = SummaryView),
     (status = 404, body = crate::http::error::ErrorBody),
+    (status = 410, body = crate::http::error::ErrorBody),
 ))]
 pub async fn get_dataset_summary(
     on: OnDataset<View>,
@@ -60,8 +62,10 @@ pub async fn get_dataset_summary(
         .db
         .run(move |conn| {
             let number = wanted.unwrap_or(dataset.latest_version);
-            DatasetVersion::find(conn, &dataset.id, number)
-                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))
+            let version = DatasetVersion::find(conn, &dataset.id, number)
+                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
+            // A withdrawn version's data is not served, its summary neither (`410`).
+            Ok::<_, ApiError>(crate::datasets::served(version)?)
         })
         .await?;
     let columns = summary::for_version(&state.db, &state.storage, &version).await?;

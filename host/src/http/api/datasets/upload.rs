@@ -30,12 +30,13 @@ use tokio::io::AsyncWriteExt;
 use super::UploadedView;
 use crate::access::Caller;
 use crate::datasets;
-use crate::http::access::{Edit, OnDataset};
+use crate::http::access::{Edit, OnDataset, deferred};
 use crate::http::api::required_text;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::human;
 use crate::ingest::admission::{self, Refusal, UploadSlot};
 use crate::ingest::checks::DelimitedCheck;
+use crate::ingest::schema::SchemaChange;
 use crate::ingest::{self, IngestOptions, Ingested, SourceFormat};
 use crate::state::AppState;
 use crate::time::now_millis;
@@ -491,20 +492,69 @@ fn upload_of<'a>(file: &'a ReceivedFile, message: Option<&'a str>) -> datasets::
     }
 }
 
+/// How a new version's upload is to be taken.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VersionUploadQuery {
+    /// Check the file and answer how it differs from the current version (`200`), storing
+    /// nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Make the version even though its columns differ from the current version's (added,
+    /// removed or retyped); without it such an upload answers `409 schema_changed`.
+    #[serde(default)]
+    pub confirm_schema_change: bool,
+}
+
+/// What a dry run of a new version found: how it would differ from the current version.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(examples(json!({
+    "schema_change": {
+        "added": [{"name": "depth_m", "type": "float"}],
+        "removed": [],
+        "retyped": [{"column": "site", "from": "integer", "to": "string"}]
+    },
+    "rows": 120,
+    "current_rows": 96,
+    "current_version": 3,
+    "columns": [
+        {"name": "site", "type": "string"},
+        {"name": "depth_m", "type": "float"}
+    ]
+})))]
+pub struct VersionCheckView {
+    /// Columns added, removed and retyped; all empty when the schema is the same.
+    pub schema_change: SchemaChange,
+    /// Rows in the file as it would be stored.
+    pub rows: i64,
+    /// Rows in the current version.
+    pub current_rows: i64,
+    /// The version it is compared with.
+    pub current_version: i32,
+    /// The file's columns, as the new version would have them.
+    pub columns: Vec<crate::ingest::ColumnInfo>,
+}
+
 /// Uploads a new version of a dataset (editors); earlier versions stay readable.
 ///
 /// Needs `edit` on the dataset (`403` with less, `404` without any access). The same form and
-/// limits as a new upload, with `file` alone: metadata changes go through `PATCH` (`400`). The
-/// version number is the next one, even under concurrent uploads; the dataset's columns may
-/// differ from the last version's. The decision is audited (`access.dataset`). Not idempotent:
-/// each upload makes a version.
-#[utoipa::path(post, path = "/api/v1/datasets/{id}/versions", tag = "datasets", params(("id" = String, Path)),
+/// limits as a new upload, with `file` and `message` alone: metadata changes go through
+/// `PATCH` (`400`). With `dry_run=true` the file is checked and converted, nothing is stored,
+/// and the answer (`200`) says how its columns differ from the current version's and both row
+/// counts. A file whose columns differ (added, removed or retyped; a column only moved is no
+/// change) is refused with `409 schema_changed`, naming the changes, unless
+/// `confirm_schema_change=true`. The version number is the next one, even under concurrent
+/// uploads. The decision is audited (`access.dataset`). Not idempotent: each upload makes a
+/// version.
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/versions", tag = "datasets", params(("id" = String, Path), VersionUploadQuery),
     request_body(content = UploadRequest, content_type = "multipart/form-data"), responses(
+    (status = 200, description = "A dry run: what the upload would change", body = VersionCheckView),
     (status = 201, body = UploadedView),
     (status = 400, body = crate::http::error::ErrorBody),
     (status = 403, body = crate::http::error::ErrorBody),
     (status = 404, body = crate::http::error::ErrorBody),
     (status = 408, body = crate::http::error::ErrorBody),
+    (status = 409, description = "`schema_changed`: the columns differ and the change was not confirmed", body = crate::http::error::ErrorBody),
     (status = 413, body = crate::http::error::ErrorBody),
     (status = 415, body = crate::http::error::ErrorBody),
     (status = 429, body = crate::http::error::ErrorBody),
@@ -514,9 +564,11 @@ pub async fn create_version(
     on: OnDataset<Edit>,
     state: web::Data<AppState>,
     req: HttpRequest,
+    query: deferred::Query<VersionUploadQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     require_multipart(&req)?;
+    let query = query.read().await?.into_inner();
     let OnDataset {
         dataset, caller, ..
     } = on;
@@ -536,6 +588,23 @@ pub async fn create_version(
     }
     let ingested = convert(&state, &file).await?;
     let summary = ingested.summary.clone();
+    if query.dry_run {
+        // The converted file is dropped with `ingested`: a dry run stores nothing.
+        let columns = summary.columns.clone();
+        let dataset_id = id.clone();
+        let (current, schema_change) = state
+            .db
+            .run(move |conn| datasets::compare_with_current(conn, &dataset_id, &columns))
+            .await?;
+        drop(ingested);
+        return Ok(HttpResponse::Ok().json(VersionCheckView {
+            schema_change,
+            rows: summary.rows,
+            current_rows: current.row_count,
+            current_version: current.version,
+            columns: summary.columns,
+        }));
+    }
     let (version, name) = datasets::add_version(
         &state.db,
         &state.storage,
@@ -543,6 +612,7 @@ pub async fn create_version(
         &upload_of(&file, form.message.as_deref()),
         ingested,
         &caller.user.id,
+        query.confirm_schema_change,
         now_millis(),
     )
     .await?;

@@ -53,6 +53,7 @@ pub struct JobCreatedView {
     request_body = NewExportRequest, responses(
     (status = 202, body = JobCreatedView),
     (status = 404, body = crate::http::error::ErrorBody),
+    (status = 410, description = "`version_withdrawn`: the version was withdrawn", body = crate::http::error::ErrorBody),
     (status = 422, body = crate::http::error::ErrorBody),
 ))]
 pub async fn create_export(

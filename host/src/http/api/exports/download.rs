@@ -1,5 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::db::dataset_versions::DatasetVersion;
 use crate::db::export_jobs::JobStatus;
 use crate::http::access::{OnExport, View};
 use crate::http::download;
@@ -23,7 +24,7 @@ use crate::state::AppState;
     (status = 206, description = "The requested range"),
     (status = 404, body = crate::http::error::ErrorBody),
     (status = 409, description = "Not finished", body = crate::http::error::ErrorBody),
-    (status = 410, description = "Expired", body = crate::http::error::ErrorBody),
+    (status = 410, description = "Expired, or its version withdrawn (`version_withdrawn`)", body = crate::http::error::ErrorBody),
     (status = 416, description = "Range outside the file", body = crate::http::error::ErrorBody),
 ))]
 pub async fn download_export(
@@ -46,6 +47,15 @@ pub async fn download_export(
             )));
         }
     }
+    // The file holds its version's data: a withdrawn version's is no longer served.
+    let (dataset_id, number) = (job.dataset_id.clone(), job.version);
+    state
+        .db
+        .run(move |conn| {
+            let version = DatasetVersion::find(conn, &dataset_id, number)?;
+            crate::datasets::served(version).map_err(ApiError::from)
+        })
+        .await?;
     let (Some(relative), Some(media_type)) = (job.artifact_path.clone(), job.media_type.clone())
     else {
         return Err(ApiError::internal("a done job without its artifact"));

@@ -1,5 +1,5 @@
 //! A link that cannot be opened, said in words a person understands: expired, used up,
-//! suspended, unknown, or too many attempts, each with what to do next.
+//! suspended, unknown, its version withdrawn, or too many attempts, each with what to do next.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -19,6 +19,8 @@ pub fn refusal_page(slug: &str, err: &ApiError) -> HttpResponse {
             "This link has been used up",
             "It has been downloaded as many times as its owner allowed. Ask them for a new link.",
         ),
+        // The message says which version, when and why.
+        ErrorCode::VersionWithdrawn => ("This version was withdrawn", err.message.as_str()),
         ErrorCode::LinkSuspended => (
             "This link is suspended",
             "The person who made it no longer has the access it needs. Ask the dataset's owner.",
