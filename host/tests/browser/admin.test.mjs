@@ -59,11 +59,11 @@ test("an admin creates a user who can sign in, then disables and enables them", 
   const who = { email: `una.user.${unique}@example.org`, password };
   await page.getByLabel("Email").fill(who.email);
   await page.getByLabel("Name", { exact: true }).fill("Una User");
-  await page.getByLabel("Password").fill("short");
+  await page.getByLabel("Password", { exact: true }).fill("short");
   await page.getByRole("button", { name: "Create user" }).click();
   await page.getByText(/^Not created: the password must be at least 8 characters/).waitFor();
 
-  await page.getByLabel("Password").fill(who.password);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
   await page.getByRole("button", { name: "Create user" }).click();
   await page.getByText(`${who.email} is created and may sign in.`).waitFor();
   const row = page.locator("#users tbody tr", { hasText: who.email });

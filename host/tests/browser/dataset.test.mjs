@@ -158,7 +158,7 @@ test("an editor changes the details and uploads a new version", async () => {
 
 test("a different schema is shown and confirmed; an older version made current; one withdrawn", async () => {
   const context = await browser.newContext();
-  const page = await openDataset(context);
+  const page = await openDataset(context, "history");
   const rows = () => page.locator("#versions tbody tr");
   const before = await rows().count();
   // Without the note column: the check says so, with both row counts, and asks first.

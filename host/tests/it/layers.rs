@@ -159,7 +159,7 @@ fn modules_import_down_the_layers_only() {
 /// composes them all.
 #[rustfmt::skip]
 const HTTP_LAYERS: &[&str] = &[
-    "error", "client", "cookies", "extract", "paging", "access", "routing",
+    "error", "client", "cookies", "extract", "paging", "table_view", "access", "routing",
     "download", "export_stream", "views", "link_access",
     "pages", "api", "openapi", "app",
 ];

@@ -190,6 +190,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../../../static/js/admin-plugins.js"),
     ),
     (
+        "js/human.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/human.js"),
+    ),
+    (
         "js/dataset-page.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/js/dataset-page.js"),
