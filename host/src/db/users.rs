@@ -68,6 +68,23 @@ impl User {
             .get_result(conn)?)
     }
 
+    /// The names of the users `ids`, in one query; ids of deleted users are absent.
+    pub fn names_of(
+        conn: &mut AnyConnection,
+        ids: &[String],
+    ) -> DbResult<std::collections::HashMap<String, String>> {
+        let mut names = std::collections::HashMap::new();
+        // Bounded batches keep each statement within every backend's parameter limit.
+        for batch in ids.chunks(500) {
+            let found: Vec<(String, String)> = users::table
+                .filter(users::id.eq_any(batch))
+                .select((users::id, users::name))
+                .load(conn)?;
+            names.extend(found);
+        }
+        Ok(names)
+    }
+
     pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> DbResult<Option<User>> {
         Ok(users::table
             .filter(users::email.eq(normalize_email(email)))

@@ -96,15 +96,8 @@ pub async fn datasets_page(
             let (datasets, total) = Dataset::list(conn, &filter, offset, DATASETS_PAGE)?;
             let ids: Vec<String> = datasets.iter().map(|d| d.id.clone()).collect();
             let sizes = DatasetVersion::latest_sizes(conn, &ids)?;
-            let mut owners = std::collections::HashMap::new();
-            for owner in datasets.iter().map(|d| d.owner_id.clone()) {
-                if let std::collections::hash_map::Entry::Vacant(entry) = owners.entry(owner) {
-                    let name = User::find(conn, entry.key())
-                        .map(|u| u.name)
-                        .unwrap_or_else(|_| "(deleted user)".to_owned());
-                    entry.insert(name);
-                }
-            }
+            let owner_ids: Vec<String> = datasets.iter().map(|d| d.owner_id.clone()).collect();
+            let owners = User::names_of(conn, &owner_ids)?;
             let now = crate::time::now_millis();
             let rows: Vec<DatasetRow> = datasets
                 .into_iter()
@@ -116,7 +109,10 @@ pub async fn datasets_page(
                         version: d.latest_version,
                         updated: crate::human::relative_time(d.updated_at, now),
                         updated_at: to_rfc3339(d.updated_at),
-                        owner: owners.get(&d.owner_id).cloned().unwrap_or_default(),
+                        owner: owners
+                            .get(&d.owner_id)
+                            .cloned()
+                            .unwrap_or_else(|| "(deleted user)".to_owned()),
                         shared_with_me: d.owner_id != page_caller.user.id,
                         owned: d.owner_id == page_caller.user.id,
                         tags: serde_json::from_str(&d.tags).unwrap_or_default(),
@@ -259,18 +255,12 @@ pub async fn dataset_page(
         .run(move |conn| {
             let versions = DatasetVersion::list(conn, &dataset.id)?;
             // Who uploaded each version, by name.
-            let mut uploaders = std::collections::HashMap::new();
-            let people = versions
+            let people: Vec<String> = versions
                 .iter()
                 .flat_map(|v| [v.created_by.clone(), v.withdrawn_by.clone()])
-                .flatten();
-            for id in people {
-                if !uploaders.contains_key(&id)
-                    && let Ok(user) = User::find(conn, &id)
-                {
-                    uploaders.insert(id, user.name);
-                }
-            }
+                .flatten()
+                .collect();
+            let uploaders = User::names_of(conn, &people)?;
             let only = (!page_caller.is_admin()).then_some(page_caller.user.id.as_str());
             let exports: Vec<JobView> =
                 ExportJob::list_for_dataset(conn, &dataset.id, only, EXPORT_HISTORY)?
