@@ -8,11 +8,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::db::dataset_versions::DatasetVersion;
 use crate::export::{ExportSource, ExportSpec};
 use crate::http::access::{OnDataset, View, deferred};
 use crate::http::download::attachment;
-use crate::http::error::not_found_as;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::export_stream::{find_plugin, stream_export};
 use crate::state::AppState;
@@ -129,16 +127,7 @@ pub async fn export_dataset(
     let query = query.read().await?.into_inner();
     let plugin = find_plugin(&state, &query.format)?;
     let dataset = on.dataset;
-    let number = query.version.unwrap_or(dataset.latest_version);
-    let dataset_id = dataset.id.clone();
-    let version = state
-        .db
-        .run(move |conn| {
-            let version = DatasetVersion::find(conn, &dataset_id, number)
-                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
-            Ok::<_, ApiError>(crate::datasets::served(version)?)
-        })
-        .await?;
+    let version = super::served_version(&state, &dataset, query.version).await?;
 
     let spec = query.spec()?;
     let exported_at = spec.export_time(crate::time::now_millis())?;

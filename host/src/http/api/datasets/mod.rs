@@ -16,8 +16,30 @@ use utoipa::ToSchema;
 
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
+use crate::http::error::{ApiError, not_found_as};
 use crate::ingest::ColumnInfo;
+use crate::state::AppState;
 use crate::time::to_rfc3339;
+
+/// Version `wanted` of `dataset` (its latest when absent), if its data is served: `404` for a
+/// version it does not have, `410 version_withdrawn` for one withdrawn. What every endpoint
+/// reading a version's rows starts with.
+pub(super) async fn served_version(
+    state: &AppState,
+    dataset: &Dataset,
+    wanted: Option<i32>,
+) -> Result<DatasetVersion, ApiError> {
+    let number = wanted.unwrap_or(dataset.latest_version);
+    let dataset_id = dataset.id.clone();
+    state
+        .db
+        .run(move |conn| {
+            let version = DatasetVersion::find(conn, &dataset_id, number)
+                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
+            Ok::<_, ApiError>(crate::datasets::served(version)?)
+        })
+        .await
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(examples(json!({

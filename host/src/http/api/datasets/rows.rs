@@ -2,11 +2,10 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::dataset_versions::DatasetVersion;
 use crate::explore::ExploreError;
 use crate::explore::view::Facet;
 use crate::http::access::{OnDataset, View, deferred};
-use crate::http::error::{ApiError, ApiResult, not_found_as};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::table_view;
 use crate::ingest::ColumnInfo;
 use crate::state::AppState;
@@ -104,17 +103,7 @@ pub async fn get_rows(
         query.limit,
         state.config.max_preview_rows as i64,
     )?;
-    let wanted = query.version;
-    let dataset = on.dataset;
-    let version = state
-        .db
-        .run(move |conn| {
-            let number = wanted.unwrap_or(dataset.latest_version);
-            let version = DatasetVersion::find(conn, &dataset.id, number)
-                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
-            Ok::<_, ApiError>(crate::datasets::served(version)?)
-        })
-        .await?;
+    let version = super::served_version(&state, &on.dataset, query.version).await?;
     let view = table_view::from_query(
         query.filter.as_deref(),
         query.sort.as_deref(),

@@ -2,10 +2,9 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::dataset_versions::DatasetVersion;
 use crate::explore::summary::{self, ColumnSummary};
 use crate::http::access::{OnDataset, View, deferred};
-use crate::http::error::{ApiError, ApiResult, not_found_as};
+use crate::http::error::ApiResult;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -57,17 +56,8 @@ pub async fn get_dataset_summary(
     query: deferred::Query<SummaryQuery>,
 ) -> ApiResult<web::Json<SummaryView>> {
     let wanted = query.read().await?.version;
-    let dataset = on.dataset;
-    let version = state
-        .db
-        .run(move |conn| {
-            let number = wanted.unwrap_or(dataset.latest_version);
-            let version = DatasetVersion::find(conn, &dataset.id, number)
-                .map_err(|e| not_found_as(e, &format!("version {number} of this dataset")))?;
-            // A withdrawn version's data is not served, its summary neither (`410`).
-            Ok::<_, ApiError>(crate::datasets::served(version)?)
-        })
-        .await?;
+    // A withdrawn version's data is not served, its summary neither (`410`).
+    let version = super::served_version(&state, &on.dataset, wanted).await?;
     let columns = summary::for_version(&state.db, &state.storage, &version).await?;
     Ok(web::Json(SummaryView {
         dataset_id: version.dataset_id,
