@@ -88,14 +88,16 @@ async function overflow(page) {
   });
 }
 
-/** Boxes made to scroll that must not need to at 1280 px (nothing of theirs clipped). */
+/** What is cut off at 1280 px: a table wider than its box, or a box that scrolls though the
+ *  screen has room (a dataset's rows may be wider than any screen and scroll on purpose). */
 async function clipped(page) {
-  return page.evaluate(() =>
-    [...document.querySelectorAll("table")]
-      .filter((t) => t.closest(".scroll") === null)
-      .filter((t) => t.scrollWidth > t.clientWidth + 1)
-      .map((t) => t.id || t.className),
-  );
+  return page.evaluate(() => {
+    const tables = [...document.querySelectorAll("table")]
+      .filter((t) => t.closest(".scroll") === null && t.scrollWidth > t.clientWidth + 1);
+    const boxes = [...document.querySelectorAll(".scroll")]
+      .filter((box) => box.querySelector("table.preview") === null && box.scrollWidth > box.clientWidth + 1);
+    return [...tables, ...boxes].map((e) => `${e.tagName.toLowerCase()}#${e.id || e.querySelector("table")?.id || ""}.${e.className}`);
+  });
 }
 
 async function axe(page) {
