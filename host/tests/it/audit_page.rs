@@ -51,4 +51,56 @@ async fn the_audit_log_pages_fifty_entries_at_a_time(backend: Backend) {
     assert!(!older.contains(">Older entries</a>"), "{older}");
 }
 
-crate::on_both_backends!(the_audit_log_pages_fifty_entries_at_a_time);
+/// Entries name what they concern in words: the dataset, the link, the group by their names, a
+/// person by email; the id stays on hover.
+async fn the_audit_log_names_what_it_concerns(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let root = app.admin("root@example.org").await;
+    let ada = app.user("ada@example.org").await;
+    let id = app
+        .upload_dataset(&ada, "river gauges.csv", b"id,level\n1,2.5\n")
+        .await;
+    let link = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            serde_json::json!({"level": "view", "name": "for the hydrologists"}),
+        )
+        .await;
+    let group = app
+        .post_json(
+            &root,
+            "/api/v1/groups",
+            serde_json::json!({"name": "Gauge readers"}),
+        )
+        .await;
+    let page = app.page_html(&root, "/admin/audit").await;
+    assert!(
+        page.contains(&format!(
+            r#"<span title="dataset:{id}">dataset “river gauges”</span>"#
+        )),
+        "{page}"
+    );
+    let link_id = link["id"].as_str().unwrap();
+    assert!(
+        page.contains(&format!(
+            r#"<span title="link:{link_id}">link “for the hydrologists”</span>"#
+        )),
+        "{page}"
+    );
+    let group_id = group["id"].as_str().unwrap();
+    assert!(
+        page.contains(&format!(
+            r#"<span title="group:{group_id}">group “Gauge readers”</span>"#
+        )),
+        "{page}"
+    );
+    assert!(page.contains(">ada@example.org<"), "{page}");
+}
+
+crate::on_both_backends!(
+    the_audit_log_pages_fifty_entries_at_a_time,
+    the_audit_log_names_what_it_concerns,
+);

@@ -14,6 +14,10 @@ use time::macros::format_description;
 use crate::access::audit::actor_user;
 use crate::db::AnyConnection;
 use crate::db::audit_log::{AuditFilter, AuditRow};
+use crate::db::datasets::Dataset;
+use crate::db::groups::UserGroup;
+use crate::db::share_links::ShareLink;
+use crate::db::teams::Team;
 use crate::db::users::User;
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -181,12 +185,29 @@ pub async fn admin_audit_page(
                 hide_granted_access: hide_views,
             };
             let (rows, total) = AuditRow::list(conn, &filter, offset, AUDIT_PAGE)?;
-            let mut emails: HashMap<String, Option<String>> = HashMap::new();
-            let mut name_of = |conn: &mut AnyConnection, who: &str| -> Option<String> {
-                let id = who.strip_prefix("user:")?;
-                emails
-                    .entry(id.to_owned())
-                    .or_insert_with(|| User::find(conn, id).ok().map(|u| u.email))
+            // What an entry names, in words: a person by email, a dataset, group, team or link
+            // by its name (the id stays on hover); one looked up once a page.
+            let mut names: HashMap<String, Option<String>> = HashMap::new();
+            let mut name_of = |conn: &mut AnyConnection, what: &str| -> Option<String> {
+                let (kind, id) = what.split_once(':')?;
+                names
+                    .entry(what.to_owned())
+                    .or_insert_with(|| match kind {
+                        "user" => User::find(conn, id).ok().map(|u| u.email),
+                        "dataset" => Dataset::find(conn, id)
+                            .ok()
+                            .map(|d| format!("dataset “{}”", d.name)),
+                        "group" => UserGroup::find(conn, id)
+                            .ok()
+                            .map(|g| format!("group “{}”", g.name)),
+                        "team" => Team::find(conn, id)
+                            .ok()
+                            .map(|t| format!("team “{}”", t.name)),
+                        "link" => ShareLink::find(conn, id)
+                            .ok()
+                            .map(|l| format!("link “{}”", l.name)),
+                        _ => None,
+                    })
                     .clone()
             };
             let entries: Vec<serde_json::Value> = rows
