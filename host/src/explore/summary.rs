@@ -100,6 +100,16 @@ pub async fn for_version(
     Ok(summaries)
 }
 
+/// Computes a new version's summaries in the background, so that the first reader of its page
+/// finds them ready; a failure is only logged (the page computes them when asked).
+pub fn prepare(db: Database, storage: Storage, version: DatasetVersion) {
+    tokio::spawn(async move {
+        if let Err(err) = for_version(&db, &storage, &version).await {
+            tracing::warn!(dataset = %version.dataset_id, version = version.version, error = %err, "column summaries not prepared");
+        }
+    });
+}
+
 /// How a column is summarised, by its type.
 #[derive(Clone, Copy, PartialEq)]
 enum Shape {

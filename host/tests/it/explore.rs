@@ -354,7 +354,31 @@ async fn an_export_keeps_rows_containing_a_text(backend: Backend) {
     assert!(html.contains(contains), "{html}");
 }
 
+async fn a_new_versions_summary_is_ready_before_anyone_asks(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let id = app
+        .upload_dataset(&user, "lakes.csv", LAKES.as_bytes())
+        .await;
+    // Computed in the background after the upload answered: wait for it, without asking.
+    let mut kept = None;
+    for _ in 0..200 {
+        let mut conn = app.state.db.get().unwrap();
+        kept = tessera::db::column_summaries::ColumnSummaryCache::get(&mut conn, &id, 1).unwrap();
+        if kept.is_some() {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let kept: Value = serde_json::from_str(&kept.expect("the summary was prepared")).unwrap();
+    assert_eq!(kept.as_array().unwrap().len(), 5);
+    assert_eq!(kept[0]["name"], "id");
+}
+
 crate::on_both_backends!(
+    a_new_versions_summary_is_ready_before_anyone_asks,
     rows_are_filtered_searched_sorted_and_faceted,
     columns_are_summarised_once_per_version,
     the_page_address_is_the_tables_view,

@@ -468,7 +468,7 @@ pub async fn create_dataset(
         name,
         description,
     };
-    let (dataset, _) = datasets::create(
+    let (dataset, version) = datasets::create(
         &state.db,
         &state.storage,
         new,
@@ -477,6 +477,7 @@ pub async fn create_dataset(
         now_millis(),
     )
     .await?;
+    crate::explore::summary::prepare(state.db.clone(), state.storage.clone(), version);
     let view = UploadedView::new(dataset.id, dataset.name, 1, summary);
     tracing::info!(user = %caller.user.id, dataset = %view.id, rows = view.rows, "dataset created");
     Ok(HttpResponse::Created().json(view))
@@ -617,5 +618,7 @@ pub async fn create_version(
     )
     .await?;
     tracing::info!(user = %caller.user.id, dataset = %id, version = version.version, "dataset version added");
-    Ok(HttpResponse::Created().json(UploadedView::new(id, name, version.version, summary)))
+    let number = version.version;
+    crate::explore::summary::prepare(state.db.clone(), state.storage.clone(), version);
+    Ok(HttpResponse::Created().json(UploadedView::new(id, name, number, summary)))
 }
