@@ -52,6 +52,42 @@ pub struct DatasetFilter {
     pub visible_to: Option<Vec<String>>,
     pub team_id: Option<String>,
     pub text: Option<String>,
+    pub order: DatasetOrder,
+}
+
+/// The order of a list of datasets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DatasetOrder {
+    /// The most recently changed first.
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    /// By name, A to Z (letters' case aside), or Z to A.
+    NameAscending,
+    NameDescending,
+}
+
+impl DatasetOrder {
+    /// The order a `sort` parameter names: `-updated` (the default), `updated`, `name`, `-name`.
+    pub fn parse(text: &str) -> Option<DatasetOrder> {
+        match text.trim() {
+            "" | "-updated" => Some(DatasetOrder::NewestFirst),
+            "updated" => Some(DatasetOrder::OldestFirst),
+            "name" => Some(DatasetOrder::NameAscending),
+            "-name" => Some(DatasetOrder::NameDescending),
+            _ => None,
+        }
+    }
+
+    /// As the `sort` parameter writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatasetOrder::NewestFirst => "-updated",
+            DatasetOrder::OldestFirst => "updated",
+            DatasetOrder::NameAscending => "name",
+            DatasetOrder::NameDescending => "-name",
+        }
+    }
 }
 
 impl Dataset {
@@ -189,8 +225,21 @@ impl Dataset {
             query
         };
         let total = query().count().get_result(conn)?;
-        let items = query()
-            .order((datasets::updated_at.desc(), datasets::id.asc()))
+        let ordered = match filter.order {
+            DatasetOrder::NewestFirst => {
+                query().order((datasets::updated_at.desc(), datasets::id.asc()))
+            }
+            DatasetOrder::OldestFirst => {
+                query().order((datasets::updated_at.asc(), datasets::id.asc()))
+            }
+            DatasetOrder::NameAscending => {
+                query().order((lower(datasets::name).asc(), datasets::id.asc()))
+            }
+            DatasetOrder::NameDescending => {
+                query().order((lower(datasets::name).desc(), datasets::id.asc()))
+            }
+        };
+        let items = ordered
             .offset(offset)
             .limit(limit)
             .select(Dataset::as_select())

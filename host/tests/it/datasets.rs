@@ -715,7 +715,48 @@ async fn the_datasets_list_says_whose_and_how_big(backend: Backend) {
     assert!(mine.contains("less than a minute ago</time>"), "{mine}");
 }
 
+/// The list sorts by name (case aside) or by when a dataset changed, in the API and on the page.
+async fn the_datasets_list_sorts(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    for name in ["beta.csv", "Alpha.csv", "gamma.csv"] {
+        app.upload_dataset(&user, name, b"id\n1\n").await;
+    }
+    let names = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let by_name = app.get_json(&user, "/api/v1/datasets?sort=name").await;
+    assert_eq!(names(&by_name), ["Alpha", "beta", "gamma"]);
+    let newest = app.get_json(&user, "/api/v1/datasets").await;
+    assert_eq!(names(&newest), ["gamma", "Alpha", "beta"]);
+    let oldest = app.get_json(&user, "/api/v1/datasets?sort=updated").await;
+    assert_eq!(names(&oldest), ["beta", "Alpha", "gamma"]);
+    let refused = app
+        .as_user(&user, Method::GET, "/api/v1/datasets?sort=size")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let page = app.page_html(&user, "/datasets?sort=-name").await;
+    let (g, b, a) = (
+        page.find(">gamma<").unwrap(),
+        page.find(">beta<").unwrap(),
+        page.find(">Alpha<").unwrap(),
+    );
+    assert!(g < b && b < a, "{page}");
+    assert!(page.contains(r#"aria-sort="descending""#), "{page}");
+}
+
 crate::on_both_backends!(
+    the_datasets_list_sorts,
     the_datasets_list_says_whose_and_how_big,
     versions_carry_their_uploader_and_change_note,
     the_datasets_page_reaches_every_dataset,

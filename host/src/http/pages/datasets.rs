@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::Caller;
 use crate::access::{self, Level};
 use crate::db::dataset_versions::DatasetVersion;
-use crate::db::datasets::{Dataset, DatasetFilter};
+use crate::db::datasets::{Dataset, DatasetFilter, DatasetOrder};
 use crate::db::export_jobs::ExportJob;
 use crate::db::groups::UserGroup;
 use crate::db::share_links::ShareLink;
@@ -34,6 +34,9 @@ pub struct DatasetsQuery {
     q: Option<String>,
     team: Option<String>,
     offset: Option<String>,
+    /// The list's order, as the API names it (`-updated`, `updated`, `name`, `-name`); an
+    /// order it does not know shows the default.
+    sort: Option<String>,
 }
 
 /// Datasets a page of the list shows; the pager reaches the rest.
@@ -78,6 +81,7 @@ pub async fn datasets_page(
     let team_filter = query.team.clone().filter(|t| !t.is_empty());
     let text = query.q.clone().filter(|t| !t.trim().is_empty());
     let offset = super::pager::offset_of(query.offset.as_deref());
+    let order = DatasetOrder::parse(query.sort.as_deref().unwrap_or_default()).unwrap_or_default();
     let listed = state
         .db
         .run(move |conn| {
@@ -92,6 +96,7 @@ pub async fn datasets_page(
                 visible_to,
                 team_id: team_filter,
                 text,
+                order,
             };
             let (datasets, total) = Dataset::list(conn, &filter, offset, DATASETS_PAGE)?;
             let ids: Vec<String> = datasets.iter().map(|d| d.id.clone()).collect();
@@ -148,6 +153,11 @@ pub async fn datasets_page(
                 &[
                     ("q", query.q.as_deref().unwrap_or_default()),
                     ("team", query.team.as_deref().unwrap_or_default()),
+                    // The default order needs no word in the address.
+                    (
+                        "sort",
+                        if order == DatasetOrder::default() { "" } else { order.as_str() },
+                    ),
                 ],
                 offset,
                 DATASETS_PAGE,
@@ -156,6 +166,10 @@ pub async fn datasets_page(
             "teams": teams,
             "q": query.q.unwrap_or_default(),
             "team_filter": query.team.unwrap_or_default(),
+            "sort": order.as_str(),
+            // Each sortable header's next order: the other direction when it is the one shown.
+            "sort_by_name": if order == DatasetOrder::NameAscending { "-name" } else { "name" },
+            "sort_by_updated": if order == DatasetOrder::NewestFirst { "updated" } else { "-updated" },
             "max_upload": max_upload,
         }),
     )
