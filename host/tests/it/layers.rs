@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 #[rustfmt::skip]
 const LAYERS: &[&str] = &[
     // Foundations, which know nothing of the domain.
-    "time", "human", "error_code", "net", "config", "logging", "storage",
+    "time", "human", "licences", "error_code", "net", "config", "logging", "storage",
     // Persistence, and the counters read from it.
     "db", "metrics",
     // The domain.
@@ -160,7 +160,7 @@ fn modules_import_down_the_layers_only() {
 #[rustfmt::skip]
 const HTTP_LAYERS: &[&str] = &[
     "error", "client", "cookies", "extract", "paging", "access", "routing",
-    "download", "export_stream", "views", "link_access",
+    "table_view", "download", "export_stream", "views", "link_access",
     "pages", "api", "openapi", "app",
 ];
 
