@@ -21,7 +21,7 @@ pub const OTHER: &str = "other (see description)";
 /// One entry of the list.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct Licence {
-    #[serde(rename = "licenseId")]
+    #[serde(rename(deserialize = "licenseId"))]
     pub id: String,
     pub name: String,
 }
