@@ -734,6 +734,14 @@ pub fn update(
     now: i64,
 ) -> Result<Dataset, DatasetError> {
     let mut changes = change.checked(now)?;
+    // Only a change is checked against the SPDX list: a licence written before the check
+    // existed still shows, and saving the other fields with it unchanged keeps it.
+    if let Some(Some(licence)) = &changes.licence
+        && dataset.licence.as_deref() != Some(licence.as_str())
+    {
+        let licence = crate::licences::checked(licence).map_err(DatasetError::Invalid)?;
+        changes.licence = Some(Some(licence));
+    }
     if let Some(team) = &change.team {
         if held < Level::Admin {
             return Err(DatasetError::NotAdmin);

@@ -20,6 +20,7 @@ pub mod groups;
 pub mod http;
 pub mod human;
 pub mod ingest;
+pub mod licences;
 pub mod links;
 pub mod logging;
 pub mod metrics;

@@ -106,6 +106,50 @@ fn person_named(
     }
 }
 
+/// Someone a share could go to, as the people picker offers them.
+pub enum Candidate {
+    User(User),
+    Group(UserGroup),
+    Team(Team),
+}
+
+/// The people, groups and teams whose name (or, for people, email address) contains `text`,
+/// in any case, that `caller` may pick to share with: the people they share a team or a group
+/// with (or who belong to a group they made), every group (any signed-in user may list them),
+/// and the teams they belong to; a site admin, everyone and every team. Never the caller.
+/// People first, then groups, then teams, each by name, at most `limit` of each kind. A plain
+/// user cannot use it to learn who else has an account: no one beyond their teams and groups
+/// is ever answered.
+pub fn people_around(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    text: &str,
+    limit: i64,
+) -> Result<Vec<Candidate>, SharingError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pattern = crate::db::containing(text);
+    let me = caller.user.id.as_str();
+    let people = if caller.is_admin() {
+        User::matching(conn, &pattern, None, me, limit)?
+    } else {
+        let teams = Team::ids_for_user(conn, me)?;
+        let mut groups = UserGroup::ids_for_user(conn, me)?;
+        groups.extend(UserGroup::ids_made_by(conn, me)?);
+        User::matching(conn, &pattern, Some((&teams, &groups)), me, limit)?
+    };
+    let groups = UserGroup::matching(conn, &pattern, limit)?;
+    let teams = Team::matching(conn, &pattern, (!caller.is_admin()).then_some(me), limit)?;
+    Ok(people
+        .into_iter()
+        .map(Candidate::User)
+        .chain(groups.into_iter().map(Candidate::Group))
+        .chain(teams.into_iter().map(Candidate::Team))
+        .collect())
+}
+
 /// Shares the dataset with `recipient` (from [`recipient`]); a second share to the same
 /// recipient is a conflict. Audited (`share.create`).
 pub fn grant(

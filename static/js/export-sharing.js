@@ -1,10 +1,14 @@
 // Sharing on a dataset's page, for those who administer it: with people, groups and teams
 // (POST/PATCH/DELETE /api/v1/datasets/{id}/shares: a level changed in place, stopping asked to
-// be confirmed), and links with expiry, download limit, password,
+// be confirmed), the person, group or team picked from suggestions as one types
+// (GET /api/v1/people, which answers only the people around the sharer) or an email address
+// typed in full, and links with expiry, download limit, password,
 // self-destruct and a pinned version (POST /api/v1/datasets/{id}/links), whose link and token
 // are shown once to copy.
 
 import { csrfToken, errorMessage } from "./http.js";
+import { combobox } from "./combobox.js";
+import { clearFormErrors, placeError } from "./field-errors.js";
 
 const shareForm = document.getElementById("share");
 const shareStatus = document.getElementById("share-status");
@@ -17,18 +21,54 @@ async function send(method, path, body) {
     headers: { "content-type": "application/json", "x-csrf-token": csrfToken() },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!response.ok) return { ok: false, message: await errorMessage(response) };
+  if (!response.ok) return { ok: false, status: response.status, message: await errorMessage(response) };
   const json = response.status === 204 ? null : await response.json().catch(() => null);
   return { ok: true, json };
 }
 
+// The server's refusals, by the field they concern.
+const shareFields = [
+  [/expir/i, "share-days"],
+  [/email address|called|no group|no team|whom to share|user|group|team/i, "share-who"],
+];
+const linkFields = [
+  [/password/i, "link-password"],
+  [/expir/i, "link-expiry"],
+  [/max_downloads|downloads/i, "link-max"],
+  [/version/i, "link-version"],
+];
+
 if (shareForm) {
   const dataset = encodeURIComponent(shareForm.dataset.dataset);
+  const who = document.getElementById("share-who");
+  const kind = document.getElementById("share-kind");
+  // The suggestion picked: its id is sent while the field still shows its name.
+  let picked = null;
+  combobox(who, {
+    suggest: async (text) => {
+      const response = await fetch(`/api/v1/people?q=${encodeURIComponent(text)}&limit=8`);
+      if (!response.ok) return [];
+      const found = await response.json();
+      return found.map((p) => ({
+        ...p,
+        label: p.name,
+        detail: p.kind === "user" ? p.email : p.kind,
+      }));
+    },
+    pick: (option) => {
+      picked = option;
+      who.value = option.name;
+      kind.value = option.kind;
+    },
+  });
   shareForm.addEventListener("submit", async (event) => {
     event.preventDefault();
+    clearFormErrors(shareForm);
     const data = new FormData(shareForm);
     const body = { level: data.get("level") };
-    body[data.get("kind")] = data.get("who").trim();
+    const named = data.get("who").trim();
+    const chosen = picked !== null && picked.name === named && picked.kind === data.get("kind");
+    body[data.get("kind")] = chosen ? picked.id : named;
     const days = Number(data.get("days"));
     if (days > 0) body.expires_in = days * 86400;
     const result = await send("POST", `/api/v1/datasets/${dataset}/shares`, body);
@@ -36,6 +76,7 @@ if (shareForm) {
       window.location.reload();
     } else {
       shareStatus.textContent = `Not shared: ${result.message}`;
+      if (result.status === 422) placeError(result.message, shareFields);
     }
   });
   // A share's level changes in place; a refusal puts the level back and says why.
@@ -114,6 +155,7 @@ if (linkForm) {
   item?.addEventListener("change", fixedByFile);
   linkForm.addEventListener("submit", async (event) => {
     event.preventDefault();
+    clearFormErrors(linkForm);
     const data = new FormData(linkForm);
     const body = { level: data.get("level"), self_destruct: data.get("self_destruct") === "on" };
     const expiry = Number(data.get("expiry"));
@@ -141,6 +183,7 @@ if (linkForm) {
       linkStatus.textContent = "Link created. Copy it now: it is not shown again. It is listed in My links.";
     } else {
       linkStatus.textContent = `No link made: ${result.message}`;
+      if (result.status === 422) placeError(result.message, linkFields);
     }
   });
   for (const button of document.querySelectorAll("button.copy")) {

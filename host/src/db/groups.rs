@@ -104,6 +104,21 @@ impl UserGroup {
             .load(conn)?)
     }
 
+    /// Groups whose name, in lower case, matches the SQL `LIKE` pattern `pattern` (lower case,
+    /// `\\` escaping), by name.
+    pub fn matching(
+        conn: &mut AnyConnection,
+        pattern: &str,
+        limit: i64,
+    ) -> DbResult<Vec<UserGroup>> {
+        Ok(user_groups::table
+            .filter(super::lower(user_groups::name).like(pattern).escape('\\'))
+            .order(user_groups::name.asc())
+            .limit(limit)
+            .select(UserGroup::as_select())
+            .load(conn)?)
+    }
+
     pub fn list_all(conn: &mut AnyConnection) -> DbResult<Vec<UserGroup>> {
         Ok(user_groups::table
             .order(user_groups::name.asc())

@@ -426,3 +426,14 @@ diesel::define_sql_function! {
     /// SQL `lower()`, for case-insensitive search on both backends.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
+
+/// A SQL `LIKE` pattern matching any text that contains `text`, in lower case (to compare with
+/// `lower(column)`), its `%`, `_` and `\` taken literally (the query says `ESCAPE '\'`).
+pub fn containing(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

@@ -107,6 +107,30 @@ impl Team {
         }
     }
 
+    /// Teams whose name, in lower case, matches the SQL `LIKE` pattern `pattern` (lower case,
+    /// `\\` escaping), by name; with `member`, only the teams that user belongs to.
+    pub fn matching(
+        conn: &mut AnyConnection,
+        pattern: &str,
+        member: Option<&str>,
+        limit: i64,
+    ) -> DbResult<Vec<Team>> {
+        let mut query = teams::table
+            .filter(super::lower(teams::name).like(pattern).escape('\\'))
+            .into_boxed();
+        if let Some(user_id) = member {
+            let theirs = team_members::table
+                .filter(team_members::user_id.eq(user_id.to_owned()))
+                .select(team_members::team_id);
+            query = query.filter(teams::id.eq_any(theirs));
+        }
+        Ok(query
+            .order(teams::name.asc())
+            .limit(limit)
+            .select(Team::as_select())
+            .load(conn)?)
+    }
+
     pub fn list_all(conn: &mut AnyConnection) -> DbResult<Vec<Team>> {
         Ok(teams::table
             .order(teams::name.asc())

@@ -115,6 +115,43 @@ impl User {
             .load(conn)?)
     }
 
+    /// Active accounts whose name or email, in lower case, matches the SQL `LIKE` pattern
+    /// `pattern` (lower case, `\\` escaping), by name; with `among`, only the members of those
+    /// teams and groups (a search that never reaches past the people around someone).
+    pub fn matching(
+        conn: &mut AnyConnection,
+        pattern: &str,
+        among: Option<(&[String], &[String])>,
+        except: &str,
+        limit: i64,
+    ) -> DbResult<Vec<User>> {
+        use super::schema::{group_members, team_members};
+        let mut query = users::table
+            .filter(users::is_active.eq(true))
+            .filter(users::id.ne(except))
+            .filter(
+                super::lower(users::name)
+                    .like(pattern)
+                    .escape('\\')
+                    .or(super::lower(users::email).like(pattern).escape('\\')),
+            )
+            .into_boxed();
+        if let Some((teams, groups)) = among {
+            let teammates = team_members::table
+                .filter(team_members::team_id.eq_any(teams.to_vec()))
+                .select(team_members::user_id);
+            let groupmates = group_members::table
+                .filter(group_members::group_id.eq_any(groups.to_vec()))
+                .select(group_members::user_id);
+            query = query.filter(users::id.eq_any(teammates).or(users::id.eq_any(groupmates)));
+        }
+        Ok(query
+            .order((users::name.asc(), users::email.asc()))
+            .limit(limit)
+            .select(User::as_select())
+            .load(conn)?)
+    }
+
     /// Every active account that is not a site admin, by email (site admins manage everything,
     /// so listing them against each dataset says nothing).
     pub fn active_people(conn: &mut AnyConnection) -> DbResult<Vec<User>> {

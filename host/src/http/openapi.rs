@@ -68,6 +68,7 @@ use crate::http::api;
         api::shares::update::update_share,
         api::shares::revoke::revoke_share,
         api::shares::shared_with_me::list_shared_with_me,
+        api::people::search::search_people,
         api::admin::policies::list::list_policies,
         api::admin::policies::add::add_policy,
         api::admin::policies::remove::remove_policy,

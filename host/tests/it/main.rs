@@ -27,6 +27,7 @@ mod openapi;
 mod ops;
 mod outputs;
 mod password_resets;
+mod picker;
 mod plugin_admin;
 mod plugins;
 mod reproducible;

@@ -15,6 +15,7 @@ pub mod link;
 pub mod links;
 pub mod ops;
 pub mod pagination;
+pub mod people;
 pub mod plugins;
 pub mod shares;
 pub mod teams;
@@ -45,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(routing::scoped(API_PREFIX, "/auth/logout").post(auth::logout::logout))
                 .service(routing::scoped(API_PREFIX, "/me").get(users::me::get_me))
+                .service(routing::scoped(API_PREFIX, "/people").get(people::search::search_people))
                 .service(
                     routing::scoped(API_PREFIX, "/tokens")
                         .get(tokens::list::list_tokens)

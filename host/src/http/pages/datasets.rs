@@ -428,6 +428,8 @@ pub async fn dataset_page(
             },
             "access": level.as_str(),
             "can_edit": level >= Level::Edit,
+            // The licence field's suggestions, for those who may change it.
+            "licences": if level >= Level::Edit { crate::licences::all() } else { &[] },
             "can_admin": level >= Level::Admin,
             "rows": latest.row_count,
             "columns": columns,

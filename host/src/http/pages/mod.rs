@@ -135,6 +135,16 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../../../static/js/http.js"),
     ),
     (
+        "js/field-errors.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/field-errors.js"),
+    ),
+    (
+        "js/combobox.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/combobox.js"),
+    ),
+    (
         "js/export-dialog.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/js/export-dialog.js"),

@@ -30,9 +30,13 @@ pub struct DatasetChangesRequest {
     /// dropped.
     #[schema(max_items = 50, min_length = 1, max_length = 64, pattern = r"\S")]
     pub tags: Option<Vec<String>>,
-    /// A licence name or SPDX id (trimmed; 1 to 200 characters), or `null` for none.
+    /// An SPDX licence identifier from the SPDX License List (any case; stored as the list
+    /// spells it, `+` for "or later" allowed), a `LicenseRef-...`, identifiers joined by `AND`
+    /// / `OR` with parentheses, or `other (see description)`; `null` for none. Anything else
+    /// is refused (`422`, naming it and the nearest identifier). A value equal to the stored
+    /// one is kept as it is, even if it predates the check.
     #[serde(default, deserialize_with = "crate::http::api::double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(value_type = Option<String>, examples("CC-BY-4.0", "other (see description)"))]
     pub licence: Option<Option<String>>,
     /// Team id or name; `null` detaches the dataset from its team (owner or admin only).
     #[serde(default, deserialize_with = "crate::http::api::double_option")]
