@@ -114,10 +114,11 @@ impl AddressKey {
             }
             // Another server wrote it first: that one is the key.
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-                let text = std::fs::read_to_string(path).map_err(|source| AddressKeyError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?;
+                let text =
+                    std::fs::read_to_string(path).map_err(|source| AddressKeyError::Read {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
                 AddressKey::from_hex(&text, path)
             }
             Err(source) => Err(AddressKeyError::Create {
@@ -203,15 +204,33 @@ mod tests {
         let key = AddressKey::load_or_create(&path).unwrap();
         let sealed = key.seal("link-1", "q7Vn2xK9pL4mR8sT1wY6zA").unwrap();
         assert!(!sealed.contains("q7Vn2xK9pL4mR8sT1wY6zA"));
-        assert_ne!(sealed, key.seal("link-1", "q7Vn2xK9pL4mR8sT1wY6zA").unwrap());
-        assert_eq!(key.open("link-1", &sealed).unwrap(), "q7Vn2xK9pL4mR8sT1wY6zA");
+        assert_ne!(
+            sealed,
+            key.seal("link-1", "q7Vn2xK9pL4mR8sT1wY6zA").unwrap()
+        );
+        assert_eq!(
+            key.open("link-1", &sealed).unwrap(),
+            "q7Vn2xK9pL4mR8sT1wY6zA"
+        );
         // The same file again is the same key.
         let again = AddressKey::load_or_create(&path).unwrap();
-        assert_eq!(again.open("link-1", &sealed).unwrap(), "q7Vn2xK9pL4mR8sT1wY6zA");
-        assert!(matches!(key.open("link-2", &sealed), Err(UnsealError::WrongKey)));
+        assert_eq!(
+            again.open("link-1", &sealed).unwrap(),
+            "q7Vn2xK9pL4mR8sT1wY6zA"
+        );
+        assert!(matches!(
+            key.open("link-2", &sealed),
+            Err(UnsealError::WrongKey)
+        ));
         let other = AddressKey::load_or_create(&folder.path().join("other.key")).unwrap();
-        assert!(matches!(other.open("link-1", &sealed), Err(UnsealError::WrongKey)));
-        assert!(matches!(key.open("link-1", "v1.AAAA"), Err(UnsealError::Unreadable)));
+        assert!(matches!(
+            other.open("link-1", &sealed),
+            Err(UnsealError::WrongKey)
+        ));
+        assert!(matches!(
+            key.open("link-1", "v1.AAAA"),
+            Err(UnsealError::Unreadable)
+        ));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

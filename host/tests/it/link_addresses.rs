@@ -63,6 +63,14 @@ async fn addresses_come_back_only_to_owners_and_only_under_their_key(backend: Ba
     let refused = address(&app, &eve, &id).await;
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
 
+    // The dataset page lists it with the rows of "My links", offering its address again.
+    for path in [format!("/datasets/{dataset}"), "/links".to_owned()] {
+        let html = app.page_html(&ada, &path).await;
+        assert!(html.contains(&format!("data-link=\"{id}\"")), "{path}");
+        assert!(html.contains("Copy address"), "{path}");
+        assert!(!html.contains(&slug), "{path}: the address is fetched, not in the page");
+    }
+
     // The row holds no usable address: neither the slug nor anything that gives it.
     let row = {
         let mut conn = app.state.db.get().unwrap();
