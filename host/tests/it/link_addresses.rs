@@ -68,7 +68,10 @@ async fn addresses_come_back_only_to_owners_and_only_under_their_key(backend: Ba
         let html = app.page_html(&ada, &path).await;
         assert!(html.contains(&format!("data-link=\"{id}\"")), "{path}");
         assert!(html.contains("Copy address"), "{path}");
-        assert!(!html.contains(&slug), "{path}: the address is fetched, not in the page");
+        assert!(
+            !html.contains(&slug),
+            "{path}: the address is fetched, not in the page"
+        );
     }
 
     // The row holds no usable address: neither the slug nor anything that gives it.
@@ -148,4 +151,76 @@ async fn addresses_come_back_only_to_owners_and_only_under_their_key(backend: Ba
     assert_eq!(error_code(response).await, "conflict");
 }
 
-crate::on_both_backends!(addresses_come_back_only_to_owners_and_only_under_their_key);
+/// What the list's "Change password" and "Remove password" send: a short password is refused
+/// with a sentence the page shows beside the field; a new one asks visitors for it, and
+/// removing it opens the link again. The address stays the same throughout.
+async fn a_links_password_changes_and_goes_from_its_owners_list(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let dataset = app
+        .upload_dataset(&ada, "lake.csv", b"site,temp\nA,4.5\n")
+        .await;
+    let made = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{dataset}/links"),
+            json!({"level": "view"}),
+        )
+        .await;
+    let id = made["id"].as_str().unwrap();
+    let url = made["url"].as_str().unwrap();
+    let change = |body: Value| {
+        app.as_user(&ada, Method::PATCH, &format!("/api/v1/links/{id}"))
+            .json(&body)
+            .send()
+    };
+    let visit = || async {
+        app.client
+            .get(app.url(&format!("/s/{}", made["slug"].as_str().unwrap())))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+
+    let refused = change(json!({"password": "short"})).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "validation_failed");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at least 6 characters"),
+        "{body}"
+    );
+    assert_eq!(visit().await, StatusCode::OK);
+
+    let changed: Value = change(json!({"password": "tide-pool-7"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(changed["has_password"], true);
+    assert_eq!(visit().await, StatusCode::UNAUTHORIZED);
+
+    let removed: Value = change(json!({"password": null}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(removed["has_password"], false);
+    assert_eq!(visit().await, StatusCode::OK);
+
+    let again: Value = address(&app, &ada, id).await.json().await.unwrap();
+    assert_eq!(again["url"], url);
+}
+
+crate::on_both_backends!(
+    addresses_come_back_only_to_owners_and_only_under_their_key,
+    a_links_password_changes_and_goes_from_its_owners_list,
+);
