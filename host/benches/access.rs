@@ -410,6 +410,7 @@ async fn bench_downloads(state: AppState, o: &Options) {
                 destroyed_at: None,
                 last_access_at: None,
                 needs_level: "view".into(),
+                sealed_address: None,
             },
         )
         .unwrap();

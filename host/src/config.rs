@@ -97,6 +97,10 @@ pub struct Config {
     /// The percentage of a shared item (1 to 100) whose bytes make a download that stops
     /// short of the end count against the link's and the token's limits.
     pub link_download_count_percent: u32,
+    /// The file holding the key that seals share-link addresses (so their owners can copy
+    /// them again); empty means `<data_dir>/keys/link-address.key`, made on first start.
+    /// Every replica must read the same key.
+    pub link_address_key_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -143,6 +147,7 @@ impl Default for Config {
             password_hash_wait_ms: 5_000,
             link_view_rows: 20,
             link_download_count_percent: 90,
+            link_address_key_file: PathBuf::new(),
         }
     }
 }
@@ -361,6 +366,15 @@ impl Config {
             self.data_dir.join("cache/plugins")
         } else {
             self.plugin_cache_dir.clone()
+        }
+    }
+
+    /// The link address key file in force: the configured one, or one inside the data folder.
+    pub fn effective_link_address_key_file(&self) -> PathBuf {
+        if self.link_address_key_file.as_os_str().is_empty() {
+            self.data_dir.join("keys/link-address.key")
+        } else {
+            self.link_address_key_file.clone()
         }
     }
 

@@ -28,6 +28,9 @@ pub struct AppState {
     pub access: Arc<AccessControl>,
     /// The root key that signs share-link tokens (the same on every replica).
     pub token_keys: Arc<TokenKeys>,
+    /// The key that seals share-link addresses, from a file outside the database (the same on
+    /// every replica).
+    pub link_addresses: Arc<crate::links::address::AddressKey>,
     /// Link tokens already verified by this process.
     pub verified_tokens: Arc<crate::links::VerifiedTokens>,
     /// Bounds the password hashes anyone can ask for without signing in.
@@ -47,6 +50,8 @@ pub enum StartupError {
     Plugins(#[from] crate::plugins::PluginError),
     #[error("cannot set up the access policy: {0}")]
     Policy(String),
+    #[error(transparent)]
+    LinkAddressKey(#[from] crate::links::address::AddressKeyError),
 }
 
 impl AppState {
@@ -57,6 +62,14 @@ impl AppState {
             token_keys: &self.token_keys,
             verified_tokens: &self.verified_tokens,
             access: &self.access,
+        }
+    }
+
+    /// The keys a new share link is made with.
+    pub fn link_keys(&self) -> crate::links::create::LinkKeys<'_> {
+        crate::links::create::LinkKeys {
+            tokens: &self.token_keys,
+            addresses: &self.link_addresses,
         }
     }
 
@@ -129,6 +142,9 @@ impl AppState {
             )?;
             TokenKeys::from_private_hex(&stored).map_err(|e| StartupError::Policy(e.to_string()))?
         };
+        let link_addresses = crate::links::address::AddressKey::load_or_create(
+            &config.effective_link_address_key_file(),
+        )?;
         let uploads = crate::ingest::admission::UploadSlots::new(
             config.max_concurrent_uploads,
             config.max_concurrent_uploads_per_user,
@@ -136,6 +152,7 @@ impl AppState {
         Ok(Self {
             password_gate: Arc::new(crate::auth::password::PasswordGate::from_config(&config)),
             token_keys: Arc::new(token_keys),
+            link_addresses: Arc::new(link_addresses),
             verified_tokens: Arc::default(),
             plugins,
             config: Arc::new(config),

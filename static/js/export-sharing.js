@@ -177,10 +177,12 @@ if (linkForm) {
       document.getElementById("link-url").value = result.json.url;
       document.getElementById("link-token").value = result.json.token;
       document.getElementById("link-made").hidden = false;
-      // Ready for the next link; this one is listed in My links.
+      // Ready for the next link; this one joins the list of links below (export-links.js).
       linkForm.reset();
       fixedByFile();
-      linkStatus.textContent = "Link created. Copy it now: it is not shown again. It is listed in My links.";
+      linkStatus.textContent =
+        "Link created. Copy the token now: it is not shown again. The link is listed under Links below, where its address can be copied again.";
+      document.dispatchEvent(new CustomEvent("link-created", { detail: { id: result.json.id } }));
     } else {
       linkStatus.textContent = `No link made: ${result.message}`;
       if (result.status === 422) placeError(result.message, linkFields);

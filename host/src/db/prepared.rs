@@ -141,6 +141,7 @@ mod tests {
             destroyed_at: None,
             last_access_at: None,
             needs_level: "view".into(),
+            sealed_address: None,
         }
     }
 

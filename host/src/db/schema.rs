@@ -314,6 +314,7 @@ diesel::table! {
         destroyed_at -> Nullable<BigInt>,
         last_access_at -> Nullable<BigInt>,
         needs_level -> Text,
+        sealed_address -> Nullable<Text>,
     }
 }
 

@@ -5,7 +5,8 @@
 //!
 //! A link acts with its creator's rights: `needs_level` is the level on `dataset_id` (set for
 //! an export's link too) its creator must still hold at each request, decided in
-//! [`crate::links`]; this table only stores it.
+//! [`crate::links`]; this table only stores it. The slug itself is never stored in clear:
+//! `sealed_address` holds it encrypted under a key outside the database, for its owners only.
 
 use diesel::prelude::*;
 
@@ -44,6 +45,9 @@ pub struct ShareLink {
     /// The level on the dataset the creator must hold for the link to work: `admin`, or `view`
     /// for an export's file shared by whoever ran the export.
     pub needs_level: String,
+    /// The slug, sealed under the link address key ([`crate::links::address`]); none for
+    /// links made before addresses were kept.
+    pub sealed_address: Option<String>,
 }
 
 /// Where a link stands, as its owner and its holders are told.

@@ -83,6 +83,7 @@ use crate::http::api;
         api::links::get::get_link,
         api::links::update::update_link,
         api::links::revoke::revoke_link,
+        api::links::address::link_address,
         api::links::access_log::link_access_log,
         api::link::get::get_link_info,
         api::link::rows::list_link_rows,

@@ -1,14 +1,17 @@
 //! Making a share link: the terms every link must meet (its level, expiry, download limit,
 //! self-destruct, password), what a dataset link may narrow (a version, formats, columns) and
 //! what an export's file may not, then the link stored and audited in one transaction, with
-//! its slug and its Biscuit token made. Both secrets are given back this once: only the slug's
-//! hash is stored, and the token can be minted again by nobody but this server's keys.
+//! its slug and its Biscuit token made. Both secrets are given back at once: the slug is stored
+//! as its hash (to find the link) and sealed under the link address key (so that its owners can
+//! copy it again: [`super::address`]), and the token can be minted again by nobody but this
+//! server's keys.
 //!
 //! Who may make a link (admin on the dataset, or the export's own runner with view) is decided
 //! above (`crate::http::access`), and that level is what the link keeps needing
 //! ([`ShareLink::needs_level`]).
 
 use super::LinkError;
+use super::address::AddressKey;
 use crate::access::audit::{self, AuditEvent};
 use crate::access::token::{self, Operation, TokenKeys};
 use crate::access::{Caller, Level};
@@ -22,6 +25,13 @@ use crate::time::{resolve_expiry, to_rfc3339};
 
 /// The shortest password a link takes.
 const MIN_PASSWORD_CHARS: usize = 6;
+
+/// The keys a new link is made with: the one that signs its token, and the one that seals its
+/// address.
+pub struct LinkKeys<'a> {
+    pub tokens: &'a TokenKeys,
+    pub addresses: &'a AddressKey,
+}
 
 /// A new link as its creator asks for it; `version`, `formats` and `columns` are for dataset
 /// links only.
@@ -136,6 +146,7 @@ impl Terms {
             destroyed_at: None,
             last_access_at: None,
             needs_level: needs.as_str().to_owned(),
+            sealed_address: None,
         }
     }
 }
@@ -144,7 +155,7 @@ impl Terms {
 /// keeping it working). `installed` are the export formats that can be named.
 pub fn dataset_link(
     conn: &mut AnyConnection,
-    keys: &TokenKeys,
+    keys: &LinkKeys,
     caller: &Caller,
     dataset: &Dataset,
     installed: &[String],
@@ -250,7 +261,7 @@ pub struct ExportFile<'a> {
 /// A download link to a finished export's file.
 pub fn export_link(
     conn: &mut AnyConnection,
-    keys: &TokenKeys,
+    keys: &LinkKeys,
     caller: &Caller,
     file: ExportFile,
     new: &NewLink,
@@ -294,14 +305,15 @@ pub fn export_link(
 /// Gives the link its slug and token, and stores and audits it in one transaction.
 fn store(
     conn: &mut AnyConnection,
-    keys: &TokenKeys,
+    keys: &LinkKeys,
     caller: &Caller,
     mut link: ShareLink,
     level: Operation,
 ) -> Result<Created, LinkError> {
     let slug = super::new_slug();
     link.slug_hash = super::slug_hash(&slug);
-    let token = token::mint(keys, &link.id, level).map_err(LinkError::Minting)?;
+    link.sealed_address = Some(keys.addresses.seal(&link.id, &slug)?);
+    let token = token::mint(keys.tokens, &link.id, level).map_err(LinkError::Minting)?;
     write_transaction(conn, |conn| {
         ShareLink::create(conn, &link)?;
         audit::record(

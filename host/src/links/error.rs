@@ -67,6 +67,15 @@ pub enum LinkError {
     /// A link's password could not be hashed.
     #[error("cannot hash the link's password: {0}")]
     Hashing(PasswordError),
+    /// The link was made before addresses were kept: there is none to show.
+    #[error("this link was made before addresses were kept; make a new link")]
+    AddressNotKept,
+    /// The kept address cannot be opened with this server's key.
+    #[error(transparent)]
+    AddressSealed(#[from] super::address::UnsealError),
+    /// A new link's address could not be sealed.
+    #[error(transparent)]
+    Sealing(#[from] super::address::SealError),
     /// A new link's token could not be made.
     #[error("cannot mint the link's token: {0}")]
     Minting(TokenError),
@@ -90,11 +99,15 @@ impl LinkError {
             LinkError::PasswordRequired => ErrorCode::PasswordRequired,
             LinkError::Throttled(_) | LinkError::TokenBusy => ErrorCode::TooManyAttempts,
             LinkError::Invalid(_) | LinkError::Expiry(_) => ErrorCode::ValidationFailed,
-            LinkError::Revoked | LinkError::ExportNotDone(_) => ErrorCode::Conflict,
+            LinkError::Revoked
+            | LinkError::ExportNotDone(_)
+            | LinkError::AddressNotKept
+            | LinkError::AddressSealed(_) => ErrorCode::Conflict,
             LinkError::Busy(_) => ErrorCode::Unavailable,
             LinkError::Policy(_)
             | LinkError::Db(_)
             | LinkError::Hashing(_)
+            | LinkError::Sealing(_)
             | LinkError::Minting(_) => ErrorCode::Internal,
         }
     }

@@ -4,12 +4,14 @@
 //! still there for the dataset's admins to find and revoke; changing one (its expiry, limit or
 //! password) needs its creator's current right as well, since the link acts with it. Each
 //! change and revocation is written with its audit entry in one transaction. A dataset's admins
-//! also pin the links that follow its latest version to one version ([`pin_following`]).
+//! also pin the links that follow its latest version to one version ([`pin_following`]), and
+//! the link's owners may copy its address again ([`reveal_address`]).
 //!
 //! Decisions that rest on administering the dataset are made by the access layer and audited
 //! like every other; a creator reaching their own link needs no decision.
 
 use super::LinkError;
+use super::address::AddressKey;
 use super::create::hash_password;
 use super::{creator_allows, explain_creator, needed_level};
 use crate::access::Caller;
@@ -232,6 +234,45 @@ pub fn pin_following(
         )?;
         Ok::<_, LinkError>(pinned)
     })
+}
+
+/// The slug of a link the caller manages ([`find_manageable`]), opened from its sealed
+/// address so that they can copy it again (issue 16). The address is the link's secret, so
+/// each reveal is audited (`link.address`); none for a revoked or destroyed link (it opens
+/// nothing), nor for one made before addresses were kept. A key that cannot open the seal is
+/// refused and logged, never answered with another address.
+pub fn reveal_address(
+    conn: &mut AnyConnection,
+    key: &AddressKey,
+    caller: &Caller,
+    link: &ShareLink,
+    now: i64,
+) -> Result<String, LinkError> {
+    if link.revoked_at.is_some() || link.destroyed_at.is_some() {
+        return Err(LinkError::Revoked);
+    }
+    let sealed = link
+        .sealed_address
+        .as_deref()
+        .ok_or(LinkError::AddressNotKept)?;
+    let slug = match key.open(&link.id, sealed) {
+        Ok(slug) => slug,
+        Err(err) => {
+            tracing::error!(link = %link.id, error = %err, "cannot open a link's kept address");
+            return Err(err.into());
+        }
+    };
+    audit::record(
+        conn,
+        now,
+        AuditEvent::new(
+            audit::actor_user(&caller.user.id),
+            "link.address",
+            format!("link:{}", link.id),
+        )
+        .address(caller.address.clone()),
+    )?;
+    Ok(slug)
 }
 
 /// Revokes a link the caller manages ([`find_manageable`]), whatever its creator's rights now:

@@ -17,6 +17,7 @@
 //! of that creator on the next request, on every replica; getting the right back restores
 //! them.
 
+pub mod address;
 pub mod create;
 pub mod download;
 pub mod error;

@@ -156,7 +156,14 @@ impl TestApp {
     /// Another server on the same database and configuration, with its own process state
     /// and data folder: a second replica, or this one restarted.
     pub async fn replica(&self) -> TestApp {
+        self.replica_with(|_| {}).await
+    }
+
+    /// [`TestApp::replica`], its configuration changed by `tweak` first. Replicas share the
+    /// link address key file, as the operator guide says they must.
+    pub async fn replica_with(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = (*self.state.config).clone();
+        config.link_address_key_file = self.state.config.effective_link_address_key_file();
         if self.backend == Backend::Sqlite {
             config.database_url = self
                 .data_dir
@@ -167,6 +174,7 @@ impl TestApp {
         }
         let data_dir = tempfile::tempdir().expect("temp dir");
         config.data_dir = data_dir.path().to_path_buf();
+        tweak(&mut config);
         TestApp::start_on(self.backend, config, data_dir).await
     }
 

@@ -18,6 +18,7 @@ mod formats;
 mod group_policies;
 mod invitations;
 mod layers;
+mod link_addresses;
 mod link_holders;
 mod link_passwords;
 mod link_rights;

@@ -215,6 +215,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .delete(links::revoke::revoke_link),
                 )
                 .service(
+                    routing::scoped(API_PREFIX, "/links/{id}/address")
+                        .get(links::address::link_address),
+                )
+                .service(
                     routing::scoped(API_PREFIX, "/links/{id}/access-log")
                         .get(links::access_log::link_access_log),
                 )

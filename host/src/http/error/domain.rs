@@ -173,7 +173,9 @@ impl From<LinkError> for ApiError {
             }
             LinkError::Expiry(expiry) => return expiry.into(),
             LinkError::Busy(busy) => return busy.into(),
-            LinkError::Hashing(_) | LinkError::Minting(_) => return ApiError::internal(err),
+            LinkError::Hashing(_) | LinkError::Minting(_) | LinkError::Sealing(_) => {
+                return ApiError::internal(err);
+            }
             _ => err.kind(),
         };
         ApiError::new(code, err.to_string())
@@ -430,6 +432,8 @@ mod tests {
             LinkError::Revoked,
             LinkError::ExportNotDone(crate::db::export_jobs::JobStatus::Running),
             LinkError::Busy(Busy { retry_after: 2 }),
+            LinkError::AddressNotKept,
+            LinkError::AddressSealed(crate::links::address::UnsealError::WrongKey),
         ];
         for refusal in refusals {
             let (kind, sentence) = (refusal.kind(), refusal.to_string());

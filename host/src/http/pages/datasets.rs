@@ -284,9 +284,14 @@ pub async fn dataset_page(
             let mut shares = Vec::new();
             let mut holders = Vec::new();
             let mut links = LinkVersions::default();
+            let mut link_rows = Vec::new();
             if level == Level::Admin {
                 holders = access::holders::for_dataset(conn, &page_caller, &dataset.id)?;
-                links = LinkVersions::of(&ShareLink::list_for_dataset(conn, &dataset.id)?);
+                let dataset_links = ShareLink::list_for_dataset(conn, &dataset.id)?;
+                links = LinkVersions::of(&dataset_links);
+                // The same rows as "My links" (`GET /api/v1/datasets/{id}/links`).
+                link_rows =
+                    crate::http::views::links::link_views(conn, &page_caller, &dataset_links)?;
                 for share in Share::for_dataset(conn, &dataset.id)? {
                     let name = match share.subject_kind.as_str() {
                         "user" => User::find(conn, &share.subject_id)
@@ -312,14 +317,22 @@ pub async fn dataset_page(
                 }
             }
             Ok::<_, ApiError>((
-                dataset, level, versions, uploaders, shares, holders, exports, links,
+                dataset,
+                level,
+                versions,
+                uploaders,
+                shares,
+                holders,
+                exports,
+                (links, link_rows),
             ))
         })
         .await;
-    let (dataset, level, versions, uploaders, shares, holders, exports, links) = match found {
-        Ok(found) => found,
-        Err(err) => return error_page(Some(&caller), &err),
-    };
+    let (dataset, level, versions, uploaders, shares, holders, exports, (links, link_rows)) =
+        match found {
+            Ok(found) => found,
+            Err(err) => return error_page(Some(&caller), &err),
+        };
     let Some(latest) = versions
         .iter()
         .find(|v| v.version == dataset.latest_version)
@@ -442,6 +455,7 @@ pub async fn dataset_page(
             "holders": holders,
             "exports": exports,
             "links": links,
+            "link_rows": link_rows,
         }),
     )
 }

@@ -45,6 +45,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../../templates/components/share_dialog.html"),
     ),
     (
+        "components/link_list.html",
+        include_str!("../../../../templates/components/link_list.html"),
+    ),
+    (
         "login.html",
         include_str!("../../../../templates/login.html"),
     ),
@@ -213,6 +217,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "vendor/chart.js/chart.umd.min.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/vendor/chart.js/chart.umd.min.js"),
+    ),
+    (
+        "vendor/qrcode-generator/qrcode.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/vendor/qrcode-generator/qrcode.js"),
     ),
     (
         "js/admin-audit.js",

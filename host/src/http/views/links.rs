@@ -67,6 +67,9 @@ pub struct LinkView {
     /// `null` without a limit.
     pub downloads_left: Option<i64>,
     pub has_password: bool,
+    /// Whether its address can be copied again (`GET /api/v1/links/{id}/address`); links made
+    /// before addresses were kept have none.
+    pub address_kept: bool,
     pub self_destruct: bool,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -131,6 +134,7 @@ pub fn link_view(
         downloads_completed: link.downloads_completed,
         downloads_left: link.downloads_left(),
         has_password: link.password_hash.is_some(),
+        address_kept: link.sealed_address.is_some(),
         self_destruct: link.self_destruct,
         created_at: to_rfc3339(link.created_at),
         revoked_at: link.revoked_at.map(to_rfc3339),
@@ -171,6 +175,7 @@ pub fn link_example() -> serde_json::Value {
         "downloads_completed": 0,
         "downloads_left": 2,
         "has_password": true,
+        "address_kept": true,
         "self_destruct": false,
         "created_at": "2026-03-02T12:00:00Z",
         "revoked_at": null,

@@ -54,7 +54,7 @@ pub async fn create_dataset_link(
             let new = new_link(&body);
             let created = create::dataset_link(
                 conn,
-                &app.token_keys,
+                &app.link_keys(),
                 &caller,
                 &dataset,
                 &installed,
@@ -116,7 +116,7 @@ pub async fn create_export_link(
             };
             let new = new_link(&body);
             let created =
-                create::export_link(conn, &app.token_keys, &caller, file, &new, now_millis())?;
+                create::export_link(conn, &app.link_keys(), &caller, file, &new, now_millis())?;
             created_view(conn, &app.access, created, &base)
         })
         .await?;

@@ -1,10 +1,12 @@
 //! Share links for their owners: create one for a dataset or an export's file, list them with
-//! their state, change expiry, limit or password, revoke, and read each one's access log.
+//! their state, change expiry, limit or password, revoke, copy each one's address again and
+//! read its access log.
 //! "Owners" are the link's creator and whoever administers its dataset
 //! ([`crate::links::manage`]); a link acts with its creator's rights, so the state shown is
 //! `suspended` while the creator lacks the level it needs.
 
 pub mod access_log;
+pub mod address;
 pub mod create;
 pub mod get;
 pub mod list;
@@ -104,7 +106,8 @@ fn created_view(
     })
 }
 
-/// A new link: the only time its slug and token are shown.
+/// A new link: the only time its token is shown (its address can be asked for again:
+/// `GET /api/v1/links/{id}/address`).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(examples(link_created_example))]
 pub struct LinkCreatedView {

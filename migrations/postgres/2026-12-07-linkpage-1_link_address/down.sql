@@ -1,0 +1,1 @@
+ALTER TABLE share_links DROP COLUMN sealed_address;
