@@ -132,6 +132,22 @@ impl LoadedPlugin {
 }
 
 /// Compiles a plugin's options schema (JSON Schema draft 2020-12).
+impl LoadedPlugin {
+    /// How many of `rows_read` rows a file made with `options` holds, for a format whose
+    /// manifest names the option that caps them (`[exporter] rows_option`); `None` for a
+    /// format that writes every row it reads.
+    pub fn rows_held(&self, options: Option<&serde_json::Value>, rows_read: i64) -> Option<i64> {
+        let option = self.manifest.exporter.rows_option.as_deref()?;
+        let schema: serde_json::Value =
+            serde_json::from_str(&self.info.options_schema).unwrap_or_default();
+        let cap = options
+            .and_then(|o| o.get(option))
+            .or_else(|| schema.pointer(&format!("/properties/{option}/default")))
+            .and_then(serde_json::Value::as_i64)?;
+        Some(rows_read.min(cap.max(0)))
+    }
+}
+
 fn compile_options_schema(info: &FormatInfo) -> Result<jsonschema::Validator, PluginError> {
     let schema: serde_json::Value = serde_json::from_str(&info.options_schema)
         .map_err(|e| PluginError::BadOutput(format!("the options schema is not JSON: {e}")))?;

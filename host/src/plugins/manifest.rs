@@ -47,6 +47,11 @@ pub struct ExporterTraits {
     /// extension, which are fixed, would name it wrongly (JSON's `ndjson` structure is JSON
     /// Lines, not one JSON document). The first that matches the export's options wins.
     pub outputs: Vec<OutputVariant>,
+    /// The option whose value is the most rows the file holds, the rest being only counted (a
+    /// PDF report's table: "showing 20,000 of 300,000 rows"); 0 holds none. Its default is the
+    /// options schema's. The export history then says how many rows the file holds, beside how
+    /// many were read.
+    pub rows_option: Option<String>,
 }
 
 /// `[[exporter.outputs]]`: `option = "structure"`, `one_of = ["ndjson"]`,

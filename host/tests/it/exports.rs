@@ -309,7 +309,59 @@ async fn a_crashed_job_runs_again(backend: Backend) {
     assert_eq!(body.text().await.unwrap(), "a\n1\n2\n");
 }
 
+/// A PDF report's table holds at most its `max_rows` rows: the export history says how many
+/// rows the file holds, beside how many were read (it said the rows read alone).
+async fn the_history_says_how_many_rows_a_pdf_holds(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["pdf"], &[]).await else {
+        return;
+    };
+    let user = app.user("ada@example.org").await;
+    let mut csv = String::from("id,depth\n");
+    for i in 1..=30 {
+        csv.push_str(&format!("{i},{}.5\n", i % 7));
+    }
+    let id = app
+        .upload_dataset(&user, "soundings.csv", csv.as_bytes())
+        .await;
+    let mut jobs = Vec::new();
+    for options in [json!({"max_rows": 5}), json!({})] {
+        let queued: Value = app
+            .as_user(
+                &user,
+                Method::POST,
+                &format!("/api/v1/datasets/{id}/exports"),
+            )
+            .json(&json!({"format": "pdf", "options": options}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let job = queued["job_id"].as_str().unwrap().to_owned();
+        // The event stream ends when the job does.
+        let events = app
+            .as_user(&user, Method::GET, &format!("/api/v1/exports/{job}/events"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(events.contains("event: done"), "{events}");
+        jobs.push(job);
+    }
+    let page = app.page_html(&user, &format!("/datasets/{id}")).await;
+    assert!(
+        page.contains(r#"<span data-count="5">5</span> <span class="help">in the file, of <span data-count="30">30</span> read</span>"#),
+        "{page}"
+    );
+    // The default (more rows than the dataset has) holds every row: said as one number.
+    assert_eq!(page.matches("in the file, of").count(), 1, "{page}");
+}
+
 crate::on_both_backends!(
+    the_history_says_how_many_rows_a_pdf_holds,
     queued_export_produces_a_verifiable_artifact,
     queued_export_failures_and_cancellation,
     a_crashed_job_runs_again,

@@ -417,10 +417,19 @@ pub async fn dataset_page(
                 .manifest
                 .as_ref()
                 .and_then(|m| serde_json::to_string_pretty(m).ok());
+            // A format that keeps only some rows (a PDF report's table) says how many.
+            let held = state.plugins.get_any(&job.format).and_then(|plugin| {
+                let options = job
+                    .manifest
+                    .as_ref()
+                    .and_then(|m| m.pointer("/export/options"));
+                plugin.rows_held(options, job.rows_done)
+            });
             serde_json::json!({
                 "job": job,
                 "size": crate::human::stored_size(job.bytes_done),
                 "manifest": manifest,
+                "rows_held": held.filter(|held| *held != job.rows_done),
             })
         })
         .collect();
