@@ -159,7 +159,16 @@ if (linkForm) {
     const data = new FormData(linkForm);
     const body = { level: data.get("level"), self_destruct: data.get("self_destruct") === "on" };
     const expiry = Number(data.get("expiry"));
+    const expiresOn = data.get("expires_on");
+    if (expiry > 0 && expiresOn) {
+      const message = "Give an expiry after some hours or days, or a date, not both.";
+      linkStatus.textContent = `No link made: ${message}`;
+      placeError(message, [[/./, "link-expires-on"]]);
+      return;
+    }
     if (expiry > 0) body.expires_in = expiry * Number(data.get("expiry_unit"));
+    // The end of the chosen day where the reader is, as the instant the server keeps.
+    if (expiresOn) body.expires_at = new Date(`${expiresOn}T23:59:59`).toISOString();
     const formats = data.getAll("formats");
     if (formats.length > 0) body.formats = formats;
     const columns = data.getAll("columns");

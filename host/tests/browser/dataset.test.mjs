@@ -308,3 +308,28 @@ test("the link form offers what the API can: formats, columns and an expiry in d
   assert.ok(Math.abs(days - 3) < 0.01, `expires after ${days} days`);
   await context.close();
 });
+
+test("a link that expires on a date, at the end of that day; a date and a number of days are one too many", async () => {
+  const context = await browser.newContext({ timezoneId: "Pacific/Auckland" });
+  const page = await openDataset(context, "sharing");
+  const day = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel("or on this date").fill(day);
+  await page.getByLabel("Expires after").fill("2");
+  await page.getByRole("button", { name: "Create link" }).click();
+  const dateField = page.getByLabel("or on this date");
+  await page.locator("#link-expires-on[aria-invalid='true']").waitFor();
+  assert.match(await page.locator("#link-status").innerText(), /or a date, not both/);
+
+  await page.getByLabel("Expires after").fill("");
+  await dateField.fill(day);
+  await page.getByLabel("Downloads allowed").fill("7");
+  await page.getByRole("button", { name: "Create link" }).click();
+  await page.waitForFunction(() => document.getElementById("link-status").textContent.startsWith("Link created"));
+  const listed = await api(page, "GET", `/datasets/${datasetId}/links`);
+  const made = listed.json.find((link) => link.max_downloads === 7);
+  assert.ok(made, JSON.stringify(listed.json));
+  // The end of that day in Auckland (UTC+12 or +13), as the instant the server keeps.
+  const local = new Date(made.expires_at).toLocaleString("sv-SE", { timeZone: "Pacific/Auckland" });
+  assert.equal(local, `${day} 23:59:59`);
+  await context.close();
+});
