@@ -1,7 +1,9 @@
 //! The work a serving process does between requests: the export workers, and the sweeps that
 //! expire export files, empty the trash of datasets kept past `trash_days`, destroy
 //! self-destructing links, give back the download slots of
-//! stopped servers and follow plugin changes made elsewhere.
+//! stopped servers and follow plugin changes made elsewhere; and the dispatcher that hands
+//! each new event to its readers (rollups, notifications), with the sweep that removes raw
+//! events past `activity_retention_days`.
 //!
 //! `tessera serve` starts it ([`start`]); building an [`AppState`] does not, so the command
 //! line and tests that need no workers get none. Each loop only schedules: what it runs is the
@@ -28,6 +30,12 @@ pub const LINK_SWEEP_INTERVAL: Duration = Duration::from_secs(15);
 /// How soon a plugin change made elsewhere reaches this process.
 pub const PLUGIN_SYNC_INTERVAL: Duration = Duration::from_secs(2);
 
+/// How often an idle dispatcher looks for new events.
+pub const DISPATCH_POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How often raw events past their retention and old visitor keys are removed.
+pub const ACTIVITY_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
 /// Starts every loop on the current Tokio runtime.
 pub fn start(state: &AppState) {
     for worker in 0..state.config.export_workers {
@@ -37,6 +45,43 @@ pub fn start(state: &AppState) {
     spawn_trash_sweep(state.clone());
     spawn_link_sweep(state.clone());
     spawn_plugin_sync(state.clone());
+    spawn_dispatcher(state.clone());
+    spawn_activity_sweep(state.clone());
+}
+
+/// Hands new events to their readers, batch after batch while there are any.
+fn spawn_dispatcher(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            match state.db.run(crate::dispatch::run_once).await {
+                Ok(n) if n as i64 == crate::dispatch::BATCH => continue,
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "cannot hand events to their readers"),
+            }
+            tokio::time::sleep(DISPATCH_POLL_INTERVAL).await;
+        }
+    });
+}
+
+fn spawn_activity_sweep(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            let days = state.config.activity_retention_days;
+            let now = crate::time::now_millis();
+            match state
+                .db
+                .run(move |conn| crate::activity::retention::sweep(conn, days, now))
+                .await
+            {
+                Ok(swept) if swept.events > 0 => {
+                    tracing::info!(events = swept.events, "removed events past their retention")
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "cannot sweep old events"),
+            }
+            tokio::time::sleep(ACTIVITY_SWEEP_INTERVAL).await;
+        }
+    });
 }
 
 /// One export worker: takes a job from the database, runs it on the blocking pool, repeats.

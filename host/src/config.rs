@@ -101,6 +101,9 @@ pub struct Config {
     /// them again); empty means `<data_dir>/keys/link-address.key`, made on first start.
     /// Every replica must read the same key.
     pub link_address_key_file: PathBuf,
+    /// Days raw events (who viewed, downloaded, exported what) are kept for the activity
+    /// views; their daily counts stay after. 0 keeps them for ever.
+    pub activity_retention_days: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -148,6 +151,7 @@ impl Default for Config {
             link_view_rows: 20,
             link_download_count_percent: 90,
             link_address_key_file: PathBuf::new(),
+            activity_retention_days: 400,
         }
     }
 }

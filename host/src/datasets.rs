@@ -12,6 +12,7 @@
 
 use crate::access::audit::{self, AuditEvent};
 use crate::access::{Caller, Level};
+use crate::activity::{self, Actor, Event, EventKind};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::{Dataset, DatasetChanges};
 use crate::db::{AnyConnection, Database, DbError, new_id, write_transaction};
@@ -302,7 +303,23 @@ pub async fn create(
     let files = vec![version.file_path.clone()];
     let (made, first) = (dataset.clone(), version.clone());
     let committed = db
-        .run(move |conn| Dataset::create(conn, &made, &first))
+        .run(move |conn| {
+            write_transaction::<_, DbError, _>(conn, |conn| {
+                Dataset::create(conn, &made, &first)?;
+                activity::record(
+                    conn,
+                    now,
+                    Event::new(EventKind::DatasetCreated, Actor::user(&made.owner_id))
+                        .dataset(&made.id)
+                        .payload(serde_json::json!({
+                            "name": made.name,
+                            "rows": first.row_count,
+                            "sha256": first.sha256,
+                        })),
+                )?;
+                Ok(())
+            })
+        })
         .await;
     if let Err(err) = committed {
         storage.remove_files(&files);
@@ -485,6 +502,22 @@ async fn commit_version(
                     .into());
                 }
                 also(conn, &version)?;
+                let actor = version
+                    .created_by
+                    .as_deref()
+                    .map_or(Actor::System, Actor::user);
+                activity::record(
+                    conn,
+                    now,
+                    Event::new(EventKind::DatasetVersionAdded, actor)
+                        .dataset(&id)
+                        .payload(serde_json::json!({
+                            "version": version.version,
+                            "rows": version.row_count,
+                            "sha256": version.sha256,
+                            "message": version.message,
+                        })),
+                )?;
                 // A failed rename rolls the new row back with it.
                 std::fs::rename(store.absolute(&from), store.absolute(&version.file_path))
                     .map_err(|e| DatasetError::Storage(e.to_string()))?;
@@ -555,6 +588,13 @@ pub fn trash(
     write_transaction(conn, |conn| {
         Dataset::trash(conn, &dataset.id, &caller.user.id, now)?;
         audit::record(conn, now, event.detail(serde_json::json!({"rule": rule})))?;
+        activity::record(
+            conn,
+            now,
+            Event::new(EventKind::DatasetDeleted, Actor::user(&caller.user.id))
+                .dataset(&dataset.id)
+                .payload(serde_json::json!({"name": dataset.name, "to_trash": true})),
+        )?;
         Ok(())
     })
 }
@@ -587,6 +627,13 @@ pub fn restore_from_trash(
     write_transaction(conn, |conn| {
         let (dataset, rule) = trashed_for(conn, caller, id)?;
         let restored = Dataset::restore(conn, &dataset.id)?;
+        activity::record(
+            conn,
+            now,
+            Event::new(EventKind::DatasetRestored, Actor::user(&caller.user.id))
+                .dataset(&dataset.id)
+                .payload(serde_json::json!({"name": dataset.name})),
+        )?;
         audit::record(
             conn,
             now,

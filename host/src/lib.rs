@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod activity;
 pub mod auth;
 pub mod background;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod datasets;
 pub mod db;
+pub mod dispatch;
 pub mod error_code;
 pub mod explore;
 pub mod export;

@@ -13,6 +13,7 @@
 
 use crate::access::audit::{self, AuditEvent};
 use crate::access::{Caller, Level};
+use crate::activity::{self, Actor, Event, EventKind};
 use crate::db::datasets::Dataset;
 use crate::db::groups::UserGroup;
 use crate::db::ids::{DatasetId, ShareId};
@@ -176,6 +177,7 @@ pub fn grant(
     };
     write_transaction(conn, |conn| {
         Share::create(conn, &share)?;
+        record_event(conn, EventKind::ShareGranted, caller, &share, now)?;
         audit::record(
             conn,
             now,
@@ -221,6 +223,7 @@ pub fn change(
     share.updated_at = now;
     write_transaction(conn, |conn| {
         Share::update(conn, &share)?;
+        record_event(conn, EventKind::ShareChanged, caller, &share, now)?;
         audit::record(
             conn,
             now,
@@ -251,6 +254,7 @@ pub fn revoke(
     let share = find(conn, dataset_id, share_id)?;
     write_transaction(conn, |conn| {
         Share::delete(conn, &share.id)?;
+        record_event(conn, EventKind::ShareRevoked, caller, &share, now)?;
         audit::record(
             conn,
             now,
@@ -277,6 +281,29 @@ fn find(
         DbError::NotFound => SharingError::NotFound,
         other => other.into(),
     })
+}
+
+/// A share change in the event stream: its subject is whom the share is with.
+fn record_event(
+    conn: &mut AnyConnection,
+    kind: EventKind,
+    caller: &Caller,
+    share: &Share,
+    now: i64,
+) -> Result<(), DbError> {
+    activity::record(
+        conn,
+        now,
+        Event::new(kind, Actor::user(&caller.user.id))
+            .dataset(&share.dataset_id)
+            .subject(format!("{}:{}", share.subject_kind, share.subject_id))
+            .payload(serde_json::json!({
+                "share": share.id,
+                "level": share.level,
+                "expires_at": share.expires_at,
+            })),
+    )?;
+    Ok(())
 }
 
 /// A share change as the audit log records it: who did it, to which dataset, with what.

@@ -189,6 +189,7 @@ pub fn add(
         let version =
             PolicyVersion::record(conn, by.user_id, now, &format!("add {}", rule.display()))?;
         AccessState::bump(conn)?;
+        policy_event(conn, by, "add", &rule.display(), version, now)?;
         audit::record(
             conn,
             now,
@@ -204,6 +205,27 @@ pub fn add(
         )?;
         Ok((row, version))
     })
+}
+
+/// A policy change in the event stream.
+fn policy_event(
+    conn: &mut AnyConnection,
+    by: &Changer,
+    change: &str,
+    rule: &str,
+    version: i64,
+    now: i64,
+) -> Result<(), PolicyError> {
+    let actor = by
+        .user_id
+        .map_or(crate::activity::Actor::System, crate::activity::Actor::user);
+    crate::activity::record(
+        conn,
+        now,
+        crate::activity::Event::new(crate::activity::EventKind::PolicyChanged, actor)
+            .payload(serde_json::json!({"change": change, "rule": rule, "version": version})),
+    )?;
+    Ok(())
 }
 
 /// Removes a rule; returns the new policy version.
@@ -225,6 +247,7 @@ pub fn remove(
         let version =
             PolicyVersion::record(conn, by.user_id, now, &format!("remove {}", line.display()))?;
         AccessState::bump(conn)?;
+        policy_event(conn, by, "remove", &line.display(), version, now)?;
         audit::record(
             conn,
             now,

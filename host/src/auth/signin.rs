@@ -136,6 +136,14 @@ pub async fn sign_in(
             admitted.give_back(conn)?;
             Session::delete_expired(conn, now)?;
             Session::create(conn, &session)?;
+            crate::activity::record(
+                conn,
+                now,
+                crate::activity::Event::new(
+                    crate::activity::EventKind::SignedIn,
+                    crate::activity::Actor::user(&session.user_id),
+                ),
+            )?;
             audit::record(
                 conn,
                 now,

@@ -16,6 +16,7 @@ pub mod audit_log;
 pub mod column_summaries;
 pub mod dataset_versions;
 pub mod datasets;
+pub mod events;
 pub mod export_jobs;
 pub mod groups;
 pub mod ids;

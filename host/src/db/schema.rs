@@ -372,3 +372,55 @@ diesel::table! {
         computed_at -> BigInt,
     }
 }
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        at -> BigInt,
+        kind -> Text,
+        actor -> Text,
+        dataset_id -> Nullable<Text>,
+        link_id -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        visitor -> Nullable<Text>,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    event_outbox (event_id) {
+        event_id -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    activity_daily (day, kind, dataset_id, link_id, team_id, detail) {
+        day -> BigInt,
+        kind -> Text,
+        dataset_id -> Text,
+        link_id -> Text,
+        team_id -> Text,
+        detail -> Text,
+        count -> BigInt,
+        total -> BigInt,
+    }
+}
+
+diesel::table! {
+    activity_visitors (day, dataset_id, link_id, visitor) {
+        day -> BigInt,
+        dataset_id -> Text,
+        link_id -> Text,
+        visitor -> Text,
+    }
+}
+
+diesel::table! {
+    visitor_keys (day) {
+        day -> BigInt,
+        secret -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(events, event_outbox);

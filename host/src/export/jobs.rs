@@ -5,6 +5,7 @@
 //! start. The artifact is written beside its final name and renamed at the end, so a partial
 //! file is never served.
 
+use crate::activity::{Actor, Event, EventKind};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -49,6 +50,26 @@ pub async fn next_job(state: &JobRunner) -> Option<ExportJob> {
     }
 }
 
+/// An export job's event: by whoever queued it, about its dataset, its subject the job.
+fn job_event(
+    conn: &mut crate::db::AnyConnection,
+    job: &ExportJob,
+    kind: EventKind,
+    payload: serde_json::Value,
+    now: i64,
+) -> Result<(), crate::db::DbError> {
+    let actor = job.created_by.as_deref().map_or(Actor::System, Actor::user);
+    crate::activity::record(
+        conn,
+        now,
+        Event::new(kind, actor)
+            .dataset(&job.dataset_id)
+            .subject(format!("export:{}", job.id))
+            .payload(payload),
+    )?;
+    Ok(())
+}
+
 /// Removes artifacts past their expiry.
 pub async fn expire_artifacts(state: &JobRunner) {
     let now = now_millis();
@@ -88,15 +109,32 @@ pub fn run_job(state: &JobRunner, job: ExportJob) -> Result<(), crate::db::DbErr
     let started = Instant::now();
     let fail = |conn: &mut crate::db::AnyConnection, err: &ExportError| {
         tracing::warn!(job = %job.id, error = %err, "export job failed");
-        ExportJob::fail(
-            conn,
-            &job.id,
-            attempt,
-            &error_code(err),
-            &client_message(err),
-            now_millis(),
-        )
+        let now = now_millis();
+        crate::db::write_transaction(conn, |conn| {
+            ExportJob::fail(
+                conn,
+                &job.id,
+                attempt,
+                &error_code(err),
+                &client_message(err),
+                now,
+            )?;
+            job_event(
+                conn,
+                &job,
+                EventKind::ExportFailed,
+                json!({"format": job.format, "code": error_code(err), "message": client_message(err)}),
+                now,
+            )
+        })
     };
+    job_event(
+        &mut conn,
+        &job,
+        EventKind::ExportStarted,
+        json!({"format": job.format, "version": job.version, "attempt": attempt}),
+        now_millis(),
+    )?;
 
     let spec: ExportSpec = match serde_json::from_str(&job.spec) {
         Ok(spec) => spec,
@@ -209,7 +247,25 @@ pub fn run_job(state: &JobRunner, job: ExportJob) -> Result<(), crate::db::DbErr
         bytes: exported.summary.bytes as i64,
         expires_at: now + (state.artifact_ttl_hours * 3600 * 1000) as i64,
     };
-    if ExportJob::finish(&mut conn, &job.id, attempt, &outcome, now)? {
+    let finished = crate::db::write_transaction(&mut conn, |conn| {
+        if !ExportJob::finish(conn, &job.id, attempt, &outcome, now)? {
+            return Ok(false);
+        }
+        job_event(
+            conn,
+            &job,
+            EventKind::ExportDone,
+            json!({
+                "format": job.format,
+                "rows": outcome.rows,
+                "bytes": outcome.bytes,
+                "duration_ms": started.elapsed().as_millis() as i64,
+            }),
+            now,
+        )?;
+        Ok::<_, crate::db::DbError>(true)
+    })?;
+    if finished {
         tracing::info!(
             job = %job.id,
             rows = outcome.rows,

@@ -55,6 +55,8 @@ use crate::http::api;
         api::datasets::versions::pin_links,
         api::datasets::rows::get_rows,
         api::datasets::summary::get_dataset_summary,
+        api::datasets::activity::get_dataset_activity,
+        api::admin::activity::get_admin_activity,
         api::datasets::export::export_dataset,
         api::plugins::list::list_plugins,
         api::exports::create::create_export,
@@ -115,6 +117,7 @@ use crate::http::api;
         (name = "exports", description = "Queued exports, their progress and files"),
         (name = "sharing", description = "Sharing datasets with people, groups, teams and links"),
         (name = "links", description = "What a share link's token grants (Authorization: Bearer <token>)"),
+        (name = "activity", description = "Who used what: views, downloads, exports and refusals over time"),
         (name = "admin", description = "Site administration"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -15,6 +15,7 @@ use super::address::AddressKey;
 use crate::access::audit::{self, AuditEvent};
 use crate::access::token::{self, Operation, TokenKeys};
 use crate::access::{Caller, Level};
+use crate::activity::{self, Actor, Event, EventKind};
 use crate::auth::password;
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
@@ -316,6 +317,19 @@ fn store(
     let token = token::mint(keys.tokens, &link.id, level).map_err(LinkError::Minting)?;
     write_transaction(conn, |conn| {
         ShareLink::create(conn, &link)?;
+        let mut event = Event::new(EventKind::LinkCreated, Actor::user(&caller.user.id))
+            .link(&link.id)
+            .payload(serde_json::json!({
+                "name": link.name,
+                "level": link.level,
+                "export": link.export_job_id,
+                "expires_at": link.expires_at,
+                "max_downloads": link.max_downloads,
+            }));
+        if let Some(dataset) = &link.dataset_id {
+            event = event.dataset(dataset);
+        }
+        activity::record(conn, link.created_at, event)?;
         audit::record(
             conn,
             link.created_at,

@@ -29,8 +29,9 @@ use bytes::Bytes;
 use futures_util::Stream;
 
 use super::LinkError;
-use super::{Cleared, Resolved, Visitor, log_access, token_blocks};
+use super::{Cleared, Resolved, Visitor, log_access, log_refusal, record_link_event, token_blocks};
 use crate::access::audit::{self, AuditEvent};
+use crate::activity::EventKind;
 use crate::db::ids::ExportJobId;
 use crate::db::link_access_log::LinkAccess;
 use crate::db::link_downloads::{self, LinkDownload};
@@ -228,11 +229,11 @@ pub fn start(
             let refusal = LinkError::UsedUp(
                 "this link has no downloads left (the last ones are under way or done)".to_owned(),
             );
-            if let Err(err) = log_access(
+            if let Err(err) = log_refusal(
                 conn,
                 &row.link_id,
-                "refused",
-                Some(&refusal.to_string()),
+                &refusal.kind().as_str(),
+                &refusal.to_string(),
                 visitor,
                 now,
             ) {
@@ -429,9 +430,27 @@ fn record_end(
         }))
         .address(visitor.logged_address.clone()),
     )?;
+    record_link_event(
+        conn,
+        EventKind::LinkDownloaded,
+        &link.id,
+        Some(visitor),
+        serde_json::json!({"bytes": sent, "completed": link.downloads_completed}),
+        now,
+    )?;
     let used_up = link
         .max_downloads
         .is_some_and(|max| link.downloads_completed >= max);
+    if used_up && link.downloads_completed == link.max_downloads.unwrap_or_default() {
+        record_link_event(
+            conn,
+            EventKind::LinkUsedUp,
+            &link.id,
+            None,
+            serde_json::json!({"downloads": link.downloads_completed, "name": link.name}),
+            now,
+        )?;
+    }
     if !(link.self_destruct && used_up) {
         return Ok(None);
     }
@@ -441,6 +460,14 @@ fn record_end(
         now,
         AuditEvent::new("system", "link.destroy", format!("link:{}", link.id))
             .detail(serde_json::json!({"reason": "last download completed"})),
+    )?;
+    record_link_event(
+        conn,
+        EventKind::LinkSelfDestructed,
+        &link.id,
+        None,
+        serde_json::json!({"reason": "last download completed", "name": link.name}),
+        now,
     )?;
     match &link.export_job_id {
         Some(job_id)

@@ -18,6 +18,7 @@ use crate::access::Caller;
 use crate::access::audit::{self, AuditEvent};
 use crate::access::policy::{Snapshot, dataset_object, user_subject};
 use crate::access::{self, Level};
+use crate::activity::{self, Actor, Event, EventKind};
 use crate::db::dataset_versions::DatasetVersion;
 use crate::db::datasets::Dataset;
 use crate::db::share_links::ShareLink;
@@ -286,6 +287,13 @@ pub fn revoke(
 ) -> Result<(), LinkError> {
     write_transaction(conn, |conn| {
         ShareLink::revoke(conn, &link.id, now)?;
+        let mut event = Event::new(EventKind::LinkRevoked, Actor::user(&caller.user.id))
+            .link(&link.id)
+            .payload(serde_json::json!({"name": link.name}));
+        if let Some(dataset) = &link.dataset_id {
+            event = event.dataset(dataset);
+        }
+        activity::record(conn, now, event)?;
         audit::record(
             conn,
             now,

@@ -34,6 +34,7 @@ use crate::access::Level;
 use crate::access::audit::{self, AuditEvent};
 use crate::access::policy::{AccessControl, Explanation, PolicyError, Snapshot};
 use crate::access::token::{self, AccessRequest, Operation, Presented, TokenError, TokenKeys};
+use crate::activity::{self, Actor, Event, EventKind};
 use crate::auth::{secrets, throttle};
 use crate::config::Config;
 use crate::db::ids::ExportJobId;
@@ -120,7 +121,69 @@ pub fn new_slug() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Records one entry in the link's access log.
+/// A visitor's daily hash for the event stream, when their address is known.
+pub fn visitor_hash(
+    conn: &mut AnyConnection,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<Option<String>, DbError> {
+    visitor
+        .address
+        .map(|address| activity::visitor::hash(conn, address, now))
+        .transpose()
+}
+
+/// Records an event about a link: by the link (its holder) unless another actor is named.
+pub fn record_link_event(
+    conn: &mut AnyConnection,
+    kind: EventKind,
+    link: &str,
+    visitor: Option<&Visitor>,
+    payload: serde_json::Value,
+    now: i64,
+) -> Result<(), DbError> {
+    let visitor = match visitor {
+        Some(visitor) => visitor_hash(conn, visitor, now)?,
+        None => None,
+    };
+    let actor = if visitor.is_some() {
+        Actor::Link(link.to_owned())
+    } else {
+        Actor::System
+    };
+    activity::record(
+        conn,
+        now,
+        Event::new(kind, actor)
+            .link(link)
+            .visitor(visitor)
+            .payload(payload),
+    )?;
+    Ok(())
+}
+
+/// Records a refusal: in the link's access log with its sentence, and in the event stream
+/// with its error code (what the analytics count refusals by).
+pub fn log_refusal(
+    conn: &mut AnyConnection,
+    link_id: &str,
+    code: &str,
+    reason: &str,
+    visitor: &Visitor,
+    now: i64,
+) -> Result<(), DbError> {
+    log_access(conn, link_id, "refused", Some(reason), visitor, now)?;
+    record_link_event(
+        conn,
+        EventKind::LinkRefused,
+        link_id,
+        Some(visitor),
+        serde_json::json!({"reason": code, "message": reason}),
+        now,
+    )
+}
+
+/// Records one entry in the link's access log; a view is an event of the stream too.
 pub fn log_access(
     conn: &mut AnyConnection,
     link_id: &str,
@@ -140,7 +203,18 @@ pub fn log_access(
             address: visitor.logged_address.clone(),
             user_agent: visitor.user_agent.clone(),
         },
-    )
+    )?;
+    if event == "view" {
+        record_link_event(
+            conn,
+            EventKind::LinkViewed,
+            link_id,
+            Some(visitor),
+            serde_json::json!({}),
+            now,
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes a refusal to the link's access log and the audit log, and returns it.
@@ -166,7 +240,7 @@ fn refuse_with(
 ) -> LinkError {
     let reason = err.to_string();
     let logged = crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
-        log_access(conn, &link.id, "refused", Some(&reason), visitor, now)?;
+        log_refusal(conn, &link.id, &err.kind().as_str(), &reason, visitor, now)?;
         audit::record(
             conn,
             now,
@@ -595,6 +669,14 @@ pub fn destroy_expired(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>
                 now,
                 AuditEvent::new("system", "link.destroy", format!("link:{}", link.id))
                     .detail(serde_json::json!({"reason": "expired"})),
+            )?;
+            record_link_event(
+                conn,
+                EventKind::LinkSelfDestructed,
+                &link.id,
+                None,
+                serde_json::json!({"reason": "expired", "name": link.name}),
+                now,
             )?;
             match &link.export_job_id {
                 Some(job_id)

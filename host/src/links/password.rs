@@ -10,7 +10,9 @@
 
 use std::sync::Arc;
 
-use super::{LinkError, Visitor, check_throttle, count_failure, log_access, slug_hash};
+use super::{
+    LinkError, Visitor, check_throttle, count_failure, log_access, log_refusal, slug_hash,
+};
 use crate::auth::password::{self, PasswordGate};
 use crate::auth::{secrets, throttle};
 use crate::config::Config;
@@ -97,11 +99,11 @@ pub async fn open_session(
     db.run(move |conn| {
         let now = now_millis();
         if !matches {
-            log_access(
+            log_refusal(
                 conn,
                 &link.id,
-                "refused",
-                Some("wrong password"),
+                "wrong_password",
+                "wrong password",
                 &visitor,
                 now,
             )?;

@@ -17,9 +17,13 @@ const LAYERS: &[&str] = &[
     "time", "human", "licences", "error_code", "net", "config", "logging", "storage",
     // Persistence, and the counters read from it.
     "db", "metrics",
+    // The event stream every action writes to.
+    "activity",
     // The domain.
     "access", "auth", "accounts", "teams", "groups", "sharing", "ingest", "datasets", "plugins",
     "export", "explore", "links",
+    // The readers of the event stream.
+    "dispatch",
     // The domain composed for one process, and its work between requests.
     "state", "background",
     // Transport: HTTP errors, extractors, routes, the JSON API and the pages.

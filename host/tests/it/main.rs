@@ -9,6 +9,7 @@ mod common;
 
 mod access;
 mod accounts;
+mod activity;
 mod audit_page;
 mod dataset_delete;
 mod datasets;

@@ -6,6 +6,7 @@
 //! to anyone are marked [`routing::public`] in the table below. Wire types (`*View`, request bodies) live beside their handlers and are built
 //! from database rows with `From`, so a migration never silently changes the public JSON.
 
+pub mod activity;
 pub mod admin;
 pub mod auth;
 pub mod datasets;
@@ -149,6 +150,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(datasets::summary::get_dataset_summary),
                 )
                 .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/activity")
+                        .get(datasets::activity::get_dataset_activity),
+                )
+                .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/export")
                         .get(datasets::export::export_dataset),
                 )
@@ -254,6 +259,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/audit").get(admin::audit::list::list_audit),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/activity")
+                        .get(admin::activity::get_admin_activity),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/audit/verify")

@@ -1,5 +1,6 @@
 //! Datasets: upload, list, read, preview, change, delete (to the trash) and restore.
 
+pub mod activity;
 pub mod delete;
 pub mod export;
 pub mod get;

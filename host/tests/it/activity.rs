@@ -1,0 +1,393 @@
+//! The event stream and the analytics read from it: every action an event in its own
+//! transaction (none for an action refused or rolled back), the owner's and the admin's
+//! reports counting views, downloads, unique visitors, exports by format and refusals by
+//! reason, and raw events removed after their retention while the counts stay.
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::{Backend, TestApp, TestUser};
+use crate::exports::wait_for_end;
+use crate::plugins::app_with_plugins;
+
+const CSV: &[u8] = b"site,count\nA,1\nB,2\nC,3\n";
+
+fn stranger() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Hands every queued event to its readers, as the background dispatcher does.
+pub async fn dispatch(app: &TestApp) {
+    app.state.db.run(tessera::dispatch::drain).await.unwrap();
+}
+
+/// The kinds of the events recorded so far, oldest first.
+fn event_kinds(app: &TestApp) -> Vec<String> {
+    use diesel::prelude::*;
+    use tessera::db::schema::events;
+    let mut conn = app.state.db.get().unwrap();
+    events::table
+        .order((events::at, events::id))
+        .select(events::kind)
+        .load(&mut *conn)
+        .unwrap()
+}
+
+/// The dataset's report, once the dispatcher has caught up with `until` true of it (a
+/// download is recorded once its body has gone out).
+async fn report_when(
+    app: &TestApp,
+    user: &TestUser,
+    path: &str,
+    until: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut report = Value::Null;
+    for _ in 0..100 {
+        dispatch(app).await;
+        report = app.get_json(user, path).await;
+        if until(&report) {
+            return report;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the report never showed what was expected: {report}");
+}
+
+async fn owner_sees_views_downloads_visitors_exports_and_refusals(backend: Backend) {
+    let Some(app) = app_with_plugins(backend, &["csv"], &[]).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let bob = app.user("bob@example.org").await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let created = app
+        .make_link(
+            &ada,
+            &format!("/api/v1/datasets/{id}/links"),
+            json!({"level": "download", "password": "tide-pool-7", "name": "For the lab"}),
+        )
+        .await;
+    let slug = created["slug"].as_str().unwrap().to_owned();
+    let link_id = created["link"]["id"].as_str().unwrap().to_owned();
+
+    // Two wrong passwords, then the right one, a view and a download.
+    for _ in 0..2 {
+        let wrong = stranger()
+            .post(app.url(&format!("/s/{slug}")))
+            .form(&[("password", "guess")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let right = stranger()
+        .post(app.url(&format!("/s/{slug}")))
+        .form(&[("password", "tide-pool-7")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = right
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tessera_link="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("a link session");
+    let page = stranger()
+        .get(app.url(&format!("/s/{slug}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let download = stranger()
+        .get(app.url(&format!("/s/{slug}/download")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    let body = download.bytes().await.unwrap();
+
+    // An export through the API.
+    let queued: Value = app
+        .as_user(
+            &ada,
+            Method::POST,
+            &format!("/api/v1/datasets/{id}/exports"),
+        )
+        .json(&json!({"format": "csv"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = wait_for_end(&app, &ada, queued["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "done");
+
+    let path = format!("/api/v1/datasets/{id}/activity");
+    let report = report_when(&app, &ada, &path, |r| {
+        r["totals"]["downloads"] == 1 && r["totals"]["exports"] == 1
+    })
+    .await;
+    let totals = &report["totals"];
+    assert_eq!(totals["views"], 1, "{report}");
+    assert_eq!(
+        totals["unique_visitors"], 1,
+        "one address, one visitor: {report}"
+    );
+    assert_eq!(totals["bytes_downloaded"], body.len() as i64, "{report}");
+    assert_eq!(totals["refusals"], 2, "{report}");
+    assert_eq!(totals["links_created"], 1, "{report}");
+    assert_eq!(
+        report["refusals_by_reason"],
+        json!([{"reason": "wrong_password", "count": 2}])
+    );
+    let csv = &report["exports_by_format"][0];
+    assert_eq!(
+        (
+            csv["format"].as_str(),
+            csv["started"].as_i64(),
+            csv["done"].as_i64()
+        ),
+        (Some("csv"), Some(1), Some(1))
+    );
+    assert!(csv["average_ms"].as_i64().is_some(), "{report}");
+    // Thirty days by default, today last, with every day there.
+    let series = report["series"].as_array().unwrap();
+    assert_eq!(series.len(), 30);
+    let today = series.last().unwrap();
+    assert_eq!(
+        (today["views"].as_i64(), today["downloads"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(report["top_links"][0]["name"], "For the lab");
+
+    // One link's report; a link of another dataset is not there.
+    let of_link = app.get_json(&ada, &format!("{path}?link={link_id}")).await;
+    assert_eq!(of_link["totals"]["downloads"], 1);
+    let other = app.upload_dataset(&ada, "other.csv", CSV).await;
+    let elsewhere = app
+        .as_user(
+            &ada,
+            Method::GET,
+            &format!("/api/v1/datasets/{other}/activity?link={link_id}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
+
+    // By week and by month, the same totals.
+    for group in ["week", "month"] {
+        let grouped = app.get_json(&ada, &format!("{path}?group={group}")).await;
+        assert_eq!(grouped["totals"], report["totals"], "{group}");
+        let sum: i64 = grouped["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["downloads"].as_i64().unwrap())
+            .sum();
+        assert_eq!(sum, 1, "{group}");
+    }
+
+    // Someone the dataset is shared with for viewing does not see who used it.
+    let shared = app
+        .as_user(&ada, Method::POST, &format!("/api/v1/datasets/{id}/shares"))
+        .json(&json!({"user": bob.email, "level": "view"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shared.status(), StatusCode::CREATED);
+    let refused = app.as_user(&bob, Method::GET, &path).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // Bad ranges are refused with the reason.
+    for (query, words) in [
+        ("from=2026-13-01", "from must be a date"),
+        ("from=2026-12-07&to=2026-12-01", "must not be before"),
+        ("from=2000-01-01&to=2026-01-01", "group by week or month"),
+    ] {
+        let bad = app
+            .as_user(&ada, Method::GET, &format!("{path}?{query}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(bad.text().await.unwrap().contains(words), "{query}");
+    }
+}
+
+async fn every_action_is_one_event_and_a_refused_one_none(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    // Each test user signs in once as it is made.
+    let ada = app.user("ada@example.org").await;
+    let bob = app.user("bob@example.org").await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    let shares = format!("/api/v1/datasets/{id}/shares");
+    let share: Value = app
+        .post_json(&ada, &shares, json!({"user": bob.email, "level": "view"}))
+        .await;
+    // A share the request gets wrong: refused, and no event for it.
+    let bad = app
+        .as_user(&ada, Method::POST, &shares)
+        .json(&json!({"user": bob.email, "level": "owner-of-everything"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let revoked = app
+        .as_user(
+            &ada,
+            Method::DELETE,
+            &format!("{shares}/{}", share["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success());
+    let deleted = app
+        .as_user(&ada, Method::DELETE, &format!("/api/v1/datasets/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success());
+    assert_eq!(
+        event_kinds(&app),
+        [
+            "user.signed_in",
+            "user.signed_in",
+            "dataset.created",
+            "share.granted",
+            "share.revoked",
+            "dataset.deleted"
+        ]
+    );
+    // Each has its actor, dataset and subject.
+    use diesel::prelude::*;
+    use tessera::db::schema::events;
+    let mut conn = app.state.db.get().unwrap();
+    let granted: (String, Option<String>, Option<String>) = events::table
+        .filter(events::kind.eq("share.granted"))
+        .select((events::actor, events::dataset_id, events::subject))
+        .first(&mut *conn)
+        .unwrap();
+    assert_eq!(granted.0, format!("user:{}", ada.id));
+    assert_eq!(granted.1.as_deref(), Some(id.as_str()));
+    // A share with a person names them by address, as the share itself does.
+    assert_eq!(granted.2, Some(format!("email:{}", bob.email)));
+}
+
+async fn admin_sees_the_installation_by_team_and_user(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let admin = app.admin("root@example.org").await;
+    let ada = app.user("ada@example.org").await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    app.make_link(
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "view", "expires_in": 48}),
+    )
+    .await;
+    dispatch(&app).await;
+
+    let all = app.get_json(&admin, "/api/v1/admin/activity").await;
+    // Each test user signs in once as it is made.
+    assert_eq!(all["totals"]["sign_ins"], 2, "{all}");
+    assert_eq!(all["totals"]["links_created"], 1, "{all}");
+    assert_eq!(all["installation"]["active_links"], 1, "{all}");
+    assert_eq!(
+        all["installation"]["expiring_links"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let stored = &all["installation"]["storage_by_team"][0];
+    assert_eq!(stored["datasets"], 1, "{all}");
+    assert!(stored["bytes"].as_i64().unwrap() > 0);
+
+    // What one user did: ada signed in and created a link; the admin's sign-in is not hers.
+    let of_ada = app
+        .get_json(&admin, &format!("/api/v1/admin/activity?user={}", ada.id))
+        .await;
+    assert_eq!(of_ada["totals"]["links_created"], 1);
+    assert_eq!(of_ada["totals"]["sign_ins"], 1);
+
+    // A team with nothing in it shows nothing.
+    let team = app
+        .post_json(&admin, "/api/v1/teams", json!({"name": "Empty lab"}))
+        .await;
+    let of_team = app
+        .get_json(
+            &admin,
+            &format!(
+                "/api/v1/admin/activity?team={}",
+                team["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(of_team["totals"]["links_created"], 0);
+    assert_eq!(of_team["installation"]["active_links"], 0);
+
+    // Not for anyone else.
+    let refused = app
+        .as_user(&ada, Method::GET, "/api/v1/admin/activity")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+async fn raw_events_go_after_their_retention_and_the_counts_stay(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let ada = app.user("ada@example.org").await;
+    let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+    app.make_link(
+        &ada,
+        &format!("/api/v1/datasets/{id}/links"),
+        json!({"level": "view"}),
+    )
+    .await;
+    dispatch(&app).await;
+    let before = app
+        .get_json(&ada, &format!("/api/v1/datasets/{id}/activity"))
+        .await;
+    assert_eq!(before["totals"]["links_created"], 1);
+
+    // Forty days later, with a retention of thirty days.
+    let later = tessera::time::now_millis() + 40 * 86_400_000;
+    let swept = app
+        .state
+        .db
+        .run(move |conn| tessera::activity::retention::sweep(conn, 30, later))
+        .await
+        .unwrap();
+    assert_eq!(
+        swept.events, 3,
+        "the sign-in, dataset.created and link.created"
+    );
+    assert!(event_kinds(&app).is_empty());
+    let after = app
+        .get_json(&ada, &format!("/api/v1/datasets/{id}/activity"))
+        .await;
+    assert_eq!(after["totals"], before["totals"]);
+}
+
+crate::on_both_backends!(
+    owner_sees_views_downloads_visitors_exports_and_refusals,
+    every_action_is_one_event_and_a_refused_one_none,
+    admin_sees_the_installation_by_team_and_user,
+    raw_events_go_after_their_retention_and_the_counts_stay,
+);
