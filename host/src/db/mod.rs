@@ -24,6 +24,7 @@ pub mod link_access_log;
 pub mod link_downloads;
 pub mod link_sessions;
 pub mod login_throttle;
+pub mod notifications;
 pub mod password_resets;
 pub mod plugin_components;
 pub mod plugins;

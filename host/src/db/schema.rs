@@ -424,3 +424,86 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(events, event_outbox);
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        event_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        url -> Text,
+        in_app -> Bool,
+        created_at -> BigInt,
+        read_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id, kind, channel) {
+        user_id -> Text,
+        kind -> Text,
+        channel -> Text,
+        cadence -> Text,
+    }
+}
+
+diesel::table! {
+    notification_channels (id) {
+        id -> Text,
+        user_id -> Text,
+        plugin -> Text,
+        label -> Text,
+        settings -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    notification_deliveries (id) {
+        id -> Text,
+        channel_id -> Text,
+        user_id -> Text,
+        cadence -> Text,
+        notification_ids -> Text,
+        status -> Text,
+        due_at -> BigInt,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    delivery_attempts (id) {
+        id -> Text,
+        delivery_id -> Text,
+        at -> BigInt,
+        outcome -> Text,
+        detail -> Text,
+        duration_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    unsubscribe_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        kind -> Text,
+        channel -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    dataset_watches (user_id, dataset_id) {
+        user_id -> Text,
+        dataset_id -> Text,
+        mode -> Text,
+    }
+}
+
+diesel::joinable!(notification_deliveries -> notification_channels (channel_id));
+diesel::allow_tables_to_appear_in_same_query!(notification_deliveries, notification_channels);

@@ -112,6 +112,15 @@ impl Endpoint {
     {
         self.method(Method::DELETE, handler)
     }
+
+    pub fn put<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + Guarded + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.method(Method::PUT, handler)
+    }
 }
 
 /// A handler anyone may call (sign-in, the API document, health checks, a link's own routes,

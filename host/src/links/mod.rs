@@ -695,3 +695,52 @@ pub fn destroy_expired(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>
     }
     Ok(files)
 }
+
+/// Records `link.expiring` for the links that expire within a day and `link.expired` for
+/// those that expired in the last day, each once (the link sweep calls it; any replica may).
+/// Returns how many events it wrote.
+pub fn announce_expiries(conn: &mut AnyConnection, now: i64) -> Result<usize, DbError> {
+    use crate::db::schema::{events, share_links};
+    use diesel::prelude::*;
+    const DAY: i64 = 86_400_000;
+    let mut written = 0;
+    for (kind, from, to) in [
+        (EventKind::LinkExpiring, now, now + DAY),
+        (EventKind::LinkExpired, now - DAY, now),
+    ] {
+        let due: Vec<(String, String, Option<String>, i64)> = share_links::table
+            .filter(share_links::revoked_at.is_null())
+            .filter(share_links::destroyed_at.is_null())
+            .filter(share_links::expires_at.gt(from))
+            .filter(share_links::expires_at.le(to))
+            .select((
+                share_links::id,
+                share_links::name,
+                share_links::dataset_id,
+                share_links::expires_at.assume_not_null(),
+            ))
+            .load(conn)?;
+        for (id, name, dataset, expires_at) in due {
+            crate::db::write_transaction::<_, DbError, _>(conn, |conn| {
+                let told: i64 = events::table
+                    .filter(events::link_id.eq(&id))
+                    .filter(events::kind.eq(kind.as_str()))
+                    .count()
+                    .get_result(conn)?;
+                if told > 0 {
+                    return Ok(());
+                }
+                let mut event = Event::new(kind, Actor::System)
+                    .link(&id)
+                    .payload(serde_json::json!({"name": name, "expires_at": expires_at}));
+                if let Some(dataset) = &dataset {
+                    event = event.dataset(dataset);
+                }
+                activity::record(conn, now, event)?;
+                written += 1;
+                Ok(())
+            })?;
+        }
+    }
+    Ok(written)
+}

@@ -23,7 +23,7 @@ const LAYERS: &[&str] = &[
     "access", "auth", "accounts", "teams", "groups", "sharing", "ingest", "datasets", "plugins",
     "export", "explore", "links",
     // The readers of the event stream.
-    "dispatch",
+    "notifications", "dispatch",
     // The domain composed for one process, and its work between requests.
     "state", "background",
     // Transport: HTTP errors, extractors, routes, the JSON API and the pages.

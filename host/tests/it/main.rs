@@ -25,6 +25,7 @@ mod link_passwords;
 mod link_rights;
 mod links;
 mod migrations;
+mod notifications;
 mod openapi;
 mod ops;
 mod outputs;

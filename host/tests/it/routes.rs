@@ -26,6 +26,12 @@ const NOT_IN_THE_DOCUMENT: &[(&str, &str)] = &[
     ("/links", "page"),
     ("/links/{id}/log", "page"),
     ("/trash", "page"),
+    ("/notifications", "page"),
+    ("/account/notifications", "page"),
+    (
+        "/notifications/unsubscribe",
+        "page and its form, opened from a message",
+    ),
     ("/teams", "page"),
     (
         "/reset-password/{token}",

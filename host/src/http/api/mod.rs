@@ -14,6 +14,7 @@ pub mod exports;
 pub mod groups;
 pub mod link;
 pub mod links;
+pub mod notifications;
 pub mod ops;
 pub mod pagination;
 pub mod people;
@@ -154,6 +155,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(datasets::activity::get_dataset_activity),
                 )
                 .service(
+                    routing::scoped(API_PREFIX, "/datasets/{id}/watch")
+                        .get(notifications::watch::get_dataset_watch)
+                        .put(notifications::watch::set_dataset_watch),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/notifications")
+                        .get(notifications::list::list_notifications),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/notifications/read")
+                        .post(notifications::read::mark_notifications_read),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/notifications/stream")
+                        .get(notifications::stream::stream_notifications),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/notifications/preferences")
+                        .get(notifications::preferences::get_notification_preferences)
+                        .put(notifications::preferences::set_notification_preference),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/notifications/channels")
+                        .post(notifications::channels::create_notification_channel),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/notifications/channels/{id}")
+                        .delete(notifications::channels::delete_notification_channel),
+                )
+                .service(
                     routing::scoped(API_PREFIX, "/datasets/{id}/export")
                         .get(datasets::export::export_dataset),
                 )
@@ -263,6 +294,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     routing::scoped(API_PREFIX, "/admin/activity")
                         .get(admin::activity::get_admin_activity),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/notifications/deliveries")
+                        .get(notifications::deliveries::list_deliveries),
+                )
+                .service(
+                    routing::scoped(API_PREFIX, "/admin/notifications/deliveries/{id}/retry")
+                        .post(notifications::deliveries::retry_delivery),
                 )
                 .service(
                     routing::scoped(API_PREFIX, "/admin/audit/verify")

@@ -305,6 +305,17 @@ impl From<crate::explore::ExploreError> for ApiError {
     }
 }
 
+impl From<crate::notifications::NotificationError> for ApiError {
+    fn from(err: crate::notifications::NotificationError) -> Self {
+        use crate::notifications::NotificationError;
+        match err {
+            NotificationError::Invalid(message) => ApiError::validation(message),
+            NotificationError::NotFound => ApiError::new(ErrorCode::NotFound, "not found"),
+            NotificationError::Db(db) => db.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

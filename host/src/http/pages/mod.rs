@@ -13,6 +13,7 @@ mod pager;
 mod password_reset;
 
 pub use page::failure_page;
+mod notifications;
 mod sharing;
 mod signin;
 mod table_view;
@@ -115,6 +116,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "trash.html",
         include_str!("../../../../templates/trash.html"),
+    ),
+    (
+        "notifications.html",
+        include_str!("../../../../templates/notifications.html"),
+    ),
+    (
+        "notification_preferences.html",
+        include_str!("../../../../templates/notification_preferences.html"),
+    ),
+    (
+        "unsubscribe.html",
+        include_str!("../../../../templates/unsubscribe.html"),
     ),
     (
         "reset_password.html",
@@ -229,6 +242,21 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../../../static/js/admin-audit.js"),
     ),
     (
+        "js/bell.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/bell.js"),
+    ),
+    (
+        "js/notifications.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/notifications.js"),
+    ),
+    (
+        "js/notification-preferences.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/notification-preferences.js"),
+    ),
+    (
         "js/trash.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/js/trash.js"),
@@ -291,6 +319,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/datasets").get(datasets::datasets_page))
         .service(routing::path("/datasets/{id}").get(datasets::dataset_page))
         .service(routing::path("/trash").get(trash::trash_page))
+        .service(routing::path("/notifications").get(notifications::notifications_page))
+        .service(
+            routing::path("/account/notifications").get(notifications::preferences_page),
+        )
+        .service(
+            routing::path("/notifications/unsubscribe")
+                .get(public(notifications::unsubscribe_page))
+                .post(public(notifications::unsubscribe)),
+        )
         .service(routing::path("/teams").get(teams::teams_page))
         .service(routing::path("/shared").get(sharing::shared_page))
         .service(routing::path("/links").get(sharing::links_page))
