@@ -35,6 +35,9 @@ pub struct AppState {
     pub verified_tokens: Arc<crate::links::VerifiedTokens>,
     /// Bounds the password hashes anyone can ask for without signing in.
     pub password_gate: Arc<crate::auth::password::PasswordGate>,
+    /// The operator's mail relay (`smtp_url`, `mail_from`) for the server's own mail
+    /// (`crate::mail::send_mail`); `None` when mail is off.
+    pub mail: Option<crate::mail::MailRelay>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +55,10 @@ pub enum StartupError {
     Policy(String),
     #[error(transparent)]
     LinkAddressKey(#[from] crate::links::address::AddressKeyError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+    #[error("outbound_allow: {0}")]
+    OutboundAllow(String),
 }
 
 impl AppState {
@@ -112,10 +119,15 @@ impl AppState {
         if removed > 0 {
             tracing::info!(removed, "removed leftovers of interrupted uploads");
         }
+        let mail = crate::mail::MailRelay::from_settings(&config.smtp_url, &config.mail_from)?;
+        let outbound_allow = crate::outbound::OutboundAllow::parse(&config.outbound_allow)
+            .map_err(StartupError::OutboundAllow)?;
         let runtime = PluginRuntime::new(
             &config.effective_plugin_cache_dir(),
             &config.data_dir.join("tmp"),
-        )?;
+        )?
+        .with_outbound_allow(outbound_allow)
+        .with_mail_relay(mail.clone());
         let plugins = PluginRegistry::new(runtime);
         let (loaded, failed) = plugins.load_dir(&config.plugins_dir);
         if loaded.is_empty() {
@@ -162,6 +174,7 @@ impl AppState {
             conversions: Arc::new(Semaphore::new(2)),
             uploads,
             access: Arc::new(AccessControl::default()),
+            mail,
         })
     }
 }

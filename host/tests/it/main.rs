@@ -24,6 +24,7 @@ mod link_passwords;
 mod link_rights;
 mod links;
 mod migrations;
+mod notifiers;
 mod openapi;
 mod ops;
 mod outputs;
