@@ -211,11 +211,19 @@ mod imp {
     }
 
     pub fn send(request: &Request, target: &Target) -> Result<Response, HttpError> {
-        let entries: Vec<(String, Vec<u8>)> = request
+        let mut entries: Vec<(String, Vec<u8>)> = request
             .headers
             .iter()
             .map(|(name, value)| (name.to_ascii_lowercase(), value.as_bytes().to_vec()))
             .collect();
+        // The length is known: say it, rather than have the body sent in chunks, which some
+        // receivers do not read.
+        if !entries.iter().any(|(name, _)| name == "content-length") {
+            entries.push((
+                "content-length".into(),
+                request.body.len().to_string().into_bytes(),
+            ));
+        }
         let headers = Fields::from_list(&entries)
             .map_err(|e| HttpError::BadUrl(format!("a header is not allowed: {e:?}")))?;
         let outgoing = OutgoingRequest::new(headers);

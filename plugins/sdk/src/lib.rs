@@ -83,6 +83,10 @@ pub mod bindings {
     wit_bindgen::generate!({
         path: "wit/tessera-plugin@0.3.0",
         world: "exporter-plugin",
+        // The bundled WASI packages gate `wasi:clocks/timezone` behind this unstable feature;
+        // this parser resolves the gated import in `wasi:cli` only with it on. Nothing of it
+        // is generated: no world of the contract imports it.
+        features: ["clocks-timezone"],
         pub_export_macro: true,
         export_macro_name: "export_exporter",
         default_bindings_module: "tessera_plugin_sdk::bindings",
@@ -98,8 +102,15 @@ pub mod notifier_bindings {
     wit_bindgen::generate!({
         path: "wit/tessera-plugin@0.3.0",
         world: "notifier-plugin",
+        // The bundled WASI packages gate `wasi:clocks/timezone` behind this unstable feature;
+        // this parser resolves the gated import in `wasi:cli` only with it on. Nothing of it
+        // is generated: no world of the contract imports it.
+        features: ["clocks-timezone"],
         pub_export_macro: true,
         export_macro_name: "export_notifier_world",
+        // `wasi:http` and the WASI interfaces it uses, generated here: the SDK depends on no
+        // WASI bindings crate.
+        generate_all,
         default_bindings_module: "tessera_plugin_sdk::notifier_bindings",
     });
 }

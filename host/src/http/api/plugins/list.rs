@@ -38,18 +38,20 @@ pub struct PluginView {
     pub description: String,
     /// An exporter's `Content-Type`; absent for a notifier.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false)]
     pub media_type: Option<String>,
     /// An exporter's file extension; absent for a notifier.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false)]
     pub extension: Option<String>,
     /// JSON Schema of an exporter's options; absent for a notifier.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Object, required = false)]
     pub options_schema: Option<serde_json::Value>,
     /// JSON Schema of the settings a person gives a notifier (an address, a URL); absent for
     /// an exporter.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Object, required = false)]
     pub settings_schema: Option<serde_json::Value>,
     /// SHA-256 of the component, hex.
     pub component_sha256: String,
