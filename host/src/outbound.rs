@@ -57,7 +57,7 @@ impl OutboundAllow {
     /// Whether the operator named this host.
     pub fn names_host(&self, host: &str) -> bool {
         let host = normalise_host(host);
-        self.hosts.iter().any(|allowed| *allowed == host)
+        self.hosts.contains(&host)
     }
 
     /// Whether the operator named a range holding `ip` (an IPv4-mapped IPv6 address counts as
