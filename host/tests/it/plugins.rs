@@ -857,7 +857,10 @@ async fn plugins_built_for_0_2_0_export_what_the_newest_builds_do(backend: Backe
         let mut outputs = Vec::new();
         for (format, options) in [
             ("csv", ""),
-            ("csv", r#"{"delimiter":";","header":false,"null_text":"NULL","bom":true}"#),
+            (
+                "csv",
+                r#"{"delimiter":";","header":false,"null_text":"NULL","bom":true}"#,
+            ),
             ("markdown", ""),
             ("markdown", r#"{"null_text":"—","align_numbers":false}"#),
         ] {
@@ -866,12 +869,19 @@ async fn plugins_built_for_0_2_0_export_what_the_newest_builds_do(backend: Backe
                 path.push_str(&format!("&options={}", crate::common::urlencode(options)));
             }
             let response = app.as_user(&user, Method::GET, &path).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::OK, "{version} {format} {options}");
+            assert_eq!(
+                response.status(),
+                StatusCode::OK,
+                "{version} {format} {options}"
+            );
             outputs.push(response.bytes().await.unwrap());
         }
         exported.push(outputs);
     }
-    assert_eq!(exported[0], exported[1], "0.2.0 and 0.3.0 builds export alike");
+    assert_eq!(
+        exported[0], exported[1],
+        "0.2.0 and 0.3.0 builds export alike"
+    );
 }
 
 crate::on_both_backends!(

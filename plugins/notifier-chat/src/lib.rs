@@ -24,7 +24,11 @@ struct Chat;
 struct ChatSettings {
     /// The incoming-webhook address the chat gave you (Slack: `https://hooks.slack.com/...`,
     /// Mattermost: `https://<server>/hooks/...`).
-    #[schemars(title = "Incoming webhook URL", length(min = 8, max = 2048), pattern(r"^https?://"))]
+    #[schemars(
+        title = "Incoming webhook URL",
+        length(min = 8, max = 2048),
+        pattern(r"^https?://")
+    )]
     url: String,
 }
 
@@ -48,8 +52,7 @@ impl Notifier for Chat {
 
     fn deliver(settings: ChatSettings, message: &Message) -> Result<Delivery, DeliveryError> {
         let body = serde_json::json!({ "text": text(message) }).to_string();
-        let request =
-            Request::post(&settings.url, body).header("content-type", "application/json");
+        let request = Request::post(&settings.url, body).header("content-type", "application/json");
         http::send(&request)?.verdict()
     }
 }
@@ -96,9 +99,11 @@ mod tests {
     #[test]
     fn a_hook_that_is_gone_is_not_tried_again() {
         http::testing::answer_with(|_| http::Response::new(404, "no_service"));
-        let failure =
-            testing_deliver::<Chat>(r#"{"url":"https://hooks.slack.com/x"}"#, &Message::example())
-                .unwrap_err();
+        let failure = testing_deliver::<Chat>(
+            r#"{"url":"https://hooks.slack.com/x"}"#,
+            &Message::example(),
+        )
+        .unwrap_err();
         assert!(!failure.is_retryable());
         assert!(failure.message().contains("no_service"));
         assert!(testing_deliver::<Chat>(r#"{"url":"slack://x"}"#, &Message::example()).is_err());

@@ -75,7 +75,9 @@ fn looks_like_an_address(text: &str) -> bool {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !text.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
+                && !text
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
         }
         None => false,
     }
@@ -152,15 +154,19 @@ mod tests {
         assert_eq!(mail.to, "grace@example.org");
         assert_eq!(mail.subject, "Shared with you");
         let unsubscribe = message.unsubscribe_url.as_deref().unwrap();
-        assert!(mail.text.contains("Ada Lovelace shared “Trial results” with you."));
+        assert!(
+            mail.text
+                .contains("Ada Lovelace shared “Trial results” with you.")
+        );
         assert!(mail.text.contains(&message.url));
         assert!(mail.text.contains(unsubscribe));
         let html = mail.html.as_deref().unwrap();
         assert!(html.contains(&format!("<a href=\"{}\">", message.url)));
         assert!(html.contains(&escape(unsubscribe)), "{html}");
-        assert!(mail
-            .headers
-            .contains(&("List-Unsubscribe".into(), format!("<{unsubscribe}>"))));
+        assert!(
+            mail.headers
+                .contains(&("List-Unsubscribe".into(), format!("<{unsubscribe}>")))
+        );
     }
 
     #[test]
@@ -176,7 +182,12 @@ mod tests {
         let html = mail.html.unwrap();
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"));
         assert!(!html.contains("<script>"));
-        assert!(!mail.headers.iter().any(|(name, _)| name == "List-Unsubscribe"));
+        assert!(
+            !mail
+                .headers
+                .iter()
+                .any(|(name, _)| name == "List-Unsubscribe")
+        );
     }
 
     #[test]
@@ -190,7 +201,11 @@ mod tests {
         let failure = testing_deliver::<Email>("{}", &nobody).unwrap_err();
         assert!(!failure.is_retryable());
         let typo = testing_deliver::<Email>(r#"{"address":"lab at example"}"#, &nobody);
-        assert!(typo.unwrap_err().message().contains("is not an email address"));
+        assert!(
+            typo.unwrap_err()
+                .message()
+                .contains("is not an email address")
+        );
     }
 
     #[test]

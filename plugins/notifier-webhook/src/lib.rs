@@ -35,7 +35,11 @@ struct WebhookSettings {
     url: String,
     /// The signing secret, `whsec_` and base64, as the receiver gave it or as you made it
     /// (for example `whsec_` followed by `openssl rand -base64 32`).
-    #[schemars(title = "Signing secret", length(min = 38, max = 100), pattern(r"^whsec_"))]
+    #[schemars(
+        title = "Signing secret",
+        length(min = 38, max = 100),
+        pattern(r"^whsec_")
+    )]
     secret: String,
 }
 
@@ -200,8 +204,13 @@ mod tests {
     #[test]
     fn answers_decide_whether_to_try_again() {
         let settings = format!(r#"{{"url":"https://hooks.example.org/in","secret":"{SECRET}"}}"#);
-        for (status, retryable) in [(500, true), (503, true), (429, true), (404, false), (400, false)]
-        {
+        for (status, retryable) in [
+            (500, true),
+            (503, true),
+            (429, true),
+            (404, false),
+            (400, false),
+        ] {
             http::testing::answer_with(move |_| http::Response::new(status, "no"));
             let failure = testing_deliver::<Webhook>(&settings, &Message::example()).unwrap_err();
             assert_eq!(failure.is_retryable(), retryable, "{status}");
@@ -216,13 +225,23 @@ mod tests {
     #[test]
     fn settings_that_cannot_sign_or_post_are_refused() {
         for (settings, why) in [
-            (r#"{"url":"ftp://x/y","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}"#, "the URL"),
-            (r#"{"url":"https://x/y","secret":"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}"#, "whsec_"),
+            (
+                r#"{"url":"ftp://x/y","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}"#,
+                "the URL",
+            ),
+            (
+                r#"{"url":"https://x/y","secret":"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}"#,
+                "whsec_",
+            ),
             (r#"{"url":"https://x/y","secret":"whsec_!!!"}"#, "base64"),
-            (r#"{"url":"https://x/y","secret":"whsec_c2hvcnQ="}"#, "24 to 64"),
+            (
+                r#"{"url":"https://x/y","secret":"whsec_c2hvcnQ="}"#,
+                "24 to 64",
+            ),
         ] {
-            let error = tessera_plugin_sdk::__private_notifier::validate_settings::<Webhook>(settings)
-                .unwrap_err();
+            let error =
+                tessera_plugin_sdk::__private_notifier::validate_settings::<Webhook>(settings)
+                    .unwrap_err();
             assert!(error.contains(why), "{settings}: {error}");
         }
     }

@@ -160,9 +160,14 @@ pub fn parse_url(url: &str) -> Result<Target, HttpError> {
         return Err(HttpError::BadUrl("it names no host".into()));
     }
     if authority.contains('@') {
-        return Err(HttpError::BadUrl("it carries a user name or password".into()));
+        return Err(HttpError::BadUrl(
+            "it carries a user name or password".into(),
+        ));
     }
-    if authority.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if authority
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(HttpError::BadUrl("its host has spaces in it".into()));
     }
     let rest = &rest[end..];
@@ -256,7 +261,9 @@ mod imp {
         let body = outgoing.body().map_err(|()| failed("the request body"))?;
         let pending = outgoing_handler::handle(outgoing, None).map_err(from_code)?;
         {
-            let stream = body.write().map_err(|()| failed("the request body stream"))?;
+            let stream = body
+                .write()
+                .map_err(|()| failed("the request body stream"))?;
             for chunk in request.body.chunks(WRITE_CHUNK) {
                 stream
                     .blocking_write_and_flush(chunk)
@@ -276,7 +283,9 @@ mod imp {
             .map_err(from_code)?;
         let status = response.status();
         let headers = response.headers().entries();
-        let incoming = response.consume().map_err(|()| failed("the answer's body"))?;
+        let incoming = response
+            .consume()
+            .map_err(|()| failed("the answer's body"))?;
         let mut body = Vec::new();
         {
             let stream = incoming
@@ -370,7 +379,13 @@ mod tests {
         assert_eq!(parse_url("http://127.0.0.1").unwrap().path_with_query, "/");
         assert_eq!(parse_url("http://h?q").unwrap().path_with_query, "/?q");
         assert_eq!(parse_url("http://[::1]:80/").unwrap().authority, "[::1]:80");
-        for bad in ["ftp://h/", "https:///x", "https://user:pw@h/", "h/x", "https://a b/"] {
+        for bad in [
+            "ftp://h/",
+            "https:///x",
+            "https://user:pw@h/",
+            "h/x",
+            "https://a b/",
+        ] {
             assert!(parse_url(bad).is_err(), "{bad}");
         }
     }
@@ -380,7 +395,10 @@ mod tests {
         assert_eq!(Response::new(204, "").verdict().unwrap().status, Some(204));
         for retryable in [408, 429, 500, 503] {
             assert!(
-                Response::new(retryable, "busy").verdict().unwrap_err().is_retryable(),
+                Response::new(retryable, "busy")
+                    .verdict()
+                    .unwrap_err()
+                    .is_retryable(),
                 "{retryable}"
             );
         }

@@ -133,7 +133,10 @@ pub mod glue {
 
     /// Settings the host already checked, that still do not parse, cannot work: a permanent
     /// failure.
-    pub fn deliver<N: Notifier>(settings: &str, message: &Message) -> Result<Delivery, DeliveryError> {
+    pub fn deliver<N: Notifier>(
+        settings: &str,
+        message: &Message,
+    ) -> Result<Delivery, DeliveryError> {
         let settings = parse_settings::<N::Settings>(settings).map_err(DeliveryError::Permanent)?;
         N::deliver(settings, message)
     }
@@ -339,6 +342,10 @@ mod tests {
             testing_deliver::<Echo>(r#"{"url":"https://x","loud":true}"#, &message).unwrap_err(),
             DeliveryError::retryable("too loud")
         );
-        assert!(!glue::deliver::<Echo>("[]", &message).unwrap_err().is_retryable());
+        assert!(
+            !glue::deliver::<Echo>("[]", &message)
+                .unwrap_err()
+                .is_retryable()
+        );
     }
 }

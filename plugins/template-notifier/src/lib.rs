@@ -18,7 +18,11 @@ struct Ntfy;
 struct NtfySettings {
     /// The topic your phone subscribes to; anyone who knows it can read it, so make it hard
     /// to guess.
-    #[schemars(title = "Topic", length(min = 8, max = 64), pattern(r"^[A-Za-z0-9_-]+$"))]
+    #[schemars(
+        title = "Topic",
+        length(min = 8, max = 64),
+        pattern(r"^[A-Za-z0-9_-]+$")
+    )]
     topic: String,
 }
 
@@ -26,8 +30,12 @@ impl Notifier for Ntfy {
     type Settings = NtfySettings;
 
     fn info() -> NotifierInfo {
-        NotifierInfo::new("ntfy", "ntfy push", "A push notification to your phone through ntfy.sh")
-            .with_settings::<NtfySettings>()
+        NotifierInfo::new(
+            "ntfy",
+            "ntfy push",
+            "A push notification to your phone through ntfy.sh",
+        )
+        .with_settings::<NtfySettings>()
     }
 
     /// What the schema cannot say: here, nothing more to check.
@@ -53,7 +61,13 @@ tessera_plugin_sdk::export_notifier!(Ntfy);
 
 fn ascii_line(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect()
 }
 
@@ -71,7 +85,10 @@ mod tests {
         let sent = &http::testing::requests()[0];
         assert_eq!(sent.url, "https://ntfy.sh/tessera-lab-7f3a");
         assert_eq!(sent.body, message.body.as_bytes());
-        assert!(sent.headers.contains(&("click".into(), message.url.clone())));
+        assert!(
+            sent.headers
+                .contains(&("click".into(), message.url.clone()))
+        );
     }
 
     #[test]

