@@ -46,6 +46,7 @@ pub fn start(state: &AppState) {
     spawn_link_sweep(state.clone());
     spawn_plugin_sync(state.clone());
     spawn_dispatcher(state.clone());
+    spawn_delivery_worker(state.clone());
     spawn_activity_sweep(state.clone());
 }
 
@@ -61,6 +62,61 @@ fn spawn_dispatcher(state: AppState) {
             tokio::time::sleep(DISPATCH_POLL_INTERVAL).await;
         }
     });
+}
+
+/// How often an idle delivery worker looks for notifications due to a channel.
+pub const DELIVERY_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Sends due notifications through their channels' plugins, one after another.
+fn spawn_delivery_worker(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            let worker = state.clone();
+            let outcome = tokio::task::spawn_blocking(move || deliver_next(&worker)).await;
+            match outcome {
+                Ok(Ok(crate::notifications::delivery::Sent::Nothing)) => {
+                    tokio::time::sleep(DELIVERY_POLL_INTERVAL).await
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => {
+                    tracing::warn!(error = %err, "cannot deliver notifications");
+                    tokio::time::sleep(DELIVERY_POLL_INTERVAL).await;
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "notification delivery task failed");
+                    tokio::time::sleep(DELIVERY_POLL_INTERVAL).await;
+                }
+            }
+        }
+    });
+}
+
+/// One pass of the delivery worker; tests call it instead of waiting for the loop.
+pub fn deliver_next(
+    state: &AppState,
+) -> Result<crate::notifications::delivery::Sent, crate::notifications::NotificationError> {
+    let mut conn = state.db.get()?;
+    let base = state.public_base();
+    let send = |channel: &crate::db::notifications::ChannelRow,
+                message: &crate::notifications::delivery::Message| {
+        state.send_through_channel(channel, message)
+    };
+    let sent = crate::notifications::delivery::send_next(
+        &mut conn,
+        &send,
+        &base,
+        crate::time::now_millis(),
+    )?;
+    match &sent {
+        crate::notifications::delivery::Sent::Retry(why) => {
+            tracing::info!(reason = %why, "a notification will be sent again")
+        }
+        crate::notifications::delivery::Sent::Dead(why) => {
+            tracing::warn!(reason = %why, "a notification was given up (dead letter)")
+        }
+        _ => {}
+    }
+    Ok(sent)
 }
 
 fn spawn_activity_sweep(state: AppState) {

@@ -104,6 +104,16 @@ pub struct Config {
     /// Days raw events (who viewed, downloaded, exported what) are kept for the activity
     /// views; their daily counts stay after. 0 keeps them for ever.
     pub activity_retention_days: u64,
+    /// Hosts and address ranges that plugins' outbound requests may reach although they are
+    /// not public (loopback, private, link-local...): comma-separated host names, addresses
+    /// or CIDR ranges. Empty: only public addresses.
+    pub outbound_allow: String,
+    /// The SMTP relay mail is sent through: `smtp://host:port` (add `?tls=required` for
+    /// STARTTLS) or `smtps://user:password@host:port`. Empty: no mail is sent.
+    pub smtp_url: String,
+    /// The address every message comes from (`Tessera <tessera@example.org>`); required with
+    /// `smtp_url`.
+    pub mail_from: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -152,6 +162,9 @@ impl Default for Config {
             link_download_count_percent: 90,
             link_address_key_file: PathBuf::new(),
             activity_retention_days: 400,
+            outbound_allow: String::new(),
+            smtp_url: String::new(),
+            mail_from: String::new(),
         }
     }
 }
@@ -288,6 +301,10 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         crate::net::parse_proxies(&self.trusted_proxies)
             .map_err(|e| ConfigError::Invalid(format!("trusted_proxies: {e}")))?;
+        crate::outbound::OutboundAllow::parse(&self.outbound_allow)
+            .map_err(|e| ConfigError::Invalid(format!("outbound_allow: {e}")))?;
+        crate::mail::MailRelay::from_settings(&self.smtp_url, &self.mail_from)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if self.database_pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "database_pool_size must be at least 1".into(),
@@ -389,6 +406,7 @@ impl Config {
         if !shown.metrics_token.is_empty() {
             shown.metrics_token = "****".into();
         }
+        shown.smtp_url = mask_url_password(&self.smtp_url);
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 
@@ -533,5 +551,29 @@ mod tests {
         };
         assert!(!config.to_masked_toml().contains(&"m".repeat(40)));
         assert!(shown.contains("tessera:****@127.0.0.1"));
+        let config = Config {
+            smtp_url: "smtps://relay:hunter3@mail.example.org:465".into(),
+            mail_from: "tessera@example.org".into(),
+            ..Default::default()
+        };
+        let shown = config.to_masked_toml();
+        assert!(!shown.contains("hunter3"), "{shown}");
+        assert!(shown.contains("relay:****@mail.example.org"), "{shown}");
+    }
+
+    #[test]
+    fn outbound_and_mail_settings_are_checked() {
+        let load = |pairs: &[(&str, &str)]| Config::load_from(&Overrides::default(), env(pairs));
+        let config = load(&[
+            ("TESSERA_OUTBOUND_ALLOW", "127.0.0.1, relay.internal"),
+            ("TESSERA_SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("TESSERA_MAIL_FROM", "Tessera <tessera@example.org>"),
+        ])
+        .unwrap();
+        assert_eq!(config.smtp_url, "smtp://127.0.0.1:2525");
+        let err = load(&[("TESSERA_OUTBOUND_ALLOW", "http://x")]).unwrap_err();
+        assert!(err.to_string().contains("outbound_allow"), "{err}");
+        let err = load(&[("TESSERA_SMTP_URL", "smtp://127.0.0.1:2525")]).unwrap_err();
+        assert!(err.to_string().contains("mail_from"), "{err}");
     }
 }

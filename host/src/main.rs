@@ -235,11 +235,10 @@ async fn plugin_command(config: tessera::Config, command: PluginCommand) -> anyh
                     "id", "source", "version", "state", "media type"
                 );
                 for record in records {
-                    let loaded = state.plugins.get_any(&record.id);
-                    let status = match (&loaded, record.enabled) {
-                        (None, _) => "not loaded",
-                        (Some(_), true) => "enabled",
-                        (Some(_), false) => "disabled",
+                    let status = match (state.plugins.is_loaded(&record.id), record.enabled) {
+                        (false, _) => "not loaded",
+                        (true, true) => "enabled",
+                        (true, false) => "disabled",
                     };
                     let stored = tessera::plugins::manifest::Stored::read(&record);
                     let access = stored
@@ -253,9 +252,11 @@ async fn plugin_command(config: tessera::Config, command: PluginCommand) -> anyh
                         record.source,
                         record.version,
                         status,
-                        loaded
+                        state
+                            .plugins
+                            .get_any(&record.id)
                             .map(|p| p.info.media_type.clone())
-                            .unwrap_or_default(),
+                            .unwrap_or_else(|| format!("({})", record.kind)),
                         access
                     );
                     if let Some(reason) = state.plugins.failure(&record.id) {

@@ -35,6 +35,9 @@ pub struct AppState {
     pub verified_tokens: Arc<crate::links::VerifiedTokens>,
     /// Bounds the password hashes anyone can ask for without signing in.
     pub password_gate: Arc<crate::auth::password::PasswordGate>,
+    /// The operator's mail relay (`smtp_url`, `mail_from`) for the server's own mail
+    /// (`crate::mail::send_mail`); `None` when mail is off.
+    pub mail: Option<crate::mail::MailRelay>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +55,10 @@ pub enum StartupError {
     Policy(String),
     #[error(transparent)]
     LinkAddressKey(#[from] crate::links::address::AddressKeyError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+    #[error("outbound_allow: {0}")]
+    OutboundAllow(String),
 }
 
 impl AppState {
@@ -112,10 +119,15 @@ impl AppState {
         if removed > 0 {
             tracing::info!(removed, "removed leftovers of interrupted uploads");
         }
+        let mail = crate::mail::MailRelay::from_settings(&config.smtp_url, &config.mail_from)?;
+        let outbound_allow = crate::outbound::OutboundAllow::parse(&config.outbound_allow)
+            .map_err(StartupError::OutboundAllow)?;
         let runtime = PluginRuntime::new(
             &config.effective_plugin_cache_dir(),
             &config.data_dir.join("tmp"),
-        )?;
+        )?
+        .with_outbound_allow(outbound_allow)
+        .with_mail_relay(mail.clone());
         let plugins = PluginRegistry::new(runtime);
         let (loaded, failed) = plugins.load_dir(&config.plugins_dir);
         if loaded.is_empty() {
@@ -162,6 +174,7 @@ impl AppState {
             conversions: Arc::new(Semaphore::new(2)),
             uploads,
             access: Arc::new(AccessControl::default()),
+            mail,
         })
     }
 }
@@ -179,15 +192,68 @@ impl AppState {
     pub fn check_notifier_settings(
         &self,
         plugin: &str,
-        _settings: &serde_json::Value,
+        settings: &serde_json::Value,
     ) -> Result<(), String> {
-        match self.plugins.get(plugin) {
-            Some(found)
-                if found.manifest.kind == crate::plugins::manifest::PluginKind::Notifier =>
-            {
-                Ok(())
+        let Some(found) = self.plugins.notifier(plugin) else {
+            return Err(format!("'{plugin}' is not an enabled notifier plugin"));
+        };
+        crate::plugins::notifier::check_settings(&found, settings).map_err(|err| match err {
+            crate::plugins::PluginError::InvalidOptions(reason) => {
+                format!("settings for {plugin}: {reason}")
             }
-            _ => Err(format!("'{plugin}' is not an enabled notifier plugin")),
+            other => format!("the {plugin} plugin could not check the settings: {other}"),
+        })
+    }
+
+    /// Sends one notification message through a person's channel, with its plugin.
+    pub fn send_through_channel(
+        &self,
+        channel: &crate::db::notifications::ChannelRow,
+        message: &crate::notifications::delivery::Message,
+    ) -> Result<String, crate::notifications::delivery::SendFailure> {
+        use crate::notifications::delivery::SendFailure;
+        let Some(plugin) = self.plugins.notifier(&channel.plugin) else {
+            return Err(SendFailure {
+                retryable: true,
+                message: format!("the notifier plugin '{}' is not enabled", channel.plugin),
+            });
+        };
+        let settings: serde_json::Value =
+            serde_json::from_str(&channel.settings).unwrap_or(serde_json::Value::Null);
+        let outgoing = crate::plugins::notifier::NotifierMessage {
+            id: message.id.clone(),
+            kind: message.kind.clone(),
+            occurred_at: message.occurred_at,
+            attempt_at: message.attempt_at,
+            title: message.title.clone(),
+            body: message.body.clone(),
+            url: message.url.clone(),
+            recipient_name: message.recipient_name.clone(),
+            recipient_email: message.recipient_email.clone(),
+            unsubscribe_url: message.unsubscribe_url.clone(),
+            payload: serde_json::from_str(&message.payload).unwrap_or(serde_json::Value::Null),
+        };
+        match crate::plugins::notifier::deliver(&plugin, &settings, &outgoing) {
+            Ok(receipt) => Ok(match (receipt.status, receipt.reference) {
+                (Some(status), Some(reference)) => format!("{status} {reference}"),
+                (Some(status), None) => status.to_string(),
+                (None, Some(reference)) => reference,
+                (None, None) => "delivered".to_owned(),
+            }),
+            Err(failure) => Err(SendFailure {
+                retryable: failure.is_retryable(),
+                message: failure.to_string(),
+            }),
+        }
+    }
+
+    /// Where people reach this server, for the addresses in messages: `public_url`, else the
+    /// address it listens on.
+    pub fn public_base(&self) -> String {
+        if self.config.public_url.is_empty() {
+            format!("http://{}", self.config.bind)
+        } else {
+            self.config.public_url.trim_end_matches('/').to_owned()
         }
     }
 }
@@ -195,6 +261,18 @@ impl AppState {
 impl AppState {
     /// The enabled notifier plugins, for the channel form: id, name and settings schema.
     pub fn notifier_choices(&self) -> Vec<serde_json::Value> {
-        Vec::new()
+        self.plugins
+            .notifiers()
+            .iter()
+            .map(|n| {
+                let info = crate::plugins::notifier::describe(n);
+                serde_json::json!({
+                    "id": info.id,
+                    "name": info.name,
+                    "description": info.description,
+                    "settings_schema": info.settings_schema,
+                })
+            })
+            .collect()
     }
 }

@@ -86,6 +86,14 @@ impl From<ChannelRow> for Channel {
 
 /// A person's preferences: every kind with their choice or its default, and their channels.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(examples(json!({
+        "kinds": [{"kind": "share_received", "description": "A dataset is shared with you, your group or your team",
+                   "app": true, "channels": {"01932f81-1a2b-7c3d-8e4f-5a6b7c8d9e0f": "immediate"}},
+                  {"kind": "link_downloaded", "description": "Your link is downloaded",
+                   "app": false, "channels": {"01932f81-1a2b-7c3d-8e4f-5a6b7c8d9e0f": "daily"}}],
+        "channels": [{"id": "01932f81-1a2b-7c3d-8e4f-5a6b7c8d9e0f", "plugin": "email", "label": "Work mail",
+                      "settings": {"address": "ada@example.org"}, "created_at": 1796774400000_i64}]
+    })))]
 pub struct Preferences {
     pub kinds: Vec<KindChoice>,
     pub channels: Vec<Channel>,

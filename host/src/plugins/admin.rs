@@ -3,7 +3,8 @@
 //! every replica's registry follows that table (see [`super::registry`]).
 //!
 //! Installing proves the component first: it must parse, be a component implementing a
-//! supported world, describe itself under the manifest's id and carry a valid options schema.
+//! supported world for its kind, describe itself under the manifest's id and carry a valid
+//! options (or, for a notifier, settings) schema.
 //! A plugin that asks for access beyond memory and time (a scratch folder, say) stays disabled
 //! until an administrator enables it with that access approved; the approval is recorded with
 //! the plugin, and a new version asking for more is disabled again until approved again.
@@ -113,7 +114,7 @@ pub fn install(
     let record = PluginRecord {
         id: manifest.id.clone(),
         source: SOURCE_INSTALLED.into(),
-        kind: "exporter".into(),
+        kind: manifest.kind.as_str().into(),
         version: manifest.version.clone(),
         manifest: serde_json::to_string(&manifest).unwrap_or_default(),
         component_sha256: sha256.clone(),

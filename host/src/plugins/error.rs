@@ -21,6 +21,9 @@ pub enum PluginError {
     Failed(String),
     #[error("cannot load the plugin: {0}")]
     Load(String),
+    /// It reached for a host or for mail it was not granted, or past what one call may send.
+    #[error("the plugin reached for what it was not granted: {0}")]
+    NotGranted(String),
 }
 
 impl PluginError {
@@ -34,7 +37,11 @@ impl PluginError {
             PluginError::DiskLimit(_) => ErrorCode::PluginDiskLimit,
             PluginError::BadOutput(_) => ErrorCode::PluginBadOutput,
             PluginError::InvalidOptions(_) => ErrorCode::InvalidExportOptions,
-            PluginError::Failed(_) | PluginError::Load(_) => ErrorCode::PluginFailed,
+            // Only notifiers can reach for a host or for mail, and their failures are not API
+            // errors: the catalogue keeps its codes.
+            PluginError::Failed(_) | PluginError::Load(_) | PluginError::NotGranted(_) => {
+                ErrorCode::PluginFailed
+            }
         }
     }
 }

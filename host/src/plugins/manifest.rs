@@ -3,9 +3,10 @@
 //! what it asks of the host's capabilities is checked by each capability's unit, against what an
 //! administrator approved ([`super::capabilities::Grants::validate`]). Nothing is granted that
 //! the manifest does not ask for and an administrator did not approve. A plugin may ask for
-//! memory, time per export and a private scratch folder with a quota; outbound hosts are
-//! reserved for the notifier and integration kinds, and refused to every plugin until a unit
-//! grants them. Files elsewhere, environment and clock are refused to every plugin.
+//! memory, time per call and a private scratch folder with a quota; a notifier may also ask for
+//! outbound hosts (`outbound_hosts`, `"*"` for any public host) and for mail through the
+//! server's relay (`mail = true`), which exporters never get. Files elsewhere, environment and
+//! clock are refused to every plugin.
 
 use std::path::Path;
 
@@ -133,6 +134,17 @@ pub enum PluginKind {
     Integration,
 }
 
+impl PluginKind {
+    /// As manifests, the `plugins` table and the API name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PluginKind::Exporter => "exporter",
+            PluginKind::Notifier => "notifier",
+            PluginKind::Integration => "integration",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Capabilities {
@@ -142,8 +154,12 @@ pub struct Capabilities {
     pub time_ms: u64,
     /// A private temporary folder of this many MiB per export; 0 for none.
     pub scratch_mb: u64,
-    /// Hosts the plugin may connect to. Exporters may not ask for any.
+    /// Hosts the plugin may send HTTP requests to: names (`hooks.slack.com`), `*.` and a
+    /// domain for its subdomains, or `*` for any public host (for a channel whose address its
+    /// users give). Exporters may not ask for any.
     pub outbound_hosts: Vec<String>,
+    /// Mail sent through the server's relay (`tessera:plugin/mail`). Exporters may not ask.
+    pub mail: bool,
 }
 
 impl Capabilities {
@@ -155,7 +171,14 @@ impl Capabilities {
             requests.push(format!("a scratch folder of {} MiB", self.scratch_mb));
         }
         for host in &self.outbound_hosts {
-            requests.push(format!("connections to {host}"));
+            if host == "*" {
+                requests.push("connections to any public host".into());
+            } else {
+                requests.push(format!("connections to {host}"));
+            }
+        }
+        if self.mail {
+            requests.push("mail through the server's relay".into());
         }
         requests
     }
@@ -167,6 +190,7 @@ impl Capabilities {
             return Capabilities {
                 scratch_mb: 0,
                 outbound_hosts: Vec::new(),
+                mail: false,
                 ..self.clone()
             };
         };
@@ -180,6 +204,7 @@ impl Capabilities {
                 .filter(|h| approved.outbound_hosts.contains(h))
                 .cloned()
                 .collect(),
+            mail: self.mail && approved.mail,
         }
     }
 
@@ -196,6 +221,7 @@ impl Default for Capabilities {
             time_ms: 30_000,
             scratch_mb: 0,
             outbound_hosts: Vec::new(),
+            mail: false,
         }
     }
 }
@@ -232,11 +258,31 @@ impl Manifest {
                 super::bindings::SUPPORTED_API_VERSIONS.join(", ")
             ));
         }
-        if self.kind != PluginKind::Exporter {
-            return Err(format!(
-                "plugin '{}': only exporter plugins are supported so far",
-                self.id
-            ));
+        match self.kind {
+            PluginKind::Exporter => {}
+            PluginKind::Notifier => {
+                if !super::bindings::NOTIFIER_API_VERSIONS.contains(&self.api_version.as_str()) {
+                    return Err(format!(
+                        "plugin '{}': a notifier needs API {} (the first with the notifier \
+                         world), but it targets {}",
+                        self.id,
+                        super::bindings::NOTIFIER_API_VERSIONS.join(" or "),
+                        self.api_version
+                    ));
+                }
+                if self.exporter != ExporterTraits::default() {
+                    return Err(format!(
+                        "plugin '{}': a notifier has no [exporter] table",
+                        self.id
+                    ));
+                }
+            }
+            PluginKind::Integration => {
+                return Err(format!(
+                    "plugin '{}': integration plugins are not supported yet",
+                    self.id
+                ));
+            }
         }
         if self.component.contains('/') || self.component.contains("..") {
             return Err(format!(
@@ -343,6 +389,52 @@ mod tests {
             bad.exporter.outputs[0].extension = extension.into();
             assert!(bad.validate().is_err(), "{media_type:?} {extension:?}");
         }
+    }
+
+    #[test]
+    fn notifiers_need_the_notifier_world_and_may_ask_for_hosts_and_mail() {
+        let notifier = |api: &str, extra: &str| -> Manifest {
+            toml::from_str(&format!(
+                "id = \"n\"\nname = \"N\"\nversion = \"1.0.0\"\nkind = \"notifier\"\n\
+                 api_version = \"{api}\"\ncomponent = \"n.wasm\"\n{extra}"
+            ))
+            .unwrap()
+        };
+        let asked = notifier(
+            "0.3.0",
+            "[capabilities]\noutbound_hosts = [\"*\", \"hooks.example.org\"]\nmail = true",
+        );
+        asked.validate().unwrap();
+        assert_eq!(
+            asked.capabilities.access_requests(),
+            [
+                "connections to any public host",
+                "connections to hooks.example.org",
+                "mail through the server's relay"
+            ]
+        );
+        let nothing = asked.capabilities.granted(None);
+        assert!(!nothing.mail && nothing.outbound_hosts.is_empty());
+        let partly = Capabilities {
+            outbound_hosts: vec!["hooks.example.org".into()],
+            ..Capabilities::default()
+        };
+        let granted = asked.capabilities.granted(Some(&partly));
+        assert_eq!(granted.outbound_hosts, ["hooks.example.org"]);
+        assert!(!granted.mail, "mail only when approved");
+        assert!(!asked.capabilities.approved_by(Some(&partly)));
+        assert!(asked.capabilities.approved_by(Some(&asked.capabilities)));
+
+        let old = notifier("0.2.0", "").validate().unwrap_err();
+        assert!(old.contains("a notifier needs API 0.3.0"), "{old}");
+        let with_exporter = notifier("0.3.0", "[exporter]\nparallel_batches = true");
+        assert!(with_exporter.validate().is_err());
+        // A manifest stored before `mail` existed still reads, asking for none.
+        let stored: Capabilities = serde_json::from_str(
+            r#"{"memory_mb":64,"time_ms":1000,"scratch_mb":0,"outbound_hosts":[]}"#,
+        )
+        .unwrap();
+        assert!(!stored.mail);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The plugin runtime: export formats (and, later, notification channels and integrations)
+//! The plugin runtime: export formats and notification channels (and, later, integrations)
 //! run as sandboxed WebAssembly components.
 //!
 //! Its modules, each importing only those listed before it:
@@ -9,14 +9,16 @@
 //!   built for.
 //! - [`manifest`]: what a plugin says it is and asks for (`plugin.toml`).
 //! - [`capabilities`]: the host's capabilities a plugin can be given, one unit each (memory and
-//!   time, WASI with nothing granted, digest, compress, the scratch folder; outbound
-//!   connections refused until their unit exists), each with its own linker function, grant,
-//!   state and limits, and their composition into one store's data.
+//!   time, WASI with nothing granted, digest, compress, the scratch folder, outbound HTTP and
+//!   mail for notifiers), each with its own linker function, grant, state and limits, and their
+//!   composition into one store's data.
 //! - [`runtime`]: the wasmtime engine (pooling allocator, on-disk compilation cache, epoch
 //!   ticker), and a fresh store per call holding the units a plugin was granted, with its
 //!   memory limit and deadline.
 //! - [`loaded`]: a plugin compiled, linked, described and granted, ready for exports.
 //! - [`exporter`]: one export session's calls into an exporter instance.
+//! - [`notifier`]: a notification channel loaded, its settings checked, and one message
+//!   delivered by it, each call in a fresh instance.
 //! - [`registry`]: the plugins this process has loaded, from the plugins folder and from the
 //!   database, kept in step with the `plugins` table that every replica shares.
 //! - [`admin`]: installing, enabling, disabling and removing plugins at run time.
@@ -35,6 +37,7 @@ pub mod error;
 pub mod exporter;
 pub mod loaded;
 pub mod manifest;
+pub mod notifier;
 pub mod package;
 pub mod registry;
 pub mod runtime;
@@ -44,6 +47,7 @@ pub use bindings::SUPPORTED_API_VERSIONS;
 pub use error::PluginError;
 pub use loaded::LoadedPlugin;
 pub use manifest::Manifest;
+pub use notifier::LoadedNotifier;
 pub use registry::PluginRegistry;
 pub use runtime::PluginRuntime;
 
@@ -61,6 +65,7 @@ mod tests {
         "runtime",
         "loaded",
         "exporter",
+        "notifier",
         "registry",
         "admin",
         "package",

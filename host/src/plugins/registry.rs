@@ -1,4 +1,6 @@
-//! The plugins this process has loaded, by format id, kept in step with the `plugins` table.
+//! The plugins this process has loaded, by id, kept in step with the `plugins` table: export
+//! formats ([`PluginRegistry::get`], [`PluginRegistry::list`]) and notification channels
+//! ([`PluginRegistry::notifier`], [`PluginRegistry::notifiers`]), one id space for both.
 //!
 //! Two sources feed it. The plugins folder (`plugins_dir`) holds the plugins shipped with the
 //! server: at start every `<plugins_dir>/<id>/plugin.toml` is read, its component compiled (or
@@ -19,12 +21,13 @@ use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 
-use super::bindings::{self, ExporterPre};
+use super::bindings::{self, ExporterPre, NotifierPre};
 use super::capabilities::Grants;
 use super::error::PluginError;
 use super::exporter::{ExportSession, validate_info};
 use super::loaded::LoadedPlugin;
-use super::manifest::{Manifest, Stored};
+use super::manifest::{Manifest, PluginKind, Stored};
+use super::notifier::LoadedNotifier;
 use super::runtime::PluginRuntime;
 use crate::db::AnyConnection;
 use crate::db::plugin_components::PluginComponent;
@@ -32,8 +35,10 @@ use crate::db::plugins::{PluginRecord, SOURCE_FOLDER, SOURCE_INSTALLED};
 
 #[derive(Default)]
 struct Loaded {
-    /// Every plugin compiled in this process, enabled or not.
+    /// Every exporter compiled in this process, enabled or not.
     plugins: BTreeMap<String, Arc<LoadedPlugin>>,
+    /// Every notifier compiled in this process, enabled or not.
+    notifiers: BTreeMap<String, Arc<LoadedNotifier>>,
     /// Ids whose database row says enabled. Before the first sync, every folder plugin.
     enabled: BTreeSet<String>,
     /// Why an installed plugin could not be loaded here, by id, with the component hash that
@@ -41,6 +46,78 @@ struct Loaded {
     failures: BTreeMap<String, (String, String)>,
     /// Folders of the plugins folder that did not load, and why.
     folder_failures: Vec<(PathBuf, String)>,
+}
+
+/// A plugin compiled, linked and described, of either kind.
+pub enum Prepared {
+    Exporter(LoadedPlugin),
+    Notifier(LoadedNotifier),
+}
+
+impl Prepared {
+    pub fn manifest(&self) -> &Manifest {
+        match self {
+            Prepared::Exporter(plugin) => &plugin.manifest,
+            Prepared::Notifier(plugin) => &plugin.manifest,
+        }
+    }
+
+    pub fn component_sha256(&self) -> &str {
+        match self {
+            Prepared::Exporter(plugin) => &plugin.component_sha256,
+            Prepared::Notifier(plugin) => &plugin.component_sha256,
+        }
+    }
+}
+
+/// What the registry keeps track of for a loaded plugin, whatever its kind.
+struct Tracked<'a> {
+    manifest: &'a Manifest,
+    source: &'static str,
+    component_sha256: &'a str,
+    grants: &'a Grants,
+}
+
+impl Loaded {
+    /// Every loaded plugin, exporters then notifiers.
+    fn tracked(&self) -> impl Iterator<Item = Tracked<'_>> {
+        let exporters = self.plugins.values().map(|p| Tracked {
+            manifest: &p.manifest,
+            source: p.source,
+            component_sha256: &p.component_sha256,
+            grants: &p.grants,
+        });
+        let notifiers = self.notifiers.values().map(|p| Tracked {
+            manifest: &p.manifest,
+            source: p.source,
+            component_sha256: &p.component_sha256,
+            grants: &p.grants,
+        });
+        exporters.chain(notifiers)
+    }
+
+    fn find(&self, id: &str) -> Option<Tracked<'_>> {
+        self.tracked().find(|t| t.manifest.id == id)
+    }
+
+    /// Keeps `plugin`, replacing whatever had its id, of either kind.
+    fn insert(&mut self, plugin: Prepared) {
+        let id = plugin.manifest().id.clone();
+        self.remove(&id);
+        match plugin {
+            Prepared::Exporter(plugin) => {
+                self.plugins.insert(id, Arc::new(plugin));
+            }
+            Prepared::Notifier(plugin) => {
+                self.notifiers.insert(id, Arc::new(plugin));
+            }
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        self.plugins.remove(id);
+        self.notifiers.remove(id);
+    }
 }
 
 #[derive(Clone)]
@@ -97,34 +174,36 @@ impl PluginRegistry {
         let bytes = std::fs::read(folder.join(&manifest.component))
             .map_err(|e| PluginError::Load(format!("{}: {e}", manifest.component)))?;
         let plugin = self.prepare(manifest, &bytes, grants, SOURCE_FOLDER)?;
-        let id = plugin.manifest.id.clone();
-        tracing::info!(plugin = %id, version = %plugin.manifest.version, sha256 = %plugin.component_sha256, "plugin loaded");
+        let id = plugin.manifest().id.clone();
+        tracing::info!(plugin = %id, kind = plugin.manifest().kind.as_str(), version = %plugin.manifest().version, sha256 = %plugin.component_sha256(), "plugin loaded");
         if let Ok(mut loaded) = self.loaded.write() {
-            loaded.plugins.insert(id.clone(), Arc::new(plugin));
+            loaded.insert(plugin);
             loaded.enabled.insert(id.clone());
         }
         Ok(id)
     }
 
     /// Compiles a component, links it with the bindings of the contract version it was built
-    /// against, checks that it implements that version's exporter world, asks it to describe
-    /// itself and compiles its options schema: everything short of running an export.
-    /// `grants` are what its manifest's requests were granted ([`Grants::validate`]).
+    /// against, checks that it implements that version's world for its kind (exporter or
+    /// notifier), asks it to describe itself and compiles its options or settings schema:
+    /// everything short of running it. `grants` are what its manifest's requests were granted
+    /// ([`Grants::validate`]).
     pub fn prepare(
         &self,
         manifest: Manifest,
         bytes: &[u8],
         grants: Grants,
         source: &'static str,
-    ) -> Result<LoadedPlugin, PluginError> {
+    ) -> Result<Prepared, PluginError> {
         let component = self.runtime.compile(bytes)?;
         let linker = self.runtime.linker()?;
         let instance_pre = linker.instantiate_pre(&component).map_err(|e| {
             PluginError::Load(format!("the component does not fit this host: {e:#}"))
         })?;
+        let kind = manifest.kind.as_str();
         let not_an_exporter = |reason: String| {
             PluginError::Load(format!(
-                "the component does not implement the tessera:plugin@{} exporter world: {reason}",
+                "the component does not implement the tessera:plugin@{} {kind} world: {reason}",
                 manifest.api_version
             ))
         };
@@ -140,23 +219,52 @@ impl PluginRegistry {
                 version.as_str()
             )));
         }
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        if manifest.kind == PluginKind::Notifier {
+            let pre = NotifierPre::new(version, instance_pre)
+                .map_err(|e| not_an_exporter(format!("{e:#}")))?;
+            let notifier =
+                LoadedNotifier::load(&self.runtime, manifest, grants, pre, sha256, source)?;
+            return Ok(Prepared::Notifier(notifier));
+        }
         let pre = ExporterPre::new(version, instance_pre)
             .map_err(|e| not_an_exporter(format!("{e:#}")))?;
         // Describing needs no scratch folder, whatever the plugin will get for exports.
         let store = self.runtime.store(&grants.without_scratch())?;
         let info = ExportSession::new(store, &pre)?.describe()?;
         validate_info(&info, &manifest.id)?;
-        LoadedPlugin::new(
-            manifest,
-            grants,
-            info,
-            hex::encode(Sha256::digest(bytes)),
-            source,
-            pre,
-        )
+        LoadedPlugin::new(manifest, grants, info, sha256, source, pre).map(Prepared::Exporter)
     }
 
-    /// An enabled plugin by format id.
+    /// An enabled notifier by id.
+    pub fn notifier(&self, id: &str) -> Option<Arc<LoadedNotifier>> {
+        let loaded = self.loaded.read().ok()?;
+        if !loaded.enabled.contains(id) {
+            return None;
+        }
+        loaded.notifiers.get(id).cloned()
+    }
+
+    /// The enabled notifiers, by id: the notification channels this server offers now.
+    pub fn notifiers(&self) -> Vec<Arc<LoadedNotifier>> {
+        self.loaded
+            .read()
+            .map(|l| {
+                l.notifiers
+                    .values()
+                    .filter(|p| l.enabled.contains(&p.manifest.id))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether a plugin of any kind is loaded in this process under `id`, enabled or not.
+    pub fn is_loaded(&self, id: &str) -> bool {
+        self.loaded.read().is_ok_and(|l| l.find(id).is_some())
+    }
+
+    /// An enabled export format by id.
     pub fn get(&self, id: &str) -> Option<Arc<LoadedPlugin>> {
         let loaded = self.loaded.read().ok()?;
         if !loaded.enabled.contains(id) {
@@ -165,12 +273,12 @@ impl PluginRegistry {
         loaded.plugins.get(id).cloned()
     }
 
-    /// A plugin by id, enabled or not.
+    /// An export format by id, enabled or not.
     pub fn get_any(&self, id: &str) -> Option<Arc<LoadedPlugin>> {
         self.loaded.read().ok()?.plugins.get(id).cloned()
     }
 
-    /// The enabled plugins, by id.
+    /// The enabled export formats, by id.
     pub fn list(&self) -> Vec<Arc<LoadedPlugin>> {
         self.loaded
             .read()
@@ -210,34 +318,33 @@ impl PluginRegistry {
             .collect();
 
         // Folder plugins without a row get one: enabled, with what they ask for approved.
-        let folder_plugins: Vec<Arc<LoadedPlugin>> = self
+        let folder_plugins: Vec<(Manifest, String)> = self
             .loaded
             .read()
             .map(|l| {
-                l.plugins
-                    .values()
+                l.tracked()
                     .filter(|p| p.source == SOURCE_FOLDER)
-                    .cloned()
+                    .map(|p| (p.manifest.clone(), p.component_sha256.to_owned()))
                     .collect()
             })
             .unwrap_or_default();
         let mut records = records;
-        for plugin in folder_plugins {
-            let id = &plugin.manifest.id;
+        for (manifest, component_sha256) in folder_plugins {
+            let id = &manifest.id;
             let record = records.get(id);
             let stale = record.is_some_and(|r| {
-                r.source == SOURCE_FOLDER && r.component_sha256 != plugin.component_sha256
+                r.source == SOURCE_FOLDER && r.component_sha256 != component_sha256
             });
             if record.is_none() || stale {
                 let record = PluginRecord {
                     id: id.clone(),
                     source: SOURCE_FOLDER.into(),
-                    kind: "exporter".into(),
-                    version: plugin.manifest.version.clone(),
-                    manifest: serde_json::to_string(&plugin.manifest).unwrap_or_default(),
-                    component_sha256: plugin.component_sha256.clone(),
+                    kind: manifest.kind.as_str().into(),
+                    version: manifest.version.clone(),
+                    manifest: serde_json::to_string(&manifest).unwrap_or_default(),
+                    component_sha256: component_sha256.clone(),
                     enabled: record.is_none_or(|r| r.enabled),
-                    approved: serde_json::to_string(&plugin.manifest.capabilities).ok(),
+                    approved: serde_json::to_string(&manifest.capabilities).ok(),
                     installed_by: None,
                     created_at: record.map_or(now, |r| r.created_at),
                     updated_at: now,
@@ -252,11 +359,11 @@ impl PluginRegistry {
         let mut to_drop = Vec::new();
         if let Ok(loaded) = self.loaded.read() {
             for record in records.values().filter(|r| r.source == SOURCE_INSTALLED) {
-                let current = loaded.plugins.get(&record.id);
+                let current = loaded.find(&record.id);
                 let grants = grants_of(record);
                 let changed = current.is_none_or(|p| {
                     p.component_sha256 != record.component_sha256
-                        || grants.as_ref().is_ok_and(|g| *g != p.grants)
+                        || grants.as_ref().is_ok_and(|g| g != p.grants)
                 });
                 let failed_before = loaded
                     .failures
@@ -266,7 +373,7 @@ impl PluginRegistry {
                     to_load.push(record.clone());
                 }
             }
-            for plugin in loaded.plugins.values() {
+            for plugin in loaded.tracked() {
                 let gone = match records.get(&plugin.manifest.id) {
                     None => plugin.source == SOURCE_INSTALLED,
                     Some(r) => r.source != plugin.source,
@@ -293,14 +400,14 @@ impl PluginRegistry {
 
         if let Ok(mut loaded) = self.loaded.write() {
             for id in to_drop {
-                loaded.plugins.remove(&id);
+                loaded.remove(&id);
                 tracing::info!(plugin = %id, "plugin removed");
             }
             for plugin in loaded_now {
-                let id = plugin.manifest.id.clone();
-                tracing::info!(plugin = %id, version = %plugin.manifest.version, sha256 = %plugin.component_sha256, "installed plugin loaded");
+                let id = plugin.manifest().id.clone();
+                tracing::info!(plugin = %id, kind = plugin.manifest().kind.as_str(), version = %plugin.manifest().version, sha256 = %plugin.component_sha256(), "installed plugin loaded");
                 loaded.failures.remove(&id);
-                loaded.plugins.insert(id, Arc::new(plugin));
+                loaded.insert(plugin);
             }
             for (id, reason) in failures {
                 loaded.failures.insert(id, reason);
@@ -323,7 +430,7 @@ impl PluginRegistry {
         &self,
         conn: &mut AnyConnection,
         record: &PluginRecord,
-    ) -> Result<LoadedPlugin, PluginError> {
+    ) -> Result<Prepared, PluginError> {
         let manifest = Stored::read(record).map_err(PluginError::Load)?.manifest;
         let grants = grants_of(record)?;
         let bytes = PluginComponent::bytes(conn, &record.component_sha256)

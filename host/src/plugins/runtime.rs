@@ -104,6 +104,19 @@ impl PluginRuntime {
         })
     }
 
+    /// The operator's exceptions to the outbound address guard (`outbound_allow`), for the
+    /// requests of notifier plugins.
+    pub fn with_outbound_allow(mut self, allow: crate::outbound::OutboundAllow) -> Self {
+        self.units = self.units.clone().with_outbound_allow(allow);
+        self
+    }
+
+    /// The operator's mail relay, for notifier plugins granted mail.
+    pub fn with_mail_relay(mut self, relay: Option<crate::mail::MailRelay>) -> Self {
+        self.units = self.units.clone().with_mail_relay(relay);
+        self
+    }
+
     /// Compiles (or loads from the cache) a component.
     pub fn compile(&self, bytes: &[u8]) -> Result<Component, PluginError> {
         Component::from_binary(&self.engine, bytes).map_err(|e| {
@@ -122,7 +135,7 @@ impl PluginRuntime {
         Ok(linker)
     }
 
-    /// A fresh store for one export: the units `grants` name, the plugin's memory limit and
+    /// A fresh store for one export or one notifier call: the units `grants` name, the plugin's memory limit and
     /// time budget and, when granted, a scratch folder of its own.
     pub fn store(&self, grants: &Grants) -> Result<Store<InstanceState>, PluginError> {
         let state = self.units.instantiate(grants)?;

@@ -64,8 +64,20 @@ const SDK: &[ProjectFile] = &[
         include_str!("../../../plugins/sdk/src/glue.rs"),
     ),
     (
+        "src/http.rs",
+        include_str!("../../../plugins/sdk/src/http.rs"),
+    ),
+    (
         "src/lib.rs",
         include_str!("../../../plugins/sdk/src/lib.rs"),
+    ),
+    (
+        "src/mail.rs",
+        include_str!("../../../plugins/sdk/src/mail.rs"),
+    ),
+    (
+        "src/notifier.rs",
+        include_str!("../../../plugins/sdk/src/notifier.rs"),
     ),
     (
         "src/options.rs",
@@ -92,8 +104,42 @@ const SDK: &[ProjectFile] = &[
         include_str!("../../../plugins/sdk/src/time.rs"),
     ),
     (
-        "wit/tessera-plugin@0.2.0/types.wit",
-        include_str!("../../../plugins/sdk/wit/tessera-plugin@0.2.0/types.wit"),
+        "wit/tessera-plugin@0.3.0/types.wit",
+        include_str!("../../../plugins/sdk/wit/tessera-plugin@0.3.0/types.wit"),
+    ),
+    (
+        "wit/tessera-plugin@0.3.0/notifier.wit",
+        include_str!("../../../plugins/sdk/wit/tessera-plugin@0.3.0/notifier.wit"),
+    ),
+    (
+        "wit/tessera-plugin@0.3.0/deps/cli/cli.wit",
+        include_str!("../../../plugins/sdk/wit/tessera-plugin@0.3.0/deps/cli/cli.wit"),
+    ),
+    (
+        "wit/tessera-plugin@0.3.0/deps/clocks/clocks.wit",
+        include_str!("../../../plugins/sdk/wit/tessera-plugin@0.3.0/deps/clocks/clocks.wit"),
+    ),
+    (
+        "wit/tessera-plugin@0.3.0/deps/filesystem/filesystem.wit",
+        include_str!(
+            "../../../plugins/sdk/wit/tessera-plugin@0.3.0/deps/filesystem/filesystem.wit"
+        ),
+    ),
+    (
+        "wit/tessera-plugin@0.3.0/deps/http/http.wit",
+        include_str!("../../../plugins/sdk/wit/tessera-plugin@0.3.0/deps/http/http.wit"),
+    ),
+    (
+        "wit/tessera-plugin@0.3.0/deps/io/io.wit",
+        include_str!("../../../plugins/sdk/wit/tessera-plugin@0.3.0/deps/io/io.wit"),
+    ),
+    (
+        "wit/tessera-plugin@0.3.0/deps/random/random.wit",
+        include_str!("../../../plugins/sdk/wit/tessera-plugin@0.3.0/deps/random/random.wit"),
+    ),
+    (
+        "wit/tessera-plugin@0.3.0/deps/sockets/sockets.wit",
+        include_str!("../../../plugins/sdk/wit/tessera-plugin@0.3.0/deps/sockets/sockets.wit"),
     ),
 ];
 
@@ -436,7 +482,7 @@ mod tests {
         let made = create("tsv", &dir.path().join("tsv")).unwrap();
         assert!(
             made.dir
-                .join("sdk/wit/tessera-plugin@0.2.0/types.wit")
+                .join("sdk/wit/tessera-plugin@0.3.0/types.wit")
                 .is_file()
         );
         assert!(

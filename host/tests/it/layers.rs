@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 #[rustfmt::skip]
 const LAYERS: &[&str] = &[
     // Foundations, which know nothing of the domain.
-    "time", "human", "licences", "error_code", "net", "config", "logging", "storage",
+    "time", "human", "licences", "error_code", "net", "outbound", "mail", "config", "logging",
+    "storage",
     // Persistence, and the counters read from it.
     "db", "metrics",
     // The event stream every action writes to.

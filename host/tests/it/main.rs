@@ -26,6 +26,7 @@ mod link_rights;
 mod links;
 mod migrations;
 mod notifications;
+mod notifiers;
 mod openapi;
 mod ops;
 mod outputs;

@@ -455,8 +455,12 @@ fn concrete(path: &str, parameters: &[(&str, String)]) -> String {
 /// account, which does not exist here, is refused 401.
 #[actix_web::test]
 async fn every_request_example_is_accepted_by_the_server() {
-    let Some(app) =
-        crate::plugins::app_with_plugins(Backend::Sqlite, &["csv", "xlsx", "markdown"], &[]).await
+    let Some(app) = crate::plugins::app_with_plugins(
+        Backend::Sqlite,
+        &["csv", "xlsx", "markdown", "email"],
+        &[],
+    )
+    .await
     else {
         return;
     };

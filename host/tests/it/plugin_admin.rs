@@ -241,14 +241,14 @@ async fn install_refuses_what_is_not_a_plugin(backend: Backend) {
         ),
         // A manifest for an API version this host does not speak.
         (
-            manifest.replace("api_version = \"0.2.0\"", "api_version = \"9.0.0\""),
+            manifest.replace("api_version = \"0.3.0\"", "api_version = \"9.0.0\""),
             component.clone(),
             "targets API 9.0.0",
         ),
         // A manifest naming a supported version other than the one the component was built
         // against: the host would speak the wrong bindings to it.
         (
-            manifest.replace("api_version = \"0.2.0\"", "api_version = \"0.1.0\""),
+            manifest.replace("api_version = \"0.3.0\"", "api_version = \"0.1.0\""),
             component.clone(),
             "the manifest says api_version 0.1.0, but the component was built against",
         ),
@@ -461,7 +461,7 @@ async fn a_new_project_installs_from_cargos_output(backend: Backend) {
         "README.md",
         "sdk/Cargo.toml",
         "sdk/README.md",
-        "sdk/wit/tessera-plugin@0.2.0/types.wit",
+        "sdk/wit/tessera-plugin@0.3.0/types.wit",
     ] {
         assert!(project.join(file).is_file(), "{file} is missing");
     }

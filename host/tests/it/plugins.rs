@@ -813,7 +813,79 @@ async fn plugins_built_for_0_1_0_export_the_same_bytes(backend: Backend) {
     }
 }
 
+/// Issue 17 ("the contract per version", again): the SDK moved to 0.3.0, whose exporter world is
+/// 0.2.0's under another version, and the host calls a 0.2.0 exporter in 0.3.0's types. A
+/// component built against 0.2.0 (`host/tests/fixtures/plugins-0.2.0/`) must export exactly what
+/// the same format built against the newest version exports.
+async fn plugins_built_for_0_2_0_export_what_the_newest_builds_do(backend: Backend) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plugins-0.2.0");
+    let old = tempfile::tempdir().unwrap().keep();
+    for id in ["csv", "markdown"] {
+        std::fs::create_dir_all(old.join(id)).unwrap();
+        for entry in std::fs::read_dir(fixtures.join(id)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), old.join(id).join(entry.file_name())).unwrap();
+        }
+    }
+    let Some(old_app) = TestApp::start_with(backend, |config| config.plugins_dir = old).await
+    else {
+        return;
+    };
+    let Some(new_app) = app_with_plugins(backend, &["csv", "markdown"], &[]).await else {
+        return;
+    };
+    let input = std::fs::read(fixtures_0_1_0().join("input.csv")).unwrap();
+    let mut exported = Vec::new();
+    for (app, version) in [(&old_app, "0.2.0"), (&new_app, "0.3.0")] {
+        let user = app.user("ada@example.org").await;
+        let formats = app.get_json(&user, "/api/v1/plugins").await;
+        assert!(
+            formats
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["api_version"] == version),
+            "{formats}"
+        );
+        let created: Value = app
+            .upload(&user, "people.csv", input.clone())
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap();
+        let mut outputs = Vec::new();
+        for (format, options) in [
+            ("csv", ""),
+            (
+                "csv",
+                r#"{"delimiter":";","header":false,"null_text":"NULL","bom":true}"#,
+            ),
+            ("markdown", ""),
+            ("markdown", r#"{"null_text":"—","align_numbers":false}"#),
+        ] {
+            let mut path = format!("/api/v1/datasets/{id}/export?format={format}");
+            if !options.is_empty() {
+                path.push_str(&format!("&options={}", crate::common::urlencode(options)));
+            }
+            let response = app.as_user(&user, Method::GET, &path).send().await.unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::OK,
+                "{version} {format} {options}"
+            );
+            outputs.push(response.bytes().await.unwrap());
+        }
+        exported.push(outputs);
+    }
+    assert_eq!(
+        exported[0], exported[1],
+        "0.2.0 and 0.3.0 builds export alike"
+    );
+}
+
 crate::on_both_backends!(
+    plugins_built_for_0_2_0_export_what_the_newest_builds_do,
     plugins_built_for_0_1_0_export_the_same_bytes,
     a_broken_parallel_promise_is_caught,
     parallel_instances_write_what_one_instance_writes,

@@ -30,7 +30,7 @@ const NOT_IN_THE_DOCUMENT: &[(&str, &str)] = &[
     ("/account/notifications", "page"),
     (
         "/notifications/unsubscribe",
-        "page and its form, opened from a message",
+        "an unsubscribe link's page and its form, for anyone holding the link",
     ),
     ("/teams", "page"),
     (

@@ -1,7 +1,9 @@
-//! The guest SDK for Tessera export-format plugins.
+//! The guest SDK for Tessera export-format and notification-channel plugins.
 //!
-//! A plugin is a WebAssembly component implementing the `exporter-plugin` world of
-//! `wit/tessera-plugin@0.2.0`. This crate hides the component-model plumbing behind one trait,
+//! A plugin is a WebAssembly component implementing one world of `wit/tessera-plugin@0.3.0`:
+//! `exporter-plugin` (feature `exporter`, the default) or `notifier-plugin` (feature
+//! `notifier`, see [`Notifier`] and [`export_notifier!`]). For an export format this crate
+//! hides the component-model plumbing behind one trait,
 //! [`Exporter`], and one macro, [`export!`], so that a plugin author writes plain Rust against
 //! plain data: the host's types re-exported from here, readers for its columnar batches
 //! ([`ColumnView`], [`Value`]), the house text and JSON renderings of a cell ([`text`]),
@@ -40,52 +42,116 @@
 //! tessera_plugin_sdk::export!(LineCount);
 //! ```
 
+#[cfg(feature = "exporter")]
 mod batch;
+#[cfg(feature = "exporter")]
 pub mod compress;
+#[cfg(feature = "exporter")]
 pub mod digest;
+#[cfg(feature = "exporter")]
 mod glue;
+#[cfg(feature = "notifier")]
+pub mod http;
+#[cfg(feature = "notifier")]
+pub mod mail;
+#[cfg(feature = "notifier")]
+mod notifier;
 mod options;
+#[cfg(feature = "exporter")]
 mod scratch;
+#[cfg(feature = "exporter")]
 mod table;
+#[cfg(feature = "exporter")]
 pub mod testing;
+#[cfg(feature = "exporter")]
 pub mod text;
+#[cfg(feature = "exporter")]
 pub mod time;
 
 /// The README's examples, compiled and run with the crate's doctests so that they stay true.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "exporter"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeExamples;
 
-/// Bindings generated from the WIT contract. Plugin authors use the re-exports at the crate
-/// root instead; the module is public only because the [`export!`] macro expands in their crate.
+/// Bindings generated from the WIT contract's exporter world. Plugin authors use the
+/// re-exports at the crate root instead; the module is public only because the [`export!`]
+/// macro expands in their crate.
+#[cfg(feature = "exporter")]
 #[doc(hidden)]
 #[allow(unsafe_code, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "wit/tessera-plugin@0.2.0",
+        path: "wit/tessera-plugin@0.3.0",
         world: "exporter-plugin",
+        // The bundled WASI packages gate `wasi:clocks/timezone` behind this unstable feature;
+        // this parser resolves the gated import in `wasi:cli` only with it on. Nothing of it
+        // is generated: no world of the contract imports it.
+        features: ["clocks-timezone"],
         pub_export_macro: true,
         export_macro_name: "export_exporter",
         default_bindings_module: "tessera_plugin_sdk::bindings",
     });
 }
 
+/// Bindings generated from the same contract's notifier world (with `wasi:http`), public for
+/// [`export_notifier!`] as [`bindings`] is for [`export!`].
+#[cfg(feature = "notifier")]
+#[doc(hidden)]
+#[allow(unsafe_code, clippy::all)]
+pub mod notifier_bindings {
+    wit_bindgen::generate!({
+        path: "wit/tessera-plugin@0.3.0",
+        world: "notifier-plugin",
+        // The bundled WASI packages gate `wasi:clocks/timezone` behind this unstable feature;
+        // this parser resolves the gated import in `wasi:cli` only with it on. Nothing of it
+        // is generated: no world of the contract imports it.
+        features: ["clocks-timezone"],
+        pub_export_macro: true,
+        export_macro_name: "export_notifier_world",
+        // `wasi:http` and the WASI interfaces it uses, generated here: the SDK depends on no
+        // WASI bindings crate.
+        generate_all,
+        default_bindings_module: "tessera_plugin_sdk::notifier_bindings",
+    });
+}
+
+#[cfg(feature = "exporter")]
 pub use batch::{ColumnCells, ColumnView, Value};
+#[cfg(feature = "exporter")]
 pub use bindings::exports::tessera::plugin::exporter::FormatInfo;
+#[cfg(feature = "exporter")]
 pub use bindings::tessera::plugin::types::{
     Batch, Column, ColumnData, ColumnStats, ColumnType, ColumnValues, DatasetInfo, ExportRequest,
     PluginError, Utf8Values,
 };
-pub use options::{options_schema, parse_options};
+#[cfg(feature = "notifier")]
+pub use notifier::{
+    Delivery, DeliveryError, Message, NO_SETTINGS_SCHEMA, Notifier, NotifierInfo, parse_settings,
+    testing_deliver,
+};
+pub use options::options_schema;
+#[cfg(feature = "exporter")]
+pub use options::parse_options;
+#[cfg(feature = "exporter")]
 pub use scratch::{SCRATCH_GUEST_PATH, scratch_dir};
+#[cfg(feature = "exporter")]
 pub use table::TextTable;
 
 /// The parts of the SDK the [`export!`] macro expands to; not a stable API.
+#[cfg(feature = "exporter")]
 #[doc(hidden)]
 pub mod __private {
     pub use crate::glue::{begin, describe, finish, write_batch};
 }
 
+/// The parts of the SDK the [`export_notifier!`] macro expands to; not a stable API.
+#[cfg(feature = "notifier")]
+#[doc(hidden)]
+pub mod __private_notifier {
+    pub use crate::notifier::glue::{deliver, describe, validate_settings};
+}
+
+#[cfg(feature = "exporter")]
 /// An export format, implemented once per plugin and registered with [`export!`].
 ///
 /// The host calls `describe` when it loads the plugin, then, for every export, in a fresh
@@ -123,6 +189,7 @@ pub trait Exporter: Sized + 'static {
 /// Registers a type implementing [`Exporter`] as this component's `exporter` export.
 ///
 /// Use it once, at the root of the plugin crate: `tessera_plugin_sdk::export!(MyFormat);`.
+#[cfg(feature = "exporter")]
 #[macro_export]
 macro_rules! export {
     ($exporter:ty) => {
@@ -158,9 +225,11 @@ macro_rules! export {
     };
 }
 
+#[cfg(feature = "exporter")]
 /// The options schema of a format without options: an empty object and nothing else.
 pub const NO_OPTIONS_SCHEMA: &str = r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{},"additionalProperties":false}"#;
 
+#[cfg(feature = "exporter")]
 impl FormatInfo {
     /// A format without options that does not want statistics; refine it with
     /// [`FormatInfo::with_options_schema`] and [`FormatInfo::with_stats`].
@@ -203,6 +272,7 @@ impl FormatInfo {
     }
 }
 
+#[cfg(feature = "exporter")]
 impl PluginError {
     /// The export failed for a reason the user cannot fix through the options.
     pub fn failed(message: impl Into<String>) -> Self {
@@ -222,6 +292,7 @@ impl PluginError {
     }
 }
 
+#[cfg(feature = "exporter")]
 impl PartialEq for PluginError {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
@@ -232,9 +303,10 @@ impl PartialEq for PluginError {
     }
 }
 
+#[cfg(feature = "exporter")]
 impl Eq for PluginError {}
 
-#[cfg(test)]
+#[cfg(all(test, feature = "exporter"))]
 mod tests {
     use super::*;
 

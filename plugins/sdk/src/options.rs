@@ -13,6 +13,7 @@
 //! parser's line and column: errors name the field's path and become
 //! [`PluginError::InvalidOptions`].
 
+#[cfg(feature = "exporter")]
 use crate::PluginError;
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
@@ -41,6 +42,7 @@ use serde_json::{Map, Value};
 /// let error = tessera_plugin_sdk::parse_options::<Options>(r#"{"header": "yes"}"#).err().unwrap();
 /// assert_eq!(error.message(), "option `header`: invalid type: string \"yes\", expected a boolean");
 /// ```
+#[cfg(feature = "exporter")]
 pub fn parse_options<T: DeserializeOwned>(options_json: &str) -> Result<T, PluginError> {
     let trimmed = options_json.trim();
     let json = if trimmed.is_empty() || trimmed == "null" {
@@ -129,6 +131,12 @@ pub fn options_schema<T>() -> String
 where
     T: JsonSchema + Serialize + DeserializeOwned + Default,
 {
+    schema_of::<T>()
+}
+
+/// The schema [`options_schema`] derives, for any struct: a notifier's settings have required
+/// fields and no defaults.
+pub(crate) fn schema_of<T: JsonSchema>() -> String {
     let generator = SchemaSettings::draft2020_12()
         .with(|settings| settings.inline_subschemas = true)
         .into_generator();
@@ -204,7 +212,7 @@ fn join_doc_lines(schema: &mut Value) {
 
 /// serde_json's message without its " at line L column C" suffix, which only makes sense to
 /// someone looking at the raw JSON.
-fn without_position(error: &serde_json::Error) -> String {
+pub(crate) fn without_position(error: &serde_json::Error) -> String {
     let message = error.to_string();
     let suffix = format!(" at line {} column {}", error.line(), error.column());
     match message.strip_suffix(&suffix) {
@@ -213,7 +221,7 @@ fn without_position(error: &serde_json::Error) -> String {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "exporter"))]
 mod tests {
     use super::*;
     use serde::Deserialize;

@@ -1,5 +1,5 @@
 //! The contract per version: one bindings module per supported version of `tessera:plugin`
-//! ([`v0_1_0`], [`v0_2_0`]), and the adapter through which the rest of the
+//! ([`v0_1_0`], [`v0_2_0`], [`v0_3_0`]), and the adapter through which the rest of the
 //! host talks to a plugin whatever version it was built for.
 //!
 //! The host's internal interface is the newest supported version ([`latest`]): the export
@@ -8,7 +8,13 @@
 //! its calls hands the internal types to the version the component speaks and its answers back.
 //! When a version is added, `latest` moves to it, and the arms of the older versions convert,
 //! field by field, in their own module (`v0_1_0::from_latest`): zed's
-//! `extension_host/src/wasm_host/wit.rs` and its `since_v0_*.rs` work the same way.
+//! `extension_host/src/wasm_host/wit.rs` and its `since_v0_*.rs` work the same way. A version
+//! whose exporter has the newest one's shapes (0.2.0's is 0.3.0's) needs no conversion: its
+//! functions are looked up by name and called in the newest types, which the component model
+//! checks by shape.
+//!
+//! Notifiers exist from 0.3.0 on ([`NOTIFIER_API_VERSIONS`]): [`NotifierPre`] and [`Notifier`]
+//! are their side of the adapter, with one arm so far.
 //!
 //! Which bindings a component gets is read from the component itself, from the versions of the
 //! `tessera:plugin` interfaces it imports and exports ([`implemented_version`]); its manifest's
@@ -26,11 +32,15 @@ use wasmtime::{Engine, Store};
 
 pub mod v0_1_0;
 pub mod v0_2_0;
+pub mod v0_3_0;
 
 /// The newest version this host supports; its types are the host's internal interface.
-pub use v0_2_0 as latest;
+pub use v0_3_0 as latest;
 
 pub use latest::exports::tessera::plugin::exporter::FormatInfo;
+pub use latest::notifier_world::exports::tessera::plugin::notifier::{
+    Delivery, DeliveryError, Message as NotifierMessageV, NotifierInfo,
+};
 pub use latest::tessera::plugin::types::{
     Batch, Column, ColumnData, ColumnStats, ColumnType, ColumnValues, DatasetInfo, ExportRequest,
     PluginError as GuestError, Utf8Values,
@@ -39,23 +49,32 @@ pub use latest::tessera::plugin::types::{
 /// The versions of `tessera:plugin` this host implements, oldest first; a manifest's
 /// `api_version` must be one of them. How long a version stays here is the policy in
 /// docs/plugins.md ("Versions of the contract").
-pub const SUPPORTED_API_VERSIONS: &[&str] = &[v0_1_0::VERSION, v0_2_0::VERSION];
+pub const SUPPORTED_API_VERSIONS: &[&str] = &[v0_1_0::VERSION, v0_2_0::VERSION, v0_3_0::VERSION];
+
+/// The versions with the `notifier-plugin` world, oldest first.
+pub const NOTIFIER_API_VERSIONS: &[&str] = &[v0_3_0::VERSION];
 
 /// A version of the contract this host has bindings for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ContractVersion {
     V0_1_0,
     V0_2_0,
+    V0_3_0,
 }
 
 impl ContractVersion {
     /// Every supported version, oldest first, in the order of [`SUPPORTED_API_VERSIONS`].
-    pub const ALL: &[ContractVersion] = &[ContractVersion::V0_1_0, ContractVersion::V0_2_0];
+    pub const ALL: &[ContractVersion] = &[
+        ContractVersion::V0_1_0,
+        ContractVersion::V0_2_0,
+        ContractVersion::V0_3_0,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ContractVersion::V0_1_0 => v0_1_0::VERSION,
             ContractVersion::V0_2_0 => v0_2_0::VERSION,
+            ContractVersion::V0_3_0 => v0_3_0::VERSION,
         }
     }
 
@@ -68,6 +87,7 @@ impl ContractVersion {
         match self {
             ContractVersion::V0_1_0 => "tessera:plugin/exporter@0.1.0",
             ContractVersion::V0_2_0 => "tessera:plugin/exporter@0.2.0",
+            ContractVersion::V0_3_0 => "tessera:plugin/exporter@0.3.0",
         }
     }
 }
@@ -120,6 +140,7 @@ fn version_named_by<'a>(
 pub enum ExporterPre<T: 'static> {
     V0_1_0(v0_1_0::ExporterPluginPre<T>),
     V0_2_0(v0_2_0::ExporterPluginPre<T>),
+    V0_3_0(v0_3_0::ExporterPluginPre<T>),
 }
 
 impl<T: Send + 'static> ExporterPre<T> {
@@ -128,6 +149,7 @@ impl<T: Send + 'static> ExporterPre<T> {
         match version {
             ContractVersion::V0_1_0 => Ok(Self::V0_1_0(v0_1_0::ExporterPluginPre::new(pre)?)),
             ContractVersion::V0_2_0 => Ok(Self::V0_2_0(v0_2_0::ExporterPluginPre::new(pre)?)),
+            ContractVersion::V0_3_0 => Ok(Self::V0_3_0(v0_3_0::ExporterPluginPre::new(pre)?)),
         }
     }
 
@@ -135,6 +157,7 @@ impl<T: Send + 'static> ExporterPre<T> {
         match self {
             Self::V0_1_0(_) => ContractVersion::V0_1_0,
             Self::V0_2_0(_) => ContractVersion::V0_2_0,
+            Self::V0_3_0(_) => ContractVersion::V0_3_0,
         }
     }
 
@@ -160,10 +183,26 @@ impl<T: Send + 'static> ExporterPre<T> {
             }
             Self::V0_2_0(pre) => {
                 let instance = pre.instance_pre().instantiate(&mut *store)?;
-                let bindings = v0_2_0::ExporterPlugin::new(&mut *store, &instance)?;
+                let version = ContractVersion::V0_2_0;
+                let mut index =
+                    |function: &str| export_index(&instance, &mut *store, version, function);
+                let functions = SameShapes {
+                    describe: index("describe")?,
+                    begin: index("begin")?,
+                    write_batch: index("write-batch")?,
+                    finish: index("finish")?,
+                };
                 Ok(Exporter {
                     instance,
-                    bindings: ExporterBindings::V0_2_0(bindings),
+                    bindings: ExporterBindings::V0_2_0(functions),
+                })
+            }
+            Self::V0_3_0(pre) => {
+                let instance = pre.instance_pre().instantiate(&mut *store)?;
+                let bindings = v0_3_0::ExporterPlugin::new(&mut *store, &instance)?;
+                Ok(Exporter {
+                    instance,
+                    bindings: ExporterBindings::V0_3_0(bindings),
                 })
             }
         }
@@ -184,7 +223,39 @@ enum ExporterBindings {
         /// rows go to the plugin without a copy into 0.1.0's types.
         write_batch: ComponentExportIndex,
     },
-    V0_2_0(v0_2_0::ExporterPlugin),
+    /// 0.2.0's exporter, whose shapes are the newest version's: its functions, called in the
+    /// newest types.
+    V0_2_0(SameShapes),
+    V0_3_0(v0_3_0::ExporterPlugin),
+}
+
+/// The exporter functions of a version whose shapes are the newest version's.
+struct SameShapes {
+    describe: ComponentExportIndex,
+    begin: ComponentExportIndex,
+    write_batch: ComponentExportIndex,
+    finish: ComponentExportIndex,
+}
+
+type Output = Result<Vec<u8>, GuestError>;
+
+impl Exporter {
+    /// Calls `function` of this instance with `params`, in the newest version's types.
+    fn call_same_shape<T: Send, P, R>(
+        &self,
+        store: &mut Store<T>,
+        function: &ComponentExportIndex,
+        params: P,
+    ) -> wasmtime::Result<R>
+    where
+        P: wasmtime::component::ComponentNamedList + wasmtime::component::Lower + Send + Sync,
+        R: wasmtime::component::ComponentNamedList + wasmtime::component::Lift + Send + Sync,
+    {
+        let function = self
+            .instance
+            .get_typed_func::<P, R>(&mut *store, function)?;
+        function.call(&mut *store, params)
+    }
 }
 
 /// Where `function` of the exporter interface of `version` is in `instance`.
@@ -210,6 +281,7 @@ impl Exporter {
         match self.bindings {
             ExporterBindings::V0_1_0 { .. } => ContractVersion::V0_1_0,
             ExporterBindings::V0_2_0(_) => ContractVersion::V0_2_0,
+            ExporterBindings::V0_3_0(_) => ContractVersion::V0_3_0,
         }
     }
 
@@ -219,7 +291,12 @@ impl Exporter {
                 .tessera_plugin_exporter()
                 .call_describe(store)?
                 .into()),
-            ExporterBindings::V0_2_0(b) => b.tessera_plugin_exporter().call_describe(store),
+            ExporterBindings::V0_2_0(f) => {
+                let (info,) =
+                    self.call_same_shape::<T, (), (FormatInfo,)>(store, &f.describe, ())?;
+                Ok(info)
+            }
+            ExporterBindings::V0_3_0(b) => b.tessera_plugin_exporter().call_describe(store),
         }
     }
 
@@ -233,7 +310,15 @@ impl Exporter {
                 .tessera_plugin_exporter()
                 .call_begin(store, &request.into())?
                 .map_err(Into::into)),
-            ExporterBindings::V0_2_0(b) => b.tessera_plugin_exporter().call_begin(store, request),
+            ExporterBindings::V0_2_0(f) => {
+                let (output,) = self.call_same_shape::<T, (&ExportRequest,), (Output,)>(
+                    store,
+                    &f.begin,
+                    (request,),
+                )?;
+                Ok(output)
+            }
+            ExporterBindings::V0_3_0(b) => b.tessera_plugin_exporter().call_begin(store, request),
         }
     }
 
@@ -253,7 +338,15 @@ impl Exporter {
                 let (result,) = function.call(&mut *store, (batch,))?;
                 Ok(result)
             }
-            ExporterBindings::V0_2_0(b) => {
+            ExporterBindings::V0_2_0(f) => {
+                let (output,) = self.call_same_shape::<T, (&Batch,), (Output,)>(
+                    store,
+                    &f.write_batch,
+                    (batch,),
+                )?;
+                Ok(output)
+            }
+            ExporterBindings::V0_3_0(b) => {
                 b.tessera_plugin_exporter().call_write_batch(store, batch)
             }
         }
@@ -268,7 +361,11 @@ impl Exporter {
                 .tessera_plugin_exporter()
                 .call_finish(store)?
                 .map_err(Into::into)),
-            ExporterBindings::V0_2_0(b) => b.tessera_plugin_exporter().call_finish(store),
+            ExporterBindings::V0_2_0(f) => {
+                let (output,) = self.call_same_shape::<T, (), (Output,)>(store, &f.finish, ())?;
+                Ok(output)
+            }
+            ExporterBindings::V0_3_0(b) => b.tessera_plugin_exporter().call_finish(store),
         }
     }
 
@@ -288,6 +385,80 @@ impl Exporter {
         self.instance
             .get_typed_func::<(), (Result<WasmList<u8>, GuestError>,)>(&mut *store, &index)
             .map_err(|e| format!("`finish` has another type: {e}"))
+    }
+}
+
+/// A notifier component, linked and ready to instantiate, with the bindings of the version it
+/// was built against.
+pub enum NotifierPre<T: 'static> {
+    V0_3_0(v0_3_0::notifier_world::NotifierPluginPre<T>),
+}
+
+impl<T: Send + 'static> NotifierPre<T> {
+    /// Checks that the linked component implements `version`'s `notifier-plugin` world; a
+    /// version without that world is refused, saying which versions have it.
+    pub fn new(version: ContractVersion, pre: InstancePre<T>) -> wasmtime::Result<Self> {
+        match version {
+            ContractVersion::V0_3_0 => Ok(Self::V0_3_0(
+                v0_3_0::notifier_world::NotifierPluginPre::new(pre)?,
+            )),
+            older => wasmtime::bail!(
+                "tessera:plugin@{} has no notifier world (notifiers need {})",
+                older.as_str(),
+                NOTIFIER_API_VERSIONS.join(" or ")
+            ),
+        }
+    }
+
+    pub fn version(&self) -> ContractVersion {
+        match self {
+            Self::V0_3_0(_) => ContractVersion::V0_3_0,
+        }
+    }
+
+    /// A fresh instance in `store`.
+    pub fn instantiate(&self, store: &mut Store<T>) -> wasmtime::Result<Notifier> {
+        match self {
+            Self::V0_3_0(pre) => Ok(Notifier::V0_3_0(pre.instantiate(store)?)),
+        }
+    }
+}
+
+/// One notifier instance, spoken to in the host's internal interface.
+pub enum Notifier {
+    V0_3_0(v0_3_0::notifier_world::NotifierPlugin),
+}
+
+impl Notifier {
+    pub fn describe<T: Send>(&self, store: &mut Store<T>) -> wasmtime::Result<NotifierInfo> {
+        match self {
+            Self::V0_3_0(b) => b.tessera_plugin_notifier().call_describe(store),
+        }
+    }
+
+    pub fn validate_settings<T: Send>(
+        &self,
+        store: &mut Store<T>,
+        settings: &str,
+    ) -> wasmtime::Result<Result<(), String>> {
+        match self {
+            Self::V0_3_0(b) => b
+                .tessera_plugin_notifier()
+                .call_validate_settings(store, settings),
+        }
+    }
+
+    pub fn deliver<T: Send>(
+        &self,
+        store: &mut Store<T>,
+        settings: &str,
+        message: &NotifierMessageV,
+    ) -> wasmtime::Result<Result<Delivery, DeliveryError>> {
+        match self {
+            Self::V0_3_0(b) => b
+                .tessera_plugin_notifier()
+                .call_deliver(store, settings, message),
+        }
     }
 }
 
@@ -329,7 +500,7 @@ mod tests {
             "{unsupported}"
         );
         assert!(
-            unsupported.contains("supports 0.1.0, 0.2.0"),
+            unsupported.contains("supports 0.1.0, 0.2.0, 0.3.0"),
             "{unsupported}"
         );
         assert_eq!(
@@ -345,6 +516,14 @@ mod tests {
         ])
         .unwrap_err();
         assert!(mixed.contains("0.1.0, 0.2.0"), "{mixed}");
+        assert_eq!(
+            version_named_by([
+                "wasi:http/outgoing-handler@0.2.12",
+                "tessera:plugin/mail@0.3.0",
+                "tessera:plugin/notifier@0.3.0"
+            ]),
+            Ok(ContractVersion::V0_3_0)
+        );
         assert!(version_named_by(["wasi:cli/run@0.2.6"]).is_err());
         assert!(version_named_by(["tessera:plugin/exporter"]).is_err());
         // Another package that merely starts alike is not the contract.

@@ -16,10 +16,12 @@ use flate2::Compression;
 use flate2::write::DeflateEncoder;
 use wasmtime::component::{Linker, Resource};
 use wasmtime_wasi::{WasiCtxBuilder, WasiView};
+use wasmtime_wasi_http::WasiHttpView;
 
 use super::unit::{Capability, Held, StateOf};
 use crate::plugins::bindings::v0_1_0::tessera::plugin::compress::{self, HostDeflater};
 use crate::plugins::bindings::v0_2_0::tessera::plugin::compress as v0_2_0;
+use crate::plugins::bindings::v0_3_0::tessera::plugin::compress as v0_3_0;
 use crate::plugins::error::PluginError;
 use crate::plugins::manifest::{Capabilities, Manifest};
 
@@ -53,12 +55,13 @@ impl Capability for Compress {
         Ok(())
     }
 
-    fn link<T: WasiView + 'static>(
+    fn link<T: WasiView + WasiHttpView + 'static>(
         linker: &mut Linker<T>,
         state: fn(&mut T) -> &mut CompressState,
     ) -> wasmtime::Result<()> {
         compress::add_to_linker::<T, StateOf<CompressState>>(linker, state)?;
-        v0_2_0::add_to_linker::<T, StateOf<CompressState>>(linker, state)
+        v0_2_0::add_to_linker::<T, StateOf<CompressState>>(linker, state)?;
+        v0_3_0::add_to_linker::<T, StateOf<CompressState>>(linker, state)
     }
 
     fn instantiate(
@@ -134,6 +137,31 @@ impl v0_2_0::HostDeflater for CompressState {
     }
 
     fn drop(&mut self, deflater: Resource<v0_2_0::Deflater>) -> wasmtime::Result<()> {
+        HostDeflater::drop(self, Resource::new_own(deflater.rep()))
+    }
+}
+
+// And 0.3.0's is 0.2.0's under another version.
+impl v0_3_0::Host for CompressState {}
+
+impl v0_3_0::HostDeflater for CompressState {
+    fn new(&mut self, level: u8) -> wasmtime::Result<Resource<v0_3_0::Deflater>> {
+        Ok(Resource::new_own(HostDeflater::new(self, level)?.rep()))
+    }
+
+    fn write(
+        &mut self,
+        deflater: Resource<v0_3_0::Deflater>,
+        data: Vec<u8>,
+    ) -> wasmtime::Result<Vec<u8>> {
+        HostDeflater::write(self, Resource::new_borrow(deflater.rep()), data)
+    }
+
+    fn finish(&mut self, deflater: Resource<v0_3_0::Deflater>) -> wasmtime::Result<Vec<u8>> {
+        HostDeflater::finish(self, Resource::new_borrow(deflater.rep()))
+    }
+
+    fn drop(&mut self, deflater: Resource<v0_3_0::Deflater>) -> wasmtime::Result<()> {
         HostDeflater::drop(self, Resource::new_own(deflater.rep()))
     }
 }

@@ -19,10 +19,12 @@
 use sha2::{Digest as _, Sha256};
 use wasmtime::component::{Linker, Resource};
 use wasmtime_wasi::{WasiCtxBuilder, WasiView};
+use wasmtime_wasi_http::WasiHttpView;
 
 use super::unit::{Capability, Held, StateOf};
 use crate::plugins::bindings::v0_1_0::tessera::plugin::digest::{self, HostSha256};
 use crate::plugins::bindings::v0_2_0::tessera::plugin::digest as v0_2_0;
+use crate::plugins::bindings::v0_3_0::tessera::plugin::digest as v0_3_0;
 use crate::plugins::error::PluginError;
 use crate::plugins::manifest::{Capabilities, Manifest};
 
@@ -56,12 +58,13 @@ impl Capability for Digest {
         Ok(())
     }
 
-    fn link<T: WasiView + 'static>(
+    fn link<T: WasiView + WasiHttpView + 'static>(
         linker: &mut Linker<T>,
         state: fn(&mut T) -> &mut DigestState,
     ) -> wasmtime::Result<()> {
         digest::add_to_linker::<T, StateOf<DigestState>>(linker, state)?;
-        v0_2_0::add_to_linker::<T, StateOf<DigestState>>(linker, state)
+        v0_2_0::add_to_linker::<T, StateOf<DigestState>>(linker, state)?;
+        v0_3_0::add_to_linker::<T, StateOf<DigestState>>(linker, state)
     }
 
     fn instantiate(
@@ -133,6 +136,31 @@ impl v0_2_0::HostSha256 for DigestState {
     }
 
     fn drop(&mut self, hasher: Resource<v0_2_0::Sha256>) -> wasmtime::Result<()> {
+        HostSha256::drop(self, Resource::new_own(hasher.rep()))
+    }
+}
+
+// And 0.3.0's is 0.2.0's under another version.
+impl v0_3_0::Host for DigestState {
+    fn crc32(&mut self, crc: u32, data: Vec<u8>) -> wasmtime::Result<u32> {
+        digest::Host::crc32(self, crc, data)
+    }
+}
+
+impl v0_3_0::HostSha256 for DigestState {
+    fn new(&mut self) -> wasmtime::Result<Resource<v0_3_0::Sha256>> {
+        Ok(Resource::new_own(HostSha256::new(self)?.rep()))
+    }
+
+    fn update(&mut self, hasher: Resource<v0_3_0::Sha256>, data: Vec<u8>) -> wasmtime::Result<()> {
+        HostSha256::update(self, Resource::new_borrow(hasher.rep()), data)
+    }
+
+    fn finish(&mut self, hasher: Resource<v0_3_0::Sha256>) -> wasmtime::Result<Vec<u8>> {
+        HostSha256::finish(self, Resource::new_borrow(hasher.rep()))
+    }
+
+    fn drop(&mut self, hasher: Resource<v0_3_0::Sha256>) -> wasmtime::Result<()> {
         HostSha256::drop(self, Resource::new_own(hasher.rep()))
     }
 }

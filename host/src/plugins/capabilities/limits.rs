@@ -11,6 +11,7 @@
 use wasmtime::ResourceLimiter;
 use wasmtime::component::Linker;
 use wasmtime_wasi::{WasiCtxBuilder, WasiView};
+use wasmtime_wasi_http::WasiHttpView;
 
 use super::unit::Capability;
 use crate::plugins::error::PluginError;
@@ -77,7 +78,7 @@ impl Capability for Limits {
         })
     }
 
-    fn link<T: WasiView + 'static>(
+    fn link<T: WasiView + WasiHttpView + 'static>(
         _linker: &mut Linker<T>,
         _state: fn(&mut T) -> &mut LimitsState,
     ) -> wasmtime::Result<()> {

@@ -10,7 +10,8 @@
 //! | [`digest`] | SHA-256 and CRC-32 computed by the host (`tessera:plugin/digest`) | hashers held at once (`hasher`), bytes per call |
 //! | [`compress`] | DEFLATE streams compressed by the host (`tessera:plugin/compress`) | streams held at once (`deflater`), bytes per call |
 //! | [`scratch`] | a private temporary folder, when asked for and approved | its quota, measured while the plugin runs (`scratch`) |
-//! | [`outbound`] | nothing yet: a request for outbound hosts is refused | - |
+//! | [`outbound`] | `wasi:http` requests to the hosts asked for and approved, notifiers only, each checked against the address guard | requests per call, a deadline per request, bytes per answer; a host not granted or not public fails the call (`rogue`) |
+//! | [`mail`] | mail through the operator's relay (`tessera:plugin/mail`), when asked for and approved, notifiers only | messages per call, bytes per message; mail not granted fails the call (`rogue`) |
 //!
 //! The hostile plugins are in `plugins/hostile/`; the integration suite runs them
 //! (`host/tests/it/plugins.rs`, `plugin_admin.rs`), and this module's tests the refusals of
@@ -23,18 +24,20 @@
 //! from those grants the [`InstanceState`] of every store, one field per unit, that the runtime
 //! (`super::runtime`) puts into each call's store.
 //!
-//! A new capability (outbound HTTP, mail and secrets, for the notifier and integration kinds)
-//! is a new unit: a module here implementing [`unit::Capability`], a field in [`Grants`] and
-//! in [`InstanceState`], and a line in each of the three steps. [`outbound`] says how.
+//! A new capability (secrets, for the integration kind) is a new unit: a module here
+//! implementing [`unit::Capability`], a field in [`Grants`] and in [`InstanceState`], and a
+//! line in each of the three steps, as [`outbound`] and [`mail`] were added.
 
 use std::path::Path;
 
 use wasmtime::component::Linker;
 use wasmtime_wasi::{WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtxView, WasiHttpView};
 
 pub mod compress;
 pub mod digest;
 pub mod limits;
+pub mod mail;
 pub mod outbound;
 pub mod scratch;
 pub mod unit;
@@ -43,6 +46,8 @@ pub mod wasi;
 use compress::{Compress, CompressState};
 use digest::{Digest, DigestState};
 use limits::{Limits, LimitsGrant, LimitsState};
+use mail::{Mail, MailGrant, MailState};
+use outbound::{Outbound, OutboundGrant, OutboundState};
 use scratch::{Scratch, ScratchGrant, ScratchState};
 use unit::Capability;
 use wasi::{Wasi, WasiState};
@@ -56,6 +61,8 @@ use super::manifest::{Capabilities, Manifest};
 pub struct Grants {
     pub limits: LimitsGrant,
     pub scratch: Option<ScratchGrant>,
+    pub outbound: OutboundGrant,
+    pub mail: MailGrant,
 }
 
 impl Grants {
@@ -70,15 +77,37 @@ impl Grants {
         Digest::validate(manifest, &approved)?;
         Compress::validate(manifest, &approved)?;
         let scratch = Scratch::validate(manifest, &approved)?;
-        // The outbound unit's place in this step, until it exists (see `outbound`).
-        outbound::refuse_requests(manifest)?;
-        Ok(Self { limits, scratch })
+        let outbound = Outbound::validate(manifest, &approved)?;
+        let mail = Mail::validate(manifest, &approved)?;
+        Ok(Self {
+            limits,
+            scratch,
+            outbound,
+            mail,
+        })
     }
 
     /// These grants without the scratch folder: describing a plugin needs none.
     pub fn without_scratch(&self) -> Self {
         Self {
             scratch: None,
+            ..self.clone()
+        }
+    }
+
+    /// These grants with memory and time only: describing a notifier or checking settings
+    /// reaches nothing.
+    pub fn without_access(&self) -> Self {
+        Self {
+            scratch: None,
+            outbound: OutboundGrant {
+                hosts: Vec::new(),
+                ..self.outbound.clone()
+            },
+            mail: MailGrant {
+                granted: false,
+                ..self.mail
+            },
             ..self.clone()
         }
     }
@@ -91,12 +120,23 @@ pub struct InstanceState {
     pub digest: DigestState,
     pub compress: CompressState,
     pub scratch: ScratchState,
+    pub outbound: OutboundState,
+    pub mail: MailState,
 }
 
 impl InstanceState {
     /// Fails the export when the scratch folder has outgrown its quota.
     pub fn check_scratch(&self) -> Result<(), PluginError> {
         self.scratch.check()
+    }
+
+    /// Fails the call when the plugin reached for a host or for mail it was not granted (or
+    /// past what one call may send), whatever it made of the refusal.
+    pub fn check_refusals(&self) -> Result<(), PluginError> {
+        match self.outbound.refusal().or_else(|| self.mail.refusal()) {
+            Some(reason) => Err(PluginError::NotGranted(reason)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -106,18 +146,42 @@ impl WasiView for InstanceState {
     }
 }
 
+impl WasiHttpView for InstanceState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        self.outbound.view(self.wasi.table())
+    }
+}
+
 /// The units as this process configured them.
 #[derive(Debug, Clone)]
 pub struct Units {
     scratch: Scratch,
+    outbound: Outbound,
+    mail: Mail,
 }
 
 impl Units {
-    /// Scratch folders are made under `scratch_root`.
+    /// Scratch folders are made under `scratch_root`; no private address may be reached and
+    /// no mail sent until [`Units::with_outbound_allow`] and [`Units::with_mail_relay`] say
+    /// otherwise.
     pub fn new(scratch_root: &Path) -> Self {
         Self {
             scratch: Scratch::new(scratch_root),
+            outbound: Outbound::default(),
+            mail: Mail::default(),
         }
+    }
+
+    /// The operator's exceptions to the outbound address guard (`outbound_allow`).
+    pub fn with_outbound_allow(mut self, allow: crate::outbound::OutboundAllow) -> Self {
+        self.outbound = Outbound::new(allow);
+        self
+    }
+
+    /// The operator's mail relay (`smtp_url`, `mail_from`).
+    pub fn with_mail_relay(mut self, relay: Option<crate::mail::MailRelay>) -> Self {
+        self.mail = Mail::new(relay);
+        self
     }
 
     /// Links every unit's host functions into `linker`.
@@ -127,6 +191,8 @@ impl Units {
         Digest::link(linker, |state| &mut state.digest)?;
         Compress::link(linker, |state| &mut state.compress)?;
         Scratch::link(linker, |state| &mut state.scratch)?;
+        Outbound::link(linker, |state| &mut state.outbound)?;
+        Mail::link(linker, |state| &mut state.mail)?;
         Ok(())
     }
 
@@ -138,6 +204,8 @@ impl Units {
         let digest = Digest.instantiate(&(), &mut context)?;
         let compress = Compress.instantiate(&(), &mut context)?;
         let scratch = self.scratch.instantiate(&grants.scratch, &mut context)?;
+        let outbound = self.outbound.instantiate(&grants.outbound, &mut context)?;
+        let mail = self.mail.instantiate(&grants.mail, &mut context)?;
         let wasi = Wasi.instantiate(&(), &mut context)?;
         Ok(InstanceState {
             limits,
@@ -145,6 +213,8 @@ impl Units {
             digest,
             compress,
             scratch,
+            outbound,
+            mail,
         })
     }
 }
@@ -218,12 +288,39 @@ mod tests {
     }
 
     #[test]
-    fn outbound_hosts_are_refused_even_when_approved() {
-        let asked = manifest("outbound_hosts = [\"example.org\"]");
-        for approved in [None, Some(&asked.capabilities)] {
-            let refused = Grants::validate(&asked, approved).unwrap_err();
-            assert!(refused.contains("outbound_hosts"), "{refused}");
+    fn an_exporter_is_refused_outbound_hosts_and_mail_even_when_approved() {
+        for asked in ["outbound_hosts = [\"example.org\"]", "mail = true"] {
+            let asked = manifest(asked);
+            for approved in [None, Some(&asked.capabilities)] {
+                let refused = Grants::validate(&asked, approved).unwrap_err();
+                assert!(
+                    refused.contains("outbound_hosts") || refused.contains("mail"),
+                    "{refused}"
+                );
+            }
         }
+    }
+
+    fn notifier(capabilities: &str) -> Manifest {
+        toml::from_str(&format!(
+            "id = \"n\"\nname = \"N\"\nversion = \"1.0.0\"\nkind = \"notifier\"\n\
+             api_version = \"0.3.0\"\ncomponent = \"n.wasm\"\n[capabilities]\n{capabilities}"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_notifier_gets_hosts_and_mail_only_as_far_as_approved() {
+        let asked = notifier("outbound_hosts = [\"*\", \"*.example.org\"]\nmail = true");
+        let none = Grants::validate(&asked, None).unwrap();
+        assert!(none.outbound.hosts.is_empty());
+        assert!(!none.mail.granted);
+        let all = Grants::validate(&asked, Some(&asked.capabilities)).unwrap();
+        assert_eq!(all.outbound.hosts.len(), 2);
+        assert!(all.mail.granted);
+        let bad = notifier("outbound_hosts = [\"https://example.org/hook\"]");
+        let refused = Grants::validate(&bad, Some(&bad.capabilities)).unwrap_err();
+        assert!(refused.contains("not a host name"), "{refused}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use wasmtime::component::Linker;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder, WasiView};
+use wasmtime_wasi_http::WasiHttpView;
 
 use super::unit::Capability;
 use crate::plugins::error::PluginError;
@@ -116,7 +117,7 @@ impl Capability for Scratch {
         }))
     }
 
-    fn link<T: WasiView + 'static>(
+    fn link<T: WasiView + WasiHttpView + 'static>(
         _linker: &mut Linker<T>,
         _state: fn(&mut T) -> &mut ScratchState,
     ) -> wasmtime::Result<()> {

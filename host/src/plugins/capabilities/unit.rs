@@ -11,6 +11,7 @@ use std::marker::PhantomData;
 
 use wasmtime::component::{HasData, Linker};
 use wasmtime_wasi::{WasiCtxBuilder, WasiView};
+use wasmtime_wasi_http::WasiHttpView;
 
 use crate::plugins::error::PluginError;
 use crate::plugins::manifest::{Capabilities, Manifest};
@@ -31,9 +32,10 @@ pub trait Capability {
 
     /// Adds the unit's host functions, for every supported version of the contract, to
     /// `linker`; `state` finds the unit's state in a store's data. (Every plugin store is a
-    /// WASI store, since every component imports WASI; the WASI unit's own linker functions
-    /// need that of the store's data itself.)
-    fn link<T: WasiView + 'static>(
+    /// WASI store, since every component imports WASI, and a `wasi:http` store, since a
+    /// notifier imports it; the WASI and outbound units' own linker functions need that of the
+    /// store's data itself.)
+    fn link<T: WasiView + WasiHttpView + 'static>(
         linker: &mut Linker<T>,
         state: fn(&mut T) -> &mut Self::State,
     ) -> wasmtime::Result<()>;

@@ -15,6 +15,7 @@ use wasmtime::component::{Linker, ResourceTable};
 use wasmtime_wasi::{
     HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
 };
+use wasmtime_wasi_http::WasiHttpView;
 
 use super::unit::Capability;
 use crate::plugins::error::PluginError;
@@ -38,6 +39,11 @@ impl WasiState {
             table: &mut self.table,
         }
     }
+
+    /// The table of WASI's resources, which `wasi:http`'s bodies (WASI streams) live in too.
+    pub fn table(&mut self) -> &mut ResourceTable {
+        &mut self.table
+    }
 }
 
 impl Capability for Wasi {
@@ -50,7 +56,7 @@ impl Capability for Wasi {
 
     /// wasmtime-wasi finds its state through the store data's [`WasiView`], which hands over
     /// this unit's [`WasiState::view`]; `_state` is not needed for that.
-    fn link<T: WasiView + 'static>(
+    fn link<T: WasiView + WasiHttpView + 'static>(
         linker: &mut Linker<T>,
         _state: fn(&mut T) -> &mut WasiState,
     ) -> wasmtime::Result<()> {

@@ -14,14 +14,7 @@ use crate::state::AppState;
 ///
 /// Any signed-in caller, for their own. Changes nothing.
 #[utoipa::path(get, path = "/api/v1/notifications/preferences", tag = "notifications", responses(
-    (status = 200, body = Preferences, example = json!({
-        "kinds": [{"kind": "share_received", "description": "A dataset is shared with you, your group or your team",
-                   "app": true, "channels": {"01932f81-1a2b-7c3d-8e4f-5a6b7c8d9e0f": "immediate"}},
-                  {"kind": "link_downloaded", "description": "Your link is downloaded",
-                   "app": false, "channels": {"01932f81-1a2b-7c3d-8e4f-5a6b7c8d9e0f": "daily"}}],
-        "channels": [{"id": "01932f81-1a2b-7c3d-8e4f-5a6b7c8d9e0f", "plugin": "email", "label": "Work mail",
-                      "settings": {"address": "ada@example.org"}, "created_at": 1796774400000_i64}]
-    })),
+    (status = 200, body = Preferences),
 ))]
 pub async fn get_notification_preferences(
     caller: Caller,

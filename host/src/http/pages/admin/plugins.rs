@@ -41,7 +41,7 @@ pub async fn admin_plugins_page(
                 _ => "nothing yet".to_owned(),
             }
         };
-        let loaded = state.plugins.get_any(&record.id).is_some();
+        let loaded = state.plugins.is_loaded(&record.id);
         let (state_name, state_text) = match (record.enabled, loaded, covered) {
             (true, true, _) => ("enabled", "enabled".to_owned()),
             (true, false, _) => (

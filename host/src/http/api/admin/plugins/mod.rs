@@ -44,7 +44,7 @@ pub struct AdminPluginView {
     pub id: String,
     pub name: String,
     pub version: String,
-    /// `exporter`, the one kind there is.
+    /// `exporter` or `notifier`.
     pub kind: String,
     pub api_version: String,
     pub author: String,
@@ -75,8 +75,8 @@ impl AdminPluginView {
     fn new(state: &AppState, record: PluginRecord) -> ApiResult<Self> {
         let crate::plugins::manifest::Stored { manifest, approved } =
             crate::plugins::manifest::Stored::read(&record).map_err(ApiError::internal)?;
-        let loaded = state.plugins.get_any(&record.id);
-        let load_error = if loaded.is_some() {
+        let loaded = state.plugins.is_loaded(&record.id);
+        let load_error = if loaded {
             None
         } else {
             Some(
@@ -98,7 +98,7 @@ impl AdminPluginView {
             description: manifest.description,
             source: record.source,
             enabled: record.enabled,
-            loaded: loaded.is_some(),
+            loaded,
             load_error,
             component_sha256: record.component_sha256,
             memory_mb: manifest.capabilities.memory_mb,
