@@ -57,6 +57,8 @@ const pages = () => [
   ["teams", "/teams"],
   ["trash", "/trash"],
   ["account", "/account"],
+  ["notifications", "/notifications"],
+  ["notification-settings", "/account/notifications"],
   ["admin-users", "/admin/users"],
   ["admin-groups", "/admin/groups"],
   ["admin-policies", "/admin/policies"],
