@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::EventKind;
 use super::rollup::VISITORS;
-use crate::db::events::RollupRow;
+use crate::db::events::{RollupRow, RollupScope};
 use crate::db::schema::{datasets, share_links};
 use crate::db::{AnyConnection, DbResult};
 
@@ -186,17 +186,21 @@ fn periods(scope: &Scope) -> Vec<i64> {
     starts
 }
 
-/// Adds a rollup row to `counts`, when it counts there.
-fn add(counts: &mut Counts, row: &RollupRow, scope: &Scope) {
+/// The rollup rows a scope reads: its link's, else its dataset's, else its team's, else the
+/// site's.
+fn rollup_scope(scope: &Scope) -> RollupScope {
+    match (&scope.link, &scope.dataset, &scope.team) {
+        (Some(link), _, _) => RollupScope::Link(link.clone()),
+        (None, Some(dataset), _) => RollupScope::Dataset(dataset.clone()),
+        (None, None, Some(team)) => RollupScope::Team(team.clone()),
+        (None, None, None) => RollupScope::Site,
+    }
+}
+
+/// Adds a rollup row to `counts`.
+fn add(counts: &mut Counts, row: &RollupRow) {
     if row.kind == VISITORS {
-        let wanted = if scope.link.is_some() {
-            "link"
-        } else {
-            "dataset"
-        };
-        if row.detail == wanted {
-            counts.unique_visitors += row.count;
-        }
+        counts.unique_visitors += row.count;
         return;
     }
     match EventKind::parse(&row.kind) {
@@ -218,15 +222,16 @@ fn add(counts: &mut Counts, row: &RollupRow, scope: &Scope) {
 
 /// The report of `scope`, from the rollups.
 pub fn report(conn: &mut AnyConnection, scope: &Scope) -> DbResult<Report> {
-    let rows = RollupRow::between(
-        conn,
-        scope.from_day,
-        scope.to_day,
-        scope.dataset.as_deref(),
-        scope.link.as_deref(),
-        scope.team.as_deref(),
-    )?;
-    build(conn, scope, &rows)
+    let within = rollup_scope(scope);
+    let rows = RollupRow::between(conn, scope.from_day, scope.to_day, &within)?;
+    let mut report = build(scope, &rows);
+    if scope.link.is_none() {
+        if scope.dataset.is_none() {
+            report.top_datasets = ranked(conn, scope, &within, Names::Datasets)?;
+        }
+        report.top_links = ranked(conn, scope, &within, Names::Links)?;
+    }
+    Ok(report)
 }
 
 /// The report of what one user did in `scope`'s range, from the raw events (the rollups do
@@ -245,6 +250,7 @@ pub fn report_for_user(conn: &mut AnyConnection, scope: &Scope, user_id: &str) -
     let rows: Vec<RollupRow> = counts
         .into_iter()
         .map(|((day, kind), count)| RollupRow {
+            scope: "site".to_owned(),
             day,
             kind,
             dataset_id: String::new(),
@@ -255,22 +261,20 @@ pub fn report_for_user(conn: &mut AnyConnection, scope: &Scope, user_id: &str) -
             total: 0,
         })
         .collect();
-    build(conn, scope, &rows)
+    Ok(build(scope, &rows))
 }
 
-fn build(conn: &mut AnyConnection, scope: &Scope, rows: &[RollupRow]) -> DbResult<Report> {
+fn build(scope: &Scope, rows: &[RollupRow]) -> Report {
     let starts = periods(scope);
     let mut by_period: BTreeMap<i64, Counts> =
         starts.iter().map(|s| (*s, Counts::default())).collect();
     let mut totals = Counts::default();
     let mut formats: BTreeMap<String, (i64, i64, i64, i64)> = BTreeMap::new();
     let mut reasons: BTreeMap<String, i64> = BTreeMap::new();
-    let mut datasets_seen: HashMap<String, (i64, i64, i64)> = HashMap::new();
-    let mut links_seen: HashMap<String, (i64, i64, i64)> = HashMap::new();
     for row in rows {
-        add(&mut totals, row, scope);
+        add(&mut totals, row);
         if let Some(counts) = by_period.get_mut(&period_start(row.day, scope.grouping)) {
-            add(counts, row, scope);
+            add(counts, row);
         }
         let kind = EventKind::parse(&row.kind);
         match kind {
@@ -290,33 +294,13 @@ fn build(conn: &mut AnyConnection, scope: &Scope, rows: &[RollupRow]) -> DbResul
             }
             _ => {}
         }
-        let (views, downloads, exports) = match kind {
-            Some(EventKind::LinkViewed) => (row.count, 0, 0),
-            Some(EventKind::LinkDownloaded) => (0, row.count, 0),
-            Some(EventKind::ExportDone) => (0, 0, row.count),
-            _ => continue,
-        };
-        if !row.dataset_id.is_empty() {
-            let d = datasets_seen.entry(row.dataset_id.clone()).or_default();
-            d.0 += views;
-            d.1 += downloads;
-            d.2 += exports;
-        }
-        if !row.link_id.is_empty() {
-            let l = links_seen.entry(row.link_id.clone()).or_default();
-            l.0 += views;
-            l.1 += downloads;
-            l.2 += exports;
-        }
     }
-    let top_datasets = ranked(conn, datasets_seen, Names::Datasets)?;
-    let top_links = ranked(conn, links_seen, Names::Links)?;
     let mut refusals_by_reason: Vec<ReasonCount> = reasons
         .into_iter()
         .map(|(reason, count)| ReasonCount { reason, count })
         .collect();
     refusals_by_reason.sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
-    Ok(Report {
+    Report {
         from: date_of_day(scope.from_day),
         to: date_of_day(scope.to_day - 1),
         grouping: scope.grouping,
@@ -339,9 +323,9 @@ fn build(conn: &mut AnyConnection, scope: &Scope, rows: &[RollupRow]) -> DbResul
             })
             .collect(),
         refusals_by_reason,
-        top_datasets,
-        top_links,
-    })
+        top_datasets: Vec::new(),
+        top_links: Vec::new(),
+    }
 }
 
 enum Names {
@@ -349,12 +333,34 @@ enum Names {
     Links,
 }
 
-/// The ten busiest of `seen`, named.
+/// The ten busiest datasets or links of the scope's range, by views, downloads and exports,
+/// summed in the database, named.
 fn ranked(
     conn: &mut AnyConnection,
-    seen: HashMap<String, (i64, i64, i64)>,
+    scope: &Scope,
+    within: &RollupScope,
     names: Names,
 ) -> DbResult<Vec<Ranked>> {
+    let kinds = [
+        EventKind::LinkViewed.as_str(),
+        EventKind::LinkDownloaded.as_str(),
+        EventKind::ExportDone.as_str(),
+    ];
+    let by_link = matches!(names, Names::Links);
+    let mut seen: HashMap<String, (i64, i64, i64)> = HashMap::new();
+    for (id, kind, sum) in
+        RollupRow::busiest(conn, scope.from_day, scope.to_day, &kinds, by_link, within)?
+    {
+        if id.is_empty() {
+            continue;
+        }
+        let entry = seen.entry(id).or_default();
+        match EventKind::parse(&kind) {
+            Some(EventKind::LinkViewed) => entry.0 += sum,
+            Some(EventKind::LinkDownloaded) => entry.1 += sum,
+            _ => entry.2 += sum,
+        }
+    }
     let mut all: Vec<(String, (i64, i64, i64))> = seen.into_iter().collect();
     all.sort_by(|a, b| {
         let score = |c: &(i64, i64, i64)| c.0 + c.1 + c.2;

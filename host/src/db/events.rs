@@ -24,6 +24,8 @@ pub struct EventRow {
 /// One count to add to the daily rollups.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RollupKey {
+    /// `link`, `dataset`, `team` or `site`.
+    pub scope: &'static str,
     pub day: i64,
     pub kind: String,
     pub dataset_id: String,
@@ -35,6 +37,7 @@ pub struct RollupKey {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = activity_daily)]
 pub struct RollupRow {
+    pub scope: String,
     pub day: i64,
     pub kind: String,
     pub dataset_id: String,
@@ -172,6 +175,7 @@ impl RollupKey {
     /// Adds `count` events and `total` to this key's row.
     pub fn add(&self, conn: &mut AnyConnection, count: i64, total: i64) -> DbResult<()> {
         let row = (
+            activity_daily::scope.eq(self.scope),
             activity_daily::day.eq(self.day),
             activity_daily::kind.eq(&self.kind),
             activity_daily::dataset_id.eq(&self.dataset_id),
@@ -186,11 +190,12 @@ impl RollupKey {
             activity_daily::total.eq(activity_daily::total + total),
         );
         let target = (
-            activity_daily::day,
-            activity_daily::kind,
+            activity_daily::scope,
             activity_daily::dataset_id,
             activity_daily::link_id,
             activity_daily::team_id,
+            activity_daily::day,
+            activity_daily::kind,
             activity_daily::detail,
         );
         on_backend!(conn, c => diesel::insert_into(activity_daily::table)
@@ -203,30 +208,83 @@ impl RollupKey {
     }
 }
 
+/// Which rollup rows a report reads: one scope, and within it one link, dataset or team.
+#[derive(Debug, Clone)]
+pub enum RollupScope {
+    Link(String),
+    Dataset(String),
+    Team(String),
+    Site,
+}
+
 impl RollupRow {
-    /// The rollup rows of days `from..to` (day numbers), narrowed as asked.
+    /// The rollup rows of days `from..to` (day numbers) at `scope`.
     pub fn between(
         conn: &mut AnyConnection,
         from: i64,
         to: i64,
-        dataset_id: Option<&str>,
-        link_id: Option<&str>,
-        team_id: Option<&str>,
+        scope: &RollupScope,
     ) -> DbResult<Vec<RollupRow>> {
-        let mut query = activity_daily::table
+        let query = activity_daily::table
             .filter(activity_daily::day.ge(from))
             .filter(activity_daily::day.lt(to))
             .into_boxed();
-        if let Some(id) = dataset_id {
-            query = query.filter(activity_daily::dataset_id.eq(id.to_owned()));
-        }
-        if let Some(id) = link_id {
-            query = query.filter(activity_daily::link_id.eq(id.to_owned()));
-        }
-        if let Some(id) = team_id {
-            query = query.filter(activity_daily::team_id.eq(id.to_owned()));
-        }
+        let query = match scope {
+            RollupScope::Link(id) => query
+                .filter(activity_daily::scope.eq("link"))
+                .filter(activity_daily::link_id.eq(id.clone())),
+            RollupScope::Dataset(id) => query
+                .filter(activity_daily::scope.eq("dataset"))
+                .filter(activity_daily::dataset_id.eq(id.clone())),
+            RollupScope::Team(id) => query
+                .filter(activity_daily::scope.eq("team"))
+                .filter(activity_daily::team_id.eq(id.clone())),
+            RollupScope::Site => query.filter(activity_daily::scope.eq("site")),
+        };
         Ok(query.select(RollupRow::as_select()).load(conn)?)
+    }
+
+    /// The ten datasets (`by_link` false) or links busiest in days `from..to` by the counts of
+    /// `kinds`, summed in the database; narrowed to a dataset's links or a team's datasets.
+    pub fn busiest(
+        conn: &mut AnyConnection,
+        from: i64,
+        to: i64,
+        kinds: &[&str],
+        by_link: bool,
+        within: &RollupScope,
+    ) -> DbResult<Vec<(String, String, i64)>> {
+        let scope = if by_link { "link" } else { "dataset" };
+        let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
+        // Summed in the database, cast so both backends answer a BIGINT.
+        let summed = || diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(SUM(count) AS BIGINT)");
+        macro_rules! busiest {
+            ($key:expr, $narrow:expr) => {
+                activity_daily::table
+                    .filter(activity_daily::scope.eq(scope))
+                    .filter(activity_daily::day.ge(from))
+                    .filter(activity_daily::day.lt(to))
+                    .filter(activity_daily::kind.eq_any(kinds.clone()))
+                    .filter($narrow)
+                    .group_by(($key, activity_daily::kind))
+                    .select(($key, activity_daily::kind, summed()))
+                    .load::<(String, String, i64)>(conn)?
+            };
+        }
+        let rows = match (by_link, within) {
+            (true, RollupScope::Dataset(id)) => {
+                busiest!(activity_daily::link_id, activity_daily::dataset_id.eq(id))
+            }
+            (true, RollupScope::Team(id)) => {
+                busiest!(activity_daily::link_id, activity_daily::team_id.eq(id))
+            }
+            (true, _) => busiest!(activity_daily::link_id, activity_daily::scope.eq(scope)),
+            (false, RollupScope::Team(id)) => {
+                busiest!(activity_daily::dataset_id, activity_daily::team_id.eq(id))
+            }
+            (false, _) => busiest!(activity_daily::dataset_id, activity_daily::scope.eq(scope)),
+        };
+        Ok(rows)
     }
 }
 

@@ -395,7 +395,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    activity_daily (day, kind, dataset_id, link_id, team_id, detail) {
+    activity_daily (scope, dataset_id, link_id, team_id, day, kind, detail) {
+        scope -> Text,
         day -> BigInt,
         kind -> Text,
         dataset_id -> Text,

@@ -22,9 +22,12 @@ CREATE TABLE event_outbox (
     at BIGINT NOT NULL
 );
 
--- Counts per day (UTC), kind, dataset, link, team and detail (a format, a refusal's reason);
--- '' where a key does not apply. `total` sums a measure of the events (bytes, milliseconds).
+-- Counts per day (UTC), kind and detail (a format, a refusal's reason), each kept at four
+-- scopes: per `link`, per `dataset`, per `team` and for the whole `site`, so that a report
+-- reads only the rows of its own scope; '' where a key does not apply. `total` sums a measure
+-- of the events (bytes, milliseconds).
 CREATE TABLE activity_daily (
+    scope TEXT NOT NULL,
     day BIGINT NOT NULL,
     kind TEXT NOT NULL,
     dataset_id TEXT NOT NULL,
@@ -33,10 +36,9 @@ CREATE TABLE activity_daily (
     detail TEXT NOT NULL,
     count BIGINT NOT NULL,
     total BIGINT NOT NULL,
-    PRIMARY KEY (day, kind, dataset_id, link_id, team_id, detail)
+    PRIMARY KEY (scope, dataset_id, link_id, team_id, day, kind, detail)
 );
-CREATE INDEX activity_daily_by_dataset ON activity_daily (dataset_id, day);
-CREATE INDEX activity_daily_by_link ON activity_daily (link_id, day);
+CREATE INDEX activity_daily_by_day ON activity_daily (scope, day);
 
 -- The visitors seen on a day, by keyed hash, so each counts once a day; kept two days.
 CREATE TABLE activity_visitors (
