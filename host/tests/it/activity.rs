@@ -392,6 +392,10 @@ crate::on_both_backends!(
     raw_events_go_after_their_retention_and_the_counts_stay,
 );
 
+// Issue 17, "Analytics people can look at": the numbers downloaded as files, and the pages
+// that show them (the dataset page's Activity tab, the admin's dashboard). The browser tests
+// (host/tests/browser/activity.test.mjs) check the charts themselves.
+
 /// The numbers of a report downloaded as a file, through the export plugins themselves (issue
 /// 17, "a CSV/JSON download of the numbers through the export plugins"): the series as a
 /// table, one row per period and one column per count, named as the JSON report names them.
@@ -581,4 +585,108 @@ mod downloads {
     }
 
     crate::on_both_backends!(the_numbers_download_as_csv_and_json_through_the_plugins);
+}
+
+/// The pages that show the reports: the dataset page's Activity tab, for those who may read
+/// the dataset's report only, and the admin's tracking dashboard.
+mod pages {
+    use super::*;
+
+    async fn the_activity_tab_and_the_dashboard_show_the_reports(backend: Backend) {
+        let Some(app) = TestApp::start(backend).await else {
+            return;
+        };
+        let root = app.admin("root@example.org").await;
+        let ada = app.user("ada@example.org").await;
+        let bob = app.user("bob@example.org").await;
+        let id = app.upload_dataset(&ada, "plankton.csv", CSV).await;
+        let created = app
+            .make_link(
+                &ada,
+                &format!("/api/v1/datasets/{id}/links"),
+                json!({"level": "view", "name": "For <the> lab"}),
+            )
+            .await;
+        let link_id = created["link"]["id"].as_str().unwrap().to_owned();
+        let viewed = stranger()
+            .get(app.url(&format!("/s/{}", created["slug"].as_str().unwrap())))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(viewed.status(), StatusCode::OK);
+        dispatch(&app).await;
+
+        // The owner: the tab, its charts' numbers, the link to choose, the downloads.
+        let page = app.page_html(&ada, &format!("/datasets/{id}")).await;
+        assert!(
+            page.contains(r##"<a href="#activity">Activity</a>"##),
+            "{page}"
+        );
+        assert!(page.contains(r#"id="chart-link-use""#));
+        assert!(page.contains(&format!(
+            r#"<option value="{link_id}">For &lt;the&gt; lab</option>"#
+        )));
+        assert!(page.contains("format=csv") && page.contains("format=json"));
+        // Each link of the list opens its own activity.
+        assert!(page.contains(&format!("?link={link_id}#activity")));
+        let of_link = app
+            .page_html(&ada, &format!("/datasets/{id}?link={link_id}"))
+            .await;
+        assert!(of_link.contains("Activity of the link “For &lt;the&gt; lab”"));
+        assert!(of_link.contains(&format!("link={link_id}&amp;format=csv")));
+        // A link of another dataset, a range the report cannot show: said, and the default shown.
+        let other = app.upload_dataset(&ada, "other.csv", CSV).await;
+        let elsewhere = app
+            .page_html(&ada, &format!("/datasets/{other}?link={link_id}"))
+            .await;
+        assert!(elsewhere.contains("That link is not one of this dataset"));
+        let backwards = app
+            .page_html(
+                &ada,
+                &format!("/datasets/{id}?range=dates&from=2026-12-07&to=2026-12-01"),
+            )
+            .await;
+        assert!(backwards.contains("could not be shown as asked"));
+        assert!(backwards.contains("“To” must not be before “From”."));
+
+        // Someone it is shared with for viewing has no such tab.
+        app.post_json(
+            &ada,
+            &format!("/api/v1/datasets/{id}/shares"),
+            json!({"user": bob.email, "level": "view"}),
+        )
+        .await;
+        let viewer = app.page_html(&bob, &format!("/datasets/{id}")).await;
+        assert!(viewer.contains("plankton"), "{viewer}");
+        assert!(!viewer.contains("#activity"));
+
+        // The admin's dashboard, linked from the admin pages; by team and by person.
+        let users = app.page_html(&root, "/admin/users").await;
+        assert!(users.contains(r#"<a href="/admin/activity">Activity</a>"#));
+        let dashboard = app.page_html(&root, "/admin/activity").await;
+        for part in [
+            "chart-link-use",
+            "chart-work",
+            "chart-storage",
+            "For &lt;the&gt; lab",
+        ] {
+            assert!(dashboard.contains(part), "{part}: {dashboard}");
+        }
+        let nobody = app
+            .page_html(&root, "/admin/activity?user=nobody%40example.org")
+            .await;
+        assert!(nobody.contains("No one has the address or id “nobody@example.org”."));
+        let of_ada = app
+            .page_html(&root, &format!("/admin/activity?user={}", ada.email))
+            .await;
+        assert!(of_ada.contains(", by Test User"), "{of_ada}");
+        let refused = app
+            .as_user(&ada, Method::GET, "/admin/activity")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    }
+
+    crate::on_both_backends!(the_activity_tab_and_the_dashboard_show_the_reports);
 }
