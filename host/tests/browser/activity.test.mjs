@@ -66,6 +66,15 @@ before(async () => {
   });
   assert.equal(guarded.status, 201, guarded.text);
   guardedId = guarded.json.link?.id ?? guarded.json.id;
+  // One export, in the background, to its end.
+  const queued = await api(page, "POST", `/datasets/${datasetId}/exports`, { format: "csv" });
+  assert.ok(queued.status < 300, queued.text);
+  let job = null;
+  for (let i = 0; i < 200 && !["done", "failed", "cancelled"].includes(job?.status); i += 1) {
+    if (i > 0) await page.waitForTimeout(100);
+    job = (await api(page, "GET", `/exports/${queued.json.job_id}`)).json;
+  }
+  assert.equal(job?.status, "done", JSON.stringify(job));
   await context.close();
 
   // Someone without an account: three views and two downloads, and one wrong password.
@@ -140,11 +149,16 @@ test("the owner's Activity tab charts views, downloads and visitors, a point a d
   // Told apart without colour: each series its own point style and dash.
   assert.equal(new Set(chart.series.map((s) => s.pointStyle)).size, 3);
   assert.equal(new Set(chart.series.map((s) => JSON.stringify(s.dash))).size, 3);
+  // The export, by format, with how long it took.
+  const [format, started, done, failed, mean] = (await tableRows(page, "chart-exports"))[0];
+  assert.deepEqual([format, started, done, failed], ["csv", "1", "1", "0"]);
+  assert.match(mean, /^\d+(\.\d)? (ms|s|min)$/);
+  assert.deepEqual((await chartData(page, "chart-exports")).series.map((s) => [s.label, s.data]), [["Done", [1]], ["Failed", [0]]]);
   // The wrong password, by reason; the totals.
   assert.deepEqual(await tableRows(page, "chart-refusals"), [["wrong password wrong_password", "1"]]);
   assert.ok((await chartData(page, "chart-refusals")) !== null, "the refusals are charted");
   const totals = await page.locator("dl.activity-totals").innerText();
-  assert.match(totals, new RegExp(`Views\\s+${VIEWS}\\s+Downloads\\s+${DOWNLOADS}\\s+Unique visitors\\s+1`));
+  assert.match(totals, new RegExp(`Views\\s+${VIEWS}\\s+Downloads\\s+${DOWNLOADS}\\s+Unique visitors\\s+1\\s+Exports\\s+1\\s+Refusals\\s+1`));
   await shot(page, "activity-owner");
 
   // The last 7 days, by the range picker: seven points.
@@ -232,7 +246,7 @@ test("the admin's dashboard charts a team's activity with known numbers", async 
   }
   // The work over time, the datasets and links used most, the refusals, storage by team.
   assert.equal(await page.locator("#chart-work").getAttribute("data-drawn"), "30");
-  assert.deepEqual(await tableRows(page, "chart-top-datasets"), [["plankton counts", String(VIEWS), String(DOWNLOADS), "0"]]);
+  assert.deepEqual(await tableRows(page, "chart-top-datasets"), [["plankton counts", String(VIEWS), String(DOWNLOADS), "1"]]);
   assert.equal((await chartData(page, "chart-top-datasets")).series.length, 3);
   assert.deepEqual(await page.locator("#top-links-table tbody tr").first().locator("th, td").allInnerTexts(), [
     "for the survey",
