@@ -11,7 +11,7 @@ import { readFile } from "node:fs/promises";
 import { api, base, launch, openTab, shot, signIn } from "./support.mjs";
 
 const unique = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const owner = { email: `owner.activity.${unique}@example.org`, password: `a long password ${unique}` };
+const owner = { email: `olive.${unique}@example.org`, password: `a long password ${unique}` };
 const VIEWS = 3;
 const DOWNLOADS = 2;
 
@@ -212,7 +212,7 @@ test("one link's activity, opened from the link list, and the numbers downloaded
 
 test("the Activity tab is for those who may read the report, not for a viewer", async () => {
   const admin = await signedIn();
-  const viewer = { email: `viewer.activity.${unique}@example.org`, password: `a long password ${unique}` };
+  const viewer = { email: `vera.${unique}@example.org`, password: `a long password ${unique}` };
   const made = await api(admin.page, "POST", "/admin/users", { ...viewer, name: "Vera Viewer" });
   assert.equal(made.status, 201, made.text);
   await admin.context.close();
