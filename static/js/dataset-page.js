@@ -1,9 +1,12 @@
 // The dataset page's parts as tabs: the table first, then the columns' summaries, the
-// versions, the export dialog and sharing, one at a time, the part chosen kept in the address
-// (#data, #columns, #history, #exports, #sharing) so that a link, the back button and a
-// reload return to it. Without this script every part shows, one after the other. Also draws
-// each column's chart (Chart.js, served from /static/vendor) from the numbers the page holds;
+// versions, the export dialog, sharing and activity, one at a time, the part chosen kept in
+// the address (#data, #columns, #history, #exports, #sharing, #activity) so that a link, the
+// back button and a reload return to it. Without this script every part shows, one after the
+// other. Also draws each column's chart (Chart.js, served from /static/vendor) from the
+// numbers the page holds, and the activity charts (export-analytics.js) when their tab opens;
 // the same numbers stay readable in the table beneath each chart.
+
+import { drawActivityCharts } from "./export-analytics.js";
 
 const nav = document.querySelector("nav.tabs");
 let drawn = false;
@@ -20,6 +23,7 @@ function show() {
     else link.removeAttribute("aria-current");
   }
   if (current.id === "columns") drawCharts();
+  if (current.id === "activity") drawActivityCharts(current);
 }
 
 if (nav && panels.length > 0) {
@@ -63,4 +67,7 @@ function drawCharts() {
   }
 }
 
-if (panels.length === 0 || !nav) drawCharts();
+if (panels.length === 0 || !nav) {
+  drawCharts();
+  drawActivityCharts();
+}

@@ -11,11 +11,13 @@
 //! - [`rollup`]: counts per day, kind, dataset, link, team and detail, kept as events arrive;
 //!   they outlive the raw events, which [`retention`] removes after `activity_retention_days`.
 //! - [`report`]: the numbers people look at, read from the rollups.
+//! - [`table`]: a report's series as a table, for the numbers to leave as a file.
 
 pub mod event;
 pub mod report;
 pub mod retention;
 pub mod rollup;
+pub mod table;
 pub mod visitor;
 
 pub use event::{Actor, Event, EventKind, record};

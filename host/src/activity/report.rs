@@ -31,6 +31,17 @@ pub enum Grouping {
     Month,
 }
 
+impl Grouping {
+    /// `day`, `week` or `month`, as the API names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grouping::Day => "day",
+            Grouping::Week => "week",
+            Grouping::Month => "month",
+        }
+    }
+}
+
 /// What a report covers: days `from..to` (UTC day numbers), narrowed to a dataset, a link or a
 /// team.
 #[derive(Debug, Clone, Default)]
@@ -533,6 +544,44 @@ pub fn days_between(from: time::Date, to: time::Date) -> Result<(i64, i64), Stri
 pub fn last_thirty_days(now: i64) -> (i64, i64) {
     let today = now.div_euclid(DAY_MS);
     (today - 29, today + 1)
+}
+
+/// The scope of the days `from..=to`, checked: `to` is today when absent, `from` the first of
+/// `days` days ending on `to`; `to` may not be before `from`, a report covers at most
+/// [`MAX_PERIODS`] months, and at most [`MAX_PERIODS`] days when grouped by day. The reason
+/// for a refusal is a sentence for the person who asked.
+pub fn scope_of_range(
+    from: Option<time::Date>,
+    to: Option<time::Date>,
+    days: i64,
+    grouping: Grouping,
+    now: i64,
+) -> Result<Scope, String> {
+    let to_day = match to {
+        Some(date) => day_of_date(date) + 1,
+        None => now.div_euclid(DAY_MS) + 1,
+    };
+    let from_day = match from {
+        Some(date) => day_of_date(date),
+        None => to_day - days.max(1),
+    };
+    if to_day <= from_day {
+        return Err("`to` must not be before `from`".to_owned());
+    }
+    if to_day - from_day > MAX_PERIODS * 31 {
+        return Err(format!("a report covers at most {} days", MAX_PERIODS * 31));
+    }
+    if grouping == Grouping::Day && to_day - from_day > MAX_PERIODS {
+        return Err(format!(
+            "a report by day covers at most {MAX_PERIODS} days: group by week or month"
+        ));
+    }
+    Ok(Scope {
+        from_day,
+        to_day,
+        grouping,
+        ..Scope::default()
+    })
 }
 
 #[cfg(test)]

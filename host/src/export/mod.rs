@@ -11,8 +11,12 @@
 //! (`parallel_batches`) is run as two instances at once, each on a thread of its own,
 //! taking the batches in turn; their output is passed on in the batches' order, so the bytes
 //! are the same as one instance's ([`feed_instances`]).
+//!
+//! A small table held in memory (an activity report's numbers) goes through the same pipeline
+//! from a temporary Parquet file ([`frame`]).
 
 pub mod batch;
+pub mod frame;
 pub mod jobs;
 mod pieces;
 pub mod queue;
@@ -80,28 +84,35 @@ impl ExportSource {
 
     /// The download's file name: `<dataset name>-v<version>.<extension>`.
     pub fn file_name(&self, extension: &str) -> String {
-        let stem: String = self
-            .dataset
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect::<String>()
-            .trim_matches('-')
-            .chars()
-            .take(80)
-            .collect();
-        let stem = if stem.is_empty() {
-            "dataset".to_owned()
-        } else {
-            stem
-        };
-        format!("{stem}-v{}.{extension}", self.dataset.version)
+        format!(
+            "{}-v{}.{extension}",
+            file_stem(&self.dataset.name),
+            self.dataset.version
+        )
+    }
+}
+
+/// A name as the start of a file name: letters, digits, `-` and `_` kept, anything else a
+/// `-`, at most 80 characters; `dataset` when nothing is left.
+pub fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .trim_matches('-')
+        .chars()
+        .take(80)
+        .collect();
+    if stem.is_empty() {
+        "dataset".to_owned()
+    } else {
+        stem
     }
 }
 

@@ -51,6 +51,7 @@ const pages = () => [
   ["dataset-versions", `/datasets/${datasetId}#history`],
   ["dataset-export", `/datasets/${datasetId}#exports`],
   ["dataset-share", `/datasets/${datasetId}#sharing`],
+  ["dataset-activity", `/datasets/${datasetId}#activity`],
   ["shared-with-me", "/shared"],
   ["my-links", "/links"],
   ["link-log", `/links/${linkId}/log`],
@@ -64,6 +65,7 @@ const pages = () => [
   ["admin-policies", "/admin/policies"],
   ["admin-plugins", "/admin/plugins"],
   ["admin-audit", "/admin/audit"],
+  ["admin-activity", "/admin/activity"],
 ];
 
 // What a visitor without an account sees.

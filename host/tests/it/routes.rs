@@ -43,6 +43,7 @@ const NOT_IN_THE_DOCUMENT: &[(&str, &str)] = &[
     ("/admin/policies", "page"),
     ("/admin/plugins", "page"),
     ("/admin/audit", "page"),
+    ("/admin/activity", "page"),
     (
         "/static/{path:((css|js)/[a-z0-9-]+\\.(css|js)|vendor/[a-z0-9.-]+/[a-z0-9.-]+\\.js)}",
         "the pages' scripts, styles and vendored libraries",

@@ -25,6 +25,7 @@ const EXPORT_HISTORY: i64 = 20;
 
 /// Rows per preview page.
 const PREVIEW_PAGE: i64 = 50;
+use super::activity;
 use super::options_form;
 use super::page::{Page, error_page, respond, user_context};
 use super::table_view;
@@ -248,10 +249,18 @@ impl LinkVersions {
     }
 }
 
+/// The Activity tab's link: only this link's use (`?link=<id>#activity`).
+#[derive(Debug, Default, Deserialize)]
+pub struct ActivityLink {
+    link: Option<String>,
+}
+
 pub async fn dataset_page(
     page: Page<OnDataset<View>>,
     state: web::Data<AppState>,
     query: deferred::Query<DatasetQuery>,
+    activity_range: deferred::Query<activity::RangeForm>,
+    activity_link: deferred::Query<ActivityLink>,
 ) -> HttpResponse {
     let Page(OnDataset {
         dataset,
@@ -259,10 +268,18 @@ pub async fn dataset_page(
         held: level,
         ..
     }) = page;
-    let query = match query.read().await {
-        Ok(query) => query,
-        Err(err) => return err.error_response(),
+    let (query, activity_range, activity_link) = match (
+        query.read().await,
+        activity_range.read().await,
+        activity_link.read().await,
+    ) {
+        (Ok(query), Ok(range), Ok(link)) => (query, range.into_inner(), link.into_inner()),
+        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => return err.error_response(),
     };
+    let (mut activity_scope, activity_range) =
+        activity::scope_of(&activity_range, crate::time::now_millis());
+    activity_scope.dataset = Some(dataset.id.clone());
+    let activity_link = activity_link.link.filter(|l| !l.trim().is_empty());
     let page_caller = caller.clone();
     let found = state
         .db
@@ -285,10 +302,17 @@ pub async fn dataset_page(
             let mut holders = Vec::new();
             let mut links = LinkVersions::default();
             let mut link_rows = Vec::new();
+            let mut activity = None;
             if level == Level::Admin {
                 holders = access::holders::for_dataset(conn, &page_caller, &dataset.id)?;
                 let dataset_links = ShareLink::list_for_dataset(conn, &dataset.id)?;
                 links = LinkVersions::of(&dataset_links);
+                activity = Some(activity_tab(
+                    conn,
+                    activity_scope,
+                    activity_link,
+                    &dataset_links,
+                )?);
                 // The same rows as "My links" (`GET /api/v1/datasets/{id}/links`).
                 link_rows =
                     crate::http::views::links::link_views(conn, &page_caller, &dataset_links)?;
@@ -324,15 +348,23 @@ pub async fn dataset_page(
                 shares,
                 holders,
                 exports,
-                (links, link_rows),
+                (links, link_rows, activity),
             ))
         })
         .await;
-    let (dataset, level, versions, uploaders, shares, holders, exports, (links, link_rows)) =
-        match found {
-            Ok(found) => found,
-            Err(err) => return error_page(Some(&caller), &err),
-        };
+    let (
+        dataset,
+        level,
+        versions,
+        uploaders,
+        shares,
+        holders,
+        exports,
+        (links, link_rows, activity),
+    ) = match found {
+        Ok(found) => found,
+        Err(err) => return error_page(Some(&caller), &err),
+    };
     let Some(latest) = versions
         .iter()
         .find(|v| v.version == dataset.latest_version)
@@ -465,8 +497,81 @@ pub async fn dataset_page(
             "exports": exports,
             "links": links,
             "link_rows": link_rows,
+            "activity": activity.map(|tab| tab.with_range(activity_range)),
         }),
     )
+}
+
+/// The Activity tab, for those who may read the dataset's report: the report of the range
+/// chosen, narrowed to one of the dataset's links when one is chosen (a link of another
+/// dataset is said to be unknown, and the whole dataset's report shown).
+fn activity_tab(
+    conn: &mut crate::db::AnyConnection,
+    mut scope: crate::activity::report::Scope,
+    link: Option<String>,
+    dataset_links: &[ShareLink],
+) -> Result<ActivityTab, ApiError> {
+    let chosen = link
+        .as_ref()
+        .and_then(|id| dataset_links.iter().find(|l| &l.id == id));
+    let link_problem = match (&link, chosen) {
+        (Some(_), None) => {
+            Some("That link is not one of this dataset's: every link's use is shown.".to_owned())
+        }
+        _ => None,
+    };
+    scope.link = chosen.map(|l| l.id.clone());
+    let report = crate::activity::report::report(conn, &scope)?;
+    Ok(ActivityTab {
+        report: activity::report_context(
+            report,
+            &[("chart-link-use", "Link use over time", &activity::LINK_USE)],
+        ),
+        link: chosen.map(|l| l.id.clone()).unwrap_or_default(),
+        link_name: chosen.map(|l| l.name.clone()),
+        link_problem,
+        links: dataset_links
+            .iter()
+            .map(|l| ActivityLinkOption {
+                id: l.id.clone(),
+                name: l.name.clone(),
+            })
+            .collect(),
+        range: None,
+        query: String::new(),
+    })
+}
+
+#[derive(Serialize)]
+struct ActivityLinkOption {
+    id: String,
+    name: String,
+}
+
+/// What the Activity tab shows.
+#[derive(Serialize)]
+struct ActivityTab {
+    report: activity::ReportContext,
+    /// The link chosen (its id, empty for all), its name, and why the one asked for is not.
+    link: String,
+    link_name: Option<String>,
+    link_problem: Option<String>,
+    links: Vec<ActivityLinkOption>,
+    range: Option<activity::RangeContext>,
+    /// The range and link as a query string, for the download links.
+    query: String,
+}
+
+impl ActivityTab {
+    fn with_range(mut self, range: activity::RangeContext) -> Self {
+        self.query = range.query_text().to_owned();
+        if !self.link.is_empty() {
+            self.query
+                .push_str(&format!("&link={}", super::page::encode(&self.link)));
+        }
+        self.range = Some(range);
+        self
+    }
 }
 
 /// What the dataset page's table needs, or where to send the browser instead (after "add a

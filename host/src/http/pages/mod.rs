@@ -4,6 +4,7 @@
 //! the same models and access checks as the API, and scripts call `/api/v1` itself.
 
 mod account;
+mod activity;
 mod admin;
 mod datasets;
 mod link;
@@ -137,6 +138,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "teams.html",
         include_str!("../../../../templates/teams.html"),
     ),
+    (
+        "export_tracking.html",
+        include_str!("../../../../templates/export_tracking.html"),
+    ),
+    (
+        "components/activity_report.html",
+        include_str!("../../../../templates/components/activity_report.html"),
+    ),
 ];
 
 /// Static files, by the path they are served at.
@@ -266,6 +275,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/js/teams.js"),
     ),
+    (
+        "js/export-analytics.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/export-analytics.js"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
@@ -350,6 +364,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routing::path("/admin/policies").get(admin::admin_policies_page))
         .service(routing::path("/admin/plugins").get(admin::admin_plugins_page))
         .service(routing::path("/admin/audit").get(admin::admin_audit_page))
+        .service(routing::path("/admin/activity").get(admin::admin_activity_page))
         .service(
             routing::path(
                 "/static/{path:((css|js)/[a-z0-9-]+\\.(css|js)|vendor/[a-z0-9.-]+/[a-z0-9.-]+\\.js)}",

@@ -1,12 +1,13 @@
-use actix_web::web;
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::AdminCaller;
 use crate::activity::report::{self, Installation, Report};
 use crate::http::access::deferred;
-use crate::http::api::activity::{RangeQuery, scope_of};
+use crate::http::api::activity::{DownloadQuery, RangeQuery, download, scope_of};
 use crate::http::error::{ApiError, ApiResult};
+use crate::plugins::exporter::DatasetInfo;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -49,19 +50,29 @@ pub struct AdminActivity {
 /// expire.
 ///
 /// Site admins only. Narrowed to a team (`team`) or to what one user did (`user`). Read from
-/// the daily counts kept as events arrive (a user's from the raw events). Changes nothing.
-#[utoipa::path(get, path = "/api/v1/admin/activity", tag = "admin", params(RangeQuery, AdminFilter), responses(
-    (status = 200, body = AdminActivity),
+/// the daily counts kept as events arrive (a user's from the raw events). With `format`
+/// (`csv`, `json`, or any installed export format), the series is downloaded as a file made by
+/// that format's plugin, as an export is: one row per period, one column per count (`404
+/// unknown_format` for a format not installed). Changes nothing.
+#[utoipa::path(get, path = "/api/v1/admin/activity", tag = "admin", params(RangeQuery, AdminFilter, DownloadQuery), responses(
+    (status = 200, description = "The activity as JSON; with `format`, its series as a file in that format (an attachment)", content(
+        (AdminActivity = "application/json"),
+        (String = "text/csv", example = json!("start,views,downloads,unique_visitors,bytes_downloaded,exports,export_failures,refusals,shares_granted,links_created,versions_added,sign_ins\n2026-12-06,4,1,2,2048,0,0,0,1,1,0,0\n2026-12-07,8,4,2,8192,2,0,3,0,0,0,0\n")),
+    )),
+    (status = 404, description = "No such format", body = crate::http::error::ErrorBody),
     (status = 422, body = crate::http::error::ErrorBody),
+    (status = 502, description = "The format's plugin failed", body = crate::http::error::ErrorBody),
 ))]
 pub async fn get_admin_activity(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     range: deferred::Query<RangeQuery>,
     filter: deferred::Query<AdminFilter>,
-) -> ApiResult<web::Json<AdminActivity>> {
+    file: deferred::Query<DownloadQuery>,
+) -> ApiResult<HttpResponse> {
     let now = crate::time::now_millis();
     let mut scope = scope_of(&*range.read().await?, now)?;
+    let plugin = file.read().await?.plugin(&state)?;
     let filter = filter.read().await?;
     scope.team = filter.team.clone().filter(|t| !t.is_empty());
     let user = filter.user.clone().filter(|u| !u.is_empty());
@@ -79,5 +90,34 @@ pub async fn get_admin_activity(
             })
         })
         .await?;
-    Ok(web::Json(activity))
+    let Some(plugin) = plugin else {
+        return Ok(HttpResponse::Ok().json(activity));
+    };
+    let report = &activity.report;
+    let about = DatasetInfo {
+        id: String::new(),
+        name: "Activity of the installation".to_owned(),
+        description: format!(
+            "Views, downloads, unique visitors, exports, refusals, shares, links, versions and \
+             sign-ins{}{}, by {}, from {} to {} (UTC).",
+            if filter.team.as_deref().is_some_and(|t| !t.is_empty()) {
+                " of one team"
+            } else {
+                ""
+            },
+            if filter.user.as_deref().is_some_and(|u| !u.is_empty()) {
+                " of one user"
+            } else {
+                ""
+            },
+            report.grouping.as_str(),
+            report.from,
+            report.to
+        ),
+        version: 1,
+        licence: None,
+        tags: Vec::new(),
+        version_sha256: String::new(),
+    };
+    download(&state, plugin, report, about, "installation").await
 }
