@@ -12,12 +12,18 @@ use crate::state::AppState;
 /// written by another replica.
 const POLL: Duration = Duration::from_secs(3);
 
+/// How long one stream lasts: then it ends, and the browser's `EventSource` opens it again
+/// after the `retry` the stream gave (so no proxy or client holds a connection for ever, and
+/// each reconnection starts with the current count).
+const LASTS: Duration = Duration::from_secs(15);
+
 /// The caller's unread count, live: a server-sent event `unread` with `{"unread": n}` at once
 /// and whenever it changes.
 ///
 /// Any signed-in caller. The count changes as soon as this server notifies the caller (or
-/// they read something), and within a few seconds when another replica does. The stream
-/// stays open; a comment line every few seconds keeps proxies from closing it.
+/// they read something), and within a few seconds when another replica does. A comment line
+/// every few seconds keeps proxies from closing the stream; it ends after 15 seconds, and,
+/// told `retry: 1000` first, an `EventSource` opens it again a second later.
 #[utoipa::path(get, path = "/api/v1/notifications/stream", tag = "notifications", responses(
     (status = 200, description = "Server-sent events: `event: unread`, `data: {\"unread\": 3}`", content_type = "text/event-stream"),
 ))]
@@ -34,10 +40,12 @@ pub async fn stream_notifications(
     let db = state.db.clone();
     let events = async_stream(move |tx| async move {
         let mut last = first;
-        if tx.send(frame(last)).await.is_err() {
+        let opened = tokio::time::Instant::now();
+        let hello = format!("retry: 1000\n\n{}", String::from_utf8_lossy(&frame(last)));
+        if tx.send(Bytes::from(hello)).await.is_err() {
             return;
         }
-        loop {
+        while opened.elapsed() < LASTS {
             let wait = tokio::time::sleep(POLL);
             tokio::select! {
                 got = woken.recv() => match got {
