@@ -75,3 +75,29 @@ test("a notification preference saves and stays", async () => {
   await shot(page, "notification-preferences");
   await context.close();
 });
+
+test("a dataset is followed from its page and the choice stays", async () => {
+  const owner = await browser.newContext();
+  const ownerPage = await owner.newPage();
+  await signIn(ownerPage);
+  const datasetId = await uploadCsv(ownerPage, "follow trial.csv", "site,count\nNorth,1\n");
+  const shared = await api(ownerPage, "POST", `/datasets/${datasetId}/shares`, {
+    user: bob.email,
+    level: "view",
+  });
+  assert.equal(shared.status, 201, shared.text);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, bob);
+  await page.goto(`${base}/datasets/${datasetId}`);
+  const choice = page.getByLabel("Notifications about this dataset");
+  await choice.waitFor();
+  assert.equal(await choice.inputValue(), "none");
+  await choice.selectOption("follow");
+  await page.getByText("Saved: you will be told of each new version.").waitFor();
+  await page.reload();
+  await page.getByLabel("Notifications about this dataset").waitFor();
+  assert.equal(await page.getByLabel("Notifications about this dataset").inputValue(), "follow");
+  await owner.close();
+  await context.close();
+});

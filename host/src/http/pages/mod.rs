@@ -251,6 +251,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../../../static/js/admin-audit.js"),
     ),
     (
+        "js/dataset-watch.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/js/dataset-watch.js"),
+    ),
+    (
         "js/bell.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/js/bell.js"),
