@@ -288,6 +288,19 @@ impl RollupRow {
     }
 }
 
+/// Every event ever counted, by kind (the site-wide rollups, which outlive the raw events).
+pub fn totals_by_kind(conn: &mut AnyConnection) -> DbResult<Vec<(String, i64)>> {
+    Ok(activity_daily::table
+        .filter(activity_daily::scope.eq("site"))
+        .group_by(activity_daily::kind)
+        .select((
+            activity_daily::kind,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(SUM(count) AS BIGINT)"),
+        ))
+        .order(activity_daily::kind)
+        .load(conn)?)
+}
+
 /// Counts a visitor once per day, dataset and link: true when this is the first time.
 pub fn first_visit(
     conn: &mut AnyConnection,

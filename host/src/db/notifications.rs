@@ -430,3 +430,12 @@ pub fn followers(conn: &mut AnyConnection, dataset_id: &str) -> DbResult<Vec<Str
         .select(dataset_watches::user_id)
         .load(conn)?)
 }
+
+/// How many deliveries are in each status.
+pub fn deliveries_by_status(conn: &mut AnyConnection) -> DbResult<Vec<(String, i64)>> {
+    Ok(notification_deliveries::table
+        .group_by(notification_deliveries::status)
+        .select((notification_deliveries::status, diesel::dsl::count_star()))
+        .order(notification_deliveries::status)
+        .load(conn)?)
+}

@@ -51,6 +51,9 @@ async fn health_readiness_and_metrics(backend: Backend) {
         .send()
         .await
         .unwrap();
+    app.upload_dataset(&user, "plankton.csv", b"site,count\nA,1\n")
+        .await;
+    crate::activity::dispatch(&app).await;
     let metrics = app
         .request(Method::GET, "/metrics")
         .bearer_auth(METRICS_TOKEN)
@@ -66,6 +69,13 @@ async fn health_readiness_and_metrics(backend: Backend) {
     );
     assert!(metrics.contains("tessera_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/datasets\",le=\"+Inf\"} 1"));
     assert!(metrics.contains("tessera_db_pool_connections{state=\"max\"} 4"));
+    // The installation's events, from the rollups.
+    assert!(
+        metrics.contains("tessera_events_total{kind=\"dataset.created\"} 1")
+            && metrics.contains("tessera_events_total{kind=\"user.signed_in\"} 1")
+            && metrics.contains("tessera_events_queued 0"),
+        "{metrics}"
+    );
 }
 
 /// The headers a browser relies on, on answers of every kind.

@@ -53,7 +53,46 @@ pub async fn get_metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
         return refused;
     }
     let pool = state.db.pool.state();
-    let text = state.metrics.render(&pool, state.db.pool.max_size());
+    let mut text = state.metrics.render(&pool, state.db.pool.max_size());
+    // The installation's activity, read from the database: the same on every replica.
+    let activity = state
+        .db
+        .run(|conn| {
+            Ok::<_, crate::db::DbError>((
+                crate::db::events::totals_by_kind(conn)?,
+                crate::db::events::EventRow::queued(conn)?,
+                crate::db::notifications::deliveries_by_status(conn)?,
+            ))
+        })
+        .await;
+    if let Ok((kinds, queued, deliveries)) = activity {
+        use std::fmt::Write;
+        let _ = writeln!(
+            text,
+            "# HELP tessera_events_total Events recorded, by kind, for the whole installation (read from the database: the same on every replica)."
+        );
+        let _ = writeln!(text, "# TYPE tessera_events_total counter");
+        for (kind, count) in kinds {
+            let _ = writeln!(text, "tessera_events_total{{kind=\"{kind}\"}} {count}");
+        }
+        let _ = writeln!(
+            text,
+            "# HELP tessera_events_queued Events not yet handed to their readers (rollups, notifications)."
+        );
+        let _ = writeln!(text, "# TYPE tessera_events_queued gauge");
+        let _ = writeln!(text, "tessera_events_queued {queued}");
+        let _ = writeln!(
+            text,
+            "# HELP tessera_notification_deliveries Notification deliveries to channels, by status (dead: given up)."
+        );
+        let _ = writeln!(text, "# TYPE tessera_notification_deliveries gauge");
+        for (status, count) in deliveries {
+            let _ = writeln!(
+                text,
+                "tessera_notification_deliveries{{status=\"{status}\"}} {count}"
+            );
+        }
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text)
