@@ -58,6 +58,7 @@ pub struct AdminActivity {
     (status = 200, description = "The activity as JSON; with `format`, its series as a file in that format (an attachment)", content(
         (AdminActivity = "application/json"),
         (String = "text/csv", example = json!("start,views,downloads,unique_visitors,bytes_downloaded,exports,export_failures,refusals,shares_granted,links_created,versions_added,sign_ins\n2026-12-06,4,1,2,2048,0,0,0,1,1,0,0\n2026-12-07,8,4,2,8192,2,0,3,0,0,0,0\n")),
+        (Vec<u8> = "*/*"),
     )),
     (status = 404, description = "No such format", body = crate::http::error::ErrorBody),
     (status = 422, body = crate::http::error::ErrorBody),
